@@ -1,0 +1,72 @@
+import type { LockLostError } from './errors';
+import type { LockId } from './lock-id';
+
+/** Options accepted by lock attempts and verification. */
+export interface AttainOptions {
+  /**
+   * Abandons the attempt. If the request already reached the server, the call waits for its
+   * answer, releases whatever it granted, and then rejects with `signal.reason`.
+   */
+  readonly signal?: AbortSignal;
+}
+
+/** Delivered to {@link AppLock.onLockLost} listeners the moment held locks are known lost. */
+export interface LockLostEvent {
+  /** The ids that were held and are not any more. */
+  readonly ids: readonly LockId[];
+  /** Carries the reason (`connection-lost`, `verification-failed`, ...) and the driver's cause. */
+  readonly error: LockLostError;
+}
+
+/** Counters for observability and for tests that count database round trips. */
+export interface AppLockStats {
+  /** Database round trips sent by this lock owner since it was created (connects excluded). */
+  readonly roundTrips: number;
+  /** Connections opened since creation (1 + reconnects). */
+  readonly connects: number;
+  /** Ids currently held. */
+  readonly held: number;
+  /** Ids lost without being released (all causes). */
+  readonly lost: number;
+}
+
+/**
+ * A lock owner: one database session (one dedicated connection) holding exclusive,
+ * session-scoped locks. Locks are never stacked: attaining an id already held is a no-op that
+ * resolves `true`. When the session ends (server kill, TCP reset, process exit) every lock it held
+ * is gone; the owner notices at once, marks them lost, aborts their signals and tells
+ * {@link AppLock.onLockLost} listeners.
+ */
+export interface AppLock extends AsyncDisposable {
+  /** Tries to take `id` without waiting (unless the backend was configured with a lock timeout). */
+  tryAttainLock(id: LockId, options?: AttainOptions): Promise<boolean>;
+  /**
+   * Tries every id in ONE database round trip (ids already held cost nothing) and resolves with
+   * the ids held afterwards, among those asked for.
+   */
+  tryAttainLocks(ids: readonly LockId[], options?: AttainOptions): Promise<ReadonlySet<LockId>>;
+  /** Honest in-memory answer: `false` as soon as the lock is known lost. No database call. */
+  hasLock(id: LockId): boolean;
+  /** The ids held now. */
+  heldLocks(): readonly LockId[];
+  /**
+   * An `AbortSignal` that aborts when `id` stops being held (lost or released), with a
+   * `LockLostError` as its `reason`; `undefined` when `id` is not held.
+   */
+  lockSignal(id: LockId): AbortSignal | undefined;
+  /**
+   * Asks the server, in ONE round trip, whether every held id is still granted to this session.
+   * Ids found missing are marked lost and announced; resolves with them.
+   */
+  verifyLocks(options?: AttainOptions): Promise<readonly LockId[]>;
+  /** Releases `id`. Releasing an id that is not held is a no-op. */
+  releaseLock(id: LockId): Promise<void>;
+  /** Releases every held id in one round trip. */
+  releaseAll(): Promise<void>;
+  /** Subscribes to losses; returns the unsubscribe function. */
+  onLockLost(listener: (event: LockLostEvent) => void): () => void;
+  /** Counters (round trips, connects, held, lost). */
+  stats(): AppLockStats;
+  /** Releases everything and closes the connection. Idempotent; later attempts reject with `DISPOSED`. */
+  dispose(): Promise<void>;
+}

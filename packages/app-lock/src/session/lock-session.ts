@@ -1,0 +1,46 @@
+import type { LockId } from '../lock-id';
+
+/**
+ * One open database session that can hold session-scoped exclusive locks: the seam a backend
+ * implements. {@link SessionAppLock} does the bookkeeping (no stacking, loss detection, signals,
+ * verification, serialisation); a backend only translates these calls to SQL.
+ *
+ * Every method is ONE database round trip, and {@link SessionAppLock} never calls two at once.
+ * `Key` is the backend's form of a lock id (a resource name, a bigint, ...).
+ */
+export interface LockSession<Key> {
+  /** Requests each key (none is held by this session); resolves with granted flags, in order. */
+  tryAcquire(keys: readonly Key[]): Promise<readonly boolean[]>;
+  /** Resolves, in order, whether the server still grants each key to this session. */
+  verify(keys: readonly Key[]): Promise<readonly boolean[]>;
+  /** Releases each key held by this session. */
+  release(keys: readonly Key[]): Promise<void>;
+  /**
+   * Registers the listener called once when the connection ends or errors for any reason other
+   * than {@link LockSession.close} (server kill, socket reset, protocol error).
+   */
+  onClosed(listener: (cause: unknown) => void): void;
+  /** Closes the connection (locks die with it). Must not throw. */
+  close(): Promise<void>;
+  /** Destroys the connection at once without a goodbye (used when it stalls). Must not throw. */
+  destroy(): void;
+}
+
+/** Creates sessions and maps lock ids to backend keys: the whole of a backend. */
+export interface LockSessionDriver<Key> {
+  /** Backend name for logs and errors, e.g. `sqlserver`, `postgres`, `memory`. */
+  readonly backend: string;
+  /** A redacted description of the target (never a password), e.g. `postgres://app:***@db/x`. */
+  readonly target: string;
+  /**
+   * Maps a validated id to a backend key. Must be deterministic and injective enough that two
+   * ids never share a key in practice (document the scheme). Throws `AppLockError` for ids the
+   * backend cannot represent.
+   */
+  toKey(id: LockId): Key;
+  /**
+   * Opens a dedicated connection. Rejects with `AppLockError` `CONNECTION_FAILED` (retryable,
+   * password-free message, driver error as `cause`) and leaks nothing when it cannot.
+   */
+  connect(signal?: AbortSignal): Promise<LockSession<Key>>;
+}
