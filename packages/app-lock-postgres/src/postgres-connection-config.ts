@@ -1,0 +1,26 @@
+/**
+ * The connection settings {@link PostgresAppLock} accepts as an object: the `pg.ClientConfig`
+ * fields most deployments use, declared here so that TypeScript users need no `@types/pg`. Any
+ * other `pg.ClientConfig` field is passed through to `pg.Client` unchanged.
+ */
+export interface PostgresConnectionConfig {
+  /** A full connection string (`postgres://user:password@host:5432/db?sslmode=require`). */
+  readonly connectionString?: string;
+  /** Default `localhost` (pg's default, or `PGHOST`). */
+  readonly host?: string;
+  /** Default `5432`. */
+  readonly port?: number;
+  readonly user?: string;
+  /** Never appears in errors or logs. */
+  readonly password?: string | (() => string | Promise<string>);
+  readonly database?: string;
+  /** `true`, or Node TLS options (`ca`, `rejectUnauthorized`, ...). */
+  readonly ssl?: boolean | Record<string, unknown>;
+  /** Server start-up options (`-c name=value ...`); the lock appends its keepalive settings. */
+  readonly options?: string;
+  /** Further `pg.ClientConfig` fields, passed through. */
+  readonly [option: string]: unknown;
+}
+
+/** A connection string or a {@link PostgresConnectionConfig}. */
+export type PostgresConnection = string | PostgresConnectionConfig;

@@ -1,0 +1,22 @@
+export type { AppLock, AppLockStats, AttainOptions, LockLostEvent } from './app-lock';
+export { systemClock, type Clock } from './clock';
+export {
+  APP_LOCK_ERROR_CODES,
+  AppLockError,
+  LOCK_LOSS_REASONS,
+  LockLostError,
+  type AppLockErrorCode,
+  type AppLockErrorOptions,
+  type LockLossReason,
+} from './errors';
+export { assertLockId, isLockId, type LockId } from './lock-id';
+export { silentLogger, toLogger, type ConsoleLike, type LogContext, type Logger, type PinoLike } from './logger';
+export {
+  InMemoryAppLock,
+  InMemoryLockServer,
+  type InMemoryAppLockOptions,
+  type InMemoryLockServerOptions,
+} from './memory/in-memory-lock-server';
+export { redactConnectionString } from './redact';
+export type { LockSession, LockSessionDriver } from './session/lock-session';
+export { SessionAppLock, type SessionAppLockOptions } from './session/session-app-lock';

@@ -1,0 +1,206 @@
+import { systemClock, type Clock } from '../clock';
+import { AppLockError } from '../errors';
+import { lockIdKey } from '../internal/lock-key';
+import type { LockId } from '../lock-id';
+import type { LockSession, LockSessionDriver } from '../session/lock-session';
+import { SessionAppLock, type SessionAppLockOptions } from '../session/session-app-lock';
+
+/** Options of {@link InMemoryLockServer}. */
+export interface InMemoryLockServerOptions {
+  /** Simulated latency of every request, in ms. Default `0` (answers on the next microtask). */
+  readonly latencyMs?: number;
+  /** Clock used for the simulated latency. Default: {@link systemClock}. */
+  readonly clock?: Clock;
+}
+
+/** Options of {@link InMemoryLockServer.createLock}. */
+export interface InMemoryAppLockOptions extends SessionAppLockOptions {
+  /** A label for the owner, shown by {@link InMemoryLockServer.holderOf}. Default `owner-<n>`. */
+  readonly owner?: string;
+}
+
+/**
+ * A lock "server" living in this process: many owners ({@link InMemoryAppLock}) compete for its
+ * locks exactly as separate connections compete for SQL Server application locks. Use it for
+ * tests, demos and single-process deployments. It can also misbehave on purpose:
+ * {@link InMemoryLockServer.terminateSession} (a server-side KILL) and
+ * {@link InMemoryLockServer.setAvailable} (an outage).
+ */
+export class InMemoryLockServer {
+  readonly #latencyMs: number;
+  readonly #clock: Clock;
+  readonly #owners = new Map<string, InMemorySession>();
+  readonly #sessions = new Set<InMemorySession>();
+  #available = true;
+  #ownerCount = 0;
+
+  constructor(options: InMemoryLockServerOptions = {}) {
+    this.#latencyMs = options.latencyMs ?? 0;
+    this.#clock = options.clock ?? systemClock;
+  }
+
+  /** A new lock owner (think: a new dedicated connection) on this server. */
+  createLock(options: InMemoryAppLockOptions = {}): InMemoryAppLock {
+    const owner = options.owner ?? `owner-${++this.#ownerCount}`;
+    return new InMemoryAppLock(new InMemoryDriver(this, owner), owner, options);
+  }
+
+  /** The owner label holding `id`, or `undefined`. */
+  holderOf(id: LockId): string | undefined {
+    return this.#owners.get(lockIdKey(id))?.owner;
+  }
+
+  /** Number of open sessions (connections), for leak checks. */
+  get openSessions(): number {
+    return this.#sessions.size;
+  }
+
+  /** Ends the sessions of `lock` (or of the owner label) as a server-side kill would: its locks are freed. */
+  terminateSession(lock: InMemoryAppLock | string): number {
+    const owner = typeof lock === 'string' ? lock : lock.owner;
+    let count = 0;
+    for (const session of [...this.#sessions]) {
+      if (session.owner === owner) {
+        this.endSession(session, new AppLockError('CONNECTION_FAILED', `session of ${owner} terminated by the server`));
+        count++;
+      }
+    }
+    return count;
+  }
+
+  /** While unavailable, connects fail (`CONNECTION_FAILED`) and every open session is ended. */
+  setAvailable(available: boolean): void {
+    this.#available = available;
+    if (!available) {
+      for (const session of [...this.#sessions]) this.endSession(session, new AppLockError('CONNECTION_FAILED', 'in-memory lock server unavailable'));
+    }
+  }
+
+  /** @internal */
+  async open(owner: string): Promise<InMemorySession> {
+    await this.delay();
+    if (!this.#available) throw new AppLockError('CONNECTION_FAILED', 'in-memory lock server unavailable', { retryable: true });
+    const session = new InMemorySession(this, owner);
+    this.#sessions.add(session);
+    return session;
+  }
+
+  /** @internal */
+  async delay(): Promise<void> {
+    if (this.#latencyMs > 0) await this.#clock.sleep(this.#latencyMs);
+    else await Promise.resolve();
+  }
+
+  /** @internal */
+  acquire(session: InMemorySession, key: string): boolean {
+    const holder = this.#owners.get(key);
+    if (holder !== undefined && holder !== session) return false;
+    this.#owners.set(key, session);
+    return true;
+  }
+
+  /** @internal */
+  holds(session: InMemorySession, key: string): boolean {
+    return this.#owners.get(key) === session;
+  }
+
+  /** @internal */
+  release(session: InMemorySession, key: string): void {
+    if (this.#owners.get(key) === session) this.#owners.delete(key);
+  }
+
+  /** @internal Frees everything the session holds; notifies it unless it closed itself. */
+  endSession(session: InMemorySession, cause?: unknown): void {
+    if (!this.#sessions.delete(session)) return;
+    for (const [key, holder] of this.#owners) if (holder === session) this.#owners.delete(key);
+    if (cause !== undefined) session.notifyClosed(cause);
+  }
+}
+
+class InMemorySession implements LockSession<string> {
+  readonly #server: InMemoryLockServer;
+  readonly owner: string;
+  #closedListener: ((cause: unknown) => void) | undefined;
+  #ended = false;
+
+  constructor(server: InMemoryLockServer, owner: string) {
+    this.#server = server;
+    this.owner = owner;
+  }
+
+  async tryAcquire(keys: readonly string[]): Promise<readonly boolean[]> {
+    await this.#server.delay();
+    this.#throwIfEnded();
+    return keys.map((key) => this.#server.acquire(this, key));
+  }
+
+  async verify(keys: readonly string[]): Promise<readonly boolean[]> {
+    await this.#server.delay();
+    this.#throwIfEnded();
+    return keys.map((key) => this.#server.holds(this, key));
+  }
+
+  async release(keys: readonly string[]): Promise<void> {
+    await this.#server.delay();
+    this.#throwIfEnded();
+    for (const key of keys) this.#server.release(this, key);
+  }
+
+  onClosed(listener: (cause: unknown) => void): void {
+    this.#closedListener = listener;
+  }
+
+  async close(): Promise<void> {
+    this.#ended = true;
+    this.#server.endSession(this);
+  }
+
+  destroy(): void {
+    this.#ended = true;
+    this.#server.endSession(this);
+  }
+
+  notifyClosed(cause: unknown): void {
+    this.#ended = true;
+    const listener = this.#closedListener;
+    if (listener) queueMicrotask(() => listener(cause));
+  }
+
+  #throwIfEnded(): void {
+    if (this.#ended) throw new AppLockError('CONNECTION_FAILED', `in-memory session of ${this.owner} has ended`);
+  }
+}
+
+class InMemoryDriver implements LockSessionDriver<string> {
+  readonly backend = 'memory';
+  readonly target: string;
+  readonly #server: InMemoryLockServer;
+  readonly #owner: string;
+
+  constructor(server: InMemoryLockServer, owner: string) {
+    this.#server = server;
+    this.#owner = owner;
+    this.target = `memory (${owner})`;
+  }
+
+  toKey(id: LockId): string {
+    return lockIdKey(id);
+  }
+
+  connect(signal?: AbortSignal): Promise<LockSession<string>> {
+    signal?.throwIfAborted();
+    return this.#server.open(this.#owner);
+  }
+}
+
+/** A lock owner on an {@link InMemoryLockServer}; create it with `server.createLock()`. */
+export class InMemoryAppLock extends SessionAppLock<string> {
+  /** The owner label (see {@link InMemoryLockServer.holderOf}). */
+  readonly owner: string;
+
+  /** @internal Use {@link InMemoryLockServer.createLock}. */
+  constructor(driver: LockSessionDriver<string>, owner: string, options: SessionAppLockOptions = {}) {
+    super(driver, options);
+    this.owner = owner;
+  }
+}

@@ -1,0 +1,345 @@
+import type { AppLock, AppLockStats, AttainOptions, LockLostEvent } from '../app-lock';
+import { systemClock, type Clock } from '../clock';
+import { AppLockError, LockLostError, type LockLossReason } from '../errors';
+import { lockIdKey } from '../internal/lock-key';
+import { SerialQueue } from '../internal/serial-queue';
+import { assertLockId, type LockId } from '../lock-id';
+import { silentLogger, type Logger } from '../logger';
+import type { LockSession, LockSessionDriver } from './lock-session';
+
+/** Options shared by every session-based lock owner. */
+export interface SessionAppLockOptions {
+  /**
+   * How often the held locks are verified with the server (one round trip, only while something
+   * is held). Catches losses no socket event reports. `0` disables. Default `2000` ms.
+   */
+  readonly verifyIntervalMs?: number;
+  /**
+   * How long any request may take before the connection is considered stalled: it is destroyed
+   * and every held lock is marked lost (`verification-timeout`). Default `5000` ms.
+   */
+  readonly requestTimeoutMs?: number;
+  /** Where warnings (losses, failed releases) go. Default: silent. */
+  readonly logger?: Logger;
+  /** Time source for timers. Default: {@link systemClock}. */
+  readonly clock?: Clock;
+}
+
+interface HeldLock<Key> {
+  readonly id: LockId;
+  readonly key: Key;
+  readonly controller: AbortController;
+}
+
+const TIMED_OUT = Symbol('timed-out');
+
+/**
+ * The bookkeeping every session-lock backend shares: it never stacks a lock, serialises requests
+ * on the one connection, notices a dead connection at once (marks every held id lost, aborts their
+ * signals, tells listeners), verifies held locks periodically, bounds every request by a timeout,
+ * reconnects lazily after a loss (holding nothing), and counts round trips. A backend supplies a
+ * {@link LockSessionDriver}; see `SqlServerAppLock`, `PostgresAppLock`, `InMemoryAppLock`.
+ */
+export class SessionAppLock<Key> implements AppLock {
+  readonly #driver: LockSessionDriver<Key>;
+  readonly #logger: Logger;
+  readonly #clock: Clock;
+  readonly #verifyIntervalMs: number;
+  readonly #requestTimeoutMs: number;
+  readonly #queue = new SerialQueue();
+  readonly #held = new Map<string, HeldLock<Key>>();
+  readonly #listeners = new Set<(event: LockLostEvent) => void>();
+  readonly #lifetime = new AbortController();
+  #session: LockSession<Key> | undefined;
+  #verifying = false;
+  #disposing: Promise<void> | undefined;
+  #roundTrips = 0;
+  #connects = 0;
+  #lost = 0;
+
+  constructor(driver: LockSessionDriver<Key>, options: SessionAppLockOptions = {}) {
+    const verifyIntervalMs = options.verifyIntervalMs ?? 2000;
+    const requestTimeoutMs = options.requestTimeoutMs ?? 5000;
+    if (!Number.isFinite(verifyIntervalMs) || verifyIntervalMs < 0) {
+      throw new AppLockError('INVALID_CONFIGURATION', `verifyIntervalMs must be a finite number >= 0, got ${verifyIntervalMs}`);
+    }
+    if (!Number.isFinite(requestTimeoutMs) || requestTimeoutMs <= 0) {
+      throw new AppLockError('INVALID_CONFIGURATION', `requestTimeoutMs must be a finite number > 0, got ${requestTimeoutMs}`);
+    }
+    this.#driver = driver;
+    this.#logger = options.logger ?? silentLogger;
+    this.#clock = options.clock ?? systemClock;
+    this.#verifyIntervalMs = verifyIntervalMs;
+    this.#requestTimeoutMs = requestTimeoutMs;
+  }
+
+  /** Backend name (`sqlserver`, `postgres`, `memory`, ...). */
+  get backend(): string {
+    return this.#driver.backend;
+  }
+
+  /** Redacted description of the server this owner talks to. */
+  get target(): string {
+    return this.#driver.target;
+  }
+
+  async tryAttainLock(id: LockId, options: AttainOptions = {}): Promise<boolean> {
+    return (await this.tryAttainLocks([id], options)).has(id);
+  }
+
+  async tryAttainLocks(ids: readonly LockId[], options: AttainOptions = {}): Promise<ReadonlySet<LockId>> {
+    const requested = this.#prepare(ids);
+    this.#throwIfUnusable(options.signal);
+    return this.#queue.run(async () => {
+      this.#throwIfUnusable(options.signal);
+      const result = new Set<LockId>();
+      const wanted: { id: LockId; key: Key; mapKey: string }[] = [];
+      for (const entry of requested) {
+        if (this.#held.has(entry.mapKey)) result.add(entry.id);
+        else wanted.push(entry);
+      }
+      if (wanted.length === 0) return result;
+      const session = await this.#ensureSession(options.signal);
+      const keys = wanted.map((w) => w.key);
+      let granted: readonly boolean[];
+      try {
+        granted = await this.#request(session, (s) => s.tryAcquire(keys), 'lock request');
+      } catch (error) {
+        granted = await this.#recoverAfterFailedAcquire(session, keys, error);
+      }
+      if (this.#session !== session) return result; // the connection died meanwhile: nothing it granted survives
+      const newlyHeld: HeldLock<Key>[] = [];
+      wanted.forEach((w, index) => {
+        if (granted[index] !== true) return;
+        const held: HeldLock<Key> = { id: w.id, key: w.key, controller: new AbortController() };
+        this.#held.set(w.mapKey, held);
+        newlyHeld.push(held);
+        result.add(w.id);
+      });
+      if (newlyHeld.length > 0) this.#startVerifying();
+      if (options.signal?.aborted && newlyHeld.length > 0) {
+        await this.#releaseHeld(newlyHeld);
+        throw options.signal.reason;
+      }
+      return result;
+    });
+  }
+
+  hasLock(id: LockId): boolean {
+    return this.#held.has(lockIdKey(id));
+  }
+
+  heldLocks(): readonly LockId[] {
+    return [...this.#held.values()].map((h) => h.id);
+  }
+
+  lockSignal(id: LockId): AbortSignal | undefined {
+    return this.#held.get(lockIdKey(id))?.controller.signal;
+  }
+
+  async verifyLocks(options: AttainOptions = {}): Promise<readonly LockId[]> {
+    this.#throwIfUnusable(options.signal);
+    return this.#queue.run(async () => {
+      const held = [...this.#held.values()];
+      const session = this.#session;
+      if (held.length === 0 || session === undefined) return [];
+      const stillHeld = await this.#request(session, (s) => s.verify(held.map((h) => h.key)), 'lock verification');
+      const missing = held.filter((h, index) => stillHeld[index] !== true && this.#held.get(lockIdKey(h.id)) === h);
+      if (missing.length > 0) this.#markLost(missing, 'verification-failed', undefined);
+      return missing.map((h) => h.id);
+    });
+  }
+
+  async releaseLock(id: LockId): Promise<void> {
+    assertLockId(id);
+    if (this.#disposing) return;
+    await this.#queue.run(async () => {
+      const held = this.#held.get(lockIdKey(id));
+      if (held) await this.#releaseHeld([held]);
+    });
+  }
+
+  async releaseAll(): Promise<void> {
+    if (this.#disposing) return;
+    await this.#queue.run(() => this.#releaseHeld([...this.#held.values()]));
+  }
+
+  onLockLost(listener: (event: LockLostEvent) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  stats(): AppLockStats {
+    return { roundTrips: this.#roundTrips, connects: this.#connects, held: this.#held.size, lost: this.#lost };
+  }
+
+  dispose(): Promise<void> {
+    this.#disposing ??= (async () => {
+      this.#lifetime.abort(new AppLockError('DISPOSED', 'lock owner disposed'));
+      await this.#queue.run(async () => {
+        await this.#releaseHeld([...this.#held.values()]);
+        const session = this.#session;
+        this.#session = undefined;
+        await session?.close();
+      });
+    })();
+    return this.#disposing;
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.dispose();
+  }
+
+  #prepare(ids: readonly LockId[]): { id: LockId; key: Key; mapKey: string }[] {
+    if (!Array.isArray(ids)) throw new AppLockError('INVALID_LOCK_ID', 'Expected an array of lock ids');
+    const seen = new Map<string, { id: LockId; key: Key; mapKey: string }>();
+    for (const id of ids) {
+      assertLockId(id);
+      const mapKey = lockIdKey(id);
+      if (!seen.has(mapKey)) seen.set(mapKey, { id, key: this.#driver.toKey(id), mapKey });
+    }
+    return [...seen.values()];
+  }
+
+  #throwIfUnusable(signal: AbortSignal | undefined): void {
+    if (this.#disposing) throw new AppLockError('DISPOSED', `${this.#driver.backend} lock owner was disposed`);
+    signal?.throwIfAborted();
+  }
+
+  async #ensureSession(signal: AbortSignal | undefined): Promise<LockSession<Key>> {
+    if (this.#session) return this.#session;
+    this.#connects++;
+    let session: LockSession<Key>;
+    try {
+      session = await this.#driver.connect(signal);
+    } catch (error) {
+      if (AppLockError.is(error) || signal?.aborted) throw error;
+      throw new AppLockError('CONNECTION_FAILED', `Could not open a ${this.#driver.backend} lock session to ${this.#driver.target}`, { cause: error });
+    }
+    if (this.#disposing) {
+      await session.close();
+      throw new AppLockError('DISPOSED', `${this.#driver.backend} lock owner was disposed`);
+    }
+    session.onClosed((cause) => this.#onSessionClosed(session, cause));
+    this.#session = session;
+    return session;
+  }
+
+  /** One round trip, bounded by the request timeout; a stalled connection is destroyed. */
+  async #request<T>(session: LockSession<Key>, operation: (s: LockSession<Key>) => Promise<T>, what: string): Promise<T> {
+    this.#roundTrips++;
+    const timer = new AbortController();
+    const pending = operation(session);
+    const timeout = this.#clock.sleep(this.#requestTimeoutMs, timer.signal).then(
+      () => TIMED_OUT,
+      () => new Promise<never>(() => {}),
+    );
+    try {
+      const outcome = await Promise.race([pending, timeout]);
+      if (outcome === TIMED_OUT) {
+        pending.catch(() => undefined);
+        const error = new AppLockError('CONNECTION_FAILED', `${what} got no answer from ${this.#driver.target} within ${this.#requestTimeoutMs} ms; connection dropped`);
+        this.#dropSession(session, 'verification-timeout', error);
+        throw error;
+      }
+      return outcome as T;
+    } finally {
+      timer.abort();
+    }
+  }
+
+  /**
+   * After a failed batch acquire some keys may have been granted: ask the server which (so none is
+   * ever stacked or leaked), or drop the connection when even that fails.
+   */
+  async #recoverAfterFailedAcquire(session: LockSession<Key>, keys: readonly Key[], error: unknown): Promise<readonly boolean[]> {
+    if (this.#session === session) {
+      try {
+        const granted = await this.#request(session, (s) => s.verify(keys), 'lock state check');
+        const grantedKeys = keys.filter((_, index) => granted[index] === true);
+        if (grantedKeys.length > 0) await this.#request(session, (s) => s.release(grantedKeys), 'lock release');
+      } catch (checkError) {
+        this.#dropSession(session, 'connection-lost', checkError);
+      }
+    }
+    if (AppLockError.is(error)) throw error;
+    throw new AppLockError('LOCK_REQUEST_FAILED', `${this.#driver.backend} lock request failed`, { cause: error });
+  }
+
+  async #releaseHeld(entries: readonly HeldLock<Key>[]): Promise<void> {
+    const current = entries.filter((h) => this.#held.get(lockIdKey(h.id)) === h);
+    if (current.length === 0) return;
+    for (const h of current) this.#held.delete(lockIdKey(h.id));
+    const released = new LockLostError(current.map((h) => h.id), 'released');
+    for (const h of current) h.controller.abort(released);
+    const session = this.#session;
+    if (session === undefined) return;
+    try {
+      await this.#request(session, (s) => s.release(current.map((h) => h.key)), 'lock release');
+    } catch (error) {
+      // The server may still hold them: dropping the connection is the only way to be sure it does not.
+      this.#logger.warn('lock release failed; dropping the lock connection so the server frees the locks', {
+        backend: this.#driver.backend,
+        ids: current.map((h) => h.id),
+        error: describeError(error),
+      });
+      this.#dropSession(session, 'connection-lost', error);
+    }
+  }
+
+  #onSessionClosed(session: LockSession<Key>, cause: unknown): void {
+    if (this.#session !== session) return;
+    this.#session = undefined;
+    this.#markLost([...this.#held.values()], 'connection-lost', cause);
+  }
+
+  #dropSession(session: LockSession<Key>, reason: LockLossReason, cause: unknown): void {
+    if (this.#session === session) this.#session = undefined;
+    session.destroy();
+    this.#markLost([...this.#held.values()], reason, cause);
+  }
+
+  #markLost(entries: readonly HeldLock<Key>[], reason: LockLossReason, cause: unknown): void {
+    if (entries.length === 0) return;
+    for (const h of entries) this.#held.delete(lockIdKey(h.id));
+    this.#lost += entries.length;
+    const ids = entries.map((h) => h.id);
+    const error = new LockLostError(ids, reason, cause);
+    this.#logger.warn('locks lost', { backend: this.#driver.backend, target: this.#driver.target, reason, ids, cause: describeError(cause) });
+    for (const h of entries) h.controller.abort(error);
+    for (const listener of [...this.#listeners]) {
+      try {
+        listener({ ids, error });
+      } catch (listenerError) {
+        this.#logger.error('lock-lost listener threw', { error: describeError(listenerError) });
+      }
+    }
+  }
+
+  #startVerifying(): void {
+    if (this.#verifying || this.#verifyIntervalMs === 0) return;
+    this.#verifying = true;
+    void (async () => {
+      const signal = this.#lifetime.signal;
+      while (!signal.aborted) {
+        try {
+          await this.#clock.sleep(this.#verifyIntervalMs, signal);
+        } catch {
+          return;
+        }
+        if (this.#held.size === 0 || this.#disposing) continue;
+        try {
+          await this.verifyLocks();
+        } catch (error) {
+          this.#logger.warn('lock verification failed', { backend: this.#driver.backend, error: describeError(error) });
+        }
+      }
+    })();
+  }
+}
+
+function describeError(error: unknown): string | undefined {
+  if (error === undefined) return undefined;
+  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  return String(error);
+}

@@ -1,0 +1,29 @@
+import type { LockLostError } from '@polecat/app-lock';
+import type { ProjectionDatabase, ProjectionSet, ShardName } from '@polecat/distributors';
+import type { HandOverReason, StartKind, StopReason } from './plan-cycle';
+
+/** Why agents were stopped on this node. */
+export type AgentStopReason = StopReason | HandOverReason | 'lock-lost' | 'start-failed' | 'pause' | 'stop';
+
+/** Typed events of a `ProjectionCoordinator` (subscribe with `coordinator.on(name, listener)`). */
+export interface CoordinatorEvents {
+  /** This node now owns `set` (granted, or found held). */
+  lockAcquired: { readonly set: ProjectionSet; readonly epoch?: bigint };
+  /** `set`'s lock was lost (connection died, verification failed); its agents were aborted at once. */
+  lockLost: { readonly set: ProjectionSet; readonly error: LockLostError };
+  /** This node released `set` on purpose (hand-over, pause, stop). */
+  lockReleased: { readonly set: ProjectionSet };
+  /** An agent was started (or restarted: see `kind`). */
+  agentStarted: { readonly shard: ShardName; readonly database: ProjectionDatabase; readonly kind: StartKind; readonly epoch?: bigint };
+  /** An agent was stopped by the coordinator. */
+  agentStopped: { readonly shard: ShardName; readonly database: ProjectionDatabase; readonly reason: AgentStopReason };
+  /** An agent was found paused (failed); it is restarted after `healthCheckPollingTime`. */
+  agentPaused: { readonly shard: ShardName; readonly database: ProjectionDatabase; readonly error: unknown; readonly pausedAt: number };
+  /** One cycle finished. */
+  cycle: { readonly durationMs: number; readonly owned: number; readonly attempted: number; readonly granted: number; readonly sleepMs: number };
+  /** Something failed and will be retried (the loop goes on). */
+  error: { readonly error: unknown; readonly set?: ProjectionSet };
+}
+
+/** Names of {@link CoordinatorEvents}. */
+export type CoordinatorEventName = keyof CoordinatorEvents;

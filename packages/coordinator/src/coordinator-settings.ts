@@ -1,0 +1,93 @@
+import { DEFAULT_BACKOFF_POLICY, type BackoffPolicy } from './backoff';
+import { CoordinatorError } from './coordinator-error';
+
+/** Timings and policies of a `ProjectionCoordinator`. Every field has the original's default. */
+export interface CoordinatorSettings {
+  /**
+   * Base added to every computed lock id (the original's `DaemonLockId`). Read by distributors;
+   * kept here so one settings object configures a node. Default 4444.
+   */
+  readonly daemonLockId: number;
+  /**
+   * Wait between cycles when no agent is paused. The original's default, 5000 ms, is kept; lower
+   * it for faster takeover (each cycle costs one lock round trip per database). A lost lock wakes
+   * the loop at once whatever this value.
+   */
+  readonly leadershipPollingTime: number;
+  /** Wait between cycles while any agent is paused (failed). Default 1000 ms. */
+  readonly agentPauseTime: number;
+  /** A paused agent is restarted once it has been paused longer than this. Default 5000 ms. */
+  readonly healthCheckPollingTime: number;
+  /** How long stop/pause waits for agents to finish after aborting them. Default 5000 ms. */
+  readonly stopDrainTimeout: number;
+  /**
+   * A `Stopped` agent (its function returned on its own) on a set this node holds is restarted
+   * when `true`; when `false` the set's lock is released so another node can run it. Default `true`.
+   */
+  readonly restartStoppedAgents: boolean;
+  /** `pause()` releases this node's locks so another node can take over. Default `true`. */
+  readonly releaseLocksOnPause: boolean;
+  /**
+   * After a start failure, release the set's lock (another node may take it) instead of keeping it
+   * and retrying here. Either way this node waits out {@link startFailureBackoff}. Default `false`.
+   */
+  readonly releaseOnStartFailure: boolean;
+  /** Per-set retry policy after start failures. Default `{ initialMs: 1000, factor: 2, maxMs: 60000 }`. */
+  readonly startFailureBackoff: BackoffPolicy;
+}
+
+/** Settings as accepted by constructors: any subset, the rest defaults. */
+export type CoordinatorSettingsInput = Partial<Omit<CoordinatorSettings, 'startFailureBackoff'>> & {
+  readonly startFailureBackoff?: Partial<BackoffPolicy>;
+};
+
+/** The original's defaults plus this port's improvements. */
+export const DEFAULT_COORDINATOR_SETTINGS: CoordinatorSettings = Object.freeze({
+  daemonLockId: 4444,
+  leadershipPollingTime: 5000,
+  agentPauseTime: 1000,
+  healthCheckPollingTime: 5000,
+  stopDrainTimeout: 5000,
+  restartStoppedAgents: true,
+  releaseLocksOnPause: true,
+  releaseOnStartFailure: false,
+  startFailureBackoff: DEFAULT_BACKOFF_POLICY,
+});
+
+const DURATIONS = ['leadershipPollingTime', 'agentPauseTime', 'healthCheckPollingTime', 'stopDrainTimeout'] as const;
+const FLAGS = ['restartStoppedAgents', 'releaseLocksOnPause', 'releaseOnStartFailure'] as const;
+const MAX_DELAY = 2_147_483_647; // setTimeout's limit
+
+function invalid(message: string): CoordinatorError {
+  return new CoordinatorError('INVALID_CONFIGURATION', `Invalid coordinator settings: ${message}`);
+}
+
+function checkDuration(name: string, value: unknown, min: number): void {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > MAX_DELAY) {
+    throw invalid(`${name} must be a number of milliseconds in [${min}, ${MAX_DELAY}], got ${String(value)}`);
+  }
+}
+
+/**
+ * Fills defaults and validates. Throws `CoordinatorError` (`INVALID_CONFIGURATION`) on a bad value.
+ * @example resolveCoordinatorSettings({ leadershipPollingTime: 500 })
+ */
+export function resolveCoordinatorSettings(input: CoordinatorSettingsInput = {}): CoordinatorSettings {
+  if (typeof input !== 'object' || input === null) throw invalid('expected an object');
+  const backoff: BackoffPolicy = { ...DEFAULT_BACKOFF_POLICY, ...(input.startFailureBackoff ?? {}) };
+  const settings: CoordinatorSettings = { ...DEFAULT_COORDINATOR_SETTINGS, ...input, startFailureBackoff: backoff };
+  const lockId = settings.daemonLockId;
+  if (!Number.isInteger(lockId) || lockId < -2_147_483_648 || lockId > 2_147_483_647) {
+    throw invalid(`daemonLockId must be a signed 32-bit integer, got ${String(lockId)}`);
+  }
+  for (const name of DURATIONS) checkDuration(name, settings[name], name === 'leadershipPollingTime' || name === 'agentPauseTime' ? 1 : 0);
+  for (const name of FLAGS) {
+    if (typeof settings[name] !== 'boolean') throw invalid(`${name} must be a boolean, got ${String(settings[name])}`);
+  }
+  checkDuration('startFailureBackoff.initialMs', backoff.initialMs, 1);
+  checkDuration('startFailureBackoff.maxMs', backoff.maxMs, backoff.initialMs);
+  if (typeof backoff.factor !== 'number' || !Number.isFinite(backoff.factor) || backoff.factor < 1) {
+    throw invalid(`startFailureBackoff.factor must be a finite number >= 1, got ${String(backoff.factor)}`);
+  }
+  return Object.freeze({ ...settings, startFailureBackoff: Object.freeze(backoff) });
+}

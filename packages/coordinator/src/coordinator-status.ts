@@ -1,0 +1,39 @@
+import type { DaemonMode } from './daemon-mode';
+import type { AgentStatus } from './projection-daemon';
+
+/** Lifecycle states of a coordinator. */
+export const COORDINATOR_STATES = ['idle', 'running', 'paused', 'stopping', 'stopped'] as const;
+/** One of {@link COORDINATOR_STATES}. */
+export type CoordinatorState = (typeof COORDINATOR_STATES)[number];
+
+/** One agent in a {@link CoordinatorStatus}. `NotStarted`: the set is owned but the agent is not running yet. */
+export interface AgentStatusEntry {
+  readonly shard: string;
+  readonly status: AgentStatus | 'NotStarted';
+  readonly pausedAt?: number;
+  readonly error?: unknown;
+}
+
+/** One owned set in a {@link CoordinatorStatus}. */
+export interface OwnedSetStatus {
+  readonly key: string;
+  readonly lockId: number;
+  readonly databaseId: string;
+  readonly shards: readonly string[];
+  /** Clock ms when this node took it. */
+  readonly since: number;
+  readonly epoch?: bigint;
+  readonly agents: readonly AgentStatusEntry[];
+}
+
+/** A snapshot of what one coordinator (node) owns and runs. */
+export interface CoordinatorStatus {
+  readonly mode: DaemonMode;
+  readonly state: CoordinatorState;
+  readonly owned: readonly OwnedSetStatus[];
+  /** Completed cycles since construction. */
+  readonly cycles: number;
+  readonly lastError?: unknown;
+  /** Sets waiting out a start-failure backoff: key -> clock ms of the next try. */
+  readonly backingOff: Readonly<Record<string, number>>;
+}

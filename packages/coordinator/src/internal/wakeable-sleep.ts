@@ -1,0 +1,40 @@
+import type { Clock } from '@polecat/app-lock';
+import { anySignal } from './any-signal';
+
+/**
+ * The loop's sleep: ends after `ms`, at {@link WakeableSleep.wake} (also when woken while not
+ * sleeping: the next sleep returns at once), or when `stop` aborts. Never rejects.
+ */
+export class WakeableSleep {
+  readonly #clock: Clock;
+  #pending = false;
+  #current: AbortController | undefined;
+
+  constructor(clock: Clock) {
+    this.#clock = clock;
+  }
+
+  wake(): void {
+    this.#pending = true;
+    this.#current?.abort();
+  }
+
+  /** Resolves `true` when woken early or stopped, `false` when the full time elapsed. */
+  async sleep(ms: number, stop: AbortSignal): Promise<boolean> {
+    if (this.#pending || stop.aborted) {
+      this.#pending = false;
+      return true;
+    }
+    const controller = new AbortController();
+    this.#current = controller;
+    try {
+      await this.#clock.sleep(ms, anySignal([stop, controller.signal]));
+      return false;
+    } catch {
+      return true;
+    } finally {
+      this.#current = undefined;
+      this.#pending = false;
+    }
+  }
+}

@@ -1,0 +1,159 @@
+import type { ProjectionSet, ShardName } from '@polecat/distributors';
+import { isBackingOff, type BackoffEntry } from './backoff';
+import type { CoordinatorSettings } from './coordinator-settings';
+import { greedyOwnershipPolicy, type OwnershipPolicy } from './ownership-policy';
+import type { AgentState } from './projection-daemon';
+
+/** Why an agent is (re)started. */
+export type StartKind = 'start' | 'restart-paused' | 'restart-stopped';
+
+/** Start one agent of a held set. */
+export interface StartAction {
+  readonly set: ProjectionSet;
+  readonly shard: ShardName;
+  readonly kind: StartKind;
+}
+
+/** Why this node stops running a set's agents without releasing (it does not hold the lock). */
+export type StopReason = 'not-held' | 'vanished';
+
+/** Why this node stops a held set's agents and then releases its lock. */
+export type HandOverReason = 'agent-stopped' | 'balance' | 'vanished';
+
+/** Everything a cycle's inputs are (pure data; `agentState` is a read-only view). */
+export interface CycleInput {
+  /** This cycle's distribution. */
+  readonly distribution: readonly ProjectionSet[];
+  /** In-memory "do we hold it" (the distributor's `hasLock`). */
+  readonly isHeld: (set: ProjectionSet) => boolean;
+  /** Sets this node currently tracks as owned (it may run their agents). */
+  readonly tracked: readonly ProjectionSet[];
+  /** State of an agent started here during the current ownership of its set; undefined if not started. */
+  readonly agentState: (set: ProjectionSet, shard: ShardName) => AgentState | undefined;
+  /** Any agent paused on any daemon of this node. */
+  readonly anyPaused: boolean;
+  /** Per-set backoff entries (set key -> entry). */
+  readonly backoff: ReadonlyMap<string, BackoffEntry>;
+  /** Clock ms. */
+  readonly now: number;
+  readonly settings: Pick<
+    CoordinatorSettings,
+    'leadershipPollingTime' | 'agentPauseTime' | 'healthCheckPollingTime' | 'restartStoppedAgents'
+  >;
+  /** Balancing seam; default: try every candidate. */
+  readonly policy?: OwnershipPolicy;
+}
+
+/** What one cycle does, in order: stop, hand over, acquire + start, then ONE batched attempt, then sleep. */
+export interface CyclePlan {
+  /** Sets whose agents must stop here (lock not held, or set gone); no release. */
+  readonly stop: readonly { readonly set: ProjectionSet; readonly reason: StopReason }[];
+  /** Held sets to give up: stop their agents, then release their locks. */
+  readonly handOver: readonly { readonly set: ProjectionSet; readonly reason: HandOverReason }[];
+  /** Held sets not yet tracked: record ownership (lockAcquired) before starting their agents. */
+  readonly acquire: readonly ProjectionSet[];
+  /** Agents to start or restart on held sets. */
+  readonly start: readonly StartAction[];
+  /** Sets to try in ONE `tryAttainMany` call. */
+  readonly attempt: readonly ProjectionSet[];
+  /** Held sets kept after this plan (for the per-cycle summary). */
+  readonly owned: readonly ProjectionSet[];
+  /** How long to sleep after the cycle. */
+  readonly sleepMs: number;
+}
+
+function agentAction(input: CycleInput, set: ProjectionSet, shard: ShardName): StartKind | 'hand-over' | undefined {
+  const state = input.agentState(set, shard);
+  if (state === undefined) return 'start';
+  if (state.status === 'Running') return undefined;
+  if (state.status === 'Paused') {
+    const pausedAt = state.pausedAt ?? input.now;
+    return input.now - pausedAt > input.settings.healthCheckPollingTime ? 'restart-paused' : undefined;
+  }
+  return input.settings.restartStoppedAgents ? 'restart-stopped' : 'hand-over';
+}
+
+/**
+ * The coordinator's decisions for one cycle, with no I/O: which agents to start, restart or stop,
+ * which sets to hand over, which to try to attain, and how long to sleep.
+ */
+export function planCycle(input: CycleInput): CyclePlan {
+  const inDistribution = new Map(input.distribution.map((set) => [set.key, set]));
+  const trackedKeys = new Set(input.tracked.map((set) => set.key));
+  const stop: { set: ProjectionSet; reason: StopReason }[] = [];
+  const handOver: { set: ProjectionSet; reason: HandOverReason }[] = [];
+  const handedOver = new Set<string>();
+
+  for (const set of input.tracked) {
+    const current = inDistribution.get(set.key);
+    if (current === undefined) {
+      if (input.isHeld(set)) handOver.push({ set, reason: 'vanished' });
+      else stop.push({ set, reason: 'vanished' });
+      handedOver.add(set.key);
+    } else if (!input.isHeld(current)) {
+      stop.push({ set: current, reason: 'not-held' });
+    }
+  }
+
+  const held: ProjectionSet[] = [];
+  const candidates: ProjectionSet[] = [];
+  for (const set of input.distribution) {
+    if (input.isHeld(set)) held.push(set);
+    else if (!isBackingOff(input.backoff.get(set.key), input.now)) candidates.push(set);
+  }
+
+  const acquire: ProjectionSet[] = [];
+  const start: StartAction[] = [];
+  const kept: ProjectionSet[] = [];
+  for (const set of held) {
+    if (!trackedKeys.has(set.key)) acquire.push(set);
+    if (isBackingOff(input.backoff.get(set.key), input.now)) {
+      kept.push(set);
+      continue;
+    }
+    const actions: StartAction[] = [];
+    let giveUp = false;
+    for (const shard of set.names) {
+      const kind = agentAction(input, set, shard);
+      if (kind === 'hand-over') giveUp = true;
+      else if (kind !== undefined) actions.push({ set, shard, kind });
+    }
+    if (giveUp) {
+      handOver.push({ set, reason: 'agent-stopped' });
+      handedOver.add(set.key);
+    } else {
+      start.push(...actions);
+      kept.push(set);
+    }
+  }
+
+  const decision = (input.policy ?? greedyOwnershipPolicy).select({ distribution: input.distribution, owned: kept, candidates });
+  const candidateKeys = new Set(candidates.map((set) => set.key));
+  const attempt = decision.attempt.filter((set) => candidateKeys.has(set.key));
+  const keptKeys = new Set(kept.map((set) => set.key));
+  for (const set of decision.handOver ?? []) {
+    if (!keptKeys.has(set.key) || handedOver.has(set.key)) continue;
+    handOver.push({ set, reason: 'balance' });
+    handedOver.add(set.key);
+  }
+  const balanced = new Set((decision.handOver ?? []).map((set) => set.key));
+  const owned = kept.filter((set) => !balanced.has(set.key));
+
+  return {
+    stop,
+    handOver,
+    acquire: acquire.filter((set) => !handedOver.has(set.key)),
+    start: start.filter((action) => !handedOver.has(action.set.key)),
+    attempt,
+    owned,
+    sleepMs: sleepAfter(input),
+  };
+}
+
+function sleepAfter(input: CycleInput): number {
+  let sleep = input.anyPaused ? input.settings.agentPauseTime : input.settings.leadershipPollingTime;
+  for (const entry of input.backoff.values()) {
+    if (entry.nextAttemptAt > input.now) sleep = Math.min(sleep, entry.nextAttemptAt - input.now);
+  }
+  return sleep;
+}

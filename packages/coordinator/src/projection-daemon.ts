@@ -1,0 +1,47 @@
+import type { ProjectionDatabase, ShardName } from '@polecat/distributors';
+
+/** Status of one agent on this node. */
+export const AGENT_STATUSES = ['Running', 'Stopped', 'Paused'] as const;
+/** One of {@link AGENT_STATUSES}. `Paused` means the agent failed and waits to be restarted. */
+export type AgentStatus = (typeof AGENT_STATUSES)[number];
+
+/** What a daemon knows about one of its agents. */
+export interface AgentState {
+  readonly shard: ShardName;
+  readonly status: AgentStatus;
+  /** When the agent paused (clock ms); set only while `Paused`. */
+  readonly pausedAt?: number;
+  /** The failure that paused or stopped it, if any. */
+  readonly error?: unknown;
+}
+
+/** Handed to a daemon when the coordinator starts an agent. */
+export interface AgentStartContext {
+  /**
+   * Aborts when this node must stop running the agent: the set's lock was lost or released, the
+   * coordinator is stopping, or the agent is being stopped. `signal.reason` says why.
+   */
+  readonly signal: AbortSignal;
+  /** Fencing epoch of this grant of the set, when the coordinator was given an epoch store. */
+  readonly epoch?: bigint;
+}
+
+/**
+ * Runs the agents of ONE database on this node (the original's per-database daemon). Bring your
+ * own, or use `FunctionAgentDaemon`.
+ */
+export interface ProjectionDaemon {
+  readonly database: ProjectionDatabase;
+  /** Starts (or restarts) the agent; rejects if it cannot start. */
+  startAgent(shard: ShardName, context: AgentStartContext): Promise<void>;
+  /** Stops the agent and waits for it (no-op if not running). */
+  stopAgent(shard: ShardName, reason?: unknown): Promise<void>;
+  /** Stops every agent and waits for them, up to the coordinator's drain timeout. */
+  stopAll(reason?: unknown): Promise<void>;
+  /** The agent's state, or undefined when it was never started here. */
+  statusOf(shard: ShardName): AgentState | undefined;
+  /** True when any agent is `Paused`. */
+  anyPaused(): boolean;
+  /** Stops everything and frees resources. Idempotent. */
+  dispose(): Promise<void>;
+}

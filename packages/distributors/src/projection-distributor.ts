@@ -1,0 +1,45 @@
+import type { AttainOptions, LockLostError } from '@polecat/app-lock';
+import type { ProjectionSet } from './projection-set';
+
+/** Delivered when sets this node held are lost (their lock connection died or failed verification). */
+export interface SetsLostEvent {
+  readonly sets: readonly ProjectionSet[];
+  readonly error: LockLostError;
+}
+
+/**
+ * Builds the projection sets each cycle and owns their locks (one lock owner per database,
+ * reused across cycles). The coordinator decides WHICH sets to attempt (so a balancer can attempt
+ * only while under its fair share) and hands a set over by stopping its agents and then calling
+ * {@link ProjectionDistributor.release}.
+ */
+export interface ProjectionDistributor extends AsyncDisposable {
+  readonly kind: 'solo' | 'single-tenant' | 'multi-tenanted';
+  /**
+   * The current sets, in a fresh random order. Re-reads the database list: a database that
+   * disappeared has its lock owner disposed (its sets are then not held).
+   */
+  buildDistribution(signal?: AbortSignal): Promise<readonly ProjectionSet[]>;
+  /** The one-time random start-up wait (0-499 ms by default; none for Solo). */
+  randomWait(signal?: AbortSignal): Promise<void>;
+  /** In-memory and honest: false as soon as the set's lock is known lost. */
+  hasLock(set: ProjectionSet): boolean;
+  /** Aborts (reason: `LockLostError`) when the set's lock is lost or released; undefined if not held. */
+  lockSignal(set: ProjectionSet): AbortSignal | undefined;
+  /** Tries one set's lock. */
+  tryAttain(set: ProjectionSet, options?: AttainOptions): Promise<boolean>;
+  /**
+   * Tries many sets at once: ONE lock round trip per database involved. Resolves with the keys of
+   * the sets held afterwards among those given. A database whose attempt failed (unreachable) is
+   * logged and its sets are simply not held; other databases are unaffected.
+   */
+  tryAttainMany(sets: readonly ProjectionSet[], options?: AttainOptions): Promise<ReadonlySet<string>>;
+  /** Releases one set's lock (no-op when not held). */
+  release(set: ProjectionSet): Promise<void>;
+  /** Releases every lock held through this distributor. */
+  releaseAll(): Promise<void>;
+  /** Subscribes to set losses; returns the unsubscribe function. */
+  onSetsLost(listener: (event: SetsLostEvent) => void): () => void;
+  /** Releases everything and disposes every lock owner. Idempotent. */
+  dispose(): Promise<void>;
+}

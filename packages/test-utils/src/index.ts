@@ -1,0 +1,10 @@
+export { DEFAULT_POSTGRES_TEST_URL, checkPostgres, describePostgres, postgresTestUrl, redactUrl } from './postgres';
+export type { PostgresAvailability } from './postgres';
+export { startTcpProxy } from './tcp-proxy';
+export type { TcpProxy, TcpProxyOptions, TcpProxyTarget } from './tcp-proxy';
+export { createPgAdmin } from './pg-admin';
+export type { PgAdmin } from './pg-admin';
+export { OwnershipLedger } from './ledger';
+export type { LedgerInterval, LedgerOverlap } from './ledger';
+export { startFakePostgresAuthServer } from './fake-postgres-auth-server';
+export type { FakePostgresAuthServer } from './fake-postgres-auth-server';
