@@ -24,3 +24,13 @@ export interface PostgresConnectionConfig {
 
 /** A connection string or a {@link PostgresConnectionConfig}. */
 export type PostgresConnection = string | PostgresConnectionConfig;
+
+/** Server-side TCP keepalive of the lock session (`tcp_keepalives_idle`, `_interval`, `_count`). */
+export interface ServerKeepAlive {
+  /** Seconds of idleness before the server's first probe. */
+  readonly idleSeconds: number;
+  /** Seconds between probes. */
+  readonly intervalSeconds: number;
+  /** Unanswered probes before the server drops the session (and frees its locks). */
+  readonly count: number;
+}

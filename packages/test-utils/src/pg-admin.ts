@@ -9,6 +9,8 @@ export interface PgAdmin {
   backendPidOf(applicationName: string): Promise<number>;
   /** Sessions (pg_stat_activity rows) with this `application_name`: use it for leak checks. */
   countConnections(applicationName: string): Promise<number>;
+  /** Sessions whose `application_name` starts with `prefix` (one harness's owners). */
+  countConnectionsWithPrefix(prefix: string): Promise<number>;
   /** `pg_terminate_backend` on every session with this `application_name`; resolves with how many. */
   terminateBackendsByApplicationName(applicationName: string): Promise<number>;
   /** `pg_terminate_backend(pid)`; resolves `true` when the backend was signalled. */
@@ -43,6 +45,13 @@ export async function createPgAdmin(url: string = postgresTestUrl()): Promise<Pg
       return pids[0]!;
     },
     countConnections,
+    async countConnectionsWithPrefix(prefix) {
+      const result = await client.query<{ count: string }>(
+        "select count(*) as count from pg_stat_activity where left(application_name, length($1)) = $1 and pid <> pg_backend_pid()",
+        [prefix],
+      );
+      return Number(result.rows[0]?.count ?? 0);
+    },
     async terminateBackendsByApplicationName(applicationName) {
       const result = await client.query<{ ok: boolean }>(
         'select pg_terminate_backend(pid) as ok from pg_stat_activity where application_name = $1 and pid <> pg_backend_pid()',

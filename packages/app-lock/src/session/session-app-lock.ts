@@ -327,7 +327,12 @@ export class SessionAppLock<Key> implements AppLock {
         } catch {
           return;
         }
-        if (this.#held.size === 0 || this.#disposing) continue;
+        if (this.#disposing) return;
+        if (this.#held.size === 0) {
+          // nothing to watch: stop (so an idle owner keeps no timer alive); the next grant restarts it
+          this.#verifying = false;
+          return;
+        }
         try {
           await this.verifyLocks();
         } catch (error) {

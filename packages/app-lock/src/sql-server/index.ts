@@ -1,1 +1,20 @@
-export {};
+export { SqlServerAppLock, type SqlServerAppLockOptions } from './sql-server-app-lock';
+export {
+  DEFAULT_SQL_SERVER_APPLICATION_NAME,
+  describeSqlServerTarget,
+  parseSqlServerConnection,
+  type ParsedSqlServerConnection,
+  type SqlServerConnection,
+} from './sql-server-config';
+export {
+  assertSqlServerResourcePrefix,
+  SQL_SERVER_MAX_RESOURCE_LENGTH,
+  sqlServerResourceName,
+} from './sql-server-resource-name';
+export {
+  driverErrorCode,
+  interpretGetAppLockResult,
+  interpretReleaseAppLockResult,
+  isExclusiveMode,
+  mapSqlServerError,
+} from './sql-server-result';

@@ -1,1 +1,3 @@
-export {};
+export type { AppLockConformanceHarness, ConformanceLockOptions, CuttableLock } from './harness';
+export { runAppLockConformance } from './run-app-lock-conformance';
+export { BAD_LOCK_IDS } from './input-cases';

@@ -1,0 +1,125 @@
+import pg from 'pg';
+import { AppLockError, redactConnectionString, type LockId, type LockSession, type LockSessionDriver } from '@polecat/app-lock';
+import type { PostgresConnection, PostgresConnectionConfig, ServerKeepAlive } from '../postgres-connection-config';
+import { postgresLockKey } from '../postgres-lock-key';
+import { PostgresSession, destroyClient } from './postgres-session';
+
+/** What the driver needs, already defaulted by `PostgresAppLock`. */
+export interface PostgresDriverSettings {
+  readonly connection: PostgresConnection;
+  readonly applicationName: string;
+  readonly connectTimeoutMs: number;
+  readonly keepAliveInitialDelayMs: number;
+  readonly serverKeepAlive: ServerKeepAlive | false;
+}
+
+/** Opens dedicated `pg.Client` lock sessions and maps ids to advisory-lock keys. */
+export class PostgresDriver implements LockSessionDriver<string> {
+  readonly backend = 'postgres';
+  readonly target: string;
+  readonly #settings: PostgresDriverSettings;
+
+  constructor(settings: PostgresDriverSettings) {
+    this.#settings = settings;
+    this.target = describeTarget(settings.connection);
+  }
+
+  toKey(id: LockId): string {
+    return postgresLockKey(id);
+  }
+
+  async connect(signal?: AbortSignal): Promise<LockSession<string>> {
+    signal?.throwIfAborted();
+    const { connection, applicationName, connectTimeoutMs, keepAliveInitialDelayMs, serverKeepAlive } = this.#settings;
+    const base: PostgresConnectionConfig = typeof connection === 'string' ? { connectionString: connection } : connection;
+    const startupOptions = [base.options, keepAliveOptions(serverKeepAlive)].filter((o) => o !== undefined && o !== '').join(' ');
+    let client: pg.Client;
+    try {
+      client = new pg.Client({
+        ...(base as pg.ClientConfig),
+        application_name: applicationName,
+        keepAlive: true,
+        keepAliveInitialDelayMillis: keepAliveInitialDelayMs,
+        connectionTimeoutMillis: connectTimeoutMs,
+        ...(startupOptions === '' ? {} : { options: startupOptions }),
+      });
+    } catch (error) {
+      throw new AppLockError('INVALID_CONFIGURATION', `Invalid PostgreSQL connection settings for ${this.target}: ${this.#scrub(error)}`);
+    }
+    // Until the session takes over, errors are reported through connect()'s rejection.
+    const swallow = (): void => {};
+    client.on('error', swallow);
+    const onAbort = (): void => destroyClient(client);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      await client.connect();
+    } catch (error) {
+      destroyClient(client);
+      if (signal?.aborted) throw signal.reason;
+      throw new AppLockError('CONNECTION_FAILED', `Could not open a PostgreSQL lock session to ${this.target}: ${this.#scrub(error)}`, {
+        cause: error,
+        retryable: true,
+      });
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+    }
+    if (signal?.aborted) {
+      destroyClient(client);
+      throw signal.reason;
+    }
+    const session = new PostgresSession(client);
+    client.off('error', swallow);
+    return session;
+  }
+
+  /** The driver error's message and code, with any password removed. */
+  #scrub(error: unknown): string {
+    let text = error instanceof Error ? error.message : String(error);
+    const code = (error as { code?: unknown } | null)?.code;
+    if (typeof code === 'string' && code !== '' && !text.includes(code)) text = `${text} (${code})`;
+    for (const secret of secretsOf(this.#settings.connection)) text = text.split(secret).join('***');
+    return redactConnectionString(text);
+  }
+}
+
+function keepAliveOptions(keepAlive: ServerKeepAlive | false): string | undefined {
+  if (keepAlive === false) return undefined;
+  const whole = (n: number): number => Math.max(0, Math.floor(n));
+  return [
+    `-c tcp_keepalives_idle=${whole(keepAlive.idleSeconds)}`,
+    `-c tcp_keepalives_interval=${whole(keepAlive.intervalSeconds)}`,
+    `-c tcp_keepalives_count=${whole(keepAlive.count)}`,
+  ].join(' ');
+}
+
+function secretsOf(connection: PostgresConnection): string[] {
+  const secrets: string[] = [];
+  const fromUrl = (url: string | undefined): void => {
+    if (url === undefined) return;
+    try {
+      const parsed = new URL(url);
+      if (parsed.password) secrets.push(parsed.password, decodeURIComponent(parsed.password));
+    } catch {
+      // not a URL: key=value strings are handled by redactConnectionString
+    }
+  };
+  if (typeof connection === 'string') fromUrl(connection);
+  else {
+    fromUrl(connection.connectionString);
+    if (typeof connection.password === 'string' && connection.password !== '') secrets.push(connection.password);
+  }
+  return secrets.filter((s) => s.length >= 3);
+}
+
+/** `postgres://user@host:port/db` without the password, for logs and errors. */
+export function describeTarget(connection: PostgresConnection): string {
+  if (typeof connection === 'string') return redactConnectionString(connection);
+  if (typeof connection.connectionString === 'string' && connection.connectionString !== '') {
+    return redactConnectionString(connection.connectionString);
+  }
+  const user = typeof connection.user === 'string' ? `${encodeURIComponent(connection.user)}@` : '';
+  const host = connection.host ?? 'localhost';
+  const port = connection.port ?? 5432;
+  const database = connection.database ?? '';
+  return `postgres://${user}${host}:${port}/${encodeURIComponent(database)}`;
+}

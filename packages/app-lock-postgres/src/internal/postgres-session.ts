@@ -1,0 +1,110 @@
+import type pg from 'pg';
+import type { LockSession } from '@polecat/app-lock';
+
+/** Tries each key, in order; one statement. */
+const TRY_ACQUIRE_SQL =
+  'select t.n, pg_try_advisory_lock(t.k) as granted from unnest($1::bigint[]) with ordinality as t(k, n) order by t.n';
+
+/**
+ * Whether this backend holds each key, in order; one statement. A session-level bigint advisory
+ * lock appears in pg_locks with the high 32 bits in `classid`, the low 32 bits in `objid` and
+ * `objsubid = 1` (the two-int4 form uses `objsubid = 2` and is not ours).
+ */
+const VERIFY_SQL = `select t.n, (h.k is not null) as held
+from unnest($1::bigint[]) with ordinality as t(k, n)
+left join (
+  select distinct (l.classid::bigint << 32) | l.objid::bigint as k
+  from pg_locks l
+  where l.locktype = 'advisory' and l.pid = pg_backend_pid() and l.granted and l.objsubid = 1
+) h on h.k = t.k
+order by t.n`;
+
+/** Releases each key once; one statement. */
+const RELEASE_SQL = 'select pg_advisory_unlock(t.k) as released from unnest($1::bigint[]) as t(k)';
+
+/** How long a polite `close()` may take before the socket is destroyed. */
+const CLOSE_TIMEOUT_MS = 2_000;
+
+/** One dedicated `pg.Client`: the lock session. Every method is one round trip. */
+export class PostgresSession implements LockSession<string> {
+  readonly #client: pg.Client;
+  #listener: ((cause: unknown) => void) | undefined;
+  #pendingCause: { cause: unknown } | undefined;
+  #closing = false;
+  #ended = false;
+
+  constructor(client: pg.Client) {
+    this.#client = client;
+    client.on('error', (error) => this.#closed(error));
+    client.on('end', () => {
+      this.#ended = true;
+      this.#closed(new Error('PostgreSQL lock connection ended'));
+    });
+  }
+
+  async tryAcquire(keys: readonly string[]): Promise<readonly boolean[]> {
+    const result = await this.#client.query<{ n: string; granted: boolean }>(TRY_ACQUIRE_SQL, [keys]);
+    return inOrder(result.rows, keys.length, (row) => row.granted);
+  }
+
+  async verify(keys: readonly string[]): Promise<readonly boolean[]> {
+    const result = await this.#client.query<{ n: string; held: boolean }>(VERIFY_SQL, [keys]);
+    return inOrder(result.rows, keys.length, (row) => row.held);
+  }
+
+  async release(keys: readonly string[]): Promise<void> {
+    await this.#client.query(RELEASE_SQL, [keys]);
+  }
+
+  onClosed(listener: (cause: unknown) => void): void {
+    this.#listener = listener;
+    const pending = this.#pendingCause;
+    if (pending !== undefined) {
+      this.#pendingCause = undefined;
+      queueMicrotask(() => listener(pending.cause));
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.#closing) return;
+    this.#closing = true;
+    if (this.#ended) return;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, CLOSE_TIMEOUT_MS);
+      timer.unref();
+    });
+    await Promise.race([this.#client.end().catch(() => undefined), timeout]);
+    clearTimeout(timer);
+    if (!this.#ended) this.destroy();
+  }
+
+  destroy(): void {
+    this.#closing = true;
+    destroyClient(this.#client);
+  }
+
+  #closed(cause: unknown): void {
+    if (this.#closing) return;
+    this.#closing = true; // announce once
+    destroyClient(this.#client);
+    if (this.#listener) this.#listener(cause);
+    else this.#pendingCause = { cause };
+  }
+}
+
+/** Destroys the client's socket at once (no Terminate message). Never throws. */
+export function destroyClient(client: pg.Client): void {
+  try {
+    (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
+  } catch {
+    // already gone
+  }
+}
+
+function inOrder<R extends { n: string }>(rows: readonly R[], count: number, pick: (row: R) => boolean): boolean[] {
+  if (rows.length !== count) throw new Error(`expected ${count} rows from PostgreSQL, got ${rows.length}`);
+  const out = new Array<boolean>(count).fill(false);
+  for (const row of rows) out[Number(row.n) - 1] = pick(row) === true;
+  return out;
+}

@@ -1,0 +1,82 @@
+import { AppLockError, SessionAppLock, toLogger, type ConsoleLike, type Logger, type SessionAppLockOptions } from '@polecat/app-lock';
+import { PostgresDriver } from './internal/postgres-driver';
+import type { PostgresConnection, ServerKeepAlive } from './postgres-connection-config';
+
+/**
+ * Options of {@link PostgresAppLock}. Also from `SessionAppLockOptions`: `verifyIntervalMs`
+ * (default 2000 ms; 0 disables), `requestTimeoutMs` (default 5000 ms; a request unanswered for
+ * that long drops the connection and marks its locks lost) and `clock`.
+ */
+export interface PostgresAppLockOptions extends Omit<SessionAppLockOptions, 'logger'> {
+  /** Where warnings (losses, failed releases) go: a `Logger`, `console` or pino. Default: silent. */
+  readonly logger?: Logger | ConsoleLike;
+  /**
+   * `application_name` of the lock connection, so operators and tests can find it in
+   * `pg_stat_activity` (and kill it). 1 to 63 printable ASCII characters. Default `'polecat-lock'`.
+   */
+  readonly applicationName?: string;
+  /** How long opening the connection may take. Default `10000` ms. */
+  readonly connectTimeoutMs?: number;
+  /** Client-side TCP keepalive: first probe after this much idle time. Default `10000` ms. */
+  readonly keepAliveInitialDelayMs?: number;
+  /**
+   * Server-side TCP keepalive of the lock session (`tcp_keepalives_idle/interval/count`, sent as
+   * start-up options): how soon the server notices a vanished client host and frees its locks
+   * (about `idle + interval * count` seconds). `false` keeps the server's defaults (often 2 hours).
+   * Default `{ idleSeconds: 10, intervalSeconds: 5, count: 3 }` (≈ 25 s).
+   */
+  readonly serverKeepAlive?: Partial<ServerKeepAlive> | false;
+}
+
+const DEFAULT_SERVER_KEEPALIVE: ServerKeepAlive = { idleSeconds: 10, intervalSeconds: 5, count: 3 };
+
+/**
+ * A lock owner holding PostgreSQL session-level advisory locks (`pg_try_advisory_lock`) on ONE
+ * dedicated `pg.Client` (never a pool), opened lazily on the first attempt and reopened lazily after
+ * a loss. Number ids are used as the bigint key directly (compatible with Marten/Polecat);
+ * strings are hashed, see {@link postgresLockKey}. The moment the connection errors or ends
+ * (`pg_terminate_backend`, TCP reset, server restart) every held id is marked lost and announced;
+ * a periodic one-round-trip check against `pg_locks` catches anything else.
+ *
+ * @example
+ * const lock = new PostgresAppLock('postgres://app@db/app', { applicationName: 'orders-lock' });
+ * if (await lock.tryAttainLock(4444)) lock.lockSignal(4444)!.addEventListener('abort', stopWork);
+ * await lock.dispose();
+ */
+export class PostgresAppLock extends SessionAppLock<string> {
+  /** The `application_name` of this owner's connection. */
+  readonly applicationName: string;
+
+  /**
+   * @param connection A connection string (`postgres://user:pass@host:5432/db`) or a
+   *   {@link PostgresConnectionConfig}. Use a direct connection or a session-pooling PgBouncer:
+   *   transaction or statement pooling breaks session locks.
+   */
+  constructor(connection: PostgresConnection, options: PostgresAppLockOptions = {}) {
+    if (typeof connection === 'string' ? connection.trim() === '' : typeof connection !== 'object' || connection === null) {
+      throw new AppLockError('INVALID_CONFIGURATION', 'PostgresAppLock needs a connection string or a connection config object');
+    }
+    const applicationName = options.applicationName ?? 'polecat-lock';
+    if (typeof applicationName !== 'string' || !/^[\x20-\x7e]{1,63}$/.test(applicationName)) {
+      // PostgreSQL silently truncates application_name to 63 bytes and replaces non-ASCII characters.
+      throw new AppLockError('INVALID_CONFIGURATION', 'applicationName must be 1 to 63 printable ASCII characters');
+    }
+    const connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
+    const keepAliveInitialDelayMs = options.keepAliveInitialDelayMs ?? 10_000;
+    for (const [name, value] of [
+      ['connectTimeoutMs', connectTimeoutMs],
+      ['keepAliveInitialDelayMs', keepAliveInitialDelayMs],
+    ] as const) {
+      if (!Number.isFinite(value) || value < 0) {
+        throw new AppLockError('INVALID_CONFIGURATION', `${name} must be a finite number >= 0, got ${value}`);
+      }
+    }
+    const serverKeepAlive = options.serverKeepAlive === false ? false : { ...DEFAULT_SERVER_KEEPALIVE, ...options.serverKeepAlive };
+    const { logger, ...sessionOptions } = options;
+    super(new PostgresDriver({ connection, applicationName, connectTimeoutMs, keepAliveInitialDelayMs, serverKeepAlive }), {
+      ...sessionOptions,
+      ...(logger === undefined ? {} : { logger: toLogger(logger) }),
+    });
+    this.applicationName = applicationName;
+  }
+}

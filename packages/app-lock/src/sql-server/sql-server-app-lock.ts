@@ -1,0 +1,109 @@
+import { AppLockError } from '../errors';
+import type { LockId } from '../lock-id';
+import { toLogger, type ConsoleLike, type Logger } from '../logger';
+import { SessionAppLock, type SessionAppLockOptions } from '../session/session-app-lock';
+import { DEFAULT_SQL_SERVER_APPLICATION_NAME, parseSqlServerConnection, type SqlServerConnection } from './sql-server-config';
+import { SqlServerLockSessionDriver } from './sql-server-lock-session';
+import { assertSqlServerResourcePrefix, sqlServerResourceName } from './sql-server-resource-name';
+
+/** Options of {@link SqlServerAppLock}. */
+export interface SqlServerAppLockOptions extends Omit<SessionAppLockOptions, 'logger' | 'requestTimeoutMs'> {
+  /**
+   * Prepended to every resource name (see {@link sqlServerResourceName}). Keep the default `''` to
+   * share locks with .NET Polecat nodes, which use the plain decimal lock id. At most 190 characters.
+   * @default ''
+   */
+  readonly resourcePrefix?: string;
+  /**
+   * How long `sp_getapplock` may wait for a lock held by someone else (`@LockTimeout`, ms). `0`
+   * answers at once; waiting holds the connection (and every other call of this owner) meanwhile.
+   * @default 0
+   */
+  readonly lockTimeoutMs?: number;
+  /**
+   * How long one request may go unanswered before the connection is considered stalled, destroyed,
+   * and its locks marked lost; `lockTimeoutMs` is added for lock requests' sake. (tedious' own
+   * default, 15 s, is far too long to notice a stalled lock connection.)
+   * @default 5000
+   */
+  readonly requestTimeoutMs?: number;
+  /**
+   * `APP_NAME()` of the lock session, visible as `program_name` in `sys.dm_exec_sessions`, so
+   * operators and tests can find (and `KILL`) it. Defaults to the connection string's
+   * `Application Name`, else `'polecat-app-lock'`.
+   */
+  readonly applicationName?: string;
+  /** Where warnings go: a {@link Logger}, `console` or pino. Default: silent. */
+  readonly logger?: Logger | ConsoleLike;
+}
+
+const MAX_INT32 = 2_147_483_647;
+
+/**
+ * A SQL Server application lock owner: `sp_getapplock` (Exclusive, `@LockOwner='Session'`,
+ * `@DbPrincipal='public'`) on ONE dedicated connection that is never shared, recycled or replaced.
+ * Loss of that connection is announced at once; held locks are verified periodically in one round
+ * trip; batch attempts cost one round trip; a lock is never stacked. Requires the optional peer
+ * dependency `mssql` (11 or 12) and SQL Server 2016+ (`OPENJSON`).
+ *
+ * @example
+ * ```ts
+ * await using lock = new SqlServerAppLock('Server=db;Database=app;User Id=app;Password=secret;Encrypt=true');
+ * if (await lock.tryAttainLock(4444)) runAgent(lock.lockSignal(4444)!);
+ * ```
+ */
+export class SqlServerAppLock extends SessionAppLock<string> {
+  readonly #resourcePrefix: string;
+  readonly #applicationName: string;
+
+  /**
+   * @param connection An ADO-style connection string (`Server=...;Database=...;User Id=...;Password=...`)
+   *   or an mssql config object. Nothing connects until the first lock attempt.
+   * @throws AppLockError `INVALID_CONFIGURATION` for malformed settings (never echoing a password).
+   */
+  constructor(connection: SqlServerConnection, options: SqlServerAppLockOptions = {}) {
+    const parsed = parseSqlServerConnection(connection);
+    const resourcePrefix = options.resourcePrefix ?? '';
+    assertSqlServerResourcePrefix(resourcePrefix);
+    const lockTimeoutMs = checkMs('lockTimeoutMs', options.lockTimeoutMs ?? 0, 0);
+    const requestTimeoutMs = checkMs('requestTimeoutMs', options.requestTimeoutMs ?? 5000, 1);
+    const applicationName = options.applicationName ?? parsed.applicationName ?? DEFAULT_SQL_SERVER_APPLICATION_NAME;
+    if (typeof applicationName !== 'string' || applicationName.length === 0 || applicationName.length > 128) {
+      throw new AppLockError('INVALID_CONFIGURATION', 'applicationName must be a string of 1 to 128 characters');
+    }
+    const sessionTimeoutMs = Math.min(MAX_INT32, requestTimeoutMs + lockTimeoutMs);
+    const driver = new SqlServerLockSessionDriver(parsed, {
+      resourcePrefix,
+      lockTimeoutMs,
+      // A backstop only: SessionAppLock gives up first and destroys the connection.
+      requestTimeoutMs: Math.min(MAX_INT32, sessionTimeoutMs + 1000),
+      applicationName,
+    });
+    const sessionOptions: SessionAppLockOptions = {
+      requestTimeoutMs: sessionTimeoutMs,
+      ...(options.verifyIntervalMs === undefined ? {} : { verifyIntervalMs: options.verifyIntervalMs }),
+      ...(options.clock === undefined ? {} : { clock: options.clock }),
+      ...(options.logger === undefined ? {} : { logger: toLogger(options.logger) }),
+    };
+    super(driver, sessionOptions);
+    this.#resourcePrefix = resourcePrefix;
+    this.#applicationName = applicationName;
+  }
+
+  /** The `sp_getapplock` resource name this owner uses for `id` (see {@link sqlServerResourceName}). */
+  resourceName(id: LockId): string {
+    return sqlServerResourceName(id, this.#resourcePrefix);
+  }
+
+  /** `APP_NAME()` / `program_name` of this owner's lock session. */
+  get applicationName(): string {
+    return this.#applicationName;
+  }
+}
+
+function checkMs(name: string, value: unknown, min: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > MAX_INT32) {
+    throw new AppLockError('INVALID_CONFIGURATION', `${name} must be an integer in ${min}..${MAX_INT32} ms, got ${String(value)}`);
+  }
+  return value;
+}

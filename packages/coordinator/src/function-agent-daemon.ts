@@ -1,0 +1,172 @@
+import { systemClock, toLogger, type Clock, type ConsoleLike, type Logger } from '@polecat/app-lock';
+import type { ProjectionDatabase, ShardName } from '@polecat/distributors';
+import { CoordinatorError } from './coordinator-error';
+import { anySignal } from './internal/any-signal';
+import type { AgentStartContext, AgentState, ProjectionDaemon } from './projection-daemon';
+
+/** What an agent function receives. */
+export interface AgentContext {
+  /** Aborts when this node must stop running the shard (lock lost or released, stop, pause). Honour it. */
+  readonly signal: AbortSignal;
+  readonly shard: ShardName;
+  readonly database: ProjectionDatabase;
+  /** Fencing epoch of the current grant, when the coordinator has an epoch source. */
+  readonly epoch?: bigint;
+}
+
+/**
+ * One shard's work. Running while the promise is pending; resolving on its own means `Stopped`;
+ * rejecting (without an abort) means `Paused` (the coordinator restarts it later).
+ */
+export type AgentFunction = (context: AgentContext) => Promise<void>;
+
+/** Agents by shard identity (`Trip:All`) or by shard name (`Trip`), or a resolver. */
+export type AgentFunctions = Readonly<Record<string, AgentFunction>> | ((shard: ShardName, database: ProjectionDatabase) => AgentFunction | undefined);
+
+/** Options of {@link FunctionAgentDaemon}. */
+export interface FunctionAgentDaemonOptions {
+  readonly database: ProjectionDatabase;
+  readonly agents: AgentFunctions;
+  /** How long `stopAgent`/`stopAll` wait for an aborted function to settle. Default 5000 ms. */
+  readonly drainTimeoutMs?: number;
+  /** Default `systemClock`. */
+  readonly clock?: Clock;
+  /** Default silent. */
+  readonly logger?: Logger | ConsoleLike;
+}
+
+interface Running {
+  readonly controller: AbortController;
+  readonly done: Promise<void>;
+}
+
+/** A {@link ProjectionDaemon} where each shard is an async function receiving `{ signal, shard, database, epoch }`. */
+export class FunctionAgentDaemon implements ProjectionDaemon, AsyncDisposable {
+  readonly database: ProjectionDatabase;
+  readonly #agents: AgentFunctions;
+  readonly #drainTimeoutMs: number;
+  readonly #clock: Clock;
+  readonly #logger: Logger;
+  readonly #states = new Map<string, AgentState>();
+  readonly #running = new Map<string, Running>();
+  #disposed = false;
+
+  constructor(options: FunctionAgentDaemonOptions) {
+    const drain = options.drainTimeoutMs ?? 5000;
+    if (!Number.isFinite(drain) || drain < 0) throw new CoordinatorError('INVALID_CONFIGURATION', `drainTimeoutMs must be >= 0, got ${String(drain)}`);
+    this.database = options.database;
+    this.#agents = options.agents;
+    this.#drainTimeoutMs = drain;
+    this.#clock = options.clock ?? systemClock;
+    this.#logger = toLogger(options.logger);
+  }
+
+  #resolve(shard: ShardName): AgentFunction | undefined {
+    if (typeof this.#agents === 'function') return this.#agents(shard, this.database);
+    const byIdentity = Object.hasOwn(this.#agents, shard.identity) ? this.#agents[shard.identity] : undefined;
+    return byIdentity ?? (Object.hasOwn(this.#agents, shard.name) ? this.#agents[shard.name] : undefined);
+  }
+
+  /** Starts the shard's function (no-op while it runs). Rejects with `UNKNOWN_AGENT` or `DISPOSED`. */
+  async startAgent(shard: ShardName, context: AgentStartContext): Promise<void> {
+    if (this.#disposed) throw new CoordinatorError('DISPOSED', 'the daemon was disposed');
+    if (this.#running.has(shard.identity)) return;
+    const agent = this.#resolve(shard);
+    if (agent === undefined) throw new CoordinatorError('UNKNOWN_AGENT', `no agent function for shard ${shard.identity}`);
+    const controller = new AbortController();
+    const signal = anySignal([context.signal, controller.signal]);
+    const agentContext: AgentContext = { signal, shard, database: this.database, ...(context.epoch === undefined ? {} : { epoch: context.epoch }) };
+    this.#states.set(shard.identity, { shard, status: 'Running' });
+    const done = Promise.resolve()
+      .then(() => agent(agentContext))
+      .then(
+        () => this.#settled(shard, controller, signal, undefined),
+        (error: unknown) => this.#settled(shard, controller, signal, error ?? new Error('agent rejected')),
+      );
+    this.#running.set(shard.identity, { controller, done });
+  }
+
+  #settled(shard: ShardName, controller: AbortController, signal: AbortSignal, error: unknown): void {
+    // A run that outlived its drain timeout may settle after a newer start: ignore it.
+    if (this.#running.get(shard.identity)?.controller !== controller) return;
+    this.#running.delete(shard.identity);
+    if (error !== undefined && !signal.aborted) {
+      this.#logger.warn('agent failed; paused', { shard: shard.identity, database: this.database.id, error });
+      this.#states.set(shard.identity, { shard, status: 'Paused', pausedAt: this.#clock.now(), error });
+    } else {
+      this.#states.set(shard.identity, { shard, status: 'Stopped', ...(error === undefined ? {} : { error }) });
+    }
+  }
+
+  /** Aborts the agent and waits for it to settle (at most `drainTimeoutMs`). */
+  async stopAgent(shard: ShardName, reason?: unknown): Promise<void> {
+    const running = this.#running.get(shard.identity);
+    if (running === undefined) {
+      const state = this.#states.get(shard.identity);
+      if (state?.status === 'Paused') this.#states.set(shard.identity, { shard, status: 'Stopped', error: state.error });
+      return;
+    }
+    running.controller.abort(reason ?? new CoordinatorError('DISPOSED', `agent ${shard.identity} stopped`));
+    await this.#drain([running.done]);
+  }
+
+  /** Stops every agent, waiting at most `drainTimeoutMs` in total. */
+  async stopAll(reason?: unknown): Promise<void> {
+    const all = [...this.#running.entries()];
+    for (const [, running] of all) running.controller.abort(reason ?? new CoordinatorError('DISPOSED', 'all agents stopped'));
+    for (const [identity, state] of this.#states) {
+      if (state.status === 'Paused') this.#states.set(identity, { shard: state.shard, status: 'Stopped', error: state.error });
+    }
+    await this.#drain(all.map(([, running]) => running.done));
+  }
+
+  async #drain(work: readonly Promise<void>[]): Promise<void> {
+    if (work.length === 0) return;
+    const timeout = new AbortController();
+    const late = await Promise.race([
+      Promise.all(work).then(() => false),
+      this.#clock.sleep(this.#drainTimeoutMs, timeout.signal).then(
+        () => true,
+        () => false,
+      ),
+    ]);
+    timeout.abort();
+    if (late) this.#logger.warn('agents ignored their abort signal past the drain timeout', { database: this.database.id, timeoutMs: this.#drainTimeoutMs });
+  }
+
+  statusOf(shard: ShardName): AgentState | undefined {
+    return this.#states.get(shard.identity);
+  }
+
+  anyPaused(): boolean {
+    for (const state of this.#states.values()) if (state.status === 'Paused') return true;
+    return false;
+  }
+
+  /** Every agent this daemon knows, with its state. */
+  states(): readonly AgentState[] {
+    return [...this.#states.values()];
+  }
+
+  /** Stops everything; later starts reject with `DISPOSED`. Idempotent. */
+  async dispose(): Promise<void> {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    await this.stopAll();
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.dispose();
+  }
+}
+
+/**
+ * A `daemonFor` factory for `ProjectionCoordinator`: one {@link FunctionAgentDaemon} per database.
+ * @example new ProjectionCoordinator({ mode: 'HotCold', distributor, daemonFor: createFunctionDaemonFactory({ Trip: runTrip }) })
+ */
+export function createFunctionDaemonFactory(
+  agents: AgentFunctions,
+  options: Omit<FunctionAgentDaemonOptions, 'database' | 'agents'> = {},
+): (database: ProjectionDatabase) => FunctionAgentDaemon {
+  return (database) => new FunctionAgentDaemon({ ...options, database, agents });
+}

@@ -1,0 +1,52 @@
+export { ProjectionCoordinator } from './projection-coordinator';
+export type { ProjectionCoordinatorOptions } from './projection-coordinator-options';
+export { DAEMON_MODES, isDaemonMode, type DaemonMode } from './daemon-mode';
+export {
+  DEFAULT_COORDINATOR_SETTINGS,
+  resolveCoordinatorSettings,
+  type CoordinatorSettings,
+  type CoordinatorSettingsInput,
+} from './coordinator-settings';
+export { DEFAULT_BACKOFF_POLICY, backoffDelay, nextBackoff, isBackingOff, type BackoffPolicy, type BackoffEntry } from './backoff';
+export { COORDINATOR_ERROR_CODES, CoordinatorError, type CoordinatorErrorCode, type CoordinatorErrorOptions } from './coordinator-error';
+export type { CoordinatorEvents, CoordinatorEventName, AgentStopReason } from './coordinator-events';
+export {
+  COORDINATOR_STATES,
+  type CoordinatorState,
+  type CoordinatorStatus,
+  type OwnedSetStatus,
+  type AgentStatusEntry,
+} from './coordinator-status';
+export type { EpochSource } from './epoch-source';
+export {
+  greedyOwnershipPolicy,
+  shareLimitPolicy,
+  type OwnershipPolicy,
+  type OwnershipContext,
+  type OwnershipDecision,
+} from './ownership-policy';
+export {
+  planCycle,
+  type CycleInput,
+  type CyclePlan,
+  type StartAction,
+  type StartKind,
+  type StopReason,
+  type HandOverReason,
+} from './plan-cycle';
+export {
+  AGENT_STATUSES,
+  type AgentStatus,
+  type AgentState,
+  type AgentStartContext,
+  type ProjectionDaemon,
+} from './projection-daemon';
+export {
+  FunctionAgentDaemon,
+  createFunctionDaemonFactory,
+  type AgentContext,
+  type AgentFunction,
+  type AgentFunctions,
+  type FunctionAgentDaemonOptions,
+} from './function-agent-daemon';
+export type { WaitOptions } from './internal/status-waiters';

@@ -1,0 +1,142 @@
+import type { Clock, Logger } from '@polecat/app-lock';
+import type { ProjectionDistributor, ProjectionSet } from '@polecat/distributors';
+import type { CoordinatorEvents } from '../coordinator-events';
+import type { CoordinatorSettings } from '../coordinator-settings';
+import type { OwnershipPolicy } from '../ownership-policy';
+import { planCycle, type StartAction } from '../plan-cycle';
+import type { DaemonPool } from './daemon-pool';
+import type { SetOwnership } from './set-ownership';
+import type { TypedEmitter } from './typed-emitter';
+
+/** What one cycle works with. */
+export interface CycleContext {
+  readonly distributor: ProjectionDistributor;
+  readonly daemons: DaemonPool;
+  readonly ownership: SetOwnership;
+  readonly settings: CoordinatorSettings;
+  readonly logger: Logger;
+  readonly clock: Clock;
+  readonly events: TypedEmitter<CoordinatorEvents>;
+  readonly policy?: OwnershipPolicy;
+  readonly onError: (error: unknown, set?: ProjectionSet) => void;
+}
+
+function groupBySet(actions: readonly StartAction[]): Map<string, StartAction[]> {
+  const bySet = new Map<string, StartAction[]>();
+  for (const action of actions) {
+    const list = bySet.get(action.set.key) ?? [];
+    list.push(action);
+    bySet.set(action.set.key, list);
+  }
+  return bySet;
+}
+
+/** Stops agents a daemon still runs for a set this node does not hold (the original's denied path). */
+async function stopStrays(context: CycleContext, set: ProjectionSet): Promise<void> {
+  const daemon = context.daemons.peek(set.database.id);
+  if (daemon === undefined) return;
+  for (const shard of set.names) {
+    if (daemon.statusOf(shard)?.status !== 'Running') continue;
+    await daemon.stopAgent(shard, new Error(`lock of ${set.key} not held`));
+    context.events.emit('agentStopped', { shard, database: set.database, reason: 'not-held' });
+  }
+}
+
+/**
+ * One cycle: build the distribution, plan, stop / hand over, ensure agents of held sets, ONE
+ * batched attempt for the rest, start what was granted. Resolves with the sleep before the next.
+ * Never rejects: failures are logged, reported through `onError` and retried next cycle.
+ */
+export async function runCycle(context: CycleContext, signal: AbortSignal): Promise<number> {
+  const { distributor, daemons, ownership, settings, logger, clock } = context;
+  const startedAt = clock.now();
+  let sets: readonly ProjectionSet[];
+  try {
+    sets = await distributor.buildDistribution(signal);
+  } catch (error) {
+    if (!signal.aborted) {
+      logger.error('building the distribution failed; retrying after the poll delay', { error });
+      context.onError(error);
+      const owned = ownership.tracked().length;
+      const sleepMs = settings.leadershipPollingTime;
+      context.events.emit('cycle', { durationMs: clock.now() - startedAt, owned, attempted: 0, granted: 0, sleepMs });
+    }
+    return settings.leadershipPollingTime;
+  }
+  const plan = planCycle({
+    distribution: sets,
+    isHeld: (set) => distributor.hasLock(set),
+    tracked: ownership.tracked(),
+    agentState: (set, shard) => ownership.agentState(set, shard),
+    anyPaused: daemons.anyPaused(),
+    backoff: ownership.backoff,
+    now: startedAt,
+    settings,
+    ...(context.policy === undefined ? {} : { policy: context.policy }),
+  });
+
+  await Promise.all(plan.stop.map(({ set, reason }) => ownership.stopSet(set, reason, false)));
+  await Promise.all(
+    plan.handOver.map(async ({ set, reason }) => {
+      logger.info('handing set over', { set: set.key, lockId: set.lockId, reason });
+      await ownership.stopSet(set, reason, true);
+      if (reason === 'agent-stopped') ownership.backOff(set, new Error('agent stopped on its own'));
+    }),
+  );
+  await daemons.retain(new Set(sets.map((set) => set.database.id)));
+  if (signal.aborted) return 0;
+
+  const bySet = groupBySet(plan.start);
+  for (const set of plan.acquire) if (!bySet.has(set.key)) bySet.set(set.key, []);
+  const held = new Map(sets.map((set) => [set.key, set]));
+  await Promise.all([...bySet.entries()].map(([key, actions]) => ownership.startAgents(held.get(key)!, actions)));
+
+  let granted: ReadonlySet<string> = new Set();
+  if (plan.attempt.length > 0 && !signal.aborted) {
+    try {
+      granted = await distributor.tryAttainMany(plan.attempt, { signal });
+    } catch (error) {
+      if (signal.aborted) return 0;
+      logger.warn('lock attempt failed; retrying next cycle', { sets: plan.attempt.length, error });
+      context.onError(error);
+    }
+  }
+  const starts: Promise<void>[] = [];
+  for (const set of plan.attempt) {
+    if (granted.has(set.key)) {
+      logger.info('lock attained', { set: set.key, lockId: set.lockId, database: set.database.id });
+      starts.push(ownership.startAgents(set, set.names.map((shard) => ({ set, shard, kind: 'start' as const }))));
+    } else {
+      logger.debug('lock denied', { set: set.key, lockId: set.lockId, database: set.database.id });
+      starts.push(
+        stopStrays(context, set).catch((error: unknown) => {
+          logger.warn('stopping agents of a denied set failed', { set: set.key, error });
+          context.onError(error, set);
+        }),
+      );
+    }
+  }
+  await Promise.all(starts);
+
+  const owned = ownership.tracked();
+  logger.debug('coordinator cycle', {
+    owned: owned.length,
+    ownedLockIds: owned.map((set) => set.lockId),
+    attempted: plan.attempt.length,
+    granted: granted.size,
+    total: sets.length,
+  });
+  const now = clock.now();
+  let sleepMs = daemons.anyPaused() ? Math.min(plan.sleepMs, settings.agentPauseTime) : plan.sleepMs;
+  for (const entry of ownership.backoff.values()) {
+    if (entry.nextAttemptAt > now) sleepMs = Math.min(sleepMs, entry.nextAttemptAt - now);
+  }
+  context.events.emit('cycle', {
+    durationMs: now - startedAt,
+    owned: owned.length,
+    attempted: plan.attempt.length,
+    granted: granted.size,
+    sleepMs,
+  });
+  return sleepMs;
+}

@@ -1,0 +1,232 @@
+import type { Clock, Logger, LockLostError } from '@polecat/app-lock';
+import type { ProjectionDistributor, ProjectionSet, ShardName } from '@polecat/distributors';
+import { nextBackoff, type BackoffEntry } from '../backoff';
+import { CoordinatorError } from '../coordinator-error';
+import type { AgentStopReason, CoordinatorEvents } from '../coordinator-events';
+import type { CoordinatorSettings } from '../coordinator-settings';
+import type { OwnedSetStatus } from '../coordinator-status';
+import type { EpochSource } from '../epoch-source';
+import type { StartAction } from '../plan-cycle';
+import type { AgentState } from '../projection-daemon';
+import { anySignal } from './any-signal';
+import type { DaemonPool } from './daemon-pool';
+import type { TypedEmitter } from './typed-emitter';
+
+interface OwnedSet {
+  readonly set: ProjectionSet;
+  readonly since: number;
+  readonly epoch?: bigint;
+  /** Aborted when this node stops running the set's agents. */
+  readonly controller: AbortController;
+  /** Shard identities started during this ownership. */
+  readonly started: Set<string>;
+  /** Statuses already announced as paused (identity -> pausedAt). */
+  readonly announcedPause: Map<string, number>;
+}
+
+/** Everything the ownership engine needs from its coordinator. */
+export interface SetOwnershipDeps {
+  readonly distributor: ProjectionDistributor;
+  readonly daemons: DaemonPool;
+  readonly settings: CoordinatorSettings;
+  readonly logger: Logger;
+  readonly clock: Clock;
+  readonly events: TypedEmitter<CoordinatorEvents>;
+  readonly epochs?: EpochSource;
+  readonly onError: (error: unknown) => void;
+}
+
+/** The coordinator's effects on sets: track ownership, start and stop agents, release, back off. */
+export class SetOwnership {
+  readonly #deps: SetOwnershipDeps;
+  readonly #owned = new Map<string, OwnedSet>();
+  readonly #backoff = new Map<string, BackoffEntry>();
+  readonly #pending = new Set<Promise<void>>();
+  #lifetime = new AbortController();
+
+  constructor(deps: SetOwnershipDeps) {
+    this.#deps = deps;
+  }
+
+  get backoff(): ReadonlyMap<string, BackoffEntry> {
+    return this.#backoff;
+  }
+
+  tracked(): ProjectionSet[] {
+    return [...this.#owned.values()].map((owned) => owned.set);
+  }
+
+  isTracked(key: string): boolean {
+    return this.#owned.has(key);
+  }
+
+  /** A new lifetime signal (after pause/resume). */
+  renew(): void {
+    if (this.#lifetime.signal.aborted) this.#lifetime = new AbortController();
+  }
+
+  agentState(set: ProjectionSet, shard: ShardName): AgentState | undefined {
+    const owned = this.#owned.get(set.key);
+    if (owned === undefined || !owned.started.has(shard.identity)) return undefined;
+    const state = this.#deps.daemons.peek(set.database.id)?.statusOf(shard);
+    if (state?.status === 'Paused' && owned.announcedPause.get(shard.identity) !== state.pausedAt) {
+      owned.announcedPause.set(shard.identity, state.pausedAt ?? 0);
+      this.#deps.events.emit('agentPaused', { shard, database: set.database, error: state.error, pausedAt: state.pausedAt ?? 0 });
+    }
+    return state;
+  }
+
+  /** Records that this node owns `set` (fetching a fencing epoch when configured). */
+  async acquire(set: ProjectionSet): Promise<void> {
+    if (this.#owned.has(set.key)) return;
+    let epoch: bigint | undefined;
+    if (this.#deps.epochs !== undefined) epoch = await this.#deps.epochs.nextEpoch(set, this.#lifetime.signal);
+    const owned: OwnedSet = {
+      set,
+      since: this.#deps.clock.now(),
+      ...(epoch === undefined ? {} : { epoch }),
+      controller: new AbortController(),
+      started: new Set(),
+      announcedPause: new Map(),
+    };
+    this.#owned.set(set.key, owned);
+    this.#deps.events.emit('lockAcquired', epoch === undefined ? { set } : { set, epoch });
+  }
+
+  /** Acquires (if needed) and starts the set's agents; a failure backs the set off. Never rejects. */
+  async startAgents(set: ProjectionSet, actions: readonly StartAction[]): Promise<void> {
+    try {
+      await this.acquire(set);
+      const owned = this.#owned.get(set.key);
+      if (owned === undefined) return;
+      const lockSignal = this.#deps.distributor.lockSignal(set);
+      const signal = anySignal([lockSignal, this.#lifetime.signal, owned.controller.signal]);
+      const daemon = this.#deps.daemons.get(set.database);
+      for (const action of actions) {
+        if (signal.aborted) return;
+        const context = owned.epoch === undefined ? { signal } : { signal, epoch: owned.epoch };
+        await daemon.startAgent(action.shard, context);
+        owned.started.add(action.shard.identity);
+        owned.announcedPause.delete(action.shard.identity);
+        this.#deps.events.emit('agentStarted', {
+          shard: action.shard,
+          database: set.database,
+          kind: action.kind,
+          ...(owned.epoch === undefined ? {} : { epoch: owned.epoch }),
+        });
+      }
+      this.#backoff.delete(set.key);
+    } catch (cause) {
+      await this.#startFailed(set, cause);
+    }
+  }
+
+  async #startFailed(set: ProjectionSet, cause: unknown): Promise<void> {
+    const entry = nextBackoff(this.#deps.settings.startFailureBackoff, this.#backoff.get(set.key), this.#deps.clock.now(), cause);
+    this.#backoff.set(set.key, entry);
+    const error = new CoordinatorError('AGENT_START_FAILED', `agents of set ${set.key} failed to start`, { cause });
+    this.#deps.logger.warn('agent start failed; backing off', {
+      set: set.key,
+      lockId: set.lockId,
+      failures: entry.failures,
+      retryInMs: entry.nextAttemptAt - this.#deps.clock.now(),
+      release: this.#deps.settings.releaseOnStartFailure,
+      cause,
+    });
+    this.#deps.onError(error);
+    this.#deps.events.emit('error', { error, set });
+    if (this.#deps.settings.releaseOnStartFailure) await this.stopSet(set, 'start-failed', true);
+  }
+
+  /** Marks a set as backing off (e.g. after handing over a stopped agent). */
+  backOff(set: ProjectionSet, reason: unknown): void {
+    this.#backoff.set(set.key, nextBackoff(this.#deps.settings.startFailureBackoff, this.#backoff.get(set.key), this.#deps.clock.now(), reason));
+  }
+
+  /** Stops the set's agents here, forgets its ownership and, if asked, releases its lock. Never rejects. */
+  async stopSet(set: ProjectionSet, reason: AgentStopReason, release: boolean, abortReason?: unknown): Promise<void> {
+    const owned = this.#owned.get(set.key);
+    this.#owned.delete(set.key);
+    if (owned !== undefined) {
+      const why = abortReason ?? new CoordinatorError('DISPOSED', `agents of ${set.key} stopped (${reason})`);
+      owned.controller.abort(why);
+      const daemon = this.#deps.daemons.peek(set.database.id);
+      for (const shard of set.names) {
+        if (!owned.started.has(shard.identity) || daemon === undefined) continue;
+        try {
+          await daemon.stopAgent(shard, why);
+        } catch (error) {
+          this.#deps.logger.warn('stopping agent failed', { shard: shard.identity, error });
+        }
+        this.#deps.events.emit('agentStopped', { shard, database: set.database, reason });
+      }
+    }
+    if (!release) return;
+    try {
+      await this.#deps.distributor.release(set);
+      this.#deps.events.emit('lockReleased', { set });
+    } catch (error) {
+      this.#deps.logger.warn('releasing set failed', { set: set.key, lockId: set.lockId, error });
+      this.#deps.onError(error);
+    }
+  }
+
+  /** Lost locks: abort their agents now (not at the next poll). Tracked so stop() can await it. */
+  lost(sets: readonly ProjectionSet[], error: LockLostError): void {
+    for (const set of sets) {
+      if (!this.#owned.has(set.key)) continue;
+      this.#deps.logger.warn('lock lost; aborting its agents', { set: set.key, lockId: set.lockId, reason: error.reason });
+      const work = this.stopSet(set, 'lock-lost', false, error).then(() => this.#deps.events.emit('lockLost', { set, error }));
+      this.#track(work);
+    }
+  }
+
+  #track(work: Promise<void>): void {
+    this.#pending.add(work);
+    void work.finally(() => this.#pending.delete(work));
+  }
+
+  /** Aborts every agent (lifetime signal), stops them (bounded by the drain timeout), forgets or keeps ownership. */
+  async stopAll(reason: 'pause' | 'stop', forget: boolean): Promise<void> {
+    const why = new CoordinatorError('DISPOSED', `coordinator ${reason === 'pause' ? 'paused' : 'stopping'}`);
+    this.#lifetime.abort(why);
+    const drain = async (): Promise<void> => {
+      await Promise.all([...this.#pending]);
+      await Promise.all(this.tracked().map((set) => this.stopSet(set, reason, false, why)));
+      await this.#deps.daemons.stopAll(why);
+    };
+    const timeout = new AbortController();
+    const timedOut = this.#deps.clock.sleep(this.#deps.settings.stopDrainTimeout, timeout.signal).then(
+      () => true,
+      () => false,
+    );
+    const owned = [...this.#owned.values()];
+    const late = await Promise.race([drain().then(() => false), timedOut]);
+    timeout.abort();
+    if (late) this.#deps.logger.warn('agents did not stop within the drain timeout', { timeoutMs: this.#deps.settings.stopDrainTimeout });
+    if (!forget) {
+      for (const entry of owned) this.#owned.set(entry.set.key, { ...entry, controller: new AbortController(), started: new Set() });
+    } else {
+      this.#owned.clear();
+    }
+  }
+
+  status(): OwnedSetStatus[] {
+    return [...this.#owned.values()].map((owned) => {
+      const daemon = this.#deps.daemons.peek(owned.set.database.id);
+      return {
+        key: owned.set.key,
+        lockId: owned.set.lockId,
+        databaseId: owned.set.database.id,
+        shards: owned.set.names.map((shard) => shard.identity),
+        since: owned.since,
+        ...(owned.epoch === undefined ? {} : { epoch: owned.epoch }),
+        agents: owned.set.names.map((shard) => {
+          const state = owned.started.has(shard.identity) ? daemon?.statusOf(shard) : undefined;
+          if (state === undefined) return { shard: shard.identity, status: 'NotStarted' as const };
+          return { shard: shard.identity, status: state.status, ...(state.pausedAt === undefined ? {} : { pausedAt: state.pausedAt }), ...(state.error === undefined ? {} : { error: state.error }) };
+        }),
+      };
+    });
+  }
+}

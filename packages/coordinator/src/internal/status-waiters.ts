@@ -1,0 +1,71 @@
+import { CoordinatorError } from '../coordinator-error';
+import type { CoordinatorStatus } from '../coordinator-status';
+
+/** Options of the test awaiters (`whenOwned`, `whenStopped`). */
+export interface WaitOptions {
+  /** Abandons the wait (rejects with `signal.reason`). */
+  readonly signal?: AbortSignal;
+  /** Wall-clock limit; rejects with `CoordinatorError` (`TIMEOUT`). Default 30 000 ms. */
+  readonly timeoutMs?: number;
+}
+
+interface Waiter {
+  readonly predicate: (status: CoordinatorStatus) => boolean;
+  readonly resolve: (status: CoordinatorStatus) => void;
+}
+
+/** Promises that resolve once a status predicate holds; re-checked on every change. */
+export class StatusWaiters {
+  readonly #status: () => CoordinatorStatus;
+  readonly #waiters = new Set<Waiter>();
+
+  constructor(status: () => CoordinatorStatus) {
+    this.#status = status;
+  }
+
+  wait(predicate: (status: CoordinatorStatus) => boolean, what: string, options: WaitOptions = {}): Promise<CoordinatorStatus> {
+    const now = this.#status();
+    if (predicate(now)) return Promise.resolve(now);
+    const { signal, timeoutMs = 30_000 } = options;
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    return new Promise<CoordinatorStatus>((resolve, reject) => {
+      const cleanup = (): void => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        this.#waiters.delete(waiter);
+      };
+      const waiter: Waiter = {
+        predicate,
+        resolve: (status) => {
+          cleanup();
+          resolve(status);
+        },
+      };
+      const onAbort = (): void => {
+        cleanup();
+        reject(signal?.reason);
+      };
+      const timer = setTimeout(() => {
+        cleanup();
+        reject(new CoordinatorError('TIMEOUT', `${what} not reached within ${timeoutMs} ms`));
+      }, timeoutMs);
+      timer.unref?.();
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.#waiters.add(waiter);
+    });
+  }
+
+  notify(): void {
+    if (this.#waiters.size === 0) return;
+    const status = this.#status();
+    for (const waiter of [...this.#waiters]) {
+      let done: boolean;
+      try {
+        done = waiter.predicate(status);
+      } catch {
+        done = false;
+      }
+      if (done) waiter.resolve(status);
+    }
+  }
+}

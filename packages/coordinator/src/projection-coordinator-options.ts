@@ -1,0 +1,30 @@
+import type { Clock, ConsoleLike, Logger } from '@polecat/app-lock';
+import type { ProjectionDatabase, ProjectionDistributor } from '@polecat/distributors';
+import type { CoordinatorSettingsInput } from './coordinator-settings';
+import type { DaemonMode } from './daemon-mode';
+import type { EpochSource } from './epoch-source';
+import type { OwnershipPolicy } from './ownership-policy';
+import type { ProjectionDaemon } from './projection-daemon';
+
+/** Options of `ProjectionCoordinator`. */
+export interface ProjectionCoordinatorOptions {
+  /** `Disabled` touches nothing; `Solo` expects a Solo distributor; `HotCold` a locking one. */
+  readonly mode: DaemonMode;
+  /** Builds the sets and owns the locks. Required unless `mode` is `Disabled`. Disposed by `stop()`. */
+  readonly distributor?: ProjectionDistributor;
+  /** Creates the daemon of one database (lazily; disposed when the database leaves the distribution, or on stop). Required unless `Disabled`. */
+  readonly daemonFor?: (database: ProjectionDatabase) => ProjectionDaemon;
+  /** Timings and policies; defaults in `DEFAULT_COORDINATOR_SETTINGS`. */
+  readonly settings?: CoordinatorSettingsInput;
+  /** A `Logger`, `console` or pino. Default: silent. */
+  readonly logger?: Logger | ConsoleLike;
+  /** Default: `systemClock`. */
+  readonly clock?: Clock;
+  /** Fencing: called on every grant; its epoch reaches agents in `AgentStartContext.epoch`. */
+  readonly epochs?: EpochSource;
+  /** Which sets to attempt / hand over each cycle (balancing seam). Default: attempt all. */
+  readonly policy?: OwnershipPolicy;
+  /** Aborting it stops the coordinator (like `stop()`). */
+  readonly signal?: AbortSignal;
+}
+

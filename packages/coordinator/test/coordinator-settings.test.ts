@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { backoffDelay, DEFAULT_BACKOFF_POLICY } from '../src/backoff';
+import { CoordinatorError } from '../src/coordinator-error';
+import { DEFAULT_COORDINATOR_SETTINGS, resolveCoordinatorSettings } from '../src/coordinator-settings';
+import { DAEMON_MODES, isDaemonMode } from '../src/daemon-mode';
+
+describe('coordinator settings', () => {
+  it('keeps the original defaults', () => {
+    expect(resolveCoordinatorSettings()).toEqual({
+      daemonLockId: 4444,
+      leadershipPollingTime: 5000,
+      agentPauseTime: 1000,
+      healthCheckPollingTime: 5000,
+      stopDrainTimeout: 5000,
+      restartStoppedAgents: true,
+      releaseLocksOnPause: true,
+      releaseOnStartFailure: false,
+      startFailureBackoff: { initialMs: 1000, factor: 2, maxMs: 60_000 },
+    });
+    expect(Object.isFrozen(DEFAULT_COORDINATOR_SETTINGS)).toBe(true);
+  });
+
+  it('merges partial backoff policies', () => {
+    expect(resolveCoordinatorSettings({ startFailureBackoff: { maxMs: 5000 } }).startFailureBackoff).toEqual({ initialMs: 1000, factor: 2, maxMs: 5000 });
+  });
+
+  it.each([
+    { leadershipPollingTime: 0 },
+    { agentPauseTime: Number.NaN },
+    { stopDrainTimeout: -1 },
+    { healthCheckPollingTime: 3e9 },
+    { daemonLockId: 1.5 },
+    { daemonLockId: 2 ** 31 },
+    { restartStoppedAgents: 'yes' as unknown as boolean },
+    { startFailureBackoff: { factor: 0.5 } },
+    { startFailureBackoff: { initialMs: 5000, maxMs: 1000 } },
+  ])('rejects %o with INVALID_CONFIGURATION', (input) => {
+    expect(() => resolveCoordinatorSettings(input)).toThrow(expect.objectContaining({ code: 'INVALID_CONFIGURATION' }));
+    try {
+      resolveCoordinatorSettings(input);
+    } catch (error) {
+      expect(CoordinatorError.is(error)).toBe(true);
+    }
+  });
+
+  it('backoff grows and is capped', () => {
+    expect([1, 2, 3, 4, 7, 100].map((n) => backoffDelay(DEFAULT_BACKOFF_POLICY, n))).toEqual([1000, 2000, 4000, 8000, 60_000, 60_000]);
+  });
+
+  it('daemon modes', () => {
+    expect(DAEMON_MODES).toEqual(['Disabled', 'Solo', 'HotCold']);
+    expect(isDaemonMode('Solo')).toBe(true);
+    expect(isDaemonMode('solo')).toBe(false);
+  });
+});

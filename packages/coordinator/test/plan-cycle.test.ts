@@ -1,0 +1,122 @@
+import type { ProjectionSet, ShardName } from '@polecat/distributors';
+import { describe, expect, it } from 'vitest';
+import type { BackoffEntry } from '../src/backoff';
+import { DEFAULT_COORDINATOR_SETTINGS } from '../src/coordinator-settings';
+import { shareLimitPolicy } from '../src/ownership-policy';
+import { planCycle, type CycleInput } from '../src/plan-cycle';
+import type { AgentState } from '../src/projection-daemon';
+import { setsOf, shard } from './fakes/fixtures';
+
+const NOW = 100_000;
+
+function input(overrides: Partial<CycleInput> & { held?: readonly ProjectionSet[]; states?: Record<string, AgentState> }): CycleInput {
+  const held = new Set((overrides.held ?? []).map((set) => set.key));
+  const states = overrides.states ?? {};
+  return {
+    distribution: [],
+    isHeld: (set) => held.has(set.key),
+    tracked: overrides.held ?? [],
+    agentState: (_set, s: ShardName) => states[s.identity],
+    anyPaused: false,
+    backoff: new Map(),
+    now: NOW,
+    settings: DEFAULT_COORDINATOR_SETTINGS,
+    ...overrides,
+  };
+}
+
+const running = (name: string): AgentState => ({ shard: shard(name), status: 'Running' });
+const keys = (sets: readonly { key: string }[]) => sets.map((set) => set.key);
+
+describe('planCycle', () => {
+  const [a, b, c] = setsOf(['A', 'B', 'C']) as [ProjectionSet, ProjectionSet, ProjectionSet];
+
+  it('attempts every set not held, in one list, and starts nothing else', () => {
+    const plan = planCycle(input({ distribution: [a, b, c], tracked: [] }));
+    expect(keys(plan.attempt)).toEqual(keys([a, b, c]));
+    expect(plan.start).toEqual([]);
+    expect(plan.stop).toEqual([]);
+    expect(plan.sleepMs).toBe(5000);
+  });
+
+  it('starts missing agents of held sets; leaves running ones alone', () => {
+    const plan = planCycle(input({ distribution: [a, b], held: [a, b], states: { 'A:All': running('A') } }));
+    expect(plan.start).toEqual([{ set: b, shard: b.names[0], kind: 'start' }]);
+    expect(plan.attempt).toEqual([]);
+    expect(keys(plan.owned)).toEqual(keys([a, b]));
+  });
+
+  it('acquires held sets it does not track yet (e.g. Solo, or after a pause that kept locks)', () => {
+    const plan = planCycle(input({ distribution: [a], held: [a], tracked: [] }));
+    expect(keys(plan.acquire)).toEqual([a.key]);
+    expect(plan.start).toHaveLength(1);
+  });
+
+  it('restarts a paused agent only once paused longer than healthCheckPollingTime', () => {
+    const paused = (at: number): AgentState => ({ shard: shard('A'), status: 'Paused', pausedAt: at });
+    const early = planCycle(input({ distribution: [a], held: [a], anyPaused: true, states: { 'A:All': paused(NOW - 5000) } }));
+    expect(early.start).toEqual([]);
+    expect(early.sleepMs).toBe(1000);
+    const late = planCycle(input({ distribution: [a], held: [a], anyPaused: true, states: { 'A:All': paused(NOW - 5001) } }));
+    expect(late.start).toEqual([{ set: a, shard: a.names[0], kind: 'restart-paused' }]);
+  });
+
+  it('restarts a stopped agent, or hands its set over when restartStoppedAgents is false', () => {
+    const states = { 'A:All': { shard: shard('A'), status: 'Stopped' } as AgentState };
+    expect(planCycle(input({ distribution: [a], held: [a], states })).start).toEqual([{ set: a, shard: a.names[0], kind: 'restart-stopped' }]);
+    const plan = planCycle(input({ distribution: [a], held: [a], states, settings: { ...DEFAULT_COORDINATOR_SETTINGS, restartStoppedAgents: false } }));
+    expect(plan.start).toEqual([]);
+    expect(plan.handOver).toEqual([{ set: a, reason: 'agent-stopped' }]);
+    expect(plan.owned).toEqual([]);
+  });
+
+  it('hands over the whole multi-shard set when one of its agents stopped (no partial starts)', () => {
+    const set = { ...a, names: [shard('A'), shard('B')] };
+    const states = { 'A:All': { shard: shard('A'), status: 'Stopped' } as AgentState };
+    const plan = planCycle(input({ distribution: [set], held: [set], states, settings: { ...DEFAULT_COORDINATOR_SETTINGS, restartStoppedAgents: false } }));
+    expect(plan.start).toEqual([]);
+    expect(plan.handOver).toHaveLength(1);
+  });
+
+  it('stops agents of a tracked set no longer held, and still attempts it', () => {
+    const plan = planCycle(input({ distribution: [a], tracked: [a], isHeld: () => false }));
+    expect(plan.stop).toEqual([{ set: a, reason: 'not-held' }]);
+    expect(keys(plan.attempt)).toEqual([a.key]);
+  });
+
+  it('a tracked set that vanished is released if held, only stopped otherwise', () => {
+    const held = planCycle(input({ distribution: [], held: [a] }));
+    expect(held.handOver).toEqual([{ set: a, reason: 'vanished' }]);
+    const notHeld = planCycle(input({ distribution: [], tracked: [a] }));
+    expect(notHeld.stop).toEqual([{ set: a, reason: 'vanished' }]);
+  });
+
+  it('skips sets backing off: no attempt, no start; sleeps until the earliest expiry', () => {
+    const backoff = new Map<string, BackoffEntry>([
+      [a.key, { failures: 1, nextAttemptAt: NOW + 700 }],
+      [b.key, { failures: 3, nextAttemptAt: NOW + 4000 }],
+      [c.key, { failures: 1, nextAttemptAt: NOW - 1 }],
+    ]);
+    const plan = planCycle(input({ distribution: [a, b, c], held: [b], tracked: [b], backoff }));
+    expect(keys(plan.attempt)).toEqual([c.key]);
+    expect(plan.start).toEqual([]);
+    expect(keys(plan.owned)).toEqual([b.key]);
+    expect(plan.sleepMs).toBe(700);
+  });
+
+  it('lets a policy limit attempts and hand over extras', () => {
+    const plan = planCycle(input({ distribution: [a, b, c], held: [a, b], states: { 'A:All': running('A'), 'B:All': running('B') }, policy: shareLimitPolicy(() => 1) }));
+    expect(plan.attempt).toEqual([]);
+    expect(plan.handOver).toEqual([{ set: b, reason: 'balance' }]);
+    expect(keys(plan.owned)).toEqual([a.key]);
+    const room = planCycle(input({ distribution: [a, b, c], held: [a], states: { 'A:All': running('A') }, policy: shareLimitPolicy(() => 2) }));
+    expect(keys(room.attempt)).toEqual([b.key]);
+  });
+
+  it('ignores policy answers outside its candidates and owned sets', () => {
+    const rogue = { select: () => ({ attempt: [a], handOver: [c] }) };
+    const plan = planCycle(input({ distribution: [a, b, c], held: [a], states: { 'A:All': running('A') }, policy: rogue }));
+    expect(plan.attempt).toEqual([]);
+    expect(plan.handOver).toEqual([]);
+  });
+});

@@ -1,0 +1,61 @@
+import { DiAdapterError } from './errors';
+
+/** The lifecycle the hosts drive; `ProjectionCoordinator` has it (and so can a test double). */
+export interface HostedCoordinator {
+  start(): Promise<void> | void;
+  stop(): Promise<void>;
+}
+
+/** Outcome of {@link drainCoordinators}. */
+export interface DrainResult {
+  /** Every coordinator stopped within the deadline without error. */
+  readonly ok: boolean;
+  readonly timedOut: boolean;
+  readonly errors: readonly unknown[];
+  readonly durationMs: number;
+}
+
+/** Starts every coordinator; if one fails, stops those already started and rethrows. */
+export async function startCoordinators(coordinators: Iterable<HostedCoordinator>): Promise<void> {
+  const started: HostedCoordinator[] = [];
+  try {
+    for (const coordinator of coordinators) {
+      await coordinator.start();
+      started.push(coordinator);
+    }
+  } catch (error) {
+    await drainCoordinators(started);
+    throw error;
+  }
+}
+
+/**
+ * Stops every coordinator at once (each aborts its agents, waits for them up to its own
+ * `stopDrainTimeout`, releases its locks and closes its connections) and resolves once all are
+ * done or `timeoutMs` passed. Never rejects.
+ * @param timeoutMs overall deadline; default: none (each coordinator's own drain timeout bounds it).
+ */
+export async function drainCoordinators(coordinators: Iterable<HostedCoordinator>, timeoutMs?: number): Promise<DrainResult> {
+  const startedAt = Date.now();
+  const errors: unknown[] = [];
+  const all = Promise.all(
+    [...coordinators].map(async (coordinator) => {
+      try {
+        await coordinator.stop();
+      } catch (error) {
+        errors.push(error);
+      }
+    }),
+  ).then(() => false);
+  let timer: NodeJS.Timeout | undefined;
+  const deadline =
+    timeoutMs === undefined
+      ? new Promise<boolean>(() => {})
+      : new Promise<boolean>((resolve) => {
+          timer = setTimeout(() => resolve(true), timeoutMs);
+        });
+  const timedOut = await Promise.race([all, deadline]);
+  clearTimeout(timer);
+  if (timedOut) errors.push(new DiAdapterError('DRAIN_FAILED', `coordinators did not stop within ${timeoutMs} ms`));
+  return { ok: errors.length === 0, timedOut, errors, durationMs: Date.now() - startedAt };
+}

@@ -1,0 +1,100 @@
+import {
+  ProjectionCoordinator,
+  createFunctionDaemonFactory,
+  isDaemonMode,
+  type DaemonMode,
+} from '@polecat/coordinator';
+import {
+  MultiTenantedProjectionDistributor,
+  SingleTenantProjectionDistributor,
+  SoloProjectionDistributor,
+  type ProjectionDistributor,
+} from '@polecat/distributors';
+import { DEFAULT_DATABASES, DEFAULT_STORE, type CoordinatorOptions } from './coordinator-options';
+import { DiAdapterError } from './errors';
+import { readShards } from './internal/shards';
+
+/**
+ * The distributor the original picks for `mode`: Solo for `Solo` (no locks); for `HotCold`,
+ * SingleTenant (one lock per shard) when there is exactly one database, MultiTenanted (one lock per
+ * database) when there are several or the list is a function. `undefined` for `Disabled`.
+ * A ready `options.distributor` is returned unchanged.
+ * @throws DiAdapterError `INVALID_CONFIGURATION` (HotCold without `createLock`, missing shards).
+ */
+export function createDistributor(mode: DaemonMode, options: CoordinatorOptions): ProjectionDistributor | undefined {
+  const store = options.store ?? DEFAULT_STORE;
+  if (!isDaemonMode(mode)) {
+    throw new DiAdapterError('INVALID_CONFIGURATION', `Store "${store}": mode must be 'Disabled', 'Solo' or 'HotCold', got ${String(mode)}`);
+  }
+  if (mode === 'Disabled') return undefined;
+  if (options.distributor !== undefined) return options.distributor;
+  const { names } = readShards(options.shards, store);
+  const common = {
+    databases: options.databases ?? DEFAULT_DATABASES,
+    shards: names,
+    ...(options.settings?.daemonLockId === undefined ? {} : { daemonLockId: options.settings.daemonLockId }),
+    ...(options.logger === undefined ? {} : { logger: options.logger }),
+    ...(options.random === undefined ? {} : { random: options.random }),
+    ...(options.clock === undefined ? {} : { clock: options.clock }),
+  };
+  if (mode === 'Solo') return new SoloProjectionDistributor(common);
+  const { createLock } = options;
+  if (typeof createLock !== 'function') {
+    throw new DiAdapterError(
+      'INVALID_CONFIGURATION',
+      `Store "${store}": HotCold needs createLock: (database) => AppLock (or a ready distributor); for one node without locks use addAsyncDaemon()`,
+    );
+  }
+  const databases = common.databases;
+  if (Array.isArray(databases) && databases.length === 1) return new SingleTenantProjectionDistributor({ ...common, createLock });
+  return new MultiTenantedProjectionDistributor({
+    ...common,
+    createLock,
+    storeName: store,
+    ...(options.lockIdStrategy === undefined ? {} : { lockIdStrategy: options.lockIdStrategy }),
+  });
+}
+
+/**
+ * Builds (does not start) the coordinator of one store: the distributor for `mode` (see
+ * {@link createDistributor}) and one `FunctionAgentDaemon` per database running `options.shards`
+ * (or `options.daemonFor`). `Disabled` builds a coordinator that touches no database: no
+ * distributor, no lock, `createLock` never called.
+ * @example
+ * const coordinator = createProjectionCoordinator('HotCold', {
+ *   shards: { Trip: async ({ signal }) => runTrips(signal) },
+ *   createLock: () => new PostgresAppLock(url),
+ * });
+ * await coordinator.start();
+ */
+export function createProjectionCoordinator(mode: DaemonMode, options: CoordinatorOptions = {}): ProjectionCoordinator {
+  const store = options.store ?? DEFAULT_STORE;
+  const shared = {
+    ...(options.settings === undefined ? {} : { settings: options.settings }),
+    ...(options.logger === undefined ? {} : { logger: options.logger }),
+    ...(options.clock === undefined ? {} : { clock: options.clock }),
+  };
+  const distributor = createDistributor(mode, options);
+  if (distributor === undefined) return new ProjectionCoordinator({ mode: 'Disabled', ...shared });
+  let daemonFor = options.daemonFor;
+  if (daemonFor === undefined) {
+    const { agents } = readShards(options.shards, store);
+    if (agents === undefined) {
+      throw new DiAdapterError('INVALID_CONFIGURATION', `Store "${store}": shards given as a list of names need daemonFor; or pass shards as { name: agentFunction }`);
+    }
+    const stopDrainTimeout = options.settings?.stopDrainTimeout;
+    daemonFor = createFunctionDaemonFactory(agents, {
+      ...(stopDrainTimeout === undefined ? {} : { drainTimeoutMs: stopDrainTimeout }),
+      ...(options.logger === undefined ? {} : { logger: options.logger }),
+      ...(options.clock === undefined ? {} : { clock: options.clock }),
+    });
+  }
+  return new ProjectionCoordinator({
+    mode,
+    distributor,
+    daemonFor,
+    ...shared,
+    ...(options.epochs === undefined ? {} : { epochs: options.epochs }),
+    ...(options.policy === undefined ? {} : { policy: options.policy }),
+  });
+}

@@ -1,0 +1,48 @@
+/** Every error code raised by `@polecat/di-adapters`. */
+export const DI_ADAPTER_ERROR_CODES = [
+  /** One store registers both `addProjectionCoordinator` and `addAsyncDaemon`: pick one. */
+  'CONFLICTING_REGISTRATION',
+  /** One store registers the same kind twice. */
+  'DUPLICATE_REGISTRATION',
+  /** Options are malformed (no shards, a list of shards without `daemonFor`, an unknown mode, ...). */
+  'INVALID_CONFIGURATION',
+  /** A store was asked for that nobody registered. */
+  'UNKNOWN_STORE',
+  /** Draining coordinators failed or did not finish within the deadline. */
+  'DRAIN_FAILED',
+] as const;
+
+/** One of {@link DI_ADAPTER_ERROR_CODES}. */
+export type DiAdapterErrorCode = (typeof DI_ADAPTER_ERROR_CODES)[number];
+
+const diAdapterErrorBrand = Symbol.for('@polecat/di-adapters/DiAdapterError');
+
+/** Options accepted by {@link DiAdapterError}. */
+export interface DiAdapterErrorOptions {
+  readonly cause?: unknown;
+}
+
+/**
+ * The one error family of `@polecat/di-adapters`. Check with {@link DiAdapterError.is}, which
+ * survives duplicate copies of the package (and the separate entry points) unlike `instanceof`.
+ */
+export class DiAdapterError extends Error {
+  readonly code: DiAdapterErrorCode;
+  readonly [diAdapterErrorBrand] = true;
+
+  constructor(code: DiAdapterErrorCode, message: string, options: DiAdapterErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'DiAdapterError';
+    this.code = code;
+  }
+
+  /** Brand check that works across duplicate package copies. */
+  static is(value: unknown): value is DiAdapterError {
+    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[diAdapterErrorBrand] === true;
+  }
+
+  /** `true` when `value` is a {@link DiAdapterError} with the given code. */
+  static hasCode<C extends DiAdapterErrorCode>(value: unknown, code: C): value is DiAdapterError & { code: C } {
+    return DiAdapterError.is(value) && value.code === code;
+  }
+}

@@ -1,0 +1,29 @@
+export {
+  DEFAULT_DATABASES,
+  DEFAULT_STORE,
+  type CoordinatorOptions,
+  type ShardsInput,
+} from './coordinator-options';
+export { createDistributor, createProjectionCoordinator } from './create-projection-coordinator';
+export {
+  REGISTRATION_KINDS,
+  asyncDaemon,
+  projectionCoordinator,
+  type AsyncDaemonOptions,
+  type CoordinatorRegistration,
+  type RegistrationKind,
+} from './coordinator-registration';
+export { CoordinatorRegistry } from './coordinator-registry';
+export {
+  drainCoordinators,
+  startCoordinators,
+  type DrainResult,
+  type HostedCoordinator,
+} from './coordinator-lifecycle';
+export {
+  DI_ADAPTER_ERROR_CODES,
+  DiAdapterError,
+  type DiAdapterErrorCode,
+  type DiAdapterErrorOptions,
+} from './errors';
+export { toRegistry, type RegistrationsInput } from './registrations-input';

@@ -1,0 +1,36 @@
+export {
+  DEFAULT_SHARD_KEY,
+  assertShardName,
+  assertUniqueShards,
+  globalIdentity,
+  parseShardName,
+  shardName,
+  withTenant,
+  type ShardName,
+  type ShardNameOptions,
+} from './shard-name';
+export type { DatabaseSource, ProjectionDatabase } from './projection-database';
+export type { ProjectionSet } from './projection-set';
+export type { ProjectionDistributor, SetsLostEvent } from './projection-distributor';
+export type { DistributorOptions, LockingDistributorOptions, ShardSource } from './distributor-options';
+export { hash32 } from './lock-id-hash';
+export { DEFAULT_DAEMON_LOCK_ID, DEFAULT_SCHEMA, computeLockId } from './compute-lock-id';
+export {
+  DISTRIBUTOR_ERROR_CODES,
+  DistributorError,
+  type DistributorErrorCode,
+  type DistributorErrorOptions,
+} from './errors';
+export { SoloProjectionDistributor, type SoloProjectionDistributorOptions } from './solo-projection-distributor';
+export {
+  SingleTenantProjectionDistributor,
+  type SingleTenantProjectionDistributorOptions,
+} from './single-tenant-projection-distributor';
+export {
+  DEFAULT_STORE_NAME,
+  MULTI_TENANTED_LOCK_ID_STRATEGIES,
+  MultiTenantedProjectionDistributor,
+  multiTenantedLockId,
+  type MultiTenantedLockIdStrategy,
+  type MultiTenantedProjectionDistributorOptions,
+} from './multi-tenanted-projection-distributor';

@@ -1,0 +1,214 @@
+import {
+  systemClock,
+  toLogger,
+  type AppLock,
+  type AttainOptions,
+  type Clock,
+  type LockLostEvent,
+  type Logger,
+} from '@polecat/app-lock';
+import { DEFAULT_DAEMON_LOCK_ID, assertDaemonLockId } from '../compute-lock-id';
+import type { LockingDistributorOptions, ShardSource } from '../distributor-options';
+import { DistributorError } from '../errors';
+import type { DatabaseSource, ProjectionDatabase } from '../projection-database';
+import type { ProjectionDistributor, SetsLostEvent } from '../projection-distributor';
+import type { ProjectionSet } from '../projection-set';
+import type { ShardName } from '../shard-name';
+import { assertStaticSources, readDistribution } from './read-distribution';
+import { randomWaitMs, shuffle } from './shuffle';
+
+interface LockOwner {
+  readonly lock: AppLock;
+  readonly unsubscribe: () => void;
+}
+
+/**
+ * The shared mechanism of the distributors that take locks: one lazily created lock owner per
+ * database, reused across cycles; the database list re-read at every build (a removed database's
+ * owner is disposed); one `tryAttainLocks` round trip per database; lost locks mapped to sets.
+ */
+export abstract class LockOwningDistributor implements ProjectionDistributor {
+  abstract readonly kind: ProjectionDistributor['kind'];
+  protected readonly daemonLockId: number;
+  protected readonly logger: Logger;
+  readonly #databases: DatabaseSource;
+  readonly #shards: ShardSource;
+  readonly #createLock: (database: ProjectionDatabase) => AppLock;
+  readonly #random: () => number;
+  readonly #clock: Clock;
+  readonly #owners = new Map<string, LockOwner>();
+  /** Per database id: the sets of the last build, by lock id. */
+  readonly #lastSets = new Map<string, ReadonlyMap<number, ProjectionSet>>();
+  readonly #listeners = new Set<(event: SetsLostEvent) => void>();
+  #disposing: Promise<void> | undefined;
+
+  protected constructor(options: LockingDistributorOptions) {
+    this.daemonLockId = options.daemonLockId ?? DEFAULT_DAEMON_LOCK_ID;
+    assertDaemonLockId(this.daemonLockId);
+    if (typeof options.createLock !== 'function') {
+      throw new DistributorError('INVALID_CONFIGURATION', 'createLock must be a function (database) => AppLock');
+    }
+    assertStaticSources(options.databases, options.shards);
+    this.#databases = options.databases;
+    this.#shards = options.shards;
+    this.#createLock = options.createLock;
+    this.#random = options.random ?? Math.random;
+    this.#clock = options.clock ?? systemClock;
+    this.logger = toLogger(options.logger);
+  }
+
+  /** The sets of one database (its shards already validated). */
+  protected abstract setsFor(database: ProjectionDatabase, shards: readonly ShardName[]): readonly ProjectionSet[];
+
+  async buildDistribution(signal?: AbortSignal): Promise<readonly ProjectionSet[]> {
+    this.#assertNotDisposed();
+    const read = await readDistribution(this.#databases, this.#shards, signal);
+    this.#assertNotDisposed();
+    const current = new Set(read.map((entry) => entry.database.id));
+    for (const id of [...this.#lastSets.keys()]) if (!current.has(id)) this.#lastSets.delete(id);
+    await Promise.all([...this.#owners.keys()].filter((id) => !current.has(id)).map((id) => this.#retire(id)));
+    const sets: ProjectionSet[] = [];
+    for (const { database, shards } of read) {
+      const ofDatabase = this.setsFor(database, shards);
+      this.#lastSets.set(database.id, new Map(ofDatabase.map((set) => [set.lockId, set])));
+      sets.push(...ofDatabase);
+    }
+    return shuffle(sets, this.#random);
+  }
+
+  async randomWait(signal?: AbortSignal): Promise<void> {
+    await this.#clock.sleep(randomWaitMs(this.#random), signal);
+  }
+
+  hasLock(set: ProjectionSet): boolean {
+    return this.#owners.get(set.database.id)?.lock.hasLock(set.lockId) ?? false;
+  }
+
+  lockSignal(set: ProjectionSet): AbortSignal | undefined {
+    return this.#owners.get(set.database.id)?.lock.lockSignal(set.lockId);
+  }
+
+  /** Errors of the lock owner (e.g. the database is unreachable) reject; losing the race resolves `false`. */
+  async tryAttain(set: ProjectionSet, options?: AttainOptions): Promise<boolean> {
+    const owner = this.#ownerFor(set.database);
+    return owner === undefined ? false : owner.lock.tryAttainLock(set.lockId, options);
+  }
+
+  async tryAttainMany(sets: readonly ProjectionSet[], options?: AttainOptions): Promise<ReadonlySet<string>> {
+    this.#assertNotDisposed();
+    const byDatabase = new Map<string, { database: ProjectionDatabase; sets: ProjectionSet[] }>();
+    for (const set of sets) {
+      const group = byDatabase.get(set.database.id) ?? { database: set.database, sets: [] };
+      group.sets.push(set);
+      byDatabase.set(set.database.id, group);
+    }
+    const held = new Set<string>();
+    await Promise.all(
+      [...byDatabase.values()].map(async ({ database, sets: group }) => {
+        try {
+          const owner = this.#ownerFor(database);
+          if (owner === undefined) return;
+          const ids = await owner.lock.tryAttainLocks([...new Set(group.map((set) => set.lockId))], options);
+          for (const set of group) if (ids.has(set.lockId)) held.add(set.key);
+        } catch (error) {
+          if (options?.signal?.aborted) return;
+          this.logger.warn('lock attempt failed for a database; its sets are not held this cycle', {
+            database: database.id,
+            sets: group.length,
+            error,
+          });
+        }
+      }),
+    );
+    options?.signal?.throwIfAborted();
+    return held;
+  }
+
+  async release(set: ProjectionSet): Promise<void> {
+    await this.#owners.get(set.database.id)?.lock.releaseLock(set.lockId);
+  }
+
+  async releaseAll(): Promise<void> {
+    const results = await Promise.allSettled([...this.#owners.values()].map((owner) => owner.lock.releaseAll()));
+    const errors = results.flatMap((result) => (result.status === 'rejected' ? [result.reason as unknown] : []));
+    if (errors.length > 0) {
+      throw new DistributorError('RELEASE_FAILED', `Releasing locks failed for ${errors.length} database(s)`, {
+        cause: errors.length === 1 ? errors[0] : new AggregateError(errors),
+      });
+    }
+  }
+
+  onSetsLost(listener: (event: SetsLostEvent) => void): () => void {
+    this.#listeners.add(listener);
+    return () => {
+      this.#listeners.delete(listener);
+    };
+  }
+
+  dispose(): Promise<void> {
+    this.#disposing ??= (async () => {
+      this.#listeners.clear();
+      this.#lastSets.clear();
+      await Promise.all([...this.#owners.keys()].map((id) => this.#retire(id)));
+    })();
+    return this.#disposing;
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.dispose();
+  }
+
+  /** The lock owner of `database`, created on first use; `undefined` for a database not in the last build. */
+  #ownerFor(database: ProjectionDatabase): LockOwner | undefined {
+    this.#assertNotDisposed();
+    const existing = this.#owners.get(database.id);
+    if (existing !== undefined) return existing;
+    const sets = this.#lastSets.get(database.id);
+    if (sets === undefined) {
+      this.logger.debug('not attempting sets of a database absent from the last distribution', { database: database.id });
+      return undefined;
+    }
+    const lock = this.#createLock(database);
+    const unsubscribe = lock.onLockLost((event) => this.#onLockLost(database.id, event));
+    const owner = { lock, unsubscribe };
+    this.#owners.set(database.id, owner);
+    return owner;
+  }
+
+  #onLockLost(databaseId: string, event: LockLostEvent): void {
+    const byLockId = this.#lastSets.get(databaseId);
+    const sets = event.ids.flatMap((id) => {
+      const set = typeof id === 'number' ? byLockId?.get(id) : undefined;
+      return set === undefined ? [] : [set];
+    });
+    this.logger.warn('locks lost', { database: databaseId, ids: event.ids, reason: event.error.reason, sets: sets.map((s) => s.key) });
+    if (sets.length === 0) return;
+    const lost: SetsLostEvent = { sets, error: event.error };
+    for (const listener of [...this.#listeners]) {
+      try {
+        listener(lost);
+      } catch (error) {
+        this.logger.error('a sets-lost listener threw', { error });
+      }
+    }
+  }
+
+  /** Disposes a database's lock owner (releasing its locks); failures are logged, not thrown. */
+  async #retire(databaseId: string): Promise<void> {
+    const owner = this.#owners.get(databaseId);
+    if (owner === undefined) return;
+    this.#owners.delete(databaseId);
+    owner.unsubscribe();
+    const disposing = this.#disposing !== undefined;
+    try {
+      await owner.lock.dispose();
+      if (!disposing) this.logger.info('database removed: its lock owner was disposed', { database: databaseId });
+    } catch (error) {
+      this.logger.warn('disposing a lock owner failed', { database: databaseId, error });
+    }
+  }
+
+  #assertNotDisposed(): void {
+    if (this.#disposing !== undefined) throw new DistributorError('DISPOSED', 'The distributor was disposed');
+  }
+}

@@ -1,0 +1,63 @@
+import { DEFAULT_SCHEMA, computeLockId } from './compute-lock-id';
+import type { LockingDistributorOptions } from './distributor-options';
+import { LockOwningDistributor } from './internal/lock-owning-distributor';
+import { makeSet } from './internal/read-distribution';
+import type { ProjectionDatabase } from './projection-database';
+import type { ProjectionSet } from './projection-set';
+import { globalIdentity, type ShardName } from './shard-name';
+
+/** Options of {@link SingleTenantProjectionDistributor}. */
+export type SingleTenantProjectionDistributorOptions = LockingDistributorOptions;
+
+/**
+ * One set (one lock) per shard, so shards spread across nodes. The lock id is
+ * `computeLockId(database.schema ?? 'dbo', globalIdentity(shard), daemonLockId)`, identical on
+ * every node (and on .NET Polecat nodes configured alike).
+ *
+ * Tenant-expanded shards keep the store-global shard's lock: `Trip:All:acme` and `Trip:All:globex`
+ * land in ONE set with lock id of `Trip:All`. Two different identities whose hashes collide also
+ * share one set (logged once as a warning), so set keys stay unique.
+ *
+ * @example
+ * const distributor = new SingleTenantProjectionDistributor({
+ *   databases: [{ id: 'main', schema: 'dbo' }],
+ *   shards: [shardName('Trip'), shardName('Day')],
+ *   createLock: () => server.createLock(), // InMemoryLockServer, or a SQL Server / PostgreSQL lock
+ * });
+ */
+export class SingleTenantProjectionDistributor extends LockOwningDistributor {
+  readonly kind = 'single-tenant' as const;
+  readonly #warnedCollisions = new Set<string>();
+
+  constructor(options: SingleTenantProjectionDistributorOptions) {
+    super(options);
+  }
+
+  protected setsFor(database: ProjectionDatabase, shards: readonly ShardName[]): readonly ProjectionSet[] {
+    const schema = database.schema ?? DEFAULT_SCHEMA;
+    const groups = new Map<number, { identities: Set<string>; names: ShardName[] }>();
+    for (const shard of shards) {
+      const identity = globalIdentity(shard);
+      const lockId = computeLockId(schema, identity, this.daemonLockId);
+      const group = groups.get(lockId) ?? { identities: new Set<string>(), names: [] };
+      group.identities.add(identity);
+      group.names.push(shard);
+      groups.set(lockId, group);
+    }
+    return [...groups].map(([lockId, group]) => {
+      if (group.identities.size > 1) this.#warnCollision(database, lockId, group.identities);
+      return makeSet(database, lockId, group.names);
+    });
+  }
+
+  #warnCollision(database: ProjectionDatabase, lockId: number, identities: ReadonlySet<string>): void {
+    const key = `${database.id}/${lockId}/${[...identities].sort().join('|')}`;
+    if (this.#warnedCollisions.has(key)) return;
+    this.#warnedCollisions.add(key);
+    this.logger.warn('different shards hash to the same lock id; they share one set', {
+      database: database.id,
+      lockId,
+      identities: [...identities],
+    });
+  }
+}
