@@ -1,7 +1,14 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: {"index":"src/index.ts"},
+  entry: {
+    index: 'src/index.ts',
+    postgres: 'src/postgres.ts',
+    'sql-server': 'src/sql-server.ts',
+    nestjs: 'src/nestjs.ts',
+    awilix: 'src/awilix.ts',
+    node: 'src/node.ts',
+  },
   format: ['esm', 'cjs'],
   dts: true,
   clean: true,

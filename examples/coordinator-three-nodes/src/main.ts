@@ -46,7 +46,8 @@ const nodes = NODES.map((node) => {
       createLock: () => backend.createLock(node),
     }),
     daemonFor: createFunctionDaemonFactory(() => agentFor(node)),
-    settings: { leadershipPollingTime: POLL_MS, daemonLockId },
+    // releaseLocksOnPause: false lets pause() stand in for a frozen process in this demo
+    settings: { leadershipPollingTime: POLL_MS, daemonLockId, releaseLocksOnPause: false },
   });
   return { node, coordinator };
 });
@@ -75,10 +76,11 @@ const counts = new Map<string, number>();
 for (const owner of runningOn.values()) counts.set(owner, (counts.get(owner) ?? 0) + 1);
 const victim = [...counts.entries()].sort((a, b) => b[1] - a[1])[0]![0];
 const victimNode = nodes.find(({ node }) => node === victim)!;
-console.log(`\nkilling ${victim} (owns ${counts.get(victim)} shards): its loop halts and the server drops its lock session\n`);
+console.log(`\n(no balancing: the first node up takes every free shard)`);
+console.log(`killing ${victim} (owns ${counts.get(victim)} shards): it freezes without releasing, then the server drops its lock session\n`);
 
+await victimNode.coordinator.pause(); // halts its loop and agents but keeps its locks, like a dead process
 const killedAt = performance.now();
-void victimNode.coordinator.stop(); // a dead process attempts nothing more
 await backend.killSession(victim);
 const takeoverMs = await waitFor(() => allRunning(victim), `after killing ${victim}: survivors take over`);
 table.release();

@@ -205,4 +205,21 @@ await describePostgres('PostgresAppLock against real failures', (url) => {
       await proxy.close();
     }
   });
+
+  it('works for a role without superuser or any grant beyond login (least privilege)', async () => {
+    const role = 'polecat_lock_least_privilege';
+    await admin.query(
+      `do $$ begin if not exists (select from pg_roles where rolname = '${role}') then create role ${role} login nosuperuser nocreatedb nocreaterole; end if; end $$`,
+    );
+    const asRole = new URL(url);
+    asRole.username = role;
+    asRole.password = '';
+    const [a, b] = [track(new PostgresAppLock(asRole.toString(), { applicationName: app() })), track(new PostgresAppLock(url, { applicationName: app() }))];
+    const ids = [randomUUID(), 1_000_000 + Math.floor(Math.random() * 1_000_000_000)];
+    expect((await a.tryAttainLocks(ids)).size).toBe(2);
+    expect(await a.verifyLocks()).toEqual([]);
+    expect((await b.tryAttainLocks(ids)).size).toBe(0);
+    await a.releaseAll();
+    expect((await b.tryAttainLocks(ids)).size).toBe(2);
+  });
 });

@@ -216,3 +216,26 @@ describe('SessionAppLock', () => {
     expect(() => new SessionAppLock(driver, { requestTimeoutMs: 0 })).toThrow(AppLockError);
   });
 });
+
+describe('SessionAppLock with ids that share a backend key', () => {
+  it('never requests one key twice, so nothing stacks', async () => {
+    const requested: string[] = [];
+    const driver: LockSessionDriver<string> = {
+      backend: 'shared-keys',
+      target: 'test',
+      toKey: (id) => String(id), // 5 and "5" collide, as on SQL Server with an empty prefix
+      connect: async () => ({
+        tryAcquire: async (keys) => (requested.push(...keys), keys.map(() => true)),
+        verify: async (keys) => keys.map(() => true),
+        release: async () => {},
+        onClosed: () => {},
+        close: async () => {},
+        destroy: () => {},
+      }),
+    };
+    await using lock = new SessionAppLock(driver, { verifyIntervalMs: 0 });
+    expect(await lock.tryAttainLocks([5, '5'])).toEqual(new Set([5]));
+    expect(await lock.tryAttainLock('5')).toBe(false);
+    expect(requested).toEqual(['5']);
+  });
+});

@@ -94,9 +94,15 @@ export class SessionAppLock<Key> implements AppLock {
       this.#throwIfUnusable(options.signal);
       const result = new Set<LockId>();
       const wanted: { id: LockId; key: Key; mapKey: string }[] = [];
+      const heldKeys = new Set([...this.#held.values()].map((h) => String(h.key)));
       for (const entry of requested) {
         if (this.#held.has(entry.mapKey)) result.add(entry.id);
-        else wanted.push(entry);
+        // Two ids the backend maps to one key (e.g. 5 and "5" on SQL Server with no prefix): the
+        // resource is taken, by this session, under the other id. Never request it twice (stacking).
+        else if (!heldKeys.has(String(entry.key))) {
+          heldKeys.add(String(entry.key));
+          wanted.push(entry);
+        }
       }
       if (wanted.length === 0) return result;
       const session = await this.#ensureSession(options.signal);

@@ -1,0 +1,9 @@
+export {
+  POLECAT_COORDINATORS,
+  POLECAT_MODULE_OPTIONS,
+  PolecatLifecycle,
+  PolecatModule,
+  getCoordinatorToken,
+  type PolecatModuleAsyncOptions,
+  type PolecatModuleOptions,
+} from '@polecat/di-adapters/nestjs';

@@ -1,0 +1,1 @@
+export { HOST_SIGNALS, runHost, type HostProcess, type HostSignal, type RunHostOptions, type RunningHost } from '@polecat/di-adapters/node';

@@ -1,0 +1,40 @@
+import type { DaemonMode, ProjectionCoordinator } from '@polecat/coordinator';
+import { DiAdapterError, createProjectionCoordinator, type CoordinatorOptions } from '@polecat/di-adapters';
+import { lockFactoryFor, type LockConnection } from './lock-factory';
+
+/** Options of {@link runShards}: a connection, the shard functions, and any coordinator option. */
+export interface RunShardsOptions extends CoordinatorOptions {
+  /** Where the locks live (see {@link LockConnection}). Required unless `createLock` or `distributor` is given. */
+  readonly connection?: LockConnection;
+  /** Default `'HotCold'`: the shards spread over every node running the same code. */
+  readonly mode?: DaemonMode;
+  /** `application_name` / `APP_NAME()` of the lock connections. */
+  readonly applicationName?: string;
+}
+
+/**
+ * The shortest path: run `shards` across every node that calls this with the same connection.
+ * Each shard runs on exactly one node at a time; when a node stops or dies, another takes its
+ * shards over. Resolves with the STARTED coordinator; `await using` (or `stop()`) drains it.
+ * @example
+ * await using coordinator = await runShards({
+ *   connection: process.env.DATABASE_URL!, // postgres://... or Server=...;Database=...
+ *   shards: { Trip: async ({ signal }) => { while (!signal.aborted) await work(signal); } },
+ * });
+ */
+export async function runShards(options: RunShardsOptions): Promise<ProjectionCoordinator> {
+  const { connection, mode = 'HotCold', applicationName, ...rest } = options;
+  let createLock = rest.createLock;
+  if (createLock === undefined && rest.distributor === undefined && mode === 'HotCold') {
+    if (connection === undefined) {
+      throw new DiAdapterError('INVALID_CONFIGURATION', "runShards needs a connection (postgres://..., Server=...;..., or { backend: 'memory' }), a createLock or a distributor");
+    }
+    createLock = await lockFactoryFor(connection, {
+      ...(applicationName === undefined ? {} : { applicationName }),
+      ...(rest.logger === undefined ? {} : { logger: rest.logger }),
+    });
+  }
+  const coordinator = createProjectionCoordinator(mode, { ...rest, ...(createLock === undefined ? {} : { createLock }) });
+  await coordinator.start();
+  return coordinator;
+}

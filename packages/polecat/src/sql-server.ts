@@ -1,0 +1,17 @@
+export {
+  DEFAULT_SQL_SERVER_APPLICATION_NAME,
+  SQL_SERVER_MAX_RESOURCE_LENGTH,
+  SqlServerAppLock,
+  assertSqlServerResourcePrefix,
+  describeSqlServerTarget,
+  driverErrorCode,
+  interpretGetAppLockResult,
+  interpretReleaseAppLockResult,
+  isExclusiveMode,
+  mapSqlServerError,
+  parseSqlServerConnection,
+  sqlServerResourceName,
+  type ParsedSqlServerConnection,
+  type SqlServerAppLockOptions,
+  type SqlServerConnection,
+} from '@polecat/app-lock/sql-server';
