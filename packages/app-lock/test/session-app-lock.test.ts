@@ -239,3 +239,34 @@ describe('SessionAppLock with ids that share a backend key', () => {
     expect(requested).toEqual(['5']);
   });
 });
+
+describe('SessionAppLock when verification errors', () => {
+  it('drops the session and marks everything lost (an unverifiable lock is not trusted)', async () => {
+    let fail = false;
+    let destroyed = 0;
+    const driver: LockSessionDriver<string> = {
+      backend: 'flaky',
+      target: 'test',
+      toKey: (id) => String(id),
+      connect: async () => ({
+        tryAcquire: async (keys) => keys.map(() => true),
+        verify: async (keys) => {
+          if (fail) throw new Error('Client was closed and is not queryable');
+          return keys.map(() => true);
+        },
+        release: async () => {},
+        onClosed: () => {},
+        close: async () => {},
+        destroy: () => void destroyed++,
+      }),
+    };
+    await using lock = new SessionAppLock(driver, { verifyIntervalMs: 0 });
+    await lock.tryAttainLocks([1, 2]);
+    const signal = lock.lockSignal(1)!;
+    fail = true;
+    await expect(lock.verifyLocks()).rejects.toThrow('Client was closed');
+    expect(lock.heldLocks()).toEqual([]);
+    expect(signal.aborted).toBe(true);
+    expect(destroyed).toBe(1);
+  });
+});

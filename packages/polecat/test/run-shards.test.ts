@@ -51,7 +51,7 @@ describe('runShards', () => {
     expect(server.openSessions).toBe(0);
   });
 
-  it('two runShards nodes on one lock server split the shards without overlap', async () => {
+  it('a second runShards node takes every shard over when the first stops', async () => {
     const server = new InMemoryLockServer();
     const a = new Set<string>();
     const b = new Set<string>();

@@ -149,7 +149,15 @@ export class SessionAppLock<Key> implements AppLock {
       const held = [...this.#held.values()];
       const session = this.#session;
       if (held.length === 0 || session === undefined) return [];
-      const stillHeld = await this.#request(session, (s) => s.verify(held.map((h) => h.key)), 'lock verification');
+      let stillHeld: readonly boolean[];
+      try {
+        stillHeld = await this.#request(session, (s) => s.verify(held.map((h) => h.key)), 'lock verification');
+      } catch (error) {
+        // Unverifiable means untrustworthy: drop the connection (the server frees whatever it still
+        // held) rather than keep running agents on a belief.
+        if (this.#session === session) this.#dropSession(session, 'connection-lost', error);
+        throw error;
+      }
       const missing = held.filter((h, index) => stillHeld[index] !== true && this.#held.get(lockIdKey(h.id)) === h);
       if (missing.length > 0) this.#markLost(missing, 'verification-failed', undefined);
       return missing.map((h) => h.id);
