@@ -14,6 +14,15 @@ export interface CoordinatorSettings {
    * the loop at once whatever this value.
    */
   readonly leadershipPollingTime: number;
+  /**
+   * Faster wait used instead of {@link leadershipPollingTime} after a cycle in which some attempted
+   * set was denied (another node holds it and may die or release it soon): a standby node polls at
+   * this rate so takeover is quick, while a node that holds everything it wants keeps the slow poll.
+   * Each poll is one batched lock round trip per database, so a standby sends about
+   * `1000 / takeoverPollingTime` queries per second per database. Set it to `leadershipPollingTime`
+   * (or more) to get the original's behaviour. Default 500 ms.
+   */
+  readonly takeoverPollingTime: number;
   /** Wait between cycles while any agent is paused (failed). Default 1000 ms. */
   readonly agentPauseTime: number;
   /** A paused agent is restarted once it has been paused longer than this. Default 5000 ms. */
@@ -45,6 +54,7 @@ export type CoordinatorSettingsInput = Partial<Omit<CoordinatorSettings, 'startF
 export const DEFAULT_COORDINATOR_SETTINGS: CoordinatorSettings = Object.freeze({
   daemonLockId: 4444,
   leadershipPollingTime: 5000,
+  takeoverPollingTime: 500,
   agentPauseTime: 1000,
   healthCheckPollingTime: 5000,
   stopDrainTimeout: 5000,
@@ -54,7 +64,7 @@ export const DEFAULT_COORDINATOR_SETTINGS: CoordinatorSettings = Object.freeze({
   startFailureBackoff: DEFAULT_BACKOFF_POLICY,
 });
 
-const DURATIONS = ['leadershipPollingTime', 'agentPauseTime', 'healthCheckPollingTime', 'stopDrainTimeout'] as const;
+const DURATIONS = ['leadershipPollingTime', 'takeoverPollingTime', 'agentPauseTime', 'healthCheckPollingTime', 'stopDrainTimeout'] as const;
 const FLAGS = ['restartStoppedAgents', 'releaseLocksOnPause', 'releaseOnStartFailure'] as const;
 const MAX_DELAY = 2_147_483_647; // setTimeout's limit
 
@@ -80,7 +90,7 @@ export function resolveCoordinatorSettings(input: CoordinatorSettingsInput = {})
   if (!Number.isInteger(lockId) || lockId < -2_147_483_648 || lockId > 2_147_483_647) {
     throw invalid(`daemonLockId must be a signed 32-bit integer, got ${String(lockId)}`);
   }
-  for (const name of DURATIONS) checkDuration(name, settings[name], name === 'leadershipPollingTime' || name === 'agentPauseTime' ? 1 : 0);
+  for (const name of DURATIONS) checkDuration(name, settings[name], name === 'leadershipPollingTime' || name === 'takeoverPollingTime' || name === 'agentPauseTime' ? 1 : 0);
   for (const name of FLAGS) {
     if (typeof settings[name] !== 'boolean') throw invalid(`${name} must be a boolean, got ${String(settings[name])}`);
   }

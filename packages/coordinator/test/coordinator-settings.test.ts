@@ -9,6 +9,7 @@ describe('coordinator settings', () => {
     expect(resolveCoordinatorSettings()).toEqual({
       daemonLockId: 4444,
       leadershipPollingTime: 5000,
+      takeoverPollingTime: 500,
       agentPauseTime: 1000,
       healthCheckPollingTime: 5000,
       stopDrainTimeout: 5000,

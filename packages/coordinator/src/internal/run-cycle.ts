@@ -128,6 +128,8 @@ export async function runCycle(context: CycleContext, signal: AbortSignal): Prom
   });
   const now = clock.now();
   let sleepMs = daemons.anyPaused() ? Math.min(plan.sleepMs, settings.agentPauseTime) : plan.sleepMs;
+  // Some set was denied: its owner may die or release it soon, so poll at the takeover rate.
+  if (granted.size < plan.attempt.length) sleepMs = Math.min(sleepMs, settings.takeoverPollingTime);
   for (const entry of ownership.backoff.values()) {
     if (entry.nextAttemptAt > now) sleepMs = Math.min(sleepMs, entry.nextAttemptAt - now);
   }

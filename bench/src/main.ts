@@ -1,0 +1,137 @@
+/**
+ * `pnpm bench` (full, ≈ 10 min) or `pnpm bench -- --quick` (≈ 2 min): runs every benchmark for OUR
+ * default configuration and a BASELINE that behaves like the original, on the PostgreSQL at
+ * POLECAT_TEST_PG (default postgres://postgres@127.0.0.1:5432/test), prints a table and writes
+ * bench/results/latest.json. Only run one benchmark with `--only takeover|cycle|steady|lock`.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import { checkPostgres, postgresTestUrl, redactUrl } from '@polecat/test-utils';
+import { BASELINE, CONFIGS, OURS } from './configs';
+import { runCycleCost, type CycleCostResult } from './cycle-cost';
+import { runLockPrimitive } from './lock-primitive';
+import { renderTable, type Row, type Summary } from './stats';
+import { emptyNodeRss, runSteadyState, type SteadyStateResult } from './steady-state';
+import { TAKEOVER_EVENTS, runTakeover, type TakeoverResult } from './takeover';
+
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const onlyIndex = args.indexOf('--only');
+const only = onlyIndex >= 0 ? args[onlyIndex + 1] : undefined;
+const wants = (name: string): boolean => only === undefined || only === name;
+const plan = quick
+  ? { trials: 5, cycleCounts: [1, 100, 1000, 10_000], cycles: 2, steadySeconds: 10 }
+  : { trials: 20, cycleCounts: [1, 100, 1000, 10_000], cycles: 5, steadySeconds: 60 };
+const log = (line: string): void => console.error(`[bench ${((performance.now() / 1000) | 0).toString().padStart(4)} s] ${line}`);
+
+async function main(): Promise<void> {
+  const url = postgresTestUrl();
+  const availability = await checkPostgres(url);
+  if (!availability.reachable) {
+    console.error(`PostgreSQL unreachable at ${redactUrl(url)}: ${availability.cause} (set POLECAT_TEST_PG)`);
+    process.exit(1);
+  }
+  log(`${quick ? 'quick' : 'full'} run against ${redactUrl(url)}; ours = defaults, baseline = ${JSON.stringify(BASELINE)}`);
+  const rows: Row[] = [];
+  const raw: Record<string, unknown> = {};
+
+  if (wants('lock')) {
+    log('4. lock primitive: 1000 ids');
+    const lock = await runLockPrimitive(url, 1000);
+    raw.lockPrimitive = lock;
+    rows.push(
+      { group: '4 lock 1000 ids', metric: 'acquire', unit: 'ms', ours: lock.batchAcquireMs, baseline: lock.oneByOneAcquireMs },
+      { group: '4 lock 1000 ids', metric: 'acquire round trips', unit: 'n', ours: lock.batchAcquireRoundTrips, baseline: lock.oneByOneAcquireRoundTrips },
+      { group: '4 lock 1000 ids', metric: 'verify', unit: 'ms', ours: lock.batchVerifyMs, baseline: lock.oneByOneVerifyMs },
+      { group: '4 lock 1000 ids', metric: 'verify round trips', unit: 'n', ours: lock.batchVerifyRoundTrips, baseline: lock.oneByOneVerifyRoundTrips },
+    );
+  }
+
+  if (wants('cycle')) {
+    const cycle: CycleCostResult[] = [];
+    for (const config of CONFIGS) {
+      log(`2. cycle cost (${config.name}): ${plan.cycleCounts.join(', ')} shards`);
+      cycle.push(...(await runCycleCost(url, config, plan.cycleCounts, plan.cycles)));
+    }
+    raw.cycleCost = cycle;
+    for (const count of plan.cycleCounts) {
+      for (const role of ['owner', 'standby'] as const) {
+        const pick = (name: string) => cycle.find((c) => c.config === name && c.shards === count && c.role === role)!;
+        const ours = pick('ours');
+        const base = pick('baseline');
+        rows.push(
+          { group: `2 cycle ${count} shards`, metric: `${role} round trips`, unit: 'n', ours: ours.roundTrips, baseline: base.roundTrips, target: '<= 2', met: ours.roundTrips <= 2 },
+          { group: `2 cycle ${count} shards`, metric: `${role} wall`, unit: 'ms', ours: ours.wallMs, baseline: base.wallMs },
+        );
+      }
+    }
+  }
+
+  if (wants('steady')) {
+    const emptyRss = await emptyNodeRss();
+    const steady: SteadyStateResult[] = [];
+    for (const config of CONFIGS) {
+      log(`3. steady state (${config.name}): 10000 shards for ${plan.steadySeconds} s`);
+      steady.push(await runSteadyState(url, config, 10_000, plan.steadySeconds, emptyRss));
+    }
+    raw.steadyState = { emptyNodeRssMb: emptyRss / 1024 / 1024, results: steady };
+    const [ours, base] = [steady.find((s) => s.config === 'ours')!, steady.find((s) => s.config === 'baseline')!];
+    rows.push(
+      { group: '3 steady 10000 shards', metric: 'owner CPU', unit: '% core', ours: ours.ownerCpuPercent, baseline: base.ownerCpuPercent, target: '<= 2', met: ours.ownerCpuPercent <= 2 },
+      { group: '3 steady 10000 shards', metric: 'owner RSS above idle node', unit: 'MB', ours: ours.ownerRssAboveEmptyMb, baseline: base.ownerRssAboveEmptyMb, target: '<= 50', met: ours.ownerRssAboveEmptyMb <= 50 },
+      { group: '3 steady 10000 shards', metric: 'owner queries', unit: '/s', ours: ours.ownerQueriesPerSecond, baseline: base.ownerQueriesPerSecond },
+      { group: '3 steady 10000 shards', metric: 'standby queries', unit: '/s', ours: ours.standbyQueriesPerSecond, baseline: base.standbyQueriesPerSecond },
+      { group: '3 steady 10000 shards', metric: 'standby CPU', unit: '% core', ours: ours.standbyCpuPercent, baseline: base.standbyCpuPercent },
+    );
+  }
+
+  if (wants('takeover')) {
+    const takeover: TakeoverResult[] = [];
+    for (const config of [OURS, BASELINE]) {
+      log(`1. takeover (${config.name}): 3 nodes x 100 shards, ${plan.trials} trials per event`);
+      takeover.push(...(await runTakeover(url, config, plan.trials, log)));
+    }
+    raw.takeover = takeover;
+    const targets: Record<string, number> = { sigkill: 1000, 'graceful-stop': 250, 'session-kill': 1500 };
+    for (const event of TAKEOVER_EVENTS) {
+      const ours = takeover.find((t) => t.config === 'ours' && t.event === event)!;
+      const base = takeover.find((t) => t.config === 'baseline' && t.event === event)!;
+      const add = (metric: string, a: Summary, b: Summary, target?: number): void => {
+        for (const key of ['median', 'p99', 'worst'] as const) {
+          rows.push({
+            group: `1 takeover ${event}`,
+            metric: `${metric} ${key}`,
+            unit: 'ms',
+            ours: a[key],
+            baseline: b[key],
+            ...(key === 'p99' && target !== undefined ? { target: `<= ${target}`, met: a[key] <= target } : {}),
+          });
+        }
+      };
+      add(event === 'session-kill' ? 'owned again' : 'running elsewhere', ours.takeover, base.takeover, targets[event]);
+      if (ours.aborted !== undefined && base.aborted !== undefined) add('agents aborted', ours.aborted, base.aborted, 1000);
+      rows.push({ group: `1 takeover ${event}`, metric: 'ledger overlaps', unit: 'n', ours: ours.overlaps, baseline: base.overlaps, target: '= 0', met: ours.overlaps === 0 });
+    }
+  }
+
+  const table = renderTable(rows);
+  console.log(table);
+  const result = {
+    when: new Date().toISOString(),
+    mode: quick ? 'quick' : 'full',
+    machine: { node: process.version, cpus: os.cpus().length, platform: `${os.platform()} ${os.release()}` },
+    configs: { ours: OURS, baseline: BASELINE },
+    rows,
+    raw,
+    table,
+  };
+  const dir = new URL('../results/', import.meta.url);
+  await mkdir(dir, { recursive: true });
+  await writeFile(new URL('latest.json', dir), `${JSON.stringify(result, null, 2)}\n`);
+  log('wrote bench/results/latest.json');
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,72 @@
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { spawnNode, type NodeHandle, type NodeUsage } from '@polecat/test-utils';
+import { scope, type BenchConfig } from './configs';
+import { sleep } from './stats';
+
+export interface SteadyStateResult {
+  readonly config: BenchConfig['name'];
+  readonly shards: number;
+  readonly seconds: number;
+  /** Owner process CPU, % of one core. */
+  readonly ownerCpuPercent: number;
+  /** Owner RSS minus an idle Node process's RSS (MB). */
+  readonly ownerRssAboveEmptyMb: number;
+  /** Lock queries per second sent by the owner / by a standby. */
+  readonly ownerQueriesPerSecond: number;
+  readonly standbyQueriesPerSecond: number;
+  readonly standbyCpuPercent: number;
+}
+
+const exec = promisify(execFile);
+
+/** RSS (bytes) of an idle Node process started like the node processes (`--import tsx`). */
+export async function emptyNodeRss(): Promise<number> {
+  const script = fileURLToPath(new URL('./empty-node.ts', import.meta.url));
+  const { stdout } = await exec(process.execPath, ['--import', 'tsx', script]);
+  return (JSON.parse(stdout.trim()) as { rss: number }).rss;
+}
+
+/** Benchmark 3: one node owning `shards` shards (and one standby) for `seconds`. */
+export async function runSteadyState(url: string, config: BenchConfig, shards: number, seconds: number, emptyRss: number): Promise<SteadyStateResult> {
+  const { daemonLockId, prefix } = scope('s');
+  const common = {
+    databases: [{ id: 'main', url }],
+    shards,
+    shardPrefix: prefix,
+    daemonLockId,
+    coordinator: config.coordinator,
+    lock: config.lock,
+    sequentialAttempts: config.sequentialAttempts,
+    agentEvents: false,
+    logLevel: 'error' as const,
+    readyTimeoutMs: 60_000,
+  };
+  let owner: NodeHandle | undefined;
+  let standby: NodeHandle | undefined;
+  try {
+    owner = await spawnNode({ ...common, id: `${prefix}-owner` });
+    await owner.whenOwned(shards, 180_000);
+    standby = await spawnNode({ ...common, id: `${prefix}-standby` });
+    await sleep(6_000); // past the standby's first cycles and the owner's start-up garbage
+    const [o1, s1] = await Promise.all([owner.usage(), standby.usage()]);
+    await sleep(seconds * 1000);
+    const [o2, s2] = await Promise.all([owner.usage(), standby.usage()]);
+    const cpu = (a: NodeUsage, b: NodeUsage): number => ((b.cpuUserMicros + b.cpuSystemMicros - a.cpuUserMicros - a.cpuSystemMicros) / 1000 / (b.at - a.at)) * 100;
+    const qps = (a: NodeUsage, b: NodeUsage): number => ((b.roundTrips - a.roundTrips) / (b.at - a.at)) * 1000;
+    return {
+      config: config.name,
+      shards,
+      seconds,
+      ownerCpuPercent: cpu(o1, o2),
+      ownerRssAboveEmptyMb: (o2.rss - emptyRss) / 1024 / 1024,
+      ownerQueriesPerSecond: qps(o1, o2),
+      standbyQueriesPerSecond: qps(s1, s2),
+      standbyCpuPercent: cpu(s1, s2),
+    };
+  } finally {
+    await standby?.stop();
+    await owner?.stop();
+  }
+}

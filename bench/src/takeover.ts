@@ -1,0 +1,117 @@
+import { OwnershipLedger, createPgAdmin, preciseNow, spawnNode, type NodeHandle, type PgAdmin } from '@polecat/test-utils';
+import { scope, type BenchConfig } from './configs';
+import { sleep, summarize, type Summary } from './stats';
+
+/** The three faults of benchmark 1. */
+export const TAKEOVER_EVENTS = ['sigkill', 'graceful-stop', 'session-kill'] as const;
+export type TakeoverEvent = (typeof TAKEOVER_EVENTS)[number];
+
+export interface TakeoverResult {
+  readonly config: BenchConfig['name'];
+  readonly event: TakeoverEvent;
+  /** Event -> every affected shard running again on another node (session kill: on any node). */
+  readonly takeover: Summary;
+  /** Session kill only: event -> the last of the victim's agents aborted. */
+  readonly aborted?: Summary;
+  readonly overlaps: number;
+}
+
+const SHARDS = 100;
+
+/** Benchmark 1: 3 nodes × 100 shards, `trials` faults of each kind, one config. */
+export async function runTakeover(url: string, config: BenchConfig, trials: number, log: (line: string) => void): Promise<TakeoverResult[]> {
+  const admin = await createPgAdmin(url);
+  const results: TakeoverResult[] = [];
+  try {
+    for (const event of TAKEOVER_EVENTS) results.push(await runEvent(url, admin, config, event, trials, log));
+  } finally {
+    await admin.close();
+  }
+  return results;
+}
+
+async function runEvent(url: string, admin: PgAdmin, config: BenchConfig, event: TakeoverEvent, trials: number, log: (line: string) => void): Promise<TakeoverResult> {
+  const { daemonLockId, prefix } = scope(event[0]!);
+  const ledger = new OwnershipLedger();
+  let serial = 0;
+  const spawn = (): Promise<NodeHandle> =>
+    spawnNode({
+      id: `${prefix}-${config.name[0]}${(serial += 1)}`,
+      databases: [{ id: 'main', url }],
+      shards: SHARDS,
+      shardPrefix: prefix,
+      daemonLockId,
+      ledger,
+      coordinator: config.coordinator,
+      lock: config.lock,
+      sequentialAttempts: config.sequentialAttempts,
+      logLevel: 'error',
+    });
+  let nodes: NodeHandle[] = [];
+  const takeovers: number[] = [];
+  const aborts: number[] = [];
+  try {
+    nodes = await Promise.all([spawn(), spawn(), spawn()]);
+    for (let trial = 0; trial < trials; trial += 1) {
+      await waitUntil(() => nodes.reduce((sum, node) => sum + node.running(), 0) === SHARDS, 30_000);
+      await sleep(100 + Math.random() * 400); // random phase against the standbys' polls
+      const victim = [...nodes].sort((a, b) => b.running() - a.running())[0]!;
+      const affected = [...victim.ownedShards('main')].map((shard) => `main/${shard}`);
+      let at: number;
+      if (event === 'sigkill') at = victim.kill('SIGKILL');
+      else if (event === 'graceful-stop') {
+        at = preciseNow();
+        void victim.stop();
+      } else {
+        at = preciseNow();
+        await admin.terminateBackendsByApplicationName(victim.id);
+      }
+      const otherNode = event !== 'session-kill';
+      const done = (): number | undefined => restartedAt(ledger, affected, at, otherNode ? victim.id : undefined);
+      await waitUntil(() => done() !== undefined, 30_000);
+      takeovers.push(done()! - at);
+      if (event === 'session-kill') {
+        const stops = ledger.intervals().filter((i) => i.node === victim.id && i.stop !== undefined && i.stop >= at && affected.includes(i.shard));
+        aborts.push(Math.max(...stops.map((i) => i.stop!)) - at);
+      } else {
+        await victim.exited;
+        nodes = [...nodes.filter((node) => node !== victim), await spawn()];
+      }
+      if ((trial + 1) % 5 === 0) log(`  ${config.name} ${event}: ${trial + 1}/${trials} (last ${takeovers[takeovers.length - 1]!.toFixed(0)} ms)`);
+    }
+  } finally {
+    await Promise.all(nodes.map((node) => node.stop()));
+  }
+  return {
+    config: config.name,
+    event,
+    takeover: summarize(takeovers),
+    ...(aborts.length > 0 ? { aborted: summarize(aborts) } : {}),
+    overlaps: ledger.findOverlaps().length,
+  };
+}
+
+/** The time by which every shard of `affected` had started again after `since` (on a node other than `excluded`), or undefined. */
+function restartedAt(ledger: OwnershipLedger, affected: readonly string[], since: number, excluded: string | undefined): number | undefined {
+  const firstStart = new Map<string, number>();
+  for (const interval of ledger.intervals()) {
+    if (interval.start < since || interval.node === excluded) continue;
+    const current = firstStart.get(interval.shard);
+    if (current === undefined || interval.start < current) firstStart.set(interval.shard, interval.start);
+  }
+  let latest = 0;
+  for (const shard of affected) {
+    const start = firstStart.get(shard);
+    if (start === undefined) return undefined;
+    latest = Math.max(latest, start);
+  }
+  return latest;
+}
+
+async function waitUntil(check: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms`);
+    await sleep(5);
+  }
+}

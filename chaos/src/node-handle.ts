@@ -1,0 +1,133 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { TcpProxy } from '@polecat/test-utils';
+import type { ChaosNodeConfig, ChaosNodeEvent } from './config';
+
+const require = createRequire(import.meta.url);
+const TSX = pathToFileURL(require.resolve('tsx')).href;
+const NODE_SCRIPT = fileURLToPath(new URL('./node.ts', import.meta.url));
+
+/** Stats summed over the incarnations of one node (an incarnation's last report before it died). */
+interface Totals {
+  writes: number;
+  refused: number;
+  errors: number;
+  grants: number;
+}
+
+/**
+ * The parent's handle on one chaos node: its proxy, its current process (respawned after a
+ * SIGKILL), and its stats. Runs the node directly under `node --import tsx` (one process, so a
+ * SIGKILL/SIGSTOP hits the node itself, not a wrapper).
+ */
+export class NodeHandle {
+  readonly name: string;
+  readonly proxy: TcpProxy;
+  readonly #config: ChaosNodeConfig;
+  readonly #verbose: boolean;
+  #child: ChildProcess | undefined;
+  #current: Totals = { writes: 0, refused: 0, errors: 0, grants: 0 };
+  readonly #past: Totals = { writes: 0, refused: 0, errors: 0, grants: 0 };
+  /** Exits we did not cause (not SIGKILL by us, not a clean exit after SIGTERM). */
+  unexpectedExits: string[] = [];
+  incarnations = 0;
+  paused = false;
+  busy = false;
+  #expectExit = false;
+  readonly #stderrTail: string[] = [];
+
+  constructor(name: string, proxy: TcpProxy, config: ChaosNodeConfig, verbose: boolean) {
+    this.name = name;
+    this.proxy = proxy;
+    this.#config = config;
+    this.#verbose = verbose;
+  }
+
+  get alive(): boolean {
+    return this.#child !== undefined && this.#child.exitCode === null && this.#child.signalCode === null;
+  }
+
+  get pid(): number | undefined {
+    return this.#child?.pid;
+  }
+
+  start(): void {
+    this.incarnations += 1;
+    this.#expectExit = false;
+    const child = spawn(process.execPath, ['--import', TSX, NODE_SCRIPT, JSON.stringify(this.#config)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.#child = child;
+    this.#current = { writes: 0, refused: 0, errors: 0, grants: 0 };
+    let buffer = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      buffer += chunk.toString();
+      let newline: number;
+      while ((newline = buffer.indexOf('\n')) >= 0) {
+        const line = buffer.slice(0, newline);
+        buffer = buffer.slice(newline + 1);
+        try {
+          const event = JSON.parse(line) as ChaosNodeEvent;
+          if (event.type === 'stats' && child === this.#child) this.#current = { writes: event.writes, refused: event.refused, errors: event.errors, grants: event.grants };
+        } catch {
+          // not a protocol line
+        }
+      }
+    });
+    child.stderr!.on('data', (chunk: Buffer) => {
+      const text = chunk.toString();
+      if (this.#verbose) process.stderr.write(text.replace(/^/gm, `[${this.name}] `));
+      this.#stderrTail.push(text);
+      if (this.#stderrTail.length > 20) this.#stderrTail.shift();
+    });
+    child.on('exit', (code, signal) => {
+      this.#past.writes += this.#current.writes;
+      this.#past.refused += this.#current.refused;
+      this.#past.errors += this.#current.errors;
+      this.#past.grants += this.#current.grants;
+      this.#current = { writes: 0, refused: 0, errors: 0, grants: 0 };
+      const expected = this.#expectExit && (signal === 'SIGKILL' || code === 0);
+      if (!expected) this.unexpectedExits.push(`${this.name} exited with ${code ?? signal}: ${this.#stderrTail.join('').trim().split('\n').slice(-5).join(' | ')}`);
+    });
+  }
+
+  signal(signal: 'SIGSTOP' | 'SIGCONT'): void {
+    if (this.alive) this.#child!.kill(signal);
+    this.paused = signal === 'SIGSTOP';
+  }
+
+  kill(): Promise<void> {
+    return this.#end('SIGKILL');
+  }
+
+  /** Graceful stop (SIGTERM; SIGKILL after `timeoutMs`). Resolves when the process is gone. */
+  stop(timeoutMs = 10_000): Promise<void> {
+    return this.#end('SIGTERM', timeoutMs);
+  }
+
+  #end(signal: 'SIGKILL' | 'SIGTERM', timeoutMs = 5_000): Promise<void> {
+    const child = this.#child;
+    if (child === undefined || !this.alive) return Promise.resolve();
+    this.#expectExit = true;
+    if (this.paused) this.signal('SIGCONT');
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.unexpectedExits.push(`${this.name} did not stop within ${timeoutMs} ms`);
+        child.kill('SIGKILL');
+      }, timeoutMs);
+      child.once('exit', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      child.kill(signal);
+    });
+  }
+
+  totals(): Totals {
+    return {
+      writes: this.#past.writes + this.#current.writes,
+      refused: this.#past.refused + this.#current.refused,
+      errors: this.#past.errors + this.#current.errors,
+      grants: this.#past.grants + this.#current.grants,
+    };
+  }
+}

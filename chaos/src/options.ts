@@ -1,0 +1,75 @@
+/** Command-line options of the chaos run. */
+export interface ChaosOptions {
+  readonly nodes: number;
+  readonly shards: number;
+  /** Length of the fault phase in seconds. */
+  readonly seconds: number;
+  readonly short: boolean;
+  readonly seed: number;
+  /** Mean time between faults (ms). */
+  readonly faultEveryMs: number;
+  /** How often each agent writes a ledger row (ms). */
+  readonly writeMs: number;
+  /** Keep the run's tables for inspection. */
+  readonly keep: boolean;
+  readonly verbose: boolean;
+  /** Only these fault kinds (default: all). */
+  readonly only: readonly string[] | undefined;
+}
+
+const HELP = `pnpm chaos [-- options]
+  --nodes N        node processes (default 4)
+  --shards M       shards (default 50)
+  --seconds T      fault phase length (default 120; --short: 25)
+  --short          CI form: 25 s of faults, ~35-45 s in all
+  --seed S         random seed (default: random, printed)
+  --fault-ms F     mean time between faults (default 500)
+  --write-ms W     ledger write interval per agent (default 100)
+  --keep           keep the run's tables
+  --verbose        print node stderr
+  --only k1,k2     inject only these faults (kill, pause, pause-terminate, terminate, cut, stall)`;
+
+/** Parses argv (after the script name); exits with help on `--help` or a bad value. */
+export function parseOptions(argv: readonly string[]): ChaosOptions {
+  const args = argv.filter((arg) => arg !== '--');
+  const flag = (name: string): boolean => args.includes(`--${name}`);
+  const value = (name: string, fallback: number, min: number): number => {
+    const index = args.indexOf(`--${name}`);
+    if (index < 0) return fallback;
+    const parsed = Number(args[index + 1]);
+    if (!Number.isInteger(parsed) || parsed < min) {
+      console.error(`--${name} needs an integer >= ${min}\n${HELP}`);
+      process.exit(2);
+    }
+    return parsed;
+  };
+  if (flag('help')) {
+    console.log(HELP);
+    process.exit(0);
+  }
+  const short = flag('short');
+  return {
+    nodes: value('nodes', 4, 2),
+    shards: value('shards', 50, 1),
+    seconds: value('seconds', short ? 25 : 120, 1),
+    short,
+    seed: value('seed', Math.floor(Math.random() * 2 ** 31), 0),
+    faultEveryMs: value('fault-ms', 500, 50),
+    writeMs: value('write-ms', 100, 5),
+    keep: flag('keep'),
+    verbose: flag('verbose'),
+    only: args.includes('--only') ? (args[args.indexOf('--only') + 1] ?? '').split(',') : undefined,
+  };
+}
+
+/** mulberry32: a small seeded PRNG in [0, 1). */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

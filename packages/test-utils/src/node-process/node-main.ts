@@ -1,0 +1,182 @@
+/**
+ * Entry point of ONE coordinator node process (run it with `node --import tsx node-main.ts '<json>'`;
+ * {@link spawnNode} does that for you). It starts a `PostgresAppLock` per database
+ * (`application_name` = node id), a SingleTenant or MultiTenanted distributor, a `ProjectionCoordinator`
+ * with a function-agent daemon whose agents run until aborted, and reports JSON lines on stdout
+ * (see `protocol.ts`). SIGTERM / SIGINT / a `stop` command stop the coordinator gracefully and exit 0.
+ */
+import { createInterface } from 'node:readline';
+import { loadModules, type AgentContextLike, type LockLike } from './load-modules';
+import { NODE_CONFIG_ENV, preciseNow, type NodeCommand, type NodeEvent, type NodeProcessConfig } from './protocol';
+import { sequentialAttempts, type AttemptingDistributor } from './sequential-attempts';
+
+type EventBody = NodeEvent extends infer E ? (E extends NodeEvent ? Omit<E, 'at'> : never) : never;
+
+function emit(event: EventBody, at: number = preciseNow()): void {
+  process.stdout.write(`${JSON.stringify({ ...event, at })}\n`);
+}
+
+function readConfig(): NodeProcessConfig {
+  const raw = process.argv[2] ?? process.env[NODE_CONFIG_ENV];
+  if (raw === undefined || raw.trim() === '') throw new Error(`node-main: pass the JSON config as argv[2] or ${NODE_CONFIG_ENV}`);
+  const config = JSON.parse(raw) as NodeProcessConfig;
+  if (typeof config.id !== 'string' || !Array.isArray(config.databases) || config.databases.length === 0) {
+    throw new Error('node-main: config needs an id and at least one database');
+  }
+  return config;
+}
+
+const LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+
+function stderrLogger(id: string, level: NodeProcessConfig['logLevel']): Record<(typeof LEVELS)[number], (message: string, context?: Record<string, unknown>) => void> {
+  const min = level === undefined ? LEVELS.length : LEVELS.indexOf(level);
+  const make = (name: (typeof LEVELS)[number]) => (message: string, context?: Record<string, unknown>) => {
+    if (LEVELS.indexOf(name) < min) return;
+    const detail = context === undefined ? '' : ` ${JSON.stringify(context, (_key, value: unknown) => (value instanceof Error ? value.message : typeof value === 'bigint' ? String(value) : value))}`;
+    process.stderr.write(`[${id}] ${name} ${message}${detail}\n`);
+  };
+  return { debug: make('debug'), info: make('info'), warn: make('warn'), error: make('error') };
+}
+
+async function main(): Promise<void> {
+  const config = readConfig();
+  const modules = await loadModules(config.modules, config.resolveFrom ?? process.cwd());
+  const { shardName, SingleTenantProjectionDistributor, MultiTenantedProjectionDistributor } = modules.distributors;
+  const logger = stderrLogger(config.id, config.logLevel);
+  const prefix = config.shardPrefix ?? 'S';
+  const names = typeof config.shards === 'number' ? Array.from({ length: config.shards }, (_, i) => `${prefix}${i}`) : config.shards;
+  const shards = names.map((name) => shardName(name));
+  const urls = new Map(config.databases.map((db) => [db.id, db.url]));
+  const locks: LockLike[] = [];
+  const createLock = (database: { readonly id: string }): LockLike => {
+    const url = urls.get(database.id);
+    if (url === undefined) throw new Error(`unknown database ${database.id}`);
+    const lock = new modules.appLockPostgres.PostgresAppLock(url, { applicationName: config.id, logger, ...config.lock });
+    locks.push(lock);
+    return lock;
+  };
+  const kind = config.distributor ?? (config.databases.length > 1 ? 'multi-tenanted' : 'single-tenant');
+  const distributorOptions = {
+    databases: config.databases.map((db) => ({ id: db.id, schema: db.schema ?? 'public' })),
+    shards,
+    createLock,
+    logger,
+    ...(config.daemonLockId === undefined ? {} : { daemonLockId: config.daemonLockId }),
+    ...(kind === 'multi-tenanted' && config.storeName !== undefined ? { storeName: config.storeName } : {}),
+  };
+  const plain = kind === 'multi-tenanted' ? new MultiTenantedProjectionDistributor(distributorOptions) : new SingleTenantProjectionDistributor(distributorOptions);
+  const distributor = config.sequentialAttempts === true ? sequentialAttempts(plain as AttemptingDistributor<{ readonly key: string }, unknown>) : plain;
+
+  const agentEvents = config.agentEvents ?? true;
+  let running = 0;
+  let ownedScheduled = false;
+  let lastOwned = '';
+  const coordinatorRef: { current?: { status(): { readonly owned: readonly unknown[] } } } = {};
+  const emitOwned = (): void => {
+    const sets = coordinatorRef.current?.status().owned.length ?? 0;
+    const key = `${running}/${sets}`;
+    if (key === lastOwned) return;
+    lastOwned = key;
+    emit({ type: 'owned', running, sets });
+  };
+  const scheduleOwned = (): void => {
+    if (ownedScheduled) return;
+    ownedScheduled = true;
+    setImmediate(() => {
+      ownedScheduled = false;
+      emitOwned();
+    });
+  };
+  const agent = async ({ signal, shard, database }: AgentContextLike): Promise<void> => {
+    running += 1;
+    if (agentEvents) emit({ type: 'agent-started', shard: shard.identity, database: database.id, running });
+    scheduleOwned();
+    await new Promise<void>((resolve) => {
+      const stopped = (): void => {
+        const at = preciseNow();
+        running -= 1;
+        const reason = signal.reason instanceof Error ? `${signal.reason.name}: ${signal.reason.message}` : String(signal.reason);
+        if (agentEvents) emit({ type: 'agent-stopped', shard: shard.identity, database: database.id, running, reason }, at);
+        scheduleOwned();
+        resolve();
+      };
+      if (signal.aborted) stopped();
+      else signal.addEventListener('abort', stopped, { once: true });
+    });
+  };
+
+  const coordinator = new modules.coordinator.ProjectionCoordinator({
+    mode: 'HotCold',
+    distributor,
+    daemonFor: modules.coordinator.createFunctionDaemonFactory(() => agent),
+    logger,
+    ...(config.coordinator === undefined ? {} : { settings: config.coordinator }),
+  });
+  coordinatorRef.current = coordinator;
+  const roundTrips = (): number => locks.reduce((sum, lock) => sum + lock.stats().roundTrips, 0);
+  coordinator.on('lockLost', (event) => {
+    const error = event.error as { reason?: unknown } | undefined;
+    emit({ type: 'lock-lost', sets: 1, reason: String(error?.reason ?? 'unknown') });
+  });
+  coordinator.on('cycle', (event) => {
+    if (config.cycleEvents === true) {
+      emit({
+        type: 'cycle',
+        durationMs: Number(event.durationMs),
+        owned: Number(event.owned),
+        attempted: Number(event.attempted),
+        granted: Number(event.granted),
+        roundTrips: roundTrips(),
+      });
+    }
+    emitOwned();
+  });
+
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> => {
+    stopping ??= (async () => {
+      try {
+        await coordinator.stop();
+      } catch (error) {
+        emit({ type: 'error', message: `stop failed: ${error instanceof Error ? error.message : String(error)}` });
+      }
+      emitOwned();
+      emit({ type: 'stopped' });
+      process.exit(0);
+    })();
+    return stopping;
+  };
+  process.on('SIGTERM', () => void stop());
+  process.on('SIGINT', () => void stop());
+
+  createInterface({ input: process.stdin }).on('line', (line) => {
+    let command: NodeCommand;
+    try {
+      command = JSON.parse(line) as NodeCommand;
+    } catch {
+      return;
+    }
+    if (command.cmd === 'stop') void stop();
+    else if (command.cmd === 'usage') {
+      const cpu = process.cpuUsage();
+      const memory = process.memoryUsage();
+      emit({
+        type: 'usage',
+        requestId: command.requestId,
+        cpuUserMicros: cpu.user,
+        cpuSystemMicros: cpu.system,
+        rss: memory.rss,
+        heapUsed: memory.heapUsed,
+        roundTrips: roundTrips(),
+      });
+    }
+  });
+
+  await coordinator.start();
+  emit({ type: 'ready', id: config.id, pid: process.pid });
+}
+
+main().catch((error: unknown) => {
+  emit({ type: 'error', message: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+  process.exit(1);
+});
