@@ -39,7 +39,7 @@ export async function runCycleCost(url: string, config: BenchConfig, shardCounts
     const standby = make(`${prefix}-standby`);
     try {
       await owner.coordinator.start();
-      await owner.coordinator.whenOwned(count, { timeoutMs: 120_000 });
+      await ownsAll(owner.coordinator, count); // whenOwned() re-reads the status on every event: quadratic at 10 000
       await standby.coordinator.start();
       await nextCycle(standby.coordinator); // first cycle (after the random wait)
       for (const [role, node] of [['owner', owner], ['standby', standby]] as const) {
@@ -72,4 +72,12 @@ function nextCycle(coordinator: ProjectionCoordinator): Promise<void> {
       resolve();
     });
   });
+}
+
+async function ownsAll(coordinator: ProjectionCoordinator, count: number): Promise<void> {
+  const deadline = Date.now() + 180_000;
+  while (coordinator.status().owned.length !== count) {
+    if (Date.now() > deadline) throw new Error(`owner did not take ${count} sets`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }

@@ -10,21 +10,27 @@ export interface HostedCoordinator {
 export interface DrainResult {
   /** Every coordinator stopped within the deadline without error. */
   readonly ok: boolean;
+  /** `timeoutMs` passed before every coordinator had stopped (they keep stopping in the background). */
   readonly timedOut: boolean;
+  /** What `stop()` rejected with, plus a `DRAIN_FAILED` {@link DiAdapterError} on a timeout. */
   readonly errors: readonly unknown[];
+  /** Wall-clock time the drain took (or until the deadline). */
   readonly durationMs: number;
 }
 
-/** Starts every coordinator; if one fails, stops those already started and rethrows. */
+/**
+ * Starts every coordinator, in order; if one fails, stops it (it may have started part of its work)
+ * and those already started, then rethrows the start error.
+ */
 export async function startCoordinators(coordinators: Iterable<HostedCoordinator>): Promise<void> {
-  const started: HostedCoordinator[] = [];
+  const attempted: HostedCoordinator[] = [];
   try {
     for (const coordinator of coordinators) {
+      attempted.push(coordinator);
       await coordinator.start();
-      started.push(coordinator);
     }
   } catch (error) {
-    await drainCoordinators(started);
+    await drainCoordinators(attempted);
     throw error;
   }
 }
@@ -57,5 +63,6 @@ export async function drainCoordinators(coordinators: Iterable<HostedCoordinator
   const timedOut = await Promise.race([all, deadline]);
   clearTimeout(timer);
   if (timedOut) errors.push(new DiAdapterError('DRAIN_FAILED', `coordinators did not stop within ${timeoutMs} ms`));
-  return { ok: errors.length === 0, timedOut, errors, durationMs: Date.now() - startedAt };
+  // a copy: a coordinator that stops after the deadline must not change a result already returned
+  return { ok: errors.length === 0, timedOut, errors: [...errors], durationMs: Date.now() - startedAt };
 }

@@ -200,6 +200,39 @@ describe('lock-owning distributors (shared mechanism)', () => {
     await expect(distributor.tryAttain(sets[0]!)).rejects.toSatisfy((e) => DistributorError.hasCode(e, 'DISPOSED'));
   });
 
+  it('dispose does not log "database removed" (only a database that left the list is)', async () => {
+    const { distributor, logger } = setup([{ id: 'a' }, { id: 'b' }], 'multi');
+    await distributor.tryAttainMany(await distributor.buildDistribution());
+    await distributor.dispose();
+    expect(logger.lines.filter((l) => l.message.startsWith('database removed'))).toEqual([]);
+    expect(logger.lines.filter((l) => l.level === 'info' || l.level === 'warn')).toEqual([]);
+  });
+
+  it('dispose waits for a removed database whose owner is still being disposed', async () => {
+    const { distributor, locks, setDatabases } = setup([{ id: 'a' }, { id: 'b' }], 'multi');
+    await distributor.tryAttainMany(await distributor.buildDistribution());
+    const lockB = locks.locksOf('b')[0]!;
+    let finish!: () => void;
+    const gate = new Promise<void>((resolve) => (finish = resolve));
+    const realDispose = lockB.dispose.bind(lockB);
+    lockB.dispose = async () => {
+      await gate;
+      await realDispose();
+    };
+    setDatabases([{ id: 'a' }]);
+    const building = distributor.buildDistribution();
+    await new Promise((resolve) => setImmediate(resolve));
+    let disposed = false;
+    const disposing = distributor.dispose().then(() => (disposed = true));
+    await new Promise((resolve) => setImmediate(resolve));
+    const disposedEarly = disposed;
+    finish();
+    await Promise.all([building, disposing]);
+    expect(disposedEarly).toBe(false);
+    expect(disposed).toBe(true);
+    expect(locks.serverOf('b').openSessions).toBe(0);
+  });
+
   it('an aborted attempt rejects with the signal reason instead of being logged as a failure', async () => {
     const { distributor, logger } = setup([{ id: 'a' }]);
     const sets = await distributor.buildDistribution();

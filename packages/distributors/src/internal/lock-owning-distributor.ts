@@ -40,6 +40,8 @@ export abstract class LockOwningDistributor implements ProjectionDistributor {
   /** Per database id: the sets of the last build, by lock id. */
   readonly #lastSets = new Map<string, ReadonlyMap<number, ProjectionSet>>();
   readonly #listeners = new Set<(event: SetsLostEvent) => void>();
+  /** Lock owners being disposed (a removed database), so `dispose()` waits for them too. */
+  readonly #retiring = new Set<Promise<void>>();
   #disposing: Promise<void> | undefined;
 
   protected constructor(options: LockingDistributorOptions) {
@@ -66,7 +68,7 @@ export abstract class LockOwningDistributor implements ProjectionDistributor {
     this.#assertNotDisposed();
     const current = new Set(read.map((entry) => entry.database.id));
     for (const id of [...this.#lastSets.keys()]) if (!current.has(id)) this.#lastSets.delete(id);
-    await Promise.all([...this.#owners.keys()].filter((id) => !current.has(id)).map((id) => this.#retire(id)));
+    await Promise.all([...this.#owners.keys()].filter((id) => !current.has(id)).map((id) => this.#retire(id, 'removed')));
     const sets: ProjectionSet[] = [];
     for (const { database, shards } of read) {
       const ofDatabase = this.setsFor(database, shards);
@@ -111,7 +113,7 @@ export abstract class LockOwningDistributor implements ProjectionDistributor {
           const ids = await owner.lock.tryAttainLocks([...new Set(group.map((set) => set.lockId))], options);
           for (const set of group) if (ids.has(set.lockId)) held.add(set.key);
         } catch (error) {
-          if (options?.signal?.aborted) return;
+          if (options?.signal?.aborted || this.#disposing !== undefined) return;
           this.logger.warn('lock attempt failed for a database; its sets are not held this cycle', {
             database: database.id,
             sets: group.length,
@@ -121,6 +123,7 @@ export abstract class LockOwningDistributor implements ProjectionDistributor {
       }),
     );
     options?.signal?.throwIfAborted();
+    this.#assertNotDisposed(); // disposed meanwhile: nothing is held any more
     return held;
   }
 
@@ -149,7 +152,7 @@ export abstract class LockOwningDistributor implements ProjectionDistributor {
     this.#disposing ??= (async () => {
       this.#listeners.clear();
       this.#lastSets.clear();
-      await Promise.all([...this.#owners.keys()].map((id) => this.#retire(id)));
+      await Promise.all([...[...this.#owners.keys()].map((id) => this.#retire(id, 'disposed')), ...this.#retiring]);
     })();
     return this.#disposing;
   }
@@ -193,18 +196,29 @@ export abstract class LockOwningDistributor implements ProjectionDistributor {
     }
   }
 
-  /** Disposes a database's lock owner (releasing its locks); failures are logged, not thrown. */
-  async #retire(databaseId: string): Promise<void> {
+  /**
+   * Disposes a database's lock owner (releasing its locks); failures are logged, not thrown.
+   * `why` is passed explicitly: `#disposing` is not yet assigned while `dispose()`'s body runs its
+   * synchronous part, so it cannot tell a vanished database from a distributor being disposed.
+   */
+  async #retire(databaseId: string, why: 'removed' | 'disposed'): Promise<void> {
     const owner = this.#owners.get(databaseId);
     if (owner === undefined) return;
     this.#owners.delete(databaseId);
     owner.unsubscribe();
-    const disposing = this.#disposing !== undefined;
+    const retiring = (async () => {
+      try {
+        await owner.lock.dispose();
+        if (why === 'removed') this.logger.info('database removed: its lock owner was disposed', { database: databaseId });
+      } catch (error) {
+        this.logger.warn('disposing a lock owner failed', { database: databaseId, error });
+      }
+    })();
+    this.#retiring.add(retiring);
     try {
-      await owner.lock.dispose();
-      if (!disposing) this.logger.info('database removed: its lock owner was disposed', { database: databaseId });
-    } catch (error) {
-      this.logger.warn('disposing a lock owner failed', { database: databaseId, error });
+      await retiring;
+    } finally {
+      this.#retiring.delete(retiring);
     }
   }
 
