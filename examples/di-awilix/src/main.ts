@@ -4,7 +4,7 @@ import { InMemoryLockServer } from '@polecat/app-lock';
 import type { ProjectionCoordinator } from '@polecat/coordinator';
 import { CoordinatorRegistry } from '@polecat/di-adapters';
 import { registerProjectionCoordinators } from '@polecat/di-adapters/awilix';
-import { asValue, createContainer } from 'awilix';
+import { createContainer } from 'awilix';
 
 const locks = new InMemoryLockServer(); // production: new SqlServerAppLock(connectionString) per database
 const agent = (name: string) => async ({ signal }: { signal: AbortSignal }) => {
@@ -14,7 +14,6 @@ const agent = (name: string) => async ({ signal }: { signal: AbortSignal }) => {
 };
 
 const container = createContainer();
-container.register('clock', asValue(() => new Date()));
 const registry = new CoordinatorRegistry()
   .addProjectionCoordinator('HotCold', {
     shards: { Trip: agent('Trip'), Day: agent('Day') },

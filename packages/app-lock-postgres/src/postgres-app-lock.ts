@@ -72,6 +72,14 @@ export class PostgresAppLock extends SessionAppLock<string> {
       }
     }
     const serverKeepAlive = options.serverKeepAlive === false ? false : { ...DEFAULT_SERVER_KEEPALIVE, ...options.serverKeepAlive };
+    if (serverKeepAlive !== false) {
+      for (const [name, value] of Object.entries(serverKeepAlive)) {
+        // sent as `-c tcp_keepalives_*=<n>` (whole seconds): NaN would fail every connection attempt
+        if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+          throw new AppLockError('INVALID_CONFIGURATION', `serverKeepAlive.${name} must be a finite number >= 0, got ${String(value)}`);
+        }
+      }
+    }
     const { logger, ...sessionOptions } = options;
     super(new PostgresDriver({ connection, applicationName, connectTimeoutMs, keepAliveInitialDelayMs, serverKeepAlive }), {
       ...sessionOptions,

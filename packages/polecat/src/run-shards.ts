@@ -35,6 +35,11 @@ export async function runShards(options: RunShardsOptions): Promise<ProjectionCo
     });
   }
   const coordinator = createProjectionCoordinator(mode, { ...rest, ...(createLock === undefined ? {} : { createLock }) });
-  await coordinator.start();
+  try {
+    await coordinator.start();
+  } catch (error) {
+    await coordinator.stop().catch(() => undefined); // nothing may stay open when the caller gets no coordinator
+    throw error;
+  }
   return coordinator;
 }
