@@ -59,6 +59,13 @@ export interface AppLock extends AsyncDisposable {
    * Ids found missing are marked lost and announced; resolves with them.
    */
   verifyLocks(options?: AttainOptions): Promise<readonly LockId[]>;
+  /**
+   * Optional extra (backends that can answer it): which of `ids` are held by ANY session right now
+   * (this owner's included), asked in ONE round trip, acquiring nothing. A snapshot: the answer may
+   * be stale the moment it arrives. Used for membership and balancing (count the member-slot locks
+   * held by live nodes; spot sets nobody holds). SQL Server: `APPLOCK_TEST`; PostgreSQL: `pg_locks`.
+   */
+  probeLocks?(ids: readonly LockId[], options?: AttainOptions): Promise<ReadonlySet<LockId>>;
   /** Releases `id`. Releasing an id that is not held is a no-op. */
   releaseLock(id: LockId): Promise<void>;
   /** Releases every held id in one round trip. */

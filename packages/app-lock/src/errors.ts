@@ -16,6 +16,8 @@ export const APP_LOCK_ERROR_CODES = [
   'LOCK_DEADLOCK_VICTIM',
   /** A held lock was lost: the session ended, the connection broke or verification failed. */
   'LOCK_LOST',
+  /** The backend cannot do what was asked (e.g. `probeLocks` on a session without `probe`). */
+  'NOT_SUPPORTED',
   /** The lock owner was disposed; it cannot be used again. */
   'DISPOSED',
 ] as const;

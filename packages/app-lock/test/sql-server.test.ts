@@ -4,7 +4,7 @@ import { AppLockError } from '../src/errors';
 import { describeSqlServerTarget, lockConnectionConfig, parseSqlServerConnection } from '../src/sql-server/sql-server-config';
 import { SqlServerAppLock, sqlServerResourceName, SQL_SERVER_MAX_RESOURCE_LENGTH } from '../src/sql-server/index';
 import { interpretGetAppLockResult, interpretReleaseAppLockResult, isExclusiveMode, mapSqlServerError } from '../src/sql-server/sql-server-result';
-import { ACQUIRE_SQL, RELEASE_SQL, VERIFY_SQL } from '../src/sql-server/sql-server-sql';
+import { ACQUIRE_SQL, PROBE_SQL, RELEASE_SQL, VERIFY_SQL } from '../src/sql-server/sql-server-sql';
 
 const PASSWORD = 'S3cr3t-P@ss;word';
 
@@ -188,13 +188,14 @@ describe('connection settings', () => {
 
 describe('SQL text', () => {
   it('uses parameters only and the documented procedure arguments', () => {
-    for (const sql of [ACQUIRE_SQL, VERIFY_SQL, RELEASE_SQL]) {
+    for (const sql of [ACQUIRE_SQL, VERIFY_SQL, RELEASE_SQL, PROBE_SQL]) {
       expect(sql).toContain('OPENJSON(@names)');
       expect(sql).toContain('@@SPID');
       expect(sql).not.toMatch(/\$\{|polecat_projection/);
     }
     expect(ACQUIRE_SQL).toMatch(/sp_getapplock @Resource = @resource, @LockMode = 'Exclusive', @LockOwner = 'Session', @LockTimeout = @lockTimeout, @DbPrincipal = 'public'/);
     expect(VERIFY_SQL).toContain("APPLOCK_MODE('public', CAST(j.[value] AS nvarchar(255)), 'Session')");
+    expect(PROBE_SQL).toContain("APPLOCK_TEST('public', CAST(j.[value] AS nvarchar(255)), 'Exclusive', 'Session') AS grantable");
     expect(RELEASE_SQL).toMatch(/sp_releaseapplock @Resource = @resource, @LockOwner = 'Session', @DbPrincipal = 'public'/);
     expect(RELEASE_SQL).toContain("APPLOCK_MODE('public', @resource, 'Session') <> 'NoLock'");
   });
@@ -203,6 +204,6 @@ describe('SQL text', () => {
     const hostile = ["'); DROP TABLE x; --", ']]', 'ユニコード', '"'];
     // Names travel as one JSON parameter; the text is a constant.
     expect(JSON.parse(JSON.stringify(hostile))).toEqual(hostile);
-    for (const name of hostile) for (const sql of [ACQUIRE_SQL, VERIFY_SQL, RELEASE_SQL]) expect(sql).not.toContain(name);
+    for (const name of hostile) for (const sql of [ACQUIRE_SQL, VERIFY_SQL, RELEASE_SQL, PROBE_SQL]) expect(sql).not.toContain(name);
   });
 });

@@ -34,4 +34,10 @@ export interface LockingDistributorOptions extends DistributorOptions {
    * disposed when the database disappears or the distributor is disposed.
    */
   readonly createLock: (database: ProjectionDatabase) => AppLock;
+  /**
+   * Member slots per database used by `probeMembership` (balancing): each node holds one, so at most
+   * this many nodes are counted (more nodes still work; the extras count themselves only). `0`
+   * disables membership. Default `DEFAULT_MAX_NODES` (64).
+   */
+  readonly maxNodes?: number;
 }

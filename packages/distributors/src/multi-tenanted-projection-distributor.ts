@@ -84,6 +84,12 @@ export class MultiTenantedProjectionDistributor extends LockOwningDistributor {
     return [makeSet(database, multiTenantedLockId(database.schema ?? DEFAULT_SCHEMA, this.#lockOptions()), shards)];
   }
 
+  /** `multi-tenanted:{schema}:{the database's lock id}`: stores sharing a database count their nodes apart. */
+  protected override memberScope(database: ProjectionDatabase): string {
+    const schema = database.schema ?? DEFAULT_SCHEMA;
+    return `${this.kind}:${schema}:${multiTenantedLockId(schema, this.#lockOptions())}`;
+  }
+
   #lockOptions() {
     return { storeName: this.#storeName, daemonLockId: this.daemonLockId, lockIdStrategy: this.#lockIdStrategy };
   }

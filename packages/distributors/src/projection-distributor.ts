@@ -1,4 +1,5 @@
 import type { AttainOptions, LockLostError } from '@polecat/app-lock';
+import type { DatabaseMembership } from './cluster-membership';
 import type { ProjectionSet } from './projection-set';
 
 /** Delivered when sets this node held are lost (their lock connection died or failed verification). */
@@ -34,6 +35,14 @@ export interface ProjectionDistributor extends AsyncDisposable {
    * logged and its sets are simply not held; other databases are unaffected.
    */
   tryAttainMany(sets: readonly ProjectionSet[], options?: AttainOptions): Promise<ReadonlySet<string>>;
+  /**
+   * Optional (the locking distributors, when their `AppLock` implements `probeLocks`): membership
+   * for balancing. For every database of `distribution`, ONE probe round trip (a second one only
+   * while this node takes its member slot) tells how many nodes are live and which of the sets not
+   * held here nobody holds. Resolves per database id; a database that cannot be probed (lock
+   * without `probeLocks`, unreachable, `maxNodes: 0`) is absent.
+   */
+  probeMembership?(distribution: readonly ProjectionSet[], options?: AttainOptions): Promise<ReadonlyMap<string, DatabaseMembership>>;
   /** Releases one set's lock (no-op when not held). */
   release(set: ProjectionSet): Promise<void>;
   /** Releases every lock held through this distributor. */

@@ -19,6 +19,20 @@ left join (
 ) h on h.k = t.k
 order by t.n`;
 
+/**
+ * Whether ANY backend (this one included) holds each key as a granted session-level bigint
+ * advisory lock in the CURRENT database (pg_locks lists every database of the cluster); one statement.
+ */
+const PROBE_SQL = `select t.n, (h.k is not null) as held
+from unnest($1::bigint[]) with ordinality as t(k, n)
+left join (
+  select distinct (l.classid::bigint << 32) | l.objid::bigint as k
+  from pg_locks l
+  where l.locktype = 'advisory' and l.granted and l.objsubid = 1
+    and l.database = (select d.oid from pg_database d where d.datname = current_database())
+) h on h.k = t.k
+order by t.n`;
+
 /** Releases each key once; one statement. */
 const RELEASE_SQL = 'select pg_advisory_unlock(t.k) as released from unnest($1::bigint[]) as t(k)';
 
@@ -49,6 +63,11 @@ export class PostgresSession implements LockSession<string> {
 
   async verify(keys: readonly string[]): Promise<readonly boolean[]> {
     const result = await this.#client.query<{ n: string; held: boolean }>(VERIFY_SQL, [keys]);
+    return inOrder(result.rows, keys.length, (row) => row.held);
+  }
+
+  async probe(keys: readonly string[]): Promise<readonly boolean[]> {
+    const result = await this.#client.query<{ n: string; held: boolean }>(PROBE_SQL, [keys]);
     return inOrder(result.rows, keys.length, (row) => row.held);
   }
 

@@ -105,6 +105,11 @@ export class InMemoryLockServer {
   }
 
   /** @internal */
+  isTaken(key: string): boolean {
+    return this.#owners.has(key);
+  }
+
+  /** @internal */
   release(session: InMemorySession, key: string): void {
     if (this.#owners.get(key) === session) this.#owners.delete(key);
   }
@@ -138,6 +143,12 @@ class InMemorySession implements LockSession<string> {
     await this.#server.delay();
     this.#throwIfEnded();
     return keys.map((key) => this.#server.holds(this, key));
+  }
+
+  async probe(keys: readonly string[]): Promise<readonly boolean[]> {
+    await this.#server.delay();
+    this.#throwIfEnded();
+    return keys.map((key) => this.#server.isTaken(key));
   }
 
   async release(keys: readonly string[]): Promise<void> {

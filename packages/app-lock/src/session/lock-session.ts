@@ -13,6 +13,11 @@ export interface LockSession<Key> {
   tryAcquire(keys: readonly Key[]): Promise<readonly boolean[]>;
   /** Resolves, in order, whether the server still grants each key to this session. */
   verify(keys: readonly Key[]): Promise<readonly boolean[]>;
+  /**
+   * Optional: resolves, in order, whether ANY session (this one may be included or not) holds each
+   * key, without acquiring anything. Enables `SessionAppLock.probeLocks`.
+   */
+  probe?(keys: readonly Key[]): Promise<readonly boolean[]>;
   /** Releases each key held by this session. */
   release(keys: readonly Key[]): Promise<void>;
   /**

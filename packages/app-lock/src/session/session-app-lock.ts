@@ -131,6 +131,35 @@ export class SessionAppLock<Key> implements AppLock {
     });
   }
 
+  /**
+   * Which of `ids` any session holds now: ids held here are answered locally, the rest in ONE
+   * round trip (none when every id is held here). Rejects with `NOT_SUPPORTED` when the backend's
+   * session has no `probe`.
+   */
+  async probeLocks(ids: readonly LockId[], options: AttainOptions = {}): Promise<ReadonlySet<LockId>> {
+    const requested = this.#prepare(ids);
+    this.#throwIfUnusable(options.signal);
+    return this.#queue.run(async () => {
+      this.#throwIfUnusable(options.signal);
+      const result = new Set<LockId>();
+      const asked = requested.filter((entry) => {
+        if (!this.#held.has(entry.mapKey)) return true;
+        result.add(entry.id);
+        return false;
+      });
+      if (asked.length === 0) return result;
+      const session = await this.#ensureSession(options.signal);
+      const probe = session.probe?.bind(session);
+      if (probe === undefined) throw new AppLockError('NOT_SUPPORTED', `${this.#driver.backend} lock sessions cannot probe locks`);
+      const keys = asked.map((entry) => entry.key);
+      const held = await this.#request(session, () => probe(keys), 'lock probe');
+      asked.forEach((entry, index) => {
+        if (held[index] === true) result.add(entry.id);
+      });
+      return result;
+    });
+  }
+
   hasLock(id: LockId): boolean {
     return this.#held.has(lockIdKey(id));
   }

@@ -5,7 +5,7 @@ import type { LockSession, LockSessionDriver } from '../session/lock-session';
 import { lockConnectionConfig, type ParsedSqlServerConnection } from './sql-server-config';
 import { sqlServerResourceName } from './sql-server-resource-name';
 import { interpretGetAppLockResult, interpretReleaseAppLockResult, isExclusiveMode, mapSqlServerError } from './sql-server-result';
-import { ACQUIRE_SQL, RELEASE_SQL, SPID_SQL, VERIFY_SQL } from './sql-server-sql';
+import { ACQUIRE_SQL, PROBE_SQL, RELEASE_SQL, SPID_SQL, VERIFY_SQL } from './sql-server-sql';
 
 /** Settings of {@link SqlServerLockSessionDriver}. */
 export interface SqlServerLockSessionDriverOptions {
@@ -24,6 +24,7 @@ interface Row {
   readonly spid: number;
   readonly rc?: number | null;
   readonly mode?: string | null;
+  readonly grantable?: number | null;
 }
 
 /** `ConnectionPool.release` exists at runtime (mssql 11 and 12) but not in `@types/mssql`. */
@@ -138,6 +139,12 @@ class SqlServerLockSession implements LockSession<string> {
   async verify(keys: readonly string[]): Promise<readonly boolean[]> {
     const rows = await this.#run(VERIFY_SQL, keys);
     return keys.map((_, index) => isExclusiveMode(rowAt(rows, index).mode));
+  }
+
+  /** `true` where another session holds the name (`APPLOCK_TEST` = 0); this session's own locks read `false`. */
+  async probe(keys: readonly string[]): Promise<readonly boolean[]> {
+    const rows = await this.#run(PROBE_SQL, keys);
+    return keys.map((_, index) => rowAt(rows, index).grantable === 0);
   }
 
   async release(keys: readonly string[]): Promise<void> {

@@ -45,6 +45,17 @@ SELECT CAST(j.[key] AS int) AS idx, APPLOCK_MODE('public', CAST(j.[value] AS nva
 FROM OPENJSON(@names) AS j ORDER BY CAST(j.[key] AS int);`;
 
 /**
+ * Asks, for each name, whether ANY session could block an exclusive session lock on it: row `idx`,
+ * `grantable` (`APPLOCK_TEST('public', name, 'Exclusive', 'Session')`: 1 grantable, 0 held by
+ * another session), `spid`. Read-only: takes no lock. A lock held by THIS session is grantable
+ * (compatible with itself), so callers add their own held names (SessionAppLock does).
+ * https://learn.microsoft.com/sql/t-sql/functions/applock-test-transact-sql
+ */
+export const PROBE_SQL = `SET NOCOUNT ON;
+SELECT CAST(j.[key] AS int) AS idx, APPLOCK_TEST('public', CAST(j.[value] AS nvarchar(255)), 'Exclusive', 'Session') AS grantable, @@SPID AS spid
+FROM OPENJSON(@names) AS j ORDER BY CAST(j.[key] AS int);`;
+
+/**
  * Releases each name this session holds, as many times as it is held (so a stacked lock, which
  * this library never creates, could not survive a release), stopping on a failure. Names not held
  * are skipped: `sp_releaseapplock` raises error 1223 for them. Row: `idx`, `rc` (last return

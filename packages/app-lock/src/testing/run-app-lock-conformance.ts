@@ -5,6 +5,7 @@ import type { AppLockConformanceHarness } from './harness';
 import { inputCases } from './input-cases';
 import { lossCases } from './loss-cases';
 import { ownershipCases } from './ownership-cases';
+import { probeCases } from './probe-cases';
 
 /**
  * Registers the `AppLock` conformance suite (vitest) for one backend: the six cases of the
@@ -12,7 +13,7 @@ import { ownershipCases } from './ownership-cases';
  * independent; re-attaining does not stack; releasing an unknown id is a no-op), batch round-trip
  * counts, loss on a server-side kill (announced within 1 s) and on a TCP cut, no double hold after
  * a reconnect, names of 1-4000 characters, bad input, abort signals, dispose, stats, events and
- * connection leaks. Cases whose harness member is missing are skipped.
+ * connection leaks, and the optional `probeLocks` extra. Cases whose harness member is missing are skipped.
  *
  * Measured times are printed with `console.log` (`[conformance:<name>] ...`). Lock ids are random,
  * so suites may share a database.
@@ -27,5 +28,6 @@ export function runAppLockConformance<L extends AppLock>(harness: AppLockConform
     describe('ownership', () => ownershipCases(ctx));
     describe('loss', () => lossCases(ctx));
     describe('input and lifecycle', () => inputCases(ctx));
+    describe('probe (optional extra)', () => probeCases(ctx));
   });
 }

@@ -7,13 +7,15 @@ import {
   type LockLostEvent,
   type Logger,
 } from '@polecat/app-lock';
-import { DEFAULT_DAEMON_LOCK_ID, assertDaemonLockId } from '../compute-lock-id';
+import { DEFAULT_MAX_NODES, memberSlotId, type DatabaseMembership } from '../cluster-membership';
+import { DEFAULT_DAEMON_LOCK_ID, DEFAULT_SCHEMA, assertDaemonLockId } from '../compute-lock-id';
 import type { LockingDistributorOptions, ShardSource } from '../distributor-options';
 import { DistributorError } from '../errors';
 import type { DatabaseSource, ProjectionDatabase } from '../projection-database';
 import type { ProjectionDistributor, SetsLostEvent } from '../projection-distributor';
 import type { ProjectionSet } from '../projection-set';
 import type { ShardName } from '../shard-name';
+import { canProbe, probeDatabase } from './membership';
 import { assertStaticSources, readDistribution } from './read-distribution';
 import { randomWaitMs, shuffle } from './shuffle';
 
@@ -36,6 +38,7 @@ export abstract class LockOwningDistributor implements ProjectionDistributor {
   readonly #createLock: (database: ProjectionDatabase) => AppLock;
   readonly #random: () => number;
   readonly #clock: Clock;
+  readonly #maxNodes: number;
   readonly #owners = new Map<string, LockOwner>();
   /** Per database id: the sets of the last build, by lock id. */
   readonly #lastSets = new Map<string, ReadonlyMap<number, ProjectionSet>>();
@@ -56,7 +59,19 @@ export abstract class LockOwningDistributor implements ProjectionDistributor {
     this.#createLock = options.createLock;
     this.#random = options.random ?? Math.random;
     this.#clock = options.clock ?? systemClock;
+    this.#maxNodes = options.maxNodes ?? DEFAULT_MAX_NODES;
+    if (!Number.isInteger(this.#maxNodes) || this.#maxNodes < 0 || this.#maxNodes > 10_000) {
+      throw new DistributorError('INVALID_CONFIGURATION', `maxNodes must be an integer in [0, 10000], got ${String(options.maxNodes)}`);
+    }
     this.logger = toLogger(options.logger);
+  }
+
+  /**
+   * Identifies this store's nodes on `database` in member-slot ids (see `memberSlotId`). Default:
+   * `{kind}:{schema}:{daemonLockId}`.
+   */
+  protected memberScope(database: ProjectionDatabase): string {
+    return `${this.kind}:${database.schema ?? DEFAULT_SCHEMA}:${this.daemonLockId}`;
   }
 
   /** The sets of one database (its shards already validated). */
@@ -125,6 +140,32 @@ export abstract class LockOwningDistributor implements ProjectionDistributor {
     options?.signal?.throwIfAborted();
     this.#assertNotDisposed(); // disposed meanwhile: nothing is held any more
     return held;
+  }
+
+  async probeMembership(distribution: readonly ProjectionSet[], options?: AttainOptions): Promise<ReadonlyMap<string, DatabaseMembership>> {
+    this.#assertNotDisposed();
+    const result = new Map<string, DatabaseMembership>();
+    if (this.#maxNodes === 0) return result;
+    const byDatabase = new Map<string, ProjectionSet[]>();
+    for (const set of distribution) byDatabase.set(set.database.id, [...(byDatabase.get(set.database.id) ?? []), set]);
+    await Promise.all(
+      [...byDatabase.values()].map(async (sets) => {
+        const database = sets[0]!.database;
+        try {
+          const lock = this.#ownerFor(database)?.lock;
+          if (lock === undefined || !canProbe(lock)) return;
+          const scope = this.memberScope(database);
+          const slots = Array.from({ length: this.#maxNodes }, (_, index) => memberSlotId(scope, index));
+          result.set(database.id, await probeDatabase(lock, slots, sets, this.#random, options));
+        } catch (error) {
+          if (options?.signal?.aborted || this.#disposing !== undefined) return;
+          this.logger.warn('membership probe failed for a database; balancing skips it this cycle', { database: database.id, error });
+        }
+      }),
+    );
+    options?.signal?.throwIfAborted();
+    this.#assertNotDisposed();
+    return result;
   }
 
   async release(set: ProjectionSet): Promise<void> {

@@ -1,0 +1,41 @@
+import type { AppLock, AttainOptions, LockId } from '@polecat/app-lock';
+import type { DatabaseMembership } from '../cluster-membership';
+import type { ProjectionSet } from '../projection-set';
+
+/** An AppLock that implements the optional `probeLocks` extra. */
+export type ProbingLock = AppLock & Required<Pick<AppLock, 'probeLocks'>>;
+
+/** `true` when `lock` implements `probeLocks`. */
+export function canProbe(lock: AppLock): lock is ProbingLock {
+  return typeof lock.probeLocks === 'function';
+}
+
+/**
+ * Probes one database: ONE `probeLocks` round trip over every member slot and the lock ids of the
+ * given sets not held here. When this node holds no slot yet (first use, or its connection died
+ * and took the slot along), it takes a random free one: a second round trip, in join cycles only.
+ * Losing that race leaves it a non-member until the next probe (it still counts itself).
+ */
+export async function probeDatabase(
+  lock: ProbingLock,
+  slots: readonly string[],
+  sets: readonly ProjectionSet[],
+  random: () => number,
+  options: AttainOptions = {},
+): Promise<DatabaseMembership> {
+  const unheld = sets.filter((set) => !lock.hasLock(set.lockId));
+  const ids: LockId[] = [...slots, ...new Set(unheld.map((set) => set.lockId))];
+  const seen = new Set(await lock.probeLocks(ids, options));
+  let member = slots.some((slot) => lock.hasLock(slot));
+  if (!member) {
+    const freeSlots = slots.filter((slot) => !seen.has(slot));
+    const pick = freeSlots[Math.floor(random() * freeSlots.length)];
+    if (pick !== undefined && (await lock.tryAttainLock(pick, options))) {
+      member = true;
+      seen.add(pick);
+    }
+  }
+  const liveNodes = slots.filter((slot) => seen.has(slot)).length + (member ? 0 : 1);
+  const free = new Set(unheld.filter((set) => !seen.has(set.lockId) && !lock.hasLock(set.lockId)).map((set) => set.key));
+  return { liveNodes, free, member };
+}
