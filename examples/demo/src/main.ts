@@ -4,7 +4,7 @@
 // time is shown. In-memory lock by default; --pg uses the machine's PostgreSQL; --url <connection
 // string> uses a given PostgreSQL or SQL Server.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createProjectionCoordinator, type AgentFunction, type OwnershipPolicy, type ProjectionCoordinator } from '@polecat/polecat';
+import { createProjectionCoordinator, type AgentFunction, type ProjectionCoordinator } from '@polecat/polecat';
 import { MACHINE_POSTGRES, memoryBackend, urlBackend, type DemoBackend } from './backends';
 import { announce, render, type View } from './render';
 
@@ -38,7 +38,6 @@ interface DemoNode {
 const ticks = new Map(SHARDS.map((shard) => [shard, 0]));
 const runningOn = new Map<string, { readonly node: string; readonly signal: AbortSignal }>();
 let overlaps = 0;
-let alive = 0; // nodes started and not killed
 const daemonLockId = 100_000 + Math.floor(Math.random() * 1_000_000_000); // fresh lock ids per run
 
 function agentsFor(node: string): Record<string, AgentFunction> {
@@ -64,32 +63,20 @@ function agentsFor(node: string): Record<string, AgentFunction> {
   );
 }
 
-// Fair share from the demo's own count of live nodes (a real deployment would feed its policy
-// from a membership source): below its share a node attempts every set it does not hold (only
-// free ones are granted), above it hands the excess over (agents stopped, then locks released).
-// A killed node attempts nothing.
-function fairShare(node: () => DemoNode | undefined): OwnershipPolicy {
-  return {
-    select: ({ candidates, owned, distribution }) => {
-      if (node()?.state !== 'running') return { attempt: [] };
-      const limit = Math.ceil(distribution.length / Math.max(1, alive));
-      if (owned.length > limit) return { attempt: [], handOver: owned.slice(limit) };
-      return { attempt: owned.length < limit ? candidates : [] };
-    },
-  };
-}
-
+// Even load comes from the library: in HotCold mode the coordinator's default policy is fair
+// share (each node holds at most ceil(shards / live nodes), counted through member-slot locks, and
+// hands extras over gracefully: agents stopped, then locks released). Watch the first node give
+// shards away as the others start.
 const nodes: DemoNode[] = [];
 for (let i = 1; i <= NODE_COUNT; i++) {
   const name = `node-${i}`;
   const coordinator = createProjectionCoordinator('HotCold', {
     shards: agentsFor(name),
     createLock: backend.createLock(name),
-    settings: { leadershipPollingTime: POLL_MS, daemonLockId, stopDrainTimeout: 2_000 },
-    policy: fairShare(() => nodes.find((n) => n.name === name)),
+    // releaseLocksOnPause: false lets the demo freeze a node with its locks before killing its session
+    settings: { leadershipPollingTime: POLL_MS, daemonLockId, stopDrainTimeout: 2_000, releaseLocksOnPause: false },
   });
   nodes.push({ name, coordinator, state: 'running' });
-  alive++;
   await coordinator.start();
   event(`${name} started`);
   await new Promise((resolve) => setTimeout(resolve, 700));
@@ -115,10 +102,10 @@ const timer = setInterval(() => render(view()), 200);
 await new Promise((resolve) => setTimeout(resolve, Math.max(0, KILL_AT_MS - elapsed())));
 const victim = nodes.reduce((a, b) => (b.coordinator.status().owned.length > a.coordinator.status().owned.length ? b : a));
 const orphans = new Set(victim.coordinator.status().owned.flatMap((set) => set.shards.map((shard) => shard.split(':')[0]!)));
-const killedAt = Date.now();
 victim.state = 'killed';
-alive--;
-const how = await backend.kill(victim.name);
+await victim.coordinator.pause(); // a dead process runs no loop: freeze it (locks kept) ...
+const killedAt = Date.now();
+const how = await backend.kill(victim.name); // ... then end its lock session as a crash would
 if (how.includes('graceful')) await victim.coordinator.stop();
 event(`${victim.name} killed (${how}); it owned ${[...orphans].join(', ')}`);
 const moved: string[] = [];

@@ -1,5 +1,5 @@
 export type { AppLock, AppLockStats, AttainOptions, LockLostEvent } from './app-lock';
-export { systemClock, type Clock } from './clock';
+export { systemClock, type Clock, type SleepOptions } from './clock';
 export {
   APP_LOCK_ERROR_CODES,
   AppLockError,

@@ -37,6 +37,17 @@ function scriptedDriver(script: Partial<LockSession<string>>) {
 }
 
 describe('SessionAppLock', () => {
+  it('probeLocks rejects with NOT_SUPPORTED when the backend session has no probe, and validates ids', async () => {
+    const { driver } = scriptedDriver({});
+    const lock = new SessionAppLock(driver, { verifyIntervalMs: 0 });
+    await expect(lock.probeLocks([1])).rejects.toMatchObject({ code: 'NOT_SUPPORTED' });
+    await expect(lock.probeLocks([1.5])).rejects.toMatchObject({ code: 'INVALID_LOCK_ID' });
+    expect(await lock.tryAttainLock(1)).toBe(true);
+    expect([...(await lock.probeLocks([1]))]).toEqual([1]); // held here: answered locally, no probe needed
+    await lock.dispose();
+    await expect(lock.probeLocks([2])).rejects.toMatchObject({ code: 'DISPOSED' });
+  });
+
   it('never stacks: attaining a held id costs no round trip and one release frees it', async () => {
     const server = new InMemoryLockServer();
     await using a = server.createLock();

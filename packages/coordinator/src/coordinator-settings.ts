@@ -43,6 +43,14 @@ export interface CoordinatorSettings {
   readonly releaseOnStartFailure: boolean;
   /** Per-set retry policy after start failures. Default `{ initialMs: 1000, factor: 2, maxMs: 60000 }`. */
   readonly startFailureBackoff: BackoffPolicy;
+  /**
+   * Even load in HotCold mode: when no `policy` is given and the distributor can probe membership
+   * (`probeMembership`, i.e. its `AppLock` implements `probeLocks`), the coordinator uses
+   * `fairShareOwnershipPolicy` (each node holds at most `ceil(sets / liveNodes)` and hands extras
+   * over gracefully). `false` restores the original: the first node up takes every set and keeps
+   * them. Default `true`.
+   */
+  readonly balance: boolean;
 }
 
 /** Settings as accepted by constructors: any subset, the rest defaults. */
@@ -62,10 +70,11 @@ export const DEFAULT_COORDINATOR_SETTINGS: CoordinatorSettings = Object.freeze({
   releaseLocksOnPause: true,
   releaseOnStartFailure: false,
   startFailureBackoff: DEFAULT_BACKOFF_POLICY,
+  balance: true,
 });
 
 const DURATIONS = ['leadershipPollingTime', 'takeoverPollingTime', 'agentPauseTime', 'healthCheckPollingTime', 'stopDrainTimeout'] as const;
-const FLAGS = ['restartStoppedAgents', 'releaseLocksOnPause', 'releaseOnStartFailure'] as const;
+const FLAGS = ['restartStoppedAgents', 'releaseLocksOnPause', 'releaseOnStartFailure', 'balance'] as const;
 const MAX_DELAY = 2_147_483_647; // setTimeout's limit
 
 function invalid(message: string): CoordinatorError {

@@ -24,7 +24,14 @@ export {
   type OwnershipPolicy,
   type OwnershipContext,
   type OwnershipDecision,
+  type ClusterView,
 } from './ownership-policy';
+export {
+  FAIR_SHARE_SCOPES,
+  fairShareOwnershipPolicy,
+  type FairShareOptions,
+  type FairShareScope,
+} from './fair-share-ownership-policy';
 export {
   planCycle,
   type CycleInput,

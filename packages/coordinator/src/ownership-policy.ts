@@ -8,6 +8,24 @@ export interface OwnershipContext {
   readonly owned: readonly ProjectionSet[];
   /** Sets not held here and not backing off: what the node could try to attain. */
   readonly candidates: readonly ProjectionSet[];
+  /**
+   * What this cycle's membership probe saw; present only for a policy with `usesMembership` whose
+   * distributor implements `probeMembership`, and only when a probe was sent this cycle.
+   */
+  readonly cluster?: ClusterView;
+}
+
+/** The cluster as the membership probe of this cycle saw it (see `ProjectionDistributor.probeMembership`). */
+export interface ClusterView {
+  /** Live nodes (this one included) per database id, for the databases that could be probed. */
+  readonly liveNodes: ReadonlyMap<string, number>;
+  /**
+   * Keys of candidate sets that no node holds, each with the clock time (ms) since which
+   * consecutive probes have seen it free.
+   */
+  readonly freeSince: ReadonlyMap<string, number>;
+  /** Clock time (ms) of this cycle. */
+  readonly now: number;
 }
 
 /** An {@link OwnershipPolicy}'s answer. */
@@ -16,6 +34,17 @@ export interface OwnershipDecision {
   readonly attempt: readonly ProjectionSet[];
   /** Owned sets to hand over gracefully: their agents are stopped, then their locks released. */
   readonly handOver?: readonly ProjectionSet[];
+  /**
+   * Keep at most this many of the sets granted by `attempt`; the surplus is released at once,
+   * before any of its agents starts (so a policy can attempt every candidate in its one round trip
+   * and still stop at its share). Default: keep all.
+   */
+  readonly keepAtMost?: number;
+  /**
+   * Poll again after `takeoverPollingTime` instead of `leadershipPollingTime` (e.g. while balancing:
+   * a holder may die or hand a set over soon). A denied attempt already does this. Default `false`.
+   */
+  readonly pollSoon?: boolean;
 }
 
 /**
@@ -24,6 +53,11 @@ export interface OwnershipDecision {
  */
 export interface OwnershipPolicy {
   select(context: OwnershipContext): OwnershipDecision;
+  /**
+   * `true` asks the coordinator for a membership probe before each decision (one extra round trip
+   * per database, only when there is something to decide); see {@link OwnershipContext.cluster}.
+   */
+  readonly usesMembership?: boolean;
 }
 
 /** The original behaviour: try every candidate, hand nothing over. */
@@ -33,7 +67,10 @@ export const greedyOwnershipPolicy: OwnershipPolicy = Object.freeze({
 
 /**
  * A simple cap: attain only while holding fewer than `limit()` sets; hand over the excess.
- * `limit` is read each cycle (e.g. `Math.ceil(total / liveNodes)`).
+ * `limit` is read each cycle (e.g. `Math.ceil(total / liveNodes)`). While under the cap it attempts
+ * EVERY candidate in its one batched round trip (candidates include sets other nodes hold, so
+ * attempting only the first few could miss a free one forever) and keeps only as many grants as
+ * fit, releasing the surplus at once. For balancing across live nodes use `fairShareOwnershipPolicy`.
  */
 export function shareLimitPolicy(limit: (context: OwnershipContext) => number): OwnershipPolicy {
   return {
@@ -42,7 +79,8 @@ export function shareLimitPolicy(limit: (context: OwnershipContext) => number): 
       const room = Math.max(0, max - context.owned.length);
       const excess = Math.max(0, context.owned.length - max);
       return {
-        attempt: context.candidates.slice(0, room),
+        attempt: room > 0 ? context.candidates : [],
+        keepAtMost: room,
         handOver: excess > 0 ? context.owned.slice(context.owned.length - excess) : [],
       };
     },

@@ -1,7 +1,7 @@
 import type { ProjectionSet, ShardName } from '@polecat/distributors';
 import { isBackingOff, type BackoffEntry } from './backoff';
 import type { CoordinatorSettings } from './coordinator-settings';
-import { greedyOwnershipPolicy, type OwnershipPolicy } from './ownership-policy';
+import { greedyOwnershipPolicy, type ClusterView, type OwnershipPolicy } from './ownership-policy';
 import type { AgentState } from './projection-daemon';
 
 /** Why an agent is (re)started. */
@@ -42,6 +42,8 @@ export interface CycleInput {
   >;
   /** Balancing seam; default: try every candidate. */
   readonly policy?: OwnershipPolicy;
+  /** This cycle's membership probe, handed to the policy (balancing policies only). */
+  readonly cluster?: ClusterView;
 }
 
 /** What one cycle does, in order: stop, hand over, acquire + start, then ONE batched attempt, then sleep. */
@@ -56,6 +58,10 @@ export interface CyclePlan {
   readonly start: readonly StartAction[];
   /** Sets to try in ONE `tryAttainMany` call. */
   readonly attempt: readonly ProjectionSet[];
+  /** Keep at most this many grants of `attempt`; release the rest at once (undefined: keep all). */
+  readonly keepAtMost?: number;
+  /** The policy asked for the fast (takeover) poll. */
+  readonly pollSoon: boolean;
   /** Held sets kept after this plan (for the per-cycle summary). */
   readonly owned: readonly ProjectionSet[];
   /** How long to sleep after the cycle. */
@@ -127,7 +133,12 @@ export function planCycle(input: CycleInput): CyclePlan {
     }
   }
 
-  const decision = (input.policy ?? greedyOwnershipPolicy).select({ distribution: input.distribution, owned: kept, candidates });
+  const decision = (input.policy ?? greedyOwnershipPolicy).select({
+    distribution: input.distribution,
+    owned: kept,
+    candidates,
+    ...(input.cluster === undefined ? {} : { cluster: input.cluster }),
+  });
   const candidateKeys = new Set(candidates.map((set) => set.key));
   const attempt = decision.attempt.filter((set) => candidateKeys.has(set.key));
   const keptKeys = new Set(kept.map((set) => set.key));
@@ -145,6 +156,8 @@ export function planCycle(input: CycleInput): CyclePlan {
     acquire: acquire.filter((set) => !handedOver.has(set.key)),
     start: start.filter((action) => !handedOver.has(action.set.key)),
     attempt,
+    ...(decision.keepAtMost === undefined ? {} : { keepAtMost: Math.max(0, Math.floor(decision.keepAtMost)) }),
+    pollSoon: decision.pollSoon === true,
     owned,
     sleepMs: sleepAfter(input),
   };

@@ -22,7 +22,11 @@ export interface ProjectionCoordinatorOptions {
   readonly clock?: Clock;
   /** Fencing: called on every grant; its epoch reaches agents in `AgentStartContext.epoch`. */
   readonly epochs?: EpochSource;
-  /** Which sets to attempt / hand over each cycle (balancing seam). Default: attempt all. */
+  /**
+   * Which sets to attempt / hand over each cycle (balancing seam). Default in HotCold mode:
+   * `fairShareOwnershipPolicy` when the distributor can probe membership and `settings.balance` is
+   * not `false`; otherwise the original (attempt every set, keep everything).
+   */
   readonly policy?: OwnershipPolicy;
   /** Aborting it stops the coordinator (like `stop()`). */
   readonly signal?: AbortSignal;

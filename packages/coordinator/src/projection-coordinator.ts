@@ -5,6 +5,8 @@ import type { CoordinatorEvents } from './coordinator-events';
 import { resolveCoordinatorSettings, type CoordinatorSettings } from './coordinator-settings';
 import type { CoordinatorState, CoordinatorStatus } from './coordinator-status';
 import { isDaemonMode, type DaemonMode } from './daemon-mode';
+import { defaultOwnershipPolicy } from './internal/default-policy';
+import { ClusterObserver } from './internal/cluster-observer';
 import { DaemonPool } from './internal/daemon-pool';
 import { runCycle } from './internal/run-cycle';
 import { SetOwnership } from './internal/set-ownership';
@@ -52,7 +54,7 @@ export class ProjectionCoordinator implements AsyncDisposable {
     this.#events = new TypedEmitter<CoordinatorEvents>(this.#logger);
     this.#sleep = new WakeableSleep(this.#clock);
     this.#waiters = new StatusWaiters(() => this.status());
-    this.#policy = options.policy;
+    this.#policy = options.policy ?? defaultOwnershipPolicy(options.mode, options.distributor, this.settings);
     if (this.mode === 'Disabled') {
       this.#distributor = undefined;
       this.#daemons = undefined;
@@ -138,6 +140,7 @@ export class ProjectionCoordinator implements AsyncDisposable {
       clock: this.#clock,
       events: this.#events,
       ...(this.#policy === undefined ? {} : { policy: this.#policy }),
+      ...(this.#policy?.usesMembership === true ? { cluster: new ClusterObserver() } : {}),
       onError: (error: unknown, set?: ProjectionSet) => {
         this.#lastError = error;
         this.#events.emit('error', set === undefined ? { error } : { error, set });

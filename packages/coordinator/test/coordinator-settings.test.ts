@@ -17,6 +17,7 @@ describe('coordinator settings', () => {
       releaseLocksOnPause: true,
       releaseOnStartFailure: false,
       startFailureBackoff: { initialMs: 1000, factor: 2, maxMs: 60_000 },
+      balance: true,
     });
     expect(Object.isFrozen(DEFAULT_COORDINATOR_SETTINGS)).toBe(true);
   });
@@ -27,6 +28,7 @@ describe('coordinator settings', () => {
 
   it.each([
     { leadershipPollingTime: 0 },
+    { balance: 'no' as unknown as boolean },
     { agentPauseTime: Number.NaN },
     { stopDrainTimeout: -1 },
     { healthCheckPollingTime: 3e9 },

@@ -110,7 +110,10 @@ describe('planCycle', () => {
     expect(plan.handOver).toEqual([{ set: b, reason: 'balance' }]);
     expect(keys(plan.owned)).toEqual([a.key]);
     const room = planCycle(input({ distribution: [a, b, c], held: [a], states: { 'A:All': running('A') }, policy: shareLimitPolicy(() => 2) }));
-    expect(keys(room.attempt)).toEqual([b.key]);
+    // every candidate is attempted (one round trip either way: a held one must not hide a free one); one grant is kept
+    expect(keys(room.attempt)).toEqual([b.key, c.key]);
+    expect(room.keepAtMost).toBe(1);
+    expect(room.pollSoon).toBe(false);
   });
 
   it('ignores policy answers outside its candidates and owned sets', () => {

@@ -9,28 +9,30 @@ const TRY_ACQUIRE_SQL =
  * Whether this backend holds each key, in order; one statement. A session-level bigint advisory
  * lock appears in pg_locks with the high 32 bits in `classid`, the low 32 bits in `objid` and
  * `objsubid = 1` (the two-int4 form uses `objsubid = 2` and is not ours).
+ *
+ * Written as `k in (uncorrelated subquery)` so PostgreSQL builds ONE hashed SubPlan over pg_locks:
+ * the planner estimates pg_locks at 1 row, so a join form gets a nested loop that compares every
+ * key with every lock (measured: 10 000 keys x 10 000 locks = 7.5 s; this form: 19 ms).
  */
-const VERIFY_SQL = `select t.n, (h.k is not null) as held
-from unnest($1::bigint[]) with ordinality as t(k, n)
-left join (
-  select distinct (l.classid::bigint << 32) | l.objid::bigint as k
+const VERIFY_SQL = `select t.n, t.k in (
+  select (l.classid::bigint << 32) | l.objid::bigint
   from pg_locks l
   where l.locktype = 'advisory' and l.pid = pg_backend_pid() and l.granted and l.objsubid = 1
-) h on h.k = t.k
+) as held
+from unnest($1::bigint[]) with ordinality as t(k, n)
 order by t.n`;
 
 /**
  * Whether ANY backend (this one included) holds each key as a granted session-level bigint
  * advisory lock in the CURRENT database (pg_locks lists every database of the cluster); one statement.
  */
-const PROBE_SQL = `select t.n, (h.k is not null) as held
-from unnest($1::bigint[]) with ordinality as t(k, n)
-left join (
-  select distinct (l.classid::bigint << 32) | l.objid::bigint as k
+const PROBE_SQL = `select t.n, t.k in (
+  select (l.classid::bigint << 32) | l.objid::bigint
   from pg_locks l
   where l.locktype = 'advisory' and l.granted and l.objsubid = 1
     and l.database = (select d.oid from pg_database d where d.datname = current_database())
-) h on h.k = t.k
+) as held
+from unnest($1::bigint[]) with ordinality as t(k, n)
 order by t.n`;
 
 /** Releases each key once; one statement. */

@@ -273,7 +273,7 @@ export class SessionAppLock<Key> implements AppLock {
     this.#roundTrips++;
     const timer = new AbortController();
     const pending = operation(session);
-    const timeout = this.#clock.sleep(this.#requestTimeoutMs, timer.signal).then(
+    const timeout = this.#clock.sleep(this.#requestTimeoutMs, timer.signal, { ref: false }).then(
       () => TIMED_OUT,
       () => new Promise<never>(() => {}),
     );
@@ -366,7 +366,8 @@ export class SessionAppLock<Key> implements AppLock {
       const signal = this.#lifetime.signal;
       while (!signal.aborted) {
         try {
-          await this.#clock.sleep(this.#verifyIntervalMs, signal);
+          // housekeeping: an idle lock owner must not keep the process alive by itself
+          await this.#clock.sleep(this.#verifyIntervalMs, signal, { ref: false });
         } catch {
           return;
         }

@@ -4,6 +4,7 @@ import type { CoordinatorEvents } from '../coordinator-events';
 import type { CoordinatorSettings } from '../coordinator-settings';
 import type { OwnershipPolicy } from '../ownership-policy';
 import { planCycle, type StartAction } from '../plan-cycle';
+import type { ClusterObserver } from './cluster-observer';
 import type { DaemonPool } from './daemon-pool';
 import type { SetOwnership } from './set-ownership';
 import type { TypedEmitter } from './typed-emitter';
@@ -18,6 +19,8 @@ export interface CycleContext {
   readonly clock: Clock;
   readonly events: TypedEmitter<CoordinatorEvents>;
   readonly policy?: OwnershipPolicy;
+  /** Sends the membership probe for a policy with `usesMembership`. */
+  readonly cluster?: ClusterObserver;
   readonly onError: (error: unknown, set?: ProjectionSet) => void;
 }
 
@@ -42,6 +45,22 @@ async function stopStrays(context: CycleContext, set: ProjectionSet): Promise<vo
   }
 }
 
+/** Releases the grants beyond `keep` (in attempt order) before any agent starts; resolves with the kept keys. */
+async function releaseSurplus(context: CycleContext, attempt: readonly ProjectionSet[], granted: ReadonlySet<string>, keep: number): Promise<ReadonlySet<string>> {
+  const won = attempt.filter((set) => granted.has(set.key));
+  if (won.length <= keep) return granted;
+  const surplus = won.slice(keep);
+  await Promise.all(
+    surplus.map((set) =>
+      context.distributor.release(set).catch((error: unknown) => {
+        context.logger.warn('releasing a surplus grant failed', { set: set.key, error });
+        context.onError(error, set);
+      }),
+    ),
+  );
+  return new Set(won.slice(0, keep).map((set) => set.key));
+}
+
 /**
  * One cycle: build the distribution, plan, stop / hand over, ensure agents of held sets, ONE
  * batched attempt for the rest, start what was granted. Resolves with the sleep before the next.
@@ -63,6 +82,11 @@ export async function runCycle(context: CycleContext, signal: AbortSignal): Prom
     }
     return settings.leadershipPollingTime;
   }
+  const cluster =
+    context.policy?.usesMembership === true && context.cluster !== undefined
+      ? await context.cluster.observe(distributor, sets, startedAt, logger, signal)
+      : undefined;
+  if (signal.aborted) return 0;
   const plan = planCycle({
     distribution: sets,
     isHeld: (set) => distributor.hasLock(set),
@@ -73,6 +97,7 @@ export async function runCycle(context: CycleContext, signal: AbortSignal): Prom
     now: startedAt,
     settings,
     ...(context.policy === undefined ? {} : { policy: context.policy }),
+    ...(cluster === undefined ? {} : { cluster }),
   });
 
   await Promise.all(plan.stop.map(({ set, reason }) => ownership.stopSet(set, reason, false)));
@@ -101,6 +126,7 @@ export async function runCycle(context: CycleContext, signal: AbortSignal): Prom
       context.onError(error);
     }
   }
+  if (plan.keepAtMost !== undefined) granted = await releaseSurplus(context, plan.attempt, granted, plan.keepAtMost);
   const starts: Promise<void>[] = [];
   for (const set of plan.attempt) {
     if (granted.has(set.key)) {
@@ -129,7 +155,7 @@ export async function runCycle(context: CycleContext, signal: AbortSignal): Prom
   const now = clock.now();
   let sleepMs = daemons.anyPaused() ? Math.min(plan.sleepMs, settings.agentPauseTime) : plan.sleepMs;
   // Some set was denied: its owner may die or release it soon, so poll at the takeover rate.
-  if (granted.size < plan.attempt.length) sleepMs = Math.min(sleepMs, settings.takeoverPollingTime);
+  if (granted.size < plan.attempt.length || plan.pollSoon) sleepMs = Math.min(sleepMs, settings.takeoverPollingTime);
   for (const entry of ownership.backoff.values()) {
     if (entry.nextAttemptAt > now) sleepMs = Math.min(sleepMs, entry.nextAttemptAt - now);
   }

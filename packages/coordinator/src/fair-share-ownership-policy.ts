@@ -1,0 +1,122 @@
+import type { ProjectionSet } from '@polecat/distributors';
+import { CoordinatorError } from './coordinator-error';
+import type { OwnershipContext, OwnershipDecision, OwnershipPolicy } from './ownership-policy';
+
+/** How {@link fairShareOwnershipPolicy} groups sets when computing a share. */
+export const FAIR_SHARE_SCOPES = [
+  /** A share per database: `ceil(sets of the database / live nodes on it)` (SingleTenant). */
+  'database',
+  /** One share over all databases: `ceil(all sets / live nodes)` (MultiTenanted: one set per database). */
+  'cluster',
+] as const;
+
+/** One of {@link FAIR_SHARE_SCOPES}. */
+export type FairShareScope = (typeof FAIR_SHARE_SCOPES)[number];
+
+/** Options of {@link fairShareOwnershipPolicy}. */
+export interface FairShareOptions {
+  /** Default `'database'`. The coordinator's default policy uses `'cluster'` for a MultiTenanted distributor. */
+  readonly scope?: FairShareScope;
+  /**
+   * Most sets handed over per cycle by a node above its share (bounded rebalancing: agents are
+   * stopped, then locks released, a few at a time). Default: `max(1, ceil(share / 10))`.
+   */
+  readonly maxHandOverPerCycle?: number;
+  /**
+   * A set seen free by consecutive probes for this long is attempted even by a node at (or above)
+   * its share: an orphan is never left unowned, even while member counts are stale or some holder
+   * takes no member slot (a .NET node). Default `1500` ms; the coordinator's default policy uses
+   * `3 × takeoverPollingTime`.
+   */
+  readonly orphanGraceMs?: number;
+}
+
+function checkCount(name: string, value: number | undefined, min: number): void {
+  if (value !== undefined && (!Number.isFinite(value) || value < min)) {
+    throw new CoordinatorError('INVALID_CONFIGURATION', `fairShareOwnershipPolicy: ${name} must be a number >= ${min}, got ${String(value)}`);
+  }
+}
+
+interface Group {
+  readonly distribution: ProjectionSet[];
+  readonly owned: ProjectionSet[];
+  readonly candidates: ProjectionSet[];
+  readonly databases: Set<string>;
+}
+
+function groupSets(context: OwnershipContext, scope: FairShareScope): Map<string, Group> {
+  const groups = new Map<string, Group>();
+  const groupOf = (set: ProjectionSet): Group => {
+    const key = scope === 'cluster' ? '*' : set.database.id;
+    let group = groups.get(key);
+    if (group === undefined) {
+      group = { distribution: [], owned: [], candidates: [], databases: new Set() };
+      groups.set(key, group);
+    }
+    group.databases.add(set.database.id);
+    return group;
+  };
+  for (const set of context.distribution) groupOf(set).distribution.push(set);
+  for (const set of context.owned) groupOf(set).owned.push(set);
+  for (const set of context.candidates) groupOf(set).candidates.push(set);
+  return groups;
+}
+
+/**
+ * Even load across live nodes (counted through member-slot locks, see
+ * `ProjectionDistributor.probeMembership`): each node holds at most its fair share
+ * `ceil(sets / liveNodes)` and hands extras over gracefully.
+ *
+ * - Under its share, a node attempts the sets NOBODY holds (the probe says which), up to its room:
+ *   never sets other nodes hold, so a free one is never missed.
+ * - Above its share it hands over at most `maxHandOverPerCycle` sets per cycle (agents stopped,
+ *   then locks released). At exactly its share it does nothing (hysteresis: no ping-pong). A new
+ *   node thus receives sets from the nodes above the new share; when a node dies, its member slot
+ *   and its set locks vanish together, so the others' shares grow as its sets become free.
+ * - A set free for `orphanGraceMs` is attempted by anyone (availability beats balance); the
+ *   taker, now above its share, hands one over later if someone has room.
+ * - Without a probe result for a database (lock without `probeLocks`, probe failed) it behaves like
+ *   the original for that database: attempt every candidate, hand nothing over.
+ *
+ * While it holds fewer sets than exist it asks for the fast poll (`takeoverPollingTime`): each poll
+ * costs one probe round trip per database, plus one attempt round trip when something is free and
+ * it has room.
+ * @example new ProjectionCoordinator({ mode: 'HotCold', distributor, daemonFor, policy: fairShareOwnershipPolicy({ maxHandOverPerCycle: 2 }) })
+ */
+export function fairShareOwnershipPolicy(options: FairShareOptions = {}): OwnershipPolicy {
+  const scope = options.scope ?? 'database';
+  if (!FAIR_SHARE_SCOPES.includes(scope)) throw new CoordinatorError('INVALID_CONFIGURATION', `fairShareOwnershipPolicy: unknown scope ${String(scope)}`);
+  checkCount('maxHandOverPerCycle', options.maxHandOverPerCycle, 1);
+  checkCount('orphanGraceMs', options.orphanGraceMs, 0);
+  const orphanGraceMs = options.orphanGraceMs ?? 1500;
+  return Object.freeze({
+    usesMembership: true,
+    select(context: OwnershipContext): OwnershipDecision {
+      const cluster = context.cluster;
+      if (cluster === undefined) return { attempt: context.candidates };
+      const attempt: ProjectionSet[] = [];
+      const handOver: ProjectionSet[] = [];
+      for (const group of groupSets(context, scope).values()) {
+        const counts = [...group.databases].flatMap((id) => {
+          const live = cluster.liveNodes.get(id);
+          return live === undefined ? [] : [live];
+        });
+        if (counts.length === 0) {
+          attempt.push(...group.candidates); // not probed: the original's behaviour for this group
+          continue;
+        }
+        const share = Math.ceil(group.distribution.length / Math.max(1, ...counts));
+        const room = share - group.owned.length;
+        const free = group.candidates.filter((set) => cluster.freeSince.has(set.key));
+        const taken = Math.max(0, room);
+        attempt.push(...free.slice(0, taken));
+        for (const set of free.slice(taken)) if (cluster.now - cluster.freeSince.get(set.key)! >= orphanGraceMs) attempt.push(set);
+        if (room < 0) {
+          const limit = options.maxHandOverPerCycle ?? Math.max(1, Math.ceil(share / 10));
+          handOver.push(...group.owned.slice(group.owned.length - Math.min(-room, limit)));
+        }
+      }
+      return { attempt, handOver, pollSoon: context.candidates.length > 0 || handOver.length > 0 };
+    },
+  });
+}

@@ -1,0 +1,83 @@
+import { InMemoryLockServer } from '@polecat/app-lock';
+import { SingleTenantProjectionDistributor, shardName } from '@polecat/distributors';
+import { OwnershipLedger } from '@polecat/test-utils';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createFunctionDaemonFactory } from '../src/function-agent-daemon';
+import { shareLimitPolicy } from '../src/ownership-policy';
+import { ProjectionCoordinator } from '../src/projection-coordinator';
+import { runBalancingScenario } from './support/balancing-scenario';
+import type { InProcessNode } from './support/in-process-node';
+
+describe('even load on the in-memory lock (default fair-share policy)', () => {
+  let nodes: InProcessNode[] = [];
+  const coordinators: ProjectionCoordinator[] = [];
+  afterEach(async () => {
+    await Promise.all([...nodes.map((node) => node.stop()), ...coordinators.splice(0).map((c) => c.stop())]);
+    nodes = [];
+  });
+
+  it('3 nodes started one after another over 24 shards: 8/8/8; one killed: 12/12; never two runners', async () => {
+    const server = new InMemoryLockServer();
+    const ledger = new OwnershipLedger();
+    const { roundTripsPerCycle } = await runBalancingScenario({
+      database: { id: 'main', url: 'memory://' },
+      ledger,
+      settings: { leadershipPollingTime: 200, takeoverPollingTime: 20 },
+      timeoutMs: 15_000,
+      createLock: (_database, node) => server.createLock({ owner: node, verifyIntervalMs: 0 }),
+      killSession: async (node) => {
+        expect(server.terminateSession(node.id)).toBe(1);
+      },
+      track: (node) => nodes.push(node),
+    });
+    console.log(`[balancing:memory] steady-state lock round trips per cycle per node: ${roundTripsPerCycle.map((n) => n.toFixed(2)).join(', ')}`);
+    for (const perCycle of roundTripsPerCycle) expect(perCycle).toBeLessThanOrEqual(2);
+    expect(ledger.intervals().length).toBeGreaterThan(24); // hand-overs happened
+  });
+
+  it('balance: false restores the original: the first node keeps everything', async () => {
+    const server = new InMemoryLockServer();
+    const shards = Array.from({ length: 6 }, (_, i) => shardName(`G${i}`));
+    const make = (owner: string) => {
+      const coordinator = new ProjectionCoordinator({
+        mode: 'HotCold',
+        distributor: new SingleTenantProjectionDistributor({ databases: [{ id: 'main' }], shards, createLock: () => server.createLock({ owner }) }),
+        daemonFor: createFunctionDaemonFactory(() => ({ signal }) => new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve()))),
+        settings: { leadershipPollingTime: 20, takeoverPollingTime: 10, balance: false },
+      });
+      coordinators.push(coordinator);
+      return coordinator;
+    };
+    const first = make('first');
+    await first.start();
+    await first.whenOwned(6, { timeoutMs: 5_000 });
+    const second = make('second');
+    await second.start();
+    await second.whenOwned((status) => status.cycles >= 10, { timeoutMs: 5_000 });
+    expect(first.status().owned).toHaveLength(6);
+    expect(second.status().owned).toHaveLength(0);
+    expect(server.holderOf('polecat:member:single-tenant:dbo:4444:0')).toBeUndefined(); // no member slot taken
+  });
+
+  it('shareLimitPolicy attempts every candidate but keeps only its room (the surplus is released before any agent starts)', async () => {
+    const server = new InMemoryLockServer();
+    const shards = Array.from({ length: 5 }, (_, i) => shardName(`L${i}`));
+    const started: string[] = [];
+    const coordinator = new ProjectionCoordinator({
+      mode: 'HotCold',
+      distributor: new SingleTenantProjectionDistributor({ databases: [{ id: 'main' }], shards, createLock: () => server.createLock({ owner: 'capped' }) }),
+      daemonFor: createFunctionDaemonFactory(() => ({ signal, shard }) => {
+        started.push(shard.identity);
+        return new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve()));
+      }),
+      settings: { leadershipPollingTime: 20, takeoverPollingTime: 10 },
+      policy: shareLimitPolicy(() => 2),
+    });
+    coordinators.push(coordinator);
+    await coordinator.start();
+    await coordinator.whenOwned((status) => status.cycles >= 5 && status.owned.length === 2, { timeoutMs: 5_000 });
+    expect(started).toHaveLength(2);
+    const lockIds = coordinator.status().owned.map((set) => set.lockId);
+    expect(lockIds.every((id) => server.holderOf(id) === 'capped')).toBe(true);
+  });
+});

@@ -1,0 +1,125 @@
+import type { ProjectionSet } from '@polecat/distributors';
+import { describe, expect, it } from 'vitest';
+import { CoordinatorError } from '../src/coordinator-error';
+import { DEFAULT_COORDINATOR_SETTINGS, resolveCoordinatorSettings } from '../src/coordinator-settings';
+import { fairShareOwnershipPolicy } from '../src/fair-share-ownership-policy';
+import { defaultOwnershipPolicy } from '../src/internal/default-policy';
+import type { ClusterView, OwnershipContext } from '../src/ownership-policy';
+import { setsOf } from './fakes/fixtures';
+
+const NOW = 50_000;
+const names = (count: number, prefix = 'S') => Array.from({ length: count }, (_, i) => `${prefix}${i}`);
+const keys = (sets: readonly ProjectionSet[] | undefined) => (sets ?? []).map((set) => set.key);
+
+/** A context for one node: `owned` held here, `free` held by nobody (free since `freeFor` ms), the rest held elsewhere. */
+function context(options: {
+  readonly sets: readonly ProjectionSet[];
+  readonly owned: readonly ProjectionSet[];
+  readonly free?: readonly ProjectionSet[];
+  readonly freeFor?: number;
+  readonly liveNodes?: Record<string, number>;
+}): OwnershipContext {
+  const owned = new Set(keys(options.owned));
+  const cluster: ClusterView | undefined =
+    options.liveNodes === undefined
+      ? undefined
+      : {
+          liveNodes: new Map(Object.entries(options.liveNodes)),
+          freeSince: new Map((options.free ?? []).map((set) => [set.key, NOW - (options.freeFor ?? 0)])),
+          now: NOW,
+        };
+  return {
+    distribution: options.sets,
+    owned: options.owned,
+    candidates: options.sets.filter((set) => !owned.has(set.key)),
+    ...(cluster === undefined ? {} : { cluster }),
+  };
+}
+
+describe('fairShareOwnershipPolicy (pure)', () => {
+  const sets = setsOf(names(24));
+  const policy = fairShareOwnershipPolicy();
+
+  it('asks for membership probes', () => {
+    expect(policy.usesMembership).toBe(true);
+  });
+
+  it('alone: takes every free set', () => {
+    const decision = policy.select(context({ sets, owned: [], free: sets, liveNodes: { main: 1 } }));
+    expect(decision.attempt).toHaveLength(24);
+    expect(decision.handOver).toEqual([]);
+    expect(decision.pollSoon).toBe(true);
+  });
+
+  it('under its share: attempts only FREE sets (never ones held elsewhere), up to its room', () => {
+    const owned = sets.slice(0, 5);
+    const free = sets.slice(10, 20); // 5..9 and 20..23 are held by others
+    const decision = policy.select(context({ sets, owned, free, liveNodes: { main: 3 } })); // share 8, room 3
+    expect(keys(decision.attempt)).toEqual(keys(free.slice(0, 3)));
+    expect(decision.handOver).toEqual([]);
+  });
+
+  it('at its share: attempts nothing fresh and hands nothing over (hysteresis)', () => {
+    const decision = policy.select(context({ sets, owned: sets.slice(0, 8), free: sets.slice(8, 10), liveNodes: { main: 3 } }));
+    expect(decision.attempt).toEqual([]);
+    expect(decision.handOver).toEqual([]);
+    expect(decision.pollSoon).toBe(true); // others' sets may be orphaned any moment
+  });
+
+  it('above its share: hands over a bounded number per cycle, the rest in later cycles', () => {
+    const decision = policy.select(context({ sets, owned: sets, liveNodes: { main: 2 } })); // share 12: 12 too many
+    expect(decision.handOver).toHaveLength(2); // max(1, ceil(12 / 10))
+    expect(decision.attempt).toEqual([]);
+    const custom = fairShareOwnershipPolicy({ maxHandOverPerCycle: 5 }).select(context({ sets, owned: sets.slice(0, 10), liveNodes: { main: 3 } }));
+    expect(custom.handOver).toHaveLength(2); // never more than the excess
+  });
+
+  it('takes a set free for longer than the orphan grace even at its share (stale counts, .NET holders)', () => {
+    const owned = sets.slice(0, 8);
+    const orphan = [sets[20]!];
+    const fresh = policy.select(context({ sets, owned, free: orphan, freeFor: 1000, liveNodes: { main: 3 } }));
+    expect(fresh.attempt).toEqual([]);
+    const stale = policy.select(context({ sets, owned, free: orphan, freeFor: 1500, liveNodes: { main: 3 } }));
+    expect(keys(stale.attempt)).toEqual(keys(orphan));
+  });
+
+  it('without a probe result behaves like the original (attempt everything, hand nothing over)', () => {
+    const noView = policy.select(context({ sets, owned: sets.slice(0, 20) }));
+    expect(noView.attempt).toHaveLength(4);
+    expect(noView.handOver ?? []).toEqual([]);
+    const other = setsOf(names(3, 'X'), { id: 'other' });
+    const mixed = policy.select(context({ sets: [...sets, ...other], owned: sets, liveNodes: { main: 2 } }));
+    expect(keys(mixed.attempt)).toEqual(keys(other)); // 'other' was not probed
+    expect(mixed.handOver).toHaveLength(2); // 'main' is balanced
+  });
+
+  it('per database by default; across databases with scope "cluster" (one set per database)', () => {
+    const tenants = Array.from({ length: 6 }, (_, i) => setsOf(['T'], { id: `t${i}` })[0]!);
+    const live = Object.fromEntries(tenants.map((set) => [set.database.id, 3]));
+    const perDatabase = policy.select(context({ sets: tenants, owned: tenants.slice(0, 4), free: tenants.slice(4), liveNodes: live }));
+    expect(perDatabase.handOver).toEqual([]); // each database: 1 set, share 1, holds 1: fine
+    expect(perDatabase.attempt).toHaveLength(2);
+    const cluster = fairShareOwnershipPolicy({ scope: 'cluster' });
+    const overShare = cluster.select(context({ sets: tenants, owned: tenants.slice(0, 4), free: tenants.slice(4), liveNodes: live }));
+    expect(overShare.handOver).toHaveLength(1); // share ceil(6 / 3) = 2, holds 4: one per cycle
+    expect(overShare.attempt).toEqual([]);
+    const newcomer = cluster.select(context({ sets: tenants, owned: [], free: tenants.slice(4), liveNodes: live }));
+    expect(newcomer.attempt).toHaveLength(2);
+  });
+
+  it('rejects bad options', () => {
+    expect(() => fairShareOwnershipPolicy({ maxHandOverPerCycle: 0 })).toThrow(CoordinatorError);
+    expect(() => fairShareOwnershipPolicy({ orphanGraceMs: Number.NaN })).toThrow(/orphanGraceMs/);
+    expect(() => fairShareOwnershipPolicy({ scope: 'galaxy' as 'cluster' })).toThrow(/scope/);
+  });
+
+  it('is the HotCold default only when the distributor can probe and balance is on', () => {
+    const probing = { kind: 'single-tenant', probeMembership: async () => new Map() } as never;
+    const plain = { kind: 'single-tenant' } as never;
+    expect(defaultOwnershipPolicy('HotCold', probing, DEFAULT_COORDINATOR_SETTINGS)?.usesMembership).toBe(true);
+    expect(defaultOwnershipPolicy('HotCold', plain, DEFAULT_COORDINATOR_SETTINGS)).toBeUndefined();
+    expect(defaultOwnershipPolicy('HotCold', probing, resolveCoordinatorSettings({ balance: false }))).toBeUndefined();
+    expect(defaultOwnershipPolicy('Solo', probing, DEFAULT_COORDINATOR_SETTINGS)).toBeUndefined();
+  });
+});
+
