@@ -44,6 +44,7 @@ export class ProjectionCoordinator implements AsyncDisposable {
   #started: Promise<void> | undefined;
   #stopping: Promise<void> | undefined;
   #unsubscribeLost: (() => void) | undefined;
+  #detachSignal: (() => void) | undefined;
 
   constructor(options: ProjectionCoordinatorOptions) {
     if (!isDaemonMode(options?.mode)) throw new CoordinatorError('INVALID_CONFIGURATION', `mode must be one of Disabled, Solo, HotCold; got ${String(options?.mode)}`);
@@ -84,8 +85,14 @@ export class ProjectionCoordinator implements AsyncDisposable {
     const notify = (): void => this.#waiters.notify();
     for (const event of ['cycle', 'lockAcquired', 'lockLost', 'lockReleased', 'agentStarted', 'agentStopped'] as const) this.#events.on(event, notify);
     if (options.signal !== undefined) {
-      if (options.signal.aborted) this.#state = 'stopped';
-      else options.signal.addEventListener('abort', () => void this.stop(), { once: true });
+      const signal = options.signal;
+      if (signal.aborted) void this.stop();
+      else {
+        const onAbort = (): void => void this.stop();
+        signal.addEventListener('abort', onAbort, { once: true });
+        // a long-lived signal must not keep a stopped coordinator reachable
+        this.#detachSignal = () => signal.removeEventListener('abort', onAbort);
+      }
     }
   }
 
@@ -208,7 +215,7 @@ export class ProjectionCoordinator implements AsyncDisposable {
   }
 
   async #shutdown(): Promise<void> {
-    if (this.#state === 'stopped') return;
+    this.#detachSignal?.();
     this.#setState('stopping');
     try {
       await this.#haltLoop();
