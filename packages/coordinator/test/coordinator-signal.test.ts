@@ -24,9 +24,9 @@ describe('ProjectionCoordinator with an AbortSignal', () => {
     const removed: string[] = [];
     const signal = lifetime.signal;
     const remove = signal.removeEventListener.bind(signal);
-    signal.removeEventListener = ((type: string, listener: EventListenerOrEventListenerObject | null) => {
-      removed.push(type);
-      remove(type, listener);
+    signal.removeEventListener = ((...args: Parameters<typeof remove>) => {
+      removed.push(args[0]);
+      remove(...args);
     }) as typeof signal.removeEventListener;
     const distributor = new FakeDistributor(setsOf(['Trip']));
     const coordinator = new ProjectionCoordinator({ mode: 'HotCold', distributor, daemonFor: (database) => new FakeDaemon(database, []), signal });
