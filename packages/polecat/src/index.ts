@@ -1,6 +1,6 @@
 // @polecat/polecat: one install for Polecat coordination. Re-exports the public API of
-// @polecat/app-lock, @polecat/distributors, @polecat/coordinator and @polecat/di-adapters, plus the
-// shortest path (`runShards`). Drivers load lazily: `./postgres` (pg) and `./sql-server` (mssql)
+// @polecat/app-lock, @polecat/distributors, @polecat/coordinator, @polecat/di-adapters and
+// @polecat/fencing, plus the shortest path (`runShards`). Drivers load lazily: `./postgres` (pg) and `./sql-server` (mssql)
 // are separate entries; `runShards` imports only the one its connection string needs.
 
 export type { AppLock, AppLockStats, AttainOptions, LockLostEvent } from '@polecat/app-lock';
@@ -21,6 +21,7 @@ export {
   type AppLockErrorCode,
   type AppLockErrorOptions,
   type Clock,
+  type SleepOptions,
   type ConsoleLike,
   type InMemoryAppLockOptions,
   type InMemoryLockServerOptions,
@@ -160,6 +161,34 @@ export {
   type RegistrationsInput,
   type ShardsInput,
 } from '@polecat/di-adapters';
+
+export {
+  DEFAULT_FENCING_TABLE,
+  FENCING_ERROR_CODES,
+  FencingEpochSource,
+  FencingError,
+  InMemoryEpochStore,
+  PostgresEpochStore,
+  SqlServerEpochStore,
+  StaleEpochError,
+  assertEpochCurrent,
+  postgresFencingMigration,
+  postgresFencingTableName,
+  sqlServerFencingMigration,
+  sqlServerFencingTableName,
+  type EpochStore,
+  type FencedSet,
+  type FencingEpochSourceOptions,
+  type FencingErrorCode,
+  type FencingErrorOptions,
+  type PostgresEpochStoreOptions,
+  type PostgresFencingTable,
+  type PostgresQueryable,
+  type SqlServerEpochStoreOptions,
+  type SqlServerFencingTable,
+  type SqlServerRequestFactory,
+  type SqlServerRequestLike,
+} from '@polecat/fencing';
 
 export { isPostgresConnectionString, lockFactoryFor, type LockConnection, type LockFactoryOptions } from './lock-factory';
 export { runShards, type RunShardsOptions } from './run-shards';
