@@ -49,6 +49,7 @@ console.log(JSON.stringify({
   rssAbove: mb(m2.rss - m0.rss), heapAbove: mb(m2.heapUsed - m0.heapUsed), perAgentBytes: ((m2.heapUsed - m0.heapUsed) / n).toFixed(0),
   heapDelta: mb(m2.heapUsed - m1.heapUsed),
 }));
+if (process.env.SNAP === '1') { const v8 = await import('node:v8'); console.log('snapshot', v8.writeHeapSnapshot('/tmp/prof/heap.heapsnapshot')); }
 const s0 = performance.now();
 await coordinator.stop();
 console.log('stop ms', (performance.now() - s0).toFixed(1));

@@ -1,5 +1,6 @@
 import { AppLockError, SessionAppLock, toLogger, type ConsoleLike, type Logger, type SessionAppLockOptions } from '@polecat/app-lock';
 import { PostgresDriver } from './internal/postgres-driver';
+import { DEFAULT_RELEASE_CHANNEL, assertReleaseChannel } from './internal/release-notices';
 import type { PostgresConnection, ServerKeepAlive } from './postgres-connection-config';
 
 /**
@@ -26,6 +27,15 @@ export interface PostgresAppLockOptions extends Omit<SessionAppLockOptions, 'log
    * Default `{ idleSeconds: 10, intervalSeconds: 5, count: 3 }` (≈ 25 s).
    */
   readonly serverKeepAlive?: Partial<ServerKeepAlive> | false;
+  /**
+   * Release notices: every release (`releaseLock`, `releaseAll`, `dispose`) also runs
+   * `pg_notify(<channel>, '')` in the SAME round trip, and the lock connection `LISTEN`s on the
+   * channel, so {@link PostgresAppLock.onReleaseNotice} listeners hear OTHER owners' releases at
+   * once (a standby takes over in milliseconds instead of at its next poll). Notices are per
+   * database; use one channel per application (a plain identifier, at most 63 characters).
+   * `false` disables both (no `LISTEN`, plain unlock). Default `'polecat_lock_released'`.
+   */
+  readonly releaseChannel?: string | false;
 }
 
 const DEFAULT_SERVER_KEEPALIVE: ServerKeepAlive = { idleSeconds: 10, intervalSeconds: 5, count: 3 };
@@ -46,6 +56,7 @@ const DEFAULT_SERVER_KEEPALIVE: ServerKeepAlive = { idleSeconds: 10, intervalSec
 export class PostgresAppLock extends SessionAppLock<string> {
   /** The `application_name` of this owner's connection. */
   readonly applicationName: string;
+  readonly #driver: PostgresDriver;
 
   /**
    * @param connection A connection string (`postgres://user:pass@host:5432/db`) or a
@@ -80,11 +91,25 @@ export class PostgresAppLock extends SessionAppLock<string> {
         }
       }
     }
-    const { logger, ...sessionOptions } = options;
-    super(new PostgresDriver({ connection, applicationName, connectTimeoutMs, keepAliveInitialDelayMs, serverKeepAlive }), {
+    const releaseChannel = options.releaseChannel ?? DEFAULT_RELEASE_CHANNEL;
+    if (releaseChannel !== false) assertReleaseChannel(releaseChannel);
+    const { logger, releaseChannel: _channel, ...sessionOptions } = options;
+    const driver = new PostgresDriver({ connection, applicationName, connectTimeoutMs, keepAliveInitialDelayMs, serverKeepAlive, releaseChannel });
+    super(driver, {
       ...sessionOptions,
       ...(logger === undefined ? {} : { logger: toLogger(logger) }),
     });
     this.applicationName = applicationName;
+    this.#driver = driver;
+  }
+
+  /**
+   * Called whenever ANOTHER lock session on this database released locks (see `releaseChannel`).
+   * Heard only while this owner's connection is open (it opens on the first attempt). A hint: no
+   * ids, possibly coalesced; keep polling. Not called when `releaseChannel` is `false`.
+   * Returns the unsubscribe function.
+   */
+  onReleaseNotice(listener: () => void): () => void {
+    return this.#driver.notices?.subscribe(listener) ?? (() => undefined);
   }
 }

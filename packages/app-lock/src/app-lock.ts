@@ -66,6 +66,15 @@ export interface AppLock extends AsyncDisposable {
    * held by live nodes; spot sets nobody holds). SQL Server: `APPLOCK_TEST`; PostgreSQL: `pg_locks`.
    */
   probeLocks?(ids: readonly LockId[], options?: AttainOptions): Promise<ReadonlySet<LockId>>;
+  /**
+   * Optional extra (backends that can announce it): subscribes to "some OTHER lock owner on this
+   * database released locks" notices, so a standby can try at once instead of at its next poll.
+   * A hint, not a guarantee: notices carry no ids, may be coalesced or missed (keep polling), and
+   * a lock freed by a dying session (kill, crash) is never announced. PostgreSQL: `LISTEN` on the
+   * lock connection + `pg_notify` in the release round trip; in-memory: on every release; SQL
+   * Server: not available (no channel; polling remains). Returns the unsubscribe function.
+   */
+  onReleaseNotice?(listener: () => void): () => void;
   /** Releases `id`. Releasing an id that is not held is a no-op. */
   releaseLock(id: LockId): Promise<void>;
   /** Releases every held id in one round trip. */

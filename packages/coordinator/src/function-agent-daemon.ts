@@ -1,7 +1,7 @@
 import { systemClock, toLogger, type Clock, type ConsoleLike, type Logger } from '@polecat/app-lock';
 import type { ProjectionDatabase, ShardName } from '@polecat/distributors';
 import { CoordinatorError } from './coordinator-error';
-import { anySignal } from './internal/any-signal';
+import { LinkedAborts } from './internal/linked-aborts';
 import type { AgentStartContext, AgentState, ProjectionDaemon } from './projection-daemon';
 
 /** What an agent function receives. */
@@ -40,6 +40,15 @@ interface Running {
   readonly done: Promise<void>;
 }
 
+interface SharedDeadline {
+  readonly cancel: AbortController;
+  readonly timedOut: Promise<boolean>;
+  waiting: number;
+}
+
+/** One shared linker: the coordinator hands every agent of a set the same signal. */
+const linked = new LinkedAborts();
+
 /** A {@link ProjectionDaemon} where each shard is an async function receiving `{ signal, shard, database, epoch }`. */
 export class FunctionAgentDaemon implements ProjectionDaemon, AsyncDisposable {
   readonly database: ProjectionDatabase;
@@ -49,6 +58,7 @@ export class FunctionAgentDaemon implements ProjectionDaemon, AsyncDisposable {
   readonly #logger: Logger;
   readonly #states = new Map<string, AgentState>();
   readonly #running = new Map<string, Running>();
+  #sharedDeadline: SharedDeadline | undefined;
   #disposed = false;
 
   constructor(options: FunctionAgentDaemonOptions) {
@@ -73,15 +83,24 @@ export class FunctionAgentDaemon implements ProjectionDaemon, AsyncDisposable {
     if (this.#running.has(shard.identity)) return;
     const agent = this.#resolve(shard);
     if (agent === undefined) throw new CoordinatorError('UNKNOWN_AGENT', `no agent function for shard ${shard.identity}`);
+    // ONE signal per agent: its own controller, aborted by stopAgent or (one listener per set
+    // signal, see LinkedAborts) by the context's signal. No per-agent AbortSignal.any.
     const controller = new AbortController();
-    const signal = anySignal([context.signal, controller.signal]);
+    const unlink = linked.link(context.signal, controller);
+    const signal = controller.signal;
     const agentContext: AgentContext = { signal, shard, database: this.database, ...(context.epoch === undefined ? {} : { epoch: context.epoch }) };
     this.#states.set(shard.identity, { shard, status: 'Running' });
     const done = Promise.resolve()
       .then(() => agent(agentContext))
       .then(
-        () => this.#settled(shard, controller, signal, undefined),
-        (error: unknown) => this.#settled(shard, controller, signal, error ?? new Error('agent rejected')),
+        () => {
+          unlink();
+          this.#settled(shard, controller, signal, undefined);
+        },
+        (error: unknown) => {
+          unlink();
+          this.#settled(shard, controller, signal, error ?? new Error('agent rejected'));
+        },
       );
     this.#running.set(shard.identity, { controller, done });
   }
@@ -122,17 +141,46 @@ export class FunctionAgentDaemon implements ProjectionDaemon, AsyncDisposable {
 
   async #drain(work: readonly Promise<void>[]): Promise<void> {
     if (work.length === 0) return;
-    const timeout = new AbortController();
-    const late = await Promise.race([
-      Promise.all(work).then(() => false),
-      this.#clock.sleep(this.#drainTimeoutMs, timeout.signal).then(
+    const deadline = this.#deadline();
+    try {
+      const late = await Promise.race([Promise.all(work).then(() => false), deadline.timedOut]);
+      if (late) this.#logger.warn('agents ignored their abort signal past the drain timeout', { database: this.database.id, timeoutMs: this.#drainTimeoutMs });
+    } finally {
+      deadline.release();
+    }
+  }
+
+  /**
+   * A `drainTimeoutMs` deadline. Drains that start in the same tick (a coordinator stopping 10 000
+   * agents, one `stopAgent` each) share ONE timer, cancelled when the last of them is done: a timer
+   * + AbortController + AbortError per agent made stopping 10 000 agents take seconds.
+   */
+  #deadline(): { readonly timedOut: Promise<boolean>; release(): void } {
+    let entry = this.#sharedDeadline;
+    if (entry === undefined) {
+      const cancel = new AbortController();
+      const timedOut = this.#clock.sleep(this.#drainTimeoutMs, cancel.signal).then(
         () => true,
         () => false,
-      ),
-    ]);
-    timeout.abort();
-    if (late) this.#logger.warn('agents ignored their abort signal past the drain timeout', { database: this.database.id, timeoutMs: this.#drainTimeoutMs });
+      );
+      const created: SharedDeadline = { cancel, timedOut, waiting: 0 };
+      entry = created;
+      this.#sharedDeadline = created;
+      queueMicrotask(() => {
+        if (this.#sharedDeadline === created) this.#sharedDeadline = undefined; // later drains start their own
+      });
+    }
+    const shared = entry;
+    shared.waiting += 1;
+    return {
+      timedOut: shared.timedOut,
+      release: () => {
+        shared.waiting -= 1;
+        if (shared.waiting === 0) shared.cancel.abort();
+      },
+    };
   }
+
 
   statusOf(shard: ShardName): AgentState | undefined {
     return this.#states.get(shard.identity);

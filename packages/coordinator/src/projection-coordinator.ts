@@ -8,6 +8,7 @@ import { isDaemonMode, type DaemonMode } from './daemon-mode';
 import { defaultOwnershipPolicy } from './internal/default-policy';
 import { ClusterObserver } from './internal/cluster-observer';
 import { DaemonPool } from './internal/daemon-pool';
+import { ReleaseNoticeWaker } from './internal/release-notice-waker';
 import { runCycle } from './internal/run-cycle';
 import { SetOwnership } from './internal/set-ownership';
 import { StatusWaiters, type WaitOptions } from './internal/status-waiters';
@@ -44,6 +45,8 @@ export class ProjectionCoordinator implements AsyncDisposable {
   #started: Promise<void> | undefined;
   #stopping: Promise<void> | undefined;
   #unsubscribeLost: (() => void) | undefined;
+  #unsubscribeNotice: (() => void) | undefined;
+  #noticeWaker: ReleaseNoticeWaker | undefined;
   #detachSignal: (() => void) | undefined;
 
   constructor(options: ProjectionCoordinatorOptions) {
@@ -119,6 +122,12 @@ export class ProjectionCoordinator implements AsyncDisposable {
       for (const set of event.sets) this.#logger.debug('set lost', { set: set.key, lockId: set.lockId });
       this.wake();
     });
+    // Another node released locks (graceful stop, hand-over): try now, not at the next poll.
+    if (typeof this.#distributor.onReleaseNotice === 'function') {
+      const waker = new ReleaseNoticeWaker(() => this.wake(), this.#clock);
+      this.#noticeWaker = waker;
+      this.#unsubscribeNotice = this.#distributor.onReleaseNotice(() => waker.notice());
+    }
     this.#startLoop();
   }
 
@@ -220,6 +229,8 @@ export class ProjectionCoordinator implements AsyncDisposable {
     try {
       await this.#haltLoop();
       this.#unsubscribeLost?.();
+      this.#unsubscribeNotice?.();
+      this.#noticeWaker?.dispose();
       if (this.#ownership !== undefined && this.#distributor !== undefined) {
         const sets = this.#ownership.tracked();
         await this.#ownership.stopAll('stop', true);

@@ -2,7 +2,10 @@ import type { AttainOptions, LockLostError } from '@polecat/app-lock';
 import type { DatabaseMembership } from './cluster-membership';
 import type { ProjectionSet } from './projection-set';
 
-/** Delivered when sets this node held are lost (their lock connection died or failed verification). */
+/**
+ * Delivered when sets this node held are lost: their lock connection died or failed verification,
+ * or their database left the list (reason `released`, announced before the locks are released).
+ */
 export interface SetsLostEvent {
   readonly sets: readonly ProjectionSet[];
   readonly error: LockLostError;
@@ -43,6 +46,13 @@ export interface ProjectionDistributor extends AsyncDisposable {
    * without `probeLocks`, unreachable, `maxNodes: 0`) is absent.
    */
   probeMembership?(distribution: readonly ProjectionSet[], options?: AttainOptions): Promise<ReadonlyMap<string, DatabaseMembership>>;
+  /**
+   * Optional (the locking distributors; heard when their `AppLock` implements `onReleaseNotice`):
+   * subscribes to "another node released locks on one of the databases" hints, so a coordinator can
+   * try at once instead of at its next poll. No set is named; notices may be coalesced or missed.
+   * Returns the unsubscribe function.
+   */
+  onReleaseNotice?(listener: () => void): () => void;
   /** Releases one set's lock (no-op when not held). */
   release(set: ProjectionSet): Promise<void>;
   /** Releases every lock held through this distributor. */

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { PostgresAppLock } from '@polecat/app-lock-postgres';
 import { ProjectionCoordinator, createFunctionDaemonFactory } from '@polecat/coordinator';
 import { SingleTenantProjectionDistributor, shardName } from '@polecat/distributors';
@@ -73,7 +73,8 @@ await describePostgres('PostgresEpochStore (real PostgreSQL)', (url) => {
       expect(await b.tryAttainLock(lockId)).toBe(true);
       seen.push(await store.nextEpoch(key));
       await admin.terminateBackendsByApplicationName(`${app}-b`);
-      expect(await a.tryAttainLock(lockId)).toBe(true);
+      // pg_terminate_backend returns before the backend has exited and freed its locks
+      await vi.waitFor(async () => expect(await a.tryAttainLock(lockId)).toBe(true), { timeout: 5_000, interval: 25 });
       seen.push(await store.nextEpoch(key));
       expect(seen).toEqual([1n, 2n, 3n]);
     } finally {
@@ -93,7 +94,8 @@ await describePostgres('PostgresEpochStore (real PostgreSQL)', (url) => {
       const epochA = await store.nextEpoch(key);
       await writeCheckpoint(clientA, key, epochA, 10);
       await admin.terminateBackendsByApplicationName(`${app}-sa`); // A's lock session dies; A does not know yet
-      expect(await b.tryAttainLock(lockId)).toBe(true);
+      // pg_terminate_backend returns before the backend has exited and freed its locks
+      await vi.waitFor(async () => expect(await b.tryAttainLock(lockId)).toBe(true), { timeout: 5_000, interval: 25 });
       const epochB = await store.nextEpoch(key);
       expect(epochB).toBeGreaterThan(epochA);
       await writeCheckpoint(clientB, key, epochB, 20);

@@ -1,14 +1,21 @@
 // Packs the umbrella and its workspace dependencies, installs the tarballs into an empty npm
 // project (pg and mssql come from the registry) and runs the README quick start there.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 
 const packagesDir = resolve(fileURLToPath(new URL('../..', import.meta.url)));
-const PACKAGES = ['app-lock', 'app-lock-postgres', 'distributors', 'coordinator', 'di-adapters', 'polecat'];
+// the umbrella and every workspace package it depends on (so a new dependency can't be forgotten here)
+const umbrellaManifest = JSON.parse(readFileSync(join(packagesDir, 'polecat', 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+const PACKAGES = [
+  ...Object.keys(umbrellaManifest.dependencies)
+    .filter((name) => name.startsWith('@polecat/'))
+    .map((name) => name.slice('@polecat/'.length)),
+  'polecat',
+];
 const work = mkdtempSync(join(tmpdir(), 'polecat-pack-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 

@@ -3,6 +3,7 @@ import { AppLockError, redactConnectionString, type LockId, type LockSession, ty
 import type { PostgresConnection, PostgresConnectionConfig, ServerKeepAlive } from '../postgres-connection-config';
 import { postgresLockKey } from '../postgres-lock-key';
 import { PostgresSession, destroyClient } from './postgres-session';
+import { ReleaseNotices, listenSql } from './release-notices';
 
 /** What the driver needs, already defaulted by `PostgresAppLock`. */
 export interface PostgresDriverSettings {
@@ -11,17 +12,22 @@ export interface PostgresDriverSettings {
   readonly connectTimeoutMs: number;
   readonly keepAliveInitialDelayMs: number;
   readonly serverKeepAlive: ServerKeepAlive | false;
+  /** `LISTEN`/`NOTIFY` channel of release notices; `false`: none. */
+  readonly releaseChannel: string | false;
 }
 
 /** Opens dedicated `pg.Client` lock sessions and maps ids to advisory-lock keys. */
 export class PostgresDriver implements LockSessionDriver<string> {
   readonly backend = 'postgres';
   readonly target: string;
+  /** Release notices heard on this driver's sessions; `undefined` when `releaseChannel` is `false`. */
+  readonly notices: ReleaseNotices | undefined;
   readonly #settings: PostgresDriverSettings;
 
   constructor(settings: PostgresDriverSettings) {
     this.#settings = settings;
     this.target = describeTarget(settings.connection);
+    this.notices = settings.releaseChannel === false ? undefined : new ReleaseNotices(settings.releaseChannel);
   }
 
   toKey(id: LockId): string {
@@ -67,8 +73,15 @@ export class PostgresDriver implements LockSessionDriver<string> {
       destroyClient(client);
       throw signal.reason;
     }
-    const session = new PostgresSession(client);
+    const notices = this.notices;
+    const session = new PostgresSession(client, notices?.channel);
     client.off('error', swallow);
+    if (notices !== undefined) {
+      notices.attach(client);
+      // A hint channel: a failed LISTEN (e.g. a read replica) only costs the early wake-ups; a
+      // dead connection is reported through the session's close listener as usual.
+      await client.query(listenSql(notices.channel)).catch(() => undefined);
+    }
     return session;
   }
 

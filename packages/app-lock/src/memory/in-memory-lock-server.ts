@@ -31,6 +31,8 @@ export class InMemoryLockServer {
   readonly #clock: Clock;
   readonly #owners = new Map<string, InMemorySession>();
   readonly #sessions = new Set<InMemorySession>();
+  /** Release-notice listeners per lock owner (its driver): every OTHER owner hears a release. */
+  readonly #notices = new Map<object, Set<() => void>>();
   #available = true;
   #ownerCount = 0;
 
@@ -77,10 +79,10 @@ export class InMemoryLockServer {
   }
 
   /** @internal */
-  async open(owner: string): Promise<InMemorySession> {
+  async open(owner: string, source: object = {}): Promise<InMemorySession> {
     await this.delay();
     if (!this.#available) throw new AppLockError('CONNECTION_FAILED', 'in-memory lock server unavailable', { retryable: true });
-    const session = new InMemorySession(this, owner);
+    const session = new InMemorySession(this, owner, source);
     this.#sessions.add(session);
     return session;
   }
@@ -109,9 +111,39 @@ export class InMemoryLockServer {
     return this.#owners.has(key);
   }
 
-  /** @internal */
-  release(session: InMemorySession, key: string): void {
-    if (this.#owners.get(key) === session) this.#owners.delete(key);
+  /** @internal Resolves whether `key` was held by `session` (and is now free). */
+  release(session: InMemorySession, key: string): boolean {
+    if (this.#owners.get(key) !== session) return false;
+    this.#owners.delete(key);
+    return true;
+  }
+
+  /** @internal Subscribes `source`'s listener to releases made by other owners. */
+  onReleaseNotice(source: object, listener: () => void): () => void {
+    let listeners = this.#notices.get(source);
+    if (listeners === undefined) this.#notices.set(source, (listeners = new Set()));
+    const own = listeners;
+    own.add(listener);
+    return () => {
+      own.delete(listener);
+      if (own.size === 0 && this.#notices.get(source) === own) this.#notices.delete(source);
+    };
+  }
+
+  /** @internal Announces a release by `source` to every other owner (asynchronously, like a NOTIFY). */
+  announceRelease(source: object): void {
+    for (const [other, listeners] of this.#notices) {
+      if (other === source) continue;
+      for (const listener of [...listeners]) {
+        queueMicrotask(() => {
+          try {
+            listener();
+          } catch {
+            // a notice is a hint; a failing listener must not break the releasing owner
+          }
+        });
+      }
+    }
   }
 
   /** @internal Frees everything the session holds; notifies it unless it closed itself. */
@@ -125,12 +157,14 @@ export class InMemoryLockServer {
 class InMemorySession implements LockSession<string> {
   readonly #server: InMemoryLockServer;
   readonly owner: string;
+  readonly #source: object;
   #closedListener: ((cause: unknown) => void) | undefined;
   #ended = false;
 
-  constructor(server: InMemoryLockServer, owner: string) {
+  constructor(server: InMemoryLockServer, owner: string, source: object) {
     this.#server = server;
     this.owner = owner;
+    this.#source = source;
   }
 
   async tryAcquire(keys: readonly string[]): Promise<readonly boolean[]> {
@@ -154,7 +188,9 @@ class InMemorySession implements LockSession<string> {
   async release(keys: readonly string[]): Promise<void> {
     await this.#server.delay();
     this.#throwIfEnded();
-    for (const key of keys) this.#server.release(this, key);
+    let released = false;
+    for (const key of keys) released = this.#server.release(this, key) || released;
+    if (released) this.#server.announceRelease(this.#source);
   }
 
   onClosed(listener: (cause: unknown) => void): void {
@@ -200,7 +236,11 @@ class InMemoryDriver implements LockSessionDriver<string> {
 
   connect(signal?: AbortSignal): Promise<LockSession<string>> {
     signal?.throwIfAborted();
-    return this.#server.open(this.#owner);
+    return this.#server.open(this.#owner, this);
+  }
+
+  onReleaseNotice(listener: () => void): () => void {
+    return this.#server.onReleaseNotice(this, listener);
   }
 }
 
@@ -208,10 +248,17 @@ class InMemoryDriver implements LockSessionDriver<string> {
 export class InMemoryAppLock extends SessionAppLock<string> {
   /** The owner label (see {@link InMemoryLockServer.holderOf}). */
   readonly owner: string;
+  readonly #driver: InMemoryDriver;
 
   /** @internal Use {@link InMemoryLockServer.createLock}. */
-  constructor(driver: LockSessionDriver<string>, owner: string, options: SessionAppLockOptions = {}) {
+  constructor(driver: InMemoryDriver, owner: string, options: SessionAppLockOptions = {}) {
     super(driver, options);
     this.owner = owner;
+    this.#driver = driver;
+  }
+
+  /** Called (asynchronously) whenever ANOTHER owner of this server releases locks it held. */
+  onReleaseNotice(listener: () => void): () => void {
+    return this.#driver.onReleaseNotice(listener);
   }
 }

@@ -113,8 +113,11 @@ export async function runCycle(context: CycleContext, signal: AbortSignal): Prom
 
   const bySet = groupBySet(plan.start);
   for (const set of plan.acquire) if (!bySet.has(set.key)) bySet.set(set.key, []);
-  const held = new Map(sets.map((set) => [set.key, set]));
-  await Promise.all([...bySet.entries()].map(([key, actions]) => ownership.startAgents(held.get(key)!, actions)));
+  if (bySet.size > 0) {
+    // (a steady cycle starts nothing: no 10 000-entry map for it)
+    const held = new Map(sets.map((set) => [set.key, set]));
+    await Promise.all([...bySet.entries()].map(([key, actions]) => ownership.startAgents(held.get(key)!, actions)));
+  }
 
   let granted: ReadonlySet<string> = new Set();
   if (plan.attempt.length > 0 && !signal.aborted) {
@@ -147,7 +150,8 @@ export async function runCycle(context: CycleContext, signal: AbortSignal): Prom
   const owned = ownership.tracked();
   logger.debug('coordinator cycle', {
     owned: owned.length,
-    ownedLockIds: owned.map((set) => set.lockId),
+    // built even when debug is off: capped, not 10 000 ids every cycle
+    ...(owned.length <= 100 ? { ownedLockIds: owned.map((set) => set.lockId) } : {}),
     attempted: plan.attempt.length,
     granted: granted.size,
     total: sets.length,

@@ -1,4 +1,5 @@
 import {
+  LockLostError,
   systemClock,
   toLogger,
   type AppLock,
@@ -18,6 +19,19 @@ import type { ShardName } from '../shard-name';
 import { canProbe, probeDatabase } from './membership';
 import { assertStaticSources, readDistribution } from './read-distribution';
 import { randomWaitMs, shuffle } from './shuffle';
+
+interface CachedBuild {
+  readonly schema: string | undefined;
+  readonly identities: readonly string[];
+  readonly sets: readonly ProjectionSet[];
+}
+
+/** Same shard list: the same identities in the same order (an array mutated in place is noticed too). */
+function sameShards(identities: readonly string[], next: readonly ShardName[]): boolean {
+  if (identities.length !== next.length) return false;
+  for (let index = 0; index < next.length; index++) if (identities[index] !== next[index]!.identity) return false;
+  return true;
+}
 
 interface LockOwner {
   readonly lock: AppLock;
@@ -43,6 +57,9 @@ export abstract class LockOwningDistributor implements ProjectionDistributor {
   /** Per database id: the sets of the last build, by lock id. */
   readonly #lastSets = new Map<string, ReadonlyMap<number, ProjectionSet>>();
   readonly #listeners = new Set<(event: SetsLostEvent) => void>();
+  readonly #noticeListeners = new Set<() => void>();
+  /** Per database id: the last build's sets, reused while the database and its shard list are unchanged. */
+  readonly #builds = new Map<string, CachedBuild>();
   /** Lock owners being disposed (a removed database), so `dispose()` waits for them too. */
   readonly #retiring = new Set<Promise<void>>();
   #disposing: Promise<void> | undefined;
@@ -82,15 +99,32 @@ export abstract class LockOwningDistributor implements ProjectionDistributor {
     const read = await readDistribution(this.#databases, this.#shards, signal);
     this.#assertNotDisposed();
     const current = new Set(read.map((entry) => entry.database.id));
+    const removed = [...this.#owners.keys()].filter((id) => !current.has(id));
+    // Agents of a removed database stop BEFORE its locks are released (as a lost lock's would).
+    for (const id of removed) this.#announceRemoved(id);
     for (const id of [...this.#lastSets.keys()]) if (!current.has(id)) this.#lastSets.delete(id);
-    await Promise.all([...this.#owners.keys()].filter((id) => !current.has(id)).map((id) => this.#retire(id, 'removed')));
+    for (const id of [...this.#builds.keys()]) if (!current.has(id)) this.#builds.delete(id);
+    await Promise.all(removed.map((id) => this.#retire(id, 'removed')));
     const sets: ProjectionSet[] = [];
     for (const { database, shards } of read) {
-      const ofDatabase = this.setsFor(database, shards);
-      this.#lastSets.set(database.id, new Map(ofDatabase.map((set) => [set.lockId, set])));
-      sets.push(...ofDatabase);
+      const ofDatabase = this.#setsOf(database, shards);
+      for (const set of ofDatabase) sets.push(set);
     }
     return shuffle(sets, this.#random);
+  }
+
+  /**
+   * The sets of one database: the previous build's (same objects) while the database (id, schema)
+   * and its shard list (the same identities in the same order) are unchanged, so a
+   * steady cycle allocates nothing per set; otherwise rebuilt with {@link setsFor}.
+   */
+  #setsOf(database: ProjectionDatabase, shards: readonly ShardName[]): readonly ProjectionSet[] {
+    const cached = this.#builds.get(database.id);
+    if (cached !== undefined && cached.schema === database.schema && sameShards(cached.identities, shards)) return cached.sets;
+    const sets = this.setsFor(database, shards);
+    this.#builds.set(database.id, { schema: database.schema, identities: shards.map((shard) => shard.identity), sets });
+    this.#lastSets.set(database.id, new Map(sets.map((set) => [set.lockId, set])));
+    return sets;
   }
 
   async randomWait(signal?: AbortSignal): Promise<void> {
@@ -147,7 +181,11 @@ export abstract class LockOwningDistributor implements ProjectionDistributor {
     const result = new Map<string, DatabaseMembership>();
     if (this.#maxNodes === 0) return result;
     const byDatabase = new Map<string, ProjectionSet[]>();
-    for (const set of distribution) byDatabase.set(set.database.id, [...(byDatabase.get(set.database.id) ?? []), set]);
+    for (const set of distribution) {
+      const group = byDatabase.get(set.database.id);
+      if (group === undefined) byDatabase.set(set.database.id, [set]);
+      else group.push(set); // (not a copy per set: quadratic at 10 000 sets)
+    }
     await Promise.all(
       [...byDatabase.values()].map(async (sets) => {
         const database = sets[0]!.database;
@@ -182,6 +220,18 @@ export abstract class LockOwningDistributor implements ProjectionDistributor {
     }
   }
 
+  /**
+   * Forwards the release notices of every database's lock owner (`AppLock.onReleaseNotice`, when
+   * the lock implements it): another node released locks, a free set may be waiting. Heard only
+   * from lock owners already created (the first attempt on a database creates its owner).
+   */
+  onReleaseNotice(listener: () => void): () => void {
+    this.#noticeListeners.add(listener);
+    return () => {
+      this.#noticeListeners.delete(listener);
+    };
+  }
+
   onSetsLost(listener: (event: SetsLostEvent) => void): () => void {
     this.#listeners.add(listener);
     return () => {
@@ -192,7 +242,9 @@ export abstract class LockOwningDistributor implements ProjectionDistributor {
   dispose(): Promise<void> {
     this.#disposing ??= (async () => {
       this.#listeners.clear();
+      this.#noticeListeners.clear();
       this.#lastSets.clear();
+      this.#builds.clear();
       await Promise.all([...[...this.#owners.keys()].map((id) => this.#retire(id, 'disposed')), ...this.#retiring]);
     })();
     return this.#disposing;
@@ -213,10 +265,31 @@ export abstract class LockOwningDistributor implements ProjectionDistributor {
       return undefined;
     }
     const lock = this.#createLock(database);
-    const unsubscribe = lock.onLockLost((event) => this.#onLockLost(database.id, event));
+    const unsubscribeLost = lock.onLockLost((event) => this.#onLockLost(database.id, event));
+    const unsubscribeNotice = lock.onReleaseNotice?.(() => this.#onReleaseNotice());
+    const unsubscribe = (): void => {
+      unsubscribeLost();
+      unsubscribeNotice?.();
+    };
     const owner = { lock, unsubscribe };
     this.#owners.set(database.id, owner);
     return owner;
+  }
+
+  #onReleaseNotice(): void {
+    for (const listener of [...this.#noticeListeners]) {
+      try {
+        listener();
+      } catch (error) {
+        this.logger.error('a release-notice listener threw', { error });
+      }
+    }
+  }
+
+  /** A removed database: its held sets are announced lost (reason `released`) before its owner releases them. */
+  #announceRemoved(databaseId: string): void {
+    const held = this.#owners.get(databaseId)?.lock.heldLocks() ?? [];
+    if (held.length > 0) this.#onLockLost(databaseId, { ids: held, error: new LockLostError(held, 'released') });
   }
 
   #onLockLost(databaseId: string, event: LockLostEvent): void {
