@@ -10,6 +10,7 @@ import { checkPostgres, postgresTestUrl, redactUrl } from '@polecat/test-utils';
 import { BASELINE, CONFIGS, OURS } from './configs';
 import { runCycleCost, type CycleCostResult } from './cycle-cost';
 import { runLockPrimitive } from './lock-primitive';
+import { runSqlServerBenchmarks } from './sql-server';
 import { renderTable, type Row, type Summary } from './stats';
 import { emptyNodeRss, runSteadyState, type SteadyStateResult } from './steady-state';
 import { TAKEOVER_EVENTS, runTakeover, type TakeoverResult } from './takeover';
@@ -113,6 +114,9 @@ async function main(): Promise<void> {
       rows.push({ group: `1 takeover ${event}`, metric: 'ledger overlaps', unit: 'n', ours: ours.overlaps, baseline: base.overlaps, target: '= 0', met: ours.overlaps === 0 });
     }
   }
+
+  // SQL Server rows (only when POLECAT_TEST_MSSQL is set; otherwise one skip line).
+  rows.push(...(await runSqlServerBenchmarks({ wants, cycleCounts: plan.cycleCounts, cycles: plan.cycles, raw, log })));
 
   const table = renderTable(rows);
   console.log(table);

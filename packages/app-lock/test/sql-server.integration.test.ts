@@ -1,24 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import mssql from 'mssql';
-import { afterAll, beforeAll, describe, it } from 'vitest';
+import { afterAll, beforeAll } from 'vitest';
+import { describeSqlServer } from '@polecat/test-utils';
 import { parseSqlServerConnection } from '../src/sql-server/sql-server-config';
 import { SqlServerAppLock, type SqlServerAppLockOptions } from '../src/sql-server/index';
 import { runAppLockConformance } from '../src/testing';
 
-// The conformance suite against a REAL SQL Server. It runs only when POLECAT_TEST_MSSQL holds a
-// connection string (e.g. `Server=127.0.0.1,1433;Database=master;User Id=sa;Password=...;
-// Encrypt=true;TrustServerCertificate=true`; the login needs VIEW SERVER STATE and ALTER ANY
-// CONNECTION for the kill cases). Skipping is legitimate everywhere, CI included: no SQL Server
-// exists there. (testcontainers is not wired in: see docs/sql-server.md.)
-const connectionString = process.env.POLECAT_TEST_MSSQL?.trim();
-
-if (!connectionString) {
-  console.log('SQL Server suite skipped: set POLECAT_TEST_MSSQL to a connection string (no SQL Server or Docker engine here)');
-  describe.skip('SqlServerAppLock conformance (needs POLECAT_TEST_MSSQL)', () => {
-    it('runs the AppLock conformance suite against SQL Server', () => undefined);
-  });
-} else {
+// The conformance suite against a REAL SQL Server: the one in POLECAT_TEST_MSSQL (a connection string,
+// e.g. `Server=127.0.0.1,1433;Database=master;User Id=sa;Password=...;Encrypt=true;
+// TrustServerCertificate=true`; the login needs VIEW SERVER STATE and ALTER ANY CONNECTION for the kill
+// cases), else a mcr.microsoft.com/mssql/server:2022-latest container when testcontainers finds a
+// container runtime. Otherwise it is skipped with one line saying why (legitimate everywhere, CI
+// included). See packages/app-lock/README.md, section "SQL Server" ("Testing against SQL Server").
+await describeSqlServer('SqlServerAppLock conformance (SQL Server)', (connectionString) => {
   const parsed = parseSqlServerConnection(connectionString);
   const prefix = `polecat-conf-${randomUUID().slice(0, 8)}`;
   let owners = 0;
@@ -66,7 +61,7 @@ SELECT @killed AS killed;`);
       return result.recordset[0]?.n ?? 0;
     },
   });
-}
+});
 
 /** A minimal TCP proxy whose connections can be reset at once (a pulled cable with RST). */
 async function startProxy(host: string, port: number): Promise<{ port: number; cutAll(): void; close(): Promise<void> }> {

@@ -46,6 +46,8 @@ interface SharedDeadline {
   waiting: number;
 }
 
+const noop = (): void => undefined;
+
 /** One shared linker: the coordinator hands every agent of a set the same signal. */
 const linked = new LinkedAborts();
 
@@ -85,8 +87,9 @@ export class FunctionAgentDaemon implements ProjectionDaemon, AsyncDisposable {
     if (agent === undefined) throw new CoordinatorError('UNKNOWN_AGENT', `no agent function for shard ${shard.identity}`);
     // ONE signal per agent: its own controller, aborted by stopAgent or (one listener per set
     // signal, see LinkedAborts) by the context's signal. No per-agent AbortSignal.any.
-    const controller = new AbortController();
-    const unlink = linked.link(context.signal, controller);
+    const dedicated = context.controller !== undefined && context.controller.signal === context.signal;
+    const controller = dedicated ? context.controller! : new AbortController();
+    const unlink = dedicated ? noop : linked.link(context.signal, controller);
     const signal = controller.signal;
     const agentContext: AgentContext = { signal, shard, database: this.database, ...(context.epoch === undefined ? {} : { epoch: context.epoch }) };
     this.#states.set(shard.identity, { shard, status: 'Running' });

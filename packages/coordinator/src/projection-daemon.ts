@@ -24,6 +24,13 @@ export interface AgentStartContext {
   readonly signal: AbortSignal;
   /** Fencing epoch of this grant of the set, when the coordinator was given an epoch store. */
   readonly epoch?: bigint;
+  /**
+   * Optional: the controller of `signal` when that signal belongs to THIS agent alone (the
+   * coordinator passes it for one-shard sets). A daemon may then hand `signal` to the agent as is
+   * and abort this controller to stop it, instead of creating a second signal per agent
+   * (≈ 0.8 KB each; 10 000 of them at 10 000 shards). Daemons may ignore it.
+   */
+  readonly controller?: AbortController;
 }
 
 /**

@@ -1,15 +1,16 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import type { AppLock } from '@polecat/app-lock';
 import { SqlServerAppLock } from '@polecat/app-lock/sql-server';
-import { OwnershipLedger, createPgAdmin, describePostgres, type PgAdmin } from '@polecat/test-utils';
+import { OwnershipLedger, createPgAdmin, createSqlServerAdmin, describePostgres, describeSqlServer, type PgAdmin, type SqlServerAdmin } from '@polecat/test-utils';
 import { shareLimitPolicy } from '../src/ownership-policy';
 import { handovers, runnersByShard } from './support/ledger-checks';
 import { FAST_LOCK, createInProcessNode, eventually, randomScope, shardNames, type InProcessNode, type NodeDatabase } from './support/in-process-node';
 import { advisoryLockHolders } from './support/server-locks';
 
 // Three coordinators in ONE process, each with its own lock connection, over 24 shards.
-// Runs on PostgreSQL (server-side check through pg_locks) and, when POLECAT_TEST_MSSQL is set,
-// on SQL Server too (status and ledger checks; session kill through KILL).
+// Runs on PostgreSQL (server-side check through pg_locks) and on SQL Server when POLECAT_TEST_MSSQL is
+// set or testcontainers finds a container runtime (status and ledger checks; session kill through KILL
+// <spid>, the spid found in sys.dm_exec_sessions by program_name = the node's applicationName).
 
 const SHARDS = 24;
 
@@ -17,6 +18,8 @@ interface Backend {
   readonly name: string;
   readonly url: string;
   readonly createLock?: (database: NodeDatabase, applicationName: string) => AppLock;
+  /** Kills, on the server, every session whose application name is `applicationName`; resolves with how many. */
+  readonly killSessions: (applicationName: string) => Promise<number>;
 }
 
 function suite(backend: Backend, admin: () => PgAdmin | undefined): void {
@@ -94,13 +97,11 @@ function suite(backend: Backend, admin: () => PgAdmin | undefined): void {
   });
 
   it('aborts the agents of a node whose lock session the server killed before anyone restarts them', async () => {
-    const pg = admin();
-    if (pg === undefined) return; // SQL Server: the child-process suite is PostgreSQL-only
     await startNodes();
     const victim = ownerWithMost();
     const affected = [...victim.running()];
     const killedAt = performance.timeOrigin + performance.now();
-    expect(await pg.terminateBackendsByApplicationName(victim.id)).toBe(1);
+    expect(await backend.killSessions(victim.id)).toBe(1);
     await eventually(() => runnersByShard(ledger).size === SHARDS && ledger.intervals().filter((i) => i.node === victim.id && i.stop !== undefined && i.stop >= killedAt).length >= affected.length, 'victim stopped and every shard running again');
     for (const handover of handovers(ledger, victim.id, affected, killedAt)) expect(handover.nextStart.start).toBeGreaterThanOrEqual(handover.stoppedAt);
     expect(ledger.findOverlaps()).toEqual([]);
@@ -115,23 +116,24 @@ await describePostgres('3 coordinators in one process (PostgreSQL)', (url) => {
   afterAll(async () => {
     await admin?.close();
   });
-  suite({ name: 'postgres', url }, () => admin);
+  suite({ name: 'postgres', url, killSessions: (applicationName) => admin!.terminateBackendsByApplicationName(applicationName) }, () => admin);
 });
 
-const mssql = process.env.POLECAT_TEST_MSSQL?.trim();
-if (mssql === undefined || mssql === '') {
-  describe.skip('3 coordinators in one process (SQL Server: set POLECAT_TEST_MSSQL)', () => {
-    it('skipped', () => {});
+await describeSqlServer('3 coordinators in one process (SQL Server)', (connectionString) => {
+  let admin: SqlServerAdmin | undefined;
+  beforeAll(async () => {
+    admin = await createSqlServerAdmin(connectionString);
   });
-} else {
-  describe('3 coordinators in one process (SQL Server)', () => {
-    suite(
-      {
-        name: 'sqlserver',
-        url: mssql,
-        createLock: (_database, applicationName) => new SqlServerAppLock(mssql, { applicationName, verifyIntervalMs: FAST_LOCK.verifyIntervalMs }),
-      },
-      () => undefined,
-    );
+  afterAll(async () => {
+    await admin?.close();
   });
-}
+  suite(
+    {
+      name: 'sqlserver',
+      url: connectionString,
+      createLock: (_database, applicationName) => new SqlServerAppLock(connectionString, { applicationName, verifyIntervalMs: FAST_LOCK.verifyIntervalMs }),
+      killSessions: (applicationName) => admin!.killSessionsByApplicationName(applicationName),
+    },
+    () => undefined,
+  );
+});

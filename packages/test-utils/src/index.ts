@@ -14,3 +14,5 @@ export { NODE_CONFIG_ENV, preciseNow } from './node-process/protocol';
 export type { NodeCommand, NodeDatabaseConfig, NodeEvent, NodeModulesConfig, NodeProcessConfig } from './node-process/protocol';
 export { sequentialAttempts } from './node-process/sequential-attempts';
 export type { AttemptingDistributor } from './node-process/sequential-attempts';
+export { SQL_SERVER_SKIP_LINE, SQL_SERVER_TEST_IMAGE, createSqlServerAdmin, describeSqlServer, sqlServerTestTarget } from './sql-server';
+export type { SqlServerAdmin, SqlServerTestTarget, SqlServerTestTargetOptions } from './sql-server';

@@ -20,7 +20,7 @@ interface OwnedSet {
    * them (stop, pause, hand-over, lock lost, database removed). One per set, never a per-agent
    * `AbortSignal.any` (≈ 2 KB each, 10 000 of them at 10 000 shards).
    */
-  readonly controller: AbortController;
+  controller: AbortController;
   /** Shard identities started during this ownership. */
   readonly started: Set<string>;
   /** Statuses already announced as paused (identity -> pausedAt); created on the first pause. */
@@ -103,11 +103,16 @@ export class SetOwnership {
       if (owned === undefined) return;
       // Lock losses reach the set through the distributor's onSetsLost (-> lost() -> stopSet), and a
       // stop through stopAll, both aborting owned.controller: no per-set lockSignal subscription.
+      // Still tracked but aborted: a daemon stopped the one-shard set's agent through the controller
+      // it was handed (see AgentStartContext.controller); restarting needs a fresh signal.
+      if (owned.controller.signal.aborted && this.#owned.get(set.key) === owned && !this.#lifetime.signal.aborted) owned.controller = new AbortController();
       const signal = owned.controller.signal;
       const daemon = this.#deps.daemons.get(set.database);
       for (const action of actions) {
         if (signal.aborted || this.#lifetime.signal.aborted) return;
-        const context = owned.epoch === undefined ? { signal } : { signal, epoch: owned.epoch };
+        // A one-shard set's signal is its agent's alone: hand its controller over (one signal per agent).
+        const controller = set.names.length === 1 ? { controller: owned.controller } : {};
+        const context = owned.epoch === undefined ? { signal, ...controller } : { signal, epoch: owned.epoch, ...controller };
         await daemon.startAgent(action.shard, context);
         owned.started.add(action.shard.identity);
         owned.announcedPause?.delete(action.shard.identity);
