@@ -4,7 +4,7 @@ export interface BenchConfig {
   /** CoordinatorSettingsInput. */
   readonly coordinator: Readonly<Record<string, number | boolean>>;
   /** Extra PostgresAppLockOptions. */
-  readonly lock: Readonly<Record<string, number>>;
+  readonly lock: Readonly<Record<string, number | boolean>>;
   /** One tryAttain per set, in sequence (the original), instead of one batched round trip. */
   readonly sequentialAttempts: boolean;
 }
@@ -19,12 +19,13 @@ export const OURS: BenchConfig = { name: 'ours', coordinator: { balance: false }
 /**
  * Behaves like the original: per-set attempts in sequence, 5 s polling for everyone (no faster
  * takeover poll), held locks never verified (`verifyIntervalMs: 0`, in-memory `hasLock` only), no
+ * release notices (`releaseChannel: false`: standbys learn of a release at their next poll), no
  * balancing (the first node up keeps everything).
  */
 export const BASELINE: BenchConfig = {
   name: 'baseline',
   coordinator: { leadershipPollingTime: 5000, takeoverPollingTime: 5000, balance: false },
-  lock: { verifyIntervalMs: 0 },
+  lock: { verifyIntervalMs: 0, releaseChannel: false },
   sequentialAttempts: true,
 };
 

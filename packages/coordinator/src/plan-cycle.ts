@@ -117,18 +117,18 @@ export function planCycle(input: CycleInput): CyclePlan {
       kept.push(set);
       continue;
     }
-    const actions: StartAction[] = [];
+    let actions: StartAction[] | undefined; // (allocated only when something must start)
     let giveUp = false;
     for (const shard of set.names) {
       const kind = agentAction(input, set, shard);
       if (kind === 'hand-over') giveUp = true;
-      else if (kind !== undefined) actions.push({ set, shard, kind });
+      else if (kind !== undefined) (actions ??= []).push({ set, shard, kind });
     }
     if (giveUp) {
       handOver.push({ set, reason: 'agent-stopped' });
       handedOver.add(set.key);
     } else {
-      start.push(...actions);
+      if (actions !== undefined) for (const action of actions) start.push(action);
       kept.push(set);
     }
   }
@@ -139,22 +139,27 @@ export function planCycle(input: CycleInput): CyclePlan {
     candidates,
     ...(input.cluster === undefined ? {} : { cluster: input.cluster }),
   });
-  const candidateKeys = new Set(candidates.map((set) => set.key));
-  const attempt = decision.attempt.filter((set) => candidateKeys.has(set.key));
-  const keptKeys = new Set(kept.map((set) => set.key));
-  for (const set of decision.handOver ?? []) {
-    if (!keptKeys.has(set.key) || handedOver.has(set.key)) continue;
-    handOver.push({ set, reason: 'balance' });
-    handedOver.add(set.key);
+  // (steady owner at 10 000 sets: no candidates, no hand-over; skip building 10 000-key sets)
+  const candidateKeys = decision.attempt.length === 0 ? undefined : new Set(candidates.map((set) => set.key));
+  const attempt = candidateKeys === undefined ? [] : decision.attempt.filter((set) => candidateKeys.has(set.key));
+  const balancing = decision.handOver ?? [];
+  let owned = kept;
+  if (balancing.length > 0) {
+    const keptKeys = new Set(kept.map((set) => set.key));
+    for (const set of balancing) {
+      if (!keptKeys.has(set.key) || handedOver.has(set.key)) continue;
+      handOver.push({ set, reason: 'balance' });
+      handedOver.add(set.key);
+    }
+    const balanced = new Set(balancing.map((set) => set.key));
+    owned = kept.filter((set) => !balanced.has(set.key));
   }
-  const balanced = new Set((decision.handOver ?? []).map((set) => set.key));
-  const owned = kept.filter((set) => !balanced.has(set.key));
 
   return {
     stop,
     handOver,
-    acquire: acquire.filter((set) => !handedOver.has(set.key)),
-    start: start.filter((action) => !handedOver.has(action.set.key)),
+    acquire: handedOver.size === 0 ? acquire : acquire.filter((set) => !handedOver.has(set.key)),
+    start: handedOver.size === 0 ? start : start.filter((action) => !handedOver.has(action.set.key)),
     attempt,
     ...(decision.keepAtMost === undefined ? {} : { keepAtMost: Math.max(0, Math.floor(decision.keepAtMost)) }),
     pollSoon: decision.pollSoon === true,

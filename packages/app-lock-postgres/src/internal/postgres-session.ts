@@ -1,9 +1,12 @@
 import type pg from 'pg';
 import type { LockSession } from '@polecat/app-lock';
 
-/** Tries each key, in order; one statement. */
-const TRY_ACQUIRE_SQL =
-  'select t.n, pg_try_advisory_lock(t.k) as granted from unnest($1::bigint[]) with ordinality as t(k, n) order by t.n';
+/**
+ * Tries each key, in order; one statement. Only the GRANTED positions (1-based) come back: a
+ * standby polling 10 000 taken keys every 500 ms parses no rows instead of 10 000. The filter
+ * evaluates `pg_try_advisory_lock` for every key, in `unnest` order.
+ */
+const TRY_ACQUIRE_SQL = 'select t.n from unnest($1::bigint[]) with ordinality as t(k, n) where pg_try_advisory_lock(t.k)';
 
 /**
  * The positions (1-based) of the keys this backend does NOT hold; one statement. Only missing keys
@@ -72,8 +75,8 @@ export class PostgresSession implements LockSession<string> {
   }
 
   async tryAcquire(keys: readonly string[]): Promise<readonly boolean[]> {
-    const result = await this.#client.query<{ n: string; granted: boolean }>(TRY_ACQUIRE_SQL, [bigintArray(keys)]);
-    return inOrder(result.rows, keys.length, (row) => row.granted);
+    const result = await this.#client.query<{ n: string }>(TRY_ACQUIRE_SQL, [bigintArray(keys)]);
+    return listedToTrue(result.rows, keys.length);
   }
 
   async verify(keys: readonly string[]): Promise<readonly boolean[]> {
@@ -148,11 +151,20 @@ export function bigintArray(keys: readonly string[]): string {
 
 /** Every one of `count` keys held except the 1-based positions listed in `missing`. */
 export function missingToHeld(missing: readonly { readonly n: string | number }[], count: number): boolean[] {
-  const out = new Array<boolean>(count).fill(true);
-  for (const row of missing) {
+  return markPositions(missing, count, true);
+}
+
+/** Only the 1-based positions listed in `granted` are `true`. */
+export function listedToTrue(granted: readonly { readonly n: string | number }[], count: number): boolean[] {
+  return markPositions(granted, count, false);
+}
+
+function markPositions(rows: readonly { readonly n: string | number }[], count: number, fill: boolean): boolean[] {
+  const out = new Array<boolean>(count).fill(fill);
+  for (const row of rows) {
     const index = Number(row.n) - 1;
     if (!Number.isInteger(index) || index < 0 || index >= count) throw new Error(`unexpected key position ${String(row.n)} from PostgreSQL (${count} keys)`);
-    out[index] = false;
+    out[index] = !fill;
   }
   return out;
 }

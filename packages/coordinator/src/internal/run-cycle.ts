@@ -34,6 +34,18 @@ function groupBySet(actions: readonly StartAction[]): Map<string, StartAction[]>
   return bySet;
 }
 
+/** The database ids of `sets` (consecutive repeats skipped without hashing). */
+function databaseIds(sets: readonly ProjectionSet[]): Set<string> {
+  const ids = new Set<string>();
+  let last: string | undefined;
+  for (const set of sets) {
+    if (set.database.id === last) continue;
+    last = set.database.id;
+    ids.add(last);
+  }
+  return ids;
+}
+
 /** Stops agents a daemon still runs for a set this node does not hold (the original's denied path). */
 async function stopStrays(context: CycleContext, set: ProjectionSet): Promise<void> {
   const daemon = context.daemons.peek(set.database.id);
@@ -76,7 +88,7 @@ export async function runCycle(context: CycleContext, signal: AbortSignal): Prom
     if (!signal.aborted) {
       logger.error('building the distribution failed; retrying after the poll delay', { error });
       context.onError(error);
-      const owned = ownership.tracked().length;
+      const owned = ownership.trackedCount();
       const sleepMs = settings.leadershipPollingTime;
       context.events.emit('cycle', { durationMs: clock.now() - startedAt, owned, attempted: 0, granted: 0, sleepMs });
     }
@@ -108,7 +120,7 @@ export async function runCycle(context: CycleContext, signal: AbortSignal): Prom
       if (reason === 'agent-stopped') ownership.backOff(set, new Error('agent stopped on its own'));
     }),
   );
-  await daemons.retain(new Set(sets.map((set) => set.database.id)));
+  await daemons.retain(databaseIds(sets));
   if (signal.aborted) return 0;
 
   const bySet = groupBySet(plan.start);
@@ -147,11 +159,11 @@ export async function runCycle(context: CycleContext, signal: AbortSignal): Prom
   }
   await Promise.all(starts);
 
-  const owned = ownership.tracked();
+  const ownedCount = ownership.trackedCount();
   logger.debug('coordinator cycle', {
-    owned: owned.length,
-    // built even when debug is off: capped, not 10 000 ids every cycle
-    ...(owned.length <= 100 ? { ownedLockIds: owned.map((set) => set.lockId) } : {}),
+    owned: ownedCount,
+    // built even when debug is off: listed only for small nodes, not 10 000 ids every cycle
+    ...(ownedCount <= 100 ? { ownedLockIds: ownership.tracked().map((set) => set.lockId) } : {}),
     attempted: plan.attempt.length,
     granted: granted.size,
     total: sets.length,
@@ -165,7 +177,7 @@ export async function runCycle(context: CycleContext, signal: AbortSignal): Prom
   }
   context.events.emit('cycle', {
     durationMs: now - startedAt,
-    owned: owned.length,
+    owned: ownedCount,
     attempted: plan.attempt.length,
     granted: granted.size,
     sleepMs,

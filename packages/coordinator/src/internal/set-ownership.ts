@@ -59,6 +59,11 @@ export class SetOwnership {
     return [...this.#owned.values()].map((owned) => owned.set);
   }
 
+  /** How many sets are tracked (no array built). */
+  trackedCount(): number {
+    return this.#owned.size;
+  }
+
   isTracked(key: string): boolean {
     return this.#owned.has(key);
   }

@@ -1,5 +1,4 @@
 import type { Clock } from '@polecat/app-lock';
-import { anySignal } from './any-signal';
 
 /**
  * The loop's sleep: ends after `ms`, at {@link WakeableSleep.wake} (also when woken while not
@@ -27,12 +26,17 @@ export class WakeableSleep {
     }
     const controller = new AbortController();
     this.#current = controller;
+    // one listener, removed after the sleep (an AbortSignal.any per sleep would pile up weak
+    // references on the long-lived `stop` signal)
+    const onStop = (): void => controller.abort();
+    stop.addEventListener('abort', onStop, { once: true });
     try {
-      await this.#clock.sleep(ms, anySignal([stop, controller.signal]));
+      await this.#clock.sleep(ms, controller.signal);
       return false;
     } catch {
       return true;
     } finally {
+      stop.removeEventListener('abort', onStop);
       this.#current = undefined;
       this.#pending = false;
     }
