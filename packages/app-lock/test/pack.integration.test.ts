@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { npmInstall } from '@polecat/test-utils';
 import { afterAll, describe, expect, it } from 'vitest';
 
 const packageDir = resolve(fileURLToPath(new URL('..', import.meta.url)));
@@ -29,18 +30,6 @@ console.log(JSON.stringify({
 }));
 await lock.dispose();
 `;
-
-function npmInstall(cwd: string): void {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      execFileSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', '--prefer-offline'], { cwd, stdio: 'pipe', timeout: 120_000 });
-      return;
-    } catch (error) {
-      if (attempt >= 2) throw error;
-      rmSync(join(cwd, 'node_modules'), { recursive: true, force: true });
-    }
-  }
-}
 
 describe('packed @polecat/app-lock in an empty npm project', () => {
   it('type-checks and constructs SqlServerAppLock without any other @polecat package', { timeout: 300_000 }, () => {

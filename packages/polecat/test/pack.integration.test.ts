@@ -5,6 +5,7 @@ import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { npmInstall } from '@polecat/test-utils';
 import { afterAll, describe, expect, it } from 'vitest';
 
 const packagesDir = resolve(fileURLToPath(new URL('../..', import.meta.url)));
@@ -53,17 +54,7 @@ describe('packed umbrella in an empty npm project', () => {
     writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'empty-app', private: true, type: 'module', dependencies }, null, 2));
     writeFileSync(join(app, 'quickstart.mjs'), QUICK_START);
     const started = Date.now();
-    // One retry: a registry hiccup or a busy npm cache must not fail the packaging check.
-    for (let attempt = 1; ; attempt++) {
-      try {
-        execFileSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', '--prefer-offline'], { cwd: app, stdio: 'pipe', timeout: 120_000 });
-        break;
-      } catch (error) {
-        if (attempt >= 2) throw error;
-        console.log(`npm install attempt ${attempt} failed (${(error as Error).message}); retrying`);
-        rmSync(join(app, 'node_modules'), { recursive: true, force: true });
-      }
-    }
+    npmInstall(app);
     console.log(`npm install of the packed umbrella took ${Date.now() - started} ms`);
 
     expect(execFileSync('node', ['quickstart.mjs'], { cwd: app, encoding: 'utf8', timeout: 30_000 })).toContain('QUICKSTART OK Day,Trip');

@@ -16,3 +16,5 @@ export { sequentialAttempts } from './node-process/sequential-attempts';
 export type { AttemptingDistributor } from './node-process/sequential-attempts';
 export { SQL_SERVER_SKIP_LINE, SQL_SERVER_TEST_IMAGE, createSqlServerAdmin, describeSqlServer, sqlServerTestTarget } from './sql-server';
 export type { SqlServerAdmin, SqlServerTestTarget, SqlServerTestTargetOptions } from './sql-server';
+export { npmInstall } from './npm-install';
+export type { NpmInstallOptions } from './npm-install';
