@@ -33,6 +33,8 @@ export interface LedgerAnalysis {
   readonly worstGap: { readonly shard: string; readonly ms: number };
   /** Shards with no write in the final window (must be 0 after the faults stop). */
   readonly shardsWithoutOwnerAtEnd: number;
+  /** The last accepted row of every shard (`undefined`: never written), for diagnostics. */
+  readonly lastWrites: ReadonlyMap<string, LedgerRow | undefined>;
 }
 
 /**
@@ -56,6 +58,7 @@ export function analyzeLedger(
   let orphanMs = 0;
   let worstGap = { shard: '', ms: 0 };
   let shardsWithoutOwnerAtEnd = 0;
+  const lastWrites = new Map<string, LedgerRow | undefined>();
   for (const [shard, list] of byShard) {
     list.sort((a, b) => a.id - b.id);
     let maxEpoch = -Infinity;
@@ -84,6 +87,7 @@ export function analyzeLedger(
     if (tail > worstGap.ms) worstGap = { shard, ms: tail };
     sharedEpochs += sharedHere.size;
     if (!list.some((row) => row.at >= options.finalWindowStart)) shardsWithoutOwnerAtEnd += 1;
+    lastWrites.set(shard, list.at(-1));
   }
   const wrongRefusals = refusals.filter((r) => r.currentEpoch !== null && r.currentEpoch <= r.epoch).length;
   return {
@@ -96,5 +100,6 @@ export function analyzeLedger(
     orphanMs,
     worstGap,
     shardsWithoutOwnerAtEnd,
+    lastWrites,
   };
 }

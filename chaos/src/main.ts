@@ -93,6 +93,13 @@ const settleMs = 6000;
 const finalWindowStart = Date.now() + settleMs - 1500;
 await sleep(settleMs); // every shard must have an owner again and write
 const measuredUntil = Date.now();
+// Snapshot for diagnostics (printed only when an invariant fails): who holds locks, who runs agents.
+const heldLocks = await admin.query<{ application_name: string; locks: string }>(
+  `SELECT a.application_name, count(*) AS locks FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+   WHERE l.locktype = 'advisory' AND l.granted AND left(a.application_name, length($1)) = $1 GROUP BY 1 ORDER BY 1`,
+  [appPrefix(runId)],
+);
+const nodeSnapshot = nodes.map((node) => `${node.name}: ${node.alive ? 'alive' : 'dead'}${node.paused ? ' paused' : ''}, ${node.owned} agents, stderr: ${node.stderrTail() || '-'}`);
 await Promise.all(nodes.map((node) => node.stop()));
 
 let remaining = await admin.countConnectionsWithPrefix(appPrefix(runId));
@@ -147,5 +154,15 @@ printTable(`chaos run ${runId} (seed ${options.seed}) — ${((Date.now() - start
 ]);
 console.log('');
 for (const invariant of invariants) console.log(`${invariant.ok ? 'PASS' : 'FAIL'} ${invariant.title}${invariant.ok ? '' : `: ${invariant.detail}`}`);
+if (!invariants.every((invariant) => invariant.ok)) {
+  console.log('\ndiagnostics at the end of the settle period:');
+  for (const line of nodeSnapshot) console.log(`  ${line}`);
+  for (const row of heldLocks.rows) console.log(`  advisory locks held by ${row.application_name}: ${row.locks}`);
+  for (const [shard, last] of analysis.lastWrites) {
+    if (last === undefined || last.at < finalWindowStart) {
+      console.log(`  ${shard}: last write ${last === undefined ? 'never' : `${((measuredUntil - last.at) / 1000).toFixed(2)} s before the end by ${last.node} epoch ${last.epoch}`}`);
+    }
+  }
+}
 if (process.env.POLECAT_TEST_RESULTS) console.log(`report: ${writeVitestReport(process.env.POLECAT_TEST_RESULTS, invariants, Date.now() - started)}`);
 process.exit(invariants.every((invariant) => invariant.ok) ? 0 : 1);

@@ -28,6 +28,8 @@ export class NodeHandle {
   readonly #verbose: boolean;
   #child: ChildProcess | undefined;
   #current: Totals = { writes: 0, refused: 0, errors: 0, grants: 0 };
+  /** Agents running in the current incarnation (its last stats line), for diagnostics. */
+  owned = 0;
   readonly #past: Totals = { writes: 0, refused: 0, errors: 0, grants: 0 };
   /** Exits we did not cause (not SIGKILL by us, not a clean exit after SIGTERM). */
   unexpectedExits: string[] = [];
@@ -67,7 +69,10 @@ export class NodeHandle {
         buffer = buffer.slice(newline + 1);
         try {
           const event = JSON.parse(line) as ChaosNodeEvent;
-          if (event.type === 'stats' && child === this.#child) this.#current = { writes: event.writes, refused: event.refused, errors: event.errors, grants: event.grants };
+          if (event.type === 'stats' && child === this.#child) {
+            this.#current = { writes: event.writes, refused: event.refused, errors: event.errors, grants: event.grants };
+            this.owned = event.owned;
+          }
         } catch {
           // not a protocol line
         }
@@ -85,6 +90,7 @@ export class NodeHandle {
       this.#past.errors += this.#current.errors;
       this.#past.grants += this.#current.grants;
       this.#current = { writes: 0, refused: 0, errors: 0, grants: 0 };
+      this.owned = 0;
       const expected = this.#expectExit && (signal === 'SIGKILL' || code === 0);
       if (!expected) this.unexpectedExits.push(`${this.name} exited with ${code ?? signal}: ${this.#stderrTail.join('').trim().split('\n').slice(-5).join(' | ')}`);
     });
@@ -120,6 +126,11 @@ export class NodeHandle {
       });
       child.kill(signal);
     });
+  }
+
+  /** The last lines the current or last incarnation wrote on stderr. */
+  stderrTail(): string {
+    return this.#stderrTail.join('').trim().split('\n').slice(-5).join(' | ');
   }
 
   totals(): Totals {

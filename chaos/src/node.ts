@@ -2,7 +2,8 @@
  * ONE chaos node process: a PostgresAppLock + SingleTenant distributor + coordinator with fencing
  * epochs, whose agents append a ledger row every `writeIntervalMs` through the fencing check
  * (`BEGIN; assertCurrent (FOR SHARE); INSERT; COMMIT`). A refused (stale) write is recorded in the
- * refusal table and the agent stops writing until its signal aborts. Prints stats on stdout.
+ * refusal table and the agent fails with the StaleEpochError, so the coordinator hands the set over
+ * and the next grant is fresh. Prints stats on stdout.
  */
 import pg from 'pg';
 import { PostgresAppLock } from '@polecat/app-lock-postgres';
@@ -40,7 +41,7 @@ const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
     signal.addEventListener('abort', done, { once: true });
   });
 
-async function fencedWrite(key: string, shard: string, epoch: bigint): Promise<'ok' | 'refused'> {
+async function fencedWrite(key: string, shard: string, epoch: bigint): Promise<void> {
   const client = await pool.connect();
   const onError = (): void => {}; // a cut connection errors between queries: the next query rejects instead
   client.on('error', onError);
@@ -51,7 +52,6 @@ async function fencedWrite(key: string, shard: string, epoch: bigint): Promise<'
       await store.assertCurrent(client, key, epoch);
       await client.query(`INSERT INTO ${config.ledgerTable} (shard, node, pid, epoch) VALUES ($1, $2, $3, $4)`, [shard, config.node, process.pid, epoch.toString()]);
       await client.query('COMMIT');
-      return 'ok';
     } catch (error) {
       await client.query('ROLLBACK').catch((e: unknown) => (broken = e));
       if (!StaleEpochError.isStale(error)) throw error;
@@ -62,7 +62,7 @@ async function fencedWrite(key: string, shard: string, epoch: bigint): Promise<'
         epoch.toString(),
         error.currentEpoch?.toString() ?? null,
       ]);
-      return 'refused';
+      throw error;
     }
   } catch (error) {
     broken = error;
@@ -82,11 +82,15 @@ async function agent({ signal, shard, database, epoch }: AgentContext): Promise<
       await sleep(config.writeIntervalMs, signal);
       if (signal.aborted) break;
       try {
-        if ((await fencedWrite(key, shard.identity, epoch)) === 'refused') {
-          stats.refused += 1;
-          await sleep(2 ** 31 - 1, signal); // stale: never write again with this epoch; wait to be stopped
-        } else stats.writes += 1;
+        await fencedWrite(key, shard.identity, epoch);
+        stats.writes += 1;
       } catch (error) {
+        if (StaleEpochError.isStale(error)) {
+          // stale: never write again with this epoch. Let it escape: the coordinator hands the set
+          // over (FencingEpochSource.isStale) and the next grant, here or elsewhere, is fresh.
+          stats.refused += 1;
+          throw error;
+        }
         stats.errors += 1;
         if (stats.errors <= 3 || process.env.CHAOS_DEBUG) process.stderr.write(`[${config.node}] write failed: ${error instanceof Error ? error.message : String(error)}\n`);
         await sleep(100, signal);

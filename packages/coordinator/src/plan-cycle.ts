@@ -18,7 +18,7 @@ export interface StartAction {
 export type StopReason = 'not-held' | 'vanished';
 
 /** Why this node stops a held set's agents and then releases its lock. */
-export type HandOverReason = 'agent-stopped' | 'balance' | 'vanished';
+export type HandOverReason = 'agent-stopped' | 'balance' | 'vanished' | 'stale-epoch';
 
 /** Everything a cycle's inputs are (pure data; `agentState` is a read-only view). */
 export interface CycleInput {
@@ -42,6 +42,11 @@ export interface CycleInput {
   >;
   /** Balancing seam; default: try every candidate. */
   readonly policy?: OwnershipPolicy;
+  /**
+   * True when a paused agent's error says its fencing epoch is stale (the epoch source's
+   * `isStale`): the set is handed over at once instead of restarting agents with that epoch.
+   */
+  readonly isStaleEpoch?: (error: unknown) => boolean;
   /** This cycle's membership probe, handed to the policy (balancing policies only). */
   readonly cluster?: ClusterView;
 }
@@ -68,11 +73,14 @@ export interface CyclePlan {
   readonly sleepMs: number;
 }
 
-function agentAction(input: CycleInput, set: ProjectionSet, shard: ShardName): StartKind | 'hand-over' | undefined {
+function agentAction(input: CycleInput, set: ProjectionSet, shard: ShardName): StartKind | 'hand-over' | 'stale-epoch' | undefined {
   const state = input.agentState(set, shard);
   if (state === undefined) return 'start';
   if (state.status === 'Running') return undefined;
   if (state.status === 'Paused') {
+    // A newer grant exists (e.g. a former owner's late grant): restarting with this epoch would be
+    // refused forever; give the set up so the next grant (ours or another node's) is fresh.
+    if (input.isStaleEpoch?.(state.error) === true) return 'stale-epoch';
     const pausedAt = state.pausedAt ?? input.now;
     return input.now - pausedAt > input.settings.healthCheckPollingTime ? 'restart-paused' : undefined;
   }
@@ -118,14 +126,15 @@ export function planCycle(input: CycleInput): CyclePlan {
       continue;
     }
     let actions: StartAction[] | undefined; // (allocated only when something must start)
-    let giveUp = false;
+    let giveUp: HandOverReason | undefined;
     for (const shard of set.names) {
       const kind = agentAction(input, set, shard);
-      if (kind === 'hand-over') giveUp = true;
+      if (kind === 'stale-epoch') giveUp = 'stale-epoch';
+      else if (kind === 'hand-over') giveUp ??= 'agent-stopped';
       else if (kind !== undefined) (actions ??= []).push({ set, shard, kind });
     }
-    if (giveUp) {
-      handOver.push({ set, reason: 'agent-stopped' });
+    if (giveUp !== undefined) {
+      handOver.push({ set, reason: giveUp });
       handedOver.add(set.key);
     } else {
       if (actions !== undefined) for (const action of actions) start.push(action);

@@ -34,6 +34,7 @@ export class ProjectionCoordinator implements AsyncDisposable {
   readonly #events: TypedEmitter<CoordinatorEvents>;
   readonly #daemons: DaemonPool | undefined;
   readonly #ownership: SetOwnership | undefined;
+  #isStaleEpoch: ((error: unknown) => boolean) | undefined;
   readonly #policy: OwnershipPolicy | undefined;
   readonly #sleep: WakeableSleep;
   readonly #waiters: StatusWaiters;
@@ -71,6 +72,8 @@ export class ProjectionCoordinator implements AsyncDisposable {
         throw new CoordinatorError('INVALID_CONFIGURATION', `mode ${this.mode} does not match a ${distributor.kind} distributor`);
       }
       this.#distributor = distributor;
+      const epochs = options.epochs;
+      if (epochs?.isStale !== undefined) this.#isStaleEpoch = (error) => epochs.isStale?.(error) === true;
       this.#daemons = new DaemonPool(daemonFor, this.#logger);
       this.#ownership = new SetOwnership({
         distributor,
@@ -157,6 +160,7 @@ export class ProjectionCoordinator implements AsyncDisposable {
       events: this.#events,
       ...(this.#policy === undefined ? {} : { policy: this.#policy }),
       ...(this.#policy?.usesMembership === true ? { cluster: new ClusterObserver() } : {}),
+      ...(this.#isStaleEpoch === undefined ? {} : { isStaleEpoch: this.#isStaleEpoch }),
       onError: (error: unknown, set?: ProjectionSet) => {
         this.#lastError = error;
         this.#events.emit('error', set === undefined ? { error } : { error, set });

@@ -61,6 +61,25 @@ describe('planCycle', () => {
     expect(late.start).toEqual([{ set: a, shard: a.names[0], kind: 'restart-paused' }]);
   });
 
+  it('hands a set over at once when a paused agent failed with a stale fencing epoch (no restart with it)', () => {
+    const stale = Object.assign(new Error('stale'), { code: 'STALE_EPOCH' });
+    const isStaleEpoch = (error: unknown): boolean => (error as { code?: string } | undefined)?.code === 'STALE_EPOCH';
+    const set = { ...a, names: [shard('A'), shard('B')] };
+    const states = { 'A:All': running('A'), 'B:All': { shard: shard('B'), status: 'Paused', pausedAt: NOW, error: stale } as AgentState };
+    const plan = planCycle(input({ distribution: [set], held: [set], anyPaused: true, states, isStaleEpoch }));
+    expect(plan.handOver).toEqual([{ set, reason: 'stale-epoch' }]);
+    expect(plan.start).toEqual([]);
+    expect(plan.owned).toEqual([]);
+    // any other failure: the usual restart after healthCheckPollingTime, same epoch
+    const other = { 'A:All': { shard: shard('A'), status: 'Paused', pausedAt: NOW - 6000, error: new Error('boom') } as AgentState };
+    const restart = planCycle(input({ distribution: [a], held: [a], anyPaused: true, states: other, isStaleEpoch }));
+    expect(restart.handOver).toEqual([]);
+    expect(restart.start).toEqual([{ set: a, shard: a.names[0], kind: 'restart-paused' }]);
+    // without an isStale hook, a stale failure is just a failure
+    const without = planCycle(input({ distribution: [a], held: [a], anyPaused: true, states: { 'A:All': { ...states['B:All'], shard: shard('A') } } }));
+    expect(without.handOver).toEqual([]);
+  });
+
   it('restarts a stopped agent, or hands its set over when restartStoppedAgents is false', () => {
     const states = { 'A:All': { shard: shard('A'), status: 'Stopped' } as AgentState };
     expect(planCycle(input({ distribution: [a], held: [a], states })).start).toEqual([{ set: a, shard: a.names[0], kind: 'restart-stopped' }]);

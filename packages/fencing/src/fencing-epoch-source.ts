@@ -1,5 +1,5 @@
 import type { EpochStore } from './epoch-store';
-import { FencingError } from './fencing-error';
+import { FencingError, StaleEpochError } from './fencing-error';
 import { assertKey } from './internal/validate';
 
 /** The parts of a `@polecat/distributors` `ProjectionSet` this adapter reads (declared structurally). */
@@ -50,6 +50,15 @@ export class FencingEpochSource {
     const epoch = await this.#storeOf(set.database).nextEpoch(key, signal);
     for (const name of set.names) this.#keys.set(shardKey(set.database.id, name.identity), key);
     return epoch;
+  }
+
+  /**
+   * True when `error` is a {@link StaleEpochError}: an agent that lets it escape tells the
+   * coordinator its epoch is stale, and the coordinator hands the set over so the next grant is
+   * fresh (a former owner's late grant can outnumber the current owner's epoch).
+   */
+  isStale(error: unknown): boolean {
+    return StaleEpochError.isStale(error);
   }
 
   /** The epoch store of `database`. */

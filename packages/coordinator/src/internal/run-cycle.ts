@@ -21,6 +21,8 @@ export interface CycleContext {
   readonly policy?: OwnershipPolicy;
   /** Sends the membership probe for a policy with `usesMembership`. */
   readonly cluster?: ClusterObserver;
+  /** The epoch source's `isStale`, when it has one (see `CycleInput.isStaleEpoch`). */
+  readonly isStaleEpoch?: (error: unknown) => boolean;
   readonly onError: (error: unknown, set?: ProjectionSet) => void;
 }
 
@@ -110,6 +112,7 @@ export async function runCycle(context: CycleContext, signal: AbortSignal): Prom
     settings,
     ...(context.policy === undefined ? {} : { policy: context.policy }),
     ...(cluster === undefined ? {} : { cluster }),
+    ...(context.isStaleEpoch === undefined ? {} : { isStaleEpoch: context.isStaleEpoch }),
   });
 
   await Promise.all(plan.stop.map(({ set, reason }) => ownership.stopSet(set, reason, false)));
@@ -118,6 +121,7 @@ export async function runCycle(context: CycleContext, signal: AbortSignal): Prom
       logger.info('handing set over', { set: set.key, lockId: set.lockId, reason });
       await ownership.stopSet(set, reason, true);
       if (reason === 'agent-stopped') ownership.backOff(set, new Error('agent stopped on its own'));
+      if (reason === 'stale-epoch') ownership.backOff(set, new Error('an agent was refused with a stale fencing epoch'));
     }),
   );
   await daemons.retain(databaseIds(sets));

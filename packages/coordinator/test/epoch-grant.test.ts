@@ -1,0 +1,53 @@
+// The fencing epoch is granted after the lock: when the lock is lost while the grant is in flight,
+// no agent may start with that epoch (this node no longer owns the set).
+import { InMemoryLockServer } from '@polecat/app-lock';
+import { SingleTenantProjectionDistributor, shardName, type ProjectionSet } from '@polecat/distributors';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { EpochSource } from '../src/epoch-source';
+import { createFunctionDaemonFactory } from '../src/function-agent-daemon';
+import { ProjectionCoordinator } from '../src/projection-coordinator';
+
+describe('epoch grant racing a lock loss', () => {
+  const coordinators: ProjectionCoordinator[] = [];
+  afterEach(async () => {
+    await Promise.all(coordinators.splice(0).map((coordinator) => coordinator.stop()));
+  });
+
+  it('a grant that returns after the lock was lost starts no agent; the set is taken again later with a new grant', async () => {
+    const server = new InMemoryLockServer();
+    let epoch = 0n;
+    let grants = 0;
+    let releaseFirstGrant: () => void = () => {};
+    const epochs: EpochSource = {
+      async nextEpoch(_set: ProjectionSet) {
+        grants += 1;
+        if (grants === 1) {
+          // the first grant is slow; the lock session dies meanwhile
+          await new Promise<void>((resolve) => (releaseFirstGrant = resolve));
+        }
+        epoch += 1n;
+        return epoch;
+      },
+    };
+    const started: bigint[] = [];
+    const coordinator = new ProjectionCoordinator({
+      mode: 'HotCold',
+      distributor: new SingleTenantProjectionDistributor({ databases: [{ id: 'main' }], shards: [shardName('A')], createLock: () => server.createLock({ owner: 'n1' }) }),
+      daemonFor: createFunctionDaemonFactory(() => async ({ signal, epoch: granted }) => {
+        started.push(granted!);
+        await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+      }),
+      epochs,
+      settings: { leadershipPollingTime: 20, takeoverPollingTime: 10 },
+    });
+    coordinators.push(coordinator);
+    await coordinator.start();
+    while (grants === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(server.terminateSession('n1')).toBe(1);
+    releaseFirstGrant();
+    const status = await coordinator.whenOwned(1, { timeoutMs: 5_000 });
+    expect(started).not.toContain(1n); // the epoch granted across the loss never reached an agent
+    expect(started).toEqual([2n]);
+    expect(status.owned[0]!.epoch).toBe(2n);
+  });
+});
