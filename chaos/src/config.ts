@@ -20,4 +20,4 @@ export function appPrefix(runId: string): string {
 /** What a node prints on stdout (one JSON object per line). */
 export type ChaosNodeEvent =
   | { readonly type: 'ready'; readonly node: string; readonly pid: number }
-  | { readonly type: 'stats'; readonly writes: number; readonly refused: number; readonly errors: number; readonly grants: number; readonly owned: number };
+  | { readonly type: 'stats'; readonly writes: number; readonly refused: number; readonly errors: number; readonly grants: number; readonly owned: number; readonly detail?: string };

@@ -99,7 +99,13 @@ const heldLocks = await admin.query<{ application_name: string; locks: string }>
    WHERE l.locktype = 'advisory' AND l.granted AND left(a.application_name, length($1)) = $1 GROUP BY 1 ORDER BY 1`,
   [appPrefix(runId)],
 );
-const nodeSnapshot = nodes.map((node) => `${node.name}: ${node.alive ? 'alive' : 'dead'}${node.paused ? ' paused' : ''}, ${node.owned} agents, stderr: ${node.stderrTail() || '-'}`);
+const nodeSnapshot = nodes.map(
+  (node) => `${node.name}: ${node.alive ? 'alive' : 'dead'}${node.paused ? ' paused' : ''}, ${node.owned} agents running; ${node.detail}; stderr: ${node.stderrTail() || '-'}`,
+);
+const sessions = await admin.query<{ application_name: string; state: string | null; sessions: string }>(
+  `SELECT application_name, state, count(*) AS sessions FROM pg_stat_activity WHERE left(application_name, length($1)) = $1 GROUP BY 1, 2 ORDER BY 1, 2`,
+  [appPrefix(runId)],
+);
 await Promise.all(nodes.map((node) => node.stop()));
 
 let remaining = await admin.countConnectionsWithPrefix(appPrefix(runId));
@@ -158,6 +164,7 @@ if (!invariants.every((invariant) => invariant.ok)) {
   console.log('\ndiagnostics at the end of the settle period:');
   for (const line of nodeSnapshot) console.log(`  ${line}`);
   for (const row of heldLocks.rows) console.log(`  advisory locks held by ${row.application_name}: ${row.locks}`);
+  for (const row of sessions.rows) console.log(`  sessions ${row.application_name} (${row.state ?? '?'}): ${row.sessions}`);
   for (const [shard, last] of analysis.lastWrites) {
     if (last === undefined || last.at < finalWindowStart) {
       console.log(`  ${shard}: last write ${last === undefined ? 'never' : `${((measuredUntil - last.at) / 1000).toFixed(2)} s before the end by ${last.node} epoch ${last.epoch}`}`);

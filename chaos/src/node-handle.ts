@@ -30,6 +30,8 @@ export class NodeHandle {
   #current: Totals = { writes: 0, refused: 0, errors: 0, grants: 0 };
   /** Agents running in the current incarnation (its last stats line), for diagnostics. */
   owned = 0;
+  /** The coordinator's status line from the last stats event, for diagnostics. */
+  detail = '-';
   readonly #past: Totals = { writes: 0, refused: 0, errors: 0, grants: 0 };
   /** Exits we did not cause (not SIGKILL by us, not a clean exit after SIGTERM). */
   unexpectedExits: string[] = [];
@@ -72,6 +74,7 @@ export class NodeHandle {
           if (event.type === 'stats' && child === this.#child) {
             this.#current = { writes: event.writes, refused: event.refused, errors: event.errors, grants: event.grants };
             this.owned = event.owned;
+            this.detail = event.detail ?? '-';
           }
         } catch {
           // not a protocol line

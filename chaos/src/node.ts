@@ -41,28 +41,33 @@ const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
     signal.addEventListener('abort', done, { once: true });
   });
 
+/** Where agents currently wait (diagnostics: a stalled shard shows which step holds it). */
+const phases = new Map<string, number>();
+async function inPhase<T>(name: string, work: Promise<T>): Promise<T> {
+  phases.set(name, (phases.get(name) ?? 0) + 1);
+  try {
+    return await work;
+  } finally {
+    phases.set(name, phases.get(name)! - 1);
+  }
+}
+
 async function fencedWrite(key: string, shard: string, epoch: bigint): Promise<void> {
-  const client = await pool.connect();
+  const client = await inPhase('connect', pool.connect());
   const onError = (): void => {}; // a cut connection errors between queries: the next query rejects instead
   client.on('error', onError);
   let broken: unknown;
+  let refused: StaleEpochError | undefined;
   try {
-    await client.query('BEGIN');
+    await inPhase('begin', client.query('BEGIN'));
     try {
-      await store.assertCurrent(client, key, epoch);
-      await client.query(`INSERT INTO ${config.ledgerTable} (shard, node, pid, epoch) VALUES ($1, $2, $3, $4)`, [shard, config.node, process.pid, epoch.toString()]);
-      await client.query('COMMIT');
+      await inPhase('assert', store.assertCurrent(client, key, epoch));
+      await inPhase('insert', client.query(`INSERT INTO ${config.ledgerTable} (shard, node, pid, epoch) VALUES ($1, $2, $3, $4)`, [shard, config.node, process.pid, epoch.toString()]));
+      await inPhase('commit', client.query('COMMIT'));
     } catch (error) {
-      await client.query('ROLLBACK').catch((e: unknown) => (broken = e));
+      await inPhase('rollback', client.query('ROLLBACK')).catch((e: unknown) => (broken = e));
       if (!StaleEpochError.isStale(error)) throw error;
-      await pool.query(`INSERT INTO ${config.refusalTable} (shard, node, pid, epoch, current_epoch) VALUES ($1, $2, $3, $4, $5)`, [
-        shard,
-        config.node,
-        process.pid,
-        epoch.toString(),
-        error.currentEpoch?.toString() ?? null,
-      ]);
-      throw error;
+      refused = error;
     }
   } catch (error) {
     broken = error;
@@ -71,6 +76,17 @@ async function fencedWrite(key: string, shard: string, epoch: bigint): Promise<v
     client.off('error', onError);
     client.release(broken instanceof Error ? broken : undefined);
   }
+  if (refused === undefined) return;
+  // Recorded AFTER the client went back: asking the pool for a second client while holding one
+  // deadlocks once every client is held by an agent doing the same.
+  await inPhase('record-refusal', pool.query(`INSERT INTO ${config.refusalTable} (shard, node, pid, epoch, current_epoch) VALUES ($1, $2, $3, $4, $5)`, [
+    shard,
+    config.node,
+    process.pid,
+    epoch.toString(),
+    refused.currentEpoch?.toString() ?? null,
+  ]));
+  throw refused;
 }
 
 async function agent({ signal, shard, database, epoch }: AgentContext): Promise<void> {
@@ -139,6 +155,12 @@ process.on('unhandledRejection', (reason) => {
   process.stderr.write(`[${config.node}] unhandled rejection: ${String(reason)}\n`);
   process.exit(70);
 });
-const ticker = setInterval(() => emit({ type: 'stats', ...stats }), 250);
+const detail = (): string => {
+  const status = coordinator.status();
+  const error = status.lastError instanceof Error ? status.lastError.message : status.lastError === undefined ? '-' : String(status.lastError);
+  const waiting = [...phases].filter(([, count]) => count > 0).map(([name, count]) => `${name} ${count}`).join(' ') || 'none';
+  return `agents waiting in: ${waiting}; pool ${pool.totalCount} total ${pool.idleCount} idle ${pool.waitingCount} waiting; state ${status.state}, ${status.cycles} cycles, ${status.owned.length} sets owned, ${Object.keys(status.backingOff).length} backing off, last error: ${error}`;
+};
+const ticker = setInterval(() => emit({ type: 'stats', ...stats, detail: detail() }), 250);
 await coordinator.start();
 emit({ type: 'ready', node: config.node, pid: process.pid });
