@@ -7,7 +7,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { checkPostgres, postgresTestUrl, redactUrl } from '@polecat/test-utils';
-import { BASELINE, CONFIGS, OURS } from './configs';
+import { BALANCED, BASELINE, CONFIGS, OURS } from './configs';
 import { runCycleCost, type CycleCostResult } from './cycle-cost';
 import { runLockPrimitive } from './lock-primitive';
 import { runSqlServerBenchmarks } from './sql-server';
@@ -88,19 +88,20 @@ async function main(): Promise<void> {
 
   if (wants('takeover')) {
     const takeover: TakeoverResult[] = [];
-    for (const config of [OURS, BASELINE]) {
+    for (const config of [OURS, BALANCED, BASELINE]) {
       log(`1. takeover (${config.name}): 3 nodes x 100 shards, ${plan.trials} trials per event`);
       takeover.push(...(await runTakeover(url, config, plan.trials, log)));
     }
     raw.takeover = takeover;
-    const targets: Record<string, number> = { sigkill: 1000, 'graceful-stop': 250, 'session-kill': 1500 };
+    const targets: Record<string, number> = { sigkill: 1000, 'graceful-stop': 250, 'session-kill': 1500, 'tcp-cut': 1500 };
     for (const event of TAKEOVER_EVENTS) {
       const ours = takeover.find((t) => t.config === 'ours' && t.event === event)!;
+      const balanced = takeover.find((t) => t.config === 'balanced' && t.event === event)!;
       const base = takeover.find((t) => t.config === 'baseline' && t.event === event)!;
-      const add = (metric: string, a: Summary, b: Summary, target?: number): void => {
+      const add = (metric: string, a: Summary, b: Summary, target?: number, group = `1 takeover ${event}`): void => {
         for (const key of ['median', 'p99', 'worst'] as const) {
           rows.push({
-            group: `1 takeover ${event}`,
+            group,
             metric: `${metric} ${key}`,
             unit: 'ms',
             ours: a[key],
@@ -109,9 +110,13 @@ async function main(): Promise<void> {
           });
         }
       };
-      add(event === 'session-kill' ? 'owned again' : 'running elsewhere', ours.takeover, base.takeover, targets[event]);
+      add(event === 'session-kill' || event === 'tcp-cut' ? 'owned again' : 'running elsewhere', ours.takeover, base.takeover, targets[event]);
       if (ours.aborted !== undefined && base.aborted !== undefined) add('agents aborted', ours.aborted, base.aborted, 1000);
       rows.push({ group: `1 takeover ${event}`, metric: 'ledger overlaps', unit: 'n', ours: ours.overlaps, baseline: base.overlaps, target: '= 0', met: ours.overlaps === 0 });
+      // the same with our defaults exactly (balancing on: the victim held about a third)
+      const balancedGroup = `1 takeover ${event} (balanced)`;
+      add(event === 'session-kill' || event === 'tcp-cut' ? 'owned again' : 'running elsewhere', balanced.takeover, base.takeover, targets[event], balancedGroup);
+      rows.push({ group: balancedGroup, metric: 'ledger overlaps', unit: 'n', ours: balanced.overlaps, baseline: base.overlaps, target: '= 0', met: balanced.overlaps === 0 });
     }
   }
 

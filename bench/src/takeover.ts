@@ -1,17 +1,17 @@
-import { OwnershipLedger, createPgAdmin, preciseNow, spawnNode, type NodeHandle, type PgAdmin } from '@polecat/test-utils';
+import { OwnershipLedger, createPgAdmin, preciseNow, spawnNode, startTcpProxy, type NodeHandle, type PgAdmin, type TcpProxy } from '@polecat/test-utils';
 import { scope, type BenchConfig } from './configs';
 import { sleep, summarize, type Summary } from './stats';
 
-/** The three faults of benchmark 1. */
-export const TAKEOVER_EVENTS = ['sigkill', 'graceful-stop', 'session-kill'] as const;
+/** The faults of benchmark 1 (`tcp-cut`: every node connects through its own TCP proxy, reset by the fault). */
+export const TAKEOVER_EVENTS = ['sigkill', 'graceful-stop', 'session-kill', 'tcp-cut'] as const;
 export type TakeoverEvent = (typeof TAKEOVER_EVENTS)[number];
 
 export interface TakeoverResult {
   readonly config: BenchConfig['name'];
   readonly event: TakeoverEvent;
-  /** Event -> every affected shard running again on another node (session kill: on any node). */
+  /** Event -> every affected shard running again on another node (session kill, TCP cut: on any node). */
   readonly takeover: Summary;
-  /** Session kill only: event -> the last of the victim's agents aborted. */
+  /** Session kill and TCP cut: event -> the last of the victim's agents aborted. */
   readonly aborted?: Summary;
   readonly overlaps: number;
 }
@@ -34,10 +34,19 @@ async function runEvent(url: string, admin: PgAdmin, config: BenchConfig, event:
   const { daemonLockId, prefix } = scope(event[0]!);
   const ledger = new OwnershipLedger();
   let serial = 0;
-  const spawn = (): Promise<NodeHandle> =>
-    spawnNode({
-      id: `${prefix}-${config.name[0]}${(serial += 1)}`,
-      databases: [{ id: 'main', url }],
+  const proxies = new Map<string, TcpProxy>();
+  const spawn = async (): Promise<NodeHandle> => {
+    const id = `${prefix}-${config.name[0]}${(serial += 1)}`;
+    let nodeUrl = url;
+    if (event === 'tcp-cut') {
+      const target = new URL(url);
+      const proxy = await startTcpProxy({ target: { host: target.hostname, port: Number(target.port || 5432) } });
+      proxies.set(id, proxy);
+      nodeUrl = proxy.rewriteUrl(url);
+    }
+    return spawnNode({
+      id,
+      databases: [{ id: 'main', url: nodeUrl }],
       shards: SHARDS,
       shardPrefix: prefix,
       daemonLockId,
@@ -47,6 +56,7 @@ async function runEvent(url: string, admin: PgAdmin, config: BenchConfig, event:
       sequentialAttempts: config.sequentialAttempts,
       logLevel: 'error',
     });
+  };
   let nodes: NodeHandle[] = [];
   const takeovers: number[] = [];
   const aborts: number[] = [];
@@ -62,15 +72,18 @@ async function runEvent(url: string, admin: PgAdmin, config: BenchConfig, event:
       else if (event === 'graceful-stop') {
         at = preciseNow();
         void victim.stop();
+      } else if (event === 'tcp-cut') {
+        at = preciseNow();
+        proxies.get(victim.id)!.cutAll();
       } else {
         at = preciseNow();
         await admin.terminateBackendsByApplicationName(victim.id);
       }
-      const otherNode = event !== 'session-kill';
+      const otherNode = event === 'sigkill' || event === 'graceful-stop';
       const done = (): number | undefined => restartedAt(ledger, affected, at, otherNode ? victim.id : undefined);
       await waitUntil(() => done() !== undefined, 30_000);
       takeovers.push(done()! - at);
-      if (event === 'session-kill') {
+      if (!otherNode) {
         const stops = ledger.intervals().filter((i) => i.node === victim.id && i.stop !== undefined && i.stop >= at && affected.includes(i.shard));
         aborts.push(Math.max(...stops.map((i) => i.stop!)) - at);
       } else {
@@ -81,6 +94,7 @@ async function runEvent(url: string, admin: PgAdmin, config: BenchConfig, event:
     }
   } finally {
     await Promise.all(nodes.map((node) => node.stop()));
+    await Promise.all([...proxies.values()].map((proxy) => proxy.close()));
   }
   return {
     config: config.name,

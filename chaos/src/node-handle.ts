@@ -59,7 +59,7 @@ export class NodeHandle {
   start(): void {
     this.incarnations += 1;
     this.#expectExit = false;
-    const child = spawn(process.execPath, ['--import', TSX, NODE_SCRIPT, JSON.stringify(this.#config)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', TSX, NODE_SCRIPT, JSON.stringify(this.#config)], { stdio: ['pipe', 'pipe', 'pipe'] });
     this.#child = child;
     this.#current = { writes: 0, refused: 0, errors: 0, grants: 0 };
     let buffer = '';

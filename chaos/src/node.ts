@@ -149,6 +149,9 @@ async function stop(): Promise<void> {
   emit({ type: 'stats', ...stats });
   process.exit(0);
 }
+// stdin is the parent's pipe: EOF means the chaos run is gone; an orphan must not keep its locks.
+process.stdin.on('end', () => void stop());
+process.stdin.resume();
 process.on('SIGTERM', () => void stop());
 process.on('SIGINT', () => void stop());
 process.on('unhandledRejection', (reason) => {

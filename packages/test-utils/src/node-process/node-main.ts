@@ -150,7 +150,10 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void stop());
   process.on('SIGINT', () => void stop());
 
-  createInterface({ input: process.stdin }).on('line', (line) => {
+  // stdin is the parent's pipe: EOF means the parent is gone; an orphan must not keep its locks.
+  const commands = createInterface({ input: process.stdin });
+  commands.on('close', () => void stop());
+  commands.on('line', (line) => {
     let command: NodeCommand;
     try {
       command = JSON.parse(line) as NodeCommand;
