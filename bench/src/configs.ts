@@ -24,13 +24,13 @@ export const BALANCED: BenchConfig = { name: 'balanced', coordinator: {}, lock: 
 
 /**
  * Behaves like the original: per-set attempts in sequence, 5 s polling for everyone (no faster
- * takeover poll), held locks never verified (`verifyIntervalMs: 0`, in-memory `hasLock` only), no
+ * takeover poll, no takeover grace), held locks never verified (`verifyIntervalMs: 0`, in-memory `hasLock` only), no
  * release notices (`releaseChannel: false`: standbys learn of a release at their next poll), no
  * balancing (the first node up keeps everything).
  */
 export const BASELINE: BenchConfig = {
   name: 'baseline',
-  coordinator: { leadershipPollingTime: 5000, takeoverPollingTime: 5000, balance: false },
+  coordinator: { leadershipPollingTime: 5000, takeoverPollingTime: 5000, takeoverGraceMs: 0, balance: false },
   lock: { verifyIntervalMs: 0, releaseChannel: false },
   sequentialAttempts: true,
 };

@@ -30,7 +30,7 @@ export async function runTakeover(url: string, config: BenchConfig, trials: numb
   return results;
 }
 
-async function runEvent(url: string, admin: PgAdmin, config: BenchConfig, event: TakeoverEvent, trials: number, log: (line: string) => void): Promise<TakeoverResult> {
+export async function runEvent(url: string, admin: PgAdmin, config: BenchConfig, event: TakeoverEvent, trials: number, log: (line: string) => void): Promise<TakeoverResult> {
   const { daemonLockId, prefix } = scope(event[0]!);
   const ledger = new OwnershipLedger();
   let serial = 0;
@@ -60,6 +60,7 @@ async function runEvent(url: string, admin: PgAdmin, config: BenchConfig, event:
   let nodes: NodeHandle[] = [];
   const takeovers: number[] = [];
   const aborts: number[] = [];
+  const faultTimes: number[] = [];
   try {
     nodes = await Promise.all([spawn(), spawn(), spawn()]);
     for (let trial = 0; trial < trials; trial += 1) {
@@ -79,6 +80,7 @@ async function runEvent(url: string, admin: PgAdmin, config: BenchConfig, event:
         at = preciseNow();
         await admin.terminateBackendsByApplicationName(victim.id);
       }
+      faultTimes.push(at);
       const otherNode = event === 'sigkill' || event === 'graceful-stop';
       const done = (): number | undefined => restartedAt(ledger, affected, at, otherNode ? victim.id : undefined);
       await waitUntil(() => done() !== undefined, 30_000);
@@ -96,12 +98,20 @@ async function runEvent(url: string, admin: PgAdmin, config: BenchConfig, event:
     await Promise.all(nodes.map((node) => node.stop()));
     await Promise.all([...proxies.values()].map((proxy) => proxy.close()));
   }
+  const overlaps = ledger.findOverlaps();
+  for (const overlap of overlaps.slice(0, 3)) {
+    // times relative to the last fault before the later start (ms)
+    const fault = faultTimes.filter((t) => t <= overlap.second.start).at(-1) ?? faultTimes[0] ?? 0;
+    const span = (i: { start: number; stop?: number | undefined }): string =>
+      `[${(i.start - fault).toFixed(1)}, ${i.stop === undefined ? 'open' : (i.stop - fault).toFixed(1)}]`;
+    log(`  OVERLAP ${config.name} ${event} ${overlap.shard}: ${overlap.first.node} ${span(overlap.first)} vs ${overlap.second.node} ${span(overlap.second)} ms after fault ${faultTimes.indexOf(fault) + 1} (${overlaps.length} in all)`);
+  }
   return {
     config: config.name,
     event,
     takeover: summarize(takeovers),
     ...(aborts.length > 0 ? { aborted: summarize(aborts) } : {}),
-    overlaps: ledger.findOverlaps().length,
+    overlaps: overlaps.length,
   };
 }
 

@@ -23,6 +23,15 @@ export interface CoordinatorSettings {
    * (or more) to get the original's behaviour. Default 500 ms.
    */
   readonly takeoverPollingTime: number;
+  /**
+   * How long a node that has just attained a set's lock waits before starting its agents (the lock
+   * stays held meanwhile; if it is lost, nothing starts). A server that ends the previous owner's
+   * session frees the lock at once, but that owner learns of it only when its connection reports
+   * the loss (measured on PostgreSQL: p99 about 15 ms); without this wait, a standby that attains the
+   * lock in between would briefly run the agents next to the old owner's. Costs this much on every
+   * takeover, including graceful ones. `0` starts at once (the original). Default 50 ms.
+   */
+  readonly takeoverGraceMs: number;
   /** Wait between cycles while any agent is paused (failed). Default 1000 ms. */
   readonly agentPauseTime: number;
   /** A paused agent is restarted once it has been paused longer than this. Default 5000 ms. */
@@ -63,6 +72,7 @@ export const DEFAULT_COORDINATOR_SETTINGS: CoordinatorSettings = Object.freeze({
   daemonLockId: 4444,
   leadershipPollingTime: 5000,
   takeoverPollingTime: 500,
+  takeoverGraceMs: 50,
   agentPauseTime: 1000,
   healthCheckPollingTime: 5000,
   stopDrainTimeout: 5000,
@@ -73,7 +83,7 @@ export const DEFAULT_COORDINATOR_SETTINGS: CoordinatorSettings = Object.freeze({
   balance: true,
 });
 
-const DURATIONS = ['leadershipPollingTime', 'takeoverPollingTime', 'agentPauseTime', 'healthCheckPollingTime', 'stopDrainTimeout'] as const;
+const DURATIONS = ['leadershipPollingTime', 'takeoverPollingTime', 'takeoverGraceMs', 'agentPauseTime', 'healthCheckPollingTime', 'stopDrainTimeout'] as const;
 const FLAGS = ['restartStoppedAgents', 'releaseLocksOnPause', 'releaseOnStartFailure', 'balance'] as const;
 const MAX_DELAY = 2_147_483_647; // setTimeout's limit
 

@@ -10,6 +10,7 @@ describe('coordinator settings', () => {
       daemonLockId: 4444,
       leadershipPollingTime: 5000,
       takeoverPollingTime: 500,
+      takeoverGraceMs: 50,
       agentPauseTime: 1000,
       healthCheckPollingTime: 5000,
       stopDrainTimeout: 5000,

@@ -1,11 +1,12 @@
-// The fencing epoch is granted after the lock: when the lock is lost while the grant is in flight,
-// no agent may start with that epoch (this node no longer owns the set).
+// A set's agents start only while its lock is still held after everything between attain and start:
+// the takeover grace and the fencing epoch grant. A loss in between starts nothing.
 import { InMemoryLockServer } from '@polecat/app-lock';
 import { SingleTenantProjectionDistributor, shardName, type ProjectionSet } from '@polecat/distributors';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { EpochSource } from '../src/epoch-source';
 import { createFunctionDaemonFactory } from '../src/function-agent-daemon';
 import { ProjectionCoordinator } from '../src/projection-coordinator';
+import { recordingLogger } from './fakes/fixtures';
 
 describe('epoch grant racing a lock loss', () => {
   const coordinators: ProjectionCoordinator[] = [];
@@ -49,5 +50,49 @@ describe('epoch grant racing a lock loss', () => {
     expect(started).not.toContain(1n); // the epoch granted across the loss never reached an agent
     expect(started).toEqual([2n]);
     expect(status.owned[0]!.epoch).toBe(2n);
+  });
+});
+
+describe('takeover grace', () => {
+  const coordinators: ProjectionCoordinator[] = [];
+  afterEach(async () => {
+    await Promise.all(coordinators.splice(0).map((coordinator) => coordinator.stop()));
+  });
+
+  it('a lock lost during takeoverGraceMs starts no agent; the next attain does, after its own grace', async () => {
+    const server = new InMemoryLockServer();
+    const logger = recordingLogger();
+    let killed = false;
+    const starts: number[] = [];
+    const attainedAt: number[] = [];
+    const watching = {
+      ...logger,
+      info: (message: string, context?: Record<string, unknown>) => {
+        logger.info(message, context);
+        if (message !== 'lock attained') return;
+        attainedAt.push(performance.now());
+        if (!killed) {
+          killed = true;
+          expect(server.terminateSession('n1')).toBe(1); // the lock is lost inside the grace
+        }
+      },
+    };
+    const coordinator = new ProjectionCoordinator({
+      mode: 'HotCold',
+      distributor: new SingleTenantProjectionDistributor({ databases: [{ id: 'main' }], shards: [shardName('A')], createLock: () => server.createLock({ owner: 'n1' }) }),
+      daemonFor: createFunctionDaemonFactory(() => async ({ signal }) => {
+        starts.push(performance.now());
+        await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+      }),
+      logger: watching,
+      settings: { leadershipPollingTime: 20, takeoverPollingTime: 10, takeoverGraceMs: 50 },
+    });
+    coordinators.push(coordinator);
+    await coordinator.start();
+    await coordinator.whenOwned(1, { timeoutMs: 5_000 });
+    expect(attainedAt).toHaveLength(2);
+    expect(starts).toHaveLength(1); // only the second attain started the agent
+    expect(starts[0]! - attainedAt[1]!).toBeGreaterThanOrEqual(45); // after its grace (timer granularity)
+    expect(logger.lines.some((line) => line.message === 'lock lost before its agents started; not starting them')).toBe(true);
   });
 });

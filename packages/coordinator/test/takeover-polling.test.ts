@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { CONTENTION_RETRY_MS } from '../src/internal/run-cycle';
 import { harness } from './fakes/harness';
 import { setsOf } from './fakes/fixtures';
 
@@ -12,6 +13,19 @@ describe('takeoverPollingTime', () => {
     expect(cycle.attempted).toBe(1);
     expect(cycle.granted).toBe(0);
     expect(cycle.sleepMs).toBe(321);
+    await h.coordinator.stop();
+  });
+
+  it('looks again after CONTENTION_RETRY_MS when a cycle won some attempted sets and lost others', async () => {
+    const sets = setsOf(['Trip', 'Day', 'Week']);
+    const h = harness(sets, { settings: { takeoverPollingTime: 321 } });
+    h.distributor.grantable = (set) => set.key !== sets[2]!.key; // another node won Week at the same moment
+    await h.start();
+    const first = h.named('cycle')[0] as { attempted: number; granted: number; sleepMs: number };
+    expect(first).toMatchObject({ attempted: 3, granted: 2, sleepMs: CONTENTION_RETRY_MS });
+    // no progress (all denied) never re-polls fast: back to the takeover rate
+    const next = await h.cycle();
+    expect(next).toMatchObject({ attempted: 1, granted: 0, sleepMs: 321 });
     await h.coordinator.stop();
   });
 

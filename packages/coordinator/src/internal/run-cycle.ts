@@ -26,6 +26,9 @@ export interface CycleContext {
   readonly onError: (error: unknown, set?: ProjectionSet) => void;
 }
 
+/** Wait before the next cycle after one that won some attempted sets and lost others (contention). */
+export const CONTENTION_RETRY_MS = 20;
+
 function groupBySet(actions: readonly StartAction[]): Map<string, StartAction[]> {
   const bySet = new Map<string, StartAction[]>();
   for (const action of actions) {
@@ -73,6 +76,23 @@ async function releaseSurplus(context: CycleContext, attempt: readonly Projectio
     ),
   );
   return new Set(won.slice(0, keep).map((set) => set.key));
+}
+
+/**
+ * Starts the agents of sets attained this cycle after `takeoverGraceMs` (one wait for all of them):
+ * a previous owner whose session the server ended may not have noticed yet; the wait lets it abort
+ * its agents first. A set whose lock is lost meanwhile starts nothing (`SetOwnership.acquire`).
+ */
+async function startAttained(context: CycleContext, attained: readonly ProjectionSet[], signal: AbortSignal): Promise<void> {
+  const grace = context.settings.takeoverGraceMs;
+  if (grace > 0) {
+    try {
+      await context.clock.sleep(grace, signal);
+    } catch {
+      return; // stopping: the locks are released by the stop
+    }
+  }
+  await Promise.all(attained.map((set) => context.ownership.startAgents(set, set.names.map((shard) => ({ set, shard, kind: 'start' as const })))));
 }
 
 /**
@@ -147,10 +167,11 @@ export async function runCycle(context: CycleContext, signal: AbortSignal): Prom
   }
   if (plan.keepAtMost !== undefined) granted = await releaseSurplus(context, plan.attempt, granted, plan.keepAtMost);
   const starts: Promise<void>[] = [];
+  const attained: ProjectionSet[] = [];
   for (const set of plan.attempt) {
     if (granted.has(set.key)) {
       logger.info('lock attained', { set: set.key, lockId: set.lockId, database: set.database.id });
-      starts.push(ownership.startAgents(set, set.names.map((shard) => ({ set, shard, kind: 'start' as const }))));
+      attained.push(set);
     } else {
       logger.debug('lock denied', { set: set.key, lockId: set.lockId, database: set.database.id });
       starts.push(
@@ -161,6 +182,7 @@ export async function runCycle(context: CycleContext, signal: AbortSignal): Prom
       );
     }
   }
+  if (attained.length > 0) starts.push(startAttained(context, attained, signal));
   await Promise.all(starts);
 
   const ownedCount = ownership.trackedCount();
@@ -176,6 +198,10 @@ export async function runCycle(context: CycleContext, signal: AbortSignal): Prom
   let sleepMs = daemons.anyPaused() ? Math.min(plan.sleepMs, settings.agentPauseTime) : plan.sleepMs;
   // Some set was denied: its owner may die or release it soon, so poll at the takeover rate.
   if (granted.size < plan.attempt.length || plan.pollSoon) sleepMs = Math.min(sleepMs, settings.takeoverPollingTime);
+  // Contention: this cycle won some sets and lost others to a node attempting at the same moment
+  // (two standbys taking a dead node's sets). Look again soon instead of a full poll later: the next
+  // probe shows what is still free. Needs progress (a grant) each time, so it cannot spin.
+  if (granted.size > 0 && granted.size < plan.attempt.length) sleepMs = Math.min(sleepMs, CONTENTION_RETRY_MS);
   for (const entry of ownership.backoff.values()) {
     if (entry.nextAttemptAt > now) sleepMs = Math.min(sleepMs, entry.nextAttemptAt - now);
   }

@@ -88,14 +88,13 @@ export class SetOwnership {
   async acquire(set: ProjectionSet): Promise<void> {
     if (this.#owned.has(set.key)) return;
     let epoch: bigint | undefined;
-    if (this.#deps.epochs !== undefined) {
-      epoch = await this.#deps.epochs.nextEpoch(set, this.#lifetime.signal);
-      // The lock may have been lost while the grant was in flight (its loss was announced before
-      // this set was tracked): record nothing; the next cycle sees it free or held elsewhere.
-      if (!this.#deps.distributor.hasLock(set)) {
-        this.#deps.logger.info('lock lost while its fencing epoch was granted; not starting agents', { set: set.key, epoch: String(epoch) });
-        return;
-      }
+    if (this.#deps.epochs !== undefined) epoch = await this.#deps.epochs.nextEpoch(set, this.#lifetime.signal);
+    // The lock may have been lost since it was attained (during the takeover grace or while the
+    // grant was in flight; its loss was announced before this set was tracked): record nothing,
+    // start nothing; the next cycle sees it free or held elsewhere.
+    if (!this.#deps.distributor.hasLock(set)) {
+      this.#deps.logger.info('lock lost before its agents started; not starting them', { set: set.key, ...(epoch === undefined ? {} : { epoch: String(epoch) }) });
+      return;
     }
     if (this.#owned.has(set.key)) return;
     const owned: OwnedSet = {
