@@ -1,3 +1,4 @@
+import type { AppLock } from '@polecat/app-lock';
 import { PostgresAppLock } from '@polecat/app-lock-postgres';
 import { ProjectionCoordinator, createFunctionDaemonFactory } from '@polecat/coordinator';
 import { SingleTenantProjectionDistributor, shardName, type ProjectionDistributor } from '@polecat/distributors';
@@ -16,15 +17,27 @@ export interface CycleCostResult {
 
 const HOUR = 3_600_000;
 
+/** The database a cycle-cost run uses: its schema and how to open one node's lock. */
+export interface CycleCostTarget {
+  readonly schema: string;
+  /** A new lock for the node named `applicationName`, with the configuration's lock options. */
+  createLock(applicationName: string, config: BenchConfig): AppLock;
+}
+
+/** The PostgreSQL at `url`. */
+export function postgresCycleTarget(url: string): CycleCostTarget {
+  return { schema: 'public', createLock: (applicationName, config) => new PostgresAppLock(url, { applicationName, ...config.lock }) };
+}
+
 /** Benchmark 2: one owner holding every shard and one standby denied everything; cycles forced with `wake()`. */
-export async function runCycleCost(url: string, config: BenchConfig, shardCounts: readonly number[], cycles: number): Promise<CycleCostResult[]> {
+export async function runCycleCost(target: CycleCostTarget, config: BenchConfig, shardCounts: readonly number[], cycles: number): Promise<CycleCostResult[]> {
   const results: CycleCostResult[] = [];
   for (const count of shardCounts) {
     const { daemonLockId, prefix } = scope('c');
     const shards = Array.from({ length: count }, (_, i) => shardName(`${prefix}${i}`));
     const make = (id: string) => {
-      const lock = new PostgresAppLock(url, { applicationName: id, ...config.lock });
-      const plain = new SingleTenantProjectionDistributor({ databases: [{ id: 'main', schema: 'public' }], shards, daemonLockId, createLock: () => lock });
+      const lock = target.createLock(id, config);
+      const plain = new SingleTenantProjectionDistributor({ databases: [{ id: 'main', schema: target.schema }], shards, daemonLockId, createLock: () => lock });
       const distributor: ProjectionDistributor = config.sequentialAttempts ? sequentialAttempts(plain) : plain;
       const coordinator = new ProjectionCoordinator({
         mode: 'HotCold',

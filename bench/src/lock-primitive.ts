@@ -25,28 +25,16 @@ const VERIFY_ONE = `select exists(select 1 from pg_locks l where l.locktype = 'a
 export async function runLockPrimitive(url: string, count: number): Promise<LockPrimitiveResult> {
   const { daemonLockId } = scope('l');
   const ids = Array.from({ length: count }, (_, i) => daemonLockId + i);
-  const measure = async (lock: PostgresAppLock, action: () => Promise<unknown>): Promise<[number, number]> => {
-    const before = lock.stats().roundTrips;
-    const started = performance.now();
-    await action();
-    return [performance.now() - started, lock.stats().roundTrips - before];
-  };
   const batch = new PostgresAppLock(url, { applicationName: 'polecat-bench-batch', verifyIntervalMs: 0 });
   const single = new PostgresAppLock(url, { applicationName: 'polecat-bench-single', verifyIntervalMs: 0 });
   const client = new pg.Client({ connectionString: url, application_name: 'polecat-bench-raw' });
   try {
-    await batch.tryAttainLock(daemonLockId - 1); // connect first: connection time is not lock time
-    await single.tryAttainLock(daemonLockId - 2);
-    const [batchAcquireMs, batchAcquireRoundTrips] = await measure(batch, async () => {
-      const held = await batch.tryAttainLocks(ids);
-      if (held.size !== count) throw new Error(`batch acquired ${held.size}/${count}`);
-    });
-    const [batchVerifyMs, batchVerifyRoundTrips] = await measure(batch, () => batch.verifyLocks());
-    await batch.releaseAll();
-    const [oneByOneAcquireMs, oneByOneAcquireRoundTrips] = await measure(single, async () => {
-      for (const id of ids) if (!(await single.tryAttainLock(id))) throw new Error(`one-by-one denied ${id}`);
-    });
-    await single.releaseAll();
+    const { batchAcquireMs, batchAcquireRoundTrips, batchVerifyMs, batchVerifyRoundTrips, oneByOneAcquireMs, oneByOneAcquireRoundTrips } = await measureBatchAndOneByOne(
+      batch,
+      single,
+      ids,
+      daemonLockId,
+    );
     await client.connect();
     for (const id of ids) await client.query('select pg_advisory_lock($1::bigint)', [String(id)]);
     const started = performance.now();
@@ -71,4 +59,36 @@ export async function runLockPrimitive(url: string, count: number): Promise<Lock
     await batch.dispose();
     await single.dispose();
   }
+}
+
+/** What {@link measureBatchAndOneByOne} needs of a lock (PostgresAppLock and SqlServerAppLock both fit). */
+export interface BatchingLock {
+  tryAttainLock(id: number): Promise<boolean>;
+  tryAttainLocks(ids: readonly number[]): Promise<{ readonly size: number }>;
+  verifyLocks(): Promise<unknown>;
+  releaseAll(): Promise<void>;
+  stats(): { readonly roundTrips: number };
+}
+
+/** Batch acquire + batch verify on `batch`, then one `tryAttainLock` per id on `single` (time and round trips of each); releases both. */
+export async function measureBatchAndOneByOne(batch: BatchingLock, single: BatchingLock, ids: readonly number[], base: number) {
+  const measure = async (lock: BatchingLock, action: () => Promise<unknown>): Promise<[number, number]> => {
+    const before = lock.stats().roundTrips;
+    const started = performance.now();
+    await action();
+    return [performance.now() - started, lock.stats().roundTrips - before];
+  };
+  await batch.tryAttainLock(base - 1); // connect first: connection time is not lock time
+  await single.tryAttainLock(base - 2);
+  const [batchAcquireMs, batchAcquireRoundTrips] = await measure(batch, async () => {
+    const held = await batch.tryAttainLocks(ids);
+    if (held.size !== ids.length) throw new Error(`batch acquired ${held.size}/${ids.length}`);
+  });
+  const [batchVerifyMs, batchVerifyRoundTrips] = await measure(batch, () => batch.verifyLocks());
+  await batch.releaseAll();
+  const [oneByOneAcquireMs, oneByOneAcquireRoundTrips] = await measure(single, async () => {
+    for (const id of ids) if (!(await single.tryAttainLock(id))) throw new Error(`one-by-one denied ${id}`);
+  });
+  await single.releaseAll();
+  return { batchAcquireMs, batchAcquireRoundTrips, batchVerifyMs, batchVerifyRoundTrips, oneByOneAcquireMs, oneByOneAcquireRoundTrips };
 }

@@ -8,7 +8,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { checkPostgres, postgresTestUrl, redactUrl } from '@polecat/test-utils';
 import { BALANCED, BASELINE, CONFIGS, OURS } from './configs';
-import { runCycleCost, type CycleCostResult } from './cycle-cost';
+import { postgresCycleTarget, runCycleCost, type CycleCostResult } from './cycle-cost';
 import { runLockPrimitive } from './lock-primitive';
 import { runSqlServerBenchmarks } from './sql-server';
 import { renderTable, type Row, type Summary } from './stats';
@@ -52,7 +52,7 @@ async function main(): Promise<void> {
     const cycle: CycleCostResult[] = [];
     for (const config of CONFIGS) {
       log(`2. cycle cost (${config.name}): ${plan.cycleCounts.join(', ')} shards`);
-      cycle.push(...(await runCycleCost(url, config, plan.cycleCounts, plan.cycles)));
+      cycle.push(...(await runCycleCost(postgresCycleTarget(url), config, plan.cycleCounts, plan.cycles)));
     }
     raw.cycleCost = cycle;
     for (const count of plan.cycleCounts) {

@@ -5,10 +5,9 @@
  */
 import mssql from 'mssql';
 import { SqlServerAppLock } from '@polecat/app-lock/sql-server';
-import { ProjectionCoordinator, createFunctionDaemonFactory } from '@polecat/coordinator';
-import { SingleTenantProjectionDistributor, shardName, type ProjectionDistributor } from '@polecat/distributors';
-import { sequentialAttempts } from '@polecat/test-utils';
-import { CONFIGS, scope, type BenchConfig } from './configs';
+import { CONFIGS, scope } from './configs';
+import { runCycleCost, type CycleCostResult } from './cycle-cost';
+import { measureBatchAndOneByOne } from './lock-primitive';
 import type { Row } from './stats';
 
 /** What {@link runSqlServerBenchmarks} needs from main. */
@@ -20,7 +19,6 @@ export interface SqlServerBenchPlan {
   readonly log: (line: string) => void;
 }
 
-const HOUR = 3_600_000;
 
 /** Runs the SQL Server rows, or logs the one skip line and returns none. */
 export async function runSqlServerBenchmarks(plan: SqlServerBenchPlan): Promise<Row[]> {
@@ -43,10 +41,17 @@ export async function runSqlServerBenchmarks(plan: SqlServerBenchPlan): Promise<
     );
   }
   if (plan.wants('cycle')) {
-    const cycle: CycleResult[] = [];
+    const cycle: CycleCostResult[] = [];
     for (const config of CONFIGS) {
       plan.log(`2. cycle cost on SQL Server (${config.name}): ${plan.cycleCounts.join(', ')} shards`);
-      cycle.push(...(await cycleCost(connectionString, config, plan.cycleCounts, plan.cycles)));
+      cycle.push(
+        ...(await runCycleCost(
+          { schema: 'dbo', createLock: (applicationName, bench) => new SqlServerAppLock(connectionString, { applicationName, ...bench.lock }) },
+          config,
+          plan.cycleCounts,
+          plan.cycles,
+        )),
+      );
     }
     plan.raw.sqlServerCycleCost = cycle;
     for (const count of plan.cycleCounts) {
@@ -79,12 +84,6 @@ interface LockPrimitive {
 async function lockPrimitive(connectionString: string, count: number): Promise<LockPrimitive> {
   const { daemonLockId } = scope('m');
   const ids = Array.from({ length: count }, (_, i) => daemonLockId + i);
-  const measure = async (lock: SqlServerAppLock, action: () => Promise<unknown>): Promise<[number, number]> => {
-    const before = lock.stats().roundTrips;
-    const started = performance.now();
-    await action();
-    return [performance.now() - started, lock.stats().roundTrips - before];
-  };
   const batch = new SqlServerAppLock(connectionString, { applicationName: 'polecat-bench-batch', verifyIntervalMs: 0 });
   const single = new SqlServerAppLock(connectionString, { applicationName: 'polecat-bench-single', verifyIntervalMs: 0 });
   // One connection (max 1), so every request runs on the session that holds the locks.
@@ -92,18 +91,12 @@ async function lockPrimitive(connectionString: string, count: number): Promise<L
   const raw = new mssql.ConnectionPool({ ...rawConfig, pool: { min: 1, max: 1 }, options: { ...rawConfig.options, appName: 'polecat-bench-raw' } });
   raw.on('error', () => {});
   try {
-    await batch.tryAttainLock(daemonLockId - 1); // connect first: connection time is not lock time
-    await single.tryAttainLock(daemonLockId - 2);
-    const [batchAcquireMs, batchAcquireRoundTrips] = await measure(batch, async () => {
-      const held = await batch.tryAttainLocks(ids);
-      if (held.size !== count) throw new Error(`batch acquired ${held.size}/${count}`);
-    });
-    const [batchVerifyMs, batchVerifyRoundTrips] = await measure(batch, () => batch.verifyLocks());
-    await batch.releaseAll();
-    const [oneByOneAcquireMs, oneByOneAcquireRoundTrips] = await measure(single, async () => {
-      for (const id of ids) if (!(await single.tryAttainLock(id))) throw new Error(`one-by-one denied ${id}`);
-    });
-    await single.releaseAll();
+    const { batchAcquireMs, batchAcquireRoundTrips, batchVerifyMs, batchVerifyRoundTrips, oneByOneAcquireMs, oneByOneAcquireRoundTrips } = await measureBatchAndOneByOne(
+      batch,
+      single,
+      ids,
+      daemonLockId,
+    );
     // What a lock without batch verification must do: one APPLOCK_MODE query per id on the holding session.
     await raw.connect();
     const resources = ids.map((id) => single.resourceName(id));
@@ -136,75 +129,3 @@ async function lockPrimitive(connectionString: string, count: number): Promise<L
   }
 }
 
-interface CycleResult {
-  readonly config: BenchConfig['name'];
-  readonly shards: number;
-  readonly role: 'owner' | 'standby';
-  readonly roundTrips: number;
-  readonly wallMs: number;
-}
-
-/** Benchmark 2 on SQL Server: one owner holding every shard, one standby denied everything; cycles forced with `wake()`. */
-async function cycleCost(connectionString: string, config: BenchConfig, shardCounts: readonly number[], cycles: number): Promise<CycleResult[]> {
-  const results: CycleResult[] = [];
-  for (const count of shardCounts) {
-    const { daemonLockId, prefix } = scope('n');
-    const shards = Array.from({ length: count }, (_, i) => shardName(`${prefix}${i}`));
-    const make = (id: string) => {
-      const lock = new SqlServerAppLock(connectionString, { applicationName: id, ...config.lock });
-      const plain = new SingleTenantProjectionDistributor({ databases: [{ id: 'main', schema: 'dbo' }], shards, daemonLockId, createLock: () => lock });
-      const distributor: ProjectionDistributor = config.sequentialAttempts ? sequentialAttempts(plain) : plain;
-      const coordinator = new ProjectionCoordinator({
-        mode: 'HotCold',
-        distributor,
-        daemonFor: createFunctionDaemonFactory(() => ({ signal }) => new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }))),
-        settings: { ...config.coordinator, leadershipPollingTime: HOUR, takeoverPollingTime: HOUR },
-      });
-      return { lock, coordinator };
-    };
-    const owner = make(`${prefix}-owner`);
-    const standby = make(`${prefix}-standby`);
-    try {
-      await owner.coordinator.start();
-      await ownsAll(owner.coordinator, count);
-      await standby.coordinator.start();
-      await nextCycle(standby.coordinator);
-      for (const [role, node] of [['owner', owner], ['standby', standby]] as const) {
-        const runs = count >= 10_000 && config.sequentialAttempts && role === 'standby' ? Math.min(cycles, 2) : cycles;
-        let trips = 0;
-        let wall = 0;
-        for (let i = 0; i < runs; i += 1) {
-          const before = node.lock.stats().roundTrips;
-          const cycle = nextCycle(node.coordinator);
-          const started = performance.now();
-          node.coordinator.wake();
-          await cycle;
-          wall += performance.now() - started;
-          trips += node.lock.stats().roundTrips - before;
-        }
-        results.push({ config: config.name, shards: count, role, roundTrips: trips / runs, wallMs: wall / runs });
-      }
-    } finally {
-      await standby.coordinator.stop();
-      await owner.coordinator.stop();
-    }
-  }
-  return results;
-}
-
-function nextCycle(coordinator: ProjectionCoordinator): Promise<void> {
-  return new Promise((resolve) => {
-    const off = coordinator.on('cycle', () => {
-      off();
-      resolve();
-    });
-  });
-}
-
-async function ownsAll(coordinator: ProjectionCoordinator, count: number): Promise<void> {
-  const deadline = Date.now() + 180_000;
-  while (coordinator.status().owned.length !== count) {
-    if (Date.now() > deadline) throw new Error(`owner did not take ${count} sets`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
