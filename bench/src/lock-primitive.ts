@@ -29,12 +29,7 @@ export async function runLockPrimitive(url: string, count: number): Promise<Lock
   const single = new PostgresAppLock(url, { applicationName: 'polecat-bench-single', verifyIntervalMs: 0 });
   const client = new pg.Client({ connectionString: url, application_name: 'polecat-bench-raw' });
   try {
-    const { batchAcquireMs, batchAcquireRoundTrips, batchVerifyMs, batchVerifyRoundTrips, oneByOneAcquireMs, oneByOneAcquireRoundTrips } = await measureBatchAndOneByOne(
-      batch,
-      single,
-      ids,
-      daemonLockId,
-    );
+    const measured = await measureBatchAndOneByOne(batch, single, ids, daemonLockId);
     await client.connect();
     for (const id of ids) await client.query('select pg_advisory_lock($1::bigint)', [String(id)]);
     const started = performance.now();
@@ -43,17 +38,7 @@ export async function runLockPrimitive(url: string, count: number): Promise<Lock
       if (result.rows[0]?.held !== true) throw new Error(`lost ${id}`);
     }
     const oneByOneVerifyMs = performance.now() - started;
-    return {
-      ids: count,
-      batchAcquireMs,
-      batchAcquireRoundTrips,
-      oneByOneAcquireMs,
-      oneByOneAcquireRoundTrips,
-      batchVerifyMs,
-      batchVerifyRoundTrips,
-      oneByOneVerifyMs,
-      oneByOneVerifyRoundTrips: count,
-    };
+    return { ids: count, ...measured, oneByOneVerifyMs, oneByOneVerifyRoundTrips: count };
   } finally {
     await client.end().catch(() => {});
     await batch.dispose();

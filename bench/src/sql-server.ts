@@ -91,12 +91,7 @@ async function lockPrimitive(connectionString: string, count: number): Promise<L
   const raw = new mssql.ConnectionPool({ ...rawConfig, pool: { min: 1, max: 1 }, options: { ...rawConfig.options, appName: 'polecat-bench-raw' } });
   raw.on('error', () => {});
   try {
-    const { batchAcquireMs, batchAcquireRoundTrips, batchVerifyMs, batchVerifyRoundTrips, oneByOneAcquireMs, oneByOneAcquireRoundTrips } = await measureBatchAndOneByOne(
-      batch,
-      single,
-      ids,
-      daemonLockId,
-    );
+    const measured = await measureBatchAndOneByOne(batch, single, ids, daemonLockId);
     // What a lock without batch verification must do: one APPLOCK_MODE query per id on the holding session.
     await raw.connect();
     const resources = ids.map((id) => single.resourceName(id));
@@ -112,16 +107,7 @@ async function lockPrimitive(connectionString: string, count: number): Promise<L
       if (result.recordset[0]?.mode !== 'Exclusive') throw new Error(`lost ${resource}`);
     }
     const oneByOneVerifyMs = performance.now() - started;
-    return {
-      batchAcquireMs,
-      batchAcquireRoundTrips,
-      oneByOneAcquireMs,
-      oneByOneAcquireRoundTrips,
-      batchVerifyMs,
-      batchVerifyRoundTrips,
-      oneByOneVerifyMs,
-      oneByOneVerifyRoundTrips: count,
-    };
+    return { ...measured, oneByOneVerifyMs, oneByOneVerifyRoundTrips: count };
   } finally {
     await raw.close().catch(() => {});
     await batch.dispose();
