@@ -62,6 +62,7 @@ export class FunctionAgentDaemon implements ProjectionDaemon, AsyncDisposable {
   readonly #running = new Map<string, Running>();
   #sharedDeadline: SharedDeadline | undefined;
   #disposed = false;
+  readonly #failureListeners = new Set<(shard: ShardName) => void>();
 
   constructor(options: FunctionAgentDaemonOptions) {
     const drain = options.drainTimeoutMs ?? 5000;
@@ -115,9 +116,22 @@ export class FunctionAgentDaemon implements ProjectionDaemon, AsyncDisposable {
     if (error !== undefined && !signal.aborted) {
       this.#logger.warn('agent failed; paused', { shard: shard.identity, database: this.database.id, error });
       this.#states.set(shard.identity, { shard, status: 'Paused', pausedAt: this.#clock.now(), error });
+      for (const listener of this.#failureListeners) {
+        try {
+          listener(shard);
+        } catch (listenerError) {
+          this.#logger.warn('agent failure listener threw', { shard: shard.identity, error: listenerError });
+        }
+      }
     } else {
       this.#states.set(shard.identity, { shard, status: 'Stopped', ...(error === undefined ? {} : { error }) });
     }
+  }
+
+  /** Subscribes to agents that failed on their own (see `ProjectionDaemon.onAgentFailed`). */
+  onAgentFailed(listener: (shard: ShardName) => void): () => void {
+    this.#failureListeners.add(listener);
+    return () => void this.#failureListeners.delete(listener);
   }
 
   /** Aborts the agent and waits for it to settle (at most `drainTimeoutMs`). */

@@ -74,7 +74,8 @@ export class ProjectionCoordinator implements AsyncDisposable {
       this.#distributor = distributor;
       const epochs = options.epochs;
       if (epochs?.isStale !== undefined) this.#isStaleEpoch = (error) => epochs.isStale?.(error) === true;
-      this.#daemons = new DaemonPool(daemonFor, this.#logger);
+      // an agent failing on its own wakes the loop (a stale epoch is handed over at once)
+      this.#daemons = new DaemonPool(daemonFor, this.#logger, () => this.wake());
       this.#ownership = new SetOwnership({
         distributor,
         daemons: this.#daemons,

@@ -49,6 +49,13 @@ export interface ProjectionDaemon {
   statusOf(shard: ShardName): AgentState | undefined;
   /** True when any agent is `Paused`. */
   anyPaused(): boolean;
+  /**
+   * Optional: subscribes to agents that FAILED on their own (now `Paused`; not those stopped by the
+   * coordinator). The coordinator then runs a cycle at once instead of at its next poll, so a
+   * stale-epoch failure is handed over without waiting `leadershipPollingTime` (a paused agent is
+   * still restarted only after `healthCheckPollingTime`). Returns the unsubscribe function.
+   */
+  onAgentFailed?(listener: (shard: ShardName) => void): () => void;
   /** Stops everything and frees resources. Idempotent. */
   dispose(): Promise<void>;
 }

@@ -42,7 +42,8 @@ describe('a late grant by a former owner (current owner refused)', () => {
       distributor: new SingleTenantProjectionDistributor({ databases: [{ id: 'main' }], shards: [shardName('Ledger')], createLock: () => server.createLock({ owner: 'n1' }) }),
       daemonFor: createFunctionDaemonFactory(() => agent),
       epochs: fencing,
-      settings: { leadershipPollingTime: 20, takeoverPollingTime: 10, healthCheckPollingTime: 50, startFailureBackoff: { initialMs: 20, maxMs: 100 } },
+      // hour-long polls: the hand-over is driven by the agent's failure (it wakes the loop), not by polling
+      settings: { leadershipPollingTime: 3_600_000, takeoverPollingTime: 3_600_000, healthCheckPollingTime: 50, startFailureBackoff: { initialMs: 20, maxMs: 100 } },
     });
     coordinators.push(coordinator);
     const stops: string[] = [];

@@ -7,10 +7,14 @@ export class DaemonPool {
   readonly #factory: (database: ProjectionDatabase) => ProjectionDaemon;
   readonly #logger: Logger;
   readonly #daemons = new Map<string, ProjectionDaemon>();
+  readonly #onAgentFailed: (() => void) | undefined;
+  readonly #unsubscribe = new Map<ProjectionDaemon, () => void>();
 
-  constructor(factory: (database: ProjectionDatabase) => ProjectionDaemon, logger: Logger) {
+  /** `onAgentFailed`: called when an agent of any daemon fails on its own (daemons that can tell). */
+  constructor(factory: (database: ProjectionDatabase) => ProjectionDaemon, logger: Logger, onAgentFailed?: () => void) {
     this.#factory = factory;
     this.#logger = logger;
+    this.#onAgentFailed = onAgentFailed;
   }
 
   get(database: ProjectionDatabase): ProjectionDaemon {
@@ -18,6 +22,8 @@ export class DaemonPool {
     if (daemon === undefined) {
       daemon = this.#factory(database);
       this.#daemons.set(database.id, daemon);
+      const notify = this.#onAgentFailed;
+      if (notify !== undefined && typeof daemon.onAgentFailed === 'function') this.#unsubscribe.set(daemon, daemon.onAgentFailed(() => notify()));
     }
     return daemon;
   }
@@ -58,6 +64,8 @@ export class DaemonPool {
   }
 
   async #dispose(id: string, daemon: ProjectionDaemon): Promise<void> {
+    this.#unsubscribe.get(daemon)?.();
+    this.#unsubscribe.delete(daemon);
     try {
       await daemon.dispose();
     } catch (error) {
