@@ -8,7 +8,7 @@ import { createFunctionDaemonFactory } from '../src/function-agent-daemon';
 import { ProjectionCoordinator } from '../src/projection-coordinator';
 import { recordingLogger } from './fakes/fixtures';
 
-describe('epoch grant racing a lock loss', () => {
+describe('a lock lost between attain and start', () => {
   const coordinators: ProjectionCoordinator[] = [];
   afterEach(async () => {
     await Promise.all(coordinators.splice(0).map((coordinator) => coordinator.stop()));
@@ -50,13 +50,6 @@ describe('epoch grant racing a lock loss', () => {
     expect(started).not.toContain(1n); // the epoch granted across the loss never reached an agent
     expect(started).toEqual([2n]);
     expect(status.owned[0]!.epoch).toBe(2n);
-  });
-});
-
-describe('takeover grace', () => {
-  const coordinators: ProjectionCoordinator[] = [];
-  afterEach(async () => {
-    await Promise.all(coordinators.splice(0).map((coordinator) => coordinator.stop()));
   });
 
   it('a lock lost during takeoverGraceMs starts no agent; the next attain does, after its own grace', async () => {

@@ -3,7 +3,7 @@ import type { ProjectionDistributor, ProjectionSet } from '@polecat/distributors
 import type { CoordinatorEvents } from '../coordinator-events';
 import type { CoordinatorSettings } from '../coordinator-settings';
 import type { OwnershipPolicy } from '../ownership-policy';
-import { planCycle, type StartAction } from '../plan-cycle';
+import { planCycle, type HandOverReason, type StartAction } from '../plan-cycle';
 import type { ClusterObserver } from './cluster-observer';
 import type { DaemonPool } from './daemon-pool';
 import type { SetOwnership } from './set-ownership';
@@ -25,6 +25,12 @@ export interface CycleContext {
   readonly isStaleEpoch?: (error: unknown) => boolean;
   readonly onError: (error: unknown, set?: ProjectionSet) => void;
 }
+
+/** Hand-overs after which this node backs off the set (someone else should take it first), with the cause. */
+const HAND_OVER_BACKOFF: Partial<Record<HandOverReason, string>> = {
+  'agent-stopped': 'agent stopped on its own',
+  'stale-epoch': 'an agent was refused with a stale fencing epoch',
+};
 
 /** Wait before the next cycle after one that won some attempted sets and lost others (contention). */
 export const CONTENTION_RETRY_MS = 20;
@@ -89,7 +95,7 @@ async function startAttained(context: CycleContext, attained: readonly Projectio
     try {
       await context.clock.sleep(grace, signal);
     } catch {
-      return; // stopping: the locks are released by the stop
+      return; // stop/pause: stop releases every lock; a resume finds the set held and starts it
     }
   }
   await Promise.all(attained.map((set) => context.ownership.startAgents(set, set.names.map((shard) => ({ set, shard, kind: 'start' as const })))));
@@ -140,8 +146,8 @@ export async function runCycle(context: CycleContext, signal: AbortSignal): Prom
     plan.handOver.map(async ({ set, reason }) => {
       logger.info('handing set over', { set: set.key, lockId: set.lockId, reason });
       await ownership.stopSet(set, reason, true);
-      if (reason === 'agent-stopped') ownership.backOff(set, new Error('agent stopped on its own'));
-      if (reason === 'stale-epoch') ownership.backOff(set, new Error('an agent was refused with a stale fencing epoch'));
+      const backOffCause = HAND_OVER_BACKOFF[reason];
+      if (backOffCause !== undefined) ownership.backOff(set, new Error(backOffCause));
     }),
   );
   await daemons.retain(databaseIds(sets));
