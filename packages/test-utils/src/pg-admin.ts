@@ -30,7 +30,7 @@ export async function createPgAdmin(url: string = postgresTestUrl()): Promise<Pg
 
   const backendPids = async (applicationName: string): Promise<number[]> => {
     const result = await client.query<{ pid: number }>(
-      'select pid from pg_stat_activity where application_name = $1 and pid <> pg_backend_pid() order by pid',
+      'select pid from pg_stat_activity where application_name = $1 and datname = current_database() and pid <> pg_backend_pid() order by pid',
       [applicationName],
     );
     return result.rows.map((row) => row.pid);
@@ -47,14 +47,14 @@ export async function createPgAdmin(url: string = postgresTestUrl()): Promise<Pg
     countConnections,
     async countConnectionsWithPrefix(prefix) {
       const result = await client.query<{ count: string }>(
-        "select count(*) as count from pg_stat_activity where left(application_name, length($1)) = $1 and pid <> pg_backend_pid()",
+        "select count(*) as count from pg_stat_activity where left(application_name, length($1)) = $1 and datname = current_database() and pid <> pg_backend_pid()",
         [prefix],
       );
       return Number(result.rows[0]?.count ?? 0);
     },
     async terminateBackendsByApplicationName(applicationName) {
       const result = await client.query<{ ok: boolean }>(
-        'select pg_terminate_backend(pid) as ok from pg_stat_activity where application_name = $1 and pid <> pg_backend_pid()',
+        'select pg_terminate_backend(pid) as ok from pg_stat_activity where application_name = $1 and datname = current_database() and pid <> pg_backend_pid()',
         [applicationName],
       );
       return result.rows.filter((row) => row.ok).length;
