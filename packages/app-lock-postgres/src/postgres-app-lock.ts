@@ -1,6 +1,7 @@
-import { AppLockError, SessionAppLock, toLogger, type ConsoleLike, type Logger, type SessionAppLockOptions } from '@polecat/app-lock';
+import { AppLockError, SessionAppLock, enforceLockTiming, silentLogger, toLogger, type ConsoleLike, type Logger, type SessionAppLockOptions } from '@polecat/app-lock';
 import { PostgresDriver } from './internal/postgres-driver';
 import { DEFAULT_RELEASE_CHANNEL, assertReleaseChannel } from './internal/release-notices';
+import { serverReleaseMs, userTimeoutMsOf } from './internal/session-setup';
 import type { PostgresConnection, ServerKeepAlive } from './postgres-connection-config';
 
 /**
@@ -21,10 +22,16 @@ export interface PostgresAppLockOptions extends Omit<SessionAppLockOptions, 'log
   /** Client-side TCP keepalive: first probe after this much idle time. Default `10000` ms. */
   readonly keepAliveInitialDelayMs?: number;
   /**
-   * Server-side TCP keepalive of the lock session (`tcp_keepalives_idle/interval/count`, sent as
-   * start-up options): how soon the server notices a vanished client host and frees its locks
-   * (about `idle + interval * count` seconds). `false` keeps the server's defaults (often 2 hours).
-   * Default `{ idleSeconds: 10, intervalSeconds: 5, count: 3 }` (≈ 25 s).
+   * Server-side TCP keepalive of the lock session (`tcp_keepalives_idle/interval/count` and
+   * `tcp_user_timeout`, applied with `SET` right after connecting, so poolers that reject start-up
+   * options accept it): how soon the server notices a vanished client host and frees its locks
+   * (the user timeout, by default `idle + interval * count` seconds). `false` keeps the server's
+   * defaults (often 2 hours). Default `{ idleSeconds: 10, intervalSeconds: 5, count: 3 }` (≈ 25 s).
+   *
+   * The constructor enforces the safety timing rule: `verifyIntervalMs + requestTimeoutMs` must be
+   * below that release time (else `INVALID_CONFIGURATION` naming the numbers), so that a
+   * partitioned owner gives up its locks before the server frees them. `verifyIntervalMs: 0` is
+   * accepted with a warning (the owner then never gives up by itself).
    */
   readonly serverKeepAlive?: Partial<ServerKeepAlive> | false;
   /**
@@ -85,19 +92,36 @@ export class PostgresAppLock extends SessionAppLock<string> {
     const serverKeepAlive = options.serverKeepAlive === false ? false : { ...DEFAULT_SERVER_KEEPALIVE, ...options.serverKeepAlive };
     if (serverKeepAlive !== false) {
       for (const [name, value] of Object.entries(serverKeepAlive)) {
-        // sent as `-c tcp_keepalives_*=<n>` (whole seconds): NaN would fail every connection attempt
+        // applied as whole seconds (ms for userTimeoutMs): NaN would fail every connection attempt
+        if (value === undefined && name === 'userTimeoutMs') continue;
         if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
           throw new AppLockError('INVALID_CONFIGURATION', `serverKeepAlive.${name} must be a finite number >= 0, got ${String(value)}`);
         }
       }
     }
+    const logger = options.logger === undefined ? undefined : toLogger(options.logger);
+    const verifyIntervalMs = options.verifyIntervalMs ?? 2000;
+    const requestTimeoutMs = options.requestTimeoutMs ?? 5000;
+    if (Number.isFinite(verifyIntervalMs) && Number.isFinite(requestTimeoutMs)) {
+      // (malformed numbers are refused by SessionAppLock with their own message)
+      enforceLockTiming(
+        {
+          backend: 'postgres',
+          verifyIntervalMs,
+          requestTimeoutMs,
+          serverReleaseMs: serverReleaseMs(serverKeepAlive),
+          serverReleaseSource: describeKeepAlive(serverKeepAlive),
+        },
+        logger ?? silentLogger,
+      );
+    }
     const releaseChannel = options.releaseChannel ?? DEFAULT_RELEASE_CHANNEL;
     if (releaseChannel !== false) assertReleaseChannel(releaseChannel);
-    const { logger, releaseChannel: _channel, ...sessionOptions } = options;
+    const { logger: _logger, releaseChannel: _channel, ...sessionOptions } = options;
     const driver = new PostgresDriver({ connection, applicationName, connectTimeoutMs, keepAliveInitialDelayMs, serverKeepAlive, releaseChannel });
     super(driver, {
       ...sessionOptions,
-      ...(logger === undefined ? {} : { logger: toLogger(logger) }),
+      ...(logger === undefined ? {} : { logger }),
     });
     this.applicationName = applicationName;
     this.#driver = driver;
@@ -112,4 +136,9 @@ export class PostgresAppLock extends SessionAppLock<string> {
   onReleaseNotice(listener: () => void): () => void {
     return this.#driver.notices?.subscribe(listener) ?? (() => undefined);
   }
+}
+
+function describeKeepAlive(keepAlive: ServerKeepAlive | false): string {
+  if (keepAlive === false) return 'server defaults';
+  return `serverKeepAlive: tcp_keepalives_idle ${keepAlive.idleSeconds} s, interval ${keepAlive.intervalSeconds} s, count ${keepAlive.count}, tcp_user_timeout ${userTimeoutMsOf(keepAlive)} ms`;
 }

@@ -25,7 +25,12 @@ export interface PostgresConnectionConfig {
 /** A connection string or a {@link PostgresConnectionConfig}. */
 export type PostgresConnection = string | PostgresConnectionConfig;
 
-/** Server-side TCP keepalive of the lock session (`tcp_keepalives_idle`, `_interval`, `_count`). */
+/**
+ * Server-side TCP settings of the lock session (`tcp_keepalives_idle`, `_interval`, `_count`,
+ * `tcp_user_timeout`), set with `SET` right after connecting (so PgBouncer, which rejects the
+ * `options` start-up parameter, accepts the connection). `0` keeps the operating system's default
+ * for that setting (Linux: 7200 s idle, 75 s interval, 9 probes, no user timeout).
+ */
 export interface ServerKeepAlive {
   /** Seconds of idleness before the server's first probe. */
   readonly idleSeconds: number;
@@ -33,4 +38,10 @@ export interface ServerKeepAlive {
   readonly intervalSeconds: number;
   /** Unanswered probes before the server drops the session (and frees its locks). */
   readonly count: number;
+  /**
+   * `tcp_user_timeout` in ms (PostgreSQL 12+; ignored by older servers): how long data the server
+   * sent may stay unacknowledged before it drops the connection; on Linux it also ends the
+   * keepalive probing early. Default: `(idleSeconds + intervalSeconds x count) x 1000`.
+   */
+  readonly userTimeoutMs?: number;
 }

@@ -18,6 +18,12 @@ export const APP_LOCK_ERROR_CODES = [
   'LOCK_LOST',
   /** The backend cannot do what was asked (e.g. `probeLocks` on a session without `probe`). */
   'NOT_SUPPORTED',
+  /**
+   * The lock connection does not keep ONE server session (a pooler in transaction or statement
+   * mode, e.g. PgBouncer or RDS Proxy, or the session changed between statements): session locks
+   * would leak to other clients or vanish, so the owner refuses to use it. Not retryable.
+   */
+  'UNSAFE_CONNECTION',
   /** The lock owner was disposed; it cannot be used again. */
   'DISPOSED',
 ] as const;

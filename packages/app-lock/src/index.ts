@@ -20,3 +20,4 @@ export {
 export { redactConnectionString } from './redact';
 export type { LockSession, LockSessionDriver } from './session/lock-session';
 export { SessionAppLock, type SessionAppLockOptions } from './session/session-app-lock';
+export { checkLockTiming, enforceLockTiming, type LockTimingInput, type LockTimingVerdict } from './timing-rule';

@@ -1,6 +1,8 @@
 import pg from 'pg';
 import { AppLockError, redactConnectionString, type LockId, type LockSession, type LockSessionDriver } from '@polecat/app-lock';
 import type { PostgresConnection, PostgresConnectionConfig, ServerKeepAlive } from '../postgres-connection-config';
+import { assertDedicatedSession } from './pooler-check';
+import { SESSION_SETUP_SQL, sessionSettings } from './session-setup';
 import { postgresLockKey } from '../postgres-lock-key';
 import { PostgresSession, destroyClient } from './postgres-session';
 import { ReleaseNotices, listenSql } from './release-notices';
@@ -34,21 +36,30 @@ export class PostgresDriver implements LockSessionDriver<string> {
     return postgresLockKey(id);
   }
 
+  /**
+   * Opens the lock session and makes it usable: start-up, the session settings (`SET` of the TCP
+   * keepalives and user timeout, with `pg_backend_pid()`), the pooler check and `LISTEN`. The
+   * WHOLE sequence is bounded by `connectTimeoutMs` and `signal`: on either the socket is destroyed
+   * and the call rejects at once (a server that accepts the start-up and then drops every packet
+   * can otherwise keep a `LISTEN` pending for ever).
+   */
   async connect(signal?: AbortSignal): Promise<LockSession<string>> {
     signal?.throwIfAborted();
     const { connection, applicationName, connectTimeoutMs, keepAliveInitialDelayMs, serverKeepAlive } = this.#settings;
     const base: PostgresConnectionConfig = typeof connection === 'string' ? { connectionString: connection } : connection;
-    const startupOptions = [base.options, keepAliveOptions(serverKeepAlive)].filter((o) => o !== undefined && o !== '').join(' ');
+    const deadline = connectTimeoutMs > 0 ? AbortSignal.timeout(connectTimeoutMs) : undefined;
+    const stop = signal === undefined ? (deadline ?? new AbortController().signal) : deadline === undefined ? signal : AbortSignal.any([signal, deadline]);
+    let config: pg.ClientConfig;
     let client: pg.Client;
     try {
-      client = new pg.Client({
+      config = {
         ...(base as pg.ClientConfig),
         application_name: applicationName,
         keepAlive: true,
         keepAliveInitialDelayMillis: keepAliveInitialDelayMs,
         connectionTimeoutMillis: connectTimeoutMs,
-        ...(startupOptions === '' ? {} : { options: startupOptions }),
-      });
+      };
+      client = new pg.Client(config);
     } catch (error) {
       throw new AppLockError('INVALID_CONFIGURATION', `Invalid PostgreSQL connection settings for ${this.target}: ${this.#scrub(error)}`);
     }
@@ -56,33 +67,44 @@ export class PostgresDriver implements LockSessionDriver<string> {
     const swallow = (): void => {};
     client.on('error', swallow);
     const onAbort = (): void => destroyClient(client);
-    signal?.addEventListener('abort', onAbort, { once: true });
+    stop.addEventListener('abort', onAbort, { once: true });
+    const notices = this.notices;
     try {
       await client.connect();
+      stop.throwIfAborted();
+      const settings = sessionSettings(serverKeepAlive);
+      const setup = await client.query<{ pid: number }>(SESSION_SETUP_SQL, [settings.map(([name]) => name), settings.map(([, value]) => value)]);
+      stop.throwIfAborted();
+      const pid = setup.rows[0]?.pid;
+      if (typeof pid !== 'number') throw new Error('PostgreSQL did not report a backend pid');
+      await assertDedicatedSession(config, pid, (client as unknown as { processID?: number | null }).processID ?? undefined, this.target, stop);
+      if (notices !== undefined) {
+        notices.attach(client);
+        // A hint channel: a failed LISTEN (e.g. a read replica) only costs the early wake-ups; a
+        // dead connection is reported through the session's close listener as usual.
+        await client.query(listenSql(notices.channel)).catch(() => undefined);
+        stop.throwIfAborted();
+      }
+      const session = new PostgresSession(client, pid, this.target, notices?.channel);
+      client.off('error', swallow);
+      return session;
     } catch (error) {
       destroyClient(client);
       if (signal?.aborted) throw signal.reason;
+      if (AppLockError.is(error)) throw error;
+      if (deadline?.aborted) {
+        throw new AppLockError('CONNECTION_FAILED', `The PostgreSQL lock session to ${this.target} was not usable within connectTimeoutMs = ${connectTimeoutMs} ms (connect, settings, LISTEN)`, {
+          cause: error,
+          retryable: true,
+        });
+      }
       throw new AppLockError('CONNECTION_FAILED', `Could not open a PostgreSQL lock session to ${this.target}: ${this.#scrub(error)}`, {
         cause: error,
         retryable: true,
       });
     } finally {
-      signal?.removeEventListener('abort', onAbort);
+      stop.removeEventListener('abort', onAbort);
     }
-    if (signal?.aborted) {
-      destroyClient(client);
-      throw signal.reason;
-    }
-    const notices = this.notices;
-    const session = new PostgresSession(client, notices?.channel);
-    client.off('error', swallow);
-    if (notices !== undefined) {
-      notices.attach(client);
-      // A hint channel: a failed LISTEN (e.g. a read replica) only costs the early wake-ups; a
-      // dead connection is reported through the session's close listener as usual.
-      await client.query(listenSql(notices.channel)).catch(() => undefined);
-    }
-    return session;
   }
 
   /** The driver error's message and code, with any password removed. */
@@ -93,16 +115,6 @@ export class PostgresDriver implements LockSessionDriver<string> {
     for (const secret of secretsOf(this.#settings.connection)) text = text.split(secret).join('***');
     return redactConnectionString(text);
   }
-}
-
-function keepAliveOptions(keepAlive: ServerKeepAlive | false): string | undefined {
-  if (keepAlive === false) return undefined;
-  const whole = (n: number): number => Math.max(0, Math.floor(n));
-  return [
-    `-c tcp_keepalives_idle=${whole(keepAlive.idleSeconds)}`,
-    `-c tcp_keepalives_interval=${whole(keepAlive.intervalSeconds)}`,
-    `-c tcp_keepalives_count=${whole(keepAlive.count)}`,
-  ].join(' ');
 }
 
 function secretsOf(connection: PostgresConnection): string[] {

@@ -1,37 +1,42 @@
 import type pg from 'pg';
-import type { LockSession } from '@polecat/app-lock';
+import { AppLockError, type LockSession } from '@polecat/app-lock';
 
 /**
- * Tries each key, in order; one statement. Only the GRANTED positions (1-based) come back: a
- * standby polling 10 000 taken keys every 500 ms parses no rows instead of 10 000. The filter
- * evaluates `pg_try_advisory_lock` for every key, in `unnest` order.
+ * Tries each key, in order; one statement, one row: the backend pid (see {@link PostgresSession})
+ * and the GRANTED positions (1-based) as one array: a standby polling 10 000 taken keys every
+ * 500 ms parses an empty array instead of 10 000 rows. The filter evaluates `pg_try_advisory_lock`
+ * for every key, in `unnest` order.
  */
-const TRY_ACQUIRE_SQL = 'select t.n from unnest($1::bigint[]) with ordinality as t(k, n) where pg_try_advisory_lock(t.k)';
+const TRY_ACQUIRE_SQL =
+  'select pg_backend_pid() as pid, array(select t.n from unnest($1::bigint[]) with ordinality as t(k, n) where pg_try_advisory_lock(t.k)) as n';
 
 /**
- * The positions (1-based) of the keys this backend does NOT hold; one statement. Only missing keys
- * come back, so verifying 10 000 held keys returns no row (no 10 000-row result to parse).
- * A session-level bigint advisory lock appears in pg_locks with the high 32 bits in `classid`,
- * the low 32 bits in `objid` and `objsubid = 1` (the two-int4 form uses `objsubid = 2`, not ours).
+ * The positions (1-based) of the keys this backend does NOT hold, as one array, and the backend
+ * pid; one statement, one row. Only missing keys come back, so verifying 10 000 held keys returns
+ * an empty array. A session-level bigint advisory lock appears in pg_locks with the high 32 bits
+ * in `classid`, the low 32 bits in `objid` and `objsubid = 1` (the two-int4 form uses
+ * `objsubid = 2`, not ours).
  *
  * Written as `k not in (uncorrelated subquery)` so PostgreSQL builds ONE hashed SubPlan over
  * pg_locks: the planner estimates pg_locks at 1 row, so a join form gets a nested loop that
  * compares every key with every lock (measured: 10 000 keys x 10 000 locks = 7.5 s; this: 19 ms).
  * The subquery never yields NULL (classid and objid are set for advisory locks), so NOT IN is exact.
  */
-const VERIFY_MISSING_SQL = `select t.n
-from unnest($1::bigint[]) with ordinality as t(k, n)
-where t.k not in (
-  select (l.classid::bigint << 32) | l.objid::bigint
-  from pg_locks l
-  where l.locktype = 'advisory' and l.pid = pg_backend_pid() and l.granted and l.objsubid = 1
-)`;
+const VERIFY_MISSING_SQL = `select pg_backend_pid() as pid, array(
+  select t.n
+  from unnest($1::bigint[]) with ordinality as t(k, n)
+  where t.k not in (
+    select (l.classid::bigint << 32) | l.objid::bigint
+    from pg_locks l
+    where l.locktype = 'advisory' and l.pid = pg_backend_pid() and l.granted and l.objsubid = 1
+  )
+) as n`;
 
 /**
  * Whether ANY backend (this one included) holds each key as a granted session-level bigint
  * advisory lock in the CURRENT database (pg_locks lists every database of the cluster); one statement.
  */
-const PROBE_SQL = `select t.n, t.k in (
+const PROBE_SQL = `select t.n, pg_backend_pid() as pid, t.k in (
   select (l.classid::bigint << 32) | l.objid::bigint
   from pg_locks l
   where l.locktype = 'advisory' and l.granted and l.objsubid = 1
@@ -41,7 +46,8 @@ from unnest($1::bigint[]) with ordinality as t(k, n)
 order by t.n`;
 
 /** Releases each key once; one statement. */
-const RELEASE_SQL = 'select pg_advisory_unlock(t.k) as released from unnest($1::bigint[]) as t(k)';
+const RELEASE_SQL =
+  'select pg_backend_pid() as pid, count(*) filter (where u.released) as released from (select pg_advisory_unlock(t.k) as released from unnest($1::bigint[]) as t(k)) u';
 
 /**
  * Releases each key once AND announces it on channel `$2` in the SAME statement (so the same round
@@ -49,23 +55,36 @@ const RELEASE_SQL = 'select pg_advisory_unlock(t.k) as released from unnest($1::
  * commit, i.e. after the unlocks, so a listener that wakes on it finds the locks free.
  */
 const RELEASE_NOTIFY_SQL =
-  "select count(*) filter (where u.released) as released, pg_notify($2, '') as notified from (select pg_advisory_unlock(t.k) as released from unnest($1::bigint[]) as t(k)) u";
+  "select pg_backend_pid() as pid, count(*) filter (where u.released) as released, pg_notify($2, '') as notified from (select pg_advisory_unlock(t.k) as released from unnest($1::bigint[]) as t(k)) u";
 
 /** How long a polite `close()` may take before the socket is destroyed. */
 const CLOSE_TIMEOUT_MS = 2_000;
 
-/** One dedicated `pg.Client`: the lock session. Every method is one round trip. */
+/**
+ * One dedicated `pg.Client`: the lock session. Every method is one round trip, and every statement
+ * also returns `pg_backend_pid()`: a different pid than the one seen at connect means the
+ * connection no longer runs on the same server session (a transaction- or statement-mode pooler
+ * moved it), so the session is announced closed with `UNSAFE_CONNECTION` and its locks are lost.
+ */
 export class PostgresSession implements LockSession<string> {
   readonly #client: pg.Client;
+  readonly #pid: number;
+  readonly #target: string;
   readonly #releaseChannel: string | undefined;
   #listener: ((cause: unknown) => void) | undefined;
   #pendingCause: { cause: unknown } | undefined;
   #closing = false;
   #ended = false;
 
-  /** @param releaseChannel Channel `release()` notifies (same round trip); `undefined`: no notice. */
-  constructor(client: pg.Client, releaseChannel?: string) {
+  /**
+   * @param pid The server backend pid seen right after connecting (`pg_backend_pid()`).
+   * @param target Redacted target, for messages.
+   * @param releaseChannel Channel `release()` notifies (same round trip); `undefined`: no notice.
+   */
+  constructor(client: pg.Client, pid: number, target: string, releaseChannel?: string) {
     this.#client = client;
+    this.#pid = pid;
+    this.#target = target;
     this.#releaseChannel = releaseChannel;
     client.on('error', (error) => this.#closed(error));
     client.on('end', () => {
@@ -74,24 +93,33 @@ export class PostgresSession implements LockSession<string> {
     });
   }
 
+  /** The server backend pid of this session. */
+  get pid(): number {
+    return this.#pid;
+  }
+
   async tryAcquire(keys: readonly string[]): Promise<readonly boolean[]> {
-    const result = await this.#client.query<{ n: string }>(TRY_ACQUIRE_SQL, [bigintArray(keys)]);
-    return listedToTrue(result.rows, keys.length);
+    const row = this.#own((await this.#client.query<{ pid: number; n: string[] }>(TRY_ACQUIRE_SQL, [bigintArray(keys)])).rows);
+    return listedToTrue(row.n.map((n) => ({ n })), keys.length);
   }
 
   async verify(keys: readonly string[]): Promise<readonly boolean[]> {
-    const result = await this.#client.query<{ n: string }>(VERIFY_MISSING_SQL, [bigintArray(keys)]);
-    return missingToHeld(result.rows, keys.length);
+    const row = this.#own((await this.#client.query<{ pid: number; n: string[] }>(VERIFY_MISSING_SQL, [bigintArray(keys)])).rows);
+    return missingToHeld(row.n.map((n) => ({ n })), keys.length);
   }
 
   async probe(keys: readonly string[]): Promise<readonly boolean[]> {
-    const result = await this.#client.query<{ n: string; held: boolean }>(PROBE_SQL, [bigintArray(keys)]);
+    const result = await this.#client.query<{ n: string; pid: number; held: boolean }>(PROBE_SQL, [bigintArray(keys)]);
+    for (const row of result.rows) this.#checkPid(row.pid);
     return inOrder(result.rows, keys.length, (row) => row.held);
   }
 
   async release(keys: readonly string[]): Promise<void> {
-    if (this.#releaseChannel === undefined) await this.#client.query(RELEASE_SQL, [bigintArray(keys)]);
-    else await this.#client.query(RELEASE_NOTIFY_SQL, [bigintArray(keys), this.#releaseChannel]);
+    const result =
+      this.#releaseChannel === undefined
+        ? await this.#client.query<{ pid: number }>(RELEASE_SQL, [bigintArray(keys)])
+        : await this.#client.query<{ pid: number }>(RELEASE_NOTIFY_SQL, [bigintArray(keys), this.#releaseChannel]);
+    this.#own(result.rows);
   }
 
   onClosed(listener: (cause: unknown) => void): void {
@@ -120,6 +148,26 @@ export class PostgresSession implements LockSession<string> {
   destroy(): void {
     this.#closing = true;
     destroyClient(this.#client);
+  }
+
+  /** The single row of a one-row statement, after checking it ran on this session's backend. */
+  #own<R extends { pid: number }>(rows: readonly R[]): R {
+    const row = rows[0];
+    if (rows.length !== 1 || row === undefined) throw new Error(`expected one row from PostgreSQL, got ${rows.length}`);
+    this.#checkPid(row.pid);
+    return row;
+  }
+
+  #checkPid(pid: number): void {
+    if (Number(pid) === this.#pid) return;
+    const error = new AppLockError(
+      'UNSAFE_CONNECTION',
+      `The PostgreSQL lock connection to ${this.#target} moved from server session ${this.#pid} to ${String(pid)} between statements: ` +
+        'a pooler in transaction or statement mode (PgBouncer, RDS Proxy, ...) hands the session and its locks to other clients. ' +
+        'Its locks are treated as lost; connect directly or through session pooling.',
+    );
+    this.#closed(error);
+    throw error;
   }
 
   #closed(cause: unknown): void {

@@ -44,8 +44,16 @@ export interface LockSessionDriver<Key> {
    */
   toKey(id: LockId): Key;
   /**
-   * Opens a dedicated connection. Rejects with `AppLockError` `CONNECTION_FAILED` (retryable,
-   * password-free message, driver error as `cause`) and leaks nothing when it cannot.
+   * Opens a dedicated connection and makes it usable (every set-up step included). Rejects with
+   * `AppLockError` `CONNECTION_FAILED` (retryable, password-free message, driver error as `cause`)
+   * and leaks nothing when it cannot. MUST settle promptly once `signal` aborts (it is also aborted
+   * by `dispose()`), and SHOULD bound the whole set-up by its own connect timeout.
    */
   connect(signal?: AbortSignal): Promise<LockSession<Key>>;
+  /**
+   * Optional: how long, at most, the server may WAIT on purpose inside one `tryAcquire` of
+   * `keyCount` keys (a lock timeout). {@link SessionAppLock} adds it to that request's timeout, so
+   * a deliberate wait is never mistaken for a stalled connection. Default: no wait (0).
+   */
+  acquireWaitMs?(keyCount: number): number;
 }

@@ -108,13 +108,18 @@ export class SessionAppLock<Key> implements AppLock {
       if (wanted.length === 0) return result;
       const session = await this.#ensureSession(options.signal);
       const keys = wanted.map((w) => w.key);
+      const budgetMs = this.#requestTimeoutMs + (this.#driver.acquireWaitMs?.(keys.length) ?? 0);
       let granted: readonly boolean[];
       try {
-        granted = await this.#request(session, (s) => s.tryAcquire(keys), 'lock request');
+        granted = await this.#request(session, (s) => s.tryAcquire(keys), 'lock request', budgetMs);
       } catch (error) {
         granted = await this.#recoverAfterFailedAcquire(session, keys, error);
       }
-      if (this.#session !== session) return result; // the connection died meanwhile: nothing it granted survives
+      if (this.#session !== session) {
+        // The connection died meanwhile: nothing it granted survives, and neither did the ids that
+        // were held before this call (they were marked lost). Return only what is still held.
+        return new Set([...result].filter((id) => this.#held.has(heldKey(id))));
+      }
       const newlyHeld: HeldLock<Key>[] = [];
       wanted.forEach((w, index) => {
         if (granted[index] !== true) return;
@@ -257,9 +262,14 @@ export class SessionAppLock<Key> implements AppLock {
     if (this.#session) return this.#session;
     this.#connects++;
     let session: LockSession<Key>;
+    // dispose() aborts a connect in progress: a server that accepts the start-up and then goes
+    // silent must not keep dispose() (which waits for the queue) pending.
+    const lifetime = this.#lifetime.signal;
+    const connectSignal = signal === undefined ? lifetime : AbortSignal.any([signal, lifetime]);
     try {
-      session = await this.#driver.connect(signal);
+      session = await this.#driver.connect(connectSignal);
     } catch (error) {
+      if (lifetime.aborted) throw new AppLockError('DISPOSED', `${this.#driver.backend} lock owner was disposed`, { cause: error });
       if (AppLockError.is(error) || signal?.aborted) throw error;
       throw new AppLockError('CONNECTION_FAILED', `Could not open a ${this.#driver.backend} lock session to ${this.#driver.target}`, { cause: error });
     }
@@ -273,11 +283,11 @@ export class SessionAppLock<Key> implements AppLock {
   }
 
   /** One round trip, bounded by the request timeout; a stalled connection is destroyed. */
-  async #request<T>(session: LockSession<Key>, operation: (s: LockSession<Key>) => Promise<T>, what: string): Promise<T> {
+  async #request<T>(session: LockSession<Key>, operation: (s: LockSession<Key>) => Promise<T>, what: string, budgetMs = this.#requestTimeoutMs): Promise<T> {
     this.#roundTrips++;
     const timer = new AbortController();
     const pending = operation(session);
-    const timeout = this.#clock.sleep(this.#requestTimeoutMs, timer.signal, { ref: false }).then(
+    const timeout = this.#clock.sleep(budgetMs, timer.signal, { ref: false }).then(
       () => TIMED_OUT,
       () => new Promise<never>(() => {}),
     );
@@ -285,7 +295,7 @@ export class SessionAppLock<Key> implements AppLock {
       const outcome = await Promise.race([pending, timeout]);
       if (outcome === TIMED_OUT) {
         pending.catch(() => undefined);
-        const error = new AppLockError('CONNECTION_FAILED', `${what} got no answer from ${this.#driver.target} within ${this.#requestTimeoutMs} ms; connection dropped`);
+        const error = new AppLockError('CONNECTION_FAILED', `${what} got no answer from ${this.#driver.target} within ${budgetMs} ms; connection dropped`);
         this.#dropSession(session, 'verification-timeout', error);
         throw error;
       }

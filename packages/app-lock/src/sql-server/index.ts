@@ -18,3 +18,4 @@ export {
   isExclusiveMode,
   mapSqlServerError,
 } from './sql-server-result';
+export { sqlServerAcquireBudgetMs, sqlServerLockTimeoutFor } from './sql-server-lock-wait';

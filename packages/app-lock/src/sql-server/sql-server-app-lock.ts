@@ -1,7 +1,8 @@
 import { AppLockError } from '../errors';
 import type { LockId } from '../lock-id';
-import { toLogger, type ConsoleLike, type Logger } from '../logger';
+import { silentLogger, toLogger, type ConsoleLike, type Logger } from '../logger';
 import { SessionAppLock, type SessionAppLockOptions } from '../session/session-app-lock';
+import { enforceLockTiming } from '../timing-rule';
 import { DEFAULT_SQL_SERVER_APPLICATION_NAME, parseSqlServerConnection, type SqlServerConnection } from './sql-server-config';
 import { SqlServerLockSessionDriver } from './sql-server-lock-session';
 import { assertSqlServerResourcePrefix, sqlServerResourceName } from './sql-server-resource-name';
@@ -15,18 +16,37 @@ export interface SqlServerAppLockOptions extends Omit<SessionAppLockOptions, 'lo
    */
   readonly resourcePrefix?: string;
   /**
-   * How long `sp_getapplock` may wait for a lock held by someone else (`@LockTimeout`, ms). `0`
-   * answers at once; waiting holds the connection (and every other call of this owner) meanwhile.
+   * How long `sp_getapplock` may wait for a lock held by someone else (`@LockTimeout`, ms), for
+   * SINGLE-id attempts (`tryAttainLock`, or `tryAttainLocks` with one id not yet held). A batch of
+   * several ids never waits (`@LockTimeout = 0`): each name would wait its own timeout, N times the
+   * budget. `0` answers at once; waiting holds the connection (and every other call of this owner)
+   * meanwhile.
    * @default 0
    */
   readonly lockTimeoutMs?: number;
   /**
    * How long one request may go unanswered before the connection is considered stalled, destroyed,
-   * and its locks marked lost; `lockTimeoutMs` is added for lock requests' sake. (tedious' own
+   * and its locks marked lost; a single-id lock request gets `lockTimeoutMs` on top. (tedious' own
    * default, 15 s, is far too long to notice a stalled lock connection.)
    * @default 5000
    */
   readonly requestTimeoutMs?: number;
+  /**
+   * How long opening AND pinning the lock connection may take in all (login, prepare, `@@SPID`);
+   * also mssql's `connectionTimeout` unless the config sets one.
+   * @default 15000
+   */
+  readonly connectTimeoutMs?: number;
+  /**
+   * The SQL Server's TCP keepalive time in ms (server-wide, SQL Server Configuration Manager >
+   * TCP/IP > Keep Alive; Microsoft documents a default of 30 000 ms, after which the server probes
+   * a silent client every Keep Alive Interval, 1 000 ms, before dropping it). It bounds how soon
+   * the server frees the locks of a vanished host. The constructor refuses (`INVALID_CONFIGURATION`)
+   * settings under which a partitioned owner would still trust its locks after that:
+   * `verifyIntervalMs + requestTimeoutMs + lockTimeoutMs` must stay below it. `false`: do not check.
+   * @default 30000
+   */
+  readonly serverKeepAliveMs?: number | false;
   /**
    * `APP_NAME()` of the lock session, visible as `program_name` in `sys.dm_exec_sessions`, so
    * operators and tests can find (and `KILL`) it. Defaults to the connection string's
@@ -71,19 +91,41 @@ export class SqlServerAppLock extends SessionAppLock<string> {
     if (typeof applicationName !== 'string' || applicationName.length === 0 || applicationName.length > 128) {
       throw new AppLockError('INVALID_CONFIGURATION', 'applicationName must be a string of 1 to 128 characters');
     }
-    const sessionTimeoutMs = Math.min(MAX_INT32, requestTimeoutMs + lockTimeoutMs);
-    const driver = new SqlServerLockSessionDriver(parsed, {
-      resourcePrefix,
-      lockTimeoutMs,
-      // A backstop only: SessionAppLock gives up first and destroys the connection.
-      requestTimeoutMs: Math.min(MAX_INT32, sessionTimeoutMs + 1000),
-      applicationName,
-    });
+    const connectTimeoutMs = checkMs('connectTimeoutMs', options.connectTimeoutMs ?? 15_000, 1);
+    const serverKeepAliveMs = options.serverKeepAliveMs === false ? false : checkMs('serverKeepAliveMs', options.serverKeepAliveMs ?? 30_000, 1);
+    const logger = options.logger === undefined ? undefined : toLogger(options.logger);
+    const verifyIntervalMs = options.verifyIntervalMs ?? 2000;
+    if (serverKeepAliveMs !== false && typeof verifyIntervalMs === 'number' && Number.isFinite(verifyIntervalMs)) {
+      // a partition may begin while a single-id request waits: its whole budget counts
+      enforceLockTiming(
+        {
+          backend: 'sqlserver',
+          verifyIntervalMs,
+          requestTimeoutMs: requestTimeoutMs + lockTimeoutMs,
+          serverReleaseMs: serverKeepAliveMs,
+          serverReleaseSource: `the server's TCP Keep Alive, serverKeepAliveMs = ${serverKeepAliveMs}; requestTimeoutMs includes lockTimeoutMs ${lockTimeoutMs}`,
+        },
+        logger ?? silentLogger,
+      );
+    }
+    const config = parsed.config.connectionTimeout === undefined ? { ...parsed.config, connectionTimeout: connectTimeoutMs } : parsed.config;
+    const driver = new SqlServerLockSessionDriver(
+      { ...parsed, config },
+      {
+        resourcePrefix,
+        lockTimeoutMs,
+        connectTimeoutMs,
+        // A backstop only: SessionAppLock gives up first (request timeout + the wait of a single-id
+        // request, see sqlServerAcquireBudgetMs) and destroys the connection.
+        requestTimeoutMs: Math.min(MAX_INT32, requestTimeoutMs + lockTimeoutMs + 1000),
+        applicationName,
+      },
+    );
     const sessionOptions: SessionAppLockOptions = {
-      requestTimeoutMs: sessionTimeoutMs,
+      requestTimeoutMs,
       ...(options.verifyIntervalMs === undefined ? {} : { verifyIntervalMs: options.verifyIntervalMs }),
       ...(options.clock === undefined ? {} : { clock: options.clock }),
-      ...(options.logger === undefined ? {} : { logger: toLogger(options.logger) }),
+      ...(logger === undefined ? {} : { logger }),
     };
     super(driver, sessionOptions);
     this.#resourcePrefix = resourcePrefix;

@@ -5,14 +5,17 @@ import type { LockSession, LockSessionDriver } from '../session/lock-session';
 import { lockConnectionConfig, type ParsedSqlServerConnection } from './sql-server-config';
 import { sqlServerResourceName } from './sql-server-resource-name';
 import { interpretGetAppLockResult, interpretReleaseAppLockResult, isExclusiveMode, mapSqlServerError } from './sql-server-result';
+import { sqlServerLockTimeoutFor } from './sql-server-lock-wait';
 import { ACQUIRE_SQL, PROBE_SQL, RELEASE_SQL, SPID_SQL, VERIFY_SQL } from './sql-server-sql';
 
 /** Settings of {@link SqlServerLockSessionDriver}. */
 export interface SqlServerLockSessionDriverOptions {
   /** Prefix of every resource name. Default `''`. */
   readonly resourcePrefix: string;
-  /** `@LockTimeout` of `sp_getapplock` in ms; `0` = do not wait. */
+  /** `@LockTimeout` of `sp_getapplock` in ms for single-name requests; `0` = do not wait. Batches never wait. */
   readonly lockTimeoutMs: number;
+  /** How long connecting AND pinning the connection may take, in all. */
+  readonly connectTimeoutMs: number;
   /** tedious' request timeout in ms. */
   readonly requestTimeoutMs: number;
   /** `APP_NAME()` of the lock sessions. */
@@ -58,8 +61,19 @@ export class SqlServerLockSessionDriver implements LockSessionDriver<string> {
     return sqlServerResourceName(id, this.#options.resourcePrefix);
   }
 
+  acquireWaitMs(keyCount: number): number {
+    return sqlServerLockTimeoutFor(keyCount, this.#options.lockTimeoutMs);
+  }
+
+  /**
+   * Connects and pins, bounded end to end by `connectTimeoutMs` and `signal`: on either, the
+   * connections are closed and the call rejects at once, whatever step (login, prepare, `@@SPID`)
+   * was pending.
+   */
   async connect(signal?: AbortSignal): Promise<LockSession<string>> {
     signal?.throwIfAborted();
+    const deadline = AbortSignal.timeout(this.#options.connectTimeoutMs);
+    const stop = signal === undefined ? deadline : AbortSignal.any([signal, deadline]);
     const created: mssql.Connection[] = [];
     const pool = new mssql.ConnectionPool(
       lockConnectionConfig(this.#config, {
@@ -76,27 +90,45 @@ export class SqlServerLockSessionDriver implements LockSessionDriver<string> {
     const abandon = (): void => {
       for (const connection of created) if (!connection.closed) connection.close();
     };
-    signal?.addEventListener('abort', abandon, { once: true });
+    // Every step races the abort: a step that ignores the closed socket must not keep us waiting.
+    let onStop: () => void = () => undefined;
+    const stopped = new Promise<never>((_, reject) => {
+      onStop = () => {
+        abandon();
+        reject(stop.reason);
+      };
+    });
+    stopped.catch(() => undefined);
+    stop.addEventListener('abort', onStop, { once: true });
+    const step = <T>(work: Promise<T>): Promise<T> => {
+      work.catch(() => undefined);
+      return Promise.race([work, stopped]);
+    };
     try {
-      await pool.connect();
+      await step(pool.connect());
       const statement = new mssql.PreparedStatement(pool);
-      await statement.prepare(SPID_SQL);
+      await step(statement.prepare(SPID_SQL));
       const live = created.filter((c) => !c.closed);
       if (live.length !== 1 || live[0] === undefined) {
         throw new AppLockError('CONNECTION_FAILED', `SQL Server lock session to ${this.target} could not pin exactly one connection (found ${live.length})`);
       }
-      const spidResult = await statement.execute({});
+      const spidResult = await step(statement.execute({}));
       const spid = (spidResult.recordset?.[0] as { spid?: unknown } | undefined)?.spid;
       if (typeof spid !== 'number') throw new AppLockError('CONNECTION_FAILED', `SQL Server ${this.target} did not report a session id`);
-      signal?.throwIfAborted();
+      stop.throwIfAborted();
       return new SqlServerLockSession(pool, statement, live[0], spid, this.target, this.#options.lockTimeoutMs);
     } catch (error) {
       abandon();
-      await closePool(pool, created);
+      // after an abort or the deadline, never wait for a pool that may ignore its closed sockets
+      if (stop.aborted) void closePool(pool, created);
+      else await closePool(pool, created);
       if (signal?.aborted) throw signal.reason;
+      if (deadline.aborted) {
+        throw new AppLockError('CONNECTION_FAILED', `SQL Server lock session to ${this.target} was not usable within ${this.#options.connectTimeoutMs} ms (connect + pin)`, { cause: error });
+      }
       throw mapSqlServerError(error, this.target, 'connect');
     } finally {
-      signal?.removeEventListener('abort', abandon);
+      stop.removeEventListener('abort', onStop);
     }
   }
 }
@@ -108,10 +140,11 @@ class SqlServerLockSession implements LockSession<string> {
   readonly #connection: mssql.Connection;
   readonly #spid: number;
   readonly #target: string;
-  readonly #lockTimeoutMs: number;
   #closedListener: ((cause: unknown) => void) | undefined;
   #ended = false;
   #pendingCause: unknown;
+
+  readonly #lockTimeoutMs: number;
 
   constructor(pool: ReleasablePool, statement: mssql.PreparedStatement, connection: mssql.Connection, spid: number, target: string, lockTimeoutMs: number) {
     this.#pool = pool;
@@ -132,7 +165,10 @@ class SqlServerLockSession implements LockSession<string> {
   }
 
   async tryAcquire(keys: readonly string[]): Promise<readonly boolean[]> {
-    const rows = await this.#run(ACQUIRE_SQL, keys, (request) => request.input('lockTimeout', mssql.Int, this.#lockTimeoutMs));
+    const rows = await this.#run(ACQUIRE_SQL, keys, (request) =>
+      // only a single-name request waits (see sqlServerLockTimeoutFor); a batch never does
+      request.input('lockTimeout', mssql.Int, sqlServerLockTimeoutFor(keys.length, this.#lockTimeoutMs)),
+    );
     return keys.map((key, index) => interpretGetAppLockResult(rowAt(rows, index).rc, key));
   }
 

@@ -1,0 +1,50 @@
+import type { ServerKeepAlive } from '../postgres-connection-config';
+
+/** Linux defaults of the TCP keepalive settings, used when a setting is `0` ("system default"). */
+const LINUX_DEFAULTS = { idleSeconds: 7200, intervalSeconds: 75, count: 9 } as const;
+
+/** The server settings the lock session applies with `set_config` right after connecting. */
+export function sessionSettings(keepAlive: ServerKeepAlive | false): [name: string, value: string][] {
+  if (keepAlive === false) return [];
+  const whole = (n: number): string => String(Math.max(0, Math.floor(n)));
+  return [
+    ['tcp_keepalives_idle', whole(keepAlive.idleSeconds)],
+    ['tcp_keepalives_interval', whole(keepAlive.intervalSeconds)],
+    ['tcp_keepalives_count', whole(keepAlive.count)],
+    ['tcp_user_timeout', whole(userTimeoutMsOf(keepAlive))],
+  ];
+}
+
+/** `tcp_user_timeout` of `keepAlive`: explicit, else the keepalive give-up time. */
+export function userTimeoutMsOf(keepAlive: ServerKeepAlive): number {
+  return keepAlive.userTimeoutMs ?? (Math.floor(keepAlive.idleSeconds) + Math.floor(keepAlive.intervalSeconds) * Math.floor(keepAlive.count)) * 1000;
+}
+
+/**
+ * The set-up statement (ONE round trip): applies the settings the server knows (`pg_settings`, so
+ * `tcp_user_timeout` is skipped on servers older than 12 instead of failing) for the whole session,
+ * and returns `pg_backend_pid()`. `$1`/`$2` are the names and values of {@link sessionSettings}.
+ */
+export const SESSION_SETUP_SQL = `select pg_backend_pid() as pid, (
+  select count(set_config(v.name, v.value, false))
+  from unnest($1::text[], $2::text[]) as v(name, value)
+  where exists (select 1 from pg_settings s where s.name = v.name)
+) as applied`;
+
+/**
+ * The EARLIEST time (ms) after the last exchange at which the server may drop a silent client and
+ * free its locks, under `keepAlive`, with Linux semantics: without a user timeout, probes start
+ * after `idle`, one every `interval`, and the connection drops after `count` unanswered ones; with
+ * a user timeout (`tcp_user_timeout` > 0) the probe count is ignored and the connection drops once
+ * data or probes stay unacknowledged that long (also data the server sent, e.g. a NOTIFY), so the
+ * user timeout is the bound. `undefined` for `false` (the server's defaults, usually hours: slow,
+ * but never early).
+ */
+export function serverReleaseMs(keepAlive: ServerKeepAlive | false): number | undefined {
+  if (keepAlive === false) return undefined;
+  const idle = Math.floor(keepAlive.idleSeconds) || LINUX_DEFAULTS.idleSeconds;
+  const interval = Math.floor(keepAlive.intervalSeconds) || LINUX_DEFAULTS.intervalSeconds;
+  const count = Math.floor(keepAlive.count) || LINUX_DEFAULTS.count;
+  const userTimeoutMs = Math.floor(userTimeoutMsOf(keepAlive));
+  return userTimeoutMs > 0 ? userTimeoutMs : (idle + interval * count) * 1000;
+}
