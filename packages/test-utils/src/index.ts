@@ -18,3 +18,7 @@ export { SQL_SERVER_SKIP_LINE, SQL_SERVER_TEST_IMAGE, createSqlServerAdmin, desc
 export type { SqlServerAdmin, SqlServerTestTarget, SqlServerTestTargetOptions } from './sql-server';
 export { npmInstall } from './npm-install';
 export type { NpmInstallOptions } from './npm-install';
+export { startBlackholeAfterStartupProxy } from './blackhole-proxy';
+export type { BlackholeProxy } from './blackhole-proxy';
+export { findPgBouncer, startPgBouncer } from './pgbouncer';
+export type { PgBouncer, PgBouncerOptions } from './pgbouncer';
