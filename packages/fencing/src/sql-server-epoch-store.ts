@@ -71,11 +71,17 @@ export class SqlServerEpochStore implements EpochStore {
     this.#createTable = options.createTable ?? true;
   }
 
-  /** Creates the table if missing (once; retried after a failure). */
+  /**
+   * Creates the table if missing (once; retried after a failure). Tolerates a concurrent create:
+   * `IF OBJECT_ID(...) IS NULL CREATE TABLE` is not atomic, so two nodes starting together can both
+   * see no table and one `CREATE TABLE` then fails with SQL Server error 2714 ("There is already an
+   * object named ... in the database"): the table exists, which is all this call promises.
+   */
   ensureTable(): Promise<void> {
     this.#ready ??= run(this.#db, this.#migration, { table: this.tableName }).then(
       () => undefined,
       (cause: unknown) => {
+        if (sqlServerErrorNumber(cause) === OBJECT_ALREADY_EXISTS) return;
         this.#ready = undefined;
         throw new FencingError('STORE_FAILED', `Could not create the fencing table ${this.tableName}`, { cause });
       },
@@ -135,4 +141,20 @@ async function run(db: SqlServerRequestFactory, batch: string, inputs: Record<st
   for (const [name, value] of Object.entries(inputs)) request.input(name, value);
   const result = await request.query(batch);
   return result.recordset ?? [];
+}
+
+/** SQL Server error 2714: "There is already an object named '%.*ls' in the database." */
+const OBJECT_ALREADY_EXISTS = 2714;
+
+/**
+ * The SQL Server error number of a driver error: mssql's `RequestError.number`, or the tedious
+ * error it wraps (`originalError.number` / `originalError.info.number`). `undefined` otherwise.
+ */
+export function sqlServerErrorNumber(error: unknown): number | undefined {
+  const read = (value: unknown): number | undefined => {
+    const number = (value as { number?: unknown } | null | undefined)?.number;
+    return typeof number === 'number' ? number : undefined;
+  };
+  const original = (error as { originalError?: unknown } | null | undefined)?.originalError;
+  return read(error) ?? read(original) ?? read((original as { info?: unknown } | null | undefined)?.info);
 }

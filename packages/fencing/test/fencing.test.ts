@@ -134,3 +134,39 @@ describe('SQL sent (no database)', () => {
     await expect(store.assertCurrent(db, key, 4n)).resolves.toBeUndefined();
   });
 });
+
+describe('issue 9: SqlServerEpochStore.ensureTable and a concurrent create', () => {
+  const failingOnce = (error: unknown) => {
+    let calls = 0;
+    return {
+      calls: () => calls,
+      request() {
+        return {
+          input() {},
+          async query() {
+            calls += 1;
+            if (calls === 1) throw error;
+            return { recordset: [] };
+          },
+        };
+      },
+    };
+  };
+
+  it('treats error 2714 (the table was created by another node meanwhile) as success', async () => {
+    const raced = Object.assign(new Error("There is already an object named 'polecat_fencing_epochs' in the database."), { number: 2714 });
+    const db = failingOnce(raced);
+    await expect(new SqlServerEpochStore(db).ensureTable()).resolves.toBeUndefined();
+    // the same through mssql's wrapping (RequestError.originalError.info.number)
+    const wrapped = Object.assign(new Error('RequestError'), { originalError: { info: { number: 2714 } } });
+    await expect(new SqlServerEpochStore(failingOnce(wrapped)).ensureTable()).resolves.toBeUndefined();
+  });
+
+  it('still fails on any other error, and retries on the next call', async () => {
+    const db = failingOnce(Object.assign(new Error('permission denied'), { number: 262 }));
+    const store = new SqlServerEpochStore(db);
+    await expect(store.ensureTable()).rejects.toSatisfy((e) => FencingError.hasCode(e, 'STORE_FAILED'));
+    await expect(store.ensureTable()).resolves.toBeUndefined();
+    expect(db.calls()).toBe(2);
+  });
+});
