@@ -44,7 +44,15 @@ export interface LedgerAnalysis {
 export function analyzeLedger(
   rows: readonly LedgerRow[],
   refusals: readonly RefusalRow[],
-  options: { readonly shards: readonly string[]; readonly from: number; readonly to: number; readonly gapThresholdMs: number; readonly finalWindowStart: number },
+  options: {
+    readonly shards: readonly string[];
+    readonly from: number;
+    readonly to: number;
+    readonly gapThresholdMs: number;
+    readonly finalWindowStart: number;
+    /** Shards that must have written in the final window (default: every shard); e.g. not a removed tenant's. */
+    readonly finalShards?: ReadonlySet<string>;
+  },
 ): LedgerAnalysis {
   const byShard = new Map<string, LedgerRow[]>(options.shards.map((shard) => [shard, []]));
   for (const row of rows) {
@@ -86,7 +94,8 @@ export function analyzeLedger(
     if (tail > options.gapThresholdMs) orphanMs += tail;
     if (tail > worstGap.ms) worstGap = { shard, ms: tail };
     sharedEpochs += sharedHere.size;
-    if (!list.some((row) => row.at >= options.finalWindowStart)) shardsWithoutOwnerAtEnd += 1;
+    const mustOwn = options.finalShards === undefined || options.finalShards.has(shard);
+    if (mustOwn && !list.some((row) => row.at >= options.finalWindowStart)) shardsWithoutOwnerAtEnd += 1;
     lastWrites.set(shard, list.at(-1));
   }
   const wrongRefusals = refusals.filter((r) => r.currentEpoch !== null && r.currentEpoch <= r.epoch).length;

@@ -1,8 +1,12 @@
-import type { PgAdmin } from '@polecat/test-utils';
 import { appPrefix } from './config';
+import type { ClusterAdmin } from './infra/cluster-admin';
 import type { NodeHandle } from './node-handle';
 
-/** The faults the chaos run injects. A database restart is not among them: other suites share the server. */
+/**
+ * The faults injected at random into the proxied nodes. Two more run on a schedule (see
+ * `scheduled-faults.ts`): `vanish` (the netns node's link drops every packet) and `restart` (the
+ * run's private PostgreSQL cluster is restarted).
+ */
 export const FAULT_KINDS = ['kill', 'pause', 'pause-terminate', 'terminate', 'cut', 'stall'] as const;
 /** One of {@link FAULT_KINDS}. */
 export type FaultKind = (typeof FAULT_KINDS)[number];
@@ -27,9 +31,11 @@ export function pickFault(random: () => number, only?: readonly string[]): Fault
  * Injects one fault into `node` and resolves when it is over (the node is running again or
  * resumed). `node.busy` is set meanwhile so faults do not overlap on one node.
  */
-export async function injectFault(kind: FaultKind, node: NodeHandle, admin: PgAdmin, runId: string, random: () => number): Promise<void> {
+export async function injectFault(kind: FaultKind, node: NodeHandle, admin: ClusterAdmin, runId: string, random: () => number): Promise<void> {
   const lockApp = `${appPrefix(runId)}${node.name}`;
   const between = (min: number, max: number): number => Math.round(min + random() * (max - min));
+  const proxy = node.proxy;
+  if (proxy === undefined) throw new Error(`${node.name} has no proxy: random faults are for proxied nodes`);
   node.busy = true;
   try {
     switch (kind) {
@@ -46,20 +52,20 @@ export async function injectFault(kind: FaultKind, node: NodeHandle, admin: PgAd
       case 'pause-terminate': // frozen, and the server drops its lock session: others take over; on SIGCONT its writes must be refused
         node.signal('SIGSTOP');
         await sleep(100);
-        await admin.terminateBackendsByApplicationName(lockApp);
+        await admin.terminate(lockApp);
         await sleep(between(800, 2000));
         node.signal('SIGCONT');
         break;
       case 'terminate': // server-side pg_terminate_backend of the lock session
-        await admin.terminateBackendsByApplicationName(lockApp);
+        await admin.terminate(lockApp);
         break;
       case 'cut': // TCP reset of every connection of the node (lock and writers)
-        node.proxy.cutAll();
+        proxy.cutAll();
         break;
       case 'stall': // a partition: nothing flows; longer than requestTimeoutMs (2 s) makes the node drop its session
-        node.proxy.stall();
+        proxy.stall();
         await sleep(between(500, 3500));
-        node.proxy.resume();
+        proxy.resume();
         break;
     }
   } finally {

@@ -1,175 +1,264 @@
 /**
- * The chaos suite: N node processes over M shards on the machine's PostgreSQL for T seconds with
- * random faults (SIGKILL + restart, SIGSTOP/SIGCONT, pause + server-side termination, lock-session
- * termination, TCP cuts and stalls through a per-node proxy). Every agent appends a fenced ledger
- * row every few ms; at the end the invariants are checked FROM THE DATABASE. Exit 1 if one fails.
+ * The chaos suite: N proxied node processes plus one node in its own network namespace, each with
+ * a single-tenant and a multi-tenanted coordinator, on a PostgreSQL cluster of the run's own
+ * (initdb + pg_ctl, so it can be restarted). Random faults on the proxied nodes (SIGKILL + restart,
+ * SIGSTOP/SIGCONT, pause + server-side termination, lock-session termination, TCP cuts and
+ * stalls), scheduled ones (the netns node's link drops every packet; the cluster restarts; a tenant
+ * database is added, another removed). Agents need 0.5-10 s to finish after a voluntary stop.
+ * Invariants are checked from the database ledger and from the agents' own run ledger. Exit 1 if
+ * one fails.
  */
 import { randomUUID } from 'node:crypto';
-import { createPgAdmin, postgresTestUrl, redactUrl, startTcpProxy } from '@polecat/test-utils';
-import { analyzeLedger, type LedgerRow, type RefusalRow } from './analyze';
-import { appPrefix, type ChaosNodeConfig } from './config';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { startTcpProxy, type TcpProxy } from '@polecat/test-utils';
+import { appPrefix, databaseUrl, type ChaosNodeConfig } from './config';
 import { FAULT_KINDS, injectFault, pickFault, type FaultKind } from './faults';
+import { ClusterAdmin } from './infra/cluster-admin';
+import { NetnsHost, canUseNetns } from './infra/netns-host';
+import { PrivateCluster, findPostgresBin } from './infra/private-cluster';
+import { writeTenants } from './infra/tenants';
 import { NodeHandle } from './node-handle';
 import { parseOptions, seededRandom } from './options';
-import { printTable, writeVitestReport, type Invariant } from './report';
+import { evaluateRun } from './run-report';
+import { restartDatabase, vanish, type RestartRecord, type VanishRecord } from './scheduled-faults';
 
 const options = parseOptions(process.argv.slice(2));
 const started = Date.now();
-const url = postgresTestUrl();
+const inCi = process.env.CI !== undefined && process.env.CI !== '' && process.env.CI !== 'false' && process.env.CI !== '0';
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+const now = (): number => performance.timeOrigin + performance.now();
 const random = seededRandom(options.seed);
-const hardLimitMs = (options.seconds + 60) * 1000;
+const wants = (kind: string): boolean => options.only === undefined || options.only.includes(kind);
+
+/** A missing capability: fatal in CI, a skip elsewhere. */
+function missing(what: string): never {
+  if (inCi) {
+    console.error(`chaos: ${what}; it is required in CI`);
+    process.exit(1);
+  }
+  console.log(`chaos: ${what}; skipping (CI=true makes this a failure)`);
+  process.exit(0);
+}
+
+const bin = findPostgresBin() ?? missing('no PostgreSQL server binaries (initdb, pg_ctl under /usr/lib/postgresql/*/bin)');
+const netnsWanted = wants('vanish');
+const netnsOk = netnsWanted && (await canUseNetns());
+if (netnsWanted && !netnsOk) missing('cannot create network namespaces (needs root and iproute2) for the vanished-host fault');
+
+const runId = randomUUID().replace(/-/g, '').slice(0, 10);
+const prefix = appPrefix(runId);
+const cleanups: (() => Promise<void>)[] = [];
+const cleanup = async (): Promise<void> => {
+  for (const step of cleanups.reverse()) await step().catch(() => undefined);
+  cleanups.length = 0;
+};
+const hardLimitMs = (options.seconds + 180) * 1000;
 const watchdog = setTimeout(() => {
   console.error(`chaos: did not finish within ${hardLimitMs / 1000} s; aborting`);
-  process.exit(1);
+  void cleanup().finally(() => process.exit(1));
 }, hardLimitMs);
 watchdog.unref();
 
-const admin = await createPgAdmin(url).catch((error: unknown) => {
-  const message = `chaos: PostgreSQL unreachable at ${redactUrl(url)} (${error instanceof Error ? error.message : String(error)})`;
-  if (process.env.CI && process.env.CI !== 'false') {
-    console.error(`${message}; it is required in CI`);
-    process.exit(1);
-  }
-  console.log(`${message}; skipping (CI=true makes this a failure)`);
-  process.exit(0);
-});
+const netns = netnsOk ? await NetnsHost.create(runId.slice(0, 4), '198.18.94.1', '198.18.94.2') : undefined;
+if (netns) cleanups.push(() => netns.destroy());
+const cluster = await PrivateCluster.start({ bin, port: options.pgPort, listen: ['127.0.0.1', ...(netns ? [netns.hostAddress] : [])] });
+cleanups.push(() => (options.keep ? Promise.resolve(console.log(`kept the cluster in ${cluster.dir}`)) : cluster.destroy()));
 
-const runId = randomUUID().replace(/-/g, '').slice(0, 10);
+const tenantIds = Array.from({ length: options.tenants + 1 }, (_, i) => `chaos_t${i + 1}`);
+{
+  const setup = new pg.Client({ connectionString: cluster.url('postgres') });
+  await setup.connect();
+  for (const db of ['chaos', ...tenantIds]) await setup.query(`CREATE DATABASE ${db}`);
+  await setup.end();
+}
+const controlUrl = cluster.url('chaos');
+const admin = new ClusterAdmin(controlUrl);
+cleanups.push(() => admin.close());
 const ledgerTable = `chaos_ledger_${runId}`;
 const refusalTable = `chaos_refused_${runId}`;
 const epochTable = `chaos_epochs_${runId}`;
-const daemonLockId = 100_000 + Math.floor(random() * 1_500_000_000);
 await admin.query(`CREATE TABLE ${ledgerTable} (id bigserial PRIMARY KEY, shard text NOT NULL, node text NOT NULL, pid int NOT NULL, epoch bigint NOT NULL, written_at timestamptz NOT NULL DEFAULT clock_timestamp())`);
 await admin.query(`CREATE TABLE ${refusalTable} (id bigserial PRIMARY KEY, shard text NOT NULL, node text NOT NULL, pid int NOT NULL, epoch bigint NOT NULL, current_epoch bigint, at timestamptz NOT NULL DEFAULT clock_timestamp())`);
 await admin.query(`CREATE TABLE ${epochTable} (lock_key text PRIMARY KEY, epoch bigint NOT NULL CHECK (epoch > 0), updated_at timestamptz NOT NULL DEFAULT now())`);
 
-const target = new URL(url);
+const tenantFile = join(tmpdir(), `polecat-chaos-tenants-${runId}.json`);
+let tenants = tenantIds.slice(0, options.tenants);
+writeTenants(tenantFile, tenants);
+
+// Lock timings obeying the timing rule with room for the agents: a partitioned node gives up after
+// 1 s + 2 s; the server frees its locks after tcp_user_timeout = 10 s (keepalive probes from 3 s).
+const lock = { verifyIntervalMs: 1000, requestTimeoutMs: 2000, connectTimeoutMs: 3000, serverKeepAlive: { idleSeconds: 3, intervalSeconds: 1, count: 3, userTimeoutMs: 10_000 } };
+const baseConfig = {
+  runId,
+  shards: options.shards,
+  daemonLockId: 100_000 + Math.floor(random() * 1_500_000_000),
+  tenantDaemonLockId: 100_000 + Math.floor(random() * 1_500_000_000),
+  epochTable,
+  ledgerTable,
+  refusalTable,
+  writeIntervalMs: options.writeMs,
+  tenantFile,
+  tenantShards: options.tenantShards,
+  finishMs: { min: 500, max: 10_000 },
+  lock,
+  stopDrainTimeoutMs: 2000,
+};
 console.log(
-  `chaos run ${runId}: ${options.nodes} nodes, ${options.shards} shards, ${options.seconds} s of faults (every ~${options.faultEveryMs} ms), writes every ${options.writeMs} ms, seed ${options.seed}, ${redactUrl(url)}`,
+  `chaos run ${runId}: ${options.nodes} nodes${netns ? ' + 1 in its own network namespace' : ''}, ${options.shards} shards + ${options.tenants} tenant databases x ${options.tenantShards} shards, ` +
+    `${options.seconds} s of faults (every ~${options.faultEveryMs} ms), writes every ${options.writeMs} ms, seed ${options.seed}, private cluster on port ${cluster.port}`,
 );
 const nodes: NodeHandle[] = [];
+const proxies: TcpProxy[] = [];
 for (let i = 1; i <= options.nodes; i += 1) {
-  const proxy = await startTcpProxy({ target: { host: target.hostname, port: Number(target.port || 5432) } });
-  const config: ChaosNodeConfig = {
-    node: `n${i}`,
-    runId,
-    url: proxy.rewriteUrl(url),
-    shards: options.shards,
-    daemonLockId,
-    epochTable,
-    ledgerTable,
-    refusalTable,
-    writeIntervalMs: options.writeMs,
-  };
+  const proxy = await startTcpProxy({ target: { host: '127.0.0.1', port: cluster.port } });
+  proxies.push(proxy);
+  const config: ChaosNodeConfig = { ...baseConfig, node: `n${i}`, url: proxy.rewriteUrl(controlUrl), seed: options.seed + i };
   nodes.push(new NodeHandle(config.node, proxy, config, options.verbose));
 }
-for (const node of nodes) node.start();
-await sleep(3000); // let the nodes start (tsx) and take the shards
+cleanups.push(async () => void (await Promise.all(proxies.map((proxy) => proxy.close()))));
+const vanishing = netns ? new NodeHandle('v1', undefined, { ...baseConfig, node: 'v1', url: cluster.url('chaos', netns.hostAddress), seed: options.seed + 99 }, options.verbose, netns.exec) : undefined;
+const everyNode = vanishing ? [...nodes, vanishing] : nodes;
+cleanups.push(async () => void (await Promise.all(everyNode.map((node) => node.kill()))));
+for (const node of everyNode) node.start();
+await sleep(4000); // let the nodes start (tsx) and take the shards
 
 const faults = Object.fromEntries(FAULT_KINDS.map((kind) => [kind, 0])) as Record<FaultKind, number>;
-const faultFrom = Date.now();
+const faultFrom = now();
 const faultUntil = faultFrom + options.seconds * 1000;
+const vanishes: VanishRecord[] = [];
+const restarts: RestartRecord[] = [];
+const tenantEvents: string[] = [];
+let quiet = false; // random faults pause while a scheduled fault is measured
+
+/** The scheduled faults: vanished host, database restart, a tenant added and one removed. */
+async function schedule(): Promise<void> {
+  const T = options.seconds * 1000;
+  const events: { at: number; run: () => Promise<void> }[] = [];
+  const vanishEvery = options.short ? T : 60_000;
+  if (vanishing && netns) {
+    for (let at = 0.12 * T; at < T - 20_000 || at === 0.12 * T; at += vanishEvery) {
+      events.push({
+        at,
+        run: async () => {
+          quiet = true;
+          try {
+            vanishes.push(await vanish(vanishing, netns, admin, `${prefix}v1`, 3000, 30_000));
+          } finally {
+            quiet = false;
+          }
+        },
+      });
+    }
+  }
+  if (wants('restart')) {
+    const restartAt = options.short ? [0.65 * T] : Array.from({ length: Math.max(1, Math.floor((0.6 * T - 10_000) / 45_000) + 1) }, (_, i) => 0.4 * T + i * 45_000);
+    for (const at of restartAt) {
+      events.push({
+        at,
+        run: async () => {
+          quiet = true;
+          try {
+            restarts.push(await restartDatabase(cluster));
+            await sleep(8000); // measure the recovery without other faults
+          } finally {
+            quiet = false;
+          }
+        },
+      });
+    }
+  }
+  events.push({
+    at: 0.3 * T,
+    run: async () => {
+      tenants = [...tenants, tenantIds[options.tenants]!];
+      writeTenants(tenantFile, tenants);
+      tenantEvents.push(`added ${tenantIds[options.tenants]!}`);
+    },
+  });
+  events.push({
+    at: 0.5 * T,
+    run: async () => {
+      const removed = tenants[1]!;
+      tenants = tenants.filter((id) => id !== removed);
+      writeTenants(tenantFile, tenants);
+      tenantEvents.push(`removed ${removed}`);
+    },
+  });
+  events.sort((a, b) => a.at - b.at);
+  for (const event of events) {
+    const wait = faultFrom + event.at - now();
+    if (wait > 0) await sleep(wait);
+    await event.run().catch((error: unknown) => console.error('scheduled fault failed:', error));
+  }
+}
+const scheduled = schedule();
+
 const pending = new Set<Promise<void>>();
-while (Date.now() < faultUntil) {
+while (now() < faultUntil) {
   await sleep(Math.round(options.faultEveryMs * (0.5 + random())));
+  if (quiet) continue;
   const candidates = nodes.filter((node) => !node.busy && node.alive);
   // keep at least one node untouched at any moment so progress stays possible
   if (candidates.length <= 1 || nodes.filter((node) => node.busy).length >= nodes.length - 1) continue;
+  const kinds = FAULT_KINDS.filter((kind) => wants(kind));
+  if (kinds.length === 0) continue;
   const node = candidates[Math.floor(random() * candidates.length)]!;
-  const kind = pickFault(random, options.only);
+  const kind = pickFault(random, kinds);
   faults[kind] += 1;
   const done = injectFault(kind, node, admin, runId, random).catch((error: unknown) => console.error(`fault ${kind} on ${node.name} failed:`, error));
   pending.add(done);
   void done.finally(() => pending.delete(done));
 }
 await Promise.all(pending);
+await scheduled;
+await netns?.heal();
 for (const node of nodes) {
-  node.proxy.resume();
+  node.proxy?.resume();
   if (node.paused) node.signal('SIGCONT');
   if (!node.alive) node.start();
 }
-const settleMs = 6000;
-const finalWindowStart = Date.now() + settleMs - 1500;
+const settleMs = 15_000; // hand-overs wait for agents finishing their batch (up to 10 s)
+const finalWindowStart = now() + settleMs - 2000;
 await sleep(settleMs); // every shard must have an owner again and write
-const measuredUntil = Date.now();
-// Snapshot for diagnostics (printed only when an invariant fails): who holds locks, who runs agents.
-const heldLocks = await admin.query<{ application_name: string; locks: string }>(
-  `SELECT a.application_name, count(*) AS locks FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
-   WHERE l.locktype = 'advisory' AND l.granted AND left(a.application_name, length($1)) = $1 GROUP BY 1 ORDER BY 1`,
-  [appPrefix(runId)],
-);
-const nodeSnapshot = nodes.map(
-  (node) => `${node.name}: ${node.alive ? 'alive' : 'dead'}${node.paused ? ' paused' : ''}, ${node.owned} agents running; ${node.detail}; stderr: ${node.stderrTail() || '-'}`,
-);
-const sessions = await admin.query<{ application_name: string; state: string | null; sessions: string }>(
-  `SELECT application_name, state, count(*) AS sessions FROM pg_stat_activity WHERE left(application_name, length($1)) = $1 GROUP BY 1, 2 ORDER BY 1, 2`,
-  [appPrefix(runId)],
-);
-await Promise.all(nodes.map((node) => node.stop()));
-
-let remaining = await admin.countConnectionsWithPrefix(appPrefix(runId));
+const measuredUntil = now();
+const snapshot = {
+  nodes: everyNode.map((node) => `${node.name}: ${node.alive ? 'alive' : 'dead'}${node.paused ? ' paused' : ''}, ${node.owned} agents running; ${node.detail}; stderr: ${node.stderrTail() || '-'}`),
+  locks: (
+    await admin.query<{ application_name: string; datname: string; locks: string }>(
+      `SELECT a.application_name, a.datname, count(*) AS locks FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+       WHERE l.locktype = 'advisory' AND l.granted AND left(a.application_name, length($1)) = $1 GROUP BY 1, 2 ORDER BY 1, 2`,
+      [prefix],
+    )
+  ).rows.map((row) => `advisory locks held by ${row.application_name} in ${row.datname}: ${row.locks}`),
+};
+await Promise.all(everyNode.map((node) => node.stop(30_000)));
+let remaining = await admin.count(prefix, true);
 for (let i = 0; i < 100 && remaining > 0; i += 1) {
   await sleep(50);
-  remaining = await admin.countConnectionsWithPrefix(appPrefix(runId));
+  remaining = await admin.count(prefix, true);
 }
 
-await Promise.all(nodes.map((node) => node.proxy.close()));
-
-const ledger = await admin.query<{ id: string; shard: string; node: string; pid: number; epoch: string; at: number }>(
-  `SELECT id, shard, node, pid, epoch, extract(epoch from written_at) * 1000 AS at FROM ${ledgerTable} ORDER BY id`,
-);
-const rows: LedgerRow[] = ledger.rows.map((row) => ({ id: Number(row.id), shard: row.shard, node: row.node, pid: row.pid, epoch: Number(row.epoch), at: Number(row.at) }));
-const refusedRows = await admin.query<{ shard: string; epoch: string; current_epoch: string | null }>(`SELECT shard, epoch, current_epoch FROM ${refusalTable}`);
-const refusals: RefusalRow[] = refusedRows.rows.map((row) => ({ shard: row.shard, epoch: Number(row.epoch), currentEpoch: row.current_epoch === null ? null : Number(row.current_epoch) }));
-const grantsInDb = await admin.query<{ grants: string }>(`SELECT coalesce(sum(epoch), 0) AS grants FROM ${epochTable}`);
-const shardIdentities = Array.from({ length: options.shards }, (_, i) => `C${String(i).padStart(3, '0')}:All`);
-const analysis = analyzeLedger(rows, refusals, { shards: shardIdentities, from: faultFrom, to: measuredUntil, gapThresholdMs: Math.max(500, options.writeMs * 6), finalWindowStart });
-if (!options.keep) await admin.query(`DROP TABLE IF EXISTS ${ledgerTable}, ${refusalTable}, ${epochTable}`);
-await admin.close();
-
-const reported = nodes.reduce((sum, node) => sum + node.totals().refused, 0);
-const unexpected = nodes.flatMap((node) => node.unexpectedExits);
-const invariants: Invariant[] = [
-  { title: 'no two accepted writes of one shard from different epochs interleave', ok: analysis.interleavings === 0, detail: `${analysis.interleavings} rows carry an epoch older than one accepted before them` },
-  { title: 'each epoch is written by one process only (one grant, one owner)', ok: analysis.sharedEpochs === 0, detail: `${analysis.sharedEpochs} (shard, epoch) pairs written by two processes` },
-  { title: 'every refused write was genuinely stale (a newer epoch existed)', ok: analysis.wrongRefusals === 0, detail: `${analysis.wrongRefusals} refusals of a current epoch` },
-  { title: 'every shard has an owner again after the faults stop', ok: analysis.shardsWithoutOwnerAtEnd === 0, detail: `${analysis.shardsWithoutOwnerAtEnd} shards did not write in the final window` },
-  { title: 'no node process crashed (only the exits the run caused)', ok: unexpected.length === 0, detail: unexpected.join('\n') },
-  { title: 'no leaked sessions on the server after the nodes stop', ok: remaining === 0, detail: `${remaining} sessions named ${appPrefix(runId)}* still open` },
-  { title: 'the run wrote a ledger', ok: analysis.writes > 0, detail: 'no ledger rows at all' },
-];
-
-const fault = (kind: FaultKind): [string, number] => [`  ${kind}`, faults[kind]];
-printTable(`chaos run ${runId} (seed ${options.seed}) — ${((Date.now() - started) / 1000).toFixed(1)} s in all`, [
-  ['faults injected', FAULT_KINDS.reduce((sum, kind) => sum + faults[kind], 0)],
-  ...FAULT_KINDS.map(fault),
-  ['  database restart', 'skipped (shared server)'],
-  ['node incarnations', nodes.reduce((sum, node) => sum + node.incarnations, 0)],
-  ['grants (epochs handed out)', grantsInDb.rows[0]!.grants],
-  ['ownership changes (epoch changes between writes)', analysis.ownershipChanges],
-  ['accepted ledger writes', analysis.writes],
-  ['refused stale writes (database)', analysis.refusals],
-  ['refused stale writes (reported by nodes)', reported],
-  ['overlaps (interleaved epochs)', analysis.interleavings],
-  ['epochs shared by two processes', analysis.sharedEpochs],
-  ['orphan time, all shards (s)', (analysis.orphanMs / 1000).toFixed(1)],
-  ['orphan time per shard, mean (s)', (analysis.orphanMs / 1000 / options.shards).toFixed(2)],
-  ['worst gap (s)', `${(analysis.worstGap.ms / 1000).toFixed(2)} (${analysis.worstGap.shard})`],
-  ['write errors (connection faults, retried)', nodes.reduce((sum, node) => sum + node.totals().errors, 0)],
-]);
-console.log('');
-for (const invariant of invariants) console.log(`${invariant.ok ? 'PASS' : 'FAIL'} ${invariant.title}${invariant.ok ? '' : `: ${invariant.detail}`}`);
-if (!invariants.every((invariant) => invariant.ok)) {
-  console.log('\ndiagnostics at the end of the settle period:');
-  for (const line of nodeSnapshot) console.log(`  ${line}`);
-  for (const row of heldLocks.rows) console.log(`  advisory locks held by ${row.application_name}: ${row.locks}`);
-  for (const row of sessions.rows) console.log(`  sessions ${row.application_name} (${row.state ?? '?'}): ${row.sessions}`);
-  for (const [shard, last] of analysis.lastWrites) {
-    if (last === undefined || last.at < finalWindowStart) {
-      console.log(`  ${shard}: last write ${last === undefined ? 'never' : `${((measuredUntil - last.at) / 1000).toFixed(2)} s before the end by ${last.node} epoch ${last.epoch}`}`);
-    }
-  }
-}
-if (process.env.POLECAT_TEST_RESULTS) console.log(`report: ${writeVitestReport(process.env.POLECAT_TEST_RESULTS, invariants, Date.now() - started)}`);
-process.exit(invariants.every((invariant) => invariant.ok) ? 0 : 1);
+const ok = await evaluateRun({
+  options,
+  runId,
+  admin,
+  tables: { ledgerTable, refusalTable, epochTable },
+  nodes: everyNode,
+  vanishingPid: vanishing === undefined ? undefined : vanishes.map((v) => v.pid),
+  vanishes,
+  restarts,
+  tenantEvents,
+  finalTenants: tenants,
+  allTenants: tenantIds,
+  faults,
+  faultFrom,
+  measuredUntil,
+  finalWindowStart,
+  remainingSessions: remaining,
+  snapshot,
+  startedAt: started,
+});
+await cleanup();
+process.exit(ok ? 0 : 1);

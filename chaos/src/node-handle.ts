@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { TcpProxy } from '@polecat/test-utils';
+import type { AgentRun, FreezeWindow } from './agent-runs';
 import type { ChaosNodeConfig, ChaosNodeEvent } from './config';
 
 const require = createRequire(import.meta.url);
@@ -23,7 +24,16 @@ interface Totals {
  */
 export class NodeHandle {
   readonly name: string;
-  readonly proxy: TcpProxy;
+  /** `undefined` for a node in its own network namespace (it talks to the server over its own link). */
+  readonly proxy: TcpProxy | undefined;
+  /** Command prefix (e.g. `ip netns exec <ns>`) or none. */
+  readonly #exec: readonly string[];
+  /** The agent-side ledger of every incarnation: runs as the agents recorded them. */
+  readonly runs: AgentRun[] = [];
+  /** SIGSTOP..SIGCONT windows, per pid. */
+  readonly freezes: FreezeWindow[] = [];
+  readonly #open = new Map<string, { key: string; start: number; pid: number }>();
+  #frozenSince: number | undefined;
   readonly #config: ChaosNodeConfig;
   readonly #verbose: boolean;
   #child: ChildProcess | undefined;
@@ -41,9 +51,10 @@ export class NodeHandle {
   #expectExit = false;
   readonly #stderrTail: string[] = [];
 
-  constructor(name: string, proxy: TcpProxy, config: ChaosNodeConfig, verbose: boolean) {
+  constructor(name: string, proxy: TcpProxy | undefined, config: ChaosNodeConfig, verbose: boolean, exec: readonly string[] = []) {
     this.name = name;
     this.proxy = proxy;
+    this.#exec = exec;
     this.#config = config;
     this.#verbose = verbose;
   }
@@ -59,7 +70,10 @@ export class NodeHandle {
   start(): void {
     this.incarnations += 1;
     this.#expectExit = false;
-    const child = spawn(process.execPath, ['--import', TSX, NODE_SCRIPT, JSON.stringify(this.#config)], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const argv = [process.execPath, '--import', TSX, NODE_SCRIPT, JSON.stringify(this.#config)];
+    const [command, ...args] = [...this.#exec, ...argv];
+    // `ip netns exec` execs the program: the child's pid is the node's, so signals hit it directly
+    const child = spawn(command!, args, { stdio: ['pipe', 'pipe', 'pipe'] });
     this.#child = child;
     this.#current = { writes: 0, refused: 0, errors: 0, grants: 0 };
     let buffer = '';
@@ -71,7 +85,11 @@ export class NodeHandle {
         buffer = buffer.slice(newline + 1);
         try {
           const event = JSON.parse(line) as ChaosNodeEvent;
-          if (event.type === 'stats' && child === this.#child) {
+          if (event.type === 'run-start' && child.pid !== undefined) {
+            this.#open.set(`${child.pid}/${event.key}`, { key: event.key, start: event.at, pid: child.pid });
+          } else if (event.type === 'run-end' && child.pid !== undefined) {
+            this.#closeRun(`${child.pid}/${event.key}`, event.at);
+          } else if (event.type === 'stats' && child === this.#child) {
             this.#current = { writes: event.writes, refused: event.refused, errors: event.errors, grants: event.grants };
             this.owned = event.owned;
             this.detail = event.detail ?? '-';
@@ -88,6 +106,10 @@ export class NodeHandle {
       if (this.#stderrTail.length > 20) this.#stderrTail.shift();
     });
     child.on('exit', (code, signal) => {
+      // runs still open when the process died ended then (at the SIGKILL we sent, or now)
+      const endedAt = this.#killSentAt ?? performance.timeOrigin + performance.now();
+      for (const [id, open] of [...this.#open]) if (open.pid === child.pid) this.#closeRun(id, endedAt);
+      this.#killSentAt = undefined;
       this.#past.writes += this.#current.writes;
       this.#past.refused += this.#current.refused;
       this.#past.errors += this.#current.errors;
@@ -100,8 +122,28 @@ export class NodeHandle {
   }
 
   signal(signal: 'SIGSTOP' | 'SIGCONT'): void {
+    const now = performance.timeOrigin + performance.now();
+    if (signal === 'SIGCONT' && this.#frozenSince !== undefined && this.pid !== undefined) {
+      this.freezes.push({ pid: this.pid, from: this.#frozenSince, to: now });
+      this.#frozenSince = undefined;
+    }
     if (this.alive) this.#child!.kill(signal);
+    if (signal === 'SIGSTOP') this.#frozenSince = now;
     this.paused = signal === 'SIGSTOP';
+  }
+
+  #killSentAt: number | undefined;
+
+  #closeRun(id: string, at: number): void {
+    const open = this.#open.get(id);
+    if (open === undefined) return;
+    this.#open.delete(id);
+    this.runs.push({ node: this.name, pid: open.pid, key: open.key, start: open.start, end: at });
+  }
+
+  /** Every run, the open ones with `end: undefined`. */
+  allRuns(): AgentRun[] {
+    return [...this.runs, ...[...this.#open.values()].map((open) => ({ node: this.name, pid: open.pid, key: open.key, start: open.start, end: undefined }))];
   }
 
   kill(): Promise<void> {
@@ -127,6 +169,7 @@ export class NodeHandle {
         clearTimeout(timer);
         resolve();
       });
+      if (signal === 'SIGKILL') this.#killSentAt = performance.timeOrigin + performance.now();
       child.kill(signal);
     });
   }

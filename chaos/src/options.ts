@@ -15,19 +15,27 @@ export interface ChaosOptions {
   readonly verbose: boolean;
   /** Only these fault kinds (default: all). */
   readonly only: readonly string[] | undefined;
+  /** Tenant databases of the multi-tenanted system at the start (one more is added, one removed, mid-run). */
+  readonly tenants: number;
+  readonly tenantShards: number;
+  /** Port of the run's private PostgreSQL cluster. */
+  readonly pgPort: number;
 }
 
 const HELP = `pnpm chaos [-- options]
   --nodes N        node processes (default 4)
   --shards M       shards (default 50)
-  --seconds T      fault phase length (default 120; --short: 25)
-  --short          CI form: 25 s of faults, ~35-45 s in all
+  --seconds T      fault phase length (default 120; --short: 60)
+  --short          CI form: 60 s of faults (one vanished host, one database restart), ~2 min in all
+  --tenants K      tenant databases at the start (default 4; one added, one removed mid-run)
+  --tenant-shards S  shards per tenant (default 3)
+  --pg-port P      port of the run's private PostgreSQL cluster (default 15440)
   --seed S         random seed (default: random, printed)
   --fault-ms F     mean time between faults (default 500)
   --write-ms W     ledger write interval per agent (default 100)
   --keep           keep the run's tables
   --verbose        print node stderr
-  --only k1,k2     inject only these faults (kill, pause, pause-terminate, terminate, cut, stall)`;
+  --only k1,k2     inject only these faults (kill, pause, pause-terminate, terminate, cut, stall, vanish, restart)`;
 
 /** Parses argv (after the script name); exits with help on `--help` or a bad value. */
 export function parseOptions(argv: readonly string[]): ChaosOptions {
@@ -51,7 +59,7 @@ export function parseOptions(argv: readonly string[]): ChaosOptions {
   return {
     nodes: value('nodes', 4, 2),
     shards: value('shards', 50, 1),
-    seconds: value('seconds', short ? 25 : 120, 1),
+    seconds: value('seconds', short ? 60 : 120, 1),
     short,
     seed: value('seed', Math.floor(Math.random() * 2 ** 31), 0),
     faultEveryMs: value('fault-ms', 500, 50),
@@ -59,6 +67,9 @@ export function parseOptions(argv: readonly string[]): ChaosOptions {
     keep: flag('keep'),
     verbose: flag('verbose'),
     only: args.includes('--only') ? (args[args.indexOf('--only') + 1] ?? '').split(',') : undefined,
+    tenants: value('tenants', 4, 2),
+    tenantShards: value('tenant-shards', 3, 1),
+    pgPort: value('pg-port', 15_440, 1024),
   };
 }
 

@@ -1,0 +1,95 @@
+/** One agent run as the agent itself recorded it: started at `start`, returned at `end`. */
+export interface AgentRun {
+  readonly node: string;
+  readonly pid: number;
+  /** `database/shard` (one key per shard of every system). */
+  readonly key: string;
+  readonly start: number;
+  /** When the agent returned; for a SIGKILLed process, when the kill was sent; `undefined`: still running. */
+  readonly end: number | undefined;
+}
+
+/** A time window during which a process was frozen (SIGSTOP .. SIGCONT). */
+export interface FreezeWindow {
+  readonly pid: number;
+  readonly from: number;
+  readonly to: number;
+}
+
+/** Two runs of one shard by different processes that shared time. */
+export interface RunOverlap {
+  readonly key: string;
+  readonly first: AgentRun;
+  readonly second: AgentRun;
+  /** How long they shared (ms). */
+  readonly ms: number;
+  /**
+   * The earlier run's process was FROZEN when the later run started, and returned within
+   * `residualMs` of being resumed: no process can stop while frozen; only fencing protects that
+   * (its late writes must be refused). Every other overlap is a bug.
+   */
+  readonly frozen: boolean;
+}
+
+/** Result of {@link findRunOverlaps}. */
+export interface RunOverlapReport {
+  readonly runs: number;
+  readonly overlaps: readonly RunOverlap[];
+  /** Overlaps not explained by a frozen process: must be 0. */
+  readonly unexplained: readonly RunOverlap[];
+  /** The longest unexplained overlap (ms), 0 when none. */
+  readonly longestUnexplainedMs: number;
+}
+
+/**
+ * Per shard, finds pairs of runs by different processes that overlap in time (an open run lasts
+ * until `now`). Touching runs (`a.end === b.start`) do not overlap.
+ */
+export function findRunOverlaps(runs: readonly AgentRun[], freezes: readonly FreezeWindow[], now: number, residualMs = 1000): RunOverlapReport {
+  const byKey = new Map<string, AgentRun[]>();
+  for (const run of runs) {
+    const list = byKey.get(run.key) ?? [];
+    list.push(run);
+    byKey.set(run.key, list);
+  }
+  const overlaps: RunOverlap[] = [];
+  for (const [key, list] of byKey) {
+    list.sort((a, b) => a.start - b.start);
+    for (let i = 0; i < list.length; i += 1) {
+      const first = list[i]!;
+      const firstEnd = first.end ?? now;
+      for (let j = i + 1; j < list.length && list[j]!.start < firstEnd; j += 1) {
+        const second = list[j]!;
+        if (second.pid === first.pid) continue;
+        const ms = Math.min(firstEnd, second.end ?? now) - second.start;
+        const frozen = freezes.some((f) => f.pid === first.pid && f.from <= second.start && second.start <= f.to && firstEnd <= f.to + residualMs);
+        overlaps.push({ key, first, second, ms, frozen });
+      }
+    }
+  }
+  const unexplained = overlaps.filter((overlap) => !overlap.frozen);
+  return { runs: runs.length, overlaps, unexplained, longestUnexplainedMs: unexplained.reduce((max, o) => Math.max(max, o.ms), 0) };
+}
+
+/**
+ * Takeover after a fault at `at` on process `pid`: the shards it was running then, when its runs
+ * of them ended (latest), and when each was started by another process (latest of the firsts).
+ * `undefined` fields: it ran nothing, or some shard was never started elsewhere.
+ */
+export function takeoverAfter(
+  runs: readonly AgentRun[],
+  pid: number,
+  at: number,
+): { readonly shards: number; readonly stoppedMs: number | undefined; readonly ownedElsewhereMs: number | undefined; readonly missing: readonly string[] } {
+  const held = runs.filter((run) => run.pid === pid && run.start <= at && (run.end === undefined || run.end > at));
+  let stopped: number | undefined = 0;
+  let owned = 0;
+  const missing: string[] = [];
+  for (const run of held) {
+    stopped = stopped === undefined || run.end === undefined ? undefined : Math.max(stopped, run.end - at);
+    const next = runs.filter((other) => other.key === run.key && other.pid !== pid && other.start > at).sort((a, b) => a.start - b.start)[0];
+    if (next === undefined) missing.push(run.key);
+    else owned = Math.max(owned, next.start - at);
+  }
+  return { shards: held.length, stoppedMs: held.length === 0 ? undefined : stopped, ownedElsewhereMs: held.length === 0 || missing.length > 0 ? undefined : owned, missing };
+}
