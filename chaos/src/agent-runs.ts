@@ -80,16 +80,28 @@ export function takeoverAfter(
   runs: readonly AgentRun[],
   pid: number,
   at: number,
-): { readonly shards: number; readonly stoppedMs: number | undefined; readonly ownedElsewhereMs: number | undefined; readonly missing: readonly string[] } {
+): {
+  readonly shards: number;
+  readonly stoppedMs: number | undefined;
+  readonly ownedElsewhereMs: number | undefined;
+  readonly missing: readonly string[];
+  /** The three shards taken over last, with their times (ms after `at`). */
+  readonly slowest: readonly { readonly key: string; readonly ms: number }[];
+} {
   const held = runs.filter((run) => run.pid === pid && run.start <= at && (run.end === undefined || run.end > at));
   let stopped: number | undefined = 0;
   let owned = 0;
   const missing: string[] = [];
+  const times: { key: string; ms: number }[] = [];
   for (const run of held) {
     stopped = stopped === undefined || run.end === undefined ? undefined : Math.max(stopped, run.end - at);
     const next = runs.filter((other) => other.key === run.key && other.pid !== pid && other.start > at).sort((a, b) => a.start - b.start)[0];
     if (next === undefined) missing.push(run.key);
-    else owned = Math.max(owned, next.start - at);
+    else {
+      owned = Math.max(owned, next.start - at);
+      times.push({ key: run.key, ms: next.start - at });
+    }
   }
-  return { shards: held.length, stoppedMs: held.length === 0 ? undefined : stopped, ownedElsewhereMs: held.length === 0 || missing.length > 0 ? undefined : owned, missing };
+  const slowest = times.sort((a, b) => b.ms - a.ms).slice(0, 3);
+  return { shards: held.length, stoppedMs: held.length === 0 ? undefined : stopped, ownedElsewhereMs: held.length === 0 || missing.length > 0 ? undefined : owned, missing, slowest };
 }

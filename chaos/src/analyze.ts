@@ -67,8 +67,10 @@ export function analyzeLedger(
   let worstGap = { shard: '', ms: 0 };
   let shardsWithoutOwnerAtEnd = 0;
   const lastWrites = new Map<string, LedgerRow | undefined>();
+  const measured = new Set(options.shards);
   for (const [shard, list] of byShard) {
     list.sort((a, b) => a.id - b.id);
+    const gapsCount = measured.has(shard); // e.g. not a removed tenant's shards
     let maxEpoch = -Infinity;
     const owners = new Map<number, string>();
     const sharedHere = new Set<number>();
@@ -82,7 +84,7 @@ export function analyzeLedger(
       if (known === undefined) owners.set(row.epoch, owner);
       else if (known !== owner) sharedHere.add(row.epoch);
       if (previous !== undefined && previous.epoch !== row.epoch) ownershipChanges += 1;
-      if (row.at >= options.from && row.at <= options.to) {
+      if (gapsCount && row.at >= options.from && row.at <= options.to) {
         const gap = row.at - lastAt;
         if (gap > options.gapThresholdMs) orphanMs += gap;
         if (gap > worstGap.ms) worstGap = { shard, ms: gap };
@@ -90,7 +92,7 @@ export function analyzeLedger(
       }
       previous = row;
     }
-    const tail = options.to - lastAt;
+    const tail = gapsCount ? options.to - lastAt : 0;
     if (tail > options.gapThresholdMs) orphanMs += tail;
     if (tail > worstGap.ms) worstGap = { shard, ms: tail };
     sharedEpochs += sharedHere.size;

@@ -51,12 +51,17 @@ export class ChaosAgents {
   readonly #abandon = new Map<string, AbortController>();
   readonly fencing: FencingEpochSource;
 
-  constructor(config: ChaosNodeConfig, pool: pg.Pool, emit: (event: ChaosNodeEvent) => void, random: () => number) {
+  /**
+   * @param pool The writers' pool (ledger writes, `assertCurrent` on the writer's own client).
+   * @param grantPool A small pool of its own for epoch grants (`nextEpoch`), so a grant never
+   *   queues behind the agents' writes when a node suddenly takes over many shards.
+   */
+  constructor(config: ChaosNodeConfig, pool: pg.Pool, grantPool: pg.Pool, emit: (event: ChaosNodeEvent) => void, random: () => number) {
     this.#config = config;
     this.#pool = pool;
     this.#emit = emit;
     this.#random = random;
-    this.#store = new PostgresEpochStore(pool, { table: config.epochTable, createTable: false });
+    this.#store = new PostgresEpochStore(grantPool, { table: config.epochTable, createTable: false });
     this.fencing = new FencingEpochSource({ store: this.#store });
   }
 

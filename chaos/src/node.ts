@@ -19,16 +19,23 @@ const config = JSON.parse(process.argv[2] ?? '{}') as ChaosNodeConfig;
 const emit = (event: ChaosNodeEvent): void => void process.stdout.write(`${JSON.stringify(event)}\n`);
 const name = `${appPrefix(config.runId)}${config.node}`;
 
-const pool = new pg.Pool({
-  connectionString: config.url,
-  application_name: `${name}-w`,
-  max: 12,
-  connectionTimeoutMillis: 15_000,
-  // a paused or partitioned writer must not hold its FOR SHARE row lock (and so block the next grant) forever
-  options: '-c idle_in_transaction_session_timeout=3000 -c statement_timeout=5000',
-});
-pool.on('error', () => {});
-const agents = new ChaosAgents(config, pool, emit, seededRandom(config.seed));
+const makePool = (max: number): pg.Pool => {
+  const made = new pg.Pool({
+    connectionString: config.url,
+    application_name: `${name}-w`,
+    max,
+    connectionTimeoutMillis: 15_000,
+    // a paused or partitioned writer must not hold its FOR SHARE row lock (and so block the next grant) forever
+    options: '-c idle_in_transaction_session_timeout=3000 -c statement_timeout=5000',
+  });
+  made.on('error', () => {});
+  // a client's socket may error after the agent let go of it (abandoned writes, restarts): never crash on that
+  made.on('connect', (client) => client.on('error', () => {}));
+  return made;
+};
+const pool = makePool(16);
+const grantPool = makePool(3);
+const agents = new ChaosAgents(config, pool, grantPool, emit, seededRandom(config.seed));
 
 const lockFor = (url: string): PostgresAppLock => new PostgresAppLock(url, { applicationName: name, ...config.lock });
 const settings = {
@@ -89,7 +96,7 @@ async function stop(): Promise<void> {
   stopping = true;
   clearInterval(ticker);
   await Promise.all(coordinators.map((coordinator) => coordinator.stop().catch(() => {})));
-  await pool.end().catch(() => {});
+  await Promise.all([pool.end().catch(() => {}), grantPool.end().catch(() => {})]);
   emit({ type: 'stats', ...agents.stats });
   process.exit(0);
 }

@@ -105,7 +105,9 @@ export async function evaluateRun(facts: RunFacts): Promise<boolean> {
     {
       title: `vanished host: its shards ran elsewhere within ${VANISH_TAKEOVER_LIMIT_MS / 1000} s`,
       ok: facts.vanishingPid === undefined || (vanishResults.length > 0 && vanishResults.every((v) => v.ownedElsewhereMs !== undefined && v.ownedElsewhereMs <= VANISH_TAKEOVER_LIMIT_MS)),
-      detail: vanishResults.map((v) => `owned elsewhere after ${s(v.ownedElsewhereMs)} s${v.missing.length ? ` (never: ${v.missing.slice(0, 5).join(', ')})` : ''}`).join('; '),
+      detail: vanishResults
+        .map((v) => `owned elsewhere after ${s(v.ownedElsewhereMs)} s${v.missing.length ? ` (never: ${v.missing.slice(0, 5).join(', ')})` : ''}; slowest ${v.slowest.map((x) => `${x.key} ${s(x.ms)} s`).join(', ')}`)
+        .join('; '),
     },
     { title: 'database restart: every shard wrote again', ok: restartResults.every((r) => r.recoveryMs !== undefined), detail: restartResults.map((r) => `${r.unrecovered} shards never wrote after the restart`).join('; ') },
     { title: 'no node process crashed (only the exits the run caused)', ok: unexpected.length === 0, detail: unexpected.join('\n') },

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { appendFileSync, chmodSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -42,6 +42,9 @@ export class PrivateCluster {
     chmodSync(dir, 0o777);
     const cluster = new PrivateCluster(options.bin, dir, options.port, options.listen);
     await cluster.#pg('initdb', ['-D', cluster.#data, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8']);
+    // trust for every listen address of the run (initdb's default covers the loopback only)
+    const hba = options.listen.filter((address) => address !== '127.0.0.1').map((address) => `host all all ${subnet30(address)}/30 trust\n`);
+    if (hba.length > 0) appendFileSync(join(cluster.#data, 'pg_hba.conf'), hba.join(''));
     await cluster.#ctl(['start', '-w', '-t', '60']);
     return cluster;
   }
@@ -85,4 +88,11 @@ export class PrivateCluster {
     if (this.#asRoot) await run('runuser', ['-u', 'postgres', '--', binary, ...args], { timeout: 120_000 });
     else await run(binary, [...args], { timeout: 120_000 });
   }
+}
+
+/** The /30 network of an IPv4 address (`198.18.94.1` -> `198.18.94.0`). */
+function subnet30(address: string): string {
+  const parts = address.split('.').map(Number);
+  parts[3] = Math.floor((parts[3] ?? 0) / 4) * 4;
+  return parts.join('.');
 }
