@@ -49,10 +49,9 @@ export function drainError(result: DrainResult, what: string): DiAdapterError {
  * errors are thrown from `dispose()` (after everything else was disposed).
  */
 export function containerState(container: AwilixContainer): ContainerState {
-  let state = states.get(container);
-  if (state !== undefined) return state;
+  const existing = states.get(container);
+  if (existing !== undefined) return existing;
   const created: ContainerState = { registry: new CoordinatorRegistry(), names: new Map(), drainTimeoutMs: undefined };
-  state = created;
   states.set(container, created);
   const dispose = container.dispose.bind(container);
   const orderedDispose = async (): Promise<void> => {

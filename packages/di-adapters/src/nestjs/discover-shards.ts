@@ -1,6 +1,6 @@
 import type { AgentFunction } from '@polecat/coordinator';
 import { Scope, type Type } from '@nestjs/common';
-import type { DiscoveryService } from '@nestjs/core';
+import type { DiscoveryService, ModulesContainer } from '@nestjs/core';
 import { DEFAULT_STORE } from '../coordinator-options';
 import type { CoordinatorRegistration } from '../coordinator-registration';
 import { DiAdapterError } from '../errors';
@@ -72,11 +72,11 @@ function storeOf(wrapper: Wrapper, features: readonly { readonly value: FeatureM
 }
 
 /** `TripShard in TripsModule`, or `TripShard (forFeature in TripsModule)`. */
-function describeProvider(discovery: DiscoveryService, wrapper: Wrapper): string {
+function describeProvider(modules: ModulesContainer, wrapper: Wrapper): string {
   const host = wrapper.host;
   if (host === undefined) return String(wrapper.name);
   if (host.metatype?.name !== 'PolecatFeatureModule') return `${String(wrapper.name)} in ${host.name}`;
-  const importer = discovery.getModules().find((module) => module.imports.has(host));
+  const importer = [...modules.values()].find((module) => module.imports.has(host));
   return `${String(wrapper.name)} (forFeature in ${importer?.name ?? 'an unknown module'})`;
 }
 
@@ -93,7 +93,7 @@ export interface DiscoveredShards {
  * shard name twice in one store is `DUPLICATE_SHARD`; a request-scoped or transient shard, or one
  * without a `run` method, is `INVALID_CONFIGURATION`.
  */
-export function discoverShards(discovery: DiscoveryService, knownStores: ReadonlySet<string>): DiscoveredShards {
+export function discoverShards(discovery: DiscoveryService, modules: ModulesContainer, knownStores: ReadonlySet<string>): DiscoveredShards {
   const features = valuesOf<FeatureMarker>(discovery, POLECAT_FEATURE);
   const agents = new Map<string, Record<string, AgentFunction>>();
   const origins = new Map<string, string>();
@@ -101,7 +101,7 @@ export function discoverShards(discovery: DiscoveryService, knownStores: Readonl
     const metadata = shardMetadataOf(wrapper.metatype);
     if (metadata === undefined) continue;
     const store = storeOf(wrapper, features);
-    const where = describeProvider(discovery, wrapper);
+    const where = describeProvider(modules, wrapper);
     if (!knownStores.has(store)) {
       throw new DiAdapterError('UNKNOWN_STORE', `Shard provider ${where} belongs to store "${store}", which no PolecatModule.forRoot/forRootAsync registers (registered: ${[...knownStores].join(', ') || 'none'})`);
     }

@@ -1,6 +1,6 @@
 import type { ProjectionCoordinator } from '@polecat/coordinator';
 import { Module, type DynamicModule, type Provider } from '@nestjs/common';
-import { DiscoveryModule, DiscoveryService } from '@nestjs/core';
+import { DiscoveryModule, DiscoveryService, ModulesContainer } from '@nestjs/core';
 import { DEFAULT_STORE } from '../coordinator-options';
 import { DiAdapterError } from '../errors';
 import { deriveRegistration, withAgents } from '../internal/derive-registration';
@@ -26,6 +26,7 @@ import { POLECAT_COORDINATORS, POLECAT_MODULE_OPTIONS, getCoordinatorToken } fro
 async function buildCoordinators(
   options: PolecatModuleOptions,
   discovery: DiscoveryService,
+  modules: ModulesContainer,
   marker: RootMarker,
   declared: readonly string[] | undefined,
 ): Promise<ReadonlyMap<string, ProjectionCoordinator>> {
@@ -38,7 +39,7 @@ async function buildCoordinators(
     );
   }
   assertOneRootPerStore(discovery, marker, registry.list());
-  const shards = discoverShards(discovery, storesOfAllRoots(discovery));
+  const shards = discoverShards(discovery, modules, storesOfAllRoots(discovery));
   const logger = toModuleLogger(options.logger);
   const registrations = registry.list().map((registration) => {
     const withProviders = withAgents(registration, shards.agents.get(registration.store) ?? {}, (name) => shards.describe(registration.store, name));
@@ -52,8 +53,9 @@ function withCoordinators(definition: DynamicModule, marker: RootMarker, declare
   const stores = marker.stores.map(({ store }) => store);
   const all: Provider = {
     provide: POLECAT_COORDINATORS,
-    inject: [POLECAT_MODULE_OPTIONS, DiscoveryService, POLECAT_ROOT],
-    useFactory: (options: PolecatModuleOptions, discovery: DiscoveryService, own: RootMarker) => buildCoordinators(options, discovery, own, declared),
+    inject: [POLECAT_MODULE_OPTIONS, DiscoveryService, ModulesContainer, POLECAT_ROOT],
+    useFactory: (options: PolecatModuleOptions, discovery: DiscoveryService, modules: ModulesContainer, own: RootMarker) =>
+      buildCoordinators(options, discovery, modules, own, declared),
   };
   const perStore = stores.map(
     (store): Provider => ({
