@@ -10,6 +10,8 @@ export {
   isExclusiveMode,
   mapSqlServerError,
   parseSqlServerConnection,
+  sqlServerAcquireBudgetMs,
+  sqlServerLockTimeoutFor,
   sqlServerResourceName,
   type ParsedSqlServerConnection,
   type SqlServerAppLockOptions,

@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { AppLockError, redactConnectionString, type LockId, type LockSession, type LockSessionDriver } from '@polecat/app-lock';
 import type { PostgresConnection, PostgresConnectionConfig, ServerKeepAlive } from '../postgres-connection-config';
+import { linkSignals } from './link-signals';
 import { assertDedicatedSession } from './pooler-check';
 import { SESSION_SETUP_SQL, sessionSettings } from './session-setup';
 import { postgresLockKey } from '../postgres-lock-key';
@@ -47,8 +48,8 @@ export class PostgresDriver implements LockSessionDriver<string> {
     signal?.throwIfAborted();
     const { connection, applicationName, connectTimeoutMs, keepAliveInitialDelayMs, serverKeepAlive } = this.#settings;
     const base: PostgresConnectionConfig = typeof connection === 'string' ? { connectionString: connection } : connection;
-    const deadline = connectTimeoutMs > 0 ? AbortSignal.timeout(connectTimeoutMs) : undefined;
-    const stop = signal === undefined ? (deadline ?? new AbortController().signal) : deadline === undefined ? signal : AbortSignal.any([signal, deadline]);
+    const linked = linkSignals([signal], connectTimeoutMs);
+    const stop = linked.signal;
     let config: pg.ClientConfig;
     let client: pg.Client;
     try {
@@ -92,7 +93,7 @@ export class PostgresDriver implements LockSessionDriver<string> {
       destroyClient(client);
       if (signal?.aborted) throw signal.reason;
       if (AppLockError.is(error)) throw error;
-      if (deadline?.aborted) {
+      if (linked.timedOut()) {
         throw new AppLockError('CONNECTION_FAILED', `The PostgreSQL lock session to ${this.target} was not usable within connectTimeoutMs = ${connectTimeoutMs} ms (connect, settings, LISTEN)`, {
           cause: error,
           retryable: true,
@@ -104,6 +105,7 @@ export class PostgresDriver implements LockSessionDriver<string> {
       });
     } finally {
       stop.removeEventListener('abort', onAbort);
+      linked.unlink();
     }
   }
 

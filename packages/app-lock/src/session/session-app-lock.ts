@@ -2,6 +2,7 @@ import type { AppLock, AppLockStats, AttainOptions, LockLostEvent } from '../app
 import { systemClock, type Clock } from '../clock';
 import { AppLockError, LockLostError, type LockLossReason } from '../errors';
 import { heldKey } from '../internal/lock-key';
+import { linkSignals } from '../internal/link-signals';
 import { SerialQueue } from '../internal/serial-queue';
 import { assertLockId, type LockId } from '../lock-id';
 import { silentLogger, type Logger } from '../logger';
@@ -265,13 +266,15 @@ export class SessionAppLock<Key> implements AppLock {
     // dispose() aborts a connect in progress: a server that accepts the start-up and then goes
     // silent must not keep dispose() (which waits for the queue) pending.
     const lifetime = this.#lifetime.signal;
-    const connectSignal = signal === undefined ? lifetime : AbortSignal.any([signal, lifetime]);
+    const linked = signal === undefined ? undefined : linkSignals([signal, lifetime]);
     try {
-      session = await this.#driver.connect(connectSignal);
+      session = await this.#driver.connect(linked?.signal ?? lifetime);
     } catch (error) {
       if (lifetime.aborted) throw new AppLockError('DISPOSED', `${this.#driver.backend} lock owner was disposed`, { cause: error });
       if (AppLockError.is(error) || signal?.aborted) throw error;
       throw new AppLockError('CONNECTION_FAILED', `Could not open a ${this.#driver.backend} lock session to ${this.#driver.target}`, { cause: error });
+    } finally {
+      linked?.unlink();
     }
     if (this.#disposing) {
       await session.close();

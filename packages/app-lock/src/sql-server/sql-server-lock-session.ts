@@ -1,5 +1,6 @@
 import mssql from 'mssql';
 import { AppLockError } from '../errors';
+import { linkSignals } from '../internal/link-signals';
 import type { LockId } from '../lock-id';
 import type { LockSession, LockSessionDriver } from '../session/lock-session';
 import { lockConnectionConfig, type ParsedSqlServerConnection } from './sql-server-config';
@@ -72,8 +73,8 @@ export class SqlServerLockSessionDriver implements LockSessionDriver<string> {
    */
   async connect(signal?: AbortSignal): Promise<LockSession<string>> {
     signal?.throwIfAborted();
-    const deadline = AbortSignal.timeout(this.#options.connectTimeoutMs);
-    const stop = signal === undefined ? deadline : AbortSignal.any([signal, deadline]);
+    const linked = linkSignals([signal], this.#options.connectTimeoutMs);
+    const stop = linked.signal;
     const created: mssql.Connection[] = [];
     const pool = new mssql.ConnectionPool(
       lockConnectionConfig(this.#config, {
@@ -100,8 +101,9 @@ export class SqlServerLockSessionDriver implements LockSessionDriver<string> {
     });
     stopped.catch(() => undefined);
     stop.addEventListener('abort', onStop, { once: true });
+    let inFlight: Promise<unknown> = Promise.resolve();
     const step = <T>(work: Promise<T>): Promise<T> => {
-      work.catch(() => undefined);
+      inFlight = work.catch(() => undefined);
       return Promise.race([work, stopped]);
     };
     try {
@@ -119,19 +121,24 @@ export class SqlServerLockSessionDriver implements LockSessionDriver<string> {
       return new SqlServerLockSession(pool, statement, live[0], spid, this.target, this.#options.lockTimeoutMs);
     } catch (error) {
       abandon();
-      // after an abort or the deadline, never wait for a pool that may ignore its closed sockets
-      if (stop.aborted) void closePool(pool, created);
-      else await closePool(pool, created);
+      // After an abort or the deadline the closed connection makes the pending step fail within
+      // milliseconds; only then can the pool close (mssql refuses while connecting). Bounded.
+      if (stop.aborted) await Promise.race([inFlight, new Promise((resolve) => setTimeout(resolve, ABANDON_GRACE_MS).unref())]);
+      await closePool(pool, created);
       if (signal?.aborted) throw signal.reason;
-      if (deadline.aborted) {
+      if (linked.timedOut()) {
         throw new AppLockError('CONNECTION_FAILED', `SQL Server lock session to ${this.target} was not usable within ${this.#options.connectTimeoutMs} ms (connect + pin)`, { cause: error });
       }
       throw mapSqlServerError(error, this.target, 'connect');
     } finally {
       stop.removeEventListener('abort', onStop);
+      linked.unlink();
     }
   }
 }
+
+/** How long an abandoned connect may take to unwind before its pool is closed anyway. */
+const ABANDON_GRACE_MS = 2000;
 
 /** One pinned SQL Server connection holding session-owned application locks. */
 class SqlServerLockSession implements LockSession<string> {
