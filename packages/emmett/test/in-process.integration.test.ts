@@ -1,4 +1,4 @@
-import { FencingEpochSource, PostgresEpochStore, StaleEpochError, shardName } from '@polecat/polecat';
+import { PostgresEpochStore, StaleEpochError, shardName } from '@polecat/polecat';
 import { createPgAdmin, describePostgres } from '@polecat/test-utils';
 import pg from 'pg';
 import { afterEach, beforeEach, expect, it } from 'vitest';
