@@ -56,7 +56,10 @@ function startNode(id: string): Promise<Node> {
     createInterface({ input: child.stdout! }).on('line', (text) => {
       const line = JSON.parse(text) as { type: string; shard?: string; at: number };
       if (line.type === 'ready') resolve(node);
-      if (line.type === 'started' && line.shard) (node.owned.add(line.shard), node.starts.push({ shard: line.shard, at: line.at }));
+      if (line.type === 'started' && line.shard) {
+        node.owned.add(line.shard);
+        node.starts.push({ shard: line.shard, at: line.at });
+      }
       if (line.type === 'stopped' && line.shard) node.owned.delete(line.shard);
     });
   });
@@ -73,7 +76,7 @@ async function startedElsewhere(shard: string, not: Node, since: number): Promis
   }
 }
 
-let code = 1;
+let equal: boolean;
 try {
   await Promise.all(['n1', 'n2', 'n3'].map(startNode));
   while (!ownerOf('trip_totals') || !ownerOf('driver_stats')) await sleep(20);
@@ -130,22 +133,22 @@ try {
   await replay.start();
   await replay.close();
 
-  let equal = true;
+  const checks: boolean[] = [];
   for (const [table, key] of [['trip_totals', 'trip'], ['driver_stats', 'driver']] as const) {
     const diff = await admin.query<{ n: string }>(
       `SELECT count(*)::text AS n FROM ((TABLE ${table} EXCEPT TABLE replay_${table}) UNION ALL (TABLE replay_${table} EXCEPT TABLE ${table})) d`,
     );
     const sum = await admin.query<{ rows: string; km: string; legs: string }>(`SELECT count(*)::text AS rows, sum(km)::text AS km, sum(legs)::text AS legs FROM ${table}`);
     const same = diff.rows[0]!.n === '0' && sum.rows[0]!.legs === String(appended);
-    equal &&= same;
+    checks.push(same);
     console.log(`${table.padEnd(12)} rows=${sum.rows[0]!.rows} km=${sum.rows[0]!.km} legs=${sum.rows[0]!.legs} (events ${appended}), rows differing from the replay by ${key}: ${diff.rows[0]!.n} -> ${same ? 'OK' : 'MISMATCH'}`);
   }
+  equal = checks.every(Boolean);
   console.log(equal ? 'read models equal a single-process replay: every event applied exactly once by each projection' : 'MISMATCH');
-  code = equal ? 0 : 1;
 } finally {
   await Promise.all(alive().map((node) => (node.child.kill('SIGTERM'), node.exited)));
   await store.close().catch(() => undefined);
   await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => undefined);
   await admin.end().catch(() => undefined);
 }
-process.exit(code);
+process.exit(equal ? 0 : 1);
