@@ -68,13 +68,16 @@ await describePostgres('@polecat/emmett across node processes', (url) => {
       // 2. Terminate the lock session of log_b's owner on the server: it must notice and stop.
       await sleep(300);
       const cut = ownerOf('log_b')!;
-      const lockPids = await admin.query<{ pid: number }>(
-        "SELECT DISTINCT l.pid FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = 'advisory' AND a.application_name = $1 AND a.datname = current_database()",
-        [cut.id],
-      );
-      expect(lockPids.rows).toHaveLength(1);
+      // Its lock session is the one holding advisory locks (Emmett's own are transaction-scoped and brief).
+      const lockPid = await until('one session holding advisory locks', async () => {
+        const { rows } = await admin.query<{ pid: number }>(
+          "SELECT DISTINCT l.pid FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = 'advisory' AND a.application_name = $1 AND a.datname = current_database()",
+          [cut.id],
+        );
+        return rows.length === 1 ? rows[0]!.pid : undefined;
+      });
       const cutAt = Date.now();
-      expect(await admin.terminateBackend(lockPids.rows[0]!.pid)).toBe(true);
+      expect(await admin.terminateBackend(lockPid)).toBe(true);
       await cut.whenLine((line) => line.type === 'lock-lost' && line.at >= cutAt);
       const restarted = await until('log_b to run again', () =>
         alive()

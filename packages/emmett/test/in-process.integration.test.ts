@@ -1,5 +1,6 @@
 import { PostgresEpochStore, StaleEpochError, shardName } from '@polecat/polecat';
 import { createPgAdmin, describePostgres } from '@polecat/test-utils';
+import { postgreSQLEventStoreConsumer } from '@event-driven-io/emmett-postgresql';
 import pg from 'pg';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { emmettAgent, emmettProjector, runEmmettProcessors, type EmmettProcessor } from '../src/index';
@@ -63,6 +64,41 @@ await describePostgres('@polecat/emmett in one process', (url) => {
       expect(rows.map((row) => ({ node: row.node, count: Number(row.count) }))).toEqual([{ node: 'new', count: 20 }]); // not one event after the new grant came from the old owner
       expect(before).toBe(10n); // the old owner had checkpointed its 10 events...
       expect(await schema.checkpoint('emt:processor:projector:log_a')).toBe(30n); // ...and the new one the rest
+    } finally {
+      await epochPool.end();
+    }
+  });
+
+  it("a dead owner's Emmett lease (status running, fresh last_updated) blocks plain Emmett but not our agent", async () => {
+    const epochPool = new pg.Pool({ connectionString: schema.urlFor('emt-ip-epochs'), max: 2 });
+    const store = new PostgresEpochStore(epochPool);
+    const key = `${schema.name}/lease`;
+    try {
+      for (let i = 0; i < 5; i++) await schema.append('s', i);
+      // What a SIGKILLed owner leaves behind: its row 'running', refreshed by its last checkpoint.
+      await schema.admin.query(
+        `INSERT INTO emt_processors (processor_id, partition, version, processor_instance_id, status, last_processed_checkpoint, last_processed_transaction_id, created_at, last_updated)
+         VALUES ('emt:processor:projector:lease', 'emt:default', 1, 'dead-node', 'running', '0000000000000000000', '0'::xid8, now(), now())`,
+      );
+      // Plain Emmett with its defaults (lease 300 s, policy 'fail') refuses to start the projection.
+      const plain = postgreSQLEventStoreConsumer({ connectionString: schema.urlFor('emt-ip-plain') });
+      plain.projector({ projection: logProjection('lease', LOG_TABLES[0], 'plain') });
+      await expect(plain.start()).rejects.toThrow(/Failed to acquire lock/);
+      await plain.close().catch(() => undefined);
+      expect((await schema.counts())[0]!.rows).toBe(0);
+
+      const controller = new AbortController();
+      const run = emmettAgent(emmettProjector({ projection: logProjection('lease', LOG_TABLES[0], 'polecat') }), {
+        connectionString: schema.urlFor('emt-ip-lease'),
+        fencingKeyFor: () => key,
+      })({ signal: controller.signal, shard: shardName('lease'), database: { id: 'default' }, epoch: await store.nextEpoch(key) });
+      await until('our agent to apply the 5 events', async () => (await schema.counts())[0]!.rows === 5);
+      controller.abort();
+      await run;
+      const { rows } = await schema.admin.query<{ status: string; processor_instance_id: string }>(
+        "SELECT status, processor_instance_id FROM emt_processors WHERE processor_id = 'emt:processor:projector:lease'",
+      );
+      expect(rows).toEqual([{ status: 'stopped', processor_instance_id: 'emt:unknown' }]);
     } finally {
       await epochPool.end();
     }
