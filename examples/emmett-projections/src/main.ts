@@ -80,7 +80,6 @@ let equal: boolean;
 try {
   await Promise.all(['n1', 'n2', 'n3'].map(startNode));
   while (!ownerOf('trip_totals') || !ownerOf('driver_stats')) await sleep(20);
-  console.log(`3 nodes up: trip_totals on ${ownerOf('trip_totals')!.id}, driver_stats on ${ownerOf('driver_stats')!.id}`);
 
   let appending = true;
   let appended = 0;
@@ -96,6 +95,7 @@ try {
   })();
 
   await sleep(1000);
+  console.log(`3 nodes, events arriving: trip_totals on ${ownerOf('trip_totals')!.id}, driver_stats on ${ownerOf('driver_stats')!.id}`);
   const victim = ownerOf('trip_totals')!;
   const killedAt = Date.now();
   victim.child.kill('SIGKILL');
