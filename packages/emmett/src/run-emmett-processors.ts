@@ -86,7 +86,8 @@ export async function runEmmettProcessors(options: RunEmmettProcessorsOptions): 
     }
   }
   const logger = toLogger(rest.logger);
-  const epochPool = new pg.Pool({ connectionString, max: 2 });
+  // `application_name` in the connection string wins over this default.
+  const epochPool = new pg.Pool({ connectionString, max: 2, application_name: `${rest.applicationName ?? 'polecat'}-epochs` });
   epochPool.on('error', (error) => logger.warn('fencing epoch pool: idle connection failed', { error }));
   const fencing = new FencingEpochSource({ store: new PostgresEpochStore(epochPool, fencingTable ?? {}) });
   const agents: Record<string, AgentFunction> = {};
