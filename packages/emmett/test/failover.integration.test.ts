@@ -29,7 +29,7 @@ await describePostgres('@polecat/emmett across node processes', (url) => {
     await schema.drop();
   });
 
-  it('applies every event exactly once per projection across SIGKILL, a killed lock session and a graceful hand-over', async () => {
+  it('applies every event exactly once per projection across SIGKILL, a killed lock session, a frozen owner and a graceful hand-over', async () => {
     const prefix = `emt-fo-${process.pid}`;
     const admin = await createPgAdmin(url);
     try {
@@ -58,6 +58,16 @@ await describePostgres('@polecat/emmett across node processes', (url) => {
         return line.at - since;
       };
 
+      // A node's lock session is the one holding advisory locks (Emmett's own are transaction-scoped and brief).
+      const lockSessionOf = (node: EmmettNode): Promise<number> =>
+        until(`one session of ${node.id} holding advisory locks`, async () => {
+          const { rows } = await admin.query<{ pid: number }>(
+            "SELECT DISTINCT l.pid FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = 'advisory' AND a.application_name = $1 AND a.datname = current_database()",
+            [node.id],
+          );
+          return rows.length === 1 ? rows[0]!.pid : undefined;
+        });
+
       // 1. SIGKILL the owner of log_a.
       await sleep(500);
       const killed = ownerOf('log_a')!;
@@ -68,14 +78,7 @@ await describePostgres('@polecat/emmett across node processes', (url) => {
       // 2. Terminate the lock session of log_b's owner on the server: it must notice and stop.
       await sleep(300);
       const cut = ownerOf('log_b')!;
-      // Its lock session is the one holding advisory locks (Emmett's own are transaction-scoped and brief).
-      const lockPid = await until('one session holding advisory locks', async () => {
-        const { rows } = await admin.query<{ pid: number }>(
-          "SELECT DISTINCT l.pid FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = 'advisory' AND a.application_name = $1 AND a.datname = current_database()",
-          [cut.id],
-        );
-        return rows.length === 1 ? rows[0]!.pid : undefined;
-      });
+      const lockPid = await lockSessionOf(cut);
       const cutAt = Date.now();
       expect(await admin.terminateBackend(lockPid)).toBe(true);
       await cut.whenLine((line) => line.type === 'lock-lost' && line.at >= cutAt);
@@ -85,7 +88,21 @@ await describePostgres('@polecat/emmett across node processes', (url) => {
           .find((l) => l.type === 'started' && l.shard === 'log_b' && l.at >= cutAt),
       );
 
-      // 3. Graceful stop (SIGTERM) of log_a's current owner: hand-over.
+      // 3. A zombie: freeze log_a's owner (SIGSTOP), drop its lock session, let another node take
+      //    over with a newer epoch, then wake it (SIGCONT). Whatever batch it still runs is fenced.
+      await sleep(300);
+      const frozen = ownerOf('log_a')!;
+      const frozenPid = await lockSessionOf(frozen);
+      frozen.kill('SIGSTOP');
+      const frozenAt = Date.now();
+      expect(await admin.terminateBackend(frozenPid)).toBe(true);
+      const zombieTakeover = await takeover('log_a', frozen, frozenAt);
+      await sleep(300);
+      frozen.kill('SIGCONT');
+      await frozen.whenLine((line) => line.type === 'lock-lost' && line.at >= frozenAt);
+      await until(`${frozen.id} to stop log_a`, () => (frozen.owned().has('log_a') ? undefined : true));
+
+      // 4. Graceful stop (SIGTERM) of log_a's current owner: hand-over.
       await sleep(300);
       const stopping = ownerOf('log_a')!;
       const stopAt = stopping.kill('SIGTERM');
@@ -110,7 +127,8 @@ await describePostgres('@polecat/emmett across node processes', (url) => {
       console.log(
         `[emmett failover] events=${total} ${counts.map((c) => `${c.table}: rows=${c.rows} distinct=${c.distinct} missing=${c.missing}`).join('; ')}; ` +
           `log_a takeover after SIGKILL ${afterKillMs} ms (leadershipPollingTime 300 ms), after SIGTERM ${afterStopMs} ms; ` +
-          `log_b restarted ${restarted.at - cutAt} ms after its lock session was terminated (on ${restarted.node === cut.id ? 'the same node' : 'another node'})`,
+          `log_b restarted ${restarted.at - cutAt} ms after its lock session was terminated (on ${restarted.node === cut.id ? 'the same node' : 'another node'}); ` +
+          `log_a taken from a frozen owner after ${zombieTakeover} ms; stale batches refused after waking: ${frozen.lines.filter((l) => l.type === 'paused' && l.error?.includes('StaleEpochError')).length}`,
       );
 
       // Every node stops gracefully and leaves no session behind.
