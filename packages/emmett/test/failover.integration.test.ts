@@ -32,6 +32,8 @@ await describePostgres('@polecat/emmett across node processes', (url) => {
   it('applies every event exactly once per projection across SIGKILL, a killed lock session, a frozen owner and a graceful hand-over', async () => {
     const prefix = `emt-fo-${process.pid}`;
     const admin = await createPgAdmin(url);
+    let appending = true;
+    let appender: Promise<void> = Promise.resolve();
     try {
       for (const id of ['n1', 'n2', 'n3']) nodes.push(await spawnEmmettNode(`${prefix}-${id}`, schema.urlFor(`${prefix}-${id}`)));
       const alive = (): EmmettNode[] => nodes.filter((node) => node.child.exitCode === null && node.child.signalCode === null);
@@ -39,9 +41,8 @@ await describePostgres('@polecat/emmett across node processes', (url) => {
       await until('both projections to run', () => (SHARDS.every((shard) => ownerOf(shard) !== undefined) ? true : undefined));
 
       // Events keep arriving during every fault.
-      let appending = true;
       let appended = 0;
-      const appender = (async () => {
+      appender = (async () => {
         while (appending) {
           await schema.append(`trip-${appended % 7}`, appended);
           appended++;
@@ -70,14 +71,14 @@ await describePostgres('@polecat/emmett across node processes', (url) => {
 
       // 1. SIGKILL the owner of log_a.
       await sleep(500);
-      const killed = ownerOf('log_a')!;
+      const killed = await until('an owner of log_a', () => ownerOf('log_a'));
       const killedAt = killed.kill('SIGKILL');
       await killed.exited;
       const afterKillMs = await takeover('log_a', killed, killedAt);
 
       // 2. Terminate the lock session of log_b's owner on the server: it must notice and stop.
       await sleep(300);
-      const cut = ownerOf('log_b')!;
+      const cut = await until('an owner of log_b', () => ownerOf('log_b'));
       const lockPid = await lockSessionOf(cut);
       const cutAt = Date.now();
       expect(await admin.terminateBackend(lockPid)).toBe(true);
@@ -91,7 +92,7 @@ await describePostgres('@polecat/emmett across node processes', (url) => {
       // 3. A zombie: freeze log_a's owner (SIGSTOP), drop its lock session, let another node take
       //    over with a newer epoch, then wake it (SIGCONT). Whatever batch it still runs is fenced.
       await sleep(300);
-      const frozen = ownerOf('log_a')!;
+      const frozen = await until('an owner of log_a', () => ownerOf('log_a'));
       const frozenPid = await lockSessionOf(frozen);
       frozen.kill('SIGSTOP');
       const frozenAt = Date.now();
@@ -110,7 +111,7 @@ await describePostgres('@polecat/emmett across node processes', (url) => {
 
       // 4. Graceful stop (SIGTERM) of log_a's current owner: hand-over.
       await sleep(300);
-      const stopping = ownerOf('log_a')!;
+      const stopping = await until('an owner of log_a', () => ownerOf('log_a'));
       const stopAt = stopping.kill('SIGTERM');
       expect((await stopping.exited).code).toBe(0);
       const afterStopMs = await takeover('log_a', stopping, stopAt);
@@ -141,6 +142,8 @@ await describePostgres('@polecat/emmett across node processes', (url) => {
       await Promise.all(alive().map(async (node) => (node.kill('SIGTERM'), expect((await node.exited).code).toBe(0))));
       expect(await until('no sessions of the nodes', async () => ((await admin.countConnectionsWithPrefix(prefix)) === 0 ? 0 : undefined), 10_000)).toBe(0);
     } finally {
+      appending = false;
+      await appender.catch(() => undefined);
       await admin.close();
     }
   });
