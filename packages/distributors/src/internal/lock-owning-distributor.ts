@@ -1,7 +1,7 @@
 import { systemClock, toLogger, type AttainOptions, type Clock, type LockLostEvent, type Logger } from '@polecat/app-lock';
 import { DEFAULT_MAX_NODES, memberSlotId, type DatabaseMembership } from '../cluster-membership';
 import { DEFAULT_DAEMON_LOCK_ID, DEFAULT_SCHEMA, assertDaemonLockId } from '../compute-lock-id';
-import type { LockingDistributorOptions, ShardSource } from '../distributor-options';
+import type { LockHostSource, LockingDistributorOptions, ShardSource } from '../distributor-options';
 import { DistributorError } from '../errors';
 import type { DatabaseSource, ProjectionDatabase } from '../projection-database';
 import type { ProjectionDistributor, SetsLostEvent } from '../projection-distributor';
@@ -40,6 +40,7 @@ export abstract class LockOwningDistributor implements ProjectionDistributor {
   readonly #random: () => number;
   readonly #clock: Clock;
   readonly #maxNodes: number;
+  readonly #lockHost: LockHostSource | undefined;
   readonly #owners: LockOwners;
   /** Per database id: the sets of the last build, by lock id. */
   readonly #lastSets = new Map<string, ReadonlyMap<number, ProjectionSet>>();
@@ -65,6 +66,11 @@ export abstract class LockOwningDistributor implements ProjectionDistributor {
     if (!Number.isInteger(this.#maxNodes) || this.#maxNodes < 0 || this.#maxNodes > 10_000) {
       throw new DistributorError('INVALID_CONFIGURATION', `maxNodes must be an integer in [0, 10000], got ${String(options.maxNodes)}`);
     }
+    const lockHost = options.lockHost;
+    if (lockHost !== undefined && typeof lockHost !== 'function' && (typeof lockHost !== 'string' || lockHost.length === 0)) {
+      throw new DistributorError('INVALID_CONFIGURATION', 'lockHost must be a non-empty string or a function (database) => string | undefined');
+    }
+    this.#lockHost = lockHost;
     this.logger = toLogger(options.logger);
     this.#owners = new LockOwners({
       createLock,
@@ -76,10 +82,26 @@ export abstract class LockOwningDistributor implements ProjectionDistributor {
 
   /**
    * Identifies this store's nodes on `database` in member-slot ids (see `memberSlotId`). Default:
-   * `{kind}:{schema}:{daemonLockId}`.
+   * `{kind}:{schema}:{daemonLockId}`, plus `:{database.id}` for a database with a lock host (its
+   * slots live on a server shared with other databases, whose nodes must count apart).
    */
   protected memberScope(database: ProjectionDatabase): string {
-    return `${this.kind}:${database.schema ?? DEFAULT_SCHEMA}:${this.daemonLockId}`;
+    const base = `${this.kind}:${database.schema ?? DEFAULT_SCHEMA}:${this.daemonLockId}`;
+    return this.lockHostOf(database) === undefined ? base : `${base}:${database.id}`;
+  }
+
+  /**
+   * The lock host of `database` when it shares one with other databases (see `LockHostSource`):
+   * its lock ids must then include its identity. `undefined`: a lock host of its own.
+   */
+  protected lockHostOf(database: ProjectionDatabase): string | undefined {
+    const source = this.#lockHost;
+    if (source === undefined) return undefined;
+    const host = typeof source === 'string' ? source : source(database);
+    if (host !== undefined && (typeof host !== 'string' || host.length === 0)) {
+      throw new DistributorError('INVALID_CONFIGURATION', `lockHost returned ${String(host)} for database ${database.id}; expected a non-empty string or undefined`);
+    }
+    return host;
   }
 
   /** The sets of one database (its shards already validated). */

@@ -62,6 +62,7 @@ async function main(): Promise<void> {
     createLock,
     logger,
     ...(config.daemonLockId === undefined ? {} : { daemonLockId: config.daemonLockId }),
+    ...(config.lockHost === undefined ? {} : { lockHost: config.lockHost }),
     ...(kind === 'multi-tenanted' && config.storeName !== undefined ? { storeName: config.storeName } : {}),
   };
   const plain = kind === 'multi-tenanted' ? new MultiTenantedProjectionDistributor(distributorOptions) : new SingleTenantProjectionDistributor(distributorOptions);

@@ -37,6 +37,11 @@ export interface NodeProcessConfig {
   readonly distributor?: 'single-tenant' | 'multi-tenanted';
   /** The lock-id base (`daemonLockId`). Default 4444; use a random one per test. */
   readonly daemonLockId?: number;
+  /**
+   * The distributors' `lockHost`: set it when several databases' `url`s are one lock server (as
+   * `runShards` with one connection does), so each database's lock ids include its identity.
+   */
+  readonly lockHost?: string;
   /** `MultiTenantedProjectionDistributor` store name (keeps concurrent suites apart). */
   readonly storeName?: string;
   /** `CoordinatorSettingsInput` (JSON-able fields only). Default: the coordinator's defaults. */
