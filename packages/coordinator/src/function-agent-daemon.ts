@@ -218,7 +218,10 @@ export class FunctionAgentDaemon implements ProjectionDaemon, AsyncDisposable {
       timedOut: shared.timedOut,
       release: () => {
         shared.waiting -= 1;
-        if (shared.waiting === 0) shared.cancel.abort();
+        if (shared.waiting === 0) {
+          shared.cancel.abort();
+          if (this.#sharedDeadline === shared) this.#sharedDeadline = undefined; // a later drain must not join a cancelled timer
+        }
       },
     };
   }

@@ -20,6 +20,7 @@ export interface SetDrainsDeps {
 
 interface Drain {
   readonly set: ProjectionSet;
+  readonly shards: readonly ShardName[];
   readonly reason: AgentStopReason;
   readonly since: number;
   /** Release the lock once every agent returned. */
@@ -29,6 +30,25 @@ interface Drain {
   overrun: boolean;
   done: Promise<void>;
 }
+
+/**
+ * Drains begun in one tick (a stop of 10 000 sets, a lost connection) share ONE watchdog timer
+ * and one overdue warning per interval, not one each.
+ */
+interface Batch {
+  readonly drains: Set<Drain>;
+  readonly cancel: AbortController;
+}
+
+/** Bounded waits begun in one tick share one `stopDrainTimeout` timer. */
+interface SharedDeadline {
+  readonly cancel: AbortController;
+  readonly timedOut: Promise<boolean>;
+  waiting: number;
+}
+
+/** At most this many set keys are listed in one overdue warning. */
+const LISTED_SETS = 20;
 
 /** Repeated "still running" warnings come at most this often (and never more often than the drain timeout). */
 const MIN_WARNING_INTERVAL_MS = 1000;
@@ -42,6 +62,8 @@ const MIN_WARNING_INTERVAL_MS = 1000;
 export class SetDrains {
   readonly #deps: SetDrainsDeps;
   readonly #drains = new Map<string, Drain>();
+  #batch: Batch | undefined;
+  #deadline: SharedDeadline | undefined;
 
   constructor(deps: SetDrainsDeps) {
     this.#deps = deps;
@@ -68,13 +90,15 @@ export class SetDrains {
       existing.release ||= release;
       return existing.done;
     }
-    const drain: Drain = { set, reason, since: this.#deps.clock.now(), release, running: new Set(shards.map((shard) => shard.identity)), overrun: false, done: Promise.resolve() };
+    const drain: Drain = { set, shards, reason, since: this.#deps.clock.now(), release, running: new Set(shards.map((shard) => shard.identity)), overrun: false, done: Promise.resolve() };
     this.#drains.set(set.key, drain);
-    const watchdog = new AbortController();
-    if (shards.length > 0) void this.#watch(drain, shards, watchdog.signal);
+    const batch = shards.length > 0 ? this.#joinBatch(drain) : undefined;
     drain.done = (async () => {
       await Promise.all(shards.map((shard) => this.#settle(drain, daemon!, shard, why)));
-      watchdog.abort();
+      if (batch !== undefined) {
+        batch.drains.delete(drain);
+        if (batch.drains.size === 0) batch.cancel.abort();
+      }
       if (drain.release) await this.release(set);
       this.#drains.delete(set.key);
       if (drain.overrun) {
@@ -83,6 +107,21 @@ export class SetDrains {
       this.#deps.onSettled();
     })();
     return drain.done;
+  }
+
+  #joinBatch(drain: Drain): Batch {
+    let batch = this.#batch;
+    if (batch === undefined) {
+      const created: Batch = { drains: new Set(), cancel: new AbortController() };
+      batch = created;
+      this.#batch = created;
+      queueMicrotask(() => {
+        if (this.#batch === created) this.#batch = undefined; // later drains start their own
+      });
+      void this.#watch(created);
+    }
+    batch.drains.add(drain);
+    return batch;
   }
 
   /** Releases `set` once its drain ends (at once when it is not draining). */
@@ -118,30 +157,35 @@ export class SetDrains {
     this.#deps.events.emit('agentStopped', { shard, database: drain.set.database, reason: drain.reason });
   }
 
-  /** Reports an overrun at `stopDrainTimeout`, then warns at most once per interval while agents still run. */
-  async #watch(drain: Drain, shards: readonly ShardName[], signal: AbortSignal): Promise<void> {
+  /**
+   * Reports the batch's overruns at `stopDrainTimeout` (one `drainOverrun` event per set), then
+   * warns at most once per interval while any of its agents still runs.
+   */
+  async #watch(batch: Batch): Promise<void> {
     const { clock, logger, settings, events, distributor } = this.#deps;
     const interval = Math.max(settings.stopDrainTimeout, MIN_WARNING_INTERVAL_MS);
+    const signal = batch.cancel.signal;
     try {
       await clock.sleep(settings.stopDrainTimeout, signal);
-      if (drain.running.size === 0) return;
-      drain.overrun = true;
-      const lockHeld = distributor.hasLock(drain.set);
-      const pending = shards.filter((shard) => drain.running.has(shard.identity));
-      events.emit('drainOverrun', { set: drain.set, shards: pending, reason: drain.reason, since: drain.since, lockHeld });
+      for (const drain of batch.drains) {
+        if (drain.running.size === 0) continue;
+        drain.overrun = true;
+        const pending = drain.shards.filter((shard) => drain.running.has(shard.identity));
+        events.emit('drainOverrun', { set: drain.set, shards: pending, reason: drain.reason, since: drain.since, lockHeld: distributor.hasLock(drain.set) });
+      }
       for (;;) {
-        logger.warn(lockHeld ? 'agents still running past stopDrainTimeout; their lock stays held until they return' : 'agents still running past stopDrainTimeout; their set is not started here until they return', {
-          set: drain.set.key,
-          lockId: drain.set.lockId,
-          reason: drain.reason,
-          shards: [...drain.running],
-          runningForMs: clock.now() - drain.since,
+        const overdue = [...batch.drains].filter((drain) => drain.running.size > 0);
+        if (overdue.length === 0) return;
+        const held = overdue.filter((drain) => distributor.hasLock(drain.set)).length;
+        logger.warn('agents still running past stopDrainTimeout; their sets keep their locks (or, when lost, are not started here) until they return', {
+          sets: overdue.length,
+          locksHeld: held,
+          draining: overdue.slice(0, LISTED_SETS).map((drain) => ({ set: drain.set.key, reason: drain.reason, shards: [...drain.running], runningForMs: clock.now() - drain.since })),
         });
         await clock.sleep(interval, signal);
-        if (drain.running.size === 0) return;
       }
     } catch {
-      // settled (the watchdog was aborted)
+      // every drain of the batch ended (the watchdog was cancelled)
     }
   }
 
@@ -150,17 +194,35 @@ export class SetDrains {
     while (this.#drains.size > 0) await Promise.all([...this.#drains.values()].map((drain) => drain.done));
   }
 
-  /** `work`, or `stopDrainTimeout` if that comes first. Resolves `true` when `work` finished in time. */
+  /**
+   * `work`, or `stopDrainTimeout` if that comes first. Resolves `true` when `work` finished in time.
+   * Waits begun in the same tick share one timer (stopping 10 000 sets arms one, not 10 000).
+   */
   async bounded(work: Promise<unknown>): Promise<boolean> {
-    const timeout = new AbortController();
-    const timedOut = this.#deps.clock.sleep(this.#deps.settings.stopDrainTimeout, timeout.signal).then(
-      () => false,
-      () => false,
-    );
+    let deadline = this.#deadline;
+    if (deadline === undefined) {
+      const cancel = new AbortController();
+      const timedOut = this.#deps.clock.sleep(this.#deps.settings.stopDrainTimeout, cancel.signal).then(
+        () => false,
+        () => false,
+      );
+      const created: SharedDeadline = { cancel, timedOut, waiting: 0 };
+      deadline = created;
+      this.#deadline = created;
+      queueMicrotask(() => {
+        if (this.#deadline === created) this.#deadline = undefined;
+      });
+    }
+    const shared = deadline;
+    shared.waiting += 1;
     try {
-      return await Promise.race([work.then(() => true), timedOut]);
+      return await Promise.race([work.then(() => true), shared.timedOut]);
     } finally {
-      timeout.abort();
+      shared.waiting -= 1;
+      if (shared.waiting === 0) {
+        shared.cancel.abort();
+        if (this.#deadline === shared) this.#deadline = undefined; // a later wait must not join a cancelled timer
+      }
     }
   }
 
