@@ -2,7 +2,6 @@ import { AppLockError, SessionAppLock, toLogger, type ConsoleLike, type Logger, 
 import { PostgresDriver } from './internal/postgres-driver';
 import { DEFAULT_RELEASE_CHANNEL, assertReleaseChannel } from './internal/release-notices';
 import type { PostgresConnection, ServerKeepAlive } from './postgres-connection-config';
-import type { parsePostgresKeywordString } from './postgres-keyword-string';
 
 /**
  * Options of {@link PostgresAppLock}. Also from `SessionAppLockOptions`: `verifyIntervalMs`
@@ -62,7 +61,7 @@ export class PostgresAppLock extends SessionAppLock<string> {
   /**
    * @param connection A URL (`postgres://user:pass@host:5432/db`, `postgresql://...`), a libpq
    *   keyword/value string (`host=db dbname=app user=app password=...`, see
-   *   {@link parsePostgresKeywordString}) or a {@link PostgresConnectionConfig}. Any other string
+   *   `parsePostgresKeywordString`) or a {@link PostgresConnectionConfig}. Any other string
    *   throws `INVALID_CONFIGURATION` (without repeating it). Passwords never appear in `target`,
    *   errors or log lines, whatever the form. Use a direct connection or a session-pooling PgBouncer:
    *   transaction or statement pooling breaks session locks.
