@@ -10,6 +10,8 @@ export const DI_ADAPTER_ERROR_CODES = [
   'UNKNOWN_STORE',
   /** Draining coordinators failed or did not finish within the deadline. */
   'DRAIN_FAILED',
+  /** A database driver (`pg`, `mssql`), an optional peer dependency, is not installed: the message names the package to install. */
+  'MISSING_DRIVER',
 ] as const;
 
 /** One of {@link DI_ADAPTER_ERROR_CODES}. */

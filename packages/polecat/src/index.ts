@@ -190,5 +190,5 @@ export {
   type SqlServerRequestLike,
 } from '@polecat/fencing';
 
-export { isPostgresConnectionString, lockFactoryFor, type LockConnection, type LockFactoryOptions } from './lock-factory';
+export { connectionBackend, isPostgresConnectionString, lockFactoryFor, type LockConnection, type LockFactoryOptions } from './lock-factory';
 export { runShards, type RunShardsOptions } from './run-shards';
