@@ -15,6 +15,8 @@ import {
   runShards,
   shardName,
 } from '../src/index';
+import type { PostgresAppLock } from '../src/postgres';
+import type { SqlServerAppLock } from '../src/sql-server';
 
 function agentsUntilAborted(names: readonly string[], running: Set<string>) {
   return Object.fromEntries(
@@ -117,11 +119,11 @@ describe('runShards', () => {
     expect(connectionBackend('pg://x')).toBeUndefined();
     expect(isPostgresConnectionString('host=db user=app')).toBe(true);
     expect(isPostgresConnectionString('Server=db;Database=app')).toBe(false);
-    const keywords = (await lockFactoryFor('host=127.0.0.1 port=1 user=app password=hunter2 dbname=x'))({ id: 'default' });
+    const keywords = (await lockFactoryFor('host=127.0.0.1 port=1 user=app password=hunter2 dbname=x'))({ id: 'default' }) as PostgresAppLock;
     expect(keywords.backend).toBe('postgres');
     expect(keywords.target).toBe('postgres://app@127.0.0.1:1/x');
     await keywords.dispose();
-    const url = (await lockFactoryFor('mssql://sa:hunter2@db:1444/app'))({ id: 'default' });
+    const url = (await lockFactoryFor('mssql://sa:hunter2@db:1444/app'))({ id: 'default' }) as SqlServerAppLock;
     expect(url.backend).toBe('sqlserver');
     expect(url.target).toBe('sqlserver://sa@db:1444/app');
     await url.dispose();
