@@ -10,6 +10,7 @@ import type { StartAction } from '../plan-cycle';
 import type { AgentState } from '../projection-daemon';
 import type { DaemonPool } from './daemon-pool';
 import type { TypedEmitter } from './typed-emitter';
+import { describeSet } from './describe-set';
 
 interface OwnedSet {
   readonly set: ProjectionSet;
@@ -145,7 +146,7 @@ export class SetOwnership {
   async #startFailed(set: ProjectionSet, cause: unknown): Promise<void> {
     const entry = nextBackoff(this.#deps.settings.startFailureBackoff, this.#backoff.get(set.key), this.#deps.clock.now(), cause);
     this.#backoff.set(set.key, entry);
-    const error = new CoordinatorError('AGENT_START_FAILED', `agents of set ${set.key} failed to start`, { cause });
+    const error = new CoordinatorError('AGENT_START_FAILED', `agents of ${describeSet(set)} failed to start`, { cause });
     this.#deps.logger.warn('agent start failed; backing off', {
       set: set.key,
       lockId: set.lockId,
@@ -169,7 +170,7 @@ export class SetOwnership {
     const owned = this.#owned.get(set.key);
     this.#owned.delete(set.key);
     if (owned !== undefined) {
-      const why = abortReason ?? new CoordinatorError('DISPOSED', `agents of ${set.key} stopped (${reason})`);
+      const why = abortReason ?? new CoordinatorError('DISPOSED', `agents of ${describeSet(set)} stopped (${reason})`);
       owned.controller.abort(why);
       const daemon = this.#deps.daemons.peek(set.database.id);
       // Every agent of the set is aborted by now; wait for them together, not one after the other.
