@@ -8,6 +8,7 @@ import type { ClusterObserver } from './cluster-observer';
 import type { DaemonPool } from './daemon-pool';
 import type { SetOwnership } from './set-ownership';
 import type { TypedEmitter } from './typed-emitter';
+import { CoordinatorError } from '../coordinator-error';
 import { describeSet } from './describe-set';
 
 /** What one cycle works with. */
