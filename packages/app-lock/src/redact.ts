@@ -5,8 +5,10 @@ const SECRET_KEY = String.raw`password|pwd|sslpassword|accesstoken|access token|
 const ADO_SECRET = new RegExp(String.raw`((?:^|;)\s*(?:${SECRET_KEY})\s*=\s*)("(?:[^"]|"")*"|'(?:[^']|'')*'|\{(?:[^}]|\}\})*\}|[^;]*)`, 'gi');
 /** libpq keyword/value (PostgreSQL): single-quoted with backslash escapes, or up to the next space. */
 const LIBPQ_SECRET = new RegExp(String.raw`((?:^|\s)(?:${SECRET_KEY})\s*=\s*)('(?:\\.|[^'\\])*'?|(?:\\.|\S)*)`, 'gi');
-/** `user:secret@` anywhere (malformed URLs such as `postgresql//user:pw@host`, URLs inside free text). */
-const USERINFO_SECRET = /((?:^|[\s/"'(<=,])[^\s:/@"'(<=,]*):[^\s@]*@/g;
+/** `scheme://user:secret@` inside free text. */
+const URL_USERINFO_SECRET = /\b([a-z][a-z0-9+.-]*:\/\/[^\s:/@]*):[^\s@]*@/gi;
+/** `user:secret@` anywhere else (malformed URLs such as `postgresql//user:pw@host`); `scheme://` is not a `user:` */
+const USERINFO_SECRET = /((?:^|[\s/"'(<=,])[^\s:/@"'(<=,]*):(?!\/\/|\*\*\*@)[^\s@]*@/g;
 /** Free text: a secret key followed by `=` or `:` and a value, whatever the separators around it. */
 const FREE_TEXT_SECRET = new RegExp(String.raw`((?:^|[^a-z])(?:${SECRET_KEY})\s*[=:]\s*)("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|\{[^}]*\}|[^\s;,&]*)`, 'gi');
 
@@ -39,6 +41,6 @@ export function redactConnectionString(value: string): string {
     case 'postgres-keywords':
       return trimmed.replace(LIBPQ_SECRET, '$1***');
     default:
-      return trimmed.replace(USERINFO_SECRET, '$1:***@').replace(FREE_TEXT_SECRET, '$1***');
+      return trimmed.replace(URL_USERINFO_SECRET, '$1:***@').replace(USERINFO_SECRET, '$1:***@').replace(FREE_TEXT_SECRET, '$1***');
   }
 }

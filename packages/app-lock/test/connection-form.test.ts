@@ -62,6 +62,9 @@ describe('redactConnectionString, every form', () => {
     expect(redactConnectionString(`Server=db;Database=x;Password=${PW};Encrypt=true`)).toBe('Server=db;Database=x;Password=***;Encrypt=true');
     expect(redactConnectionString(`postgresql//app:${PW}@db/x`)).toBe('postgresql//app:***@db/x');
     expect(redactConnectionString('getaddrinfo ENOTFOUND base')).toBe('getaddrinfo ENOTFOUND base');
+    expect(redactConnectionString('expected postgres://user@host:5432/db or postgresql://...')).toBe('expected postgres://user@host:5432/db or postgresql://...');
+    expect(redactConnectionString(`to postgres://app:${PW}@db:5432/x: refused`)).toBe('to postgres://app:***@db:5432/x: refused');
+    expect(redactConnectionString('to postgres://app:***@db:5432/x: refused')).toBe('to postgres://app:***@db:5432/x: refused'); // idempotent
     expect(redactConnectionString('password authentication failed for user "app"')).toBe('password authentication failed for user "app"');
   });
 });
