@@ -98,7 +98,7 @@ describe('packed umbrella in an empty npm project', () => {
       try {
         execFileSync(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: dir, encoding: 'utf8', stdio: 'pipe' });
       } catch (error) {
-        throw new Error(`tsc failed in ${dir}:\n${String((error as { stdout?: string }).stdout)}`);
+        throw new Error(`tsc failed in ${dir}:\n${String((error as { stdout?: string }).stdout)}`, { cause: error });
       }
     }
     expect(readFileSync(join(cjs, 'out', 'quickstart.js'), 'utf8')).toContain('require("@polecat/polecat")');
