@@ -67,6 +67,7 @@ export {
   type DistributorErrorCode,
   type DistributorErrorOptions,
   type DistributorOptions,
+  type LockHostSource,
   type LockingDistributorOptions,
   type MultiTenantedLockIdStrategy,
   type MultiTenantedProjectionDistributorOptions,
@@ -124,6 +125,7 @@ export {
   type CycleInput,
   type CyclePlan,
   type DaemonMode,
+  type DrainingSetStatus,
   type EpochSource,
   type FairShareOptions,
   type FairShareScope,
@@ -138,6 +140,7 @@ export {
   type StartAction,
   type StartKind,
   type StopReason,
+  type StopResult,
   type WaitOptions,
 } from '@polecat/coordinator';
 
@@ -197,4 +200,4 @@ export {
 } from '@polecat/fencing';
 
 export { connectionBackend, isPostgresConnectionString, lockFactoryFor, type LockConnection, type LockFactoryOptions } from './lock-factory';
-export { runShards, type RunShardsOptions } from './run-shards';
+export { SHARED_CONNECTION_HOST, runShards, type RunShardsOptions } from './run-shards';
