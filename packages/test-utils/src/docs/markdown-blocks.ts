@@ -54,9 +54,18 @@ export function markdownCommands(markdown: string): MarkdownCommand[] {
     const lines = block.code.split('\n');
     for (let i = 0; i <= lines.length; i++) fenced.add(block.line + i);
     if (!SHELL_LANGS.has(block.lang)) continue;
+    let pending = '';
+    let startLine = 0;
     lines.forEach((text, offset) => {
-      const command = stripComment(text).trim();
-      if (command !== '') commands.push({ command, line: block.line + 1 + offset, source: 'block' });
+      const part = stripComment(text).trim();
+      if (pending === '') startLine = block.line + 1 + offset;
+      if (part.endsWith('\\')) {
+        pending += `${part.slice(0, -1).trim()} `; // a continued line: one command
+        return;
+      }
+      const command = `${pending}${part}`.trim();
+      pending = '';
+      if (command !== '') commands.push({ command, line: startLine, source: 'block' });
     });
   }
   markdown.split('\n').forEach((text, index) => {
