@@ -8,6 +8,8 @@ import { isDaemonMode, type DaemonMode } from './daemon-mode';
 import { defaultOwnershipPolicy } from './internal/default-policy';
 import { ClusterObserver } from './internal/cluster-observer';
 import { DaemonPool } from './internal/daemon-pool';
+import { CoordinatorOperations } from './internal/operations';
+import { healthFrom, type CoordinatorHealth } from './coordinator-health';
 import { ReleaseNoticeWaker } from './internal/release-notice-waker';
 import { runCycle } from './internal/run-cycle';
 import { SetOwnership } from './internal/set-ownership';
@@ -34,6 +36,7 @@ export class ProjectionCoordinator implements AsyncDisposable {
   readonly #events: TypedEmitter<CoordinatorEvents>;
   readonly #daemons: DaemonPool | undefined;
   readonly #ownership: SetOwnership | undefined;
+  readonly #ops: CoordinatorOperations | undefined;
   #isStaleEpoch: ((error: unknown) => boolean) | undefined;
   readonly #policy: OwnershipPolicy | undefined;
   readonly #sleep: WakeableSleep;
@@ -64,6 +67,7 @@ export class ProjectionCoordinator implements AsyncDisposable {
       this.#distributor = undefined;
       this.#daemons = undefined;
       this.#ownership = undefined;
+      this.#ops = undefined;
     } else {
       const { distributor, daemonFor } = options;
       if (distributor === undefined) throw new CoordinatorError('INVALID_CONFIGURATION', `mode ${this.mode} needs a distributor`);
@@ -87,6 +91,17 @@ export class ProjectionCoordinator implements AsyncDisposable {
         onError: (error) => {
           this.#lastError = error;
         },
+        progressFor: (set, shard) => this.#ops?.progressFor(set, shard),
+      });
+      this.#ops = new CoordinatorOperations({
+        distributor,
+        daemons: this.#daemons,
+        ownership: this.#ownership,
+        settings: this.settings,
+        logger: this.#logger,
+        clock: this.#clock,
+        events: this.#events,
+        wake: () => this.wake(),
       });
     }
     const notify = (): void => this.#waiters.notify();
@@ -114,8 +129,17 @@ export class ProjectionCoordinator implements AsyncDisposable {
    */
   start(): Promise<void> {
     if (this.#state === 'stopping' || this.#state === 'stopped') return Promise.reject(new CoordinatorError('DISPOSED', 'the coordinator was stopped'));
-    this.#started ??= this.#launch();
+    this.#started ??= this.#launch().then(() => this.#failFast());
     return this.#started;
+  }
+
+  /** `failFastOnStart`: waits for the first cycle; an unreachable database stops the coordinator and rejects. */
+  async #failFast(): Promise<void> {
+    if (!this.settings.failFastOnStart || this.#ops === undefined) return;
+    const failure = await this.#ops.firstCycleFailure();
+    if (failure === undefined) return;
+    await this.stop();
+    throw failure;
   }
 
   async #launch(): Promise<void> {
@@ -138,6 +162,7 @@ export class ProjectionCoordinator implements AsyncDisposable {
   #startLoop(): void {
     const controller = new AbortController();
     this.#ownership!.renew();
+    this.#ops?.started();
     this.#loop = { controller, done: this.#run(controller.signal) };
   }
 
@@ -176,6 +201,7 @@ export class ProjectionCoordinator implements AsyncDisposable {
         context.onError(error);
       }
       if (signal.aborted) break;
+      if (this.#ops !== undefined) sleepMs = this.#ops.nextSleep(sleepMs);
       this.#cycles += 1;
       this.#waiters.notify();
       await this.#sleep.sleep(sleepMs, signal);
@@ -202,6 +228,7 @@ export class ProjectionCoordinator implements AsyncDisposable {
   async pause(): Promise<void> {
     if (this.#state !== 'running' || this.#ownership === undefined) return;
     this.#setState('paused');
+    this.#ops?.halted();
     await this.#haltLoop();
     const release = this.settings.releaseLocksOnPause;
     const sets = this.#ownership.tracked();
@@ -232,7 +259,9 @@ export class ProjectionCoordinator implements AsyncDisposable {
     this.#detachSignal?.();
     this.#setState('stopping');
     try {
+      this.#ops?.halted();
       await this.#haltLoop();
+      await this.#ops?.dispose();
       this.#unsubscribeLost?.();
       this.#unsubscribeNotice?.();
       this.#noticeWaker?.dispose();
@@ -260,7 +289,8 @@ export class ProjectionCoordinator implements AsyncDisposable {
 
   async #releaseAll(sets: readonly ProjectionSet[]): Promise<void> {
     const ok = await this.#quietly('releasing locks', () => this.#distributor!.releaseAll());
-    if (ok) for (const set of sets) this.#events.emit('lockReleased', { set });
+    const reason = this.#state === 'paused' ? 'pause' : 'stop';
+    if (ok) for (const set of sets) this.#events.emit('lockReleased', { set, reason });
   }
 
   async #quietly(what: string, action: () => Promise<void>): Promise<boolean> {
@@ -295,7 +325,19 @@ export class ProjectionCoordinator implements AsyncDisposable {
       cycles: this.#cycles,
       ...(this.#lastError === undefined ? {} : { lastError: this.#lastError }),
       backingOff,
+      health: this.health(),
+      stalled: this.#ops?.stalled() ?? [],
     };
+  }
+
+  /**
+   * Healthy / degraded / unhealthy with typed reasons: not running, loop not cycling, database
+   * unreachable (with its typed cause and since when), stalled agents, locks lost repeatedly.
+   * `alive` answers a liveness probe, `ready` a readiness probe. Cheap: call it from any probe.
+   */
+  health(): CoordinatorHealth {
+    if (this.#ops === undefined) return healthFrom(this.#state, this.#state === 'running' ? [] : [{ code: 'NOT_RUNNING', status: 'unhealthy', message: `the coordinator is ${this.#state}` }], this.#clock.now());
+    return this.#ops.health(this.#state);
   }
 
   /**

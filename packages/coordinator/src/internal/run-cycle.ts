@@ -144,7 +144,7 @@ export async function runCycle(context: CycleContext, signal: AbortSignal): Prom
   await Promise.all(plan.stop.map(({ set, reason }) => ownership.stopSet(set, reason, false)));
   await Promise.all(
     plan.handOver.map(async ({ set, reason }) => {
-      logger.info('handing set over', { set: set.key, lockId: set.lockId, reason });
+      logger.debug('handing set over', { set: set.key, lockId: set.lockId, reason });
       await ownership.stopSet(set, reason, true);
       const backOffCause = HAND_OVER_BACKOFF[reason];
       if (backOffCause !== undefined) ownership.backOff(set, new Error(backOffCause));
@@ -176,7 +176,7 @@ export async function runCycle(context: CycleContext, signal: AbortSignal): Prom
   const attained: ProjectionSet[] = [];
   for (const set of plan.attempt) {
     if (granted.has(set.key)) {
-      logger.info('lock attained', { set: set.key, lockId: set.lockId, database: set.database.id });
+      logger.debug('lock attained', { set: set.key, lockId: set.lockId, database: set.database.id });
       attained.push(set);
     } else {
       logger.debug('lock denied', { set: set.key, lockId: set.lockId, database: set.database.id });

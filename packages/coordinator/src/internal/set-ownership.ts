@@ -37,6 +37,8 @@ export interface SetOwnershipDeps {
   readonly events: TypedEmitter<CoordinatorEvents>;
   readonly epochs?: EpochSource;
   readonly onError: (error: unknown) => void;
+  /** The `progress` function of an agent about to start (stall detection), if any. */
+  readonly progressFor?: (set: ProjectionSet, shard: ShardName) => ((position?: unknown) => void) | undefined;
 }
 
 /** The coordinator's effects on sets: track ownership, start and stop agents, release, back off. */
@@ -125,7 +127,9 @@ export class SetOwnership {
         if (signal.aborted || this.#lifetime.signal.aborted) return;
         // A one-shard set's signal is its agent's alone: hand its controller over (one signal per agent).
         const controller = set.names.length === 1 ? { controller: owned.controller } : {};
-        const context = owned.epoch === undefined ? { signal, ...controller } : { signal, epoch: owned.epoch, ...controller };
+        const progress = this.#deps.progressFor?.(set, action.shard);
+        const base = owned.epoch === undefined ? { signal, ...controller } : { signal, epoch: owned.epoch, ...controller };
+        const context = progress === undefined ? base : { ...base, progress };
         await daemon.startAgent(action.shard, context);
         owned.started.add(action.shard.identity);
         owned.announcedPause?.delete(action.shard.identity);
@@ -188,7 +192,7 @@ export class SetOwnership {
     if (!release) return;
     try {
       await this.#deps.distributor.release(set);
-      this.#deps.events.emit('lockReleased', { set });
+      this.#deps.events.emit('lockReleased', { set, reason });
     } catch (error) {
       this.#deps.logger.warn('releasing set failed', { set: set.key, lockId: set.lockId, error });
       this.#deps.onError(error);
@@ -199,7 +203,8 @@ export class SetOwnership {
   lost(sets: readonly ProjectionSet[], error: LockLostError): void {
     for (const set of sets) {
       if (!this.#owned.has(set.key)) continue;
-      this.#deps.logger.warn('lock lost; aborting its agents', { set: set.key, lockId: set.lockId, reason: error.reason });
+      // (the operator's line, with shard names, is the coordinator's "ownership changed")
+      this.#deps.logger.debug('lock lost; aborting its agents', { set: set.key, lockId: set.lockId, reason: error.reason });
       const work = this.stopSet(set, 'lock-lost', false, error).then(() => this.#deps.events.emit('lockLost', { set, error }));
       this.#track(work);
     }

@@ -17,6 +17,8 @@ import type { ProjectionDistributor, SetsLostEvent } from '../projection-distrib
 import type { ProjectionSet } from '../projection-set';
 import type { ShardName } from '../shard-name';
 import { canProbe, probeDatabase } from './membership';
+import { RoundTripReporter } from './round-trip-reporter';
+import type { LockRoundTripEvent } from '../lock-round-trip';
 import { assertStaticSources, readDistribution } from './read-distribution';
 import { randomWaitMs, shuffle } from './shuffle';
 
@@ -63,6 +65,7 @@ export abstract class LockOwningDistributor implements ProjectionDistributor {
   /** Lock owners being disposed (a removed database), so `dispose()` waits for them too. */
   readonly #retiring = new Set<Promise<void>>();
   #disposing: Promise<void> | undefined;
+  readonly #roundTrips: RoundTripReporter;
 
   protected constructor(options: LockingDistributorOptions) {
     this.daemonLockId = options.daemonLockId ?? DEFAULT_DAEMON_LOCK_ID;
@@ -81,6 +84,12 @@ export abstract class LockOwningDistributor implements ProjectionDistributor {
       throw new DistributorError('INVALID_CONFIGURATION', `maxNodes must be an integer in [0, 10000], got ${String(options.maxNodes)}`);
     }
     this.logger = toLogger(options.logger);
+    this.#roundTrips = new RoundTripReporter(this.#clock, this.logger);
+  }
+
+  /** Subscribes to every lock round trip (attempt, probe) with its database, duration and failure. */
+  onLockRoundTrip(listener: (event: LockRoundTripEvent) => void): () => void {
+    return this.#roundTrips.on(listener);
   }
 
   /**
@@ -159,11 +168,11 @@ export abstract class LockOwningDistributor implements ProjectionDistributor {
         try {
           const owner = this.#ownerFor(database);
           if (owner === undefined) return;
-          const ids = await owner.lock.tryAttainLocks([...new Set(group.map((set) => set.lockId))], options);
+          const ids = await this.#roundTrips.time(database.id, 'attain', () => owner.lock.tryAttainLocks([...new Set(group.map((set) => set.lockId))], options));
           for (const set of group) if (ids.has(set.lockId)) held.add(set.key);
         } catch (error) {
           if (options?.signal?.aborted || this.#disposing !== undefined) return;
-          this.logger.warn('lock attempt failed for a database; its sets are not held this cycle', {
+          this.#roundTrips.failed('lock attempt failed for a database; its sets are not held this cycle', {
             database: database.id,
             sets: group.length,
             error,
@@ -194,10 +203,10 @@ export abstract class LockOwningDistributor implements ProjectionDistributor {
           if (lock === undefined || !canProbe(lock)) return;
           const scope = this.memberScope(database);
           const slots = Array.from({ length: this.#maxNodes }, (_, index) => memberSlotId(scope, index));
-          result.set(database.id, await probeDatabase(lock, slots, sets, this.#random, options));
+          result.set(database.id, await this.#roundTrips.time(database.id, 'probe', () => probeDatabase(lock, slots, sets, this.#random, options)));
         } catch (error) {
           if (options?.signal?.aborted || this.#disposing !== undefined) return;
-          this.logger.warn('membership probe failed for a database; balancing skips it this cycle', { database: database.id, error });
+          this.#roundTrips.failed('membership probe failed for a database; balancing skips it this cycle', { database: database.id, error });
         }
       }),
     );
