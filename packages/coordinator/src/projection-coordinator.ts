@@ -261,7 +261,6 @@ export class ProjectionCoordinator implements AsyncDisposable {
     try {
       this.#ops?.halted();
       await this.#haltLoop();
-      await this.#ops?.dispose();
       this.#unsubscribeLost?.();
       this.#unsubscribeNotice?.();
       this.#noticeWaker?.dispose();
@@ -272,6 +271,7 @@ export class ProjectionCoordinator implements AsyncDisposable {
         await this.#daemons!.disposeAll();
         await this.#quietly('disposing the distributor', () => this.#distributor!.dispose());
       }
+      await this.#ops?.dispose();
     } finally {
       this.#setState('stopped');
     }

@@ -95,7 +95,6 @@ export class CoordinatorOperations {
       const now = clock.now();
       this.#takeovers.cycleEnded(now - durationMs);
       this.#log.flush();
-      this.#firstCycle?.resolve();
     });
   }
 
@@ -142,6 +141,7 @@ export class CoordinatorOperations {
     const sleepMs = this.#reachability.endCycle(plannedMs, now);
     this.#lastCycleEndAt = now;
     this.#lastSleepMs = sleepMs;
+    this.#firstCycle?.resolve();
     return sleepMs;
   }
 
