@@ -7,3 +7,4 @@ export {
   type PolecatModuleAsyncOptions,
   type PolecatModuleOptions,
 } from '@polecat/di-adapters/nestjs';
+export { PolecatHealthIndicator, type PolecatHealthIndicatorResult } from '@polecat/di-adapters/nestjs';
