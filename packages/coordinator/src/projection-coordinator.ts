@@ -187,6 +187,7 @@ export class ProjectionCoordinator implements AsyncDisposable {
       ...(this.#policy === undefined ? {} : { policy: this.#policy }),
       ...(this.#policy?.usesMembership === true ? { cluster: new ClusterObserver() } : {}),
       ...(this.#isStaleEpoch === undefined ? {} : { isStaleEpoch: this.#isStaleEpoch }),
+      ...(this.#ops === undefined ? {} : { failedThisCycle: (databaseId: string) => this.#ops!.failedThisCycle(databaseId) }),
       onError: (error: unknown, set?: ProjectionSet) => {
         this.#lastError = error;
         this.#events.emit('error', set === undefined ? { error } : { error, set });

@@ -76,10 +76,12 @@ describe('PolecatHealthIndicator (NestJS Terminus)', () => {
     const server = new InMemoryLockServer();
     const { agents } = trackedAgents(['Trip']);
     class Probe {
-      constructor(
-        readonly health: HealthCheckService,
-        readonly polecat: PolecatHealthIndicator,
-      ) {}
+      readonly health: HealthCheckService;
+      readonly polecat: PolecatHealthIndicator;
+      constructor(health: HealthCheckService, polecat: PolecatHealthIndicator) {
+        this.health = health;
+        this.polecat = polecat;
+      }
       check() {
         return this.health.check([() => this.polecat.isHealthy('polecat')]);
       }

@@ -57,8 +57,9 @@ export interface ProjectionDistributor extends AsyncDisposable {
   /**
    * Optional (the locking distributors): subscribes to every lock round trip (batched attempt,
    * membership probe) with its database, duration and failure, for metrics and for reporting an
-   * unreachable database. While someone listens, the distributor logs failed round trips at
-   * `debug` only (the listener reports them). Returns the unsubscribe function.
+   * unreachable database. While someone listens, the distributor does not log failed round trips
+   * itself (the listener reports them, e.g. the coordinator once per retry step). Returns the
+   * unsubscribe function.
    */
   onLockRoundTrip?(listener: (event: LockRoundTripEvent) => void): () => void;
   /** Releases one set's lock (no-op when not held). */

@@ -57,6 +57,11 @@ export class DatabaseReachability {
     }
   }
 
+  /** Whether a round trip to this database failed in the current cycle. */
+  failedThisCycle(databaseId: string): boolean {
+    return this.#cycle.get(databaseId) !== undefined;
+  }
+
   /** Unreachable database ids (for fail-fast). */
   unreachableIds(): readonly string[] {
     return [...this.#unreachable.keys()];

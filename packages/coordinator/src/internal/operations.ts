@@ -145,6 +145,11 @@ export class CoordinatorOperations {
     return sleepMs;
   }
 
+  /** Whether a lock round trip to this database failed in the current cycle. */
+  failedThisCycle(databaseId: string): boolean {
+    return this.#reachability.failedThisCycle(databaseId);
+  }
+
   /** The `progress` function handed to a starting agent (only with stall detection on). */
   progressFor(set: ProjectionSet, shard: ShardName): ((position?: unknown) => void) | undefined {
     return this.#stalls?.track(set, shard);
@@ -201,7 +206,10 @@ export class CoordinatorOperations {
     const { settings, ownership, logger, wake } = this.#deps;
     if (settings.stallAction === 'report' || !ownership.isTracked(set.key)) return;
     const handOver = settings.stallAction === 'hand-over';
-    logger.warn(handOver ? 'agent stalled: handing its set over' : 'agent stalled: restarting its set', { set: set.key, shard: `${set.database.id}/${shard.identity}` });
+    logger.warn(handOver ? 'agent stalled: handing its set over' : 'agent stalled: restarting its set', {
+      shard: `${set.database.id}/${shard.identity}`,
+      shards: set.names.map((name) => `${set.database.id}/${name.identity}`),
+    });
     const work = (async () => {
       if (!handOver) this.#takeovers.restarting(set);
       await ownership.stopSet(set, 'stalled', handOver);

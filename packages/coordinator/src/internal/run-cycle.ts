@@ -24,6 +24,8 @@ export interface CycleContext {
   /** The epoch source's `isStale`, when it has one (see `CycleInput.isStaleEpoch`). */
   readonly isStaleEpoch?: (error: unknown) => boolean;
   readonly onError: (error: unknown, set?: ProjectionSet) => void;
+  /** Whether a lock round trip to this database failed in the current cycle (its sets were not denied: nobody answered). */
+  readonly failedThisCycle?: (databaseId: string) => boolean;
 }
 
 /** Hand-overs after which this node backs off the set (someone else should take it first), with the cause. */
@@ -179,7 +181,7 @@ export async function runCycle(context: CycleContext, signal: AbortSignal): Prom
       logger.debug('lock attained', { set: set.key, lockId: set.lockId, database: set.database.id });
       attained.push(set);
     } else {
-      logger.debug('lock denied', { set: set.key, lockId: set.lockId, database: set.database.id });
+      if (context.failedThisCycle?.(set.database.id) !== true) logger.debug('lock denied', { set: set.key, lockId: set.lockId, database: set.database.id });
       starts.push(
         stopStrays(context, set).catch((error: unknown) => {
           logger.warn('stopping agents of a denied set failed', { set: set.key, error });

@@ -60,18 +60,18 @@ export function instrumentCoordinator(coordinator: InstrumentableCoordinator, op
   const failures = meter.createCounter(METRIC_NAMES.agentFailures, { description: 'Agents that failed on their own (now paused).', unit: '{failure}' });
   const restarts = meter.createCounter(METRIC_NAMES.agentRestarts, { description: 'Agents restarted after a failure or a return.', unit: '{restart}' });
 
-  let ownedCount = 0;
+  const ownedKeys = new Set<string>();
   const stalledNow = new Set<string>();
   const unreachableNow = new Set<string>();
   const unsubscribe = [
     coordinator.on('cycle', ({ durationMs, owned: count }) => {
-      ownedCount = count;
+      if (count === 0) ownedKeys.clear(); // (reconciles sets that left without an event)
       cycleDuration.record(durationMs / 1000, base);
     }),
-    coordinator.on('lockAcquired', () => void (ownedCount += 1)),
-    coordinator.on('lockReleased', () => void (ownedCount = Math.max(0, ownedCount - 1))),
-    coordinator.on('lockLost', ({ error }) => {
-      ownedCount = Math.max(0, ownedCount - 1);
+    coordinator.on('lockAcquired', ({ set }) => void ownedKeys.add(set.key)),
+    coordinator.on('lockReleased', ({ set }) => void ownedKeys.delete(set.key)),
+    coordinator.on('lockLost', ({ set, error }) => {
+      ownedKeys.delete(set.key);
       locksLost.add(1, withBase({ 'polecat.lock.lost_reason': error.reason }));
     }),
     coordinator.on('lockRoundTrip', ({ operation, durationMs, error }) => {
@@ -93,7 +93,7 @@ export function instrumentCoordinator(coordinator: InstrumentableCoordinator, op
     coordinator.on('databaseReachable', ({ databaseId }) => void unreachableNow.delete(databaseId)),
   ];
   const observe = {
-    owned: (result: ObservableResult) => result.observe(ownedCount, base),
+    owned: (result: ObservableResult) => result.observe(ownedKeys.size, base),
     stalled: (result: ObservableResult) => result.observe(stalledNow.size, base),
     unreachable: (result: ObservableResult) => result.observe(unreachableNow.size, base),
     health: (result: ObservableResult) => result.observe(HEALTH_VALUE[coordinator.health().status], base),

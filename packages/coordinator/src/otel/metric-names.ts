@@ -6,7 +6,7 @@
  * `attributes` option.
  */
 export const METRIC_NAMES = Object.freeze({
-  /** Gauge `{set}`: sets owned (as of the last cycle and lock events). */
+  /** Gauge `{set}`: sets owned (from the lock events). */
   setsOwned: 'polecat.coordinator.sets.owned',
   /** Gauge `{agent}`: stalled agents. */
   agentsStalled: 'polecat.coordinator.agents.stalled',

@@ -12,7 +12,7 @@ export class RoundTripReporter {
     this.#logger = logger;
   }
 
-  /** Whether someone listens (then that listener reports failures; the distributor logs them at debug only). */
+  /** Whether someone listens (then that listener reports failures; the distributor does not log them). */
   get observed(): boolean {
     return this.#listeners.size > 0;
   }
@@ -36,10 +36,9 @@ export class RoundTripReporter {
     }
   }
 
-  /** Logs a failed round trip: `warn` when nobody listens, `debug` when a listener reports it. */
+  /** Logs a failed round trip as a warning, unless a listener reports it (then nothing: no duplicate lines per retry). */
   failed(message: string, fields: Record<string, unknown>): void {
-    if (this.observed) this.#logger.debug(message, fields);
-    else this.#logger.warn(message, fields);
+    if (!this.observed) this.#logger.warn(message, fields);
   }
 
   #emit(event: LockRoundTripEvent): void {
