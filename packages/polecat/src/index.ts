@@ -143,6 +143,7 @@ export {
   DI_ADAPTER_ERROR_CODES,
   DiAdapterError,
   REGISTRATION_KINDS,
+  assertNoSharedLockIds,
   asyncDaemon,
   createDistributor,
   createProjectionCoordinator,

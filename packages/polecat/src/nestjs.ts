@@ -1,10 +1,22 @@
 export {
+  InjectCoordinator,
   POLECAT_COORDINATORS,
   POLECAT_MODULE_OPTIONS,
+  PolecatFeatureModule,
   PolecatLifecycle,
   PolecatModule,
+  Shard,
   getCoordinatorToken,
+  toModuleLogger,
+  type PolecatFeatureOptions,
   type PolecatModuleAsyncOptions,
+  type PolecatModuleExtras,
+  type PolecatModuleLogger,
   type PolecatModuleOptions,
+  type PolecatModuleRootOptions,
+  type PolecatOptionsFactory,
+  type ShardHandler,
+  type ShardMetadata,
+  type ShardOptions,
 } from '@polecat/di-adapters/nestjs';
 export { PolecatHealthIndicator, type PolecatHealthIndicatorResult } from '@polecat/di-adapters/nestjs';
