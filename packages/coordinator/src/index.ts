@@ -19,6 +19,8 @@ export {
   type OwnedSetStatus,
   type AgentStatusEntry,
   type StalledAgentStatus,
+  type DrainingSetStatus,
+  type StopResult,
 } from './coordinator-status';
 export type { EpochSource } from './epoch-source';
 export {

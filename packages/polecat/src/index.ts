@@ -62,6 +62,7 @@ export {
   type DistributorErrorCode,
   type DistributorErrorOptions,
   type DistributorOptions,
+  type LockHostSource,
   type LockingDistributorOptions,
   type MultiTenantedLockIdStrategy,
   type MultiTenantedProjectionDistributorOptions,
@@ -119,6 +120,7 @@ export {
   type CycleInput,
   type CyclePlan,
   type DaemonMode,
+  type DrainingSetStatus,
   type EpochSource,
   type FairShareOptions,
   type FairShareScope,
@@ -133,6 +135,7 @@ export {
   type StartAction,
   type StartKind,
   type StopReason,
+  type StopResult,
   type WaitOptions,
 } from '@polecat/coordinator';
 
@@ -192,7 +195,7 @@ export {
 } from '@polecat/fencing';
 
 export { isPostgresConnectionString, lockFactoryFor, type LockConnection, type LockFactoryOptions } from './lock-factory';
-export { runShards, type RunShardsOptions } from './run-shards';
+export { SHARED_CONNECTION_HOST, runShards, type RunShardsOptions } from './run-shards';
 
 // Operations (health, stalls, takeovers, lock round trips)
 export {

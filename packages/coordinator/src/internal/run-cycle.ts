@@ -133,6 +133,7 @@ export async function runCycle(context: CycleContext, signal: AbortSignal): Prom
     distribution: sets,
     isHeld: (set) => distributor.hasLock(set),
     tracked: ownership.tracked(),
+    isDraining: (set) => ownership.isDraining(set),
     agentState: (set, shard) => ownership.agentState(set, shard),
     anyPaused: daemons.anyPaused(),
     backoff: ownership.backoff,
