@@ -308,3 +308,27 @@ describe('health: loop not cycling', () => {
     release();
   });
 });
+
+describe('health: draining agents', () => {
+  it('an aborted agent still running past stopDrainTimeout makes the node degraded (AGENTS_DRAINING) until it returns', async () => {
+    const server = new InMemoryLockServer();
+    let finish!: () => void;
+    const returned = new Promise<void>((resolve) => {
+      finish = resolve;
+    });
+    const coordinator = node(server, 'n1', {
+      settings: { stopDrainTimeout: 100 },
+      agent: async () => returned, // ignores its signal until told
+    });
+    const overruns = record(coordinator, 'drainOverrun');
+    await coordinator.start();
+    await coordinator.whenOwned(1);
+    expect(server.terminateSession('n1')).toBe(1); // lock lost: the agent is aborted and must drain
+    await until(() => overruns.length === 1, 5_000);
+    const health = coordinator.health();
+    expect(health.status).toBe('degraded');
+    expect(health.reasons.map((r) => [r.code, r.shards])).toContainEqual(['AGENTS_DRAINING', ['main/A:All']]);
+    finish();
+    await until(() => !coordinator.health().reasons.some((r) => r.code === 'AGENTS_DRAINING'), 5_000);
+  });
+});

@@ -49,6 +49,7 @@ export function instrumentCoordinator(coordinator: InstrumentableCoordinator, op
 
   const owned = meter.createObservableGauge(METRIC_NAMES.setsOwned, { description: 'Projection sets this node owns (locks held, agents started).', unit: '{set}' });
   const stalled = meter.createObservableGauge(METRIC_NAMES.agentsStalled, { description: 'Running agents without progress for stallTimeoutMs.', unit: '{agent}' });
+  const draining = meter.createObservableGauge(METRIC_NAMES.agentsDraining, { description: 'Aborted agents still running past stopDrainTimeout (locks kept until they return).', unit: '{agent}' });
   const unreachable = meter.createObservableGauge(METRIC_NAMES.databasesUnreachable, { description: 'Databases whose lock round trips fail.', unit: '{database}' });
   const healthGauge = meter.createObservableGauge(METRIC_NAMES.health, { description: 'Health of the coordinator: 0 healthy, 1 degraded, 2 unhealthy.', unit: '1' });
   const cycleDuration = meter.createHistogram(METRIC_NAMES.cycleDuration, { description: 'Duration of one coordinator cycle.', unit: 's' });
@@ -96,11 +97,13 @@ export function instrumentCoordinator(coordinator: InstrumentableCoordinator, op
     owned: (result: ObservableResult) => result.observe(ownedKeys.size, base),
     stalled: (result: ObservableResult) => result.observe(stalledNow.size, base),
     unreachable: (result: ObservableResult) => result.observe(unreachableNow.size, base),
+    draining: (result: ObservableResult) => result.observe(coordinator.health().reasons.find((reason) => reason.code === 'AGENTS_DRAINING')?.shards?.length ?? 0, base),
     health: (result: ObservableResult) => result.observe(HEALTH_VALUE[coordinator.health().status], base),
   };
   owned.addCallback(observe.owned);
   stalled.addCallback(observe.stalled);
   unreachable.addCallback(observe.unreachable);
+  draining.addCallback(observe.draining);
   healthGauge.addCallback(observe.health);
   let disposed = false;
   return {
@@ -111,6 +114,7 @@ export function instrumentCoordinator(coordinator: InstrumentableCoordinator, op
       owned.removeCallback(observe.owned);
       stalled.removeCallback(observe.stalled);
       unreachable.removeCallback(observe.unreachable);
+      draining.removeCallback(observe.draining);
       healthGauge.removeCallback(observe.health);
     },
   };
