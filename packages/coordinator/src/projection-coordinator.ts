@@ -390,7 +390,14 @@ export class ProjectionCoordinator implements AsyncDisposable {
 
   /**
    * Resolves once the status satisfies `target`: a number means "owns exactly that many sets and
-   * all their agents run"; a function is any predicate. Rejects with `TIMEOUT` (default 30 s).
+   * all their agents run"; a function is any predicate. Rejects with `TIMEOUT` (default 30 s;
+   * `timeoutMs: Infinity` for none).
+   *
+   * For tests, demos and tools that know what this node should own. Do not gate a production
+   * node's start-up on it: balancing leaves a standby owning nothing (with 2 shards on 3 nodes one
+   * node always owns nothing), and a standby is healthy. A node that is running is ready: it takes
+   * shards over when their owner stops. To act when this node starts a shard, listen to
+   * `agentStarted`; to know it is running, read `status().state`.
    */
   whenOwned(target: number | ((status: CoordinatorStatus) => boolean), options?: WaitOptions): Promise<CoordinatorStatus> {
     const predicate =

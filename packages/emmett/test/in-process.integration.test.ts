@@ -3,8 +3,8 @@ import { createPgAdmin, describePostgres } from '@polecat/test-utils';
 import { postgreSQLEventStoreConsumer } from '@event-driven-io/emmett-postgresql';
 import pg from 'pg';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { emmettAgent, emmettProjector, runEmmettProcessors, type EmmettProcessor } from '../src/index';
-import { LOG_TABLES, logProjection } from './fixtures/projections';
+import { emmettAgent, emmettProjector, emmettReactor, runEmmettProcessors, type EmmettProcessor } from '../src/index';
+import { LOG_TABLES, logProjection, type Added } from './fixtures/projections';
 import { createTestSchema, type TestSchema } from './support/schema';
 
 const until = async (what: string, check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> => {
@@ -143,7 +143,7 @@ await describePostgres('@polecat/emmett in one process', (url) => {
     }
   });
 
-  it('start-up and shutdown leave no session behind', async () => {
+  it('start-up and shutdown leave no session behind (a projector and a reactor)', async () => {
     const admin = await createPgAdmin(url);
     const applicationName = `emt-ip-${process.pid}`;
     try {
@@ -153,7 +153,17 @@ await describePostgres('@polecat/emmett in one process', (url) => {
         applicationName,
         processors: [
           emmettProjector({ projection: logProjection('log_a', LOG_TABLES[0], 'one') }),
-          emmettProjector({ projection: logProjection('log_b', LOG_TABLES[1], 'one') }),
+          emmettReactor<Added>({
+            processorId: 'log-b-reactor',
+            canHandle: ['Added'],
+            eachMessage: async (message, context) => {
+              await context.connection.client.query(`INSERT INTO ${LOG_TABLES[1]} (position, stream, n, node) VALUES ($1, $2, $3, 'reactor')`, [
+                String(message.metadata.globalPosition),
+                message.metadata.streamName,
+                message.data.n,
+              ]);
+            },
+          }),
         ],
         settings: { leadershipPollingTime: 200 },
       });

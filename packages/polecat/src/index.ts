@@ -5,8 +5,12 @@
 
 export type { AppLock, AppLockStats, AttainOptions, LockLostEvent } from '@polecat/app-lock';
 export {
+  ACCEPTED_CONNECTION_FORMS,
   APP_LOCK_ERROR_CODES,
   AppLockError,
+  CONNECTION_STRING_FORMS,
+  LIBPQ_KEYWORDS,
+  connectionStringForm,
   InMemoryAppLock,
   InMemoryLockServer,
   LOCK_LOSS_REASONS,
@@ -21,6 +25,7 @@ export {
   type AppLockErrorCode,
   type AppLockErrorOptions,
   type Clock,
+  type ConnectionStringForm,
   type SleepOptions,
   type ConsoleLike,
   type InMemoryAppLockOptions,
@@ -194,7 +199,7 @@ export {
   type SqlServerRequestLike,
 } from '@polecat/fencing';
 
-export { isPostgresConnectionString, lockFactoryFor, type LockConnection, type LockFactoryOptions } from './lock-factory';
+export { connectionBackend, isPostgresConnectionString, lockFactoryFor, type LockConnection, type LockFactoryOptions } from './lock-factory';
 export { SHARED_CONNECTION_HOST, runShards, type RunShardsOptions } from './run-shards';
 
 // Operations (health, stalls, takeovers, lock round trips)

@@ -11,6 +11,7 @@ import type { AgentState } from '../projection-daemon';
 import type { DaemonPool } from './daemon-pool';
 import { SetDrains } from './set-drains';
 import type { TypedEmitter } from './typed-emitter';
+import { describeSet } from './describe-set';
 
 interface OwnedSet {
   readonly set: ProjectionSet;
@@ -156,7 +157,7 @@ export class SetOwnership {
   async #startFailed(set: ProjectionSet, cause: unknown): Promise<void> {
     const entry = nextBackoff(this.#deps.settings.startFailureBackoff, this.#backoff.get(set.key), this.#deps.clock.now(), cause);
     this.#backoff.set(set.key, entry);
-    const error = new CoordinatorError('AGENT_START_FAILED', `agents of set ${set.key} failed to start`, { cause });
+    const error = new CoordinatorError('AGENT_START_FAILED', `agents of ${describeSet(set)} failed to start`, { cause });
     this.#deps.logger.warn('agent start failed; backing off', {
       set: set.key,
       lockId: set.lockId,
@@ -183,7 +184,7 @@ export class SetOwnership {
   async stopSet(set: ProjectionSet, reason: AgentStopReason, release: boolean, abortReason?: unknown): Promise<void> {
     const owned = this.#owned.get(set.key);
     this.#owned.delete(set.key);
-    const why = abortReason ?? new CoordinatorError('DISPOSED', `agents of ${set.key} stopped (${reason})`);
+    const why = abortReason ?? new CoordinatorError('DISPOSED', `agents of ${describeSet(set)} stopped (${reason})`);
     if (owned === undefined) {
       // nothing started here under this ownership; an earlier drain keeps the lock until it ends
       if (release) await this.#drains.bounded(this.#drains.begin(set, reason, true, undefined, [], why));
