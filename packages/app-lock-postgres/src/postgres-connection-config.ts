@@ -16,7 +16,7 @@ export interface PostgresConnectionConfig {
   readonly database?: string;
   /** `true`, or Node TLS options (`ca`, `rejectUnauthorized`, ...). */
   readonly ssl?: boolean | Record<string, unknown>;
-  /** Server start-up options (`-c name=value ...`); the lock appends its keepalive settings. */
+  /** Server start-up options (`-c name=value ...`), passed through (poolers such as PgBouncer reject them; the lock applies its own keepalive settings with `SET` after connecting). */
   readonly options?: string;
   /** Further `pg.ClientConfig` fields, passed through. */
   readonly [option: string]: unknown;

@@ -22,3 +22,7 @@ export { startBlackholeAfterStartupProxy } from './blackhole-proxy';
 export type { BlackholeProxy } from './blackhole-proxy';
 export { findPgBouncer, startPgBouncer } from './pgbouncer';
 export type { PgBouncer, PgBouncerOptions } from './pgbouncer';
+export { markdownBlocks, markdownCommands } from './docs/markdown-blocks';
+export type { MarkdownBlock, MarkdownCommand } from './docs/markdown-blocks';
+export { runUntil } from './docs/run-until';
+export type { RunUntilOptions, RunUntilResult } from './docs/run-until';
