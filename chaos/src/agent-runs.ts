@@ -16,6 +16,16 @@ export interface FreezeWindow {
   readonly to: number;
 }
 
+/**
+ * A moment the server freed a process's locks before the process could know: its lock session was
+ * terminated or its connections reset (`terminate`, `pause-terminate`, `cut`), or the database
+ * restarted. The owner learns of it only afterwards (a socket event, then its agents return).
+ */
+export interface ForcedRelease {
+  readonly pid: number;
+  readonly at: number;
+}
+
 /** Two runs of one shard by different processes that shared time. */
 export interface RunOverlap {
   readonly key: string;
@@ -29,13 +39,19 @@ export interface RunOverlap {
    * (its late writes must be refused). Every other overlap is a bug.
    */
   readonly frozen: boolean;
+  /**
+   * The server freed the earlier run's lock by force (see {@link ForcedRelease}) before the later
+   * run started, and the earlier run returned within `residualMs` of it: the time the owner needs
+   * to learn of the loss and return. No library can avoid this; fencing refuses its late writes.
+   */
+  readonly forced: boolean;
 }
 
 /** Result of {@link findRunOverlaps}. */
 export interface RunOverlapReport {
   readonly runs: number;
   readonly overlaps: readonly RunOverlap[];
-  /** Overlaps not explained by a frozen process: must be 0. */
+  /** Overlaps explained neither by a frozen process nor by a forced release: must be 0. */
   readonly unexplained: readonly RunOverlap[];
   /** The longest unexplained overlap (ms), 0 when none. */
   readonly longestUnexplainedMs: number;
@@ -45,7 +61,7 @@ export interface RunOverlapReport {
  * Per shard, finds pairs of runs by different processes that overlap in time (an open run lasts
  * until `now`). Touching runs (`a.end === b.start`) do not overlap.
  */
-export function findRunOverlaps(runs: readonly AgentRun[], freezes: readonly FreezeWindow[], now: number, residualMs = 1000): RunOverlapReport {
+export function findRunOverlaps(runs: readonly AgentRun[], freezes: readonly FreezeWindow[], now: number, residualMs = 1000, forcedReleases: readonly ForcedRelease[] = []): RunOverlapReport {
   const byKey = new Map<string, AgentRun[]>();
   for (const run of runs) {
     const list = byKey.get(run.key) ?? [];
@@ -63,11 +79,12 @@ export function findRunOverlaps(runs: readonly AgentRun[], freezes: readonly Fre
         if (second.pid === first.pid) continue;
         const ms = Math.min(firstEnd, second.end ?? now) - second.start;
         const frozen = freezes.some((f) => f.pid === first.pid && f.from <= second.start && second.start <= f.to && firstEnd <= f.to + residualMs);
-        overlaps.push({ key, first, second, ms, frozen });
+        const forced = !frozen && forcedReleases.some((f) => f.pid === first.pid && f.at <= second.start && firstEnd <= f.at + residualMs);
+        overlaps.push({ key, first, second, ms, frozen, forced });
       }
     }
   }
-  const unexplained = overlaps.filter((overlap) => !overlap.frozen);
+  const unexplained = overlaps.filter((overlap) => !overlap.frozen && !overlap.forced);
   return { runs: runs.length, overlaps, unexplained, longestUnexplainedMs: unexplained.reduce((max, o) => Math.max(max, o.ms), 0) };
 }
 

@@ -52,14 +52,17 @@ export async function injectFault(kind: FaultKind, node: NodeHandle, admin: Clus
       case 'pause-terminate': // frozen, and the server drops its lock session: others take over; on SIGCONT its writes must be refused
         node.signal('SIGSTOP');
         await sleep(100);
+        node.forcedRelease();
         await admin.terminate(lockApp);
         await sleep(between(800, 2000));
         node.signal('SIGCONT');
         break;
       case 'terminate': // server-side pg_terminate_backend of the lock session
+        node.forcedRelease();
         await admin.terminate(lockApp);
         break;
       case 'cut': // TCP reset of every connection of the node (lock and writers)
+        node.forcedRelease();
         proxy.cutAll();
         break;
       case 'stall': // a partition: nothing flows; longer than requestTimeoutMs (2 s) makes the node drop its session

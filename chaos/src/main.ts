@@ -160,7 +160,7 @@ async function schedule(): Promise<void> {
         run: async () => {
           quiet = true;
           try {
-            restarts.push(await restartDatabase(cluster));
+            restarts.push(await restartDatabase(cluster, everyNode));
             await sleep(8000); // measure the recovery without other faults
           } finally {
             quiet = false;

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { TcpProxy } from '@polecat/test-utils';
-import type { AgentRun, FreezeWindow } from './agent-runs';
+import type { AgentRun, ForcedRelease, FreezeWindow } from './agent-runs';
 import type { ChaosNodeConfig, ChaosNodeEvent } from './config';
 
 const require = createRequire(import.meta.url);
@@ -32,6 +32,8 @@ export class NodeHandle {
   readonly runs: AgentRun[] = [];
   /** SIGSTOP..SIGCONT windows, per pid. */
   readonly freezes: FreezeWindow[] = [];
+  /** When the server freed this node's locks by force (terminate, cut, database restart). */
+  readonly forcedReleases: ForcedRelease[] = [];
   readonly #open = new Map<string, { key: string; start: number; pid: number }>();
   #frozenSince: number | undefined;
   readonly #config: ChaosNodeConfig;
@@ -133,6 +135,17 @@ export class NodeHandle {
   }
 
   #killSentAt: number | undefined;
+
+  /** Records that the server is about to free this node's locks by force (call just before). */
+  forcedRelease(): void {
+    if (this.pid !== undefined && this.alive) this.forcedReleases.push({ pid: this.pid, at: performance.timeOrigin + performance.now() });
+  }
+
+  /** Agent runs of the current process still running. */
+  openRuns(): number {
+    const pid = this.pid;
+    return [...this.#open.values()].filter((open) => open.pid === pid).length;
+  }
 
   #closeRun(id: string, at: number): void {
     const open = this.#open.get(id);

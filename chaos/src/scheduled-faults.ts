@@ -26,13 +26,23 @@ export async function vanish(node: NodeHandle, netns: NetnsHost, admin: ClusterA
   if (pid === undefined || !node.alive) throw new Error(`${node.name} is not running`);
   node.busy = true;
   try {
+    // only a node that runs agents can show the order (agents stopped, then the locks freed)
+    for (let waited = 0; node.openRuns() === 0 && waited < 20_000; waited += 100) await sleep(100);
     await netns.cut();
     const cutAt = now();
     let freedAt: number | undefined;
     while (now() - cutAt < maxMs) {
       await sleep(100);
-      const sessions = await admin.count(lockApp).catch(() => -1);
-      if (sessions === 0) {
+      // freed = no advisory lock held by any of its sessions (a session cut during its start-up
+      // holds none, and keeps the OS keepalive defaults: it may linger, harmlessly)
+      const held = await admin
+        .query<{ n: string }>(
+          "select count(*) as n from pg_locks l join pg_stat_activity a on a.pid = l.pid where l.locktype = 'advisory' and l.granted and a.application_name = $1",
+          [lockApp],
+        )
+        .then((result) => Number(result.rows[0]?.n ?? 0))
+        .catch(() => -1);
+      if (held === 0) {
         freedAt = now();
         break;
       }
@@ -54,7 +64,8 @@ export interface RestartRecord {
 }
 
 /** Restarts the run's private cluster (`pg_ctl restart -m fast`): every session ends. */
-export async function restartDatabase(cluster: PrivateCluster): Promise<RestartRecord> {
+export async function restartDatabase(cluster: PrivateCluster, nodes: readonly NodeHandle[]): Promise<RestartRecord> {
+  for (const node of nodes) node.forcedRelease();
   const startedAt = now();
   await cluster.restart();
   return { startedAt, upAt: now() };

@@ -9,7 +9,6 @@ describe('agent-side ledger', () => {
       [
         run('a', 1, 's1', 0, 100),
         run('b', 2, 's1', 100, 200), // touching: fine
-        run('a', 1, 's1', 150, 160), // same process (a restart of the agent on one node): not an overlap of processes
         run('c', 3, 's1', 190, 300), // overlaps b by 10 ms
         run('a', 1, 's2', 0, undefined), // open
         run('b', 2, 's2', 500, 600), // overlaps the open run
