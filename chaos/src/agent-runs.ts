@@ -41,8 +41,9 @@ export interface RunOverlap {
   readonly frozen: boolean;
   /**
    * The server freed the earlier run's lock by force (see {@link ForcedRelease}) before the later
-   * run started, and the earlier run returned within `residualMs` of it: the time the owner needs
-   * to learn of the loss and return. No library can avoid this; fencing refuses its late writes.
+   * run started, and the earlier run returned within `residualMs` of it, not counting time its
+   * process was frozen: the time the owner needs to learn of the loss and return. No library can
+   * avoid this; fencing refuses its late writes.
    */
   readonly forced: boolean;
 }
@@ -79,7 +80,9 @@ export function findRunOverlaps(runs: readonly AgentRun[], freezes: readonly Fre
         if (second.pid === first.pid) continue;
         const ms = Math.min(firstEnd, second.end ?? now) - second.start;
         const frozen = freezes.some((f) => f.pid === first.pid && f.from <= second.start && second.start <= f.to && firstEnd <= f.to + residualMs);
-        const forced = !frozen && forcedReleases.some((f) => f.pid === first.pid && f.at <= second.start && firstEnd <= f.at + residualMs);
+        // the time the owner was awake (not frozen) between the forced release and its return
+        const awake = (from: number): number => firstEnd - from - frozenWithin(freezes, first.pid, from, firstEnd);
+        const forced = !frozen && forcedReleases.some((f) => f.pid === first.pid && f.at <= second.start && awake(f.at) <= residualMs);
         overlaps.push({ key, first, second, ms, frozen, forced });
       }
     }
@@ -121,4 +124,11 @@ export function takeoverAfter(
   }
   const slowest = times.sort((a, b) => b.ms - a.ms).slice(0, 3);
   return { shards: held.length, stoppedMs: held.length === 0 ? undefined : stopped, ownedElsewhereMs: held.length === 0 || missing.length > 0 ? undefined : owned, missing, slowest };
+}
+
+/** How long `pid` was frozen within [from, to] (ms). */
+function frozenWithin(freezes: readonly FreezeWindow[], pid: number, from: number, to: number): number {
+  let total = 0;
+  for (const f of freezes) if (f.pid === pid) total += Math.max(0, Math.min(to, f.to) - Math.max(from, f.from));
+  return total;
 }

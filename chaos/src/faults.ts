@@ -37,6 +37,7 @@ export async function injectFault(kind: FaultKind, node: NodeHandle, admin: Clus
   const proxy = node.proxy;
   if (proxy === undefined) throw new Error(`${node.name} has no proxy: random faults are for proxied nodes`);
   node.busy = true;
+  node.noteFault(kind);
   try {
     switch (kind) {
       case 'kill':

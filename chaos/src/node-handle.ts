@@ -136,6 +136,14 @@ export class NodeHandle {
 
   #killSentAt: number | undefined;
 
+  /** Every fault injected into this node (kind, pid, time), for diagnostics. */
+  readonly faultLog: { readonly kind: string; readonly pid: number | undefined; readonly at: number }[] = [];
+
+  /** Notes a fault (diagnostics). */
+  noteFault(kind: string): void {
+    this.faultLog.push({ kind, pid: this.pid, at: performance.timeOrigin + performance.now() });
+  }
+
   /** Records that the server is about to free this node's locks by force (call just before). */
   forcedRelease(): void {
     if (this.pid !== undefined && this.alive) this.forcedReleases.push({ pid: this.pid, at: performance.timeOrigin + performance.now() });

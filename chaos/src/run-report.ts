@@ -149,6 +149,19 @@ export async function evaluateRun(facts: RunFacts): Promise<boolean> {
   if (!ok) {
     console.log('\ndiagnostics at the end of the settle period:');
     for (const line of [...facts.snapshot.nodes, ...facts.snapshot.locks]) console.log(`  ${line}`);
+    const byName = new Map(facts.nodes.map((node) => [node.name, node]));
+    for (const o of overlaps.unexplained.slice(0, 8)) {
+      const near = (name: string, pid: number, from: number, to: number): string =>
+        (byName.get(name)?.faultLog ?? [])
+          .filter((f) => f.pid === pid && f.at >= from && f.at <= to)
+          .map((f) => `${f.kind}@${((f.at - o.second.start) / 1000).toFixed(2)}`)
+          .join(',') || 'no fault';
+      const firstEnd = o.first.end ?? facts.measuredUntil;
+      console.log(
+        `  overlap ${o.key}: ${o.first.node}#${o.first.pid} ran ${((o.first.start - o.second.start) / 1000).toFixed(2)}..${((firstEnd - o.second.start) / 1000).toFixed(2)} s around ${o.second.node}#${o.second.pid}'s start; ` +
+          `faults on the first: ${near(o.first.node, o.first.pid, o.second.start - 15_000, firstEnd)}; on the second: ${near(o.second.node, o.second.pid, o.second.start - 15_000, firstEnd)}`,
+      );
+    }
     for (const [shard, last] of analysis.lastWrites) {
       if (finalShards.has(shard) && (last === undefined || last.at < facts.finalWindowStart)) {
         console.log(`  ${shard}: last write ${last === undefined ? 'never' : `${((facts.measuredUntil - last.at) / 1000).toFixed(2)} s before the end by ${last.node} epoch ${last.epoch}`}`);

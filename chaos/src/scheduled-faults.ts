@@ -28,6 +28,7 @@ export async function vanish(node: NodeHandle, netns: NetnsHost, admin: ClusterA
   try {
     // only a node that runs agents can show the order (agents stopped, then the locks freed)
     for (let waited = 0; node.openRuns() === 0 && waited < 20_000; waited += 100) await sleep(100);
+    node.noteFault('vanish');
     await netns.cut();
     const cutAt = now();
     let freedAt: number | undefined;

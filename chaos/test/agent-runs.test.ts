@@ -40,3 +40,17 @@ describe('agent-side ledger', () => {
     expect(takeoverAfter([run('v', 9, 'x', 0, 3000)], 9, 1000)).toMatchObject({ ownedElsewhereMs: undefined, missing: ['x'] });
   });
 });
+
+describe('forced server-side releases', () => {
+  it('explain an overlap only while the owner had no time to learn of the loss (frozen time not counted)', () => {
+    const runs = [run('a', 1, 's', 0, 2000), run('b', 2, 's', 1000, 3000)];
+    // released by force at 900, returned at 2000: 1.1 s awake > 1 s
+    expect(findRunOverlaps(runs, [], 5000, 1000, [{ pid: 1, at: 900 }]).unexplained).toHaveLength(1);
+    // ... but frozen 1000..1500 of it: 0.6 s awake
+    const report = findRunOverlaps(runs, [{ pid: 1, from: 1000, to: 1500 }], 5000, 1000, [{ pid: 1, at: 900 }]);
+    expect(report.unexplained).toEqual([]);
+    expect(report.overlaps[0]!.forced || report.overlaps[0]!.frozen).toBe(true);
+    // a forced release after the other started explains nothing
+    expect(findRunOverlaps(runs, [], 5000, 1000, [{ pid: 1, at: 1500 }]).unexplained).toHaveLength(1);
+  });
+});
