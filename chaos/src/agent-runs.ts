@@ -82,7 +82,12 @@ export function findRunOverlaps(runs: readonly AgentRun[], freezes: readonly Fre
         const frozen = freezes.some((f) => f.pid === first.pid && f.from <= second.start && second.start <= f.to && firstEnd <= f.to + residualMs);
         // the time the owner was awake (not frozen) between the forced release and its return
         const awake = (from: number): number => firstEnd - from - frozenWithin(freezes, first.pid, from, firstEnd);
-        const forced = !frozen && forcedReleases.some((f) => f.pid === first.pid && f.at <= second.start && awake(f.at) <= residualMs);
+        const forced =
+          !frozen &&
+          (forcedReleases.some((f) => f.pid === first.pid && f.at <= second.start && awake(f.at) <= residualMs) ||
+            // a zombie start: the later run's process had lost its lock by force (unknowingly: it was
+            // frozen or had not yet processed the socket event) and its run ended at once
+            forcedReleases.some((f) => f.pid === second.pid && f.at <= second.start && (second.end ?? now) - second.start <= residualMs));
         overlaps.push({ key, first, second, ms, frozen, forced });
       }
     }

@@ -48,6 +48,8 @@ export type ChaosNodeEvent =
   | { readonly type: 'ready'; readonly node: string; readonly pid: number }
   | { readonly type: 'run-start'; readonly key: string; readonly at: number }
   | { readonly type: 'run-end'; readonly key: string; readonly at: number }
+  /** A lock owner of the node marked locks lost (not released): connection lost, verification failed or timed out. */
+  | { readonly type: 'lost'; readonly reason: string; readonly at: number }
   | {
       readonly type: 'stats';
       readonly writes: number;

@@ -91,6 +91,8 @@ export class NodeHandle {
             this.#open.set(`${child.pid}/${event.key}`, { key: event.key, start: event.at, pid: child.pid });
           } else if (event.type === 'run-end' && child.pid !== undefined) {
             this.#closeRun(`${child.pid}/${event.key}`, event.at);
+          } else if (event.type === 'lost' && event.reason !== 'released' && child.pid !== undefined) {
+            this.forcedReleases.push({ pid: child.pid, at: event.at });
           } else if (event.type === 'stats' && child === this.#child) {
             this.#current = { writes: event.writes, refused: event.refused, errors: event.errors, grants: event.grants };
             this.owned = event.owned;

@@ -37,7 +37,12 @@ const pool = makePool(16);
 const grantPool = makePool(3);
 const agents = new ChaosAgents(config, pool, grantPool, emit, seededRandom(config.seed));
 
-const lockFor = (url: string): PostgresAppLock => new PostgresAppLock(url, { applicationName: name, ...config.lock });
+const lockFor = (url: string): PostgresAppLock => {
+  const lock = new PostgresAppLock(url, { applicationName: name, ...config.lock });
+  // the parent counts the time from an involuntary loss until the agents returned
+  lock.onLockLost(({ error }) => emit({ type: 'lost', reason: error.reason, at: performance.timeOrigin + performance.now() }));
+  return lock;
+};
 const settings = {
   leadershipPollingTime: 250,
   agentPauseTime: 250,
