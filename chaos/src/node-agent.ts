@@ -92,9 +92,14 @@ export class ChaosAgents {
         // a voluntary stop: finish the current batch (0.5-10 s, some beyond stopDrainTimeout), then write it
         this.stats.finishing += 1;
         try {
+          // the batch keeps writing (fenced, its lock still held) until it is done
           const { min, max } = this.#config.finishMs;
-          await sleep(Math.round(min + this.#random() * (max - min)), abandon.signal);
-          if (!abandon.signal.aborted) await this.#write(fenceKey, key, epoch, abandon.signal).catch(() => undefined);
+          const doneAt = Date.now() + Math.round(min + this.#random() * (max - min));
+          while (!abandon.signal.aborted && Date.now() < doneAt) {
+            await sleep(Math.min(this.#config.writeIntervalMs, Math.max(0, doneAt - Date.now())), abandon.signal);
+            if (abandon.signal.aborted) break;
+            await this.#write(fenceKey, key, epoch, abandon.signal).catch(() => abandon.abort()); // refused: stale, stop
+          }
         } finally {
           this.stats.finishing -= 1;
         }
