@@ -8,10 +8,12 @@ export default defineConfig({
     nestjs: 'src/nestjs.ts',
     awilix: 'src/awilix.ts',
     node: 'src/node.ts',
+    otel: 'src/otel.ts',
   },
   format: ['esm', 'cjs'],
   dts: true,
   clean: true,
   sourcemap: true,
   target: 'node20',
+  keepNames: true, // class names survive bundling: errors print as CoordinatorError, not _CoordinatorError
 });

@@ -8,6 +8,7 @@ import type { ClusterObserver } from './cluster-observer';
 import type { DaemonPool } from './daemon-pool';
 import type { SetOwnership } from './set-ownership';
 import type { TypedEmitter } from './typed-emitter';
+import { describeSet } from './describe-set';
 
 /** What one cycle works with. */
 export interface CycleContext {
@@ -24,6 +25,8 @@ export interface CycleContext {
   /** The epoch source's `isStale`, when it has one (see `CycleInput.isStaleEpoch`). */
   readonly isStaleEpoch?: (error: unknown) => boolean;
   readonly onError: (error: unknown, set?: ProjectionSet) => void;
+  /** Whether a lock round trip to this database failed in the current cycle (its sets were not denied: nobody answered). */
+  readonly failedThisCycle?: (databaseId: string) => boolean;
 }
 
 /** Hand-overs after which this node backs off the set (someone else should take it first), with the cause. */
@@ -63,7 +66,7 @@ async function stopStrays(context: CycleContext, set: ProjectionSet): Promise<vo
   if (daemon === undefined) return;
   for (const shard of set.names) {
     if (daemon.statusOf(shard)?.status !== 'Running') continue;
-    await daemon.stopAgent(shard, new Error(`lock of ${set.key} not held`));
+    await daemon.stopAgent(shard, new Error(`lock of ${describeSet(set)} not held here`));
     context.events.emit('agentStopped', { shard, database: set.database, reason: 'not-held' });
   }
 }
@@ -145,7 +148,7 @@ export async function runCycle(context: CycleContext, signal: AbortSignal): Prom
   await Promise.all(plan.stop.map(({ set, reason }) => ownership.stopSet(set, reason, false)));
   await Promise.all(
     plan.handOver.map(async ({ set, reason }) => {
-      logger.info('handing set over', { set: set.key, lockId: set.lockId, reason });
+      logger.debug('handing set over', { set: set.key, lockId: set.lockId, reason });
       await ownership.stopSet(set, reason, true);
       const backOffCause = HAND_OVER_BACKOFF[reason];
       if (backOffCause !== undefined) ownership.backOff(set, new Error(backOffCause));
@@ -177,10 +180,10 @@ export async function runCycle(context: CycleContext, signal: AbortSignal): Prom
   const attained: ProjectionSet[] = [];
   for (const set of plan.attempt) {
     if (granted.has(set.key)) {
-      logger.info('lock attained', { set: set.key, lockId: set.lockId, database: set.database.id });
+      logger.debug('lock attained', { set: set.key, lockId: set.lockId, database: set.database.id });
       attained.push(set);
     } else {
-      logger.debug('lock denied', { set: set.key, lockId: set.lockId, database: set.database.id });
+      if (context.failedThisCycle?.(set.database.id) !== true) logger.debug('lock denied', { set: set.key, lockId: set.lockId, database: set.database.id });
       starts.push(
         stopStrays(context, set).catch((error: unknown) => {
           logger.warn('stopping agents of a denied set failed', { set: set.key, error });

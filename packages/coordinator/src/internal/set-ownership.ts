@@ -11,6 +11,7 @@ import type { AgentState } from '../projection-daemon';
 import type { DaemonPool } from './daemon-pool';
 import { SetDrains } from './set-drains';
 import type { TypedEmitter } from './typed-emitter';
+import { describeSet } from './describe-set';
 
 interface OwnedSet {
   readonly set: ProjectionSet;
@@ -38,6 +39,8 @@ export interface SetOwnershipDeps {
   readonly events: TypedEmitter<CoordinatorEvents>;
   readonly epochs?: EpochSource;
   readonly onError: (error: unknown) => void;
+  /** The `progress` function of an agent about to start (stall detection), if any. */
+  readonly progressFor?: (set: ProjectionSet, shard: ShardName) => ((position?: unknown) => void) | undefined;
   /** A drain ended (a set may be attempted or started again). */
   readonly onDrained?: () => void;
 }
@@ -132,7 +135,9 @@ export class SetOwnership {
         if (signal.aborted || this.#lifetime.signal.aborted) return;
         // A one-shard set's signal is its agent's alone: hand its controller over (one signal per agent).
         const controller = set.names.length === 1 ? { controller: owned.controller } : {};
-        const context = owned.epoch === undefined ? { signal, ...controller } : { signal, epoch: owned.epoch, ...controller };
+        const progress = this.#deps.progressFor?.(set, action.shard);
+        const base = owned.epoch === undefined ? { signal, ...controller } : { signal, epoch: owned.epoch, ...controller };
+        const context = progress === undefined ? base : { ...base, progress };
         await daemon.startAgent(action.shard, context);
         owned.started.add(action.shard.identity);
         owned.announcedPause?.delete(action.shard.identity);
@@ -152,7 +157,7 @@ export class SetOwnership {
   async #startFailed(set: ProjectionSet, cause: unknown): Promise<void> {
     const entry = nextBackoff(this.#deps.settings.startFailureBackoff, this.#backoff.get(set.key), this.#deps.clock.now(), cause);
     this.#backoff.set(set.key, entry);
-    const error = new CoordinatorError('AGENT_START_FAILED', `agents of set ${set.key} failed to start`, { cause });
+    const error = new CoordinatorError('AGENT_START_FAILED', `agents of ${describeSet(set)} failed to start`, { cause });
     this.#deps.logger.warn('agent start failed; backing off', {
       set: set.key,
       lockId: set.lockId,
@@ -179,7 +184,7 @@ export class SetOwnership {
   async stopSet(set: ProjectionSet, reason: AgentStopReason, release: boolean, abortReason?: unknown): Promise<void> {
     const owned = this.#owned.get(set.key);
     this.#owned.delete(set.key);
-    const why = abortReason ?? new CoordinatorError('DISPOSED', `agents of ${set.key} stopped (${reason})`);
+    const why = abortReason ?? new CoordinatorError('DISPOSED', `agents of ${describeSet(set)} stopped (${reason})`);
     if (owned === undefined) {
       // nothing started here under this ownership; an earlier drain keeps the lock until it ends
       if (release) await this.#drains.bounded(this.#drains.begin(set, reason, true, undefined, [], why));
@@ -201,7 +206,8 @@ export class SetOwnership {
     for (const set of sets) {
       if (!this.#owned.has(set.key)) continue;
       any = true;
-      this.#deps.logger.warn('lock lost; aborting its agents', { set: set.key, lockId: set.lockId, reason: error.reason });
+      // (the operator's line, with shard names, is the coordinator's "ownership changed")
+      this.#deps.logger.debug('lock lost; aborting its agents', { set: set.key, lockId: set.lockId, reason: error.reason });
       const work = this.stopSet(set, 'lock-lost', false, error).then(() => this.#deps.events.emit('lockLost', { set, error }));
       this.#track(work);
     }
@@ -239,7 +245,7 @@ export class SetOwnership {
     if (this.#drains.size === 0) {
       try {
         await this.#deps.distributor.releaseAll();
-        for (const entry of owned) this.#deps.events.emit('lockReleased', { set: entry.set });
+        for (const entry of owned) this.#deps.events.emit('lockReleased', { set: entry.set, reason });
       } catch (error) {
         this.#deps.logger.warn('releasing locks failed', { error });
         this.#deps.onError(error);
