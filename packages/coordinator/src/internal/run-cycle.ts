@@ -8,6 +8,7 @@ import type { ClusterObserver } from './cluster-observer';
 import type { DaemonPool } from './daemon-pool';
 import type { SetOwnership } from './set-ownership';
 import type { TypedEmitter } from './typed-emitter';
+import { describeSet } from './describe-set';
 
 /** What one cycle works with. */
 export interface CycleContext {
@@ -63,7 +64,7 @@ async function stopStrays(context: CycleContext, set: ProjectionSet): Promise<vo
   if (daemon === undefined) return;
   for (const shard of set.names) {
     if (daemon.statusOf(shard)?.status !== 'Running') continue;
-    await daemon.stopAgent(shard, new Error(`lock of ${set.key} not held`));
+    await daemon.stopAgent(shard, new Error(`lock of ${describeSet(set)} not held here`));
     context.events.emit('agentStopped', { shard, database: set.database, reason: 'not-held' });
   }
 }
@@ -131,6 +132,7 @@ export async function runCycle(context: CycleContext, signal: AbortSignal): Prom
     distribution: sets,
     isHeld: (set) => distributor.hasLock(set),
     tracked: ownership.tracked(),
+    isDraining: (set) => ownership.isDraining(set),
     agentState: (set, shard) => ownership.agentState(set, shard),
     anyPaused: daemons.anyPaused(),
     backoff: ownership.backoff,
