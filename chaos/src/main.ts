@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { startTcpProxy, type TcpProxy } from '@polecat/test-utils';
-import { appPrefix, databaseUrl, type ChaosNodeConfig } from './config';
+import { appPrefix, type ChaosNodeConfig } from './config';
 import { FAULT_KINDS, injectFault, pickFault, type FaultKind } from './faults';
 import { ClusterAdmin } from './infra/cluster-admin';
 import { NetnsHost, canUseNetns } from './infra/netns-host';

@@ -1,4 +1,4 @@
-import pg from 'pg';
+import type pg from 'pg';
 import { LockLostError } from '@polecat/app-lock';
 import type { AgentContext } from '@polecat/coordinator';
 import { FencingEpochSource, PostgresEpochStore, StaleEpochError } from '@polecat/fencing';
