@@ -40,7 +40,7 @@ await describePostgres('@polecat/emmett in one process', (url) => {
       for (let i = 0; i < 10; i++) await schema.append(`s-${i % 3}`, i);
       const oldEpoch = await store.nextEpoch(key);
       const oldOwner = new AbortController();
-      const oldRun = agentFor('old')({ signal: oldOwner.signal, shard, database, epoch: oldEpoch }).then(
+      const oldRun = agentFor('old')({ signal: oldOwner.signal, shard, database, epoch: oldEpoch, progress: () => {} }).then(
         () => 'resolved',
         (error: unknown) => error,
       );
@@ -50,7 +50,7 @@ await describePostgres('@polecat/emmett in one process', (url) => {
       // A takeover happened elsewhere: a newer grant, and the new owner runs alongside the old one.
       const newEpoch = await store.nextEpoch(key);
       const newOwner = new AbortController();
-      const newRun = agentFor('new')({ signal: newOwner.signal, shard, database, epoch: newEpoch });
+      const newRun = agentFor('new')({ signal: newOwner.signal, shard, database, epoch: newEpoch, progress: () => {} });
       for (let i = 10; i < 30; i++) await schema.append(`s-${i % 3}`, i);
 
       expect(StaleEpochError.isStale(await oldRun)).toBe(true);
@@ -91,7 +91,7 @@ await describePostgres('@polecat/emmett in one process', (url) => {
       const run = emmettAgent(emmettProjector({ projection: logProjection('lease', LOG_TABLES[0], 'polecat') }), {
         connectionString: schema.urlFor('emt-ip-lease'),
         fencingKeyFor: () => key,
-      })({ signal: controller.signal, shard: shardName('lease'), database: { id: 'default' }, epoch: await store.nextEpoch(key) });
+      })({ signal: controller.signal, shard: shardName('lease'), database: { id: 'default' }, epoch: await store.nextEpoch(key), progress: () => {} });
       await until('our agent to apply the 5 events', async () => (await schema.counts())[0]!.rows === 5);
       controller.abort();
       await run;
@@ -130,6 +130,7 @@ await describePostgres('@polecat/emmett in one process', (url) => {
         shard: shardName('slow'),
         database: { id: 'default' },
         epoch: await store.nextEpoch(key),
+        progress: () => {},
       });
       await entered;
       controller.abort();
