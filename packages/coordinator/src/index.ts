@@ -19,6 +19,14 @@ export {
 } from './coordinator-status';
 export type { EpochSource } from './epoch-source';
 export {
+  NO_OWNERSHIP_INTENTS,
+  withholdReason,
+  type OwnershipIntents,
+  type OwnershipIntentSource,
+  type OwnershipIntentReadContext,
+  type WithholdReason,
+} from './ownership-intents';
+export {
   greedyOwnershipPolicy,
   shareLimitPolicy,
   type OwnershipPolicy,

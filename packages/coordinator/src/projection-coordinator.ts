@@ -8,12 +8,14 @@ import { isDaemonMode, type DaemonMode } from './daemon-mode';
 import { defaultOwnershipPolicy } from './internal/default-policy';
 import { ClusterObserver } from './internal/cluster-observer';
 import { DaemonPool } from './internal/daemon-pool';
+import { IntentReader } from './internal/intent-reader';
 import { ReleaseNoticeWaker } from './internal/release-notice-waker';
 import { runCycle } from './internal/run-cycle';
 import { SetOwnership } from './internal/set-ownership';
 import { StatusWaiters, type WaitOptions } from './internal/status-waiters';
 import { TypedEmitter, type Listener } from './internal/typed-emitter';
 import { WakeableSleep } from './internal/wakeable-sleep';
+import type { OwnershipIntentSource } from './ownership-intents';
 import type { OwnershipPolicy } from './ownership-policy';
 import type { ProjectionCoordinatorOptions } from './projection-coordinator-options';
 
@@ -36,6 +38,9 @@ export class ProjectionCoordinator implements AsyncDisposable {
   readonly #ownership: SetOwnership | undefined;
   #isStaleEpoch: ((error: unknown) => boolean) | undefined;
   readonly #policy: OwnershipPolicy | undefined;
+  readonly #intentSource: OwnershipIntentSource | undefined;
+  readonly #intents: IntentReader | undefined;
+  #unsubscribeIntents: (() => void) | undefined;
   readonly #sleep: WakeableSleep;
   readonly #waiters: StatusWaiters;
   #state: CoordinatorState = 'idle';
@@ -60,6 +65,8 @@ export class ProjectionCoordinator implements AsyncDisposable {
     this.#sleep = new WakeableSleep(this.#clock);
     this.#waiters = new StatusWaiters(() => this.status());
     this.#policy = options.policy ?? defaultOwnershipPolicy(options.mode, options.distributor, this.settings);
+    this.#intentSource = options.ownershipIntents;
+    this.#intents = options.ownershipIntents === undefined ? undefined : new IntentReader(options.ownershipIntents, this.#logger);
     if (this.mode === 'Disabled') {
       this.#distributor = undefined;
       this.#daemons = undefined;
@@ -132,6 +139,7 @@ export class ProjectionCoordinator implements AsyncDisposable {
       this.#noticeWaker = waker;
       this.#unsubscribeNotice = this.#distributor.onReleaseNotice(() => waker.notice());
     }
+    if (typeof this.#intentSource?.onChange === 'function') this.#unsubscribeIntents = this.#intentSource.onChange(() => this.wake());
     this.#startLoop();
   }
 
@@ -162,6 +170,7 @@ export class ProjectionCoordinator implements AsyncDisposable {
       ...(this.#policy === undefined ? {} : { policy: this.#policy }),
       ...(this.#policy?.usesMembership === true ? { cluster: new ClusterObserver() } : {}),
       ...(this.#isStaleEpoch === undefined ? {} : { isStaleEpoch: this.#isStaleEpoch }),
+      ...(this.#intents === undefined ? {} : { intents: this.#intents }),
       onError: (error: unknown, set?: ProjectionSet) => {
         this.#lastError = error;
         this.#events.emit('error', set === undefined ? { error } : { error, set });
@@ -235,6 +244,7 @@ export class ProjectionCoordinator implements AsyncDisposable {
       await this.#haltLoop();
       this.#unsubscribeLost?.();
       this.#unsubscribeNotice?.();
+      this.#unsubscribeIntents?.();
       this.#noticeWaker?.dispose();
       if (this.#ownership !== undefined && this.#distributor !== undefined) {
         const sets = this.#ownership.tracked();

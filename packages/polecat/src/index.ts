@@ -86,6 +86,7 @@ export {
   DEFAULT_COORDINATOR_SETTINGS,
   FAIR_SHARE_SCOPES,
   FunctionAgentDaemon,
+  NO_OWNERSHIP_INTENTS,
   ProjectionCoordinator,
   backoffDelay,
   createFunctionDaemonFactory,
@@ -97,6 +98,7 @@ export {
   planCycle,
   resolveCoordinatorSettings,
   shareLimitPolicy,
+  withholdReason,
   type AgentContext,
   type AgentFunction,
   type AgentFunctions,
@@ -127,6 +129,9 @@ export {
   type OwnedSetStatus,
   type OwnershipContext,
   type OwnershipDecision,
+  type OwnershipIntentReadContext,
+  type OwnershipIntentSource,
+  type OwnershipIntents,
   type OwnershipPolicy,
   type ProjectionCoordinatorOptions,
   type ProjectionDaemon,
@@ -134,6 +139,7 @@ export {
   type StartKind,
   type StopReason,
   type WaitOptions,
+  type WithholdReason,
 } from '@polecat/coordinator';
 
 export {

@@ -4,7 +4,9 @@ import type { CoordinatorEvents } from '../coordinator-events';
 import type { CoordinatorSettings } from '../coordinator-settings';
 import type { OwnershipPolicy } from '../ownership-policy';
 import { planCycle, type HandOverReason, type StartAction } from '../plan-cycle';
+import { withholdReason } from '../ownership-intents';
 import type { ClusterObserver } from './cluster-observer';
+import type { IntentReader } from './intent-reader';
 import type { DaemonPool } from './daemon-pool';
 import type { SetOwnership } from './set-ownership';
 import type { TypedEmitter } from './typed-emitter';
@@ -23,6 +25,8 @@ export interface CycleContext {
   readonly cluster?: ClusterObserver;
   /** The epoch source's `isStale`, when it has one (see `CycleInput.isStaleEpoch`). */
   readonly isStaleEpoch?: (error: unknown) => boolean;
+  /** Operator intents (pause, drain), read once per cycle. */
+  readonly intents?: IntentReader;
   readonly onError: (error: unknown, set?: ProjectionSet) => void;
 }
 
@@ -126,7 +130,9 @@ export async function runCycle(context: CycleContext, signal: AbortSignal): Prom
     context.policy?.usesMembership === true && context.cluster !== undefined
       ? await context.cluster.observe(distributor, sets, startedAt, logger, signal)
       : undefined;
+  const intents = context.intents === undefined ? undefined : await context.intents.read(sets, signal);
   if (signal.aborted) return 0;
+  const withheld = intents === undefined || (!intents.draining && intents.paused.size === 0) ? undefined : intents;
   const plan = planCycle({
     distribution: sets,
     isHeld: (set) => distributor.hasLock(set),
@@ -139,6 +145,7 @@ export async function runCycle(context: CycleContext, signal: AbortSignal): Prom
     ...(context.policy === undefined ? {} : { policy: context.policy }),
     ...(cluster === undefined ? {} : { cluster }),
     ...(context.isStaleEpoch === undefined ? {} : { isStaleEpoch: context.isStaleEpoch }),
+    ...(withheld === undefined ? {} : { withheld: (set: ProjectionSet) => withholdReason(withheld, set) }),
   });
 
   await Promise.all(plan.stop.map(({ set, reason }) => ownership.stopSet(set, reason, false)));

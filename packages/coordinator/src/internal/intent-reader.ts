@@ -1,0 +1,32 @@
+import type { Logger } from '@polecat/app-lock';
+import type { ProjectionSet } from '@polecat/distributors';
+import { NO_OWNERSHIP_INTENTS, type OwnershipIntentSource, type OwnershipIntents } from '../ownership-intents';
+
+/** Reads an {@link OwnershipIntentSource} once per cycle; a failed read keeps the last intents in force. */
+export class IntentReader {
+  readonly #source: OwnershipIntentSource;
+  readonly #logger: Logger;
+  #last: OwnershipIntents = NO_OWNERSHIP_INTENTS;
+  #failing = false;
+
+  constructor(source: OwnershipIntentSource, logger: Logger) {
+    this.#source = source;
+    this.#logger = logger;
+  }
+
+  async read(distribution: readonly ProjectionSet[], signal: AbortSignal): Promise<OwnershipIntents> {
+    try {
+      this.#last = await this.#source.read({ distribution, signal });
+      if (this.#failing) this.#logger.info('ownership intents readable again');
+      this.#failing = false;
+    } catch (error) {
+      if (!signal.aborted) {
+        // once per outage at warn level, then debug: a database outage must not flood the log
+        if (this.#failing) this.#logger.debug('reading ownership intents failed again; the last ones stay in force', { error });
+        else this.#logger.warn('reading ownership intents failed; the last ones stay in force', { error });
+        this.#failing = true;
+      }
+    }
+    return this.#last;
+  }
+}

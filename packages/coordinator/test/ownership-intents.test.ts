@@ -1,0 +1,177 @@
+import { InMemoryLockServer } from '@polecat/app-lock';
+import { SingleTenantProjectionDistributor, shardName, type ProjectionSet, type ShardName } from '@polecat/distributors';
+import { afterEach, describe, expect, it } from 'vitest';
+import { DEFAULT_COORDINATOR_SETTINGS } from '../src/coordinator-settings';
+import { createFunctionDaemonFactory, type AgentContext } from '../src/function-agent-daemon';
+import { NO_OWNERSHIP_INTENTS, withholdReason, type OwnershipIntentSource, type OwnershipIntents } from '../src/ownership-intents';
+import { planCycle, type CycleInput } from '../src/plan-cycle';
+import { ProjectionCoordinator } from '../src/projection-coordinator';
+import { setsOf } from './fakes/fixtures';
+
+const keys = (sets: readonly { key: string }[]) => sets.map((set) => set.key);
+
+function input(held: readonly ProjectionSet[], distribution: readonly ProjectionSet[], intents: OwnershipIntents): CycleInput {
+  const heldKeys = new Set(held.map((set) => set.key));
+  return {
+    distribution,
+    isHeld: (set) => heldKeys.has(set.key),
+    tracked: held,
+    agentState: (_set, s: ShardName) => ({ shard: s, status: 'Running' }),
+    anyPaused: false,
+    backoff: new Map(),
+    now: 0,
+    settings: DEFAULT_COORDINATOR_SETTINGS,
+    withheld: (set) => withholdReason(intents, set),
+  };
+}
+
+describe('planCycle with ownership intents', () => {
+  const [a, b, c] = setsOf(['A', 'B', 'C']) as [ProjectionSet, ProjectionSet, ProjectionSet];
+
+  it('hands a held paused set over, never attempts a free paused one, and hides both from the policy', () => {
+    const seen: number[] = [];
+    const plan = planCycle({
+      ...input([a], [a, b, c], { paused: new Set(['A:All', b.key]), draining: false }),
+      policy: { select: (context) => (seen.push(context.distribution.length), { attempt: context.candidates }) },
+    });
+    expect(plan.handOver).toEqual([{ set: a, reason: 'paused' }]);
+    expect(keys(plan.attempt)).toEqual([c.key]);
+    expect(plan.owned).toEqual([]);
+    expect(seen).toEqual([1]);
+  });
+
+  it('a draining node hands every held set over and attempts nothing', () => {
+    const plan = planCycle(input([a, b], [a, b, c], { paused: new Set(), draining: true }));
+    expect(plan.handOver.map(({ set, reason }) => [set.key, reason])).toEqual([
+      [a.key, 'draining'],
+      [b.key, 'draining'],
+    ]);
+    expect(plan.attempt).toEqual([]);
+    expect(plan.start).toEqual([]);
+  });
+
+  it('without intents nothing is withheld', () => {
+    expect(withholdReason(NO_OWNERSHIP_INTENTS, a)).toBeUndefined();
+    const plan = planCycle(input([a], [a, b], NO_OWNERSHIP_INTENTS));
+    expect(plan.handOver).toEqual([]);
+    expect(keys(plan.attempt)).toEqual([b.key]);
+  });
+});
+
+/** An in-memory intent source: what an operator would write into the ops tables. */
+class MutableIntents implements OwnershipIntentSource {
+  paused = new Set<string>();
+  draining = new Set<string>();
+  failNext = false;
+  readonly #listeners = new Set<() => void>();
+  constructor(readonly node: string, readonly shared: { paused: Set<string>; draining: Set<string> }) {}
+  read(): OwnershipIntents {
+    if (this.failNext) {
+      this.failNext = false;
+      throw new Error('database down');
+    }
+    return { paused: new Set(this.shared.paused), draining: this.shared.draining.has(this.node) };
+  }
+  onChange(listener: () => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+  changed(): void {
+    for (const listener of this.#listeners) listener();
+  }
+}
+
+const coordinators: ProjectionCoordinator[] = [];
+afterEach(async () => {
+  await Promise.all(coordinators.splice(0).map((c) => c.stop()));
+});
+
+describe('three coordinators honour pause and drain intents (in-memory lock server)', () => {
+  it('a paused shard runs nowhere and nobody holds its lock; drain empties a node; resume brings it back', async () => {
+    const server = new InMemoryLockServer();
+    const shards = Array.from({ length: 6 }, (_, i) => shardName(`P${i}`));
+    const runningOn = new Map<string, string>();
+    let overlaps = 0;
+    const agent = (node: string) => async ({ signal, shard }: AgentContext) => {
+      if (runningOn.has(shard.identity)) overlaps++;
+      runningOn.set(shard.identity, node);
+      await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+      runningOn.delete(shard.identity);
+    };
+    const shared = { paused: new Set<string>(), draining: new Set<string>() };
+    const nodes = ['n1', 'n2', 'n3'].map((node) => {
+      const intents = new MutableIntents(node, shared);
+      const coordinator = new ProjectionCoordinator({
+        mode: 'HotCold',
+        distributor: new SingleTenantProjectionDistributor({ databases: [{ id: 'main' }], shards, createLock: () => server.createLock({ owner: node }) }),
+        daemonFor: createFunctionDaemonFactory(() => agent(node)),
+        // fast polls: the fair-share hand-overs settle quickly
+        settings: { leadershipPollingTime: 100, takeoverPollingTime: 50, takeoverGraceMs: 0 },
+        ownershipIntents: intents,
+      });
+      coordinators.push(coordinator);
+      return { node, coordinator, intents };
+    });
+    const changed = () => nodes.forEach(({ intents }) => intents.changed());
+    const total = () => nodes.reduce((sum, { coordinator }) => sum + coordinator.status().owned.length, 0);
+    const until = async (predicate: () => boolean, what: string) => { try { await nodes[0]!.coordinator.whenOwned(predicate, { timeoutMs: 10_000 }); } catch (e) { throw new Error(`${what}: total=${total()} running=${[...runningOn.keys()].join(",")}`, { cause: e }); } };
+    await Promise.all(nodes.map(({ coordinator }) => coordinator.start()));
+    await until(() => total() === 6 && runningOn.size === 6, 'all running');
+
+    shared.paused.add('P0:All');
+    changed();
+    await until(() => total() === 5 && !runningOn.has('P0:All'), 'paused');
+    expect(runningOn.size).toBe(5);
+
+    const victim = nodes.find(({ coordinator }) => coordinator.status().owned.length > 0)!;
+    shared.draining.add(victim.node);
+    changed();
+    await until(() => victim.coordinator.status().owned.length === 0 && total() === 5 && runningOn.size === 5, 'drained');
+    expect([...runningOn.values()]).not.toContain(victim.node);
+    expect(runningOn.has('P0:All')).toBe(false);
+
+    // a failed read keeps the last intents in force
+    for (const { intents } of nodes) intents.failNext = true;
+    changed();
+    await until(() => nodes.every(({ intents }) => !intents.failNext), 'failed read');
+    expect(runningOn.has('P0:All')).toBe(false);
+
+    shared.paused.clear();
+    changed();
+    await until(() => runningOn.size === 6 && total() === 6, 'resumed');
+    expect(victim.coordinator.status().owned.length).toBe(0);
+    expect(overlaps).toBe(0);
+  });
+});
+
+describe('OwnershipIntentSource.onChange', () => {
+  it('wakes the loop: a pause is honoured at once, not at the next (one-minute) poll', async () => {
+    const server = new InMemoryLockServer();
+    const running = new Set<string>();
+    const shared = { paused: new Set<string>(), draining: new Set<string>() };
+    const intents = new MutableIntents('solo', shared);
+    const coordinator = new ProjectionCoordinator({
+      mode: 'HotCold',
+      distributor: new SingleTenantProjectionDistributor({ databases: [{ id: 'main' }], shards: [shardName('A'), shardName('B')], createLock: () => server.createLock({ owner: 'solo' }) }),
+      daemonFor: createFunctionDaemonFactory(() => async ({ signal, shard }: AgentContext) => {
+        running.add(shard.identity);
+        await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+        running.delete(shard.identity);
+      }),
+      settings: { leadershipPollingTime: 60_000, takeoverPollingTime: 60_000, takeoverGraceMs: 0, balance: false },
+      ownershipIntents: intents,
+    });
+    coordinators.push(coordinator);
+    await coordinator.start();
+    await coordinator.whenOwned(2, { timeoutMs: 10_000 });
+    shared.paused.add('A:All');
+    intents.changed();
+    await coordinator.whenOwned((status) => status.owned.length === 1 && !running.has('A:All'), { timeoutMs: 5_000 });
+    expect(server.openSessions).toBe(1);
+    shared.paused.clear();
+    intents.changed();
+    await coordinator.whenOwned(() => running.size === 2, { timeoutMs: 5_000 });
+    await coordinator.stop();
+    expect(running.size).toBe(0);
+  });
+});
