@@ -64,7 +64,12 @@ class MutableIntents implements OwnershipIntentSource {
   draining = new Set<string>();
   failNext = false;
   readonly #listeners = new Set<() => void>();
-  constructor(readonly node: string, readonly shared: { paused: Set<string>; draining: Set<string> }) {}
+  readonly node: string;
+  readonly shared: { paused: Set<string>; draining: Set<string> };
+  constructor(node: string, shared: { paused: Set<string>; draining: Set<string> }) {
+    this.node = node;
+    this.shared = shared;
+  }
   read(): OwnershipIntents {
     if (this.failNext) {
       this.failNext = false;
@@ -114,7 +119,13 @@ describe('three coordinators honour pause and drain intents (in-memory lock serv
     });
     const changed = () => nodes.forEach(({ intents }) => intents.changed());
     const total = () => nodes.reduce((sum, { coordinator }) => sum + coordinator.status().owned.length, 0);
-    const until = async (predicate: () => boolean, what: string) => { try { await nodes[0]!.coordinator.whenOwned(predicate, { timeoutMs: 10_000 }); } catch (e) { throw new Error(`${what}: total=${total()} running=${[...runningOn.keys()].join(",")}`, { cause: e }); } };
+      const until = async (predicate: () => boolean, what: string): Promise<void> => {
+      try {
+        await nodes[0]!.coordinator.whenOwned(predicate, { timeoutMs: 10_000 });
+      } catch (error) {
+        throw new Error(`${what}: owned ${total()}, running ${[...runningOn.keys()].join(',')}`, { cause: error });
+      }
+    };
     await Promise.all(nodes.map(({ coordinator }) => coordinator.start()));
     await until(() => total() === 6 && runningOn.size === 6, 'all running');
 
