@@ -6,7 +6,8 @@ import { createFunctionDaemonFactory, type AgentContext } from '../src/function-
 import { NO_OWNERSHIP_INTENTS, withholdReason, type OwnershipIntentSource, type OwnershipIntents } from '../src/ownership-intents';
 import { planCycle, type CycleInput } from '../src/plan-cycle';
 import { ProjectionCoordinator } from '../src/projection-coordinator';
-import { setsOf } from './fakes/fixtures';
+import { IntentReader } from '../src/internal/intent-reader';
+import { recordingLogger, setsOf } from './fakes/fixtures';
 
 const keys = (sets: readonly { key: string }[]) => sets.map((set) => set.key);
 
@@ -184,5 +185,27 @@ describe('OwnershipIntentSource.onChange', () => {
     await coordinator.whenOwned(() => running.size === 2, { timeoutMs: 5_000 });
     await coordinator.stop();
     expect(running.size).toBe(0);
+  });
+});
+
+describe('IntentReader', () => {
+  it('takes nothing until the first successful read, then keeps the last intents through failures', async () => {
+    let answer: OwnershipIntents | Error = new Error('not reachable yet');
+    const reader = new IntentReader(
+      {
+        read: () => {
+          if (answer instanceof Error) throw answer;
+          return answer;
+        },
+      },
+      recordingLogger(),
+    );
+    const signal = new AbortController().signal;
+    expect(await reader.read([], signal)).toMatchObject({ draining: true });
+    answer = { paused: new Set(['A:All']), draining: false };
+    expect(await reader.read([], signal)).toBe(answer);
+    const last = answer;
+    answer = new Error('down again');
+    expect(await reader.read([], signal)).toBe(last);
   });
 });

@@ -1,12 +1,18 @@
 import type { Logger } from '@polecat/app-lock';
 import type { ProjectionSet } from '@polecat/distributors';
-import { NO_OWNERSHIP_INTENTS, type OwnershipIntentSource, type OwnershipIntents } from '../ownership-intents';
+import type { OwnershipIntentSource, OwnershipIntents } from '../ownership-intents';
 
-/** Reads an {@link OwnershipIntentSource} once per cycle; a failed read keeps the last intents in force. */
+/** Until the first successful read: take nothing (a paused shard must not start on a node that could not read the pause). */
+const NOT_YET_READ: OwnershipIntents = Object.freeze({ paused: new Set<string>(), draining: true });
+
+/**
+ * Reads an {@link OwnershipIntentSource} once per cycle; a failed read keeps the last intents in
+ * force, and before the first successful one the node takes no set.
+ */
 export class IntentReader {
   readonly #source: OwnershipIntentSource;
   readonly #logger: Logger;
-  #last: OwnershipIntents = NO_OWNERSHIP_INTENTS;
+  #last: OwnershipIntents = NOT_YET_READ;
   #failing = false;
 
   constructor(source: OwnershipIntentSource, logger: Logger) {
