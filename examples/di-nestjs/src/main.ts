@@ -1,57 +1,51 @@
-// NestJS: PolecatModule.forRoot registers one coordinator per store; it starts on application
-// bootstrap and drains on shutdown (agents aborted, locks released). This example closes the app
-// itself once its shards run; a real service calls app.enableShutdownHooks() and lets SIGTERM do it.
+// NestJS: PolecatModule.forRoot registers the store's coordinator once (AppModule, isGlobal); two
+// feature modules add @Shard providers to it, with a pg pool injected. SIGTERM closes the
+// application (enableShutdownHooks with useProcessExit: exit code 0): the coordinator drains in
+// beforeApplicationShutdown (agents finish their last batch, locks released), then the pool closes.
+// `--pg <url>` runs it on PostgreSQL advisory locks with a real pg pool. This example sends itself
+// SIGTERM once its shards run.
 import 'reflect-metadata';
-import { InMemoryLockServer } from '@polecat/app-lock';
 import type { ProjectionCoordinator } from '@polecat/coordinator';
 import { projectionCoordinator } from '@polecat/di-adapters';
-import { PolecatModule, getCoordinatorToken } from '@polecat/di-adapters/nestjs';
-import { Inject, Injectable, Module } from '@nestjs/common';
+import { InjectCoordinator, PolecatModule } from '@polecat/di-adapters/nestjs';
+import { Injectable, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { createBackend, frameworkMajor } from './backend';
+import { BillingModule } from './billing.module';
+import { DatabaseModule } from './database.module';
+import { TripsModule } from './trips.module';
 
-// In production: createLock: () => new SqlServerAppLock(process.env.DATABASE_URL!) (or PostgresAppLock).
-const locks = new InMemoryLockServer();
-const agent = (name: string) => async ({ signal }: { signal: AbortSignal }) => {
-  console.log(`  agent ${name} started`);
-  await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
-  console.log(`  agent ${name} stopped`);
-};
+const backend = createBackend();
 
 @Injectable()
 class ShardReport {
-  readonly #coordinator: ProjectionCoordinator;
-  constructor(@Inject(getCoordinatorToken()) coordinator: ProjectionCoordinator) {
-    this.#coordinator = coordinator;
-  }
+  constructor(@InjectCoordinator() private readonly coordinator: ProjectionCoordinator) {}
   owned(): string[] {
-    return this.#coordinator.status().owned.flatMap((set) => set.shards);
+    return this.coordinator.status().owned.flatMap((set) => set.shards);
   }
   whenRunning(count: number) {
-    return this.#coordinator.whenOwned(count, { timeoutMs: 10_000 });
+    return this.coordinator.whenOwned(count, { timeoutMs: 10_000 });
   }
 }
 
 @Module({
   imports: [
+    DatabaseModule.forRoot(backend),
     PolecatModule.forRoot({
-      coordinators: projectionCoordinator('HotCold', {
-        shards: { Trip: agent('Trip'), Day: agent('Day'), Distance: agent('Distance') },
-        createLock: () => locks.createLock({ owner: 'nest-node' }),
-        settings: { leadershipPollingTime: 500 },
-      }),
-      logger: console,
+      // no shards here: the @Shard providers of TripsModule and BillingModule are the store's shards
+      coordinators: projectionCoordinator('HotCold', { createLock: () => backend.createLock(), settings: { leadershipPollingTime: 500 } }),
+      isGlobal: true,
     }),
+    TripsModule,
+    BillingModule,
   ],
   providers: [ShardReport],
 })
 class AppModule {}
 
-const app = await NestFactory.createApplicationContext(AppModule, { logger: ['error', 'warn'] });
-app.enableShutdownHooks(); // SIGTERM / SIGINT close the app, which drains the coordinator
+const app = await NestFactory.createApplicationContext(AppModule, { logger: ['log', 'warn', 'error'] });
+app.enableShutdownHooks(['SIGTERM', 'SIGINT'], { useProcessExit: true }); // exit 0 once closed (Nest >= 11.1)
 const report = app.get(ShardReport);
 await report.whenRunning(3);
-console.log(`owned: ${report.owned().join(', ')}`);
-await app.close();
-const held = locks.openSessions;
-console.log(`closed: ${held} lock sessions left open`);
-process.exit(held === 0 ? 0 : 1);
+console.log(`NestJS ${frameworkMajor('@nestjs/core')}, ${backend.name}: owned ${report.owned().join(', ')}; advisory locks held: ${await backend.locksHeld()}; sending myself SIGTERM`);
+process.kill(process.pid, 'SIGTERM');

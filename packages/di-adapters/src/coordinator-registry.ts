@@ -7,6 +7,7 @@ import {
   type CoordinatorRegistration,
 } from './coordinator-registration';
 import { DiAdapterError } from './errors';
+import { assertNoSharedLockIds } from './shared-lock-ids';
 
 const registryBrand = Symbol.for('@polecat/di-adapters/CoordinatorRegistry');
 
@@ -93,6 +94,15 @@ export class CoordinatorRegistry {
       throw new DiAdapterError('UNKNOWN_STORE', `No coordinator is registered for store "${store}" (registered: ${this.stores().join(', ') || 'none'})`);
     }
     return registration;
+  }
+
+  /**
+   * Checks what can only be checked across stores: no two stores take the same lock id in one
+   * database (see `assertNoSharedLockIds`). The adapters call it before they start anything.
+   * @throws DiAdapterError `SHARED_LOCK_ID`.
+   */
+  validate(): Promise<void> {
+    return assertNoSharedLockIds(this.list());
   }
 
   /** Builds one new (not started) coordinator per store. */

@@ -10,6 +10,14 @@ export const DI_ADAPTER_ERROR_CODES = [
   'UNKNOWN_STORE',
   /** Draining coordinators failed or did not finish within the deadline. */
   'DRAIN_FAILED',
+  /** Two stores derive the same DI name (Awilix: `order-events` and `order_events`), or the name is already registered. */
+  'NAME_COLLISION',
+  /** Two stores would take the same lock id in one database: one of them would never run its shard. */
+  'SHARED_LOCK_ID',
+  /** One shard name is declared twice for one store (two providers, or a provider and an agent function). */
+  'DUPLICATE_SHARD',
+  /** Coordinators registered on a scoped container (Awilix `createScope()`): they must live on the root. */
+  'SCOPED_CONTAINER',
 ] as const;
 
 /** One of {@link DI_ADAPTER_ERROR_CODES}. */

@@ -27,3 +27,4 @@ export {
   type DiAdapterErrorOptions,
 } from './errors';
 export { toRegistry, type RegistrationsInput } from './registrations-input';
+export { assertNoSharedLockIds } from './shared-lock-ids';

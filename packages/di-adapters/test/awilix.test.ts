@@ -30,7 +30,7 @@ describe('Awilix registration (real container)', () => {
     );
     expect([...handle.names]).toEqual([['default', 'projectionCoordinator']]);
     await handle.start();
-    const coordinator = container.cradle.projectionCoordinator as ProjectionCoordinator;
+    const coordinator = (container.cradle as { projectionCoordinator: ProjectionCoordinator }).projectionCoordinator;
     expect(container.resolve('projectionCoordinator')).toBe(coordinator);
     await coordinator.whenOwned(2, { timeoutMs: 5000 });
     const ids = lockIdsOf(['Trip', 'Day'], base);

@@ -14,7 +14,10 @@ export interface Child {
 /** Runs `test/fixtures/<name>.ts` with tsx in a child Node process. */
 export function spawnFixture(name: string, env: Record<string, string>): Child {
   const file = fileURLToPath(new URL(`./fixtures/${name}.ts`, import.meta.url));
-  const child = spawn(process.execPath, ['--import', 'tsx', file], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // the compat package (previous framework majors) redirects framework imports in children too
+  const redirect = process.env.POLECAT_FIXTURE_IMPORT;
+  const imports = redirect === undefined || redirect === '' ? [] : ['--import', redirect];
+  const child = spawn(process.execPath, [...imports, '--import', 'tsx', file], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));

@@ -149,6 +149,7 @@ export {
   DI_ADAPTER_ERROR_CODES,
   DiAdapterError,
   REGISTRATION_KINDS,
+  assertNoSharedLockIds,
   asyncDaemon,
   createDistributor,
   createProjectionCoordinator,

@@ -1,4 +1,13 @@
-export { PolecatModule } from './polecat-module';
+export { PolecatFeatureModule, PolecatModule } from './polecat-module';
+export type { PolecatModuleAsyncOptions, PolecatModuleRootOptions } from './polecat-module-definition';
 export { PolecatLifecycle } from './polecat-lifecycle';
-export type { PolecatModuleAsyncOptions, PolecatModuleOptions } from './polecat-module-options';
+export type {
+  PolecatFeatureOptions,
+  PolecatModuleExtras,
+  PolecatModuleOptions,
+  PolecatOptionsFactory,
+} from './polecat-module-options';
+export { Shard, type ShardHandler, type ShardMetadata, type ShardOptions } from './shard-decorator';
+export { InjectCoordinator } from './inject-coordinator';
+export { toModuleLogger, type PolecatModuleLogger } from './nest-logger';
 export { POLECAT_COORDINATORS, POLECAT_MODULE_OPTIONS, getCoordinatorToken } from './tokens';

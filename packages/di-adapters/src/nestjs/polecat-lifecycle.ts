@@ -1,4 +1,4 @@
-import { toLogger, type Logger } from '@polecat/app-lock';
+import type { Logger } from '@polecat/app-lock';
 import type { ProjectionCoordinator } from '@polecat/coordinator';
 import {
   Inject,
@@ -8,6 +8,7 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import { drainCoordinators, startCoordinators, type DrainResult } from '../coordinator-lifecycle';
+import { toModuleLogger } from './nest-logger';
 import type { PolecatModuleOptions } from './polecat-module-options';
 import { POLECAT_COORDINATORS, POLECAT_MODULE_OPTIONS } from './tokens';
 
@@ -25,7 +26,7 @@ export class PolecatLifecycle implements OnApplicationBootstrap, BeforeApplicati
   constructor(coordinators: ReadonlyMap<string, ProjectionCoordinator>, options: PolecatModuleOptions) {
     this.#coordinators = coordinators;
     this.#options = options;
-    this.#logger = toLogger(options.logger);
+    this.#logger = toModuleLogger(options.logger);
   }
 
   async onApplicationBootstrap(): Promise<void> {

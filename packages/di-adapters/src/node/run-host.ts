@@ -58,9 +58,13 @@ function isHostedList(value: RunHostOptions['coordinators']): value is readonly 
  */
 export async function runHost(options: RunHostOptions): Promise<RunningHost> {
   const logger = toLogger(options.logger);
-  const coordinators: readonly HostedCoordinator[] = isHostedList(options.coordinators)
-    ? options.coordinators
-    : [...toRegistry(options.coordinators as RegistrationsInput).createAll().values()];
+  let coordinators: readonly HostedCoordinator[];
+  if (isHostedList(options.coordinators)) coordinators = options.coordinators;
+  else {
+    const registry = toRegistry(options.coordinators as RegistrationsInput);
+    await registry.validate(); // SHARED_LOCK_ID before anything starts
+    coordinators = [...registry.createAll().values()];
+  }
   const drainTimeoutMs = options.drainTimeoutMs ?? 10_000;
   const signals = options.signals ?? (['SIGTERM', 'SIGINT'] as const);
   const proc: HostProcess = options.process ?? process;
