@@ -14,10 +14,17 @@ export class IntentReader {
   readonly #logger: Logger;
   #last: OwnershipIntents = NOT_YET_READ;
   #failing = false;
+  /** Set once a draining node released its member slots (cleared when the drain ends). */
+  leftMembership = false;
 
   constructor(source: OwnershipIntentSource, logger: Logger) {
     this.#source = source;
     this.#logger = logger;
+  }
+
+  /** The drain ended (or none): the next probe takes a member slot again. */
+  rejoined(): void {
+    this.leftMembership = false;
   }
 
   async read(distribution: readonly ProjectionSet[], signal: AbortSignal): Promise<OwnershipIntents> {

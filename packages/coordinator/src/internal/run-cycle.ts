@@ -106,6 +106,23 @@ async function startAttained(context: CycleContext, attained: readonly Projectio
 }
 
 /**
+ * A drained node (owning nothing) releases what it still holds, its member slots included, once:
+ * the others must not count it when sharing the sets out, or they would hand sets over to a node
+ * that never takes them. The next membership probe after the drain ends takes a slot again.
+ */
+async function leaveMembership(context: CycleContext, intents: IntentReader): Promise<void> {
+  if (intents.leftMembership || context.ownership.trackedCount() > 0) return;
+  try {
+    await context.distributor.releaseAll();
+    intents.leftMembership = true;
+    context.logger.info('draining: every set handed over; member slots released');
+  } catch (error) {
+    context.logger.warn('draining: releasing the member slots failed; retrying next cycle', { error });
+    context.onError(error);
+  }
+}
+
+/**
  * One cycle: build the distribution, plan, stop / hand over, ensure agents of held sets, ONE
  * batched attempt for the rest, start what was granted. Resolves with the sleep before the next.
  * Never rejects: failures are logged, reported through `onError` and retried next cycle.
@@ -126,11 +143,14 @@ export async function runCycle(context: CycleContext, signal: AbortSignal): Prom
     }
     return settings.leadershipPollingTime;
   }
+  const intents = context.intents === undefined ? undefined : await context.intents.read(sets, signal);
+  if (signal.aborted) return 0;
+  const draining = intents?.draining === true;
+  // a draining node takes nothing: no membership probe (it would take a member slot again)
   const cluster =
-    context.policy?.usesMembership === true && context.cluster !== undefined
+    !draining && context.policy?.usesMembership === true && context.cluster !== undefined
       ? await context.cluster.observe(distributor, sets, startedAt, logger, signal)
       : undefined;
-  const intents = context.intents === undefined ? undefined : await context.intents.read(sets, signal);
   if (signal.aborted) return 0;
   const withheld = intents === undefined || (!intents.draining && intents.paused.size === 0) ? undefined : intents;
   const plan = planCycle({
@@ -157,6 +177,8 @@ export async function runCycle(context: CycleContext, signal: AbortSignal): Prom
       if (backOffCause !== undefined) ownership.backOff(set, new Error(backOffCause));
     }),
   );
+  if (draining && context.intents !== undefined) await leaveMembership(context, context.intents);
+  else context.intents?.rejoined();
   await daemons.retain(databaseIds(sets));
   if (signal.aborted) return 0;
 
