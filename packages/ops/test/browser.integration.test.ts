@@ -3,7 +3,7 @@ import pg from 'pg';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describePostgres } from '@polecat/test-utils';
-import { runCli } from '../src/index';
+import { readPostgresClusterSnapshot, runCli } from '../src/index';
 import { CHROMIUM, CHROMIUM_FLAGS, ensureChromium } from './support/chromium';
 import { AgentLedger, spawnOpsNode, waitFor, type OpsNodeProcess } from './support/ops-cluster';
 
@@ -42,6 +42,8 @@ if (!browserAvailable.ok && !browserAvailable.mustFail) {
       const daemonLockId = 800_000 + Math.floor(Math.random() * 100_000);
       for (const nodeId of ['w1', 'w2', 'w3']) nodes.push(spawnOpsNode({ url, nodeId, shards: SHARDS, schema, daemonLockId, pollingMs: 1000 }, ledger));
       await Promise.all(nodes.map((node) => node.ready));
+      // the nodes create the ops tables on their first cycle; the web view refuses a database without them
+      await waitFor('the nodes to register', async () => (await readPostgresClusterSnapshot(admin, { schema }).catch(() => undefined))?.sets.length === SHARDS.length);
 
       let printed = '';
       served = runCli(['status', url, '--schema', schema, '--web', '--interval', '250'], {
@@ -50,7 +52,10 @@ if (!browserAvailable.ok && !browserAvailable.mustFail) {
         env: {},
         signal: web.signal,
       });
-      const pageUrl = await waitFor('the web view to listen', () => /serving (http:\/\/\S+)/.exec(printed)?.[1]);
+      const pageUrl = await waitFor('the web view to listen', () => {
+        if (printed.includes('polecat:')) throw new Error(`polecat status --web failed: ${printed}`);
+        return /serving (http:\/\/\S+)/.exec(printed)?.[1];
+      });
 
       browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_FLAGS });
       const page = await browser.newPage();
