@@ -7,5 +7,6 @@ export default defineConfig({
   clean: true,
   sourcemap: true,
   target: 'node20',
+  keepNames: true, // class names survive bundling: errors print as CoordinatorError, not _CoordinatorError
   external: ['mssql', 'vitest'],
 });

@@ -7,4 +7,5 @@ export default defineConfig({
   clean: true,
   sourcemap: true,
   target: 'node20',
+  keepNames: true, // class names survive bundling: errors print as CoordinatorError, not _CoordinatorError
 });

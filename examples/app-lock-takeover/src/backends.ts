@@ -31,10 +31,11 @@ export async function memoryBackend(): Promise<Backend> {
 
 /** PostgreSQL: "dying" is `pg_terminate_backend` of the holder's lock session. */
 export async function postgresBackend(url: string): Promise<Backend> {
-  const { PostgresAppLock } = await import('@polecat/app-lock-postgres');
+  const { PostgresAppLock, parsePostgresKeywordString } = await import('@polecat/app-lock-postgres');
   const { default: pg } = await import('pg');
-  const { redactConnectionString } = await import('@polecat/app-lock');
-  const admin = new pg.Client({ connectionString: url, application_name: 'polecat-example-admin' });
+  const { connectionStringForm, redactConnectionString } = await import('@polecat/app-lock');
+  const config = connectionStringForm(url) === 'postgres-keywords' ? parsePostgresKeywordString(url) : { connectionString: url };
+  const admin = new pg.Client({ ...config, application_name: 'polecat-example-admin' });
   admin.on('error', () => {});
   await admin.connect();
   const run = `${process.pid}`;

@@ -1,19 +1,28 @@
-import { parseArgs } from 'node:util';
 import type { AppLock } from '@polecat/app-lock';
 import { memoryBackend, postgresBackend, sqlServerBackend, type Backend } from './backends';
+import { exampleArgs } from './example-args';
 
 // Two owners compete for one lock; the holder dies; the other takes over.
-//   pnpm --filter @polecat/example-app-lock-takeover start                 (in-memory)
-//   ... start -- --pg postgres://postgres@127.0.0.1:5432/test             (or POLECAT_PG_URL)
+//   pnpm --filter @polecat/example-app-lock-takeover start                  (in-memory)
+//   ... start -- --pg                                                      (the machine's PostgreSQL)
+//   ... start -- --pg postgres://postgres@127.0.0.1:5432/test              (or POLECAT_PG_URL)
+//   ... start -- --url <PostgreSQL or SQL Server connection string>
 //   ... start -- --mssql 'Server=localhost;Database=test;User Id=sa;Password=...'
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function chooseBackend(): Promise<Backend> {
-  const args = process.argv.slice(2).filter((arg) => arg !== '--'); // `pnpm start -- --pg ...` passes the '--' on
-  const { values } = parseArgs({ args, options: { pg: { type: 'string' }, mssql: { type: 'string' } } });
-  const pgUrl = values.pg ?? process.env.POLECAT_PG_URL;
-  if (values.mssql) return sqlServerBackend(values.mssql);
+  const values = exampleArgs('start [-- --pg [url] | --url <connection string> | --mssql <connection string>]', { mssql: { type: 'string' } });
+  const url = typeof values.url === 'string' ? values.url : undefined;
+  const mssql = typeof values.mssql === 'string' ? values.mssql : undefined;
+  const pgUrl = typeof values.pg === 'string' ? values.pg : process.env.POLECAT_PG_URL;
+  if (url !== undefined) {
+    const { connectionStringForm, ACCEPTED_CONNECTION_FORMS } = await import('@polecat/app-lock');
+    const form = connectionStringForm(url);
+    if (form === undefined) throw new Error(`--url expects ${ACCEPTED_CONNECTION_FORMS}`);
+    return form.startsWith('postgres') ? postgresBackend(url) : sqlServerBackend(url);
+  }
+  if (mssql) return sqlServerBackend(mssql);
   if (pgUrl) return postgresBackend(pgUrl);
   return memoryBackend();
 }

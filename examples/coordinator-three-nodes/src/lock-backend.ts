@@ -1,5 +1,5 @@
-import { InMemoryLockServer, type AppLock } from '@polecat/app-lock';
-import { PostgresAppLock } from '@polecat/app-lock-postgres';
+import { InMemoryLockServer, connectionStringForm, type AppLock } from '@polecat/app-lock';
+import { PostgresAppLock, parsePostgresKeywordString } from '@polecat/app-lock-postgres';
 
 /** Where the nodes' locks live, and how to kill a node's lock session server-side. */
 export interface LockBackend {
@@ -24,7 +24,8 @@ export function inMemoryBackend(): LockBackend {
 
 export async function postgresBackend(url: string, runId: string): Promise<LockBackend> {
   const { default: pg } = await import('pg');
-  const admin = new pg.Client({ connectionString: url });
+  const config = connectionStringForm(url) === 'postgres-keywords' ? parsePostgresKeywordString(url) : { connectionString: url };
+  const admin = new pg.Client(config);
   await admin.connect();
   const appName = (node: string) => `polecat-ex-${runId}-${node}`;
   return {

@@ -1,5 +1,7 @@
 import { ProjectionCoordinator, createFunctionDaemonFactory, type AgentContext } from '@polecat/coordinator';
 import { SingleTenantProjectionDistributor, shardName } from '@polecat/distributors';
+import { connectionStringForm } from '@polecat/app-lock';
+import { exampleArgs } from './example-args';
 import { inMemoryBackend, postgresBackend, type LockBackend } from './lock-backend';
 import { OwnershipTable } from './ownership-table';
 
@@ -12,8 +14,13 @@ const watchdog = setTimeout(() => {
 }, 30_000);
 watchdog.unref();
 
-const pgFlag = process.argv.indexOf('--pg');
-const pgUrl = pgFlag >= 0 ? process.argv[pgFlag + 1] : process.env.POLECAT_PG_URL;
+// `-- --pg` (the machine's PostgreSQL), `-- --pg <url>`, `-- --url <PostgreSQL connection string>`, or POLECAT_PG_URL
+const args = exampleArgs('start [-- --pg [url] | --url <PostgreSQL connection string>]');
+const pgUrl = [args.url, args.pg, process.env.POLECAT_PG_URL].find((value): value is string => typeof value === 'string' && value !== '');
+if (pgUrl !== undefined && !['postgres-url', 'postgres-keywords'].includes(connectionStringForm(pgUrl) ?? '')) {
+  console.error('this example needs a PostgreSQL connection string (postgres://... or host=... dbname=...): it ends node sessions with pg_terminate_backend');
+  process.exit(1);
+}
 const runId = Math.random().toString(36).slice(2, 8);
 const backend: LockBackend = pgUrl ? await postgresBackend(pgUrl, runId) : inMemoryBackend();
 // a random lock-id base so runs on a shared PostgreSQL never collide with other users

@@ -1,5 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { InMemoryLockServer, isPostgresConnectionString, lockFactoryFor, redactConnectionString, type AppLock } from '@polecat/polecat';
+import {
+  InMemoryLockServer,
+  connectionStringForm,
+  isPostgresConnectionString,
+  lockFactoryFor,
+  redactConnectionString,
+  type AppLock,
+} from '@polecat/polecat';
+import { parsePostgresKeywordString } from '@polecat/polecat/postgres';
 import pg from 'pg';
 
 /** Where the demo's locks live, and how a node is "killed" there. */
@@ -11,7 +19,13 @@ export interface DemoBackend {
   close(): Promise<void>;
 }
 
-export const MACHINE_POSTGRES = 'postgres://postgres@127.0.0.1:5432/test';
+/** The machine's PostgreSQL: `POLECAT_TEST_PG`, else `postgres://postgres@127.0.0.1:5432/test`. */
+export const MACHINE_POSTGRES = process.env.POLECAT_TEST_PG || 'postgres://postgres@127.0.0.1:5432/test';
+
+/** An error as one line: its message (already password-free for the library's errors), never a stack. */
+export function describeFailure(error: unknown): string {
+  return redactConnectionString(error instanceof Error ? error.message : String(error));
+}
 
 export function memoryBackend(): DemoBackend {
   const server = new InMemoryLockServer();
@@ -31,6 +45,13 @@ export async function urlBackend(url: string): Promise<DemoBackend> {
     const factory = await lockFactoryFor(url, { applicationName: appName(node) });
     factories.set(node, () => factory({ id: 'default' }));
   }
+  // Fail before any node starts: one lock attempt shows an unreachable or refusing database.
+  const probe = factories.get('node-1')!();
+  try {
+    await probe.tryAttainLock(`polecat-demo-probe-${run}`);
+  } finally {
+    await probe.dispose();
+  }
   const postgres = isPostgresConnectionString(url);
   const label = `${postgres ? 'PostgreSQL' : 'SQL Server'} ${redactConnectionString(url)}`;
   return {
@@ -38,7 +59,8 @@ export async function urlBackend(url: string): Promise<DemoBackend> {
     createLock: (node) => factories.get(node)!,
     kill: async (node) => {
       if (!postgres) return 'lock connection left to the coordinator (KILL needs admin rights): graceful stop';
-      const admin = new pg.Client({ connectionString: url, application_name: `polecat-demo-${run}-admin` });
+      const config = connectionStringForm(url) === 'postgres-keywords' ? parsePostgresKeywordString(url) : { connectionString: url };
+      const admin = new pg.Client({ ...config, application_name: `polecat-demo-${run}-admin` });
       await admin.connect();
       try {
         const result = await admin.query('select pg_terminate_backend(pid) from pg_stat_activity where application_name = $1', [appName(node)]);

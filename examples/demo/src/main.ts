@@ -5,14 +5,24 @@
 // string> uses a given PostgreSQL or SQL Server.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createProjectionCoordinator, type AgentFunction, type ProjectionCoordinator } from '@polecat/polecat';
-import { MACHINE_POSTGRES, memoryBackend, urlBackend, type DemoBackend } from './backends';
+import { MACHINE_POSTGRES, describeFailure, memoryBackend, urlBackend, type DemoBackend } from './backends';
 import { announce, render, type View } from './render';
 
-const args = process.argv.slice(2);
+const args = process.argv.slice(2).filter((arg) => arg !== '--');
 const flag = (name: string): string | undefined => {
   const i = args.indexOf(name);
   return i >= 0 ? args[i + 1] : undefined;
 };
+/** One clear line and exit 1: no stack trace for a wrong flag or an unusable database. */
+function fail(message: string): never {
+  console.error(`demo: ${message}`);
+  process.exit(1);
+}
+const known = new Set(['--pg', '--url', '--nodes', '--seconds']);
+for (const [i, arg] of args.entries()) {
+  if (arg.startsWith('--') && !known.has(arg)) fail(`unknown option ${arg} (use --pg, --url <connection string>, --nodes <2-6>, --seconds <n>)`);
+  if (['--url', '--nodes', '--seconds'].includes(arg) && (args[i + 1] === undefined || args[i + 1]!.startsWith('--'))) fail(`${arg} needs a value`);
+}
 const NODE_COUNT = Math.min(6, Math.max(2, Number(flag('--nodes') ?? 4)));
 const SHARDS = ['Orders', 'Invoices', 'Payments', 'Shipments', 'Returns', 'Stock', 'Prices', 'Customers', 'Reviews', 'Emails', 'Audit', 'Reports'];
 const POLL_MS = 500;
@@ -20,7 +30,7 @@ const KILL_AT_MS = 6_000;
 const RUN_MS = Number(flag('--seconds') ?? 12) * 1000;
 const url = args.includes('--pg') ? MACHINE_POSTGRES : flag('--url');
 
-const backend: DemoBackend = url === undefined ? memoryBackend() : await urlBackend(url);
+const backend: DemoBackend = url === undefined ? memoryBackend() : await urlBackend(url).catch((error: unknown) => fail(describeFailure(error)));
 const startedAt = Date.now();
 const elapsed = (): number => Date.now() - startedAt;
 const events: string[] = [];
@@ -96,16 +106,39 @@ function view(): View {
     events,
   };
 }
-const timer = setInterval(() => render(view()), 200);
+// A shard with no owner before the kill is a gap the library should not have: measure the longest.
+const unownedSince = new Map<string, number>();
+let longestGapMs = 0;
+let gapShard = '';
+let watchingGaps = true;
+const timer = setInterval(() => {
+  const current = view();
+  render(current);
+  if (!watchingGaps) return;
+  const now = Date.now();
+  for (const shard of current.shards) {
+    if (shard.owner !== undefined) {
+      unownedSince.delete(shard.name);
+      continue;
+    }
+    const since = unownedSince.get(shard.name) ?? now;
+    unownedSince.set(shard.name, since);
+    if (now - since > longestGapMs) [longestGapMs, gapShard] = [now - since, shard.name];
+  }
+}, 100);
 
 // Midway: kill the node owning the most shards and time the takeover.
 await new Promise((resolve) => setTimeout(resolve, Math.max(0, KILL_AT_MS - elapsed())));
+watchingGaps = false;
 const victim = nodes.reduce((a, b) => (b.coordinator.status().owned.length > a.coordinator.status().owned.length ? b : a));
 const orphans = new Set(victim.coordinator.status().owned.flatMap((set) => set.shards.map((shard) => shard.split(':')[0]!)));
-victim.state = 'killed';
-await victim.coordinator.pause(); // a dead process runs no loop: freeze it (locks kept) ...
+// A dead process runs no loop: freeze it (locks kept) ... The table keeps showing it as the owner
+// until the kill itself (marking it killed before the freeze showed its shards unowned for the
+// seconds the freeze took, before any kill).
+await victim.coordinator.pause();
 const killedAt = Date.now();
 const how = await backend.kill(victim.name); // ... then end its lock session as a crash would
+victim.state = 'killed';
 if (how.includes('graceful')) await victim.coordinator.stop();
 event(`${victim.name} killed (${how}); it owned ${[...orphans].join(', ')}`);
 const moved: string[] = [];
@@ -129,6 +162,7 @@ const stopStarted = Date.now();
 await Promise.all(nodes.map((node) => node.coordinator.stop()));
 for (const node of nodes) if (node.state === 'running') node.state = 'stopped';
 console.log(`all nodes stopped and their locks released in ${Date.now() - stopStarted} ms; shards that ran on two nodes at once: ${overlaps}`);
+console.log(`longest a shard had no owner before the kill (hand-overs while nodes joined): ${longestGapMs === 0 ? 'never unowned' : `${longestGapMs} ms (${gapShard})`}`);
 await backend.close();
 const ok = takeoverMs !== undefined && overlaps === 0;
 console.log(ok ? `\nOK: takeover in ${takeoverMs} ms, no shard ran twice.` : '\nFAILED: see the events above.');

@@ -59,8 +59,11 @@ export class PostgresAppLock extends SessionAppLock<string> {
   readonly #driver: PostgresDriver;
 
   /**
-   * @param connection A connection string (`postgres://user:pass@host:5432/db`) or a
-   *   {@link PostgresConnectionConfig}. Use a direct connection or a session-pooling PgBouncer:
+   * @param connection A URL (`postgres://user:pass@host:5432/db`, `postgresql://...`), a libpq
+   *   keyword/value string (`host=db dbname=app user=app password=...`, see
+   *   `parsePostgresKeywordString`) or a {@link PostgresConnectionConfig}. Any other string
+   *   throws `INVALID_CONFIGURATION` (without repeating it). Passwords never appear in `target`,
+   *   errors or log lines, whatever the form. Use a direct connection or a session-pooling PgBouncer:
    *   transaction or statement pooling breaks session locks.
    */
   constructor(connection: PostgresConnection, options: PostgresAppLockOptions = {}) {

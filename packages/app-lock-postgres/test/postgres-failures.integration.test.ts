@@ -83,15 +83,22 @@ await describePostgres('PostgresAppLock against real failures', (url) => {
       for (const connection of [
         `postgres://polecat:${PASSWORD}@127.0.0.1:${fake.port}/test`,
         { host: '127.0.0.1', port: fake.port, user: 'polecat', password: PASSWORD, database: 'test' },
+        `host=127.0.0.1 port=${fake.port} user=polecat password=${PASSWORD} dbname=test`, // libpq keyword/value
+        `host=127.0.0.1 port=${fake.port} user=polecat password='${PASSWORD}' dbname=test`,
       ]) {
-        const lock = track(new PostgresAppLock(connection));
+        const lines: string[] = [];
+        const log = (level: string) => (message: string, context?: object) => lines.push(`${level} ${message} ${JSON.stringify(context ?? {})}`);
+        const logger = { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') };
+        const lock = track(new PostgresAppLock(connection, { logger }));
         const error = await connectError(lock);
         expect(error.code).toBe('CONNECTION_FAILED');
         expect(error.message).toMatch(/password authentication failed.*28P01/);
         expectNoSecret(error);
+        expect(error.stack ?? '').not.toContain(PASSWORD);
         expect(lock.target).not.toContain(PASSWORD);
+        expect(lines.join('\n')).not.toContain(PASSWORD);
       }
-      expect(fake.passwordsReceived).toEqual([PASSWORD, PASSWORD]); // the client really sent it
+      expect(fake.passwordsReceived).toEqual([PASSWORD, PASSWORD, PASSWORD, PASSWORD]); // the client really sent it
       await expect.poll(() => fake.connections()).toBe(0);
     } finally {
       await fake.close();

@@ -17,6 +17,13 @@ export {
   type InMemoryAppLockOptions,
   type InMemoryLockServerOptions,
 } from './memory/in-memory-lock-server';
+export {
+  ACCEPTED_CONNECTION_FORMS,
+  CONNECTION_STRING_FORMS,
+  connectionStringForm,
+  LIBPQ_KEYWORDS,
+  type ConnectionStringForm,
+} from './connection-form';
 export { redactConnectionString } from './redact';
 export type { LockSession, LockSessionDriver } from './session/lock-session';
 export { SessionAppLock, type SessionAppLockOptions } from './session/session-app-lock';

@@ -15,8 +15,21 @@ export interface CoordinatorEvents {
   lockReleased: { readonly set: ProjectionSet };
   /** An agent was started (or restarted: see `kind`). */
   agentStarted: { readonly shard: ShardName; readonly database: ProjectionDatabase; readonly kind: StartKind; readonly epoch?: bigint };
-  /** An agent was stopped by the coordinator. */
+  /** An agent stopped by the coordinator has returned (only then is its set's lock released). */
   agentStopped: { readonly shard: ShardName; readonly database: ProjectionDatabase; readonly reason: AgentStopReason };
+  /**
+   * Agents of `set` were aborted `stopDrainTimeout` ago and have not returned: the set's lock stays
+   * held (`lockHeld`; or, when it was lost, the set is not started here) until they do. Sent once
+   * per drain; a warning is logged at most once per `stopDrainTimeout` while they still run.
+   */
+  drainOverrun: {
+    readonly set: ProjectionSet;
+    readonly shards: readonly ShardName[];
+    readonly reason: AgentStopReason;
+    /** Clock ms when the agents were aborted. */
+    readonly since: number;
+    readonly lockHeld: boolean;
+  };
   /** An agent was found paused (failed); it is restarted after `healthCheckPollingTime`. */
   agentPaused: { readonly shard: ShardName; readonly database: ProjectionDatabase; readonly error: unknown; readonly pausedAt: number };
   /** One cycle finished. */

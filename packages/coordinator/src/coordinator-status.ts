@@ -1,4 +1,5 @@
 import type { DaemonMode } from './daemon-mode';
+import type { AgentStopReason } from './coordinator-events';
 import type { AgentStatus } from './projection-daemon';
 
 /** Lifecycle states of a coordinator. */
@@ -26,6 +27,27 @@ export interface OwnedSetStatus {
   readonly agents: readonly AgentStatusEntry[];
 }
 
+/**
+ * A set whose agents were aborted on this node and have not all returned yet. While it is listed
+ * this node never starts the set again, and (`lockHeld`) keeps its lock: ownership ends only when
+ * every agent of the set has returned.
+ */
+export interface DrainingSetStatus {
+  readonly key: string;
+  readonly lockId: number;
+  readonly databaseId: string;
+  /** Why its agents were stopped (hand-over, lock lost, pause, stop, ...). */
+  readonly reason: AgentStopReason;
+  /** Clock ms when its agents were aborted. */
+  readonly since: number;
+  /** Identities of the agents that have not returned yet. */
+  readonly shards: readonly string[];
+  /** The lock is still held here and is released once they have returned (false: it was lost, or is kept). */
+  readonly lockHeld: boolean;
+  /** True once they overran `stopDrainTimeout` (the `drainOverrun` event was sent). */
+  readonly overrun: boolean;
+}
+
 /** A snapshot of what one coordinator (node) owns and runs. */
 export interface CoordinatorStatus {
   readonly mode: DaemonMode;
@@ -36,4 +58,23 @@ export interface CoordinatorStatus {
   readonly lastError?: unknown;
   /** Sets waiting out a start-failure backoff: key -> clock ms of the next try. */
   readonly backingOff: Readonly<Record<string, number>>;
+  /** Sets whose aborted agents have not all returned yet (see {@link DrainingSetStatus}). */
+  readonly draining: readonly DrainingSetStatus[];
+}
+
+/**
+ * What `ProjectionCoordinator.stop()` resolves with. `stop()` aborts every agent and waits up to
+ * `stopDrainTimeout` for them BEFORE it releases anything; a set whose agents all returned is
+ * released. When agents are still running at the deadline, `drained` is `false`, `draining` names
+ * their sets, and their locks stay held (the connections stay open) until they return, at which
+ * point the remaining locks are released and the connections closed (`settled` resolves), or until
+ * the process ends (the server then frees the locks).
+ */
+export interface StopResult {
+  /** Every agent returned within `stopDrainTimeout`; every lock was released and every connection closed. */
+  readonly drained: boolean;
+  /** Sets whose agents were still running at the deadline (empty when `drained`). */
+  readonly draining: readonly DrainingSetStatus[];
+  /** Resolves once the last agent returned and the remaining locks and connections were released. Never rejects. */
+  readonly settled: Promise<void>;
 }

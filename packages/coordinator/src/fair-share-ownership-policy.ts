@@ -1,6 +1,6 @@
 import type { ProjectionSet } from '@polecat/distributors';
 import { CoordinatorError } from './coordinator-error';
-import type { OwnershipContext, OwnershipDecision, OwnershipPolicy } from './ownership-policy';
+import type { ClusterView, OwnershipContext, OwnershipDecision, OwnershipPolicy } from './ownership-policy';
 
 /** How {@link fairShareOwnershipPolicy} groups sets when computing a share. */
 export const FAIR_SHARE_SCOPES = [
@@ -63,9 +63,29 @@ function groupSets(context: OwnershipContext, scope: FairShareScope): Map<string
 }
 
 /**
+ * This node's share of `group`: with `sets = live × base + extra`, the members ranked below `extra`
+ * (in member-slot order, the same on every node) hold `base + 1`, the others `base`; the shares add
+ * up to the set count, so no node stays idle while another holds two more, and a node above its share
+ * always has someone below to hand over to (no churn). Without a rank (no member slot yet), or when
+ * the group spans databases whose live counts differ, the old bound `ceil(sets / live)`. A group
+ * over several databases (scope `'cluster'`) ranks by the first database (by id) every node is counted on.
+ */
+function shareOf(group: Group, cluster: ClusterView, live: number): number {
+  const sets = group.distribution.length;
+  const ceiling = Math.ceil(sets / live);
+  const databases = [...group.databases].sort();
+  if (databases.some((id) => cluster.liveNodes.get(id) !== live)) return ceiling;
+  const rank = cluster.ranks?.get(databases[0]!);
+  if (rank === undefined || rank >= live) return ceiling;
+  return Math.floor(sets / live) + (rank < sets % live ? 1 : 0);
+}
+
+/**
  * Even load across live nodes (counted through member-slot locks, see
- * `ProjectionDistributor.probeMembership`): each node holds at most its fair share
- * `ceil(sets / liveNodes)` and hands extras over gracefully.
+ * `ProjectionDistributor.probeMembership`): each node holds its fair share and hands extras over
+ * gracefully. With `sets = liveNodes × base + extra`, the first `extra` members (in member-slot
+ * order, which every node sees alike) hold `base + 1` and the others `base` (4 sets on 3 nodes:
+ * 2/1/1, never 2/2/0); a node that does not know its rank yet uses `ceil(sets / liveNodes)`.
  *
  * - Under its share, a node attempts the sets NOBODY holds (the probe says which), up to its room:
  *   never sets other nodes hold, so a free one is never missed.
@@ -105,7 +125,7 @@ export function fairShareOwnershipPolicy(options: FairShareOptions = {}): Owners
           attempt.push(...group.candidates); // not probed: the original's behaviour for this group
           continue;
         }
-        const share = Math.ceil(group.distribution.length / Math.max(1, ...counts));
+        const share = shareOf(group, cluster, Math.max(1, ...counts));
         const room = share - group.owned.length;
         const free = group.candidates.filter((set) => cluster.freeSince.has(set.key));
         const taken = Math.max(0, room);

@@ -48,6 +48,19 @@ interface SharedDeadline {
 
 const noop = (): void => undefined;
 
+/** Waits for `done`; `false` (without waiting further) when `signal` aborts first. */
+function settledUnlessAborted(done: Promise<void>, signal: AbortSignal): Promise<boolean> {
+  if (signal.aborted) return Promise.resolve(false);
+  return new Promise<boolean>((resolve) => {
+    const onAbort = (): void => resolve(false);
+    signal.addEventListener('abort', onAbort, { once: true });
+    void done.then(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve(true);
+    });
+  });
+}
+
 /** One shared linker: the coordinator hands every agent of a set the same signal. */
 const linked = new LinkedAborts();
 
@@ -80,10 +93,19 @@ export class FunctionAgentDaemon implements ProjectionDaemon, AsyncDisposable {
     return byIdentity ?? (Object.hasOwn(this.#agents, shard.name) ? this.#agents[shard.name] : undefined);
   }
 
-  /** Starts the shard's function (no-op while it runs). Rejects with `UNKNOWN_AGENT` or `DISPOSED`. */
+  /**
+   * Starts the shard's function (no-op while it runs). While a previous run of the shard was
+   * aborted but has not returned yet (`Stopping`), waits for it to return first (never two runs of
+   * one shard at once); if `context.signal` aborts meanwhile, starts nothing. Rejects with
+   * `UNKNOWN_AGENT` or `DISPOSED`.
+   */
   async startAgent(shard: ShardName, context: AgentStartContext): Promise<void> {
     if (this.#disposed) throw new CoordinatorError('DISPOSED', 'the daemon was disposed');
-    if (this.#running.has(shard.identity)) return;
+    for (let previous = this.#running.get(shard.identity); previous !== undefined; previous = this.#running.get(shard.identity)) {
+      if (!previous.controller.signal.aborted) return; // running: nothing to do
+      if (!(await settledUnlessAborted(previous.done, context.signal))) return;
+      if (this.#disposed) throw new CoordinatorError('DISPOSED', 'the daemon was disposed');
+    }
     const agent = this.#resolve(shard);
     if (agent === undefined) throw new CoordinatorError('UNKNOWN_AGENT', `no agent function for shard ${shard.identity}`);
     // ONE signal per agent: its own controller, aborted by stopAgent or (one listener per set
@@ -110,7 +132,7 @@ export class FunctionAgentDaemon implements ProjectionDaemon, AsyncDisposable {
   }
 
   #settled(shard: ShardName, controller: AbortController, signal: AbortSignal, error: unknown): void {
-    // A run that outlived its drain timeout may settle after a newer start: ignore it.
+    // (defensive: a newer run never starts before this one settled, see startAgent)
     if (this.#running.get(shard.identity)?.controller !== controller) return;
     this.#running.delete(shard.identity);
     if (error !== undefined && !signal.aborted) {
@@ -134,7 +156,10 @@ export class FunctionAgentDaemon implements ProjectionDaemon, AsyncDisposable {
     return () => void this.#failureListeners.delete(listener);
   }
 
-  /** Aborts the agent and waits for it to settle (at most `drainTimeoutMs`). */
+  /**
+   * Aborts the agent and waits for it to settle, at most `drainTimeoutMs`. An agent still running
+   * then is reported `Stopping` until it returns ({@link whenSettled} tells when).
+   */
   async stopAgent(shard: ShardName, reason?: unknown): Promise<void> {
     const running = this.#running.get(shard.identity);
     if (running === undefined) {
@@ -193,14 +218,25 @@ export class FunctionAgentDaemon implements ProjectionDaemon, AsyncDisposable {
       timedOut: shared.timedOut,
       release: () => {
         shared.waiting -= 1;
-        if (shared.waiting === 0) shared.cancel.abort();
+        if (shared.waiting === 0) {
+          shared.cancel.abort();
+          if (this.#sharedDeadline === shared) this.#sharedDeadline = undefined; // a later drain must not join a cancelled timer
+        }
       },
     };
   }
 
 
+  /** Resolves once the shard's current run (if any) has returned, however long it takes. Never rejects. */
+  whenSettled(shard: ShardName): Promise<void> {
+    return this.#running.get(shard.identity)?.done ?? Promise.resolve();
+  }
+
+  /** The agent's state; `Stopping` while an aborted run has not returned yet. */
   statusOf(shard: ShardName): AgentState | undefined {
-    return this.#states.get(shard.identity);
+    const state = this.#states.get(shard.identity);
+    if (state?.status === 'Running' && this.#running.get(shard.identity)?.controller.signal.aborted === true) return { shard, status: 'Stopping' };
+    return state;
   }
 
   anyPaused(): boolean {
@@ -208,9 +244,9 @@ export class FunctionAgentDaemon implements ProjectionDaemon, AsyncDisposable {
     return false;
   }
 
-  /** Every agent this daemon knows, with its state. */
+  /** Every agent this daemon knows, with its state (see {@link statusOf}). */
   states(): readonly AgentState[] {
-    return [...this.#states.values()];
+    return [...this.#states.values()].map((state) => this.statusOf(state.shard) ?? state);
   }
 
   /** Stops everything; later starts reject with `DISPOSED`. Idempotent. */

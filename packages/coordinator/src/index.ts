@@ -16,6 +16,8 @@ export {
   type CoordinatorStatus,
   type OwnedSetStatus,
   type AgentStatusEntry,
+  type DrainingSetStatus,
+  type StopResult,
 } from './coordinator-status';
 export type { EpochSource } from './epoch-source';
 export {

@@ -26,6 +26,11 @@ export interface ClusterView {
   readonly freeSince: ReadonlyMap<string, number>;
   /** Clock time (ms) of this cycle. */
   readonly now: number;
+  /**
+   * This node's rank (0-based) among the live members of each database, in member-slot order (the
+   * same order on every node); a database is absent while this node holds no member slot there.
+   */
+  readonly ranks?: ReadonlyMap<string, number>;
 }
 
 /** An {@link OwnershipPolicy}'s answer. */

@@ -29,6 +29,12 @@ export interface CycleInput {
   readonly isHeld: (set: ProjectionSet) => boolean;
   /** Sets this node currently tracks as owned (it may run their agents). */
   readonly tracked: readonly ProjectionSet[];
+  /**
+   * True for a set whose agents were aborted here and have not all returned yet. Such a set is
+   * never attempted, acquired or started here until they have (held: its lock stays held until
+   * then; lost: the server may already have given it to another node). Default: none.
+   */
+  readonly isDraining?: (set: ProjectionSet) => boolean;
   /** State of an agent started here during the current ownership of its set; undefined if not started. */
   readonly agentState: (set: ProjectionSet, shard: ShardName) => AgentState | undefined;
   /** Any agent paused on any daemon of this node. */
@@ -82,7 +88,8 @@ export interface CyclePlan {
 function agentAction(input: CycleInput, set: ProjectionSet, shard: ShardName): StartKind | 'hand-over' | 'stale-epoch' | undefined {
   const state = input.agentState(set, shard);
   if (state === undefined) return 'start';
-  if (state.status === 'Running') return undefined;
+  // Stopping: aborted, not returned yet (never started twice; it is looked at again once it returned)
+  if (state.status === 'Running' || state.status === 'Stopping') return undefined;
   if (state.status === 'Paused') {
     // A newer grant exists (e.g. a former owner's late grant): restarting with this epoch would be
     // refused forever; give the set up so the next grant (ours or another node's) is fresh.
@@ -116,27 +123,35 @@ export function planCycle(input: CycleInput): CyclePlan {
   }
 
   const held: ProjectionSet[] = [];
+  const heldDraining: ProjectionSet[] = [];
   const candidates: ProjectionSet[] = [];
   const withheld = input.withheld;
   let runnable: ProjectionSet[] | undefined; // the distribution without withheld sets (built only when one is)
+  const draining = input.isDraining;
   for (const [index, set] of input.distribution.entries()) {
     const reason = withheld?.(set);
+    if (reason !== undefined) runnable ??= input.distribution.slice(0, index);
+    else runnable?.push(set);
+    if (draining !== undefined && draining(set)) {
+      // kept (not released, not restarted) while tracked; otherwise neither attempted nor acquired
+      // (withheld too: handed over once its agents have returned)
+      if (trackedKeys.has(set.key) && input.isHeld(set)) heldDraining.push(set);
+      continue;
+    }
     if (reason !== undefined) {
-      runnable ??= input.distribution.slice(0, index);
       if (input.isHeld(set) && !handedOver.has(set.key)) {
         handOver.push({ set, reason });
         handedOver.add(set.key);
       }
       continue;
     }
-    runnable?.push(set);
     if (input.isHeld(set)) held.push(set);
     else if (!isBackingOff(input.backoff.get(set.key), input.now)) candidates.push(set);
   }
 
   const acquire: ProjectionSet[] = [];
   const start: StartAction[] = [];
-  const kept: ProjectionSet[] = [];
+  const kept: ProjectionSet[] = [...heldDraining];
   for (const set of held) {
     if (!trackedKeys.has(set.key)) acquire.push(set);
     if (isBackingOff(input.backoff.get(set.key), input.now)) {

@@ -3,7 +3,7 @@ import type { ProjectionDistributor, ProjectionSet } from '@polecat/distributors
 import { CoordinatorError } from './coordinator-error';
 import type { CoordinatorEvents } from './coordinator-events';
 import { resolveCoordinatorSettings, type CoordinatorSettings } from './coordinator-settings';
-import type { CoordinatorState, CoordinatorStatus } from './coordinator-status';
+import type { CoordinatorState, CoordinatorStatus, DrainingSetStatus, StopResult } from './coordinator-status';
 import { isDaemonMode, type DaemonMode } from './daemon-mode';
 import { defaultOwnershipPolicy } from './internal/default-policy';
 import { ClusterObserver } from './internal/cluster-observer';
@@ -49,7 +49,9 @@ export class ProjectionCoordinator implements AsyncDisposable {
   #randomWaitDone = false;
   #loop: { readonly controller: AbortController; readonly done: Promise<void> } | undefined;
   #started: Promise<void> | undefined;
-  #stopping: Promise<void> | undefined;
+  #stopping: Promise<StopResult> | undefined;
+  /** pause / resume / stop run one after the other (each waits for the previous to finish). */
+  #lifecycle: Promise<unknown> = Promise.resolve();
   #unsubscribeLost: (() => void) | undefined;
   #unsubscribeNotice: (() => void) | undefined;
   #noticeWaker: ReleaseNoticeWaker | undefined;
@@ -94,10 +96,15 @@ export class ProjectionCoordinator implements AsyncDisposable {
         onError: (error) => {
           this.#lastError = error;
         },
+        // a set whose agents all returned may be attempted (or, its lock lost, started) again now
+        onDrained: () => {
+          this.#waiters.notify();
+          this.wake();
+        },
       });
     }
     const notify = (): void => this.#waiters.notify();
-    for (const event of ['cycle', 'lockAcquired', 'lockLost', 'lockReleased', 'agentStarted', 'agentStopped'] as const) this.#events.on(event, notify);
+    for (const event of ['cycle', 'lockAcquired', 'lockLost', 'lockReleased', 'agentStarted', 'agentStopped', 'drainOverrun'] as const) this.#events.on(event, notify);
     if (options.signal !== undefined) {
       const signal = options.signal;
       if (signal.aborted) void this.stop();
@@ -129,9 +136,10 @@ export class ProjectionCoordinator implements AsyncDisposable {
     this.#setState('running');
     if (this.#distributor === undefined) return;
     this.#unsubscribeLost = this.#distributor.onSetsLost((event) => {
-      this.#ownership!.lost(event.sets, event.error);
+      const draining = this.#ownership!.lost(event.sets, event.error);
       for (const set of event.sets) this.#logger.debug('set lost', { set: set.key, lockId: set.lockId });
-      this.wake();
+      // a tracked set is attempted again only once its agents returned: its drain wakes the loop then
+      if (!draining) this.wake();
     });
     // Another node released locks (graceful stop, hand-over): try now, not at the next poll.
     if (typeof this.#distributor.onReleaseNotice === 'function') {
@@ -204,73 +212,99 @@ export class ProjectionCoordinator implements AsyncDisposable {
     this.#sleep.wake();
   }
 
+  /** Runs `operation` after every pause / resume / stop called before it has finished. */
+  #serialised<T>(operation: () => Promise<T>): Promise<T> {
+    const run = this.#lifecycle.then(operation, operation);
+    this.#lifecycle = run.catch(() => undefined);
+    return run;
+  }
+
   /**
    * Stops the loop and every agent (waiting up to `stopDrainTimeout`); with `releaseLocksOnPause`
-   * (default) releases the locks so other nodes take over. `resume()` starts again.
+   * (default) releases the locks so other nodes take over, each set's only once all its agents
+   * returned (a set whose agents overrun the timeout keeps its lock until they do). `resume()`
+   * starts again. `pause()`, `resume()` and `stop()` are serialised: each waits for the previous.
    */
-  async pause(): Promise<void> {
+  pause(): Promise<void> {
+    return this.#serialised(() => this.#pause());
+  }
+
+  async #pause(): Promise<void> {
     if (this.#state !== 'running' || this.#ownership === undefined) return;
     this.#setState('paused');
     await this.#haltLoop();
-    const release = this.settings.releaseLocksOnPause;
-    const sets = this.#ownership.tracked();
-    await this.#ownership.stopAll('pause', release);
-    if (release) await this.#releaseAll(sets);
+    await this.#ownership.stopAll('pause', this.settings.releaseLocksOnPause);
     this.#waiters.notify();
   }
 
-  /** Starts the loop again after `pause()`. */
-  async resume(): Promise<void> {
-    if (this.#state !== 'paused') return;
-    this.#setState('running');
-    this.#startLoop();
-    this.wake();
+  /** Starts the loop again after `pause()` (after the pause has finished, if it is still running). */
+  resume(): Promise<void> {
+    return this.#serialised(async () => {
+      if (this.#state !== 'paused') return;
+      this.#setState('running');
+      this.#startLoop();
+      this.wake();
+    });
   }
 
   /**
-   * Graceful stop: ends the loop, aborts every agent and waits for them up to `stopDrainTimeout`,
-   * releases every lock, then disposes the daemons and the distributor (closing connections).
-   * Idempotent and quiet; the coordinator cannot be started again.
+   * Graceful stop: ends the loop, aborts every agent and waits for them up to `stopDrainTimeout`
+   * BEFORE it releases anything; releases the sets whose agents returned, then disposes the daemons
+   * and the distributor (closing connections). Agents still running at the deadline are named in
+   * the result (`drained: false`, `draining`): their locks stay held, and the connections open,
+   * until they return (`settled`) or the process ends. Idempotent (same result) and quiet; the
+   * coordinator cannot be started again. Runs after an unfinished `pause()` / `resume()`.
    */
-  stop(): Promise<void> {
-    this.#stopping ??= this.#shutdown();
+  stop(): Promise<StopResult> {
+    this.#detachSignal?.();
+    this.#stopping ??= this.#serialised(() => this.#shutdown());
     return this.#stopping;
   }
 
-  async #shutdown(): Promise<void> {
-    this.#detachSignal?.();
+  async #shutdown(): Promise<StopResult> {
     this.#setState('stopping');
+    let settled: Promise<void> = Promise.resolve();
+    let draining: readonly DrainingSetStatus[] = [];
     try {
       await this.#haltLoop();
       this.#unsubscribeLost?.();
       this.#unsubscribeNotice?.();
       this.#unsubscribeIntents?.();
       this.#noticeWaker?.dispose();
-      if (this.#ownership !== undefined && this.#distributor !== undefined) {
-        const sets = this.#ownership.tracked();
-        await this.#ownership.stopAll('stop', true);
-        await this.#releaseAll(sets);
-        await this.#daemons!.disposeAll();
-        await this.#quietly('disposing the distributor', () => this.#distributor!.dispose());
+      const ownership = this.#ownership;
+      if (ownership !== undefined && this.#distributor !== undefined) {
+        await ownership.stopAll('stop', true);
+        draining = ownership.draining();
+        if (draining.length > 0) {
+          this.#logger.warn('stopped with agents still running; their locks stay held until they return or the process ends', {
+            sets: draining.map((drain) => ({ set: drain.key, shards: drain.shards, since: drain.since })),
+          });
+        }
+        // the rest (member slots, connections) only once no agent of a held set runs any more
+        const releaseRest = draining.length > 0; // (all drained in time: stopAll released everything at once)
+        settled = ownership.whenDrained().then(() => this.#closeAll(releaseRest));
+        if (draining.length === 0) await settled;
       }
     } finally {
       this.#setState('stopped');
     }
+    return { drained: draining.length === 0, draining, settled };
   }
 
-  /** Same as `stop()`. */
-  dispose(): Promise<void> {
-    return this.stop();
+  async #closeAll(releaseRest: boolean): Promise<void> {
+    if (releaseRest) await this.#quietly('releasing locks', () => this.#distributor!.releaseAll());
+    await this.#daemons!.disposeAll();
+    await this.#quietly('disposing the distributor', () => this.#distributor!.dispose());
+  }
+
+  /** Same as `stop()`, without its result. */
+  async dispose(): Promise<void> {
+    await this.stop();
   }
 
   /** `await using coordinator = ...` stops it at scope exit. */
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.stop();
-  }
-
-  async #releaseAll(sets: readonly ProjectionSet[]): Promise<void> {
-    const ok = await this.#quietly('releasing locks', () => this.#distributor!.releaseAll());
-    if (ok) for (const set of sets) this.#events.emit('lockReleased', { set });
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.stop();
   }
 
   async #quietly(what: string, action: () => Promise<void>): Promise<boolean> {
@@ -305,12 +339,20 @@ export class ProjectionCoordinator implements AsyncDisposable {
       cycles: this.#cycles,
       ...(this.#lastError === undefined ? {} : { lastError: this.#lastError }),
       backingOff,
+      draining: this.#ownership?.draining() ?? [],
     };
   }
 
   /**
    * Resolves once the status satisfies `target`: a number means "owns exactly that many sets and
-   * all their agents run"; a function is any predicate. Rejects with `TIMEOUT` (default 30 s).
+   * all their agents run"; a function is any predicate. Rejects with `TIMEOUT` (default 30 s;
+   * `timeoutMs: Infinity` for none).
+   *
+   * For tests, demos and tools that know what this node should own. Do not gate a production
+   * node's start-up on it: balancing leaves a standby owning nothing (with 2 shards on 3 nodes one
+   * node always owns nothing), and a standby is healthy. A node that is running is ready: it takes
+   * shards over when their owner stops. To act when this node starts a shard, listen to
+   * `agentStarted`; to know it is running, read `status().state`.
    */
   whenOwned(target: number | ((status: CoordinatorStatus) => boolean), options?: WaitOptions): Promise<CoordinatorStatus> {
     const predicate =

@@ -1,8 +1,11 @@
 import type { ProjectionDatabase, ShardName } from '@polecat/distributors';
 
 /** Status of one agent on this node. */
-export const AGENT_STATUSES = ['Running', 'Stopped', 'Paused'] as const;
-/** One of {@link AGENT_STATUSES}. `Paused` means the agent failed and waits to be restarted. */
+export const AGENT_STATUSES = ['Running', 'Stopping', 'Stopped', 'Paused'] as const;
+/**
+ * One of {@link AGENT_STATUSES}. `Stopping`: its signal aborted, it has not returned yet (it still
+ * runs: its set's lock stays held until it returns). `Paused`: it failed and waits to be restarted.
+ */
 export type AgentStatus = (typeof AGENT_STATUSES)[number];
 
 /** What a daemon knows about one of its agents. */
@@ -39,10 +42,23 @@ export interface AgentStartContext {
  */
 export interface ProjectionDaemon {
   readonly database: ProjectionDatabase;
-  /** Starts (or restarts) the agent; rejects if it cannot start. */
+  /**
+   * Starts (or restarts) the agent; rejects if it cannot start. Must never run two runs of one shard
+   * at once: while a previous run has not returned, a start waits for it (or is refused).
+   */
   startAgent(shard: ShardName, context: AgentStartContext): Promise<void>;
-  /** Stops the agent and waits for it (no-op if not running). */
+  /**
+   * Stops the agent and waits for it (no-op if not running). The coordinator releases the set's lock
+   * only after this resolves and, when the daemon has it, after {@link whenSettled} resolves: a daemon
+   * without `whenSettled` must resolve `stopAgent` only once the agent has really returned.
+   */
   stopAgent(shard: ShardName, reason?: unknown): Promise<void>;
+  /**
+   * Optional: resolves once the shard's current run (if any) has returned, however long that takes
+   * (at once when none runs). A daemon whose `stopAgent` gives up after a timeout implements this so
+   * that the coordinator keeps the set's lock until the agent really returned. Never rejects.
+   */
+  whenSettled?(shard: ShardName): Promise<void>;
   /** Stops every agent and waits for them, up to the coordinator's drain timeout. */
   stopAll(reason?: unknown): Promise<void>;
   /** The agent's state, or undefined when it was never started here. */

@@ -35,6 +35,36 @@ describe('even load on the in-memory lock (default fair-share policy)', () => {
     expect(ledger.intervals().length).toBeGreaterThan(24); // hand-overs happened
   });
 
+  it('4 shards on 3 nodes: 2/1/1 whatever the start order, and it stays so (no hand-over churn)', async () => {
+    const server = new InMemoryLockServer();
+    const shards = Array.from({ length: 4 }, (_, i) => shardName(`F${i}`));
+    let handOvers = 0;
+    const make = (owner: string) => {
+      const coordinator = new ProjectionCoordinator({
+        mode: 'HotCold',
+        distributor: new SingleTenantProjectionDistributor({ databases: [{ id: 'main' }], shards, createLock: () => server.createLock({ owner }) }),
+        daemonFor: createFunctionDaemonFactory(() => ({ signal }) => new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve()))),
+        settings: { leadershipPollingTime: 30, takeoverPollingTime: 15 },
+      });
+      coordinators.push(coordinator);
+      return coordinator;
+    };
+    const nodes = ['a', 'b', 'c'].map(make);
+    for (const node of nodes) {
+      await node.start();
+      await node.whenOwned((status) => status.cycles >= 3, { timeoutMs: 5_000 });
+    }
+    const counts = () => nodes.map((node) => node.status().owned.length).sort();
+    const settled = (status: { owned: readonly unknown[] }) => status.owned.length >= 1;
+    await Promise.all(nodes.map((node) => node.whenOwned(settled, { timeoutMs: 15_000 })));
+    await expect.poll(counts, { timeout: 15_000 }).toEqual([1, 1, 2]);
+    for (const node of nodes) node.on('agentStopped', () => handOvers++);
+    const cyclesBefore = nodes.map((node) => node.status().cycles);
+    await Promise.all(nodes.map((node, i) => node.whenOwned((status) => status.cycles >= cyclesBefore[i]! + 20, { timeoutMs: 15_000 })));
+    expect(counts()).toEqual([1, 1, 2]);
+    expect(handOvers).toBe(0);
+  });
+
   it('balance: false restores the original: the first node keeps everything', async () => {
     const server = new InMemoryLockServer();
     const shards = Array.from({ length: 6 }, (_, i) => shardName(`G${i}`));

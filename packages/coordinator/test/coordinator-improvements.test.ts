@@ -11,7 +11,7 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0)) await cleanup();
 });
 function track<T extends ReturnType<typeof harness>>(h: T): T {
-  cleanups.push(() => h.coordinator.stop());
+  cleanups.push(() => h.coordinator.dispose());
   return h;
 }
 

@@ -18,6 +18,7 @@ function context(options: {
   readonly free?: readonly ProjectionSet[];
   readonly freeFor?: number;
   readonly liveNodes?: Record<string, number>;
+  readonly ranks?: Record<string, number>;
 }): OwnershipContext {
   const owned = new Set(keys(options.owned));
   const cluster: ClusterView | undefined =
@@ -27,6 +28,7 @@ function context(options: {
           liveNodes: new Map(Object.entries(options.liveNodes)),
           freeSince: new Map((options.free ?? []).map((set) => [set.key, NOW - (options.freeFor ?? 0)])),
           now: NOW,
+          ...(options.ranks === undefined ? {} : { ranks: new Map(Object.entries(options.ranks)) }),
         };
   return {
     distribution: options.sets,
@@ -105,6 +107,46 @@ describe('fairShareOwnershipPolicy (pure)', () => {
     expect(overShare.attempt).toEqual([]);
     const newcomer = cluster.select(context({ sets: tenants, owned: [], free: tenants.slice(4), liveNodes: live }));
     expect(newcomer.attempt).toHaveLength(2);
+  });
+
+  it('with ranks, the first sets % live members hold one more: 4 sets on 3 nodes is 2/1/1, never 2/2/0', () => {
+    const four = setsOf(names(4));
+    // 2/2/0: ranks 0 and 1 each hold 2, rank 2 holds none. Shares: 2, 1, 1.
+    const rank0 = policy.select(context({ sets: four, owned: four.slice(0, 2), liveNodes: { main: 3 }, ranks: { main: 0 } }));
+    expect(rank0.handOver).toEqual([]);
+    const rank1 = policy.select(context({ sets: four, owned: four.slice(2, 4), liveNodes: { main: 3 }, ranks: { main: 1 } }));
+    expect(rank1.handOver).toHaveLength(1);
+    const idle = policy.select(context({ sets: four, owned: [], free: [four[3]!], liveNodes: { main: 3 }, ranks: { main: 2 } }));
+    expect(keys(idle.attempt)).toEqual([four[3]!.key]);
+    // 2/1/1 is stable: nobody hands over, nobody attempts a fresh set (no churn)
+    for (const [rank, owned] of [[0, four.slice(0, 2)], [1, four.slice(2, 3)], [2, four.slice(3, 4)]] as const) {
+      const decision = policy.select(context({ sets: four, owned, liveNodes: { main: 3 }, ranks: { main: rank } }));
+      expect(decision.handOver).toEqual([]);
+      expect(decision.attempt).toEqual([]);
+    }
+  });
+
+  it('the ranked shares add up to the set count for any count and any live nodes', () => {
+    for (let live = 1; live <= 7; live++) {
+      for (let count = 0; count <= 20; count++) {
+        const all = setsOf(names(count));
+        let total = 0;
+        for (let rank = 0; rank < live; rank++) {
+          // a node holding nothing, with every set free: it attempts exactly its share
+          const decision = policy.select(context({ sets: all, owned: [], free: all, liveNodes: { main: live }, ranks: { main: rank } }));
+          const share = decision.attempt.length;
+          expect(share === Math.floor(count / live) || share === Math.ceil(count / live)).toBe(true);
+          total += share;
+        }
+        expect(total, `${count} sets on ${live} nodes`).toBe(count);
+      }
+    }
+  });
+
+  it('without a rank (no member slot yet) keeps the ceil bound', () => {
+    const four = setsOf(names(4));
+    const decision = policy.select(context({ sets: four, owned: four.slice(0, 2), liveNodes: { main: 3 } }));
+    expect(decision.handOver).toEqual([]);
   });
 
   it('rejects bad options', () => {

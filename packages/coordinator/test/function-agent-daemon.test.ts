@@ -96,7 +96,68 @@ describe('FunctionAgentDaemon', () => {
     const daemon = new FunctionAgentDaemon({ database: mainDb, drainTimeoutMs: 30, agents: () => () => new Promise(() => {}) });
     await daemon.startAgent(shard('A'), { signal: signal() });
     await daemon.stopAgent(shard('A'));
-    expect(daemon.statusOf(shard('A'))?.status).toBe('Running'); // honest: it still runs
+    expect(daemon.statusOf(shard('A'))?.status).toBe('Stopping'); // honest: aborted, it still runs
+  });
+
+  it('issue 9: a timed-out run is Stopping, not Running; a new start waits until it returned, then starts it once', async () => {
+    const gates: (() => void)[] = [];
+    const runs: string[] = [];
+    let count = 0;
+    const daemon = new FunctionAgentDaemon({
+      database: mainDb,
+      drainTimeoutMs: 20,
+      agents: {
+        // finishes its batch long after its signal aborted
+        A: ({ signal: s }) => {
+          const run = count++;
+          runs.push(`start ${run}`);
+          return new Promise<void>((resolve) => {
+            s.addEventListener('abort', () => gates.push(() => (runs.push(`return ${run}`), resolve())), { once: true });
+          });
+        },
+      },
+    });
+    const first = new AbortController();
+    await daemon.startAgent(shard('A'), { signal: first.signal });
+    first.abort(new Error('hand-over'));
+    await daemon.stopAgent(shard('A')); // gives up after 20 ms
+    expect(daemon.statusOf(shard('A'))?.status).toBe('Stopping');
+    let settled = false;
+    const settling = daemon.whenSettled(shard('A')).then(() => (settled = true));
+    // a new grant on this node: must not start next to the old run, must start once it returned
+    let started = false;
+    const starting = daemon.startAgent(shard('A'), { signal: signal() }).then(() => (started = true));
+    await new Promise((resolve) => setTimeout(resolve, 40));
+    expect(started).toBe(false);
+    expect(settled).toBe(false);
+    expect(runs).toEqual(['start 0']);
+    gates.shift()!();
+    await Promise.all([starting, settling]);
+    await tick();
+    expect(runs).toEqual(['start 0', 'return 0', 'start 1']);
+    expect(daemon.statusOf(shard('A'))?.status).toBe('Running');
+    await daemon.whenSettled(shard('Unknown')); // none runs: at once
+  });
+
+  it('issue 9: a start waiting for an old run starts nothing when its own signal aborts meanwhile', async () => {
+    let finish!: () => void;
+    let calls = 0;
+    const daemon = new FunctionAgentDaemon({
+      database: mainDb,
+      drainTimeoutMs: 10,
+      agents: { A: () => (calls++, new Promise<void>((resolve) => (finish = resolve))) },
+    });
+    await daemon.startAgent(shard('A'), { signal: signal() });
+    await daemon.stopAgent(shard('A'));
+    const second = new AbortController();
+    const starting = daemon.startAgent(shard('A'), { signal: second.signal });
+    second.abort(new Error('lost again'));
+    await starting;
+    finish();
+    await daemon.whenSettled(shard('A'));
+    await tick();
+    expect(calls).toBe(1);
+    expect(daemon.statusOf(shard('A'))?.status).toBe('Stopped');
   });
 
   it('starting a running agent is a no-op; an unknown shard rejects UNKNOWN_AGENT; dispose is final', async () => {

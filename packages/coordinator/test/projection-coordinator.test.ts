@@ -10,7 +10,7 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0)) await cleanup();
 });
 function track<T extends ReturnType<typeof harness>>(h: T): T {
-  cleanups.push(() => h.coordinator.stop());
+  cleanups.push(() => h.coordinator.dispose());
   return h;
 }
 

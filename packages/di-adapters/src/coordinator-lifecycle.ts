@@ -3,7 +3,8 @@ import { DiAdapterError } from './errors';
 /** The lifecycle the hosts drive; `ProjectionCoordinator` has it (and so can a test double). */
 export interface HostedCoordinator {
   start(): Promise<void> | void;
-  stop(): Promise<void>;
+  /** `ProjectionCoordinator.stop()` resolves with its `StopResult`; the hosts only wait for it. */
+  stop(): Promise<unknown>;
 }
 
 /** Outcome of {@link drainCoordinators}. */

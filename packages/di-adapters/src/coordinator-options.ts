@@ -9,6 +9,7 @@ import type {
 } from '@polecat/coordinator';
 import type {
   DatabaseSource,
+  LockHostSource,
   MultiTenantedLockIdStrategy,
   ProjectionDatabase,
   ProjectionDistributor,
@@ -41,6 +42,13 @@ export interface CoordinatorOptions {
   readonly databases?: DatabaseSource;
   /** Creates the lock owner (one dedicated connection) of a database. Required for `HotCold` unless `distributor` is given. */
   readonly createLock?: (database: ProjectionDatabase) => AppLock;
+  /**
+   * Where `createLock(database)` takes its locks when several databases share one lock server (a
+   * name, or `(database) => name | undefined`): those databases get lock ids that include their
+   * identity, so every tenant runs (see `LockHostSource` in `@polecat/distributors`). `runShards`
+   * sets it when one connection serves several databases. Default: one lock host per database.
+   */
+  readonly lockHost?: LockHostSource;
   /** A ready distributor; replaces the one this package would pick (then `createLock` and `databases` are not used). */
   readonly distributor?: ProjectionDistributor;
   /** Custom daemons instead of agent functions (one per database). */

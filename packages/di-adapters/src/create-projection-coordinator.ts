@@ -46,10 +46,12 @@ export function createDistributor(mode: DaemonMode, options: CoordinatorOptions)
     );
   }
   const databases = common.databases;
-  if (Array.isArray(databases) && databases.length === 1) return new SingleTenantProjectionDistributor({ ...common, createLock });
+  const lockHost = options.lockHost === undefined ? {} : { lockHost: options.lockHost };
+  if (Array.isArray(databases) && databases.length === 1) return new SingleTenantProjectionDistributor({ ...common, createLock, ...lockHost });
   return new MultiTenantedProjectionDistributor({
     ...common,
     createLock,
+    ...lockHost,
     storeName: store,
     ...(options.lockIdStrategy === undefined ? {} : { lockIdStrategy: options.lockIdStrategy }),
   });

@@ -18,6 +18,8 @@ export const DI_ADAPTER_ERROR_CODES = [
   'DUPLICATE_SHARD',
   /** Coordinators registered on a scoped container (Awilix `createScope()`): they must live on the root. */
   'SCOPED_CONTAINER',
+  /** A database driver (`pg`, `mssql`), an optional peer dependency, is not installed: the message names the package to install. */
+  'MISSING_DRIVER',
 ] as const;
 
 /** One of {@link DI_ADAPTER_ERROR_CODES}. */

@@ -18,6 +18,12 @@ export interface DatabaseMembership {
   readonly free: ReadonlySet<string>;
   /** Whether this node holds a member slot on this database. */
   readonly member: boolean;
+  /**
+   * This node's position (0-based) among the live members of this database, ordered by member-slot
+   * index; absent while it holds no slot. Every member sees the same order, so a policy can give the
+   * `sets % liveNodes` extra sets to the first members and every node knows its exact share.
+   */
+  readonly rank?: number;
 }
 
 /**

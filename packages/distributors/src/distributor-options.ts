@@ -26,6 +26,20 @@ export interface DistributorOptions {
   readonly clock?: Clock;
 }
 
+/**
+ * Where the locks of a database live, when several databases of a store share one lock server (one
+ * connection string for every tenant, or a `createLock` that returns locks on the same server): a
+ * name for that server (the same for every database on it), or a function naming each database's
+ * (`undefined`: the database's locks live on a server of its own). Databases with a lock host get
+ * lock ids that include their identity (`database.id`), so tenants on one server never share a
+ * lock; databases without one keep the original ids. Say it for a custom `createLock`; `runShards`
+ * sets it when one connection serves every database. Decide it once per database: a database's lock
+ * ids must be the same on every node, whichever other databases exist.
+ * @example lockHost: 'tenants-server' // every database's locks on one server
+ * @example lockHost: (db) => tenantRegistry.serverOf(db.id) // per tenant; shared servers appear more than once
+ */
+export type LockHostSource = string | ((database: ProjectionDatabase) => string | undefined);
+
 /** Options of the distributors that take locks. */
 export interface LockingDistributorOptions extends DistributorOptions {
   /**
@@ -34,6 +48,11 @@ export interface LockingDistributorOptions extends DistributorOptions {
    * disposed when the database disappears or the distributor is disposed.
    */
   readonly createLock: (database: ProjectionDatabase) => AppLock;
+  /**
+   * Where `createLock(database)` takes its locks when databases share a lock server (see
+   * {@link LockHostSource}). Default: none (one lock host per database: the original lock ids).
+   */
+  readonly lockHost?: LockHostSource;
   /**
    * Member slots per database used by `probeMembership` (balancing): each node holds one, so at most
    * this many nodes are counted (more nodes still work; the extras count themselves only). `0`

@@ -13,7 +13,7 @@ export type { DatabaseSource, ProjectionDatabase } from './projection-database';
 export type { ProjectionSet } from './projection-set';
 export type { ProjectionDistributor, SetsLostEvent } from './projection-distributor';
 export { DEFAULT_MAX_NODES, memberSlotId, type DatabaseMembership } from './cluster-membership';
-export type { DistributorOptions, LockingDistributorOptions, ShardSource } from './distributor-options';
+export type { DistributorOptions, LockHostSource, LockingDistributorOptions, ShardSource } from './distributor-options';
 export { hash32 } from './lock-id-hash';
 export { DEFAULT_DAEMON_LOCK_ID, DEFAULT_SCHEMA, computeLockId } from './compute-lock-id';
 export {

@@ -39,7 +39,18 @@ export interface MultiTenantedProjectionDistributorOptions extends LockingDistri
  */
 export function multiTenantedLockId(
   schema: string,
-  options: { readonly storeName?: string; readonly daemonLockId?: number; readonly lockIdStrategy?: MultiTenantedLockIdStrategy } = {},
+  options: {
+    readonly storeName?: string;
+    readonly daemonLockId?: number;
+    readonly lockIdStrategy?: MultiTenantedLockIdStrategy;
+    /**
+     * The database's identity, for a database whose lock host is shared with other databases (the
+     * distributors' `lockHost` option): `computeLockId(schema, 'MultiTenanted:' + storeName + '@' +
+     * databaseId, daemonLockId)` whatever the strategy (`'polecat-compatible'` ids hold for one lock
+     * host per database only: on a shared host every tenant would get the same lock).
+     */
+    readonly databaseId?: string;
+  } = {},
 ): number {
   const strategy = options.lockIdStrategy ?? 'per-store';
   if (!MULTI_TENANTED_LOCK_ID_STRATEGIES.includes(strategy)) {
@@ -51,6 +62,11 @@ export function multiTenantedLockId(
   }
   const daemonLockId = options.daemonLockId ?? DEFAULT_DAEMON_LOCK_ID;
   assertDaemonLockId(daemonLockId);
+  const { databaseId } = options;
+  if (databaseId !== undefined) {
+    if (typeof databaseId !== 'string' || databaseId.length === 0) throw new DistributorError('INVALID_CONFIGURATION', 'databaseId must be a non-empty string');
+    return computeLockId(schema, `MultiTenanted:${storeName}@${databaseId}`, daemonLockId);
+  }
   return strategy === 'polecat-compatible' ? daemonLockId : computeLockId(schema, `MultiTenanted:${storeName}`, daemonLockId);
 }
 
@@ -58,7 +74,8 @@ export function multiTenantedLockId(
  * One set per database holding ALL its shards behind one lock, so a tenant's shards never split
  * across nodes. Unlike .NET Polecat (raw `daemonLockId` everywhere), the default lock id is
  * distinct per store (schema and `storeName` hashed in); `lockIdStrategy: 'polecat-compatible'`
- * restores the original. A database with no shards gets no set.
+ * restores the original. Databases whose locks share one server (`lockHost`) get per-database lock
+ * ids (the database id hashed in), so every tenant runs. A database with no shards gets no set.
  *
  * @example
  * const distributor = new MultiTenantedProjectionDistributor({
@@ -71,6 +88,9 @@ export class MultiTenantedProjectionDistributor extends LockOwningDistributor {
   readonly kind = 'multi-tenanted' as const;
   readonly #lockIdStrategy: MultiTenantedLockIdStrategy;
   readonly #storeName: string;
+  /** `{lockHost}/{lockId}` -> database id: two databases of one host whose ids collide are warned about once. */
+  readonly #onHost = new Map<string, string>();
+  #warnedCompatible = false;
 
   constructor(options: MultiTenantedProjectionDistributorOptions) {
     super(options);
@@ -81,13 +101,33 @@ export class MultiTenantedProjectionDistributor extends LockOwningDistributor {
 
   protected setsFor(database: ProjectionDatabase, shards: readonly ShardName[]): readonly ProjectionSet[] {
     if (shards.length === 0) return [];
-    return [makeSet(database, multiTenantedLockId(database.schema ?? DEFAULT_SCHEMA, this.#lockOptions()), shards)];
+    const lockId = this.#lockIdOf(database);
+    const host = this.lockHostOf(database);
+    if (host !== undefined) {
+      const key = `${host}/${lockId}`;
+      const other = this.#onHost.get(key);
+      if (other === undefined) this.#onHost.set(key, database.id);
+      else if (other !== database.id) {
+        this.logger.warn('two databases on one lock host hash to the same lock id; they never run at the same time', { lockHost: host, lockId, databases: [other, database.id] });
+      }
+    }
+    return [makeSet(database, lockId, shards)];
   }
 
   /** `multi-tenanted:{schema}:{the database's lock id}`: stores sharing a database count their nodes apart. */
   protected override memberScope(database: ProjectionDatabase): string {
+    return `${this.kind}:${database.schema ?? DEFAULT_SCHEMA}:${this.#lockIdOf(database)}`;
+  }
+
+  /** The database's lock id: with a shared lock host, its identity is hashed in (see `multiTenantedLockId`). */
+  #lockIdOf(database: ProjectionDatabase): number {
     const schema = database.schema ?? DEFAULT_SCHEMA;
-    return `${this.kind}:${schema}:${multiTenantedLockId(schema, this.#lockOptions())}`;
+    if (this.lockHostOf(database) === undefined) return multiTenantedLockId(schema, this.#lockOptions());
+    if (this.#lockIdStrategy === 'polecat-compatible' && !this.#warnedCompatible) {
+      this.#warnedCompatible = true;
+      this.logger.warn("lockIdStrategy 'polecat-compatible' applies to databases with a lock host of their own; databases sharing one get per-database lock ids", { database: database.id });
+    }
+    return multiTenantedLockId(schema, { ...this.#lockOptions(), databaseId: database.id });
   }
 
   #lockOptions() {

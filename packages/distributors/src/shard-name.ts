@@ -17,6 +17,8 @@ export interface ShardName {
   readonly tenant?: string;
   /** `{name}:{shardKey}`, `{name}:V{version}:{shardKey}` (version > 1), then `:{tenant}` if any. */
   readonly identity: string;
+  /** The identity: `String(shard)` and `${shard}` read `Trip:All` (not `[object Object]`). */
+  toString(): string;
 }
 
 /** Options of {@link shardName}. */
@@ -70,9 +72,19 @@ export function shardName(name: string, options: ShardNameOptions = {}): ShardNa
   assertPart('shard key', shardKey);
   assertVersion(version);
   const base = globalIdentity({ name, shardKey, version });
-  if (options.tenant === undefined) return Object.freeze({ name, shardKey, version, identity: base });
+  if (options.tenant === undefined) return readable({ name, shardKey, version, identity: base });
   assertPart('tenant', options.tenant);
-  return Object.freeze({ name, shardKey, version, tenant: options.tenant, identity: `${base}:${options.tenant}` });
+  return readable({ name, shardKey, version, tenant: options.tenant, identity: `${base}:${options.tenant}` });
+}
+
+/** Freezes `shard` with a non-enumerable `toString()` (its identity), so `${shard}` and logs read `Trip:All`. */
+function readable(shard: Omit<ShardName, 'toString'>): ShardName {
+  Object.defineProperty(shard, 'toString', { value: identityOf, enumerable: false });
+  return Object.freeze(shard) as ShardName;
+}
+
+function identityOf(this: ShardName): string {
+  return this.identity;
 }
 
 /**

@@ -12,7 +12,8 @@ export type SingleTenantProjectionDistributorOptions = LockingDistributorOptions
 /**
  * One set (one lock) per shard, so shards spread across nodes. The lock id is
  * `computeLockId(database.schema ?? 'dbo', globalIdentity(shard), daemonLockId)`, identical on
- * every node (and on .NET Polecat nodes configured alike).
+ * every node (and on .NET Polecat nodes configured alike); for a database whose locks share a
+ * server with other databases (`lockHost`), `database.id + '@'` is prefixed to the hashed identity.
  *
  * Tenant-expanded shards keep the store-global shard's lock: `Trip:All:acme` and `Trip:All:globex`
  * land in ONE set with lock id of `Trip:All`. Two different identities whose hashes collide also
@@ -35,10 +36,12 @@ export class SingleTenantProjectionDistributor extends LockOwningDistributor {
 
   protected setsFor(database: ProjectionDatabase, shards: readonly ShardName[]): readonly ProjectionSet[] {
     const schema = database.schema ?? DEFAULT_SCHEMA;
+    // a lock host shared with other databases: the database's identity is part of each lock id
+    const scope = this.lockHostOf(database) === undefined ? '' : `${database.id}@`;
     const groups = new Map<number, { identities: Set<string>; names: ShardName[] }>();
     for (const shard of shards) {
       const identity = globalIdentity(shard);
-      const lockId = computeLockId(schema, identity, this.daemonLockId);
+      const lockId = computeLockId(schema, `${scope}${identity}`, this.daemonLockId);
       const group = groups.get(lockId) ?? { identities: new Set<string>(), names: [] };
       group.identities.add(identity);
       group.names.push(shard);

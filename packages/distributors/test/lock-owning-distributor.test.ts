@@ -92,7 +92,7 @@ describe('lock-owning distributors (shared mechanism)', () => {
     expect([...held]).toEqual([sets.find((s) => s.database.id === 'ok')!.key]);
   });
 
-  it('re-reads the database list: a removed database has its owner disposed, its locks released, and it is logged', async () => {
+  it('re-reads the database list: a removed database keeps its held sets until they are released, then its owner is disposed', async () => {
     const { distributor, locks, logger, setDatabases } = setup([{ id: 'a' }, { id: 'b' }], 'multi');
     const sets = await distributor.buildDistribution();
     await distributor.tryAttainMany(sets);
@@ -104,15 +104,23 @@ describe('lock-owning distributors (shared mechanism)', () => {
     setDatabases([{ id: 'a' }]);
     const next = await distributor.buildDistribution();
     expect(next.map((s) => s.database.id)).toEqual(['a']);
-    expect(lockB.disposeCalls).toBe(1);
-    expect(locks.serverOf('b').holderOf(setB.lockId)).toBeUndefined();
-    expect(signalB.aborted).toBe(true);
-    expect(LockLostError.isLockLost(signalB.reason)).toBe(true);
-    expect(distributor.hasLock(setB)).toBe(false);
-    expect(logger.lines.some((l) => l.level === 'info' && l.context?.database === 'b')).toBe(true);
+    // issue 9: its agents may still be stopping; the lock goes only when the set is released
+    expect(lockB.disposeCalls).toBe(0);
+    expect(distributor.hasLock(setB)).toBe(true);
+    expect(locks.serverOf('b').holderOf(setB.lockId)).toBeDefined();
+    expect(signalB.aborted).toBe(false);
     // a stale set of the removed database is not attempted and creates no owner
     expect(await distributor.tryAttainMany([setB])).toEqual(new Set());
     expect(locks.locksOf('b')).toHaveLength(1);
+
+    await distributor.release(setB);
+    expect(lockB.disposeCalls).toBe(1);
+    expect(locks.serverOf('b').holderOf(setB.lockId)).toBeUndefined();
+    expect(locks.serverOf('b').openSessions).toBe(0);
+    expect(signalB.aborted).toBe(true);
+    expect(LockLostError.isLockLost(signalB.reason)).toBe(true);
+    expect(distributor.hasLock(setB)).toBe(false);
+    expect(logger.lines.some((l) => l.level === 'info' && l.context?.database === 'b' && l.message.includes('disposed'))).toBe(true);
 
     // the database comes back: a fresh owner
     setDatabases([{ id: 'a' }, { id: 'b' }]);
@@ -120,6 +128,26 @@ describe('lock-owning distributors (shared mechanism)', () => {
     expect((await distributor.tryAttainMany(again)).size).toBe(2);
     expect(locks.locksOf('b')).toHaveLength(2);
     expect(locks.locksOf('a')).toHaveLength(1);
+  });
+
+  it('a removed database holding no set lock has its owner disposed at once; one that comes back while held keeps its owner', async () => {
+    const { distributor, locks, setDatabases } = setup([{ id: 'a' }, { id: 'b' }], 'multi');
+    const sets = await distributor.buildDistribution();
+    await distributor.tryAttainMany(sets);
+    const setA = sets.find((s) => s.database.id === 'a')!;
+    const setB = sets.find((s) => s.database.id === 'b')!;
+    await distributor.release(setA);
+    setDatabases([]);
+    await distributor.buildDistribution();
+    expect(locks.locksOf('a')[0]!.disposeCalls).toBe(1); // nothing held: gone at once
+    expect(locks.locksOf('b')[0]!.disposeCalls).toBe(0); // still held
+    setDatabases([{ id: 'b' }]);
+    const back = await distributor.buildDistribution();
+    expect(distributor.hasLock(back[0]!)).toBe(true);
+    expect(await distributor.tryAttainMany(back)).toEqual(new Set([setB.key]));
+    expect(locks.locksOf('b')).toHaveLength(1); // the same owner, never released in between
+    await distributor.release(setB);
+    expect(locks.locksOf('b')[0]!.disposeCalls).toBe(0); // in the list again: kept
   });
 
   it('maps lost locks back to sets for onSetsLost listeners, and lockSignal aborts', async () => {

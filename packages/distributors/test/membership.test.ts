@@ -39,7 +39,7 @@ describe('probeMembership (member slots in the lock itself)', () => {
     const a = node(server, 'a');
     const sets = await a.distributor.buildDistribution();
     const first = await a.distributor.probeMembership(sets);
-    expect(first.get('main')).toEqual({ liveNodes: 1, member: true, free: new Set(sets.map((s) => s.key)) });
+    expect(first.get('main')).toEqual({ liveNodes: 1, member: true, rank: 0, free: new Set(sets.map((s) => s.key)) });
     expect(a.locks[0]!.stats().roundTrips).toBe(2); // probe + take a slot
     const slot = a.locks[0]!.heldLocks()[0]!;
     expect(String(slot)).toMatch(/^polecat:member:single-tenant:app:7:\d+$/);
@@ -64,6 +64,9 @@ describe('probeMembership (member slots in the lock itself)', () => {
     expect([...seenByB.free].sort()).toEqual(sets.slice(2).map((s) => s.key).sort());
     const seenByA = (await a.distributor.probeMembership(sets)).get('main')!;
     expect([...seenByA.free].sort()).toEqual(sets.slice(2).map((s) => s.key).sort()); // its own are not "free"
+    // every member sees a distinct rank, 0..live-1, in member-slot order
+    const ranks = await Promise.all([a, b, c].map(async (n) => (await n.distributor.probeMembership(sets)).get('main')!.rank));
+    expect([...ranks].sort()).toEqual([0, 1, 2]);
     server.terminateSession('a'); // a dies: its member slot and its set locks go at once
     await new Promise((resolve) => setTimeout(resolve, 0));
     const after = (await b.distributor.probeMembership(sets)).get('main')!;

@@ -36,7 +36,7 @@ describe('LockOwningDistributor: release notices, cached builds, removed databas
       await distributor.dispose();
       await Promise.all(locks.map((lock) => lock.dispose()));
     });
-    return { distributor, locks };
+    return { distributor, locks, serverOf };
   }
 
   it("forwards another node's release as ONE notice per release batch (none for its own releases)", async () => {
@@ -78,24 +78,26 @@ describe('LockOwningDistributor: release notices, cached builds, removed databas
     expect(third.every((set) => !second.includes(set))).toBe(true); // rebuilt
   });
 
-  it('a removed database: its held sets are announced lost (released) BEFORE its locks are released', async () => {
+  it('issue 9: a removed database is not announced lost and its locks stay held until each set is released', async () => {
     const server = new InMemoryLockServer();
     let databases: ProjectionDatabase[] = [{ id: 'a' }, { id: 'b' }];
-    const { distributor } = node(server, () => databases, () => [shardName('Trip')]);
+    const { distributor, serverOf } = node(server, () => databases, () => [shardName('Trip')]);
     const sets = await distributor.buildDistribution();
     expect((await distributor.tryAttainMany(sets)).size).toBe(2);
-    const heldWhenAnnounced: boolean[] = [];
     const events: SetsLostEvent[] = [];
-    distributor.onSetsLost((event) => {
-      events.push(event);
-      heldWhenAnnounced.push(event.sets.every((set) => distributor.hasLock(set)));
-    });
+    distributor.onSetsLost((event) => events.push(event));
     databases = [{ id: 'b' }];
-    await distributor.buildDistribution();
-    expect(events).toHaveLength(1);
-    expect(events[0]!.sets.map((set) => set.database.id)).toEqual(['a']);
-    expect(events[0]!.error.reason).toBe('released');
-    expect(heldWhenAnnounced).toEqual([true]); // agents can stop before the lock goes
-    expect(distributor.hasLock(sets.find((set) => set.database.id === 'a')!)).toBe(false);
+    const next = await distributor.buildDistribution();
+    const setA = sets.find((set) => set.database.id === 'a')!;
+    expect(next.map((set) => set.database.id)).toEqual(['b']);
+    expect(events).toEqual([]); // not lost: its agents stop first, then it is released
+    expect(distributor.hasLock(setA)).toBe(true);
+    const other = serverOf('a').createLock();
+    expect(await other.tryAttainLock(setA.lockId)).toBe(false); // nobody else can start it meanwhile
+    await distributor.release(setA);
+    expect(distributor.hasLock(setA)).toBe(false);
+    expect(await other.tryAttainLock(setA.lockId)).toBe(true);
+    await other.dispose();
+    await distributor.dispose();
   });
 });

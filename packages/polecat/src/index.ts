@@ -5,8 +5,12 @@
 
 export type { AppLock, AppLockStats, AttainOptions, LockLostEvent } from '@polecat/app-lock';
 export {
+  ACCEPTED_CONNECTION_FORMS,
   APP_LOCK_ERROR_CODES,
   AppLockError,
+  CONNECTION_STRING_FORMS,
+  LIBPQ_KEYWORDS,
+  connectionStringForm,
   InMemoryAppLock,
   InMemoryLockServer,
   LOCK_LOSS_REASONS,
@@ -21,6 +25,7 @@ export {
   type AppLockErrorCode,
   type AppLockErrorOptions,
   type Clock,
+  type ConnectionStringForm,
   type SleepOptions,
   type ConsoleLike,
   type InMemoryAppLockOptions,
@@ -62,6 +67,7 @@ export {
   type DistributorErrorCode,
   type DistributorErrorOptions,
   type DistributorOptions,
+  type LockHostSource,
   type LockingDistributorOptions,
   type MultiTenantedLockIdStrategy,
   type MultiTenantedProjectionDistributorOptions,
@@ -121,6 +127,7 @@ export {
   type CycleInput,
   type CyclePlan,
   type DaemonMode,
+  type DrainingSetStatus,
   type EpochSource,
   type FairShareOptions,
   type FairShareScope,
@@ -138,6 +145,7 @@ export {
   type StartAction,
   type StartKind,
   type StopReason,
+  type StopResult,
   type WaitOptions,
   type WithholdReason,
 } from '@polecat/coordinator';
@@ -197,5 +205,5 @@ export {
   type SqlServerRequestLike,
 } from '@polecat/fencing';
 
-export { isPostgresConnectionString, lockFactoryFor, type LockConnection, type LockFactoryOptions } from './lock-factory';
-export { runShards, type RunShardsOptions } from './run-shards';
+export { connectionBackend, isPostgresConnectionString, lockFactoryFor, type LockConnection, type LockFactoryOptions } from './lock-factory';
+export { SHARED_CONNECTION_HOST, runShards, type RunShardsOptions } from './run-shards';

@@ -2,6 +2,9 @@ import type { DaemonMode, ProjectionCoordinator } from '@polecat/coordinator';
 import { DiAdapterError, createProjectionCoordinator, type CoordinatorOptions } from '@polecat/di-adapters';
 import { lockFactoryFor, type LockConnection } from './lock-factory';
 
+/** The `lockHost` runShards gives every database when one `connection` serves several databases. */
+export const SHARED_CONNECTION_HOST = 'runShards:connection';
+
 /** Options of {@link runShards}: a connection, the shard functions, and any coordinator option. */
 export interface RunShardsOptions extends CoordinatorOptions {
   /** Where the locks live (see {@link LockConnection}). Required unless `createLock` or `distributor` is given. */
@@ -15,7 +18,9 @@ export interface RunShardsOptions extends CoordinatorOptions {
 /**
  * The shortest path: run `shards` across every node that calls this with the same connection.
  * Each shard runs on exactly one node at a time; when a node stops or dies, another takes its
- * shards over. Resolves with the STARTED coordinator; `await using` (or `stop()`) drains it.
+ * shards over. With several `databases` (tenants) and one `connection`, every database's locks
+ * live on that one server: their lock ids then include the database's identity
+ * (`lockHost: SHARED_CONNECTION_HOST`), so every tenant runs and tenants spread over the nodes. Resolves with the STARTED coordinator; `await using` (or `stop()`) drains it.
  * @example
  * await using coordinator = await runShards({
  *   connection: process.env.DATABASE_URL!, // postgres://... or Server=...;Database=...
@@ -25,6 +30,7 @@ export interface RunShardsOptions extends CoordinatorOptions {
 export async function runShards(options: RunShardsOptions): Promise<ProjectionCoordinator> {
   const { connection, mode = 'HotCold', applicationName, ...rest } = options;
   let createLock = rest.createLock;
+  let lockHost = rest.lockHost;
   if (createLock === undefined && rest.distributor === undefined && mode === 'HotCold') {
     if (connection === undefined) {
       throw new DiAdapterError('INVALID_CONFIGURATION', "runShards needs a connection (postgres://..., Server=...;..., or { backend: 'memory' }), a createLock or a distributor");
@@ -33,8 +39,17 @@ export async function runShards(options: RunShardsOptions): Promise<ProjectionCo
       ...(applicationName === undefined ? {} : { applicationName }),
       ...(rest.logger === undefined ? {} : { logger: rest.logger }),
     });
+    // ONE connection for every database: with several databases their locks share one server, so
+    // each database's lock ids must include its identity (else only one tenant runs in the cluster).
+    // One static database keeps the original ids (.NET-compatible, unchanged across upgrades).
+    const single = rest.databases === undefined || (Array.isArray(rest.databases) && rest.databases.length === 1);
+    if (!single) lockHost ??= SHARED_CONNECTION_HOST;
   }
-  const coordinator = createProjectionCoordinator(mode, { ...rest, ...(createLock === undefined ? {} : { createLock }) });
+  const coordinator = createProjectionCoordinator(mode, {
+    ...rest,
+    ...(createLock === undefined ? {} : { createLock }),
+    ...(lockHost === undefined ? {} : { lockHost }),
+  });
   try {
     await coordinator.start();
   } catch (error) {

@@ -10,6 +10,7 @@ export {
   isExclusiveMode,
   mapSqlServerError,
   parseSqlServerConnection,
+  parseSqlServerUrl,
   sqlServerResourceName,
   type ParsedSqlServerConnection,
   type SqlServerAppLockOptions,

@@ -9,11 +9,14 @@ import {
   InMemoryLockServer,
   ProjectionCoordinator,
   computeLockId,
+  connectionBackend,
   isPostgresConnectionString,
   lockFactoryFor,
   runShards,
   shardName,
 } from '../src/index';
+import type { PostgresAppLock } from '../src/postgres';
+import type { SqlServerAppLock } from '../src/sql-server';
 
 function agentsUntilAborted(names: readonly string[], running: Set<string>) {
   return Object.fromEntries(
@@ -79,17 +82,51 @@ describe('runShards', () => {
 
   it('explains a missing or empty connection; rejects an unparseable SQL Server string without echoing it', async () => {
     await expect(runShards({ shards: { Trip: async () => {} } })).rejects.toSatisfy((e: unknown) => DiAdapterError.hasCode(e, 'INVALID_CONFIGURATION'));
-    await expect(lockFactoryFor('  ')).rejects.toThrow(/PostgreSQL URL, a SQL Server connection string/);
-    const error = await lockFactoryFor('Password=hunter2').catch((e: unknown) => e);
-    expect(AppLockError.is(error)).toBe(true);
+    await expect(lockFactoryFor('  ')).rejects.toThrow(/PostgreSQL URL .*SQL Server connection string/);
+    const error = await lockFactoryFor('Server=;Password=hunter2').catch((e: unknown) => e);
+    expect(AppLockError.hasCode(error, 'INVALID_CONFIGURATION')).toBe(true);
     expect(String((error as Error).message)).not.toContain('hunter2');
+    const keywords = await lockFactoryFor('host=db password=hunter2 bogus=1').catch((e: unknown) => e);
+    expect(AppLockError.hasCode(keywords, 'INVALID_CONFIGURATION')).toBe(true);
+    expect(String((keywords as Error).message)).not.toContain('hunter2');
   });
 
-  it('detects PostgreSQL URLs; everything else is SQL Server', () => {
-    expect(isPostgresConnectionString('postgres://u@h/db')).toBe(true);
-    expect(isPostgresConnectionString(' PostgreSQL://u@h/db')).toBe(true);
+  it.each([
+    'postgress://app:hunter2@db/x', // typo
+    'mysql://app:hunter2@db/x',
+    'postgresql//app:hunter2@db:5432/x', // malformed
+    'Database=x;Password=hunter2', // SQL Server keywords naming no server
+    'hunter2@base',
+    'garbage',
+  ])('refuses %s by form: a typed INVALID_CONFIGURATION naming the accepted forms, without echoing it', async (connection) => {
+    const error = await lockFactoryFor(connection).catch((e: unknown) => e);
+    expect(DiAdapterError.hasCode(error, 'INVALID_CONFIGURATION')).toBe(true);
+    const message = (error as Error).message;
+    for (const form of ['postgres://', 'host=', 'Server=', 'Data Source=', 'mssql://', 'sqlserver://']) expect(message).toContain(form);
+    expect(message).not.toContain('hunter2');
+    const viaRunShards = await runShards({ connection, shards: { Trip: async () => {} } }).catch((e: unknown) => e);
+    expect(DiAdapterError.hasCode(viaRunShards, 'INVALID_CONFIGURATION')).toBe(true);
+  });
+
+  it('routes each recognised form to its backend', async () => {
+    expect(connectionBackend('postgres://u@h/db')).toBe('postgres');
+    expect(connectionBackend(' PostgreSQL://u@h/db')).toBe('postgres');
+    expect(connectionBackend('host=db dbname=app user=app')).toBe('postgres');
+    expect(connectionBackend('Server=db;Database=app')).toBe('sqlserver');
+    expect(connectionBackend('Data Source=db;Initial Catalog=app')).toBe('sqlserver');
+    expect(connectionBackend('mssql://sa@db/app')).toBe('sqlserver');
+    expect(connectionBackend('sqlserver://sa@db/app')).toBe('sqlserver');
+    expect(connectionBackend('pg://x')).toBeUndefined();
+    expect(isPostgresConnectionString('host=db user=app')).toBe(true);
     expect(isPostgresConnectionString('Server=db;Database=app')).toBe(false);
-    expect(isPostgresConnectionString('pg://x')).toBe(false);
+    const keywords = (await lockFactoryFor('host=127.0.0.1 port=1 user=app password=hunter2 dbname=x'))({ id: 'default' }) as PostgresAppLock;
+    expect(keywords.backend).toBe('postgres');
+    expect(keywords.target).toBe('postgres://app@127.0.0.1:1/x');
+    await keywords.dispose();
+    const url = (await lockFactoryFor('mssql://sa:hunter2@db:1444/app'))({ id: 'default' }) as SqlServerAppLock;
+    expect(url.backend).toBe('sqlserver');
+    expect(url.target).toBe('sqlserver://sa@db:1444/app');
+    await url.dispose();
   });
 
   it('re-exports the very same classes and functions as the packages', () => {

@@ -18,3 +18,7 @@ export { SQL_SERVER_SKIP_LINE, SQL_SERVER_TEST_IMAGE, createSqlServerAdmin, desc
 export type { SqlServerAdmin, SqlServerTestTarget, SqlServerTestTargetOptions } from './sql-server';
 export { npmInstall } from './npm-install';
 export type { NpmInstallOptions } from './npm-install';
+export { markdownBlocks, markdownCommands } from './docs/markdown-blocks';
+export type { MarkdownBlock, MarkdownCommand } from './docs/markdown-blocks';
+export { runUntil } from './docs/run-until';
+export type { RunUntilOptions, RunUntilResult } from './docs/run-until';

@@ -1,6 +1,7 @@
 import pg from 'pg';
-import { AppLockError, redactConnectionString, type LockId, type LockSession, type LockSessionDriver } from '@polecat/app-lock';
+import { AppLockError, connectionStringForm, redactConnectionString, type LockId, type LockSession, type LockSessionDriver } from '@polecat/app-lock';
 import type { PostgresConnection, PostgresConnectionConfig, ServerKeepAlive } from '../postgres-connection-config';
+import { parsePostgresKeywordString } from '../postgres-keyword-string';
 import { postgresLockKey } from '../postgres-lock-key';
 import { PostgresSession, destroyClient } from './postgres-session';
 import { ReleaseNotices, listenSql } from './release-notices';
@@ -23,9 +24,12 @@ export class PostgresDriver implements LockSessionDriver<string> {
   /** Release notices heard on this driver's sessions; `undefined` when `releaseChannel` is `false`. */
   readonly notices: ReleaseNotices | undefined;
   readonly #settings: PostgresDriverSettings;
+  /** The connection as a pg config (keyword/value strings parsed, URLs as `connectionString`). */
+  readonly #config: PostgresConnectionConfig;
 
   constructor(settings: PostgresDriverSettings) {
     this.#settings = settings;
+    this.#config = toPostgresConfig(settings.connection);
     this.target = describeTarget(settings.connection);
     this.notices = settings.releaseChannel === false ? undefined : new ReleaseNotices(settings.releaseChannel);
   }
@@ -36,8 +40,8 @@ export class PostgresDriver implements LockSessionDriver<string> {
 
   async connect(signal?: AbortSignal): Promise<LockSession<string>> {
     signal?.throwIfAborted();
-    const { connection, applicationName, connectTimeoutMs, keepAliveInitialDelayMs, serverKeepAlive } = this.#settings;
-    const base: PostgresConnectionConfig = typeof connection === 'string' ? { connectionString: connection } : connection;
+    const { applicationName, connectTimeoutMs, keepAliveInitialDelayMs, serverKeepAlive } = this.#settings;
+    const base = this.#config;
     const startupOptions = [base.options, keepAliveOptions(serverKeepAlive)].filter((o) => o !== undefined && o !== '').join(' ');
     let client: pg.Client;
     try {
@@ -90,7 +94,7 @@ export class PostgresDriver implements LockSessionDriver<string> {
     let text = error instanceof Error ? error.message : String(error);
     const code = (error as { code?: unknown } | null)?.code;
     if (typeof code === 'string' && code !== '' && !text.includes(code)) text = `${text} (${code})`;
-    for (const secret of secretsOf(this.#settings.connection)) text = text.split(secret).join('***');
+    for (const secret of secretsOf(this.#config)) text = text.split(secret).join('***');
     return redactConnectionString(text);
   }
 }
@@ -105,34 +109,55 @@ function keepAliveOptions(keepAlive: ServerKeepAlive | false): string | undefine
   ].join(' ');
 }
 
-function secretsOf(connection: PostgresConnection): string[] {
+function secretsOf(config: PostgresConnectionConfig): string[] {
   const secrets: string[] = [];
-  const fromUrl = (url: string | undefined): void => {
-    if (url === undefined) return;
+  if (typeof config.connectionString === 'string') {
     try {
-      const parsed = new URL(url);
+      const parsed = new URL(config.connectionString);
       if (parsed.password) secrets.push(parsed.password, decodeURIComponent(parsed.password));
     } catch {
-      // not a URL: key=value strings are handled by redactConnectionString
+      // not a URL: refused by toPostgresConfig
     }
-  };
-  if (typeof connection === 'string') fromUrl(connection);
-  else {
-    fromUrl(connection.connectionString);
-    if (typeof connection.password === 'string' && connection.password !== '') secrets.push(connection.password);
   }
+  if (typeof config.password === 'string' && config.password !== '') secrets.push(config.password);
   return secrets.filter((s) => s.length >= 3);
 }
 
+/**
+ * `connection` as a pg config: a `postgres://`/`postgresql://` URL becomes `connectionString`, a
+ * libpq keyword/value string is parsed (pg reads only URLs), a config object is used as given.
+ * @throws AppLockError `INVALID_CONFIGURATION` for any other string (never repeating it).
+ */
+export function toPostgresConfig(connection: PostgresConnection): PostgresConnectionConfig {
+  if (typeof connection !== 'string') {
+    if (typeof connection.connectionString === 'string' && connectionStringForm(connection.connectionString) !== 'postgres-url') {
+      throw new AppLockError('INVALID_CONFIGURATION', `${NOT_POSTGRES} (config.connectionString)`);
+    }
+    return connection;
+  }
+  switch (connectionStringForm(connection)) {
+    case 'postgres-url':
+      return { connectionString: connection.trim() };
+    case 'postgres-keywords':
+      return parsePostgresKeywordString(connection);
+    default:
+      throw new AppLockError('INVALID_CONFIGURATION', NOT_POSTGRES);
+  }
+}
+
+const NOT_POSTGRES =
+  'A PostgreSQL connection string is a URL (postgres://user:password@host:5432/db or postgresql://...) or libpq keyword/value pairs (host=... port=... dbname=... user=... password=...); ' +
+  'this one is neither (its text is not repeated here because it may contain a password)';
+
 /** `postgres://user@host:port/db` without the password, for logs and errors. */
 export function describeTarget(connection: PostgresConnection): string {
-  if (typeof connection === 'string') return redactConnectionString(connection);
-  if (typeof connection.connectionString === 'string' && connection.connectionString !== '') {
-    return redactConnectionString(connection.connectionString);
+  const config = toPostgresConfig(connection);
+  if (typeof config.connectionString === 'string' && config.connectionString !== '') {
+    return redactConnectionString(config.connectionString);
   }
-  const user = typeof connection.user === 'string' ? `${encodeURIComponent(connection.user)}@` : '';
-  const host = connection.host ?? 'localhost';
-  const port = connection.port ?? 5432;
-  const database = connection.database ?? '';
+  const user = typeof config.user === 'string' ? `${encodeURIComponent(config.user)}@` : '';
+  const host = config.host ?? 'localhost';
+  const port = config.port ?? 5432;
+  const database = config.database ?? '';
   return `postgres://${user}${host}:${port}/${encodeURIComponent(database)}`;
 }

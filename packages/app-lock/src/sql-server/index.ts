@@ -6,6 +6,7 @@ export {
   type ParsedSqlServerConnection,
   type SqlServerConnection,
 } from './sql-server-config';
+export { parseSqlServerUrl } from './sql-server-url';
 export {
   assertSqlServerResourcePrefix,
   SQL_SERVER_MAX_RESOURCE_LENGTH,

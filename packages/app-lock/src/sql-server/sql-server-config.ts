@@ -1,5 +1,7 @@
 import mssql from 'mssql';
+import { connectionStringForm } from '../connection-form';
 import { AppLockError } from '../errors';
+import { parseSqlServerUrl } from './sql-server-url';
 
 /** Connection settings accepted by `SqlServerAppLock`: an ADO-style connection string or an mssql config object. */
 export type SqlServerConnection = string | mssql.config;
@@ -17,8 +19,9 @@ export interface ParsedSqlServerConnection {
 
 /**
  * Parses and validates connection settings. A string is read with mssql's own ADO.NET-style parser
- * (`Server=tcp:db,1433;Database=app;User Id=app;Password=...;Encrypt=true`); its
- * `Application Name`, which mssql ignores, is returned too. Errors (`INVALID_CONFIGURATION`)
+ * (`Server=tcp:db,1433;Database=app;User Id=app;Password=...;Encrypt=true`), or is a URL
+ * (`mssql://user:password@db:1433/app?encrypt=true`, also `sqlserver://`); its
+ * `Application Name` (URL: `applicationName`), which mssql ignores, is returned too. Errors (`INVALID_CONFIGURATION`)
  * never contain the string or the password, and carry no driver cause that could.
  */
 export function parseSqlServerConnection(connection: SqlServerConnection): ParsedSqlServerConnection & { readonly applicationName?: string } {
@@ -26,17 +29,25 @@ export function parseSqlServerConnection(connection: SqlServerConnection): Parse
   let applicationName: string | undefined;
   if (typeof connection === 'string') {
     if (connection.trim() === '') throw new AppLockError('INVALID_CONFIGURATION', 'The SQL Server connection string is empty');
-    try {
-      config = mssql.ConnectionPool.parseConnectionString(connection);
-    } catch {
-      throw new AppLockError('INVALID_CONFIGURATION', 'The SQL Server connection string could not be parsed (its text is not repeated here because it may contain a password)');
+    const form = connectionStringForm(connection);
+    if (form === 'sql-server-url') {
+      ({ config, applicationName } = parseSqlServerUrl(connection));
+    } else {
+      if (form !== 'sql-server-keywords') {
+        throw new AppLockError('INVALID_CONFIGURATION', 'A SQL Server connection string names its server (Server=...;Database=...; or Data Source=...;Initial Catalog=...;) or is a URL (mssql://... or sqlserver://...); its text is not repeated here because it may contain a password');
+      }
+      try {
+        config = mssql.ConnectionPool.parseConnectionString(connection);
+      } catch {
+        throw new AppLockError('INVALID_CONFIGURATION', 'The SQL Server connection string could not be parsed (its text is not repeated here because it may contain a password)');
+      }
+      // mssql's parser lets an empty value swallow the next pair (`User Id=;Password=x` gives the
+      // user ";Password=x"), which would put a password into the description: refuse such strings.
+      if ([config.server, config.user, config.database].some((value) => typeof value === 'string' && /[;=]/.test(value))) {
+        throw new AppLockError('INVALID_CONFIGURATION', 'The SQL Server connection string has an empty or malformed value (quote values containing ";" with {braces})');
+      }
+      applicationName = readApplicationName(connection);
     }
-    // mssql's parser lets an empty value swallow the next pair (`User Id=;Password=x` gives the
-    // user ";Password=x"), which would put a password into the description: refuse such strings.
-    if ([config.server, config.user, config.database].some((value) => typeof value === 'string' && /[;=]/.test(value))) {
-      throw new AppLockError('INVALID_CONFIGURATION', 'The SQL Server connection string has an empty or malformed value (quote values containing ";" with {braces})');
-    }
-    applicationName = readApplicationName(connection);
   } else if (typeof connection === 'object' && connection !== null && !Array.isArray(connection)) {
     config = { ...connection, options: { ...connection.options }, ...(connection.pool ? { pool: { ...connection.pool } } : {}) };
   } else {

@@ -33,11 +33,13 @@ export class ClusterObserver {
     }
     const liveNodes = new Map<string, number>();
     const freeSince = new Map<string, number>();
+    const ranks = new Map<string, number>();
     for (const [database, membership] of seen) {
       liveNodes.set(database, membership.liveNodes);
+      if (membership.rank !== undefined) ranks.set(database, membership.rank);
       for (const key of membership.free) freeSince.set(key, this.#freeSince.get(key) ?? now);
     }
     this.#freeSince = freeSince;
-    return { liveNodes, freeSince, now };
+    return { liveNodes, freeSince, now, ranks };
   }
 }

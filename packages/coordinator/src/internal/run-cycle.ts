@@ -10,6 +10,7 @@ import type { IntentReader } from './intent-reader';
 import type { DaemonPool } from './daemon-pool';
 import type { SetOwnership } from './set-ownership';
 import type { TypedEmitter } from './typed-emitter';
+import { describeSet } from './describe-set';
 
 /** What one cycle works with. */
 export interface CycleContext {
@@ -67,7 +68,7 @@ async function stopStrays(context: CycleContext, set: ProjectionSet): Promise<vo
   if (daemon === undefined) return;
   for (const shard of set.names) {
     if (daemon.statusOf(shard)?.status !== 'Running') continue;
-    await daemon.stopAgent(shard, new Error(`lock of ${set.key} not held`));
+    await daemon.stopAgent(shard, new Error(`lock of ${describeSet(set)} not held here`));
     context.events.emit('agentStopped', { shard, database: set.database, reason: 'not-held' });
   }
 }
@@ -111,7 +112,8 @@ async function startAttained(context: CycleContext, attained: readonly Projectio
  * that never takes them. The next membership probe after the drain ends takes a slot again.
  */
 async function leaveMembership(context: CycleContext, intents: IntentReader): Promise<void> {
-  if (intents.leftMembership || context.ownership.trackedCount() > 0) return;
+  // (a set whose agents have not returned yet keeps its lock until they have: wait for its drain)
+  if (intents.leftMembership || context.ownership.trackedCount() > 0 || context.ownership.draining().length > 0) return;
   try {
     await context.distributor.releaseAll();
     intents.leftMembership = true;
@@ -157,6 +159,7 @@ export async function runCycle(context: CycleContext, signal: AbortSignal): Prom
     distribution: sets,
     isHeld: (set) => distributor.hasLock(set),
     tracked: ownership.tracked(),
+    isDraining: (set) => ownership.isDraining(set),
     agentState: (set, shard) => ownership.agentState(set, shard),
     anyPaused: daemons.anyPaused(),
     backoff: ownership.backoff,

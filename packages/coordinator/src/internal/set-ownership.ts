@@ -4,12 +4,14 @@ import { nextBackoff, type BackoffEntry } from '../backoff';
 import { CoordinatorError } from '../coordinator-error';
 import type { AgentStopReason, CoordinatorEvents } from '../coordinator-events';
 import type { CoordinatorSettings } from '../coordinator-settings';
-import type { OwnedSetStatus } from '../coordinator-status';
+import type { DrainingSetStatus, OwnedSetStatus } from '../coordinator-status';
 import type { EpochSource } from '../epoch-source';
 import type { StartAction } from '../plan-cycle';
 import type { AgentState } from '../projection-daemon';
 import type { DaemonPool } from './daemon-pool';
+import { SetDrains } from './set-drains';
 import type { TypedEmitter } from './typed-emitter';
+import { describeSet } from './describe-set';
 
 interface OwnedSet {
   readonly set: ProjectionSet;
@@ -37,6 +39,8 @@ export interface SetOwnershipDeps {
   readonly events: TypedEmitter<CoordinatorEvents>;
   readonly epochs?: EpochSource;
   readonly onError: (error: unknown) => void;
+  /** A drain ended (a set may be attempted or started again). */
+  readonly onDrained?: () => void;
 }
 
 /** The coordinator's effects on sets: track ownership, start and stop agents, release, back off. */
@@ -45,10 +49,12 @@ export class SetOwnership {
   readonly #owned = new Map<string, OwnedSet>();
   readonly #backoff = new Map<string, BackoffEntry>();
   readonly #pending = new Set<Promise<void>>();
+  readonly #drains: SetDrains;
   #lifetime = new AbortController();
 
   constructor(deps: SetOwnershipDeps) {
     this.#deps = deps;
+    this.#drains = new SetDrains({ ...deps, onSettled: () => deps.onDrained?.() });
   }
 
   get backoff(): ReadonlyMap<string, BackoffEntry> {
@@ -110,6 +116,8 @@ export class SetOwnership {
 
   /** Acquires (if needed) and starts the set's agents; a failure backs the set off. Never rejects. */
   async startAgents(set: ProjectionSet, actions: readonly StartAction[]): Promise<void> {
+    // (planCycle never asks for a draining set; a new run must never start next to an old one)
+    if (this.#drains.isDraining(set.key)) return;
     try {
       await this.acquire(set);
       const owned = this.#owned.get(set.key);
@@ -145,7 +153,7 @@ export class SetOwnership {
   async #startFailed(set: ProjectionSet, cause: unknown): Promise<void> {
     const entry = nextBackoff(this.#deps.settings.startFailureBackoff, this.#backoff.get(set.key), this.#deps.clock.now(), cause);
     this.#backoff.set(set.key, entry);
-    const error = new CoordinatorError('AGENT_START_FAILED', `agents of set ${set.key} failed to start`, { cause });
+    const error = new CoordinatorError('AGENT_START_FAILED', `agents of ${describeSet(set)} failed to start`, { cause });
     this.#deps.logger.warn('agent start failed; backing off', {
       set: set.key,
       lockId: set.lockId,
@@ -164,45 +172,41 @@ export class SetOwnership {
     this.#backoff.set(set.key, nextBackoff(this.#deps.settings.startFailureBackoff, this.#backoff.get(set.key), this.#deps.clock.now(), reason));
   }
 
-  /** Stops the set's agents here, forgets its ownership and, if asked, releases its lock. Never rejects. */
+  /**
+   * Stops the set's agents here and forgets its ownership; if asked, releases its lock, but only
+   * once every agent of the set has returned (see {@link SetDrains}). Resolves when that is done or
+   * after `stopDrainTimeout`, whichever comes first (the drain goes on). Never rejects.
+   */
   async stopSet(set: ProjectionSet, reason: AgentStopReason, release: boolean, abortReason?: unknown): Promise<void> {
     const owned = this.#owned.get(set.key);
     this.#owned.delete(set.key);
-    if (owned !== undefined) {
-      const why = abortReason ?? new CoordinatorError('DISPOSED', `agents of ${set.key} stopped (${reason})`);
-      owned.controller.abort(why);
-      const daemon = this.#deps.daemons.peek(set.database.id);
-      // Every agent of the set is aborted by now; wait for them together, not one after the other.
-      await Promise.all(
-        set.names.map(async (shard) => {
-          if (!owned.started.has(shard.identity) || daemon === undefined) return;
-          try {
-            await daemon.stopAgent(shard, why);
-          } catch (error) {
-            this.#deps.logger.warn('stopping agent failed', { shard: shard.identity, error });
-          }
-          this.#deps.events.emit('agentStopped', { shard, database: set.database, reason });
-        }),
-      );
+    const why = abortReason ?? new CoordinatorError('DISPOSED', `agents of ${describeSet(set)} stopped (${reason})`);
+    if (owned === undefined) {
+      // nothing started here under this ownership; an earlier drain keeps the lock until it ends
+      if (release) await this.#drains.bounded(this.#drains.begin(set, reason, true, undefined, [], why));
+      return;
     }
-    if (!release) return;
-    try {
-      await this.#deps.distributor.release(set);
-      this.#deps.events.emit('lockReleased', { set });
-    } catch (error) {
-      this.#deps.logger.warn('releasing set failed', { set: set.key, lockId: set.lockId, error });
-      this.#deps.onError(error);
-    }
+    owned.controller.abort(why);
+    const daemon = this.#deps.daemons.peek(set.database.id);
+    const shards = daemon === undefined ? [] : set.names.filter((shard) => owned.started.has(shard.identity));
+    // Every agent of the set is aborted by now; the drain waits for them together.
+    await this.#drains.bounded(this.#drains.begin(set, reason, release, daemon, shards, why));
   }
 
-  /** Lost locks: abort their agents now (not at the next poll). Tracked so stop() can await it. */
-  lost(sets: readonly ProjectionSet[], error: LockLostError): void {
+  /**
+   * Lost locks: abort their agents now (not at the next poll). Tracked so stop() can await it.
+   * Returns whether any was tracked (its drain wakes the loop once its agents returned).
+   */
+  lost(sets: readonly ProjectionSet[], error: LockLostError): boolean {
+    let any = false;
     for (const set of sets) {
       if (!this.#owned.has(set.key)) continue;
+      any = true;
       this.#deps.logger.warn('lock lost; aborting its agents', { set: set.key, lockId: set.lockId, reason: error.reason });
       const work = this.stopSet(set, 'lock-lost', false, error).then(() => this.#deps.events.emit('lockLost', { set, error }));
       this.#track(work);
     }
+    return any;
   }
 
   #track(work: Promise<void>): void {
@@ -210,31 +214,54 @@ export class SetOwnership {
     void work.finally(() => this.#pending.delete(work));
   }
 
-  /** Aborts every agent (lifetime signal), stops them (bounded by the drain timeout), forgets or keeps ownership. */
-  async stopAll(reason: 'pause' | 'stop', forget: boolean): Promise<void> {
+  /**
+   * Aborts every agent (lifetime signal) and stops them, waiting at most `stopDrainTimeout`; then,
+   * with `release`, releases the sets whose agents all returned (ONE `releaseAll` when every set
+   * drained in time) and leaves the others to be released by their drains; without it, keeps
+   * tracking the sets (their agents restart after `resume`, once returned).
+   */
+  async stopAll(reason: 'pause' | 'stop', release: boolean): Promise<void> {
     const why = new CoordinatorError('DISPOSED', `coordinator ${reason === 'pause' ? 'paused' : 'stopping'}`);
     this.#lifetime.abort(why);
     // Abort every agent now (each set's one signal), before waiting for anything.
     for (const entry of this.#owned.values()) entry.controller.abort(why);
-    const drain = async (): Promise<void> => {
-      await Promise.all([...this.#pending]);
-      await Promise.all(this.tracked().map((set) => this.stopSet(set, reason, false, why)));
-      await this.#deps.daemons.stopAll(why);
-    };
-    const timeout = new AbortController();
-    const timedOut = this.#deps.clock.sleep(this.#deps.settings.stopDrainTimeout, timeout.signal).then(
-      () => true,
-      () => false,
-    );
     const owned = [...this.#owned.values()];
-    const late = await Promise.race([drain().then(() => false), timedOut]);
-    timeout.abort();
-    if (late) this.#deps.logger.warn('agents did not stop within the drain timeout', { timeoutMs: this.#deps.settings.stopDrainTimeout });
-    if (!forget) {
-      for (const entry of owned) this.#owned.set(entry.set.key, { ...entry, controller: new AbortController(), started: new Set() });
-    } else {
-      this.#owned.clear();
+    const work = Promise.all([...this.#pending, ...owned.map((entry) => this.stopSet(entry.set, reason, false, why)), this.#deps.daemons.stopAll(why)]);
+    if (!(await this.#drains.bounded(work))) {
+      this.#deps.logger.warn('agents did not stop within the drain timeout; their locks stay held until they return', {
+        timeoutMs: this.#deps.settings.stopDrainTimeout,
+        draining: this.#drains.status().map((drain) => drain.key),
+      });
     }
+    if (!release) {
+      for (const entry of owned) this.#owned.set(entry.set.key, { ...entry, controller: new AbortController(), started: new Set() });
+      return;
+    }
+    if (this.#drains.size === 0) {
+      try {
+        await this.#deps.distributor.releaseAll();
+        for (const entry of owned) this.#deps.events.emit('lockReleased', { set: entry.set });
+      } catch (error) {
+        this.#deps.logger.warn('releasing locks failed', { error });
+        this.#deps.onError(error);
+      }
+      return;
+    }
+    await Promise.all(owned.map((entry) => this.#drains.releaseWhenSettled(entry.set)));
+  }
+
+  /** Sets whose agents have not all returned (see {@link SetDrains}). */
+  draining(): DrainingSetStatus[] {
+    return this.#drains.status();
+  }
+
+  isDraining(set: ProjectionSet): boolean {
+    return this.#drains.isDraining(set.key);
+  }
+
+  /** Resolves once no set is draining. */
+  whenDrained(): Promise<void> {
+    return this.#drains.whenIdle();
   }
 
   status(): OwnedSetStatus[] {

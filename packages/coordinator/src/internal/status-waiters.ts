@@ -5,7 +5,10 @@ import type { CoordinatorStatus } from '../coordinator-status';
 export interface WaitOptions {
   /** Abandons the wait (rejects with `signal.reason`). */
   readonly signal?: AbortSignal;
-  /** Wall-clock limit; rejects with `CoordinatorError` (`TIMEOUT`). Default 30 000 ms. */
+  /**
+   * Wall-clock limit; rejects with `CoordinatorError` (`TIMEOUT`). Default 30 000 ms (these are
+   * test awaiters). `Infinity` waits without a limit (until `signal` aborts).
+   */
   readonly timeoutMs?: number;
 }
 
@@ -46,11 +49,15 @@ export class StatusWaiters {
         cleanup();
         reject(signal?.reason);
       };
-      const timer = setTimeout(() => {
-        cleanup();
-        reject(new CoordinatorError('TIMEOUT', `${what} not reached within ${timeoutMs} ms`));
-      }, timeoutMs);
-      timer.unref?.();
+      // setTimeout fires at once for delays above 2^31-1 ms, so a limit that long is no limit.
+      const timer =
+        timeoutMs > 2_147_483_647
+          ? undefined
+          : setTimeout(() => {
+              cleanup();
+              reject(new CoordinatorError('TIMEOUT', `${what} not reached within ${timeoutMs} ms`));
+            }, timeoutMs);
+      timer?.unref?.();
       signal?.addEventListener('abort', onAbort, { once: true });
       this.#waiters.add(waiter);
     });

@@ -98,7 +98,7 @@ export function createInProcessNode(options: InProcessNodeOptions): InProcessNod
     settings: { ...FAST_SETTINGS, ...options.settings },
     ...(options.policy === undefined ? {} : { policy: options.policy }),
   });
-  return { id: options.id, coordinator, locks, running: () => running, stop: () => coordinator.stop() };
+  return { id: options.id, coordinator, locks, running: () => running, stop: () => coordinator.dispose() };
 }
 
 /** Polls `check` every 25 ms until it returns true; rejects after `timeoutMs` (default 15 s) with `what`. */

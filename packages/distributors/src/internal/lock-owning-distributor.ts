@@ -1,21 +1,13 @@
-import {
-  LockLostError,
-  systemClock,
-  toLogger,
-  type AppLock,
-  type AttainOptions,
-  type Clock,
-  type LockLostEvent,
-  type Logger,
-} from '@polecat/app-lock';
+import { systemClock, toLogger, type AttainOptions, type Clock, type LockLostEvent, type Logger } from '@polecat/app-lock';
 import { DEFAULT_MAX_NODES, memberSlotId, type DatabaseMembership } from '../cluster-membership';
 import { DEFAULT_DAEMON_LOCK_ID, DEFAULT_SCHEMA, assertDaemonLockId } from '../compute-lock-id';
-import type { LockingDistributorOptions, ShardSource } from '../distributor-options';
+import type { LockHostSource, LockingDistributorOptions, ShardSource } from '../distributor-options';
 import { DistributorError } from '../errors';
 import type { DatabaseSource, ProjectionDatabase } from '../projection-database';
 import type { ProjectionDistributor, SetsLostEvent } from '../projection-distributor';
 import type { ProjectionSet } from '../projection-set';
 import type { ShardName } from '../shard-name';
+import { LockOwners, type LockOwner } from './lock-owners';
 import { canProbe, probeDatabase } from './membership';
 import { assertStaticSources, readDistribution } from './read-distribution';
 import { randomWaitMs, shuffle } from './shuffle';
@@ -33,15 +25,11 @@ function sameShards(identities: readonly string[], next: readonly ShardName[]): 
   return true;
 }
 
-interface LockOwner {
-  readonly lock: AppLock;
-  readonly unsubscribe: () => void;
-}
-
 /**
  * The shared mechanism of the distributors that take locks: one lazily created lock owner per
- * database, reused across cycles; the database list re-read at every build (a removed database's
- * owner is disposed); one `tryAttainLocks` round trip per database; lost locks mapped to sets.
+ * database, reused across cycles ({@link LockOwners}); the database list re-read at every build (a
+ * removed database's sets leave the distribution; its owner goes once they are released); one
+ * `tryAttainLocks` round trip per database; lost locks mapped to sets.
  */
 export abstract class LockOwningDistributor implements ProjectionDistributor {
   abstract readonly kind: ProjectionDistributor['kind'];
@@ -49,19 +37,17 @@ export abstract class LockOwningDistributor implements ProjectionDistributor {
   protected readonly logger: Logger;
   readonly #databases: DatabaseSource;
   readonly #shards: ShardSource;
-  readonly #createLock: (database: ProjectionDatabase) => AppLock;
   readonly #random: () => number;
   readonly #clock: Clock;
   readonly #maxNodes: number;
-  readonly #owners = new Map<string, LockOwner>();
+  readonly #lockHost: LockHostSource | undefined;
+  readonly #owners: LockOwners;
   /** Per database id: the sets of the last build, by lock id. */
   readonly #lastSets = new Map<string, ReadonlyMap<number, ProjectionSet>>();
   readonly #listeners = new Set<(event: SetsLostEvent) => void>();
   readonly #noticeListeners = new Set<() => void>();
   /** Per database id: the last build's sets, reused while the database and its shard list are unchanged. */
   readonly #builds = new Map<string, CachedBuild>();
-  /** Lock owners being disposed (a removed database), so `dispose()` waits for them too. */
-  readonly #retiring = new Set<Promise<void>>();
   #disposing: Promise<void> | undefined;
 
   protected constructor(options: LockingDistributorOptions) {
@@ -73,22 +59,49 @@ export abstract class LockOwningDistributor implements ProjectionDistributor {
     assertStaticSources(options.databases, options.shards);
     this.#databases = options.databases;
     this.#shards = options.shards;
-    this.#createLock = options.createLock;
+    const createLock = options.createLock;
     this.#random = options.random ?? Math.random;
     this.#clock = options.clock ?? systemClock;
     this.#maxNodes = options.maxNodes ?? DEFAULT_MAX_NODES;
     if (!Number.isInteger(this.#maxNodes) || this.#maxNodes < 0 || this.#maxNodes > 10_000) {
       throw new DistributorError('INVALID_CONFIGURATION', `maxNodes must be an integer in [0, 10000], got ${String(options.maxNodes)}`);
     }
+    const lockHost = options.lockHost;
+    if (lockHost !== undefined && typeof lockHost !== 'function' && (typeof lockHost !== 'string' || lockHost.length === 0)) {
+      throw new DistributorError('INVALID_CONFIGURATION', 'lockHost must be a non-empty string or a function (database) => string | undefined');
+    }
+    this.#lockHost = lockHost;
     this.logger = toLogger(options.logger);
+    this.#owners = new LockOwners({
+      createLock,
+      logger: this.logger,
+      onLockLost: (databaseId, event) => this.#onLockLost(databaseId, event),
+      onReleaseNotice: () => this.#onReleaseNotice(),
+    });
   }
 
   /**
    * Identifies this store's nodes on `database` in member-slot ids (see `memberSlotId`). Default:
-   * `{kind}:{schema}:{daemonLockId}`.
+   * `{kind}:{schema}:{daemonLockId}`, plus `:{database.id}` for a database with a lock host (its
+   * slots live on a server shared with other databases, whose nodes must count apart).
    */
   protected memberScope(database: ProjectionDatabase): string {
-    return `${this.kind}:${database.schema ?? DEFAULT_SCHEMA}:${this.daemonLockId}`;
+    const base = `${this.kind}:${database.schema ?? DEFAULT_SCHEMA}:${this.daemonLockId}`;
+    return this.lockHostOf(database) === undefined ? base : `${base}:${database.id}`;
+  }
+
+  /**
+   * The lock host of `database` when it shares one with other databases (see `LockHostSource`):
+   * its lock ids must then include its identity. `undefined`: a lock host of its own.
+   */
+  protected lockHostOf(database: ProjectionDatabase): string | undefined {
+    const source = this.#lockHost;
+    if (source === undefined) return undefined;
+    const host = typeof source === 'string' ? source : source(database);
+    if (host !== undefined && (typeof host !== 'string' || host.length === 0)) {
+      throw new DistributorError('INVALID_CONFIGURATION', `lockHost returned ${String(host)} for database ${database.id}; expected a non-empty string or undefined`);
+    }
+    return host;
   }
 
   /** The sets of one database (its shards already validated). */
@@ -99,12 +112,11 @@ export abstract class LockOwningDistributor implements ProjectionDistributor {
     const read = await readDistribution(this.#databases, this.#shards, signal);
     this.#assertNotDisposed();
     const current = new Set(read.map((entry) => entry.database.id));
-    const removed = [...this.#owners.keys()].filter((id) => !current.has(id));
-    // Agents of a removed database stop BEFORE its locks are released (as a lost lock's would).
-    for (const id of removed) this.#announceRemoved(id);
-    for (const id of [...this.#lastSets.keys()]) if (!current.has(id)) this.#lastSets.delete(id);
+    // A removed database's sets leave the distribution; their locks stay held until whoever runs
+    // their agents has stopped them and released each set (then its owner is disposed).
+    await Promise.all(this.#owners.activeIds().filter((id) => !current.has(id)).map((id) => this.#owners.remove(id)));
+    for (const id of [...this.#lastSets.keys()]) if (!current.has(id) && this.#owners.any(id) === undefined) this.#lastSets.delete(id);
     for (const id of [...this.#builds.keys()]) if (!current.has(id)) this.#builds.delete(id);
-    await Promise.all(removed.map((id) => this.#retire(id, 'removed')));
     const sets: ProjectionSet[] = [];
     for (const { database, shards } of read) {
       const ofDatabase = this.#setsOf(database, shards);
@@ -132,11 +144,11 @@ export abstract class LockOwningDistributor implements ProjectionDistributor {
   }
 
   hasLock(set: ProjectionSet): boolean {
-    return this.#owners.get(set.database.id)?.lock.hasLock(set.lockId) ?? false;
+    return this.#owners.any(set.database.id)?.lock.hasLock(set.lockId) ?? false;
   }
 
   lockSignal(set: ProjectionSet): AbortSignal | undefined {
-    return this.#owners.get(set.database.id)?.lock.lockSignal(set.lockId);
+    return this.#owners.any(set.database.id)?.lock.lockSignal(set.lockId);
   }
 
   /** Errors of the lock owner (e.g. the database is unreachable) reject; losing the race resolves `false`. */
@@ -206,12 +218,16 @@ export abstract class LockOwningDistributor implements ProjectionDistributor {
     return result;
   }
 
+  /** Releases one set's lock; the last held set of a removed database also disposes its owner. */
   async release(set: ProjectionSet): Promise<void> {
-    await this.#owners.get(set.database.id)?.lock.releaseLock(set.lockId);
+    const owner = this.#owners.any(set.database.id);
+    if (owner === undefined) return;
+    await owner.lock.releaseLock(set.lockId);
+    await this.#owners.afterRelease(set.database.id);
   }
 
   async releaseAll(): Promise<void> {
-    const results = await Promise.allSettled([...this.#owners.values()].map((owner) => owner.lock.releaseAll()));
+    const results = await Promise.allSettled(this.#owners.all().map((owner) => owner.lock.releaseAll()));
     const errors = results.flatMap((result) => (result.status === 'rejected' ? [result.reason as unknown] : []));
     if (errors.length > 0) {
       throw new DistributorError('RELEASE_FAILED', `Releasing locks failed for ${errors.length} database(s)`, {
@@ -245,7 +261,7 @@ export abstract class LockOwningDistributor implements ProjectionDistributor {
       this.#noticeListeners.clear();
       this.#lastSets.clear();
       this.#builds.clear();
-      await Promise.all([...[...this.#owners.keys()].map((id) => this.#retire(id, 'disposed')), ...this.#retiring]);
+      await this.#owners.dispose();
     })();
     return this.#disposing;
   }
@@ -257,23 +273,13 @@ export abstract class LockOwningDistributor implements ProjectionDistributor {
   /** The lock owner of `database`, created on first use; `undefined` for a database not in the last build. */
   #ownerFor(database: ProjectionDatabase): LockOwner | undefined {
     this.#assertNotDisposed();
-    const existing = this.#owners.get(database.id);
+    const existing = this.#owners.active(database.id);
     if (existing !== undefined) return existing;
-    const sets = this.#lastSets.get(database.id);
-    if (sets === undefined) {
+    if (!this.#builds.has(database.id)) {
       this.logger.debug('not attempting sets of a database absent from the last distribution', { database: database.id });
       return undefined;
     }
-    const lock = this.#createLock(database);
-    const unsubscribeLost = lock.onLockLost((event) => this.#onLockLost(database.id, event));
-    const unsubscribeNotice = lock.onReleaseNotice?.(() => this.#onReleaseNotice());
-    const unsubscribe = (): void => {
-      unsubscribeLost();
-      unsubscribeNotice?.();
-    };
-    const owner = { lock, unsubscribe };
-    this.#owners.set(database.id, owner);
-    return owner;
+    return this.#owners.obtain(database);
   }
 
   #onReleaseNotice(): void {
@@ -284,12 +290,6 @@ export abstract class LockOwningDistributor implements ProjectionDistributor {
         this.logger.error('a release-notice listener threw', { error });
       }
     }
-  }
-
-  /** A removed database: its held sets are announced lost (reason `released`) before its owner releases them. */
-  #announceRemoved(databaseId: string): void {
-    const held = this.#owners.get(databaseId)?.lock.heldLocks() ?? [];
-    if (held.length > 0) this.#onLockLost(databaseId, { ids: held, error: new LockLostError(held, 'released') });
   }
 
   #onLockLost(databaseId: string, event: LockLostEvent): void {
@@ -307,32 +307,6 @@ export abstract class LockOwningDistributor implements ProjectionDistributor {
       } catch (error) {
         this.logger.error('a sets-lost listener threw', { error });
       }
-    }
-  }
-
-  /**
-   * Disposes a database's lock owner (releasing its locks); failures are logged, not thrown.
-   * `why` is passed explicitly: `#disposing` is not yet assigned while `dispose()`'s body runs its
-   * synchronous part, so it cannot tell a vanished database from a distributor being disposed.
-   */
-  async #retire(databaseId: string, why: 'removed' | 'disposed'): Promise<void> {
-    const owner = this.#owners.get(databaseId);
-    if (owner === undefined) return;
-    this.#owners.delete(databaseId);
-    owner.unsubscribe();
-    const retiring = (async () => {
-      try {
-        await owner.lock.dispose();
-        if (why === 'removed') this.logger.info('database removed: its lock owner was disposed', { database: databaseId });
-      } catch (error) {
-        this.logger.warn('disposing a lock owner failed', { database: databaseId, error });
-      }
-    })();
-    this.#retiring.add(retiring);
-    try {
-      await retiring;
-    } finally {
-      this.#retiring.delete(retiring);
     }
   }
 

@@ -35,7 +35,9 @@ export async function probeDatabase(
       seen.add(pick);
     }
   }
-  const liveNodes = slots.filter((slot) => seen.has(slot)).length + (member ? 0 : 1);
+  const live = slots.filter((slot) => seen.has(slot) || lock.hasLock(slot));
+  const liveNodes = live.length + (member ? 0 : 1);
   const free = new Set(unheld.filter((set) => !seen.has(set.lockId) && !lock.hasLock(set.lockId)).map((set) => set.key));
-  return { liveNodes, free, member };
+  const rank = member ? live.findIndex((slot) => lock.hasLock(slot)) : -1;
+  return rank >= 0 ? { liveNodes, free, member, rank } : { liveNodes, free, member };
 }

@@ -26,7 +26,8 @@ export interface AgentContextLike {
 }
 export interface CoordinatorLike {
   start(): Promise<void>;
-  stop(): Promise<void>;
+  /** Resolves with the coordinator's `StopResult` (older coordinators: nothing). */
+  stop(): Promise<{ readonly drained: boolean; readonly draining: readonly { readonly key: string; readonly shards: readonly string[] }[]; readonly settled: Promise<void> } | void>;
   on(event: string, listener: (payload: Record<string, unknown>) => void): () => void;
   status(): { readonly owned: readonly unknown[] };
 }

@@ -62,6 +62,7 @@ async function main(): Promise<void> {
     createLock,
     logger,
     ...(config.daemonLockId === undefined ? {} : { daemonLockId: config.daemonLockId }),
+    ...(config.lockHost === undefined ? {} : { lockHost: config.lockHost }),
     ...(kind === 'multi-tenanted' && config.storeName !== undefined ? { storeName: config.storeName } : {}),
   };
   const plain = kind === 'multi-tenanted' ? new MultiTenantedProjectionDistributor(distributorOptions) : new SingleTenantProjectionDistributor(distributorOptions);
@@ -101,8 +102,14 @@ async function main(): Promise<void> {
         scheduleOwned();
         resolve();
       };
-      if (signal.aborted) stopped();
-      else signal.addEventListener('abort', stopped, { once: true });
+      // a slow agent finishes its batch after the abort; the stop stamp is its return
+      const delay = config.agentReturnDelayMs;
+      const aborted = (): void => {
+        if (delay === undefined) stopped();
+        else setTimeout(stopped, delay.min + Math.random() * Math.max(0, delay.max - delay.min));
+      };
+      if (signal.aborted) aborted();
+      else signal.addEventListener('abort', aborted, { once: true });
     });
   };
 
@@ -137,7 +144,11 @@ async function main(): Promise<void> {
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
       try {
-        await coordinator.stop();
+        const result = await coordinator.stop();
+        if (result !== undefined && !result.drained) {
+          emit({ type: 'stop-draining', sets: result.draining.map((set) => set.key) });
+          await result.settled; // their locks stay held until the agents returned
+        }
       } catch (error) {
         emit({ type: 'error', message: `stop failed: ${error instanceof Error ? error.message : String(error)}` });
       }

@@ -37,6 +37,11 @@ export interface NodeProcessConfig {
   readonly distributor?: 'single-tenant' | 'multi-tenanted';
   /** The lock-id base (`daemonLockId`). Default 4444; use a random one per test. */
   readonly daemonLockId?: number;
+  /**
+   * The distributors' `lockHost`: set it when several databases' `url`s are one lock server (as
+   * `runShards` with one connection does), so each database's lock ids include its identity.
+   */
+  readonly lockHost?: string;
   /** `MultiTenantedProjectionDistributor` store name (keeps concurrent suites apart). */
   readonly storeName?: string;
   /** `CoordinatorSettingsInput` (JSON-able fields only). Default: the coordinator's defaults. */
@@ -48,6 +53,12 @@ export interface NodeProcessConfig {
    * round trip per database (see `sequentialAttempts`). Default `false`.
    */
   readonly sequentialAttempts?: boolean;
+  /**
+   * Agents that need time to stop: after its signal aborts, each run waits a random time in
+   * `[min, max]` ms (finishing its batch) before it returns; the `agent-stopped` stamp is the
+   * return. Default: return at once.
+   */
+  readonly agentReturnDelayMs?: { readonly min: number; readonly max: number };
   /** Report agent starts/stops (default `true`); turn off for 10 000-shard runs. `owned` counts are still sent. */
   readonly agentEvents?: boolean;
   /** Emit a `cycle` event per coordinator cycle (default `false`). */
@@ -74,6 +85,8 @@ export type NodeEvent =
   | (Stamped & { readonly type: 'cycle'; readonly durationMs: number; readonly owned: number; readonly attempted: number; readonly granted: number; readonly roundTrips: number })
   | (Stamped & { readonly type: 'usage'; readonly requestId: number; readonly cpuUserMicros: number; readonly cpuSystemMicros: number; readonly rss: number; readonly heapUsed: number; readonly roundTrips: number })
   | (Stamped & { readonly type: 'error'; readonly message: string })
+  /** `coordinator.stop()` resolved with agents still running (their locks stay held until they return). */
+  | (Stamped & { readonly type: 'stop-draining'; readonly sets: readonly string[] })
   | (Stamped & { readonly type: 'stopped' });
 
 /** Commands a parent may send on the child's stdin (one JSON object per line). */
