@@ -102,6 +102,7 @@ describe('three coordinators honour pause and drain intents (in-memory lock serv
       if (runningOn.has(shard.identity)) overlaps++;
       runningOn.set(shard.identity, node);
       await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+      await new Promise((resolve) => setTimeout(resolve, 100)); // slow to return: the lock must wait for it
       runningOn.delete(shard.identity);
     };
     const shared = { paused: new Set<string>(), draining: new Set<string>() };
