@@ -78,6 +78,8 @@ export interface ClusterSnapshotInput {
   /** Lock sessions of nodes (`application_name` `polecat:...`), live or not holding anything. */
   readonly sessions: readonly LockHolder[];
   readonly intents: readonly IntentRecord[];
+  /** Sets known without a registry (SQL Server); registry sets win for the same key. */
+  readonly knownSets?: readonly KnownSetRecord[];
   /** The lock key of a set's lock id (PostgreSQL: the decimal id). */
   readonly lockKey?: (set: KnownSetRecord) => string;
 }
@@ -88,7 +90,7 @@ export function buildClusterSnapshot(input: ClusterSnapshotInput): ClusterSnapsh
   const pauses = input.intents.filter((intent) => intent.kind === 'pause');
   const drains = new Map(input.intents.filter((intent) => intent.kind === 'drain').map((intent) => [intent.target, intent]));
   // known sets: the most recently registered description of each key wins
-  const known = new Map<string, KnownSetRecord>();
+  const known = new Map<string, KnownSetRecord>((input.knownSets ?? []).map((set) => [set.key, set]));
   const byRecency = [...input.nodes].sort((a, b) => a.seenAt.localeCompare(b.seenAt));
   for (const node of byRecency) for (const set of node.sets) known.set(set.key, set);
   const ownedBy = new Map<string, Map<string, OwnedSetRecord>>(input.nodes.map((node) => [node.nodeId, new Map(node.owned.map((owned) => [owned.key, owned]))]));

@@ -28,3 +28,12 @@ export { startStatusServer, type StatusServer, type StatusServerOptions, type St
 export { diffHolders, type TimelineEntry } from './web/takeover-timeline';
 export { createProgram, runCli, type CliIo } from './cli/program';
 export { formatClusterSnapshot } from './cli/format-status';
+export {
+  SQL_SERVER_DESCRIPTION_NAME_LENGTH,
+  applicationLockNamePrefix,
+  readSqlServerClusterSnapshot,
+  type SqlServerQueryable,
+  type SqlServerRequestLike,
+  type SqlServerSnapshotOptions,
+} from './sql-server-cluster-snapshot';
+export { singleTenantSets } from './cli/sql-server-status';

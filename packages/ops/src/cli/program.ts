@@ -5,7 +5,9 @@ import { OpsError } from '../ops-error';
 import { ensureOpsSchema } from '../ops-schema';
 import { readPostgresClusterSnapshot } from '../postgres-cluster-snapshot';
 import { startStatusServer } from '../web/status-server';
+import { isPostgresUrl } from '../internal/pg-client';
 import { openPostgres, resolveConnection, withPostgres } from './connection';
+import { sqlServerStatus } from './sql-server-status';
 import { formatClusterSnapshot } from './format-status';
 
 /** Where the CLI writes and what it reads (injectable for tests). */
@@ -31,6 +33,9 @@ interface IntentOptions extends CommonOptions {
 
 interface StatusOptions extends CommonOptions {
   readonly web?: boolean;
+  readonly shards?: string;
+  readonly daemonLockId?: number;
+  readonly storeSchema?: string;
   readonly port: number;
   readonly host: string;
   readonly interval: number;
@@ -69,8 +74,22 @@ export function createProgram(io: CliIo): Command {
     .option('--port <port>', 'port of --web (0: any free port)', integer(0), 0)
     .option('--host <host>', 'address of --web', '127.0.0.1')
     .option('--interval <ms>', 'refresh of --web', integer(100), 1000)
+    .option('--shards <list>', 'SQL Server only: the shards to look for, comma-separated (Trip,Day)')
+    .option('--daemon-lock-id <n>', 'SQL Server only: the lock-id base', (value) => Number(value))
+    .option('--store-schema <name>', 'SQL Server only: the store schema of the lock-id hash (default dbo)')
     .action(async (positional: string | undefined, options: StatusOptions) => {
       const connection = resolveConnection(positional ?? options.connection, io.env);
+      if (!isPostgresUrl(connection)) {
+        if (options.web === true) throw new OpsError('UNSUPPORTED_CONNECTION', '--web needs a postgres:// connection in this version');
+        const snapshot = await sqlServerStatus({
+          connection,
+          shards: (options.shards ?? '').split(',').map((shard) => shard.trim()).filter((shard) => shard.length > 0),
+          ...(options.daemonLockId === undefined ? {} : { daemonLockId: options.daemonLockId }),
+          ...(options.storeSchema === undefined ? {} : { storeSchema: options.storeSchema }),
+        });
+        io.out(options.json === true ? `${JSON.stringify(snapshot, null, 2)}\n` : `${formatClusterSnapshot(snapshot)}\n`);
+        return;
+      }
       if (options.web === true) {
         const client = await openPostgres(connection);
         const read = (): Promise<ClusterSnapshot> => readPostgresClusterSnapshot(client, schemaOf(options));
