@@ -15,6 +15,6 @@ const config = packageTestConfig('@polecat/di-adapters-compat', {
   },
 });
 config.resolve = {
-  alias: [{ find: /^(@nestjs\/(?:common|core|testing)|awilix)(\/.*)?$/, replacement: `${modules}/$1$2` }],
+  alias: [{ find: /^(@nestjs\/(?:common|core|testing|terminus)|awilix)(\/.*)?$/, replacement: `${modules}/$1$2` }],
 };
 export default config;

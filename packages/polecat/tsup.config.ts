@@ -8,6 +8,7 @@ export default defineConfig({
     nestjs: 'src/nestjs.ts',
     awilix: 'src/awilix.ts',
     node: 'src/node.ts',
+    otel: 'src/otel.ts',
   },
   format: ['esm', 'cjs'],
   dts: true,

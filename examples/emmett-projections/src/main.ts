@@ -66,6 +66,14 @@ function startNode(id: string): Promise<Node> {
 }
 const alive = (): Node[] => nodes.filter((node) => node.child.exitCode === null && node.child.signalCode === null);
 const ownerOf = (shard: string): Node | undefined => alive().find((node) => node.owned.has(shard));
+/** The node running `shard` now (waits out a balancing hand-over). */
+async function currentOwner(shard: string): Promise<Node> {
+  for (;;) {
+    const owner = ownerOf(shard);
+    if (owner) return owner;
+    await sleep(10);
+  }
+}
 async function startedElsewhere(shard: string, not: Node, since: number): Promise<{ node: Node; ms: number }> {
   for (;;) {
     for (const node of alive()) {
@@ -95,15 +103,15 @@ try {
   })();
 
   await sleep(1000);
-  console.log(`3 nodes, events arriving: trip_totals on ${ownerOf('trip_totals')!.id}, driver_stats on ${ownerOf('driver_stats')!.id}`);
-  const victim = ownerOf('trip_totals')!;
+  console.log(`3 nodes, events arriving: trip_totals on ${(await currentOwner('trip_totals')).id}, driver_stats on ${(await currentOwner('driver_stats')).id}`);
+  const victim = await currentOwner('trip_totals');
   const killedAt = Date.now();
   victim.child.kill('SIGKILL');
   const afterKill = await startedElsewhere('trip_totals', victim, killedAt);
   console.log(`SIGKILL ${victim.id} (owned trip_totals): ${afterKill.node.id} took it over after ${afterKill.ms} ms (leadershipPollingTime 500 ms)`);
 
   await sleep(1000);
-  const leaving = ownerOf('driver_stats')!;
+  const leaving = await currentOwner('driver_stats');
   const stoppedAt = Date.now();
   leaving.child.kill('SIGTERM');
   const afterStop = await startedElsewhere('driver_stats', leaving, stoppedAt);

@@ -10,6 +10,8 @@ export const COORDINATOR_ERROR_CODES = [
   'UNKNOWN_AGENT',
   /** An agent could not be started (the daemon rejected, or no fencing epoch could be obtained). */
   'AGENT_START_FAILED',
+  /** A database could not be reached for its locks (connection refused, timed out, ...): `cause` holds the driver's error. */
+  'DATABASE_UNREACHABLE',
 ] as const;
 
 /** One of {@link COORDINATOR_ERROR_CODES}. */

@@ -1,9 +1,10 @@
 import type { LockLostError } from '@polecat/app-lock';
-import type { ProjectionDatabase, ProjectionSet, ShardName } from '@polecat/distributors';
+import type { LockRoundTripEvent, ProjectionDatabase, ProjectionSet, ShardName } from '@polecat/distributors';
+import type { TakeoverCause } from './takeover-cause';
 import type { HandOverReason, StartKind, StopReason } from './plan-cycle';
 
 /** Why agents were stopped on this node. */
-export type AgentStopReason = StopReason | HandOverReason | 'lock-lost' | 'start-failed' | 'pause' | 'stop';
+export type AgentStopReason = StopReason | HandOverReason | 'lock-lost' | 'start-failed' | 'pause' | 'stop' | 'stalled';
 
 /** Typed events of a `ProjectionCoordinator` (subscribe with `coordinator.on(name, listener)`). */
 export interface CoordinatorEvents {
@@ -11,8 +12,8 @@ export interface CoordinatorEvents {
   lockAcquired: { readonly set: ProjectionSet; readonly epoch?: bigint };
   /** `set`'s lock was lost (connection died, verification failed); its agents were aborted at once. */
   lockLost: { readonly set: ProjectionSet; readonly error: LockLostError };
-  /** This node released `set` on purpose (hand-over, pause, stop). */
-  lockReleased: { readonly set: ProjectionSet };
+  /** This node released `set` on purpose (hand-over, pause, stop); `reason` when known. */
+  lockReleased: { readonly set: ProjectionSet; readonly reason?: AgentStopReason };
   /** An agent was started (or restarted: see `kind`). */
   agentStarted: { readonly shard: ShardName; readonly database: ProjectionDatabase; readonly kind: StartKind; readonly epoch?: bigint };
   /** An agent stopped by the coordinator has returned (only then is its set's lock released). */
@@ -34,6 +35,24 @@ export interface CoordinatorEvents {
   agentPaused: { readonly shard: ShardName; readonly database: ProjectionDatabase; readonly error: unknown; readonly pausedAt: number };
   /** One cycle finished. */
   cycle: { readonly durationMs: number; readonly owned: number; readonly attempted: number; readonly granted: number; readonly sleepMs: number };
+  /**
+   * This node took over `set` after its first cycle (not a start-up grant): see {@link TakeoverCause}.
+   * `unownedMs` (cause `regained`): time from this node's loss of the set to owning it again.
+   */
+  takeover: { readonly set: ProjectionSet; readonly cause: TakeoverCause; readonly unownedMs?: number };
+  /** One lock round trip to one database (batched attempt or membership probe), with its duration and failure. */
+  lockRoundTrip: LockRoundTripEvent;
+  /**
+   * A database's lock round trips failed (unreachable, refused): emitted once per retry step (the
+   * steps back off), with the typed cause. The loop keeps retrying.
+   */
+  databaseUnreachable: { readonly databaseId: string; readonly error: unknown; readonly since: number; readonly failures: number; readonly retryInMs: number };
+  /** A database that was unreachable answered again. */
+  databaseReachable: { readonly databaseId: string; readonly unreachableForMs: number };
+  /** A running agent reported no progress (`context.progress()`) for `stallTimeoutMs`. */
+  agentStalled: { readonly shard: ShardName; readonly database: ProjectionDatabase; readonly lastProgressAt: number; readonly stalledForMs: number; readonly position?: unknown };
+  /** A stalled agent made progress again, or stopped (`stopped: true`). */
+  agentStallEnded: { readonly shard: ShardName; readonly database: ProjectionDatabase; readonly stalledForMs: number; readonly stopped: boolean };
   /** Something failed and will be retried (the loop goes on). */
   error: { readonly error: unknown; readonly set?: ProjectionSet };
 }

@@ -60,7 +60,32 @@ export interface CoordinatorSettings {
    * them. Default `true`.
    */
   readonly balance: boolean;
+  /**
+   * A running agent that has not called `context.progress()` for this long is **stalled**:
+   * reported (event `agentStalled`, `status().stalled`, `health()`, metric) and handled per
+   * {@link stallAction}. An agent's start counts as progress. `0` (default) turns stall detection off.
+   */
+  readonly stallTimeoutMs: number;
+  /**
+   * What to do with a stalled agent: `'report'` (default) only reports it; `'restart'` stops the
+   * agent's set here (its agents are aborted and awaited) and starts it again, keeping the lock;
+   * `'hand-over'` stops the set, releases its lock once its agents have settled, and backs the set
+   * off on this node so that another node takes it.
+   */
+  readonly stallAction: StallAction;
+  /**
+   * `start()` waits for the first cycle and rejects with `DATABASE_UNREACHABLE` (the coordinator
+   * then stopped) when a database could not be reached. Default `false`: start resolves at once and
+   * the loop keeps retrying an unreachable database with backoff (reported through `health()`,
+   * `status().health`, events `databaseUnreachable` and `error`).
+   */
+  readonly failFastOnStart: boolean;
 }
+
+/** What the coordinator does with a stalled agent (see {@link CoordinatorSettings.stallAction}). */
+export const STALL_ACTIONS = ['report', 'restart', 'hand-over'] as const;
+/** One of {@link STALL_ACTIONS}. */
+export type StallAction = (typeof STALL_ACTIONS)[number];
 
 /** Settings as accepted by constructors: any subset, the rest defaults. */
 export type CoordinatorSettingsInput = Partial<Omit<CoordinatorSettings, 'startFailureBackoff'>> & {
@@ -81,10 +106,13 @@ export const DEFAULT_COORDINATOR_SETTINGS: CoordinatorSettings = Object.freeze({
   releaseOnStartFailure: false,
   startFailureBackoff: DEFAULT_BACKOFF_POLICY,
   balance: true,
+  stallTimeoutMs: 0,
+  stallAction: 'report',
+  failFastOnStart: false,
 });
 
-const DURATIONS = ['leadershipPollingTime', 'takeoverPollingTime', 'takeoverGraceMs', 'agentPauseTime', 'healthCheckPollingTime', 'stopDrainTimeout'] as const;
-const FLAGS = ['restartStoppedAgents', 'releaseLocksOnPause', 'releaseOnStartFailure', 'balance'] as const;
+const DURATIONS = ['leadershipPollingTime', 'takeoverPollingTime', 'takeoverGraceMs', 'agentPauseTime', 'healthCheckPollingTime', 'stopDrainTimeout', 'stallTimeoutMs'] as const;
+const FLAGS = ['restartStoppedAgents', 'releaseLocksOnPause', 'releaseOnStartFailure', 'balance', 'failFastOnStart'] as const;
 const MAX_DELAY = 2_147_483_647; // setTimeout's limit
 
 function invalid(message: string): CoordinatorError {
@@ -113,6 +141,7 @@ export function resolveCoordinatorSettings(input: CoordinatorSettingsInput = {})
   for (const name of FLAGS) {
     if (typeof settings[name] !== 'boolean') throw invalid(`${name} must be a boolean, got ${String(settings[name])}`);
   }
+  if (!(STALL_ACTIONS as readonly unknown[]).includes(settings.stallAction)) throw invalid(`stallAction must be one of ${STALL_ACTIONS.join(', ')}, got ${String(settings.stallAction)}`);
   checkDuration('startFailureBackoff.initialMs', backoff.initialMs, 1);
   checkDuration('startFailureBackoff.maxMs', backoff.maxMs, backoff.initialMs);
   if (typeof backoff.factor !== 'number' || !Number.isFinite(backoff.factor) || backoff.factor < 1) {

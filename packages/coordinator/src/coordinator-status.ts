@@ -1,3 +1,4 @@
+import type { CoordinatorHealth } from './coordinator-health';
 import type { DaemonMode } from './daemon-mode';
 import type { AgentStopReason } from './coordinator-events';
 import type { AgentStatus } from './projection-daemon';
@@ -58,8 +59,23 @@ export interface CoordinatorStatus {
   readonly lastError?: unknown;
   /** Sets waiting out a start-failure backoff: key -> clock ms of the next try. */
   readonly backingOff: Readonly<Record<string, number>>;
+  /** The same as `coordinator.health()`: healthy / degraded / unhealthy with typed reasons (e.g. an unreachable database, since when). */
+  readonly health: CoordinatorHealth;
+  /** Agents without progress for `stallTimeoutMs` (empty when stall detection is off). */
+  readonly stalled: readonly StalledAgentStatus[];
   /** Sets whose aborted agents have not all returned yet (see {@link DrainingSetStatus}). */
   readonly draining: readonly DrainingSetStatus[];
+}
+
+/** One stalled agent in {@link CoordinatorStatus.stalled}. */
+export interface StalledAgentStatus {
+  readonly shard: string;
+  readonly databaseId: string;
+  /** Clock ms of its last `progress()` (or its start). */
+  readonly lastProgressAt: number;
+  readonly stalledForMs: number;
+  /** The last position it reported, if any. */
+  readonly position?: unknown;
 }
 
 /**

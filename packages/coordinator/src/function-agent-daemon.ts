@@ -12,6 +12,12 @@ export interface AgentContext {
   readonly database: ProjectionDatabase;
   /** Fencing epoch of the current grant, when the coordinator has an epoch source. */
   readonly epoch?: bigint;
+  /**
+   * Reports progress (optionally where the agent is: a checkpoint, an offset). With
+   * `stallTimeoutMs` set, an agent that does not call it for that long is reported stalled (and,
+   * opted in, restarted or handed over). Cheap: call it after each batch. A no-op otherwise.
+   */
+  readonly progress: (position?: unknown) => void;
 }
 
 /**
@@ -114,7 +120,7 @@ export class FunctionAgentDaemon implements ProjectionDaemon, AsyncDisposable {
     const controller = dedicated ? context.controller! : new AbortController();
     const unlink = dedicated ? noop : linked.link(context.signal, controller);
     const signal = controller.signal;
-    const agentContext: AgentContext = { signal, shard, database: this.database, ...(context.epoch === undefined ? {} : { epoch: context.epoch }) };
+    const agentContext: AgentContext = { signal, shard, database: this.database, progress: context.progress ?? noop, ...(context.epoch === undefined ? {} : { epoch: context.epoch }) };
     this.#states.set(shard.identity, { shard, status: 'Running' });
     const done = Promise.resolve()
       .then(() => agent(agentContext))

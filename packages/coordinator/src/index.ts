@@ -6,6 +6,8 @@ export {
   resolveCoordinatorSettings,
   type CoordinatorSettings,
   type CoordinatorSettingsInput,
+  STALL_ACTIONS,
+  type StallAction,
 } from './coordinator-settings';
 export { DEFAULT_BACKOFF_POLICY, backoffDelay, nextBackoff, isBackingOff, type BackoffPolicy, type BackoffEntry } from './backoff';
 export { COORDINATOR_ERROR_CODES, CoordinatorError, type CoordinatorErrorCode, type CoordinatorErrorOptions } from './coordinator-error';
@@ -16,6 +18,7 @@ export {
   type CoordinatorStatus,
   type OwnedSetStatus,
   type AgentStatusEntry,
+  type StalledAgentStatus,
   type DrainingSetStatus,
   type StopResult,
 } from './coordinator-status';
@@ -28,6 +31,18 @@ export {
   type OwnershipIntentReadContext,
   type WithholdReason,
 } from './ownership-intents';
+export {
+  HEALTH_STATUSES,
+  HEALTH_REASON_CODES,
+  LOCKS_LOST_REPEATEDLY_COUNT,
+  LOCKS_LOST_WINDOW_MS,
+  healthFrom,
+  type CoordinatorHealth,
+  type HealthReason,
+  type HealthReasonCode,
+  type HealthStatus,
+} from './coordinator-health';
+export { TAKEOVER_CAUSES, type TakeoverCause } from './takeover-cause';
 export {
   greedyOwnershipPolicy,
   shareLimitPolicy,

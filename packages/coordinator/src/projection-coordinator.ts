@@ -9,6 +9,8 @@ import { defaultOwnershipPolicy } from './internal/default-policy';
 import { ClusterObserver } from './internal/cluster-observer';
 import { DaemonPool } from './internal/daemon-pool';
 import { IntentReader } from './internal/intent-reader';
+import { CoordinatorOperations } from './internal/operations';
+import { healthFrom, type CoordinatorHealth, type HealthReason } from './coordinator-health';
 import { ReleaseNoticeWaker } from './internal/release-notice-waker';
 import { runCycle } from './internal/run-cycle';
 import { SetOwnership } from './internal/set-ownership';
@@ -36,6 +38,7 @@ export class ProjectionCoordinator implements AsyncDisposable {
   readonly #events: TypedEmitter<CoordinatorEvents>;
   readonly #daemons: DaemonPool | undefined;
   readonly #ownership: SetOwnership | undefined;
+  readonly #ops: CoordinatorOperations | undefined;
   #isStaleEpoch: ((error: unknown) => boolean) | undefined;
   readonly #policy: OwnershipPolicy | undefined;
   readonly #intentSource: OwnershipIntentSource | undefined;
@@ -73,6 +76,7 @@ export class ProjectionCoordinator implements AsyncDisposable {
       this.#distributor = undefined;
       this.#daemons = undefined;
       this.#ownership = undefined;
+      this.#ops = undefined;
     } else {
       const { distributor, daemonFor } = options;
       if (distributor === undefined) throw new CoordinatorError('INVALID_CONFIGURATION', `mode ${this.mode} needs a distributor`);
@@ -96,11 +100,22 @@ export class ProjectionCoordinator implements AsyncDisposable {
         onError: (error) => {
           this.#lastError = error;
         },
+        progressFor: (set, shard) => this.#ops?.progressFor(set, shard),
         // a set whose agents all returned may be attempted (or, its lock lost, started) again now
         onDrained: () => {
           this.#waiters.notify();
           this.wake();
         },
+      });
+      this.#ops = new CoordinatorOperations({
+        distributor,
+        daemons: this.#daemons,
+        ownership: this.#ownership,
+        settings: this.settings,
+        logger: this.#logger,
+        clock: this.#clock,
+        events: this.#events,
+        wake: () => this.wake(),
       });
     }
     const notify = (): void => this.#waiters.notify();
@@ -128,8 +143,17 @@ export class ProjectionCoordinator implements AsyncDisposable {
    */
   start(): Promise<void> {
     if (this.#state === 'stopping' || this.#state === 'stopped') return Promise.reject(new CoordinatorError('DISPOSED', 'the coordinator was stopped'));
-    this.#started ??= this.#launch();
+    this.#started ??= this.#launch().then(() => this.#failFast());
     return this.#started;
+  }
+
+  /** `failFastOnStart`: waits for the first cycle; an unreachable database stops the coordinator and rejects. */
+  async #failFast(): Promise<void> {
+    if (!this.settings.failFastOnStart || this.#ops === undefined) return;
+    const failure = await this.#ops.firstCycleFailure();
+    if (failure === undefined) return;
+    await this.stop();
+    throw failure;
   }
 
   async #launch(): Promise<void> {
@@ -154,6 +178,7 @@ export class ProjectionCoordinator implements AsyncDisposable {
   #startLoop(): void {
     const controller = new AbortController();
     this.#ownership!.renew();
+    this.#ops?.started();
     this.#loop = { controller, done: this.#run(controller.signal) };
   }
 
@@ -179,6 +204,7 @@ export class ProjectionCoordinator implements AsyncDisposable {
       ...(this.#policy?.usesMembership === true ? { cluster: new ClusterObserver() } : {}),
       ...(this.#isStaleEpoch === undefined ? {} : { isStaleEpoch: this.#isStaleEpoch }),
       ...(this.#intents === undefined ? {} : { intents: this.#intents }),
+      ...(this.#ops === undefined ? {} : { failedThisCycle: (databaseId: string) => this.#ops!.failedThisCycle(databaseId) }),
       onError: (error: unknown, set?: ProjectionSet) => {
         this.#lastError = error;
         this.#events.emit('error', set === undefined ? { error } : { error, set });
@@ -193,6 +219,7 @@ export class ProjectionCoordinator implements AsyncDisposable {
         context.onError(error);
       }
       if (signal.aborted) break;
+      if (this.#ops !== undefined) sleepMs = this.#ops.nextSleep(sleepMs);
       this.#cycles += 1;
       this.#waiters.notify();
       await this.#sleep.sleep(sleepMs, signal);
@@ -232,6 +259,7 @@ export class ProjectionCoordinator implements AsyncDisposable {
   async #pause(): Promise<void> {
     if (this.#state !== 'running' || this.#ownership === undefined) return;
     this.#setState('paused');
+    this.#ops?.halted();
     await this.#haltLoop();
     await this.#ownership.stopAll('pause', this.settings.releaseLocksOnPause);
     this.#waiters.notify();
@@ -266,6 +294,7 @@ export class ProjectionCoordinator implements AsyncDisposable {
     let settled: Promise<void> = Promise.resolve();
     let draining: readonly DrainingSetStatus[] = [];
     try {
+      this.#ops?.halted();
       await this.#haltLoop();
       this.#unsubscribeLost?.();
       this.#unsubscribeNotice?.();
@@ -285,6 +314,7 @@ export class ProjectionCoordinator implements AsyncDisposable {
         settled = ownership.whenDrained().then(() => this.#closeAll(releaseRest));
         if (draining.length === 0) await settled;
       }
+      await this.#ops?.dispose();
     } finally {
       this.#setState('stopped');
     }
@@ -339,8 +369,33 @@ export class ProjectionCoordinator implements AsyncDisposable {
       cycles: this.#cycles,
       ...(this.#lastError === undefined ? {} : { lastError: this.#lastError }),
       backingOff,
+      health: this.health(),
+      stalled: this.#ops?.stalled() ?? [],
       draining: this.#ownership?.draining() ?? [],
     };
+  }
+
+  /**
+   * Healthy / degraded / unhealthy with typed reasons: not running, loop not cycling, database
+   * unreachable (with its typed cause and since when), stalled agents, locks lost repeatedly.
+   * `alive` answers a liveness probe, `ready` a readiness probe. Cheap: call it from any probe.
+   */
+  health(): CoordinatorHealth {
+    if (this.#ops === undefined) return healthFrom(this.#state, this.#state === 'running' ? [] : [{ code: 'NOT_RUNNING', status: 'unhealthy', message: `the coordinator is ${this.#state}` }], this.#clock.now());
+    const overrun = this.#ownership?.draining().filter((drain) => drain.overrun) ?? [];
+    const draining: HealthReason[] =
+      overrun.length === 0
+        ? []
+        : [
+            {
+              code: 'AGENTS_DRAINING',
+              status: 'degraded',
+              message: `${overrun.length} set(s) have agents still running past stopDrainTimeout after their abort; their locks stay held`,
+              since: Math.min(...overrun.map((drain) => drain.since)),
+              shards: overrun.flatMap((drain) => drain.shards.map((shard) => `${drain.databaseId}/${shard}`)),
+            },
+          ];
+    return this.#ops.health(this.#state, draining);
   }
 
   /**

@@ -34,6 +34,12 @@ export interface AgentStartContext {
    * (≈ 0.8 KB each; 10 000 of them at 10 000 shards). Daemons may ignore it.
    */
   readonly controller?: AbortController;
+  /**
+   * Optional: the agent's progress report (given when stall detection is on, `stallTimeoutMs > 0`).
+   * A daemon hands it to its agent (`FunctionAgentDaemon`: `context.progress`); an agent that does
+   * not call it for `stallTimeoutMs` is reported stalled.
+   */
+  readonly progress?: (position?: unknown) => void;
 }
 
 /**

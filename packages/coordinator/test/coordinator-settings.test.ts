@@ -19,6 +19,9 @@ describe('coordinator settings', () => {
       releaseOnStartFailure: false,
       startFailureBackoff: { initialMs: 1000, factor: 2, maxMs: 60_000 },
       balance: true,
+      stallTimeoutMs: 0,
+      stallAction: 'report',
+      failFastOnStart: false,
     });
     expect(Object.isFrozen(DEFAULT_COORDINATOR_SETTINGS)).toBe(true);
   });

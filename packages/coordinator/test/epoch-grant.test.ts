@@ -60,8 +60,8 @@ describe('a lock lost between attain and start', () => {
     const attainedAt: number[] = [];
     const watching = {
       ...logger,
-      info: (message: string, context?: Record<string, unknown>) => {
-        logger.info(message, context);
+      debug: (message: string, context?: Record<string, unknown>) => {
+        logger.debug(message, context);
         if (message !== 'lock attained') return;
         attainedAt.push(performance.now());
         if (!killed) {

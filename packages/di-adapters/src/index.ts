@@ -27,4 +27,5 @@ export {
   type DiAdapterErrorOptions,
 } from './errors';
 export { toRegistry, type RegistrationsInput } from './registrations-input';
+export { healthReport, type HealthReport, type HealthReportReason, type HealthSource, type HealthSources } from './health-report';
 export { assertNoSharedLockIds } from './shared-lock-ids';

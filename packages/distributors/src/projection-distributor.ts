@@ -1,5 +1,6 @@
 import type { AttainOptions, LockLostError } from '@polecat/app-lock';
 import type { DatabaseMembership } from './cluster-membership';
+import type { LockRoundTripEvent } from './lock-round-trip';
 import type { ProjectionSet } from './projection-set';
 
 /**
@@ -53,6 +54,14 @@ export interface ProjectionDistributor extends AsyncDisposable {
    * Returns the unsubscribe function.
    */
   onReleaseNotice?(listener: () => void): () => void;
+  /**
+   * Optional (the locking distributors): subscribes to every lock round trip (batched attempt,
+   * membership probe) with its database, duration and failure, for metrics and for reporting an
+   * unreachable database. While someone listens, the distributor does not log failed round trips
+   * itself (the listener reports them, e.g. the coordinator once per retry step). Returns the
+   * unsubscribe function.
+   */
+  onLockRoundTrip?(listener: (event: LockRoundTripEvent) => void): () => void;
   /** Releases one set's lock (no-op when not held). */
   release(set: ProjectionSet): Promise<void>;
   /** Releases every lock held through this distributor. */

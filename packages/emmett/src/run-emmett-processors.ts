@@ -22,7 +22,7 @@ import { builderOf } from './internal/processor-builders';
  * coordinator option of `runShards` (`settings`, `logger`, `clock`, `applicationName`, `policy`, ...).
  */
 export interface RunEmmettProcessorsOptions
-  extends Omit<RunShardsOptions, 'connection' | 'shards' | 'epochs' | 'daemonFor' | 'distributor' | 'createLock' | 'databases' | 'mode'> {
+  extends Omit<RunShardsOptions, 'connection' | 'shards' | 'epochs' | 'daemonFor' | 'distributor' | 'createLock' | 'databases' | 'lockHost' | 'mode'> {
   /**
    * The Emmett event store's PostgreSQL connection string (`postgres://...`). The advisory locks,
    * the fencing epochs and Emmett's checkpoints all live in this database.
@@ -86,7 +86,8 @@ export async function runEmmettProcessors(options: RunEmmettProcessorsOptions): 
     }
   }
   const logger = toLogger(rest.logger);
-  const epochPool = new pg.Pool({ connectionString, max: 2 });
+  // `application_name` in the connection string wins over this default.
+  const epochPool = new pg.Pool({ connectionString, max: 2, application_name: `${rest.applicationName ?? 'polecat'}-epochs` });
   epochPool.on('error', (error) => logger.warn('fencing epoch pool: idle connection failed', { error }));
   const fencing = new FencingEpochSource({ store: new PostgresEpochStore(epochPool, fencingTable ?? {}) });
   const agents: Record<string, AgentFunction> = {};

@@ -29,9 +29,11 @@ await describePostgres('@polecat/emmett across node processes', (url) => {
     await schema.drop();
   });
 
-  it('applies every event exactly once per projection across SIGKILL, a killed lock session and a graceful hand-over', async () => {
+  it('applies every event exactly once per projection across SIGKILL, a killed lock session, a frozen owner and a graceful hand-over', async () => {
     const prefix = `emt-fo-${process.pid}`;
     const admin = await createPgAdmin(url);
+    let appending = true;
+    let appender: Promise<void> = Promise.resolve();
     try {
       for (const id of ['n1', 'n2', 'n3']) nodes.push(await spawnEmmettNode(`${prefix}-${id}`, schema.urlFor(`${prefix}-${id}`)));
       const alive = (): EmmettNode[] => nodes.filter((node) => node.child.exitCode === null && node.child.signalCode === null);
@@ -39,9 +41,8 @@ await describePostgres('@polecat/emmett across node processes', (url) => {
       await until('both projections to run', () => (SHARDS.every((shard) => ownerOf(shard) !== undefined) ? true : undefined));
 
       // Events keep arriving during every fault.
-      let appending = true;
       let appended = 0;
-      const appender = (async () => {
+      appender = (async () => {
         while (appending) {
           await schema.append(`trip-${appended % 7}`, appended);
           appended++;
@@ -58,24 +59,27 @@ await describePostgres('@polecat/emmett across node processes', (url) => {
         return line.at - since;
       };
 
+      // A node's lock session is the one holding advisory locks (Emmett's own are transaction-scoped and brief).
+      const lockSessionOf = (node: EmmettNode): Promise<number> =>
+        until(`one session of ${node.id} holding advisory locks`, async () => {
+          const { rows } = await admin.query<{ pid: number }>(
+            "SELECT DISTINCT l.pid FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = 'advisory' AND a.application_name = $1 AND a.datname = current_database()",
+            [node.id],
+          );
+          return rows.length === 1 ? rows[0]!.pid : undefined;
+        });
+
       // 1. SIGKILL the owner of log_a.
       await sleep(500);
-      const killed = ownerOf('log_a')!;
+      const killed = await until('an owner of log_a', () => ownerOf('log_a'));
       const killedAt = killed.kill('SIGKILL');
       await killed.exited;
       const afterKillMs = await takeover('log_a', killed, killedAt);
 
       // 2. Terminate the lock session of log_b's owner on the server: it must notice and stop.
       await sleep(300);
-      const cut = ownerOf('log_b')!;
-      // Its lock session is the one holding advisory locks (Emmett's own are transaction-scoped and brief).
-      const lockPid = await until('one session holding advisory locks', async () => {
-        const { rows } = await admin.query<{ pid: number }>(
-          "SELECT DISTINCT l.pid FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = 'advisory' AND a.application_name = $1 AND a.datname = current_database()",
-          [cut.id],
-        );
-        return rows.length === 1 ? rows[0]!.pid : undefined;
-      });
+      const cut = await until('an owner of log_b', () => ownerOf('log_b'));
+      const lockPid = await lockSessionOf(cut);
       const cutAt = Date.now();
       expect(await admin.terminateBackend(lockPid)).toBe(true);
       await cut.whenLine((line) => line.type === 'lock-lost' && line.at >= cutAt);
@@ -85,9 +89,29 @@ await describePostgres('@polecat/emmett across node processes', (url) => {
           .find((l) => l.type === 'started' && l.shard === 'log_b' && l.at >= cutAt),
       );
 
-      // 3. Graceful stop (SIGTERM) of log_a's current owner: hand-over.
+      // 3. A zombie: freeze log_a's owner (SIGSTOP), drop its lock session, let another node take
+      //    over with a newer epoch, then wake it (SIGCONT). Whatever batch it still runs is fenced.
       await sleep(300);
-      const stopping = ownerOf('log_a')!;
+      const frozen = await until('an owner of log_a', () => ownerOf('log_a'));
+      const frozenPid = await lockSessionOf(frozen);
+      frozen.kill('SIGSTOP');
+      const frozenAt = Date.now();
+      expect(await admin.terminateBackend(frozenPid)).toBe(true);
+      // Not waiting for the takeover while frozen: a batch frozen after its epoch check holds the
+      // check's share lock, and the newer grant rightly waits for that batch to commit.
+      await sleep(700);
+      frozen.kill('SIGCONT');
+      const zombieStart = await until('log_a to run again', () =>
+        alive()
+          .flatMap((node) => node.lines)
+          .find((l) => l.type === 'started' && l.shard === 'log_a' && l.at >= frozenAt),
+      );
+      await frozen.whenLine((line) => line.type === 'lock-lost' && line.at >= frozenAt);
+      await frozen.whenLine((line) => (line.type === 'stopped' || line.type === 'paused') && line.shard === 'log_a' && line.at >= frozenAt);
+
+      // 4. Graceful stop (SIGTERM) of log_a's current owner: hand-over.
+      await sleep(300);
+      const stopping = await until('an owner of log_a', () => ownerOf('log_a'));
       const stopAt = stopping.kill('SIGTERM');
       expect((await stopping.exited).code).toBe(0);
       const afterStopMs = await takeover('log_a', stopping, stopAt);
@@ -110,13 +134,16 @@ await describePostgres('@polecat/emmett across node processes', (url) => {
       console.log(
         `[emmett failover] events=${total} ${counts.map((c) => `${c.table}: rows=${c.rows} distinct=${c.distinct} missing=${c.missing}`).join('; ')}; ` +
           `log_a takeover after SIGKILL ${afterKillMs} ms (leadershipPollingTime 300 ms), after SIGTERM ${afterStopMs} ms; ` +
-          `log_b restarted ${restarted.at - cutAt} ms after its lock session was terminated (on ${restarted.node === cut.id ? 'the same node' : 'another node'})`,
+          `log_b restarted ${restarted.at - cutAt} ms after its lock session was terminated (on ${restarted.node === cut.id ? 'the same node' : 'another node'}); ` +
+          `log_a running again ${zombieStart.at - frozenAt} ms after its owner froze (${zombieStart.node === frozen.id ? 'on the woken node' : 'on another node'}); stale batches refused after waking: ${frozen.lines.filter((l) => l.type === 'paused' && l.error?.includes('StaleEpochError')).length}`,
       );
 
       // Every node stops gracefully and leaves no session behind.
       await Promise.all(alive().map(async (node) => (node.kill('SIGTERM'), expect((await node.exited).code).toBe(0))));
       expect(await until('no sessions of the nodes', async () => ((await admin.countConnectionsWithPrefix(prefix)) === 0 ? 0 : undefined), 10_000)).toBe(0);
     } finally {
+      appending = false;
+      await appender.catch(() => undefined);
       await admin.close();
     }
   });

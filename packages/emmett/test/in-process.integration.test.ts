@@ -3,8 +3,8 @@ import { createPgAdmin, describePostgres } from '@polecat/test-utils';
 import { postgreSQLEventStoreConsumer } from '@event-driven-io/emmett-postgresql';
 import pg from 'pg';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { emmettAgent, emmettProjector, runEmmettProcessors, type EmmettProcessor } from '../src/index';
-import { LOG_TABLES, logProjection } from './fixtures/projections';
+import { emmettAgent, emmettProjector, emmettReactor, runEmmettProcessors, type EmmettProcessor } from '../src/index';
+import { LOG_TABLES, logProjection, type Added } from './fixtures/projections';
 import { createTestSchema, type TestSchema } from './support/schema';
 
 const until = async (what: string, check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> => {
@@ -40,7 +40,7 @@ await describePostgres('@polecat/emmett in one process', (url) => {
       for (let i = 0; i < 10; i++) await schema.append(`s-${i % 3}`, i);
       const oldEpoch = await store.nextEpoch(key);
       const oldOwner = new AbortController();
-      const oldRun = agentFor('old')({ signal: oldOwner.signal, shard, database, epoch: oldEpoch }).then(
+      const oldRun = agentFor('old')({ signal: oldOwner.signal, shard, database, epoch: oldEpoch, progress: () => {} }).then(
         () => 'resolved',
         (error: unknown) => error,
       );
@@ -50,7 +50,7 @@ await describePostgres('@polecat/emmett in one process', (url) => {
       // A takeover happened elsewhere: a newer grant, and the new owner runs alongside the old one.
       const newEpoch = await store.nextEpoch(key);
       const newOwner = new AbortController();
-      const newRun = agentFor('new')({ signal: newOwner.signal, shard, database, epoch: newEpoch });
+      const newRun = agentFor('new')({ signal: newOwner.signal, shard, database, epoch: newEpoch, progress: () => {} });
       for (let i = 10; i < 30; i++) await schema.append(`s-${i % 3}`, i);
 
       expect(StaleEpochError.isStale(await oldRun)).toBe(true);
@@ -91,7 +91,7 @@ await describePostgres('@polecat/emmett in one process', (url) => {
       const run = emmettAgent(emmettProjector({ projection: logProjection('lease', LOG_TABLES[0], 'polecat') }), {
         connectionString: schema.urlFor('emt-ip-lease'),
         fencingKeyFor: () => key,
-      })({ signal: controller.signal, shard: shardName('lease'), database: { id: 'default' }, epoch: await store.nextEpoch(key) });
+      })({ signal: controller.signal, shard: shardName('lease'), database: { id: 'default' }, epoch: await store.nextEpoch(key), progress: () => {} });
       await until('our agent to apply the 5 events', async () => (await schema.counts())[0]!.rows === 5);
       controller.abort();
       await run;
@@ -130,6 +130,7 @@ await describePostgres('@polecat/emmett in one process', (url) => {
         shard: shardName('slow'),
         database: { id: 'default' },
         epoch: await store.nextEpoch(key),
+        progress: () => {},
       });
       await entered;
       controller.abort();
@@ -142,7 +143,7 @@ await describePostgres('@polecat/emmett in one process', (url) => {
     }
   });
 
-  it('start-up and shutdown leave no session behind', async () => {
+  it('start-up and shutdown leave no session behind (a projector and a reactor)', async () => {
     const admin = await createPgAdmin(url);
     const applicationName = `emt-ip-${process.pid}`;
     try {
@@ -152,7 +153,17 @@ await describePostgres('@polecat/emmett in one process', (url) => {
         applicationName,
         processors: [
           emmettProjector({ projection: logProjection('log_a', LOG_TABLES[0], 'one') }),
-          emmettProjector({ projection: logProjection('log_b', LOG_TABLES[1], 'one') }),
+          emmettReactor<Added>({
+            processorId: 'log-b-reactor',
+            canHandle: ['Added'],
+            eachMessage: async (message, context) => {
+              await context.connection.client.query(`INSERT INTO ${LOG_TABLES[1]} (position, stream, n, node) VALUES ($1, $2, $3, 'reactor')`, [
+                String(message.metadata.globalPosition),
+                message.metadata.streamName,
+                message.data.n,
+              ]);
+            },
+          }),
         ],
         settings: { leadershipPollingTime: 200 },
       });

@@ -37,12 +37,12 @@ describe('runEmmettProcessors', () => {
 describe('emmettAgent', () => {
   it('fails with MISSING_EPOCH when the coordinator gave no epoch (it never runs unfenced)', async () => {
     const agent = emmettAgent(emmettProjector({ projection }), { connectionString: 'postgres://127.0.0.1:1/x', fencingKeyFor: () => 'k' });
-    const run = agent({ signal: new AbortController().signal, shard: shardName('trip.summaries'), database: { id: 'default' } });
+    const run = agent({ signal: new AbortController().signal, shard: shardName('trip.summaries'), database: { id: 'default' }, progress: () => {} });
     await expect(run).rejects.toSatisfy((error) => EmmettCoordinationError.hasCode(error, 'MISSING_EPOCH'));
   });
 
   it('returns at once when started with an aborted signal', async () => {
     const agent = emmettAgent(emmettProjector({ projection }), { connectionString: 'postgres://127.0.0.1:1/x', fencingKeyFor: () => 'k' });
-    await expect(agent({ signal: AbortSignal.abort(), shard: shardName('trip.summaries'), database: { id: 'default' }, epoch: 1n })).resolves.toBeUndefined();
+    await expect(agent({ signal: AbortSignal.abort(), shard: shardName('trip.summaries'), database: { id: 'default' }, epoch: 1n, progress: () => {} })).resolves.toBeUndefined();
   });
 });

@@ -207,3 +207,23 @@ export {
 
 export { connectionBackend, isPostgresConnectionString, lockFactoryFor, type LockConnection, type LockFactoryOptions } from './lock-factory';
 export { SHARED_CONNECTION_HOST, runShards, type RunShardsOptions } from './run-shards';
+
+// Operations (health, stalls, takeovers, lock round trips)
+export {
+  HEALTH_REASON_CODES,
+  HEALTH_STATUSES,
+  LOCKS_LOST_REPEATEDLY_COUNT,
+  LOCKS_LOST_WINDOW_MS,
+  STALL_ACTIONS,
+  TAKEOVER_CAUSES,
+  healthFrom,
+  type CoordinatorHealth,
+  type HealthReason,
+  type HealthReasonCode,
+  type HealthStatus,
+  type StallAction,
+  type StalledAgentStatus,
+  type TakeoverCause,
+} from '@polecat/coordinator';
+export { LOCK_ROUND_TRIP_OPERATIONS, type LockRoundTripEvent, type LockRoundTripOperation } from '@polecat/distributors';
+export { healthReport, type HealthReport, type HealthReportReason, type HealthSource, type HealthSources } from '@polecat/di-adapters';

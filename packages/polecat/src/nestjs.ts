@@ -19,3 +19,4 @@ export {
   type ShardMetadata,
   type ShardOptions,
 } from '@polecat/di-adapters/nestjs';
+export { PolecatHealthIndicator, type PolecatHealthIndicatorResult } from '@polecat/di-adapters/nestjs';

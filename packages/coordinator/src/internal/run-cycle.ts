@@ -29,6 +29,8 @@ export interface CycleContext {
   /** Operator intents (pause, drain), read once per cycle. */
   readonly intents?: IntentReader;
   readonly onError: (error: unknown, set?: ProjectionSet) => void;
+  /** Whether a lock round trip to this database failed in the current cycle (its sets were not denied: nobody answered). */
+  readonly failedThisCycle?: (databaseId: string) => boolean;
 }
 
 /** Hand-overs after which this node backs off the set (someone else should take it first), with the cause. */
@@ -174,7 +176,7 @@ export async function runCycle(context: CycleContext, signal: AbortSignal): Prom
   await Promise.all(plan.stop.map(({ set, reason }) => ownership.stopSet(set, reason, false)));
   await Promise.all(
     plan.handOver.map(async ({ set, reason }) => {
-      logger.info('handing set over', { set: set.key, lockId: set.lockId, reason });
+      logger.debug('handing set over', { set: set.key, lockId: set.lockId, reason });
       await ownership.stopSet(set, reason, true);
       const backOffCause = HAND_OVER_BACKOFF[reason];
       if (backOffCause !== undefined) ownership.backOff(set, new Error(backOffCause));
@@ -208,10 +210,10 @@ export async function runCycle(context: CycleContext, signal: AbortSignal): Prom
   const attained: ProjectionSet[] = [];
   for (const set of plan.attempt) {
     if (granted.has(set.key)) {
-      logger.info('lock attained', { set: set.key, lockId: set.lockId, database: set.database.id });
+      logger.debug('lock attained', { set: set.key, lockId: set.lockId, database: set.database.id });
       attained.push(set);
     } else {
-      logger.debug('lock denied', { set: set.key, lockId: set.lockId, database: set.database.id });
+      if (context.failedThisCycle?.(set.database.id) !== true) logger.debug('lock denied', { set: set.key, lockId: set.lockId, database: set.database.id });
       starts.push(
         stopStrays(context, set).catch((error: unknown) => {
           logger.warn('stopping agents of a denied set failed', { set: set.key, error });

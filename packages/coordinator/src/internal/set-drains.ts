@@ -99,7 +99,7 @@ export class SetDrains {
         batch.drains.delete(drain);
         if (batch.drains.size === 0) batch.cancel.abort();
       }
-      if (drain.release) await this.release(set);
+      if (drain.release) await this.release(set, drain.reason);
       this.#drains.delete(set.key);
       if (drain.overrun) {
         this.#deps.logger.info('overdue agents returned', { set: set.key, lockId: set.lockId, afterMs: this.#deps.clock.now() - drain.since, released: drain.release });
@@ -132,10 +132,10 @@ export class SetDrains {
   }
 
   /** Releases one set's lock now, reporting `lockReleased`; failures are logged and reported, never thrown. */
-  async release(set: ProjectionSet): Promise<void> {
+  async release(set: ProjectionSet, reason?: AgentStopReason): Promise<void> {
     try {
       await this.#deps.distributor.release(set);
-      this.#deps.events.emit('lockReleased', { set });
+      this.#deps.events.emit('lockReleased', reason === undefined ? { set } : { set, reason });
     } catch (error) {
       this.#deps.logger.warn('releasing set failed', { set: set.key, lockId: set.lockId, error });
       this.#deps.onError(error);

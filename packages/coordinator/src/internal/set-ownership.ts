@@ -39,6 +39,8 @@ export interface SetOwnershipDeps {
   readonly events: TypedEmitter<CoordinatorEvents>;
   readonly epochs?: EpochSource;
   readonly onError: (error: unknown) => void;
+  /** The `progress` function of an agent about to start (stall detection), if any. */
+  readonly progressFor?: (set: ProjectionSet, shard: ShardName) => ((position?: unknown) => void) | undefined;
   /** A drain ended (a set may be attempted or started again). */
   readonly onDrained?: () => void;
 }
@@ -133,7 +135,9 @@ export class SetOwnership {
         if (signal.aborted || this.#lifetime.signal.aborted) return;
         // A one-shard set's signal is its agent's alone: hand its controller over (one signal per agent).
         const controller = set.names.length === 1 ? { controller: owned.controller } : {};
-        const context = owned.epoch === undefined ? { signal, ...controller } : { signal, epoch: owned.epoch, ...controller };
+        const progress = this.#deps.progressFor?.(set, action.shard);
+        const base = owned.epoch === undefined ? { signal, ...controller } : { signal, epoch: owned.epoch, ...controller };
+        const context = progress === undefined ? base : { ...base, progress };
         await daemon.startAgent(action.shard, context);
         owned.started.add(action.shard.identity);
         owned.announcedPause?.delete(action.shard.identity);
@@ -202,7 +206,8 @@ export class SetOwnership {
     for (const set of sets) {
       if (!this.#owned.has(set.key)) continue;
       any = true;
-      this.#deps.logger.warn('lock lost; aborting its agents', { set: set.key, lockId: set.lockId, reason: error.reason });
+      // (the operator's line, with shard names, is the coordinator's "ownership changed")
+      this.#deps.logger.debug('lock lost; aborting its agents', { set: set.key, lockId: set.lockId, reason: error.reason });
       const work = this.stopSet(set, 'lock-lost', false, error).then(() => this.#deps.events.emit('lockLost', { set, error }));
       this.#track(work);
     }
@@ -240,7 +245,7 @@ export class SetOwnership {
     if (this.#drains.size === 0) {
       try {
         await this.#deps.distributor.releaseAll();
-        for (const entry of owned) this.#deps.events.emit('lockReleased', { set: entry.set });
+        for (const entry of owned) this.#deps.events.emit('lockReleased', { set: entry.set, reason });
       } catch (error) {
         this.#deps.logger.warn('releasing locks failed', { error });
         this.#deps.onError(error);

@@ -11,3 +11,4 @@ export { Shard, type ShardHandler, type ShardMetadata, type ShardOptions } from 
 export { InjectCoordinator } from './inject-coordinator';
 export { toModuleLogger, type PolecatModuleLogger } from './nest-logger';
 export { POLECAT_COORDINATORS, POLECAT_MODULE_OPTIONS, getCoordinatorToken } from './tokens';
+export { PolecatHealthIndicator, type PolecatHealthIndicatorResult } from './polecat-health-indicator';

@@ -1,6 +1,8 @@
 import { toLogger, type ConsoleLike, type Logger } from '@polecat/app-lock';
 import { drainCoordinators, startCoordinators, type DrainResult, type HostedCoordinator } from '../coordinator-lifecycle';
+import type { HealthSource } from '../health-report';
 import { toRegistry, type RegistrationsInput } from '../registrations-input';
+import { serveHealth, type HealthServer } from './health-server';
 
 /** Signals a host can drain on. */
 export const HOST_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;
@@ -33,6 +35,11 @@ export interface RunHostOptions {
   readonly exit?: ((code: number) => void) | false;
   /** Default: the real `process`. */
   readonly process?: HostProcess;
+  /**
+   * Opt-in probes: serve `/healthz` (liveness) and `/readyz` (readiness) on this port (plain
+   * `node:http`, see `serveHealth`), from before the coordinators start until the drain ends.
+   */
+  readonly health?: { readonly port: number; readonly host?: string };
 }
 
 /** A running host; `await using` (or `dispose()`) drains without exiting. */
@@ -43,6 +50,8 @@ export interface RunningHost extends AsyncDisposable {
   readonly drained: Promise<DrainResult>;
   /** Drains now (no exit), removing the signal listeners. Idempotent. */
   dispose(): Promise<DrainResult>;
+  /** The probe server, when `health` was given (its `port` is the one bound, useful with port 0). */
+  readonly health?: HealthServer;
 }
 
 function isHostedList(value: RunHostOptions['coordinators']): value is readonly HostedCoordinator[] {
@@ -75,11 +84,13 @@ export async function runHost(options: RunHostOptions): Promise<RunningHost> {
     resolveDrained = resolve;
   });
   let draining: Promise<DrainResult> | undefined;
+  let healthServer: HealthServer | undefined;
   const removeListeners = (): void => {
     for (const signal of signals) proc.off(signal, onSignal);
   };
   const drain = (reason: string): Promise<DrainResult> => {
-    draining ??= drainCoordinators(coordinators, drainTimeoutMs).then((result) => {
+    draining ??= drainCoordinators(coordinators, drainTimeoutMs).then(async (result) => {
+      await healthServer?.close();
       if (result.ok) logger.info('host drained', { reason, durationMs: result.durationMs });
       else logger.error('host did not drain cleanly', { reason, durationMs: result.durationMs, timedOut: result.timedOut, errors: result.errors });
       resolveDrained(result);
@@ -102,11 +113,16 @@ export async function runHost(options: RunHostOptions): Promise<RunningHost> {
     });
   }
 
+  if (options.health !== undefined) {
+    const withHealth = coordinators.filter((coordinator): coordinator is HostedCoordinator & HealthSource => typeof (coordinator as Partial<HealthSource>).health === 'function');
+    healthServer = await serveHealth({ coordinators: withHealth, ...options.health, logger });
+  }
   for (const signal of signals) proc.on(signal, onSignal);
   try {
     await startCoordinators(coordinators);
   } catch (error) {
     removeListeners();
+    await healthServer?.close();
     throw error;
   }
   logger.info('host started', { coordinators: coordinators.length, signals });
@@ -115,5 +131,5 @@ export async function runHost(options: RunHostOptions): Promise<RunningHost> {
     removeListeners();
     return result;
   };
-  return { coordinators, drained, dispose, [Symbol.asyncDispose]: async () => void (await dispose()) };
+  return { coordinators, drained, dispose, ...(healthServer === undefined ? {} : { health: healthServer }), [Symbol.asyncDispose]: async () => void (await dispose()) };
 }

@@ -9,6 +9,8 @@ import type { ProjectionSet } from '../projection-set';
 import type { ShardName } from '../shard-name';
 import { LockOwners, type LockOwner } from './lock-owners';
 import { canProbe, probeDatabase } from './membership';
+import { RoundTripReporter } from './round-trip-reporter';
+import type { LockRoundTripEvent } from '../lock-round-trip';
 import { assertStaticSources, readDistribution } from './read-distribution';
 import { randomWaitMs, shuffle } from './shuffle';
 
@@ -49,6 +51,7 @@ export abstract class LockOwningDistributor implements ProjectionDistributor {
   /** Per database id: the last build's sets, reused while the database and its shard list are unchanged. */
   readonly #builds = new Map<string, CachedBuild>();
   #disposing: Promise<void> | undefined;
+  readonly #roundTrips: RoundTripReporter;
 
   protected constructor(options: LockingDistributorOptions) {
     this.daemonLockId = options.daemonLockId ?? DEFAULT_DAEMON_LOCK_ID;
@@ -78,6 +81,12 @@ export abstract class LockOwningDistributor implements ProjectionDistributor {
       onLockLost: (databaseId, event) => this.#onLockLost(databaseId, event),
       onReleaseNotice: () => this.#onReleaseNotice(),
     });
+    this.#roundTrips = new RoundTripReporter(this.#clock, this.logger);
+  }
+
+  /** Subscribes to every lock round trip (attempt, probe) with its database, duration and failure. */
+  onLockRoundTrip(listener: (event: LockRoundTripEvent) => void): () => void {
+    return this.#roundTrips.on(listener);
   }
 
   /**
@@ -171,11 +180,11 @@ export abstract class LockOwningDistributor implements ProjectionDistributor {
         try {
           const owner = this.#ownerFor(database);
           if (owner === undefined) return;
-          const ids = await owner.lock.tryAttainLocks([...new Set(group.map((set) => set.lockId))], options);
+          const ids = await this.#roundTrips.time(database.id, 'attain', () => owner.lock.tryAttainLocks([...new Set(group.map((set) => set.lockId))], options));
           for (const set of group) if (ids.has(set.lockId)) held.add(set.key);
         } catch (error) {
           if (options?.signal?.aborted || this.#disposing !== undefined) return;
-          this.logger.warn('lock attempt failed for a database; its sets are not held this cycle', {
+          this.#roundTrips.failed('lock attempt failed for a database; its sets are not held this cycle', {
             database: database.id,
             sets: group.length,
             error,
@@ -206,10 +215,10 @@ export abstract class LockOwningDistributor implements ProjectionDistributor {
           if (lock === undefined || !canProbe(lock)) return;
           const scope = this.memberScope(database);
           const slots = Array.from({ length: this.#maxNodes }, (_, index) => memberSlotId(scope, index));
-          result.set(database.id, await probeDatabase(lock, slots, sets, this.#random, options));
+          result.set(database.id, await this.#roundTrips.time(database.id, 'probe', () => probeDatabase(lock, slots, sets, this.#random, options)));
         } catch (error) {
           if (options?.signal?.aborted || this.#disposing !== undefined) return;
-          this.logger.warn('membership probe failed for a database; balancing skips it this cycle', { database: database.id, error });
+          this.#roundTrips.failed('membership probe failed for a database; balancing skips it this cycle', { database: database.id, error });
         }
       }),
     );

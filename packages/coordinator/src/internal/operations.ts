@@ -1,0 +1,222 @@
+import type { Clock, Logger } from '@polecat/app-lock';
+import type { ProjectionDistributor, ProjectionSet, ShardName } from '@polecat/distributors';
+import type { BackoffPolicy } from '../backoff';
+import { CoordinatorError } from '../coordinator-error';
+import type { CoordinatorEvents } from '../coordinator-events';
+import {
+  LOCKS_LOST_REPEATEDLY_COUNT,
+  LOCKS_LOST_WINDOW_MS,
+  healthFrom,
+  type CoordinatorHealth,
+  type HealthReason,
+} from '../coordinator-health';
+import type { CoordinatorSettings } from '../coordinator-settings';
+import type { CoordinatorState } from '../coordinator-status';
+import { DatabaseReachability } from './database-reachability';
+import type { DaemonPool } from './daemon-pool';
+import { OwnershipLog } from './ownership-log';
+import type { SetOwnership } from './set-ownership';
+import { StallWatch, type StalledAgent } from './stall-watch';
+import { TakeoverTracker } from './takeover-tracker';
+import type { TypedEmitter } from './typed-emitter';
+
+/** What the operations layer needs from its coordinator. */
+export interface OperationsDeps {
+  readonly distributor: ProjectionDistributor;
+  readonly daemons: DaemonPool;
+  readonly ownership: SetOwnership;
+  readonly settings: CoordinatorSettings;
+  readonly logger: Logger;
+  readonly clock: Clock;
+  readonly events: TypedEmitter<CoordinatorEvents>;
+  readonly wake: () => void;
+}
+
+/**
+ * The coordinator's operational side, fed by its events: database reachability (backoff, one
+ * report per retry step, fail-fast), stalls judged by progress, takeover causes, ownership log
+ * lines, and the inputs of `health()`. Kept apart from the loop; the loop calls only
+ * {@link nextSleep} and hands agents {@link progressFor}.
+ */
+export class CoordinatorOperations {
+  readonly #deps: OperationsDeps;
+  readonly #reachability: DatabaseReachability;
+  readonly #stalls: StallWatch | undefined;
+  readonly #takeovers = new TakeoverTracker();
+  readonly #log: OwnershipLog;
+  readonly #unsubscribe: (() => void)[] = [];
+  readonly #databasesSeen = new Set<string>();
+  readonly #lostAt: number[] = [];
+  readonly #pendingActions = new Set<Promise<void>>();
+  #lastCycleEndAt: number | undefined;
+  #lastSleepMs = 0;
+  #runningSince: number | undefined;
+  #firstCycle: { promise: Promise<void>; resolve: () => void } | undefined;
+  #subscribed = false;
+
+  constructor(deps: OperationsDeps) {
+    this.#deps = deps;
+    const { events, logger, clock, settings } = deps;
+    const policy: BackoffPolicy = {
+      initialMs: settings.takeoverPollingTime,
+      factor: 2,
+      maxMs: Math.max(settings.leadershipPollingTime, settings.takeoverPollingTime, 5000),
+    };
+    this.#reachability = new DatabaseReachability(events, logger, () => policy);
+    this.#log = new OwnershipLog(logger, clock, () => deps.ownership.trackedCount());
+    if (settings.stallTimeoutMs > 0) {
+      this.#stalls = new StallWatch({
+        timeoutMs: settings.stallTimeoutMs,
+        clock,
+        logger,
+        events,
+        isRunning: (set, shard) => deps.daemons.peek(set.database.id)?.statusOf(shard)?.status === 'Running',
+        onStalled: (set, shard) => this.#onStalled(set, shard),
+      });
+    }
+    const on = <K extends keyof CoordinatorEvents>(event: K, listener: (payload: CoordinatorEvents[K]) => void): void => {
+      this.#unsubscribe.push(events.on(event, listener));
+    };
+    on('lockAcquired', ({ set }) => {
+      this.#log.record('acquired', set);
+      const takeover = this.#takeovers.acquired(set, clock.now());
+      if (takeover !== undefined) events.emit('takeover', { set, ...takeover });
+    });
+    on('lockReleased', ({ set, reason }) => this.#log.record('released', set, reason));
+    on('lockLost', ({ set, error }) => {
+      const now = clock.now();
+      this.#log.record('lost', set, error.reason);
+      this.#takeovers.lost(set, now);
+      this.#lostAt.push(now);
+      if (this.#lostAt.length > LOCKS_LOST_REPEATEDLY_COUNT * 4) this.#lostAt.splice(0, this.#lostAt.length - LOCKS_LOST_REPEATEDLY_COUNT * 4);
+    });
+    on('agentStopped', ({ shard, database }) => this.#stalls?.stopped(database, shard));
+    on('cycle', ({ durationMs }) => {
+      const now = clock.now();
+      this.#takeovers.cycleEnded(now - durationMs);
+      this.#log.flush();
+    });
+  }
+
+  /** Subscribes to the distributor (round trips, release notices) and starts the stall timer. */
+  started(): void {
+    const { distributor, events, clock } = this.#deps;
+    this.#runningSince = clock.now();
+    this.#lastCycleEndAt = undefined;
+    this.#takeovers.restarted();
+    if (!this.#subscribed) {
+      this.#subscribed = true;
+      if (typeof distributor.onLockRoundTrip === 'function') {
+        this.#unsubscribe.push(
+          distributor.onLockRoundTrip((event) => {
+            this.#databasesSeen.add(event.databaseId);
+            this.#reachability.observe(event, clock.now());
+            events.emit('lockRoundTrip', event);
+          }),
+        );
+      }
+      if (typeof distributor.onReleaseNotice === 'function') this.#unsubscribe.push(distributor.onReleaseNotice(() => this.#takeovers.notice(clock.now())));
+    }
+    this.#stalls?.start();
+  }
+
+  /** Paused or stopping: no stall checks, no running-since. */
+  halted(): void {
+    this.#runningSince = undefined;
+    this.#stalls?.stop();
+    this.#log.flush();
+    this.#firstCycle?.resolve();
+  }
+
+  /** Ends everything (after stop); waits for stall actions in flight. */
+  async dispose(): Promise<void> {
+    this.halted();
+    await Promise.all([...this.#pendingActions]);
+    for (const unsubscribe of this.#unsubscribe.splice(0)) unsubscribe();
+  }
+
+  /** The loop's sleep after a cycle, backed off while every database is unreachable. */
+  nextSleep(plannedMs: number): number {
+    const now = this.#deps.clock.now();
+    const sleepMs = this.#reachability.endCycle(plannedMs, now);
+    this.#lastCycleEndAt = now;
+    this.#lastSleepMs = sleepMs;
+    this.#firstCycle?.resolve();
+    return sleepMs;
+  }
+
+  /** Whether a lock round trip to this database failed in the current cycle. */
+  failedThisCycle(databaseId: string): boolean {
+    return this.#reachability.failedThisCycle(databaseId);
+  }
+
+  /** The `progress` function handed to a starting agent (only with stall detection on). */
+  progressFor(set: ProjectionSet, shard: ShardName): ((position?: unknown) => void) | undefined {
+    return this.#stalls?.track(set, shard);
+  }
+
+  /** For `failFastOnStart`: waits for the first cycle, then the error to reject `start()` with, if any. */
+  async firstCycleFailure(): Promise<CoordinatorError | undefined> {
+    let resolve!: () => void;
+    const promise = new Promise<void>((r) => {
+      resolve = r;
+    });
+    this.#firstCycle = { promise, resolve };
+    await promise;
+    this.#firstCycle = undefined;
+    const ids = this.#reachability.unreachableIds();
+    if (ids.length === 0) return undefined;
+    const first = this.#reachability.errorOf(ids[0]!);
+    return new CoordinatorError('DATABASE_UNREACHABLE', `start failed fast: ${ids.length === 1 ? `database ${ids[0]!} is` : `databases ${ids.join(', ')} are`} unreachable (${first?.message ?? 'no answer'})`, {
+      cause: first?.cause,
+    });
+  }
+
+  stalled(): StalledAgent[] {
+    return this.#stalls?.stalled() ?? [];
+  }
+
+  /** Health now (`extra`: reasons the coordinator adds, e.g. draining agents). */
+  health(state: CoordinatorState, extra: readonly HealthReason[] = []): CoordinatorHealth {
+    const { clock, settings } = this.#deps;
+    const now = clock.now();
+    const reasons: HealthReason[] = [];
+    if (state !== 'running') {
+      reasons.push({ code: 'NOT_RUNNING', status: 'unhealthy', message: `the coordinator is ${state}` });
+    } else {
+      // The loop plans its sleep; a cycle may take long (drains, takeover grace, request timeouts).
+      const graceMs = settings.stopDrainTimeout + settings.takeoverGraceMs + 30_000;
+      const lastAt = this.#lastCycleEndAt ?? this.#runningSince;
+      const dueMs = this.#lastCycleEndAt === undefined ? 500 : this.#lastSleepMs;
+      if (lastAt !== undefined && now - lastAt > dueMs + graceMs) {
+        reasons.push({ code: 'LOOP_NOT_CYCLING', status: 'unhealthy', message: `no cycle finished for ${now - lastAt} ms (expected within ${dueMs + graceMs} ms)`, since: lastAt + dueMs });
+      }
+    }
+    reasons.push(...this.#reachability.reasons(this.#databasesSeen.size));
+    if (this.#stalls !== undefined) reasons.push(...this.#stalls.reasons());
+    reasons.push(...extra);
+    const recent = this.#lostAt.filter((at) => now - at <= LOCKS_LOST_WINDOW_MS);
+    if (recent.length >= LOCKS_LOST_REPEATEDLY_COUNT) {
+      reasons.push({ code: 'LOCKS_LOST_REPEATEDLY', status: 'degraded', message: `${recent.length} locks lost within ${LOCKS_LOST_WINDOW_MS / 1000} s`, since: recent[0]!, count: recent.length });
+    }
+    return healthFrom(state, reasons, now);
+  }
+
+  #onStalled(set: ProjectionSet, shard: ShardName): void {
+    const { settings, ownership, logger, wake } = this.#deps;
+    if (settings.stallAction === 'report' || !ownership.isTracked(set.key)) return;
+    const handOver = settings.stallAction === 'hand-over';
+    logger.warn(handOver ? 'agent stalled: handing its set over' : 'agent stalled: restarting its set', {
+      shard: `${set.database.id}/${shard.identity}`,
+      shards: set.names.map((name) => `${set.database.id}/${name.identity}`),
+    });
+    const work = (async () => {
+      if (!handOver) this.#takeovers.restarting(set);
+      await ownership.stopSet(set, 'stalled', handOver);
+      if (handOver) ownership.backOff(set, new Error(`agent ${shard.identity} stalled`));
+      wake();
+    })();
+    this.#pendingActions.add(work);
+    void work.finally(() => this.#pendingActions.delete(work));
+  }
+}

@@ -1,0 +1,53 @@
+import type { Clock, Logger } from '@polecat/app-lock';
+import type { LockRoundTripEvent, LockRoundTripOperation } from '../lock-round-trip';
+
+/** Times the distributor's lock round trips and hands them to `onLockRoundTrip` listeners. */
+export class RoundTripReporter {
+  readonly #listeners = new Set<(event: LockRoundTripEvent) => void>();
+  readonly #clock: Clock;
+  readonly #logger: Logger;
+
+  constructor(clock: Clock, logger: Logger) {
+    this.#clock = clock;
+    this.#logger = logger;
+  }
+
+  /** Whether someone listens (then that listener reports failures; the distributor does not log them). */
+  get observed(): boolean {
+    return this.#listeners.size > 0;
+  }
+
+  on(listener: (event: LockRoundTripEvent) => void): () => void {
+    this.#listeners.add(listener);
+    return () => void this.#listeners.delete(listener);
+  }
+
+  /** Runs one round trip, reporting its duration and outcome (the result or error passes through). */
+  async time<T>(databaseId: string, operation: LockRoundTripOperation, request: () => Promise<T>): Promise<T> {
+    if (this.#listeners.size === 0) return request();
+    const startedAt = this.#clock.now();
+    try {
+      const result = await request();
+      this.#emit({ databaseId, operation, durationMs: this.#clock.now() - startedAt });
+      return result;
+    } catch (error) {
+      this.#emit({ databaseId, operation, durationMs: this.#clock.now() - startedAt, error });
+      throw error;
+    }
+  }
+
+  /** Logs a failed round trip as a warning, unless a listener reports it (then nothing: no duplicate lines per retry). */
+  failed(message: string, fields: Record<string, unknown>): void {
+    if (!this.observed) this.#logger.warn(message, fields);
+  }
+
+  #emit(event: LockRoundTripEvent): void {
+    for (const listener of [...this.#listeners]) {
+      try {
+        listener(event);
+      } catch (error) {
+        this.#logger.error('a lock round-trip listener threw', { error });
+      }
+    }
+  }
+}

@@ -1,0 +1,19 @@
+/** The batched lock operations a locking distributor sends, one round trip per database each. */
+export const LOCK_ROUND_TRIP_OPERATIONS = ['attain', 'probe'] as const;
+/** One of {@link LOCK_ROUND_TRIP_OPERATIONS}. */
+export type LockRoundTripOperation = (typeof LOCK_ROUND_TRIP_OPERATIONS)[number];
+
+/**
+ * One lock round trip to one database (see `ProjectionDistributor.onLockRoundTrip`): a batched
+ * attempt (`tryAttainLocks`) or a membership probe (`probeLocks`). `error` is set when it failed
+ * (the database is unreachable or refused): the distributor then treats that database's sets as
+ * not held for this cycle, as always.
+ */
+export interface LockRoundTripEvent {
+  readonly databaseId: string;
+  readonly operation: LockRoundTripOperation;
+  /** Clock ms the request took (until the answer or the failure). */
+  readonly durationMs: number;
+  /** The failure (usually an `AppLockError`, e.g. `CONNECTION_FAILED`); absent on success. */
+  readonly error?: unknown;
+}

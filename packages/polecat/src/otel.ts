@@ -1,0 +1,7 @@
+export {
+  METRIC_NAMES,
+  instrumentCoordinator,
+  type CoordinatorMetrics,
+  type CoordinatorMetricsOptions,
+  type InstrumentableCoordinator,
+} from '@polecat/coordinator/otel';
