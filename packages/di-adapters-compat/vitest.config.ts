@@ -11,7 +11,7 @@ const config = packageTestConfig('@polecat/di-adapters-compat', {
   root: resolve(here, '../di-adapters'),
   env: {
     POLECAT_FIXTURE_IMPORT: resolve(here, 'peer-redirect.mjs'),
-    POLECAT_EXPECT_PEER_MAJORS: JSON.stringify({ '@nestjs/core': 11, '@nestjs/common': 11, awilix: 12 }),
+    POLECAT_EXPECT_PEER_MAJORS: JSON.stringify({ '@nestjs/core': 11, '@nestjs/common': 11, '@nestjs/terminus': 11, awilix: 12 }),
   },
 });
 config.resolve = {

@@ -13,7 +13,10 @@ export interface DrainResult {
   readonly ok: boolean;
   /** `timeoutMs` passed before every coordinator had stopped (they keep stopping in the background). */
   readonly timedOut: boolean;
-  /** What `stop()` rejected with, plus a `DRAIN_FAILED` {@link DiAdapterError} on a timeout. */
+  /**
+   * What `stop()` rejected with, a `DRAIN_FAILED` {@link DiAdapterError} per coordinator whose agents
+   * outlived its `stopDrainTimeout` (`stop()` resolved `{ drained: false }`), and one on a timeout.
+   */
   readonly errors: readonly unknown[];
   /** Wall-clock time the drain took (or until the deadline). */
   readonly durationMs: number;
@@ -48,7 +51,12 @@ export async function drainCoordinators(coordinators: Iterable<HostedCoordinator
   const all = Promise.all(
     [...coordinators].map(async (coordinator) => {
       try {
-        await coordinator.stop();
+        const outcome = await coordinator.stop();
+        // ProjectionCoordinator.stop() resolves { drained: false, draining } when agents passed stopDrainTimeout
+        if (typeof outcome === 'object' && outcome !== null && (outcome as { drained?: unknown }).drained === false) {
+          const draining = ((outcome as { draining?: readonly { key: string }[] }).draining ?? []).map((set) => set.key);
+          errors.push(new DiAdapterError('DRAIN_FAILED', `agents of ${draining.length} set(s) did not stop within stopDrainTimeout: ${draining.join(', ') || 'unknown'}`));
+        }
       } catch (error) {
         errors.push(error);
       }

@@ -44,3 +44,38 @@ describe('startCoordinators / drainCoordinators', () => {
     expect(result.errors).toHaveLength(1);
   });
 });
+
+describe('drainCoordinators with ProjectionCoordinator stop results', () => {
+  it('a stop that resolves { drained: false } (agents past stopDrainTimeout) is a DRAIN_FAILED error naming the sets', async () => {
+    const undrained: HostedCoordinator = {
+      start: () => {},
+      stop: async () => ({ drained: false, draining: [{ key: 'default/123' }], settled: Promise.resolve() }),
+    };
+    const drained: HostedCoordinator = { start: () => {}, stop: async () => ({ drained: true, draining: [], settled: Promise.resolve() }) };
+    const result = await drainCoordinators([undrained, drained]);
+    expect(result.ok).toBe(false);
+    expect(result.errors).toHaveLength(1);
+    expect(DiAdapterError.hasCode(result.errors[0], 'DRAIN_FAILED')).toBe(true);
+    expect((result.errors[0] as Error).message).toContain('default/123');
+    expect((await drainCoordinators([drained])).ok).toBe(true);
+  });
+
+  it('a real coordinator whose agent ignores its signal past stopDrainTimeout fails the drain', async () => {
+    const { InMemoryLockServer } = await import('@polecat/app-lock');
+    const { createProjectionCoordinator } = await import('../src/index');
+    let release!: () => void;
+    const stuck = new Promise<void>((resolve) => (release = resolve));
+    const coordinator = createProjectionCoordinator('HotCold', {
+      shards: { Trip: () => stuck }, // ignores its signal
+      createLock: () => new InMemoryLockServer().createLock(),
+      settings: { leadershipPollingTime: 50, stopDrainTimeout: 100 },
+      random: () => 0,
+    });
+    await coordinator.start();
+    await coordinator.whenOwned(1, { timeoutMs: 5000 });
+    const result = await drainCoordinators([coordinator]);
+    release();
+    expect(result.ok).toBe(false);
+    expect(DiAdapterError.hasCode(result.errors[0], 'DRAIN_FAILED')).toBe(true);
+  });
+});

@@ -31,7 +31,7 @@ function shardClass(name: string, options: { store?: string; running?: Set<strin
     async run({ signal, shard }: AgentContext): Promise<void> {
       options.running?.add(name);
       await this.#pool.query(`project ${shard.identity}`);
-      await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
+      if (!signal.aborted) await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
       options.running?.delete(name);
     }
   }

@@ -40,4 +40,21 @@ describe('PolecatModule + enableShutdownHooks in a child process (in-memory lock
     expect(child.stdout()).toContain('LOG polecat coordinators drained');
     expect(child.stdout()).toContain('HOLDERS [null,null,null]');
   });
+
+  it('Nest ignores a second SIGTERM while it closes: the drain still completes and the process exits 0', async () => {
+    child = spawnFixture('nest-child', {
+      POLECAT_CHILD_BACKEND: 'memory',
+      POLECAT_CHILD_LOCK_BASE: String(randomLockBase()),
+      POLECAT_CHILD_PROCESS_EXIT: '1',
+      POLECAT_CHILD_SLOW_DRAIN_MS: '600',
+    });
+    await child.waitFor('OWNED');
+    child.process.kill('SIGTERM');
+    await new Promise((resolve) => setTimeout(resolve, 200)); // well inside the 600 ms last batch
+    child.process.kill('SIGTERM');
+    expect(await child.exited).toEqual({ code: 0, signal: null });
+    const out = child.stdout();
+    expect(out.match(/AGENT STOPPED \w+/g)?.sort()).toEqual(['AGENT STOPPED Day', 'AGENT STOPPED Trip', 'AGENT STOPPED Week']);
+    expect(out).toContain('HOLDERS [null,null,null]');
+  });
 });

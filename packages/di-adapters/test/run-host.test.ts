@@ -111,3 +111,28 @@ describe('runHost', () => {
     expect(stopped.sort()).toEqual(['bad', 'ok']); // the failed one too: it may have started part of its work
   });
 });
+
+describe('runHost with registrations', () => {
+  it('refuses two stores sharing a lock id in one database before anything starts or listens (SHARED_LOCK_ID)', async () => {
+    const { projectionCoordinator } = await import('../src/index');
+    const server = new InMemoryLockServer();
+    const a = trackedAgents(['Trip']);
+    const b = trackedAgents(['Trip']);
+    const proc = fakeProcess();
+    const error = await runHost({
+      coordinators: [
+        projectionCoordinator('HotCold', { shards: a.agents, createLock: () => server.createLock(), settings: FAST }),
+        projectionCoordinator('HotCold', { store: 'orders', shards: b.agents, createLock: () => server.createLock(), settings: FAST }),
+      ],
+      process: proc,
+      exit: false,
+    }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(DiAdapterError.hasCode(error, 'SHARED_LOCK_ID')).toBe(true);
+    expect(proc.count()).toBe(0);
+    expect(a.starts.length + b.starts.length).toBe(0);
+    expect(server.openSessions).toBe(0);
+  });
+});

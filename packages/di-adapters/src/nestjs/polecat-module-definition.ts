@@ -2,7 +2,8 @@ import { ConfigurableModuleBuilder } from '@nestjs/common';
 import type { PolecatModuleExtras, PolecatModuleOptions } from './polecat-module-options';
 import { POLECAT_MODULE_OPTIONS } from './tokens';
 
-const extras: PolecatModuleExtras = { isGlobal: false };
+// every key listed here is kept out of the options object the module provides (POLECAT_MODULE_OPTIONS)
+const extras: PolecatModuleExtras = { isGlobal: false, stores: undefined };
 
 /**
  * `forRoot` / `forRootAsync` (`useFactory` + `inject` + `imports`, `useClass`, `useExisting`) as
