@@ -36,7 +36,12 @@ export interface CoordinatorSettings {
   readonly agentPauseTime: number;
   /** A paused agent is restarted once it has been paused longer than this. Default 5000 ms. */
   readonly healthCheckPollingTime: number;
-  /** How long stop/pause waits for agents to finish after aborting them. Default 5000 ms. */
+  /**
+   * How long stop, pause and each hand-over wait for aborted agents before going on. It never
+   * releases a lock early: a set whose agents are still running keeps its lock until they return
+   * (reported by the `drainOverrun` event, `status().draining` and a warning at most once per
+   * interval; `stop()` names them in its result). Default 5000 ms.
+   */
   readonly stopDrainTimeout: number;
   /**
    * A `Stopped` agent (its function returned on its own) on a set this node holds is restarted

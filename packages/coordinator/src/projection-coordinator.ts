@@ -10,7 +10,7 @@ import { ClusterObserver } from './internal/cluster-observer';
 import { DaemonPool } from './internal/daemon-pool';
 import { IntentReader } from './internal/intent-reader';
 import { CoordinatorOperations } from './internal/operations';
-import { healthFrom, type CoordinatorHealth, type HealthReason } from './coordinator-health';
+import { healthFrom, type CoordinatorHealth } from './coordinator-health';
 import { ReleaseNoticeWaker } from './internal/release-notice-waker';
 import { runCycle } from './internal/run-cycle';
 import { SetOwnership } from './internal/set-ownership';
@@ -382,20 +382,7 @@ export class ProjectionCoordinator implements AsyncDisposable {
    */
   health(): CoordinatorHealth {
     if (this.#ops === undefined) return healthFrom(this.#state, this.#state === 'running' ? [] : [{ code: 'NOT_RUNNING', status: 'unhealthy', message: `the coordinator is ${this.#state}` }], this.#clock.now());
-    const overrun = this.#ownership?.draining().filter((drain) => drain.overrun) ?? [];
-    const draining: HealthReason[] =
-      overrun.length === 0
-        ? []
-        : [
-            {
-              code: 'AGENTS_DRAINING',
-              status: 'degraded',
-              message: `${overrun.length} set(s) have agents still running past stopDrainTimeout after their abort; their locks stay held`,
-              since: Math.min(...overrun.map((drain) => drain.since)),
-              shards: overrun.flatMap((drain) => drain.shards.map((shard) => `${drain.databaseId}/${shard}`)),
-            },
-          ];
-    return this.#ops.health(this.#state, draining);
+    return this.#ops.health(this.#state, this.#ownership?.draining() ?? []);
   }
 
   /**

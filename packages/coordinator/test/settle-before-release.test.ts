@@ -2,6 +2,7 @@ import type { ProjectionSet } from '@polecat/distributors';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CoordinatorEvents } from '../src/coordinator-events';
 import type { CoordinatorSettingsInput } from '../src/coordinator-settings';
+import type { EpochSource } from '../src/epoch-source';
 import { FunctionAgentDaemon, type AgentContext } from '../src/function-agent-daemon';
 import type { OwnershipPolicy } from '../src/ownership-policy';
 import { ProjectionCoordinator } from '../src/projection-coordinator';
@@ -36,7 +37,10 @@ function switchablePolicy() {
   return { state, policy };
 }
 
-function setup(sets: ProjectionSet[], options: { settings?: CoordinatorSettingsInput; policy?: OwnershipPolicy; failStart?: (identity: string) => boolean } = {}) {
+function setup(
+  sets: ProjectionSet[],
+  options: { settings?: CoordinatorSettingsInput; policy?: OwnershipPolicy; failStart?: (identity: string) => boolean; epochs?: EpochSource; agentFor?: (identity: string) => ((context: AgentContext) => Promise<void>) | undefined } = {},
+) {
   const log: string[] = [];
   const distributor = new FakeDistributor(sets, { log });
   const clock = new ManualClock();
@@ -64,7 +68,7 @@ function setup(sets: ProjectionSet[], options: { settings?: CoordinatorSettingsI
     mode: 'HotCold',
     distributor,
     daemonFor: (database) => {
-      const daemon = new FunctionAgentDaemon({ database, agents: (name) => (options.failStart?.(name.identity) === true ? undefined : agent), drainTimeoutMs: 30, clock });
+      const daemon = new FunctionAgentDaemon({ database, agents: (name) => (options.failStart?.(name.identity) === true ? undefined : (options.agentFor?.(name.identity) ?? agent)), drainTimeoutMs: 30, clock });
       daemons.push(daemon);
       return daemon;
     },
@@ -72,6 +76,7 @@ function setup(sets: ProjectionSet[], options: { settings?: CoordinatorSettingsI
     logger,
     settings: { leadershipPollingTime: 3_600_000, agentPauseTime: 3_600_000, takeoverGraceMs: 0, stopDrainTimeout: 60, ...options.settings },
     ...(options.policy === undefined ? {} : { policy: options.policy }),
+    ...(options.epochs === undefined ? {} : { epochs: options.epochs }),
   });
   const events: { name: keyof CoordinatorEvents; payload: unknown }[] = [];
   for (const name of ['lockReleased', 'agentStopped', 'drainOverrun', 'lockLost'] as const) coordinator.on(name, (payload) => events.push({ name, payload }));
@@ -209,6 +214,29 @@ describe('issue 9: ownership ends only when the agents have settled', () => {
     // B could not start (UNKNOWN_AGENT): the set is released, but not while A still runs
     expect(h.log).toEqual(['distributor.randomWait', 'distributor.buildDistribution', `distributor.tryAttainMany(${set.key})`, 'agent.start(A:All)']);
     expect(h.distributor.held.has(set.key)).toBe(true);
+    h.returnAgent('A:All');
+    await until(() => !h.distributor.held.has(set.key), 'the release');
+    expect(h.index(`distributor.release(${set.key})`)).toBeGreaterThan(h.index('agent.return(A:All)'));
+  });
+});
+
+describe('issue 9: stale-epoch hand-over', () => {
+  it('an agent refused with a stale epoch hands the set over, but the lock goes only after the set’s other agent returned', async () => {
+    class StaleEpoch extends Error {}
+    let epoch = 0n;
+    const epochs: EpochSource = { nextEpoch: async () => ++epoch, isStale: (error) => error instanceof StaleEpoch };
+    const set: ProjectionSet = { key: 'main/9', lockId: 9, database: mainDb, names: [shard('A'), shard('B')] };
+    const h = setup([set], {
+      epochs,
+      // B is refused with a stale epoch right after it starts; A finishes its batch only when let go
+      agentFor: (identity) => (identity === 'B:All' ? async () => Promise.reject(new StaleEpoch('newer epoch exists')) : undefined),
+    });
+    await h.coordinator.start();
+    await until(() => h.log.includes('agent.start(A:All)'), 'A started');
+    await tick(300); // B refused, the set handed over, far beyond stopDrainTimeout (60 ms)
+    expect(h.distributor.held.has(set.key)).toBe(true);
+    await until(() => h.events.some((e) => e.name === 'drainOverrun'), 'the hand-over draining A');
+    expect((h.events.find((e) => e.name === 'drainOverrun')!.payload as CoordinatorEvents['drainOverrun']).reason).toBe('stale-epoch');
     h.returnAgent('A:All');
     await until(() => !h.distributor.held.has(set.key), 'the release');
     expect(h.index(`distributor.release(${set.key})`)).toBeGreaterThan(h.index('agent.return(A:All)'));

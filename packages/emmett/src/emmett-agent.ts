@@ -6,6 +6,9 @@ import type { EmmettProcessor } from './emmett-processor';
 import { observeProcessor, type RunFailure } from './internal/observed-processor';
 import { buildProcessor } from './internal/processor-builders';
 
+/** While no batch is in flight, the agent reports progress this often (an idle consumer is not stalled). */
+const IDLE_PROGRESS_MS = 500;
+
 /** How the consumer of a shard polls Emmett's message table (Emmett's `pulling` options). */
 export interface EmmettPullingOptions {
   /** Messages per batch (one transaction per batch). Default Emmett's, 100. */
@@ -31,7 +34,8 @@ export interface EmmettAgentOptions {
  * The agent of one Emmett processor's shard: builds a fresh processor and an Emmett consumer
  * holding only it, runs it until the signal aborts, then stops the consumer and resolves only once
  * the consumer has really stopped (its in-flight batch committed or rolled back, its processor
- * closed, its pool closed). Every batch transaction first asserts the grant's fencing epoch
+ * closed, its pool closed). It reports `progress(position)` after every batch and every 500 ms
+ * while no batch is in flight, so `stallTimeoutMs` flags only a batch that hangs. Every batch transaction first asserts the grant's fencing epoch
  * (`SELECT ... FOR SHARE`), so a stale owner's batch is rolled back with `StaleEpochError`, which
  * escapes the agent so the coordinator hands the shard over.
  * @throws EmmettCoordinationError `MISSING_EPOCH` when the coordinator gave no epoch or key;
@@ -39,7 +43,7 @@ export interface EmmettAgentOptions {
  */
 export function emmettAgent(processor: EmmettProcessor, options: EmmettAgentOptions): AgentFunction {
   const logger = options.logger ?? silentLogger;
-  return async ({ signal, shard, database, epoch }) => {
+  return async ({ signal, shard, database, epoch, progress }) => {
     if (signal.aborted) return;
     const key = options.fencingKeyFor(database, shard);
     if (key === undefined || epoch === undefined) {
@@ -54,7 +58,17 @@ export function emmettAgent(processor: EmmettProcessor, options: EmmettAgentOpti
     };
     const pool = dumbo({ connectionString: options.connectionString });
     const failure: RunFailure = { error: undefined, failed: false };
-    const observed = observeProcessor(buildProcessor(processor, { connectionString: options.connectionString, pool, fence }), failure);
+    // Progress for stall detection: after every batch (with its last position), and while no batch
+    // is in flight (an idle consumer is not stalled); a batch stuck in flight reports nothing.
+    let inFlight = 0;
+    const batches = {
+      started: () => void inFlight++,
+      ended: (position: bigint | undefined) => {
+        inFlight--;
+        progress(position);
+      },
+    };
+    const observed = observeProcessor(buildProcessor(processor, { connectionString: options.connectionString, pool, fence }), failure, batches);
     const consumer = postgreSQLEventStoreConsumer({
       connectionString: options.connectionString,
       pool,
@@ -67,6 +81,10 @@ export function emmettAgent(processor: EmmettProcessor, options: EmmettAgentOpti
     };
     signal.addEventListener('abort', onAbort, { once: true });
     logger.debug('emmett consumer starting', { shard: shard.identity, processorId: processor.processorId, epoch: String(epoch) });
+    const idle = setInterval(() => {
+      if (inFlight === 0) progress();
+    }, IDLE_PROGRESS_MS);
+    idle.unref();
     let startError: unknown;
     let startFailed = false;
     try {
@@ -75,6 +93,7 @@ export function emmettAgent(processor: EmmettProcessor, options: EmmettAgentOpti
       startFailed = true;
       startError = error;
     } finally {
+      clearInterval(idle);
       signal.removeEventListener('abort', onAbort);
       await (stopping ?? consumer.stop()).catch((error: unknown) => {
         if (!startFailed) logger.warn('emmett consumer stop failed', { shard: shard.identity, error });

@@ -104,12 +104,14 @@ await describePostgres('@polecat/emmett in one process', (url) => {
     }
   });
 
-  it('an agent resolves only once its consumer stopped: the in-flight batch commits first', async () => {
+  it('an agent resolves only once its consumer stopped (the in-flight batch commits first); no progress while a batch is in flight', async () => {
     const epochPool = new pg.Pool({ connectionString: schema.urlFor('emt-ip-epochs'), max: 2 });
     const store = new PostgresEpochStore(epochPool);
     const key = `${schema.name}/slow`;
     let inBatch: (() => void) | undefined;
-    const entered = new Promise<void>((resolve) => (inBatch = resolve));
+    let enteredAt = 0;
+    const entered = new Promise<void>((resolve) => (inBatch = () => ((enteredAt ||= Date.now()), resolve())));
+    const reports: { at: number; position: unknown }[] = [];
     const slow = logProjection('slow', LOG_TABLES[1], 'slow');
     const handle = slow.handle;
     const processor: EmmettProcessor = emmettProjector({
@@ -117,7 +119,7 @@ await describePostgres('@polecat/emmett in one process', (url) => {
         ...slow,
         handle: async (events, context) => {
           inBatch?.();
-          await new Promise((resolve) => setTimeout(resolve, 300)); // a slow read-model write
+          await new Promise((resolve) => setTimeout(resolve, 300)); // a slow read-model write (per event: 1.5 s for the batch)
           await handle(events, context);
         },
       },
@@ -130,7 +132,7 @@ await describePostgres('@polecat/emmett in one process', (url) => {
         shard: shardName('slow'),
         database: { id: 'default' },
         epoch: await store.nextEpoch(key),
-        progress: () => {},
+        progress: (position) => void reports.push({ at: Date.now(), position }),
       });
       await entered;
       controller.abort();
@@ -138,6 +140,11 @@ await describePostgres('@polecat/emmett in one process', (url) => {
       // Resolved after the batch: every event of it is committed, with its checkpoint.
       expect((await schema.counts())[1]).toEqual({ table: LOG_TABLES[1], rows: 5, distinct: 5, missing: 0 });
       expect(await schema.checkpoint('emt:processor:projector:slow')).toBe(5n);
+      // Progress: the batch reported its last position when it ended, and nothing while it ran
+      // (1.5 s, three idle intervals): a hanging batch shows up as a stall.
+      const end = reports.findIndex((report) => report.position === 5n);
+      expect(end).toBeGreaterThanOrEqual(0);
+      expect(reports.slice(0, end).filter((report) => report.at > enteredAt)).toEqual([]);
     } finally {
       await epochPool.end();
     }

@@ -11,7 +11,7 @@ import {
   type HealthReason,
 } from '../coordinator-health';
 import type { CoordinatorSettings } from '../coordinator-settings';
-import type { CoordinatorState } from '../coordinator-status';
+import type { CoordinatorState, DrainingSetStatus } from '../coordinator-status';
 import { DatabaseReachability } from './database-reachability';
 import type { DaemonPool } from './daemon-pool';
 import { OwnershipLog } from './ownership-log';
@@ -176,8 +176,8 @@ export class CoordinatorOperations {
     return this.#stalls?.stalled() ?? [];
   }
 
-  /** Health now (`extra`: reasons the coordinator adds, e.g. draining agents). */
-  health(state: CoordinatorState, extra: readonly HealthReason[] = []): CoordinatorHealth {
+  /** Health now; `draining`: the sets whose aborted agents have not all returned (those past the drain timeout count). */
+  health(state: CoordinatorState, draining: readonly DrainingSetStatus[] = []): CoordinatorHealth {
     const { clock, settings } = this.#deps;
     const now = clock.now();
     const reasons: HealthReason[] = [];
@@ -194,7 +194,16 @@ export class CoordinatorOperations {
     }
     reasons.push(...this.#reachability.reasons(this.#databasesSeen.size));
     if (this.#stalls !== undefined) reasons.push(...this.#stalls.reasons());
-    reasons.push(...extra);
+    const overrun = draining.filter((drain) => drain.overrun);
+    if (overrun.length > 0) {
+      reasons.push({
+        code: 'AGENTS_DRAINING',
+        status: 'degraded',
+        message: `${overrun.length} set(s) have agents still running past stopDrainTimeout after their abort; their locks stay held`,
+        since: Math.min(...overrun.map((drain) => drain.since)),
+        shards: overrun.flatMap((drain) => drain.shards.map((shard) => `${drain.databaseId}/${shard}`)),
+      });
+    }
     const recent = this.#lostAt.filter((at) => now - at <= LOCKS_LOST_WINDOW_MS);
     if (recent.length >= LOCKS_LOST_REPEATEDLY_COUNT) {
       reasons.push({ code: 'LOCKS_LOST_REPEATEDLY', status: 'degraded', message: `${recent.length} locks lost within ${LOCKS_LOST_WINDOW_MS / 1000} s`, since: recent[0]!, count: recent.length });

@@ -7,12 +7,19 @@ export interface RunFailure {
   failed: boolean;
 }
 
+/** Batch boundaries of one run, for progress reporting. */
+export interface BatchHooks {
+  readonly started: () => void;
+  /** `position`: the global position of the batch's last message. */
+  readonly ended: (position: bigint | undefined) => void;
+}
+
 /**
- * Delegates to `inner` and records the first error of `start` or `handle`: Emmett's consumer
+ * Delegates to `inner`, reports batch boundaries, and records the first error of `start` or `handle`: Emmett's consumer
  * swallows processor errors (`Promise.allSettled`, then it stops), and the run must rethrow them.
  * `isActive` stays a live getter (a spread would freeze it).
  */
-export function observeProcessor(inner: PostgreSQLProcessor<AnyMessage>, failure: RunFailure): PostgreSQLProcessor<AnyMessage> {
+export function observeProcessor(inner: PostgreSQLProcessor<AnyMessage>, failure: RunFailure, batches: BatchHooks): PostgreSQLProcessor<AnyMessage> {
   const record = (error: unknown): never => {
     if (!failure.failed) {
       failure.failed = true;
@@ -30,6 +37,18 @@ export function observeProcessor(inner: PostgreSQLProcessor<AnyMessage>, failure
     get isActive() {
       return inner.isActive;
     },
-    handle: (messages, context) => Promise.resolve(inner.handle(messages, context)).catch(record),
+    handle: async (messages, context) => {
+      batches.started();
+      let position: bigint | undefined;
+      try {
+        const result = await inner.handle(messages, context);
+        position = messages.at(-1)?.metadata.globalPosition;
+        return result;
+      } catch (error) {
+        return record(error);
+      } finally {
+        batches.ended(position);
+      }
+    },
   };
 }
