@@ -24,6 +24,14 @@ export {
 } from './coordinator-status';
 export type { EpochSource } from './epoch-source';
 export {
+  NO_OWNERSHIP_INTENTS,
+  withholdReason,
+  type OwnershipIntents,
+  type OwnershipIntentSource,
+  type OwnershipIntentReadContext,
+  type WithholdReason,
+} from './ownership-intents';
+export {
   HEALTH_STATUSES,
   HEALTH_REASON_CODES,
   LOCKS_LOST_REPEATEDLY_COUNT,

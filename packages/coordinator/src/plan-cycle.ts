@@ -2,6 +2,7 @@ import type { ProjectionSet, ShardName } from '@polecat/distributors';
 import { isBackingOff, type BackoffEntry } from './backoff';
 import type { CoordinatorSettings } from './coordinator-settings';
 import { greedyOwnershipPolicy, type ClusterView, type OwnershipPolicy } from './ownership-policy';
+import type { WithholdReason } from './ownership-intents';
 import type { AgentState } from './projection-daemon';
 
 /** Why an agent is (re)started. */
@@ -18,7 +19,7 @@ export interface StartAction {
 export type StopReason = 'not-held' | 'vanished';
 
 /** Why this node stops a held set's agents and then releases its lock. */
-export type HandOverReason = 'agent-stopped' | 'balance' | 'vanished' | 'stale-epoch';
+export type HandOverReason = 'agent-stopped' | 'balance' | 'vanished' | 'stale-epoch' | WithholdReason;
 
 /** Everything a cycle's inputs are (pure data; `agentState` is a read-only view). */
 export interface CycleInput {
@@ -55,6 +56,11 @@ export interface CycleInput {
   readonly isStaleEpoch?: (error: unknown) => boolean;
   /** This cycle's membership probe, handed to the policy (balancing policies only). */
   readonly cluster?: ClusterView;
+  /**
+   * Operator intents (see `OwnershipIntents`): a withheld set is never attempted and, when held,
+   * handed over with that reason; the policy sees only the sets that may run. Default: none.
+   */
+  readonly withheld?: (set: ProjectionSet) => WithholdReason | undefined;
 }
 
 /** What one cycle does, in order: stop, hand over, acquire + start, then ONE batched attempt, then sleep. */
@@ -119,11 +125,24 @@ export function planCycle(input: CycleInput): CyclePlan {
   const held: ProjectionSet[] = [];
   const heldDraining: ProjectionSet[] = [];
   const candidates: ProjectionSet[] = [];
+  const withheld = input.withheld;
+  let runnable: ProjectionSet[] | undefined; // the distribution without withheld sets (built only when one is)
   const draining = input.isDraining;
-  for (const set of input.distribution) {
+  for (const [index, set] of input.distribution.entries()) {
+    const reason = withheld?.(set);
+    if (reason !== undefined) runnable ??= input.distribution.slice(0, index);
+    else runnable?.push(set);
     if (draining !== undefined && draining(set)) {
       // kept (not released, not restarted) while tracked; otherwise neither attempted nor acquired
+      // (withheld too: handed over once its agents have returned)
       if (trackedKeys.has(set.key) && input.isHeld(set)) heldDraining.push(set);
+      continue;
+    }
+    if (reason !== undefined) {
+      if (input.isHeld(set) && !handedOver.has(set.key)) {
+        handOver.push({ set, reason });
+        handedOver.add(set.key);
+      }
       continue;
     }
     if (input.isHeld(set)) held.push(set);
@@ -157,7 +176,7 @@ export function planCycle(input: CycleInput): CyclePlan {
   }
 
   const decision = (input.policy ?? greedyOwnershipPolicy).select({
-    distribution: input.distribution,
+    distribution: runnable ?? input.distribution,
     owned: kept,
     candidates,
     ...(input.cluster === undefined ? {} : { cluster: input.cluster }),

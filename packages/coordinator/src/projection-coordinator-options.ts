@@ -3,6 +3,7 @@ import type { ProjectionDatabase, ProjectionDistributor } from '@polecat/distrib
 import type { CoordinatorSettingsInput } from './coordinator-settings';
 import type { DaemonMode } from './daemon-mode';
 import type { EpochSource } from './epoch-source';
+import type { OwnershipIntentSource } from './ownership-intents';
 import type { OwnershipPolicy } from './ownership-policy';
 import type { ProjectionDaemon } from './projection-daemon';
 
@@ -28,6 +29,12 @@ export interface ProjectionCoordinatorOptions {
    * not `false`; otherwise the original (attempt every set, keep everything).
    */
   readonly policy?: OwnershipPolicy;
+  /**
+   * Operator intents (pause shards, drain this node), read at the start of every cycle: a paused or
+   * drained set is handed over (agents stopped, then its lock released) and never attempted here.
+   * Its `onChange` wakes the loop at once. Default: none. A table-backed source is in `@polecat/ops`.
+   */
+  readonly ownershipIntents?: OwnershipIntentSource;
   /** Aborting it stops the coordinator (like `stop()`). */
   readonly signal?: AbortSignal;
 }

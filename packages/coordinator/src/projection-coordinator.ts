@@ -8,6 +8,7 @@ import { isDaemonMode, type DaemonMode } from './daemon-mode';
 import { defaultOwnershipPolicy } from './internal/default-policy';
 import { ClusterObserver } from './internal/cluster-observer';
 import { DaemonPool } from './internal/daemon-pool';
+import { IntentReader } from './internal/intent-reader';
 import { CoordinatorOperations } from './internal/operations';
 import { healthFrom, type CoordinatorHealth } from './coordinator-health';
 import { ReleaseNoticeWaker } from './internal/release-notice-waker';
@@ -16,6 +17,7 @@ import { SetOwnership } from './internal/set-ownership';
 import { StatusWaiters, type WaitOptions } from './internal/status-waiters';
 import { TypedEmitter, type Listener } from './internal/typed-emitter';
 import { WakeableSleep } from './internal/wakeable-sleep';
+import type { OwnershipIntentSource } from './ownership-intents';
 import type { OwnershipPolicy } from './ownership-policy';
 import type { ProjectionCoordinatorOptions } from './projection-coordinator-options';
 
@@ -39,6 +41,9 @@ export class ProjectionCoordinator implements AsyncDisposable {
   readonly #ops: CoordinatorOperations | undefined;
   #isStaleEpoch: ((error: unknown) => boolean) | undefined;
   readonly #policy: OwnershipPolicy | undefined;
+  readonly #intentSource: OwnershipIntentSource | undefined;
+  readonly #intents: IntentReader | undefined;
+  #unsubscribeIntents: (() => void) | undefined;
   readonly #sleep: WakeableSleep;
   readonly #waiters: StatusWaiters;
   #state: CoordinatorState = 'idle';
@@ -65,6 +70,8 @@ export class ProjectionCoordinator implements AsyncDisposable {
     this.#sleep = new WakeableSleep(this.#clock);
     this.#waiters = new StatusWaiters(() => this.status());
     this.#policy = options.policy ?? defaultOwnershipPolicy(options.mode, options.distributor, this.settings);
+    this.#intentSource = options.ownershipIntents;
+    this.#intents = options.ownershipIntents === undefined ? undefined : new IntentReader(options.ownershipIntents, this.#logger);
     if (this.mode === 'Disabled') {
       this.#distributor = undefined;
       this.#daemons = undefined;
@@ -164,6 +171,7 @@ export class ProjectionCoordinator implements AsyncDisposable {
       this.#noticeWaker = waker;
       this.#unsubscribeNotice = this.#distributor.onReleaseNotice(() => waker.notice());
     }
+    if (typeof this.#intentSource?.onChange === 'function') this.#unsubscribeIntents = this.#intentSource.onChange(() => this.wake());
     this.#startLoop();
   }
 
@@ -195,6 +203,7 @@ export class ProjectionCoordinator implements AsyncDisposable {
       ...(this.#policy === undefined ? {} : { policy: this.#policy }),
       ...(this.#policy?.usesMembership === true ? { cluster: new ClusterObserver() } : {}),
       ...(this.#isStaleEpoch === undefined ? {} : { isStaleEpoch: this.#isStaleEpoch }),
+      ...(this.#intents === undefined ? {} : { intents: this.#intents }),
       ...(this.#ops === undefined ? {} : { failedThisCycle: (databaseId: string) => this.#ops!.failedThisCycle(databaseId) }),
       onError: (error: unknown, set?: ProjectionSet) => {
         this.#lastError = error;
@@ -289,6 +298,7 @@ export class ProjectionCoordinator implements AsyncDisposable {
       await this.#haltLoop();
       this.#unsubscribeLost?.();
       this.#unsubscribeNotice?.();
+      this.#unsubscribeIntents?.();
       this.#noticeWaker?.dispose();
       const ownership = this.#ownership;
       if (ownership !== undefined && this.#distributor !== undefined) {

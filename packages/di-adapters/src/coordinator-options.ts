@@ -3,6 +3,7 @@ import type {
   AgentFunction,
   CoordinatorSettingsInput,
   EpochSource,
+  OwnershipIntentSource,
   OwnershipPolicy,
   ProjectionDaemon,
 } from '@polecat/coordinator';
@@ -69,4 +70,6 @@ export interface CoordinatorOptions {
   readonly epochs?: EpochSource;
   /** Balancing seam: which sets to attempt / hand over each cycle. Default: attempt all. */
   readonly policy?: OwnershipPolicy;
+  /** Operator intents (pause shards, drain the node), read every cycle; e.g. `@polecat/ops`. Default: none. */
+  readonly ownershipIntents?: OwnershipIntentSource;
 }

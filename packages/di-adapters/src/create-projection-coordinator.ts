@@ -98,5 +98,6 @@ export function createProjectionCoordinator(mode: DaemonMode, options: Coordinat
     ...shared,
     ...(options.epochs === undefined ? {} : { epochs: options.epochs }),
     ...(options.policy === undefined ? {} : { policy: options.policy }),
+    ...(options.ownershipIntents === undefined ? {} : { ownershipIntents: options.ownershipIntents }),
   });
 }

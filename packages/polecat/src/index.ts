@@ -96,6 +96,7 @@ export {
   DEFAULT_COORDINATOR_SETTINGS,
   FAIR_SHARE_SCOPES,
   FunctionAgentDaemon,
+  NO_OWNERSHIP_INTENTS,
   ProjectionCoordinator,
   backoffDelay,
   createFunctionDaemonFactory,
@@ -107,6 +108,7 @@ export {
   planCycle,
   resolveCoordinatorSettings,
   shareLimitPolicy,
+  withholdReason,
   type AgentContext,
   type AgentFunction,
   type AgentFunctions,
@@ -138,6 +140,9 @@ export {
   type OwnedSetStatus,
   type OwnershipContext,
   type OwnershipDecision,
+  type OwnershipIntentReadContext,
+  type OwnershipIntentSource,
+  type OwnershipIntents,
   type OwnershipPolicy,
   type ProjectionCoordinatorOptions,
   type ProjectionDaemon,
@@ -146,6 +151,7 @@ export {
   type StopReason,
   type StopResult,
   type WaitOptions,
+  type WithholdReason,
 } from '@polecat/coordinator';
 
 export {

@@ -4,7 +4,9 @@ import type { CoordinatorEvents } from '../coordinator-events';
 import type { CoordinatorSettings } from '../coordinator-settings';
 import type { OwnershipPolicy } from '../ownership-policy';
 import { planCycle, type HandOverReason, type StartAction } from '../plan-cycle';
+import { withholdReason } from '../ownership-intents';
 import type { ClusterObserver } from './cluster-observer';
+import type { IntentReader } from './intent-reader';
 import type { DaemonPool } from './daemon-pool';
 import type { SetOwnership } from './set-ownership';
 import type { TypedEmitter } from './typed-emitter';
@@ -24,6 +26,8 @@ export interface CycleContext {
   readonly cluster?: ClusterObserver;
   /** The epoch source's `isStale`, when it has one (see `CycleInput.isStaleEpoch`). */
   readonly isStaleEpoch?: (error: unknown) => boolean;
+  /** Operator intents (pause, drain), read once per cycle. */
+  readonly intents?: IntentReader;
   readonly onError: (error: unknown, set?: ProjectionSet) => void;
   /** Whether a lock round trip to this database failed in the current cycle (its sets were not denied: nobody answered). */
   readonly failedThisCycle?: (databaseId: string) => boolean;
@@ -105,6 +109,24 @@ async function startAttained(context: CycleContext, attained: readonly Projectio
 }
 
 /**
+ * A drained node (owning nothing) releases what it still holds, its member slots included, once:
+ * the others must not count it when sharing the sets out, or they would hand sets over to a node
+ * that never takes them. The next membership probe after the drain ends takes a slot again.
+ */
+async function leaveMembership(context: CycleContext, intents: IntentReader): Promise<void> {
+  // (a set whose agents have not returned yet keeps its lock until they have: wait for its drain)
+  if (intents.leftMembership || context.ownership.trackedCount() > 0 || context.ownership.draining().length > 0) return;
+  try {
+    await context.distributor.releaseAll();
+    intents.leftMembership = true;
+    context.logger.info('draining: every set handed over; member slots released');
+  } catch (error) {
+    context.logger.warn('draining: releasing the member slots failed; retrying next cycle', { error });
+    context.onError(error);
+  }
+}
+
+/**
  * One cycle: build the distribution, plan, stop / hand over, ensure agents of held sets, ONE
  * batched attempt for the rest, start what was granted. Resolves with the sleep before the next.
  * Never rejects: failures are logged, reported through `onError` and retried next cycle.
@@ -125,11 +147,16 @@ export async function runCycle(context: CycleContext, signal: AbortSignal): Prom
     }
     return settings.leadershipPollingTime;
   }
+  const intents = context.intents === undefined ? undefined : await context.intents.read(sets, signal);
+  if (signal.aborted) return 0;
+  const draining = intents?.draining === true;
+  // a draining node takes nothing: no membership probe (it would take a member slot again)
   const cluster =
-    context.policy?.usesMembership === true && context.cluster !== undefined
+    !draining && context.policy?.usesMembership === true && context.cluster !== undefined
       ? await context.cluster.observe(distributor, sets, startedAt, logger, signal)
       : undefined;
   if (signal.aborted) return 0;
+  const withheld = intents === undefined || (!intents.draining && intents.paused.size === 0) ? undefined : intents;
   const plan = planCycle({
     distribution: sets,
     isHeld: (set) => distributor.hasLock(set),
@@ -143,6 +170,7 @@ export async function runCycle(context: CycleContext, signal: AbortSignal): Prom
     ...(context.policy === undefined ? {} : { policy: context.policy }),
     ...(cluster === undefined ? {} : { cluster }),
     ...(context.isStaleEpoch === undefined ? {} : { isStaleEpoch: context.isStaleEpoch }),
+    ...(withheld === undefined ? {} : { withheld: (set: ProjectionSet) => withholdReason(withheld, set) }),
   });
 
   await Promise.all(plan.stop.map(({ set, reason }) => ownership.stopSet(set, reason, false)));
@@ -154,6 +182,8 @@ export async function runCycle(context: CycleContext, signal: AbortSignal): Prom
       if (backOffCause !== undefined) ownership.backOff(set, new Error(backOffCause));
     }),
   );
+  if (draining && context.intents !== undefined) await leaveMembership(context, context.intents);
+  else context.intents?.rejoined();
   await daemons.retain(databaseIds(sets));
   if (signal.aborted) return 0;
 

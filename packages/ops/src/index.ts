@@ -1,0 +1,39 @@
+export { OPS_ERROR_CODES, OpsError, type OpsErrorCode, type OpsErrorOptions } from './ops-error';
+export type { PostgresQueryable } from './postgres-queryable';
+export { OPS_NOTIFY_CHANNEL, assertOpsSchema, ensureOpsSchema, opsMigration, opsTables, type OpsSchemaOptions } from './ops-schema';
+export { knownSetRecords, ownedSetRecords, type KnownSetRecord, type NodeRecord, type OwnedSetRecord } from './node-record';
+export { LOCK_APPLICATION_PREFIX, PostgresOpsNode, lockApplicationName, type PostgresOpsNodeOptions } from './postgres-ops-node';
+export {
+  buildClusterSnapshot,
+  type ClusterSnapshot,
+  type ClusterSnapshotInput,
+  type IntentRecord,
+  type LockHolder,
+  type NodeView,
+  type SetView,
+} from './cluster-snapshot';
+export { advisoryKey, nodeIdOfApplicationName, readIntents, readNodeRecords, readPostgresClusterSnapshot } from './postgres-cluster-snapshot';
+export {
+  defaultRequester,
+  drainNode,
+  pauseShard,
+  resolveShardTarget,
+  resumeShard,
+  undrainNode,
+  type IntentChange,
+  type IntentRequestOptions,
+  type PauseOptions,
+} from './intents-admin';
+export { startStatusServer, type StatusServer, type StatusServerOptions, type StatusState } from './web/status-server';
+export { diffHolders, type TimelineEntry } from './web/takeover-timeline';
+export { createProgram, runCli, type CliIo } from './cli/program';
+export { formatClusterSnapshot } from './cli/format-status';
+export {
+  SQL_SERVER_DESCRIPTION_NAME_LENGTH,
+  applicationLockNamePrefix,
+  readSqlServerClusterSnapshot,
+  type SqlServerQueryable,
+  type SqlServerRequestLike,
+  type SqlServerSnapshotOptions,
+} from './sql-server-cluster-snapshot';
+export { singleTenantSets } from './cli/sql-server-status';

@@ -1,0 +1,50 @@
+/** Every error code raised by `@polecat/ops`. */
+export const OPS_ERROR_CODES = [
+  /** A node id, schema, shard or option is malformed (see the message). */
+  'INVALID_ARGUMENT',
+  /** The ops tables do not exist in this database: run `polecat init <connection>` (or `ensureOpsSchema`). */
+  'SCHEMA_MISSING',
+  /** No registered node knows this shard (or set key); see the message for the known ones. */
+  'UNKNOWN_SHARD',
+  /** No node with this id ever registered in this database. */
+  'UNKNOWN_NODE',
+  /** The connection string names no backend this package supports. */
+  'UNSUPPORTED_CONNECTION',
+  /** The database refused or failed a query (its error is the `cause`). */
+  'QUERY_FAILED',
+] as const;
+
+/** One of {@link OPS_ERROR_CODES}. */
+export type OpsErrorCode = (typeof OPS_ERROR_CODES)[number];
+
+const opsErrorBrand = Symbol.for('@polecat/ops/OpsError');
+
+/** Options accepted by {@link OpsError}. */
+export interface OpsErrorOptions {
+  readonly cause?: unknown;
+}
+
+/**
+ * The one error family of `@polecat/ops`. Check with {@link OpsError.is}, which survives duplicate
+ * copies of the package (unlike `instanceof`).
+ */
+export class OpsError extends Error {
+  readonly code: OpsErrorCode;
+  readonly [opsErrorBrand] = true;
+
+  constructor(code: OpsErrorCode, message: string, options: OpsErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'OpsError';
+    this.code = code;
+  }
+
+  /** Brand check that works across duplicate package copies. */
+  static is(value: unknown): value is OpsError {
+    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[opsErrorBrand] === true;
+  }
+
+  /** `true` when `value` is an {@link OpsError} with the given code. */
+  static hasCode<C extends OpsErrorCode>(value: unknown, code: C): value is OpsError & { code: C } {
+    return OpsError.is(value) && value.code === code;
+  }
+}

@@ -1,0 +1,200 @@
+import { hostname } from 'node:os';
+import { systemClock, toLogger, type Clock, type ConsoleLike, type Logger } from '@polecat/app-lock';
+import type { CoordinatorStatus, OwnershipIntentReadContext, OwnershipIntentSource, OwnershipIntents } from '@polecat/coordinator';
+import { assertNodeId } from './internal/identifiers';
+import { openPgClient, type PgClientLike } from './internal/pg-client';
+import { knownSetRecords, ownedSetRecords, type KnownSetRecord } from './node-record';
+import { OpsError } from './ops-error';
+import { OPS_NOTIFY_CHANNEL, ensureOpsSchema, opsTables, runQuery, type OpsSchemaOptions } from './ops-schema';
+
+/** Prefix of the lock connections' `application_name`: `polecat:{nodeId}` names the node in `pg_stat_activity`. */
+export const LOCK_APPLICATION_PREFIX = 'polecat:';
+
+/** The `application_name` a node's lock connections must carry so the cluster view can name their holder. */
+export function lockApplicationName(nodeId: string): string {
+  assertNodeId(nodeId);
+  return `${LOCK_APPLICATION_PREFIX}${nodeId}`;
+}
+
+/** Options of {@link PostgresOpsNode}. */
+export interface PostgresOpsNodeOptions extends OpsSchemaOptions {
+  /** `postgres://...` of the database holding the ops tables (normally the lock database). */
+  readonly connection: string;
+  /** This node's id (1 to 48 characters of `A-Z a-z 0-9 . _ : @ -`); stable across restarts so a drain survives them. */
+  readonly nodeId: string;
+  /** Default `os.hostname()`. */
+  readonly host?: string;
+  /** Default `process.pid`. */
+  readonly pid?: number;
+  /** Your application's version, shown by `polecat status`. Default `'unknown'`. */
+  readonly version?: string;
+  /** Create the ops tables on first use (safe to race). `false` expects the migration to have run. Default `true`. */
+  readonly createSchema?: boolean;
+  /** Intents are re-read at most this often (a NOTIFY re-reads at once). Default 1000 ms. */
+  readonly refreshMs?: number;
+  /** At most one registry write per this many ms (>= 1000). Default 10 000 ms. */
+  readonly registryIntervalMs?: number;
+  readonly logger?: Logger | ConsoleLike;
+  readonly clock?: Clock;
+}
+
+interface IntentRow {
+  readonly kind: string;
+  readonly target: string;
+}
+
+/**
+ * One node's link to the ops tables (PostgreSQL): the coordinator's `ownershipIntents` source
+ * (pause / drain intents, re-read at most every `refreshMs`, at once on a NOTIFY) and its registry
+ * entry (id, host, pid, version, known sets, owned sets: at most one upsert per
+ * `registryIntervalMs`). Uses ONE extra connection (`application_name` `polecat-ops:{nodeId}`),
+ * opened on the first cycle. Give the lock connections {@link PostgresOpsNode.lockApplicationName}.
+ * @example
+ * const ops = new PostgresOpsNode({ connection: url, nodeId: 'web-1' });
+ * const coordinator = await runShards({ connection: url, applicationName: ops.lockApplicationName, ownershipIntents: ops, shards });
+ * ops.attach(coordinator);
+ */
+export class PostgresOpsNode implements OwnershipIntentSource, AsyncDisposable {
+  readonly nodeId: string;
+  /** `polecat:{nodeId}`: pass it as the lock's `applicationName`. */
+  readonly lockApplicationName: string;
+  readonly #options: PostgresOpsNodeOptions;
+  readonly #tables: ReturnType<typeof opsTables>;
+  readonly #logger: Logger;
+  readonly #clock: Clock;
+  readonly #refreshMs: number;
+  readonly #registryIntervalMs: number;
+  readonly #startedAt = new Date().toISOString();
+  readonly #listeners = new Set<() => void>();
+  #client: Promise<PgClientLike> | undefined;
+  #intents: OwnershipIntents | undefined;
+  #readAt = 0;
+  #dirty = true;
+  #writtenAt: number | undefined;
+  #known: readonly KnownSetRecord[] = [];
+  #status: (() => Pick<CoordinatorStatus, 'owned'>) | undefined;
+  #disposed = false;
+
+  constructor(options: PostgresOpsNodeOptions) {
+    this.lockApplicationName = lockApplicationName(options?.nodeId);
+    this.nodeId = options.nodeId;
+    if (typeof options.connection !== 'string' || options.connection.length === 0) throw new OpsError('INVALID_ARGUMENT', 'connection must be a postgres:// connection string');
+    this.#tables = opsTables(options);
+    this.#options = options;
+    this.#refreshMs = positive('refreshMs', options.refreshMs ?? 1000, 0);
+    this.#registryIntervalMs = positive('registryIntervalMs', options.registryIntervalMs ?? 10_000, 1000);
+    this.#logger = toLogger(options.logger);
+    this.#clock = options.clock ?? systemClock;
+  }
+
+  /** Reports `coordinator.status()` owned sets in the registry (call once the coordinator exists). Returns `this`. */
+  attach(coordinator: { status(): Pick<CoordinatorStatus, 'owned'> }): this {
+    this.#status = () => coordinator.status();
+    return this;
+  }
+
+  /** {@link OwnershipIntentSource.read}: the intents in force for this node; also keeps the registry entry fresh. */
+  async read(context: OwnershipIntentReadContext): Promise<OwnershipIntents> {
+    if (this.#disposed) throw new OpsError('INVALID_ARGUMENT', 'PostgresOpsNode was disposed');
+    this.#known = knownSetRecords(context.distribution);
+    const client = await this.#connect();
+    const now = this.#clock.now();
+    if (this.#writtenAt === undefined || now - this.#writtenAt >= this.#registryIntervalMs) {
+      this.#writtenAt = now;
+      await this.#register(client).catch((error: unknown) => this.#logger.warn('registry write failed', { error }));
+    }
+    if (this.#intents === undefined || this.#dirty || now - this.#readAt >= this.#refreshMs) {
+      this.#dirty = false;
+      const { rows } = await runQuery(client, `SELECT kind, target FROM ${this.#tables.intents}`);
+      const paused = new Set<string>();
+      let draining = false;
+      for (const row of rows as readonly IntentRow[]) {
+        if (row.kind === 'pause') paused.add(row.target);
+        else if (row.kind === 'drain' && row.target === this.nodeId) draining = true;
+      }
+      this.#intents = { paused, draining };
+      this.#readAt = now;
+    }
+    return this.#intents;
+  }
+
+  /** {@link OwnershipIntentSource.onChange}: called on every intent NOTIFY. */
+  onChange(listener: () => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  #connect(): Promise<PgClientLike> {
+    this.#client ??= (async () => {
+      const client = await openPgClient(this.#options.connection, `polecat-ops:${this.nodeId}`);
+      try {
+        if (this.#options.createSchema !== false) await ensureOpsSchema(client, this.#options);
+        client.on('notification', (message) => {
+          if (message.channel !== OPS_NOTIFY_CHANNEL) return;
+          this.#dirty = true;
+          for (const listener of this.#listeners) listener();
+        });
+        const drop = (): void => {
+          // connection gone: reconnect on the next read (the intents read before stay in force meanwhile)
+          if (this.#client === opened) this.#client = undefined;
+          this.#dirty = true;
+        };
+        client.on('error', drop);
+        client.on('end', drop);
+        await runQuery(client, `LISTEN ${OPS_NOTIFY_CHANNEL}`);
+      } catch (error) {
+        await client.end().catch(() => undefined);
+        throw error;
+      }
+      return client;
+    })();
+    const opened = this.#client;
+    opened.catch(() => {
+      if (this.#client === opened) this.#client = undefined;
+    });
+    return opened;
+  }
+
+  async #register(client: PgClientLike): Promise<void> {
+    const owned = this.#status === undefined ? [] : ownedSetRecords(this.#status());
+    await runQuery(
+      client,
+      `INSERT INTO ${this.#tables.nodes} (node_id, host, pid, version, started_at, seen_at, sets, owned)
+       VALUES ($1, $2, $3, $4, $5, now(), $6::jsonb, $7::jsonb)
+       ON CONFLICT (node_id) DO UPDATE SET host = EXCLUDED.host, pid = EXCLUDED.pid, version = EXCLUDED.version,
+         started_at = EXCLUDED.started_at, seen_at = EXCLUDED.seen_at, sets = EXCLUDED.sets, owned = EXCLUDED.owned`,
+      [
+        this.nodeId,
+        this.#options.host ?? hostname(),
+        this.#options.pid ?? process.pid,
+        this.#options.version ?? 'unknown',
+        this.#startedAt,
+        JSON.stringify(this.#known),
+        JSON.stringify(owned),
+      ],
+    );
+  }
+
+  /** Writes a last registry entry (owning nothing) and closes the connection. Idempotent. */
+  async dispose(): Promise<void> {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    const pending = this.#client;
+    this.#client = undefined;
+    if (pending === undefined) return;
+    const client = await pending.catch(() => undefined);
+    if (client === undefined) return;
+    this.#status = () => ({ owned: [] });
+    await this.#register(client).catch((error: unknown) => this.#logger.debug('final registry write failed', { error }));
+    await client.end().catch(() => undefined);
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.dispose();
+  }
+}
+
+function positive(name: string, value: number, min: number): number {
+  if (!Number.isFinite(value) || value < min) throw new OpsError('INVALID_ARGUMENT', `${name} must be a number >= ${min}, got ${String(value)}`);
+  return value;
+}
