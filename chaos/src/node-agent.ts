@@ -32,6 +32,30 @@ const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
   });
 
 /**
+ * `pool.connect()` that an abandon ends at once: an agent whose lock is gone must not sit in the
+ * pool's queue (all writers may be held by other agents) while another node runs its shard. A
+ * client that arrives after the abandon goes straight back to the pool.
+ */
+function checkout(pool: pg.Pool, abandon: AbortSignal): Promise<pg.PoolClient> {
+  if (abandon.aborted) return Promise.reject(new Error('abandoned'));
+  return new Promise((resolve, reject) => {
+    const onAbort = (): void => reject(new Error('abandoned'));
+    abandon.addEventListener('abort', onAbort, { once: true });
+    pool.connect().then(
+      (client) => {
+        abandon.removeEventListener('abort', onAbort);
+        if (abandon.aborted) client.release();
+        else resolve(client);
+      },
+      (error: unknown) => {
+        abandon.removeEventListener('abort', onAbort);
+        reject(error instanceof Error ? error : new Error(String(error)));
+      },
+    );
+  });
+}
+
+/**
  * The agents of a chaos node. Each run records itself (`run-start` / `run-end` on stdout: the
  * agent-side ledger) and appends a fenced ledger row every `writeIntervalMs`
  * (`BEGIN; assertCurrent (FOR SHARE); INSERT; COMMIT`). After a VOLUNTARY stop (hand-over, pause,
@@ -139,7 +163,7 @@ export class ChaosAgents {
 
   async #fencedWrite(fenceKey: string, shard: string, epoch: bigint, abandon: AbortSignal): Promise<void> {
     if (abandon.aborted) throw new Error('abandoned');
-    const client = await this.#phase('connect', this.#pool.connect());
+    const client = await this.#phase('connect', checkout(this.#pool, abandon));
     const onError = (): void => {}; // a cut connection errors between queries: the next query rejects instead
     client.on('error', onError);
     // abandoning destroys the connection: its transaction dies with it (never committed)
