@@ -41,7 +41,9 @@ export function postgresFencingMigration(table: PostgresFencingTable = {}): stri
 )`;
 }
 
-const DUPLICATE_CODES = new Set(['42P07', '23505']); // duplicate_table; unique_violation on pg_type when two sessions race
+// Two sessions racing `CREATE TABLE IF NOT EXISTS`: the loser gets duplicate_table (42P07),
+// duplicate_object on the row type (42710) or unique_violation on pg_type (23505), depending on timing.
+const DUPLICATE_CODES = new Set(['42P07', '42710', '23505']);
 
 /**
  * Fencing epochs in a PostgreSQL table next to the lock (same database). `nextEpoch` is ONE
@@ -75,9 +77,13 @@ export class PostgresEpochStore implements EpochStore {
     this.#ready ??= this.#db.query(this.#migration).then(
       () => undefined,
       (cause: unknown) => {
-        if (DUPLICATE_CODES.has(String((cause as { code?: unknown } | null)?.code))) return;
-        this.#ready = undefined;
-        throw new FencingError('STORE_FAILED', `Could not create the fencing table ${this.tableName}`, { cause });
+        const fail = (error: unknown): never => {
+          this.#ready = undefined;
+          throw new FencingError('STORE_FAILED', `Could not create the fencing table ${this.tableName}`, { cause: error });
+        };
+        // the racing creator has committed by now: run the (idempotent) migration once more
+        if (DUPLICATE_CODES.has(String((cause as { code?: unknown } | null)?.code))) return this.#db.query(this.#migration).then(() => undefined, fail);
+        return fail(cause);
       },
     );
     return this.#ready;
