@@ -309,7 +309,8 @@ export abstract class LockOwningDistributor implements ProjectionDistributor {
     });
     this.logger.warn('locks lost', { database: databaseId, ids: event.ids, reason: event.error.reason, sets: sets.map((s) => s.key) });
     if (sets.length === 0) return;
-    const lost: SetsLostEvent = { sets, error: event.error };
+    // forwarded only when the lock owner offers it (a third-party AppLock may not)
+    const lost: SetsLostEvent = event.waitUntil === undefined ? { sets, error: event.error } : { sets, error: event.error, waitUntil: (work) => event.waitUntil?.(work) };
     for (const listener of [...this.#listeners]) {
       try {
         listener(lost);
