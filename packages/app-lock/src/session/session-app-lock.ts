@@ -1,4 +1,4 @@
-import type { AppLock, AppLockStats, AttainOptions, LockLostEvent } from '../app-lock';
+import type { AppLock, AppLockStats, AttainOptions, LockLostEvent, WaitForLockOptions } from '../app-lock';
 import { systemClock, type Clock } from '../clock';
 import { AppLockError, LockLostError, type LockLossReason } from '../errors';
 import { heldKey } from '../internal/lock-key';
@@ -199,6 +199,92 @@ export class SessionAppLock<Key> implements AppLock {
       });
       return result;
     });
+  }
+
+  /**
+   * Waits on the server for `id` (see `AppLock.waitForLock`): one waiting request at a time, each
+   * bounded by the driver's `maxLockWaitMs` and re-issued until `timeoutMs` is spent; each request's
+   * budget is its wait plus `requestTimeoutMs`. An abort cancels the wait (`LockSession.cancelWait`)
+   * or, without it, drops the connection. Rejects with `NOT_SUPPORTED` when the backend cannot wait.
+   */
+  async waitForLock(id: LockId, options: WaitForLockOptions): Promise<boolean> {
+    const [entry] = this.#prepare([id]);
+    const timeoutMs = options?.timeoutMs;
+    if (typeof timeoutMs !== 'number' || !Number.isFinite(timeoutMs) || timeoutMs < 0) {
+      throw new AppLockError('INVALID_CONFIGURATION', `waitForLock: timeoutMs must be a finite number >= 0, got ${String(timeoutMs)}`);
+    }
+    this.#throwIfUnusable(options.signal);
+    return this.#queue.run(async () => {
+      this.#throwIfUnusable(options.signal);
+      if (this.#held.has(entry!.mapKey)) return true;
+      // dispose() ends a wait too (it queues behind it otherwise)
+      const linked = linkSignals([options.signal, this.#lifetime.signal]);
+      try {
+        return await this.#waitLoop(entry!, timeoutMs, linked.signal);
+      } finally {
+        linked.unlink();
+      }
+    });
+  }
+
+  /** The waiting requests of one `waitForLock`, in the serial queue; `signal` includes dispose(). */
+  async #waitLoop(entry: { id: LockId; key: Key; mapKey: number | string }, timeoutMs: number, signal: AbortSignal): Promise<boolean> {
+    // another held id with the same backend key: never request it twice (stacking)
+    if ([...this.#held.values()].some((h) => String(h.key) === String(entry.key))) return false;
+    const deadline = this.#clock.now() + timeoutMs;
+    for (;;) {
+      signal.throwIfAborted();
+      const session = await this.#ensureSession(signal);
+      const waitAcquire = session.waitAcquire?.bind(session);
+      if (waitAcquire === undefined) throw new AppLockError('NOT_SUPPORTED', `${this.#driver.backend} lock sessions cannot wait for a lock`);
+      const remaining = Math.max(0, deadline - this.#clock.now());
+      const waitMs = Math.min(remaining, this.#driver.maxLockWaitMs ?? remaining);
+      let cancelling: Promise<void> | undefined;
+      const onAbort = (): void => {
+        const cancel = session.cancelWait?.bind(session);
+        if (cancel === undefined) {
+          if (this.#session === session) this.#dropSession(session, 'connection-lost', signal.reason);
+          return;
+        }
+        cancelling = cancel().catch((error: unknown) => {
+          // the cancel did not get through: the only other way to end the wait is to end the session
+          this.#logger.warn('cancelling a lock wait failed; dropping the lock connection', { backend: this.#driver.backend, error: describeError(error) });
+          if (this.#session === session) this.#dropSession(session, 'connection-lost', error);
+        });
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      let granted: boolean;
+      try {
+        granted = await this.#request(session, () => waitAcquire(entry.key, waitMs), 'lock wait', waitMs + this.#requestTimeoutMs);
+      } catch (error) {
+        if (cancelling !== undefined) await cancelling;
+        if (signal.aborted) throw signal.reason;
+        // Failed on the server's side (not a lost connection): a grant may have happened before
+        // the failure. Ask, release, report (as after a failed batch acquire; it always throws).
+        await this.#recoverAfterFailedAcquire(session, [entry.key], error);
+        throw error;
+      } finally {
+        signal.removeEventListener('abort', onAbort);
+      }
+      // a cancel still on its way must not hit the next statement
+      if (cancelling !== undefined) await cancelling;
+      if (this.#session !== session) {
+        if (signal.aborted) throw signal.reason;
+        throw new AppLockError('CONNECTION_FAILED', `The ${this.#driver.backend} lock connection to ${this.#driver.target} ended during a lock wait`);
+      }
+      if (granted) {
+        const held: HeldLock<Key> = { id: entry.id, key: entry.key };
+        this.#held.set(entry.mapKey, held);
+        this.#startVerifying();
+        if (signal.aborted) {
+          await this.#releaseHeld([held]);
+          throw signal.reason;
+        }
+        return true;
+      }
+      if (signal.aborted) throw signal.reason;
+      if (remaining === 0 || this.#clock.now() >= deadline) return false;
+    }
   }
 
   hasLock(id: LockId): boolean {

@@ -116,9 +116,11 @@ export class SqlServerAppLock extends SessionAppLock<string> {
         lockTimeoutMs,
         connectTimeoutMs,
         // A backstop only: SessionAppLock gives up first (request timeout + the wait of a single-id
-        // request, see sqlServerAcquireBudgetMs) and destroys the connection.
-        requestTimeoutMs: Math.min(MAX_INT32, requestTimeoutMs + lockTimeoutMs + 1000),
+        // request, see sqlServerAcquireBudgetMs, or of one waitForLock batch, at most
+        // maxLockWaitMs = requestTimeoutMs) and destroys the connection.
+        requestTimeoutMs: Math.min(MAX_INT32, requestTimeoutMs + Math.max(lockTimeoutMs, requestTimeoutMs) + 1000),
         applicationName,
+        maxLockWaitMs: requestTimeoutMs,
       },
     );
     const sessionOptions: SessionAppLockOptions = {
