@@ -10,12 +10,45 @@ export interface AttainOptions {
   readonly signal?: AbortSignal;
 }
 
+/** Options of {@link AppLock.waitForLock}. */
+export interface WaitForLockOptions {
+  /**
+   * Abandons the wait: the waiting request is cancelled (PostgreSQL: `pg_cancel_backend` from a
+   * short-lived second connection; backends without a cancel drop the lock connection, and with it
+   * whatever it held), a grant that raced the abort is released, and the call rejects with
+   * `signal.reason`.
+   */
+  readonly signal?: AbortSignal;
+  /**
+   * How long, in all, to wait for the lock (ms, finite, >= 0). The backend may split it into
+   * several bounded waits issued one after the other (SQL Server: `@LockTimeout` of at most
+   * `requestTimeoutMs`, so that each stays under tedious' request timeout).
+   */
+  readonly timeoutMs: number;
+}
+
 /** Delivered to {@link AppLock.onLockLost} listeners the moment held locks are known lost. */
 export interface LockLostEvent {
   /** The ids that were held and are not any more. */
   readonly ids: readonly LockId[];
   /** Carries the reason (`connection-lost`, `verification-failed`, ...) and the driver's cause. */
   readonly error: LockLostError;
+  /**
+   * Optional (backends that can keep a given-up session open; `SessionAppLock` and so PostgreSQL,
+   * SQL Server and in-memory): asks the owner to keep the LOST session's connection open until
+   * `work` settles (ServiceWorker `ExtendableEvent.waitUntil` idiom). Call it synchronously, from
+   * the listener, with the promise of "every agent of these ids returned".
+   *
+   * It matters when THIS side gave up a session the server may still consider alive (a request or
+   * verification timed out, a release failed): the ids are lost here at once (signals aborted,
+   * `hasLock` false), but the socket stays open, sending nothing more, so the server keeps granting
+   * the ids to the old session and no other owner can take them while the aborted work still runs.
+   * The connection is destroyed once every `work` passed by every listener settled (fulfilled or
+   * rejected), or after the owner's hold limit, whichever comes first. When the server already
+   * ended the session (kill, reset, restart) the locks are gone anyway: calling it is harmless.
+   * Absent on backends that cannot hold (call it as `event.waitUntil?.(work)`).
+   */
+  readonly waitUntil?: (work: PromiseLike<unknown>) => void;
 }
 
 /** Counters for observability and for tests that count database round trips. */
@@ -75,6 +108,18 @@ export interface AppLock extends AsyncDisposable {
    * Server: not available (no channel; polling remains). Returns the unsubscribe function.
    */
   onReleaseNotice?(listener: () => void): () => void;
+  /**
+   * Optional extra (backends with a waiting lock request): waits until the server grants `id` to
+   * this owner, at most `timeoutMs`. Resolves `true` once it is held (exactly as after
+   * `tryAttainLock`: tracked, verified, released by `releaseLock`), `false` when the time ran out.
+   * The request waits ON THE SERVER, so the grant arrives the moment the holder releases the lock
+   * or its session dies (kill, crash, TCP reset): no polling. It occupies this owner's connection
+   * meanwhile (every other call of this owner queues behind it), so use a DEDICATED owner for
+   * waiting (e.g. a second `AppLock` from the same factory). PostgreSQL: `pg_advisory_lock` bounded
+   * by a transaction-local `lock_timeout`; SQL Server: `sp_getapplock` with `@LockTimeout`;
+   * in-memory: a queue of waiters.
+   */
+  waitForLock?(id: LockId, options: WaitForLockOptions): Promise<boolean>;
   /** Releases `id`. Releasing an id that is not held is a no-op. */
   releaseLock(id: LockId): Promise<void>;
   /** Releases every held id in one round trip. */

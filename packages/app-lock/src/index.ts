@@ -1,4 +1,4 @@
-export type { AppLock, AppLockStats, AttainOptions, LockLostEvent } from './app-lock';
+export type { AppLock, AppLockStats, AttainOptions, LockLostEvent, WaitForLockOptions } from './app-lock';
 export { systemClock, type Clock, type SleepOptions } from './clock';
 export {
   APP_LOCK_ERROR_CODES,

@@ -90,7 +90,7 @@ export class PostgresDriver implements LockSessionDriver<string> {
         await client.query(listenSql(notices.channel)).catch(() => undefined);
         stop.throwIfAborted();
       }
-      const session = new PostgresSession(client, pid, this.target, notices?.channel);
+      const session = new PostgresSession(client, pid, this.target, notices?.channel, (backendPid) => this.#cancelBackend(config, backendPid));
       client.off('error', swallow);
       return session;
     } catch (error) {
@@ -110,6 +110,29 @@ export class PostgresDriver implements LockSessionDriver<string> {
     } finally {
       stop.removeEventListener('abort', onAbort);
       linked.unlink();
+    }
+  }
+
+  /**
+   * Cancels the statement running on backend `pid` (`pg_cancel_backend`) from a short-lived second
+   * connection with the same settings, bounded by `connectTimeoutMs`. Used to end a waiting lock
+   * request early (rare: re-targeting a watcher, stopping); the lock session itself stays usable.
+   */
+  async #cancelBackend(config: pg.ClientConfig, pid: number): Promise<void> {
+    const canceller = new pg.Client(config);
+    canceller.on('error', () => undefined);
+    const linked = linkSignals([], this.#settings.connectTimeoutMs);
+    const onAbort = (): void => destroyClient(canceller);
+    linked.signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      await canceller.connect();
+      const result = await canceller.query<{ cancelled: boolean }>('select pg_cancel_backend($1) as cancelled', [pid]);
+      if (result.rows[0]?.cancelled !== true) throw new Error(`pg_cancel_backend(${pid}) did not signal the lock session`);
+    } catch (error) {
+      throw new AppLockError('LOCK_REQUEST_FAILED', `Could not cancel the waiting lock request on ${this.target}: ${this.#scrub(error)}`, { cause: error });
+    } finally {
+      linked.unlink();
+      canceller.end().catch(() => destroyClient(canceller));
     }
   }
 

@@ -45,6 +45,22 @@ const PROBE_SQL = `select t.n, pg_backend_pid() as pid, t.k in (
 from unnest($1::bigint[]) with ordinality as t(k, n)
 order by t.n`;
 
+/**
+ * Waits for ONE key (`pg_advisory_lock`, session level) at most `$2` ms: `lock_timeout` is set
+ * with `set_config(..., true)`, i.e. for this statement's implicit transaction only (no later
+ * statement of the session inherits it); the subquery (`offset 0`: evaluated first, never
+ * flattened) applies it before the lock is requested. Times out with SQLSTATE 55P03. A session
+ * advisory lock granted inside the statement outlives its transaction.
+ */
+const WAIT_ACQUIRE_SQL = `select pg_backend_pid() as pid, pg_advisory_lock(s.k) is not null as granted
+from (select $1::bigint as k, set_config('lock_timeout', $2::text, true) as t offset 0) s
+where s.t is not null`;
+
+/** `lock_not_available`: the `lock_timeout` of {@link WAIT_ACQUIRE_SQL} expired. */
+const LOCK_NOT_AVAILABLE = '55P03';
+/** `query_canceled`: `cancelWait` (or a `statement_timeout`) ended the wait. */
+const QUERY_CANCELED = '57014';
+
 /** Releases each key once; one statement. */
 const RELEASE_SQL =
   'select pg_backend_pid() as pid, count(*) filter (where u.released) as released from (select pg_advisory_unlock(t.k) as released from unnest($1::bigint[]) as t(k)) u';
@@ -71,6 +87,7 @@ export class PostgresSession implements LockSession<string> {
   readonly #pid: number;
   readonly #target: string;
   readonly #releaseChannel: string | undefined;
+  readonly #cancel: ((pid: number) => Promise<void>) | undefined;
   #listener: ((cause: unknown) => void) | undefined;
   #pendingCause: { cause: unknown } | undefined;
   #closing = false;
@@ -80,12 +97,14 @@ export class PostgresSession implements LockSession<string> {
    * @param pid The server backend pid seen right after connecting (`pg_backend_pid()`).
    * @param target Redacted target, for messages.
    * @param releaseChannel Channel `release()` notifies (same round trip); `undefined`: no notice.
+   * @param cancel Cancels the statement running on backend `pid` (from another connection); enables `cancelWait`.
    */
-  constructor(client: pg.Client, pid: number, target: string, releaseChannel?: string) {
+  constructor(client: pg.Client, pid: number, target: string, releaseChannel?: string, cancel?: (pid: number) => Promise<void>) {
     this.#client = client;
     this.#pid = pid;
     this.#target = target;
     this.#releaseChannel = releaseChannel;
+    this.#cancel = cancel;
     client.on('error', (error) => this.#closed(error));
     client.on('end', () => {
       this.#ended = true;
@@ -112,6 +131,30 @@ export class PostgresSession implements LockSession<string> {
     const result = await this.#client.query<{ n: string; pid: number; held: boolean }>(PROBE_SQL, [bigintArray(keys)]);
     for (const row of result.rows) this.#checkPid(row.pid);
     return inOrder(result.rows, keys.length, (row) => row.held);
+  }
+
+  /**
+   * ONE waiting `pg_advisory_lock` bounded by `lock_timeout = waitMs` (see WAIT_ACQUIRE_SQL):
+   * `true` granted, `false` timed out. When the wait was cancelled (`cancelWait`, or a server
+   * `statement_timeout`) the grant may have won the race: one `verify` round trip tells.
+   */
+  async waitAcquire(key: string, waitMs: number): Promise<boolean> {
+    // lock_timeout 0 would mean "wait for ever": a zero wait is a plain try
+    if (waitMs < 1) return (await this.tryAcquire([key]))[0] === true;
+    try {
+      const row = this.#own((await this.#client.query<{ pid: number; granted: boolean }>(WAIT_ACQUIRE_SQL, [key, `${Math.floor(waitMs)}ms`])).rows);
+      return row.granted === true;
+    } catch (error) {
+      const code = (error as { code?: unknown } | null)?.code;
+      if (code === LOCK_NOT_AVAILABLE) return false;
+      if (code === QUERY_CANCELED) return (await this.verify([key]))[0] === true;
+      throw error;
+    }
+  }
+
+  async cancelWait(): Promise<void> {
+    if (this.#cancel === undefined) throw new Error('no cancel connection configured');
+    await this.#cancel(this.#pid);
   }
 
   async release(keys: readonly string[]): Promise<void> {

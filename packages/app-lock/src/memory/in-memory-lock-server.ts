@@ -33,6 +33,8 @@ export class InMemoryLockServer {
   readonly #sessions = new Set<InMemorySession>();
   /** Release-notice listeners per lock owner (its driver): every OTHER owner hears a release. */
   readonly #notices = new Map<object, Set<() => void>>();
+  /** Waiting requests per key, in arrival order (see {@link InMemoryLockServer.waitFor}). */
+  readonly #waiters = new Map<string, Waiter[]>();
   #available = true;
   #ownerCount = 0;
 
@@ -101,6 +103,56 @@ export class InMemoryLockServer {
     return true;
   }
 
+  /**
+   * @internal Grants `key` to `session` now or once it is freed (released or its holder's session
+   * ended), like a waiting `pg_advisory_lock`; `false` after `waitMs` or at {@link cancelWaits}.
+   */
+  waitFor(session: InMemorySession, key: string, waitMs: number): Promise<boolean> {
+    if (this.acquire(session, key)) return Promise.resolve(true);
+    if (waitMs <= 0) return Promise.resolve(false);
+    return new Promise<boolean>((resolve) => {
+      const timer = new AbortController();
+      const waiter: Waiter = {
+        session,
+        settle: (granted) => {
+          timer.abort();
+          const queue = this.#waiters.get(key);
+          const index = queue?.indexOf(waiter) ?? -1;
+          if (queue !== undefined && index >= 0) queue.splice(index, 1);
+          if (queue?.length === 0) this.#waiters.delete(key);
+          resolve(granted);
+        },
+      };
+      const queue = this.#waiters.get(key) ?? [];
+      queue.push(waiter);
+      this.#waiters.set(key, queue);
+      this.#clock.sleep(waitMs, timer.signal, { ref: false }).then(
+        () => waiter.settle(false),
+        () => undefined,
+      );
+    });
+  }
+
+  /** @internal Ends every wait of `session` without a grant. */
+  cancelWaits(session: InMemorySession): void {
+    for (const queue of [...this.#waiters.values()]) for (const waiter of [...queue]) if (waiter.session === session) waiter.settle(false);
+  }
+
+  /** Number of waiting lock requests (for tests). */
+  get waitingRequests(): number {
+    let count = 0;
+    for (const queue of this.#waiters.values()) count += queue.length;
+    return count;
+  }
+
+  /** The key is free: the first waiter gets it. */
+  #grantNext(key: string): void {
+    const next = this.#waiters.get(key)?.[0];
+    if (next === undefined || this.#owners.has(key)) return;
+    this.#owners.set(key, next.session);
+    next.settle(true);
+  }
+
   /** @internal */
   holds(session: InMemorySession, key: string): boolean {
     return this.#owners.get(key) === session;
@@ -115,6 +167,7 @@ export class InMemoryLockServer {
   release(session: InMemorySession, key: string): boolean {
     if (this.#owners.get(key) !== session) return false;
     this.#owners.delete(key);
+    this.#grantNext(key);
     return true;
   }
 
@@ -149,9 +202,21 @@ export class InMemoryLockServer {
   /** @internal Frees everything the session holds; notifies it unless it closed itself. */
   endSession(session: InMemorySession, cause?: unknown): void {
     if (!this.#sessions.delete(session)) return;
-    for (const [key, holder] of this.#owners) if (holder === session) this.#owners.delete(key);
+    this.cancelWaits(session);
+    const freed: string[] = [];
+    for (const [key, holder] of this.#owners) {
+      if (holder !== session) continue;
+      this.#owners.delete(key);
+      freed.push(key);
+    }
+    for (const key of freed) this.#grantNext(key);
     if (cause !== undefined) session.notifyClosed(cause);
   }
+}
+
+interface Waiter {
+  readonly session: InMemorySession;
+  readonly settle: (granted: boolean) => void;
 }
 
 class InMemorySession implements LockSession<string> {
@@ -183,6 +248,18 @@ class InMemorySession implements LockSession<string> {
     await this.#server.delay();
     this.#throwIfEnded();
     return keys.map((key) => this.#server.isTaken(key));
+  }
+
+  async waitAcquire(key: string, waitMs: number): Promise<boolean> {
+    await this.#server.delay();
+    this.#throwIfEnded();
+    const granted = await this.#server.waitFor(this, key, waitMs);
+    this.#throwIfEnded();
+    return granted;
+  }
+
+  async cancelWait(): Promise<void> {
+    this.#server.cancelWaits(this);
   }
 
   async release(keys: readonly string[]): Promise<void> {

@@ -18,6 +18,18 @@ export interface LockSession<Key> {
    * key, without acquiring anything. Enables `SessionAppLock.probeLocks`.
    */
   probe?(keys: readonly Key[]): Promise<readonly boolean[]>;
+  /**
+   * Optional: requests `key` (not held by this session) and WAITS on the server up to `waitMs`
+   * for it; resolves `true` when granted, `false` when the wait timed out or was cancelled
+   * ({@link LockSession.cancelWait}) without a grant. Enables `SessionAppLock.waitForLock`.
+   */
+  waitAcquire?(key: Key, waitMs: number): Promise<boolean>;
+  /**
+   * Optional: cancels a {@link LockSession.waitAcquire} in flight, keeping the session usable (the
+   * pending call then resolves, `true` if the grant won the race). Resolves once the cancel was
+   * delivered. Without it, an abandoned wait drops the connection.
+   */
+  cancelWait?(): Promise<void>;
   /** Releases each key held by this session. */
   release(keys: readonly Key[]): Promise<void>;
   /**
@@ -56,4 +68,9 @@ export interface LockSessionDriver<Key> {
    * a deliberate wait is never mistaken for a stalled connection. Default: no wait (0).
    */
   acquireWaitMs?(keyCount: number): number;
+  /**
+   * Optional: the longest single {@link LockSession.waitAcquire} (ms); a longer
+   * `SessionAppLock.waitForLock` is issued as several waits in a row. Default: no bound.
+   */
+  readonly maxLockWaitMs?: number;
 }

@@ -116,13 +116,18 @@ export class SqlServerAppLock extends SessionAppLock<string> {
         lockTimeoutMs,
         connectTimeoutMs,
         // A backstop only: SessionAppLock gives up first (request timeout + the wait of a single-id
-        // request, see sqlServerAcquireBudgetMs) and destroys the connection.
-        requestTimeoutMs: Math.min(MAX_INT32, requestTimeoutMs + lockTimeoutMs + 1000),
+        // request, see sqlServerAcquireBudgetMs, or of one waitForLock batch, at most
+        // maxLockWaitMs = requestTimeoutMs) and destroys the connection.
+        requestTimeoutMs: Math.min(MAX_INT32, requestTimeoutMs + Math.max(lockTimeoutMs, requestTimeoutMs) + 1000),
         applicationName,
+        maxLockWaitMs: requestTimeoutMs,
       },
     );
     const sessionOptions: SessionAppLockOptions = {
       requestTimeoutMs,
+      // a given-up session is held open for its agents at most until the server would free a
+      // silent client's locks anyway (its first keepalive probe; 30 s when not given)
+      lostSessionHoldMs: options.lostSessionHoldMs ?? (serverKeepAliveMs === false ? 30_000 : serverKeepAliveMs),
       ...(options.verifyIntervalMs === undefined ? {} : { verifyIntervalMs: options.verifyIntervalMs }),
       ...(options.clock === undefined ? {} : { clock: options.clock }),
       ...(logger === undefined ? {} : { logger }),

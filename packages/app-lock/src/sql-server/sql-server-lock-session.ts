@@ -21,6 +21,11 @@ export interface SqlServerLockSessionDriverOptions {
   readonly requestTimeoutMs: number;
   /** `APP_NAME()` of the lock sessions. */
   readonly applicationName: string;
+  /**
+   * Longest `@LockTimeout` of ONE `waitAcquire` batch (ms): `SessionAppLock.waitForLock` issues a
+   * longer wait as several batches. Must leave `requestTimeoutMs` (tedious') above it.
+   */
+  readonly maxLockWaitMs: number;
 }
 
 interface Row {
@@ -64,6 +69,10 @@ export class SqlServerLockSessionDriver implements LockSessionDriver<string> {
 
   acquireWaitMs(keyCount: number): number {
     return sqlServerLockTimeoutFor(keyCount, this.#options.lockTimeoutMs);
+  }
+
+  get maxLockWaitMs(): number {
+    return this.#options.maxLockWaitMs;
   }
 
   /**
@@ -177,6 +186,18 @@ class SqlServerLockSession implements LockSession<string> {
       request.input('lockTimeout', mssql.Int, sqlServerLockTimeoutFor(keys.length, this.#lockTimeoutMs)),
     );
     return keys.map((key, index) => interpretGetAppLockResult(rowAt(rows, index).rc, key));
+  }
+
+  /**
+   * ONE `sp_getapplock` batch for `key` with `@LockTimeout = waitMs` (bounded by the driver's
+   * `maxLockWaitMs`, below tedious' request timeout): granted (0, or 1 "after waiting") or timed
+   * out (-1). There is no `cancelWait`: a cancel (TDS attention) may only be acted on once the
+   * batch ends, so an abandoned wait drops the connection instead, and callers keep waits short
+   * and re-issue them.
+   */
+  async waitAcquire(key: string, waitMs: number): Promise<boolean> {
+    const rows = await this.#run(ACQUIRE_SQL, [key], (request) => request.input('lockTimeout', mssql.Int, Math.max(0, Math.floor(waitMs))));
+    return interpretGetAppLockResult(rowAt(rows, 0).rc, key);
   }
 
   async verify(keys: readonly string[]): Promise<readonly boolean[]> {

@@ -405,7 +405,8 @@ export abstract class LockOwningDistributor implements ProjectionDistributor {
     const where = owner.home === undefined ? { database: databases[0] ?? owner.key.slice(3) } : { lockHost: owner.home, databases: databases.length };
     this.logger.warn('locks lost', { ...where, ids: event.ids, reason: event.error.reason, sets: sets.map((s) => s.key) });
     if (sets.length === 0) return;
-    const lost: SetsLostEvent = { sets, error: event.error };
+    // forwarded only when the lock owner offers it (a third-party AppLock may not)
+    const lost: SetsLostEvent = event.waitUntil === undefined ? { sets, error: event.error } : { sets, error: event.error, waitUntil: (work) => event.waitUntil?.(work) };
     for (const listener of [...this.#listeners]) {
       try {
         listener(lost);
