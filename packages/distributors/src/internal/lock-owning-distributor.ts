@@ -1,4 +1,4 @@
-import { systemClock, toLogger, type AttainOptions, type Clock, type LockLostEvent, type Logger } from '@polecat/app-lock';
+import { systemClock, toLogger, type AppLock, type AttainOptions, type Clock, type LockLostEvent, type Logger } from '@polecat/app-lock';
 import { DEFAULT_MAX_NODES, memberSlotId, type DatabaseMembership } from '../cluster-membership';
 import { DEFAULT_DAEMON_LOCK_ID, DEFAULT_SCHEMA, assertDaemonLockId } from '../compute-lock-id';
 import type { LockHostSource, LockingDistributorOptions, ShardSource } from '../distributor-options';
@@ -7,8 +7,9 @@ import type { DatabaseSource, ProjectionDatabase } from '../projection-database'
 import type { ProjectionDistributor, SetsLostEvent } from '../projection-distributor';
 import type { ProjectionSet } from '../projection-set';
 import type { ShardName } from '../shard-name';
+import { hash32 } from '../lock-id-hash';
 import { LockOwners, type LockOwner } from './lock-owners';
-import { canProbe, probeDatabase } from './membership';
+import { canProbe, probeDatabase, splitHomeMembership } from './membership';
 import { RoundTripReporter } from './round-trip-reporter';
 import type { LockRoundTripEvent } from '../lock-round-trip';
 import { assertStaticSources, readDistribution } from './read-distribution';
@@ -27,11 +28,18 @@ function sameShards(identities: readonly string[], next: readonly ShardName[]): 
   return true;
 }
 
+/** A lock owner with the sets (or databases) of one call that go through it. */
+interface OwnerGroup<T> {
+  readonly owner: LockOwner;
+  readonly items: T[];
+}
+
 /**
  * The shared mechanism of the distributors that take locks: one lazily created lock owner per
- * database, reused across cycles ({@link LockOwners}); the database list re-read at every build (a
- * removed database's sets leave the distribution; its owner goes once they are released); one
- * `tryAttainLocks` round trip per database; lost locks mapped to sets.
+ * database, or per lock home (`createHomeLock`: one for every database of a lock host), reused
+ * across cycles ({@link LockOwners}); the database list re-read at every build (a removed database's
+ * sets leave the distribution; its owner goes once they are released and no other database uses
+ * it); one `tryAttainLocks` and one `probeLocks` round trip per lock owner; lost locks mapped to sets.
  */
 export abstract class LockOwningDistributor implements ProjectionDistributor {
   abstract readonly kind: ProjectionDistributor['kind'];
@@ -43,6 +51,7 @@ export abstract class LockOwningDistributor implements ProjectionDistributor {
   readonly #clock: Clock;
   readonly #maxNodes: number;
   readonly #lockHost: LockHostSource | undefined;
+  readonly #createHomeLock: ((lockHost: string) => AppLock) | undefined;
   readonly #owners: LockOwners;
   /** Per database id: the sets of the last build, by lock id. */
   readonly #lastSets = new Map<string, ReadonlyMap<number, ProjectionSet>>();
@@ -56,13 +65,19 @@ export abstract class LockOwningDistributor implements ProjectionDistributor {
   protected constructor(options: LockingDistributorOptions) {
     this.daemonLockId = options.daemonLockId ?? DEFAULT_DAEMON_LOCK_ID;
     assertDaemonLockId(this.daemonLockId);
-    if (typeof options.createLock !== 'function') {
+    const { createLock, createHomeLock } = options;
+    if (createHomeLock !== undefined && typeof createHomeLock !== 'function') {
+      throw new DistributorError('INVALID_CONFIGURATION', 'createHomeLock must be a function (lockHost) => AppLock');
+    }
+    if (typeof createLock !== 'function' && (createLock !== undefined || createHomeLock === undefined)) {
       throw new DistributorError('INVALID_CONFIGURATION', 'createLock must be a function (database) => AppLock');
+    }
+    if (createHomeLock !== undefined && options.lockHost === undefined) {
+      throw new DistributorError('INVALID_CONFIGURATION', 'createHomeLock needs lockHost (which databases share which lock home)');
     }
     assertStaticSources(options.databases, options.shards);
     this.#databases = options.databases;
     this.#shards = options.shards;
-    const createLock = options.createLock;
     this.#random = options.random ?? Math.random;
     this.#clock = options.clock ?? systemClock;
     this.#maxNodes = options.maxNodes ?? DEFAULT_MAX_NODES;
@@ -74,17 +89,25 @@ export abstract class LockOwningDistributor implements ProjectionDistributor {
       throw new DistributorError('INVALID_CONFIGURATION', 'lockHost must be a non-empty string or a function (database) => string | undefined');
     }
     this.#lockHost = lockHost;
+    this.#createHomeLock = createHomeLock;
     this.logger = toLogger(options.logger);
     this.#owners = new LockOwners({
-      createLock,
+      createLock: (database, home) => {
+        if (home !== undefined) return createHomeLock!(home);
+        if (createLock === undefined) {
+          throw new DistributorError('INVALID_CONFIGURATION', `database ${database.id} has no lock host, and there is no createLock for it (only createHomeLock)`);
+        }
+        return createLock(database);
+      },
       logger: this.logger,
-      onLockLost: (databaseId, event) => this.#onLockLost(databaseId, event),
+      onLockLost: (owner, event) => this.#onLockLost(owner, event),
       onReleaseNotice: () => this.#onReleaseNotice(),
+      holdsSetLocks: (databaseId, owner) => this.#holdsSetLocks(databaseId, owner),
     });
     this.#roundTrips = new RoundTripReporter(this.#clock, this.logger);
   }
 
-  /** Subscribes to every lock round trip (attempt, probe) with its database, duration and failure. */
+  /** Subscribes to every lock round trip (attempt, probe) with its database(s), duration and failure. */
   onLockRoundTrip(listener: (event: LockRoundTripEvent) => void): () => void {
     return this.#roundTrips.on(listener);
   }
@@ -111,6 +134,19 @@ export abstract class LockOwningDistributor implements ProjectionDistributor {
       throw new DistributorError('INVALID_CONFIGURATION', `lockHost returned ${String(host)} for database ${database.id}; expected a non-empty string or undefined`);
     }
     return host;
+  }
+
+  /**
+   * Identifies this store's nodes in the member-slot ids of a lock home (one slot per node per home,
+   * see `memberSlotId`). Default: `{kind}:{daemonLockId}@{lockHost}`.
+   */
+  protected homeScope(lockHost: string): string {
+    return `${this.kind}:${this.daemonLockId}@${lockHost}`;
+  }
+
+  /** The lock home of `database` (its lock host, when `createHomeLock` is given); `undefined`: an owner of its own. */
+  #homeOf(database: ProjectionDatabase): string | undefined {
+    return this.#createHomeLock === undefined ? undefined : this.lockHostOf(database);
   }
 
   /** The sets of one database (its shards already validated). */
@@ -168,30 +204,29 @@ export abstract class LockOwningDistributor implements ProjectionDistributor {
 
   async tryAttainMany(sets: readonly ProjectionSet[], options?: AttainOptions): Promise<ReadonlySet<string>> {
     this.#assertNotDisposed();
-    const byDatabase = new Map<string, { database: ProjectionDatabase; sets: ProjectionSet[] }>();
-    for (const set of sets) {
-      const group = byDatabase.get(set.database.id) ?? { database: set.database, sets: [] };
-      group.sets.push(set);
-      byDatabase.set(set.database.id, group);
-    }
     const held = new Set<string>();
+    const failures: { database: ProjectionDatabase; sets: number; error: unknown }[] = [];
+    const groups = this.#groupByOwner(sets, (set) => set.database, (database, error) => failures.push({ database, sets: 1, error }));
     await Promise.all(
-      [...byDatabase.values()].map(async ({ database, sets: group }) => {
+      [...groups.values()].map(async ({ owner, items: group }) => {
+        const ids = [...new Set(group.map((set) => set.database.id))];
         try {
-          const owner = this.#ownerFor(database);
-          if (owner === undefined) return;
-          const ids = await this.#roundTrips.time(database.id, 'attain', () => owner.lock.tryAttainLocks([...new Set(group.map((set) => set.lockId))], options));
-          for (const set of group) if (ids.has(set.lockId)) held.add(set.key);
+          const got = await this.#roundTrips.time(ids, 'attain', () => owner.lock.tryAttainLocks([...new Set(group.map((set) => set.lockId))], options), owner.home);
+          for (const set of group) if (got.has(set.lockId)) held.add(set.key);
         } catch (error) {
           if (options?.signal?.aborted || this.#disposing !== undefined) return;
           this.#roundTrips.failed('lock attempt failed for a database; its sets are not held this cycle', {
-            database: database.id,
+            ...(owner.home === undefined ? { database: ids[0] } : { lockHost: owner.home, databases: ids.length }),
             sets: group.length,
             error,
           });
         }
       }),
     );
+    for (const failure of failures) {
+      if (options?.signal?.aborted || this.#disposing !== undefined) break;
+      this.#roundTrips.failed('lock attempt failed for a database; its sets are not held this cycle', { database: failure.database.id, sets: failure.sets, error: failure.error });
+    }
     options?.signal?.throwIfAborted();
     this.#assertNotDisposed(); // disposed meanwhile: nothing is held any more
     return held;
@@ -201,33 +236,47 @@ export abstract class LockOwningDistributor implements ProjectionDistributor {
     this.#assertNotDisposed();
     const result = new Map<string, DatabaseMembership>();
     if (this.#maxNodes === 0) return result;
-    const byDatabase = new Map<string, ProjectionSet[]>();
-    for (const set of distribution) {
-      const group = byDatabase.get(set.database.id);
-      if (group === undefined) byDatabase.set(set.database.id, [set]);
-      else group.push(set); // (not a copy per set: quadratic at 10 000 sets)
-    }
+    const failures: { database: ProjectionDatabase; error: unknown }[] = [];
+    const groups = this.#groupByOwner(distribution, (set) => set.database, (database, error) => failures.push({ database, error }));
     await Promise.all(
-      [...byDatabase.values()].map(async (sets) => {
-        const database = sets[0]!.database;
+      [...groups.values()].map(async ({ owner, items: sets }) => {
+        const lock = owner.lock;
+        if (!canProbe(lock)) return;
+        const byDatabase = new Map<string, ProjectionSet[]>();
+        for (const set of sets) {
+          const group = byDatabase.get(set.database.id);
+          if (group === undefined) byDatabase.set(set.database.id, [set]);
+          else group.push(set); // (not a copy per set: quadratic at 10 000 sets)
+        }
+        const ids = [...byDatabase.keys()];
         try {
-          const lock = this.#ownerFor(database)?.lock;
-          if (lock === undefined || !canProbe(lock)) return;
-          const scope = this.memberScope(database);
+          const scope = owner.home === undefined ? this.memberScope(sets[0]!.database) : this.homeScope(owner.home);
           const slots = Array.from({ length: this.#maxNodes }, (_, index) => memberSlotId(scope, index));
-          result.set(database.id, await this.#roundTrips.time(database.id, 'probe', () => probeDatabase(lock, slots, sets, this.#random, options)));
+          const seen = await this.#roundTrips.time(ids, 'probe', () => probeDatabase(lock, slots, sets, this.#random, options), owner.home);
+          if (owner.home === undefined) result.set(ids[0]!, seen);
+          else for (const [id, membership] of splitHomeMembership(seen, byDatabase, (databaseId) => hash32(databaseId) >>> 0)) result.set(id, membership);
         } catch (error) {
           if (options?.signal?.aborted || this.#disposing !== undefined) return;
-          this.#roundTrips.failed('membership probe failed for a database; balancing skips it this cycle', { database: database.id, error });
+          this.#roundTrips.failed('membership probe failed for a database; balancing skips it this cycle', {
+            ...(owner.home === undefined ? { database: ids[0] } : { lockHost: owner.home, databases: ids.length }),
+            error,
+          });
         }
       }),
     );
+    for (const failure of failures) {
+      if (options?.signal?.aborted || this.#disposing !== undefined) break;
+      this.#roundTrips.failed('membership probe failed for a database; balancing skips it this cycle', { database: failure.database.id, error: failure.error });
+    }
     options?.signal?.throwIfAborted();
     this.#assertNotDisposed();
     return result;
   }
 
-  /** Releases one set's lock; the last held set of a removed database also disposes its owner. */
+  /**
+   * Releases one set's lock; the last held set of a removed database also disposes its owner (a
+   * lock home: once no other database uses it).
+   */
   async release(set: ProjectionSet): Promise<void> {
     const owner = this.#owners.any(set.database.id);
     if (owner === undefined) return;
@@ -288,7 +337,48 @@ export abstract class LockOwningDistributor implements ProjectionDistributor {
       this.logger.debug('not attempting sets of a database absent from the last distribution', { database: database.id });
       return undefined;
     }
-    return this.#owners.obtain(database);
+    return this.#owners.obtain(database, this.#homeOf(database));
+  }
+
+  /**
+   * Groups `items` by the lock owner of their database (one group per database, or per lock home).
+   * Databases absent from the last build are skipped; one whose owner cannot be created (`createLock`
+   * threw) is reported to `failed` and skipped.
+   */
+  #groupByOwner<T>(items: readonly T[], databaseOf: (item: T) => ProjectionDatabase, failed: (database: ProjectionDatabase, error: unknown) => void): Map<string, OwnerGroup<T>> {
+    const groups = new Map<string, OwnerGroup<T>>();
+    const byDatabase = new Map<string, LockOwner | undefined>();
+    for (const item of items) {
+      const database = databaseOf(item);
+      let owner: LockOwner | undefined;
+      if (byDatabase.has(database.id)) owner = byDatabase.get(database.id);
+      else {
+        try {
+          owner = this.#ownerFor(database);
+        } catch (error) {
+          if (DistributorError.is(error) && error.code === 'DISPOSED') throw error;
+          failed(database, error);
+        }
+        byDatabase.set(database.id, owner);
+      }
+      if (owner === undefined) continue;
+      const group = groups.get(owner.key);
+      if (group === undefined) groups.set(owner.key, { owner, items: [item] });
+      else group.items.push(item);
+    }
+    return groups;
+  }
+
+  /**
+   * Whether `owner` still holds set locks of `databaseId`: a database's own owner, any set lock
+   * (32-bit ids; member slots are strings); a lock home, the lock ids of that database's last build.
+   */
+  #holdsSetLocks(databaseId: string, owner: LockOwner): boolean {
+    if (owner.home === undefined) return owner.lock.heldLocks().some((id) => typeof id === 'number');
+    const byLockId = this.#lastSets.get(databaseId);
+    if (byLockId === undefined) return false;
+    for (const lockId of byLockId.keys()) if (owner.lock.hasLock(lockId)) return true;
+    return false;
   }
 
   #onReleaseNotice(): void {
@@ -301,13 +391,19 @@ export abstract class LockOwningDistributor implements ProjectionDistributor {
     }
   }
 
-  #onLockLost(databaseId: string, event: LockLostEvent): void {
-    const byLockId = this.#lastSets.get(databaseId);
-    const sets = event.ids.flatMap((id) => {
-      const set = typeof id === 'number' ? byLockId?.get(id) : undefined;
-      return set === undefined ? [] : [set];
-    });
-    this.logger.warn('locks lost', { database: databaseId, ids: event.ids, reason: event.error.reason, sets: sets.map((s) => s.key) });
+  #onLockLost(owner: LockOwner, event: LockLostEvent): void {
+    const databases = this.#owners.databasesOf(owner);
+    const sets: ProjectionSet[] = [];
+    for (const databaseId of databases) {
+      const byLockId = this.#lastSets.get(databaseId);
+      if (byLockId === undefined) continue;
+      for (const id of event.ids) {
+        const set = typeof id === 'number' ? byLockId.get(id) : undefined;
+        if (set !== undefined) sets.push(set);
+      }
+    }
+    const where = owner.home === undefined ? { database: databases[0] ?? owner.key.slice(3) } : { lockHost: owner.home, databases: databases.length };
+    this.logger.warn('locks lost', { ...where, ids: event.ids, reason: event.error.reason, sets: sets.map((s) => s.key) });
     if (sets.length === 0) return;
     // forwarded only when the lock owner offers it (a third-party AppLock may not)
     const lost: SetsLostEvent = event.waitUntil === undefined ? { sets, error: event.error } : { sets, error: event.error, waitUntil: (work) => event.waitUntil?.(work) };
