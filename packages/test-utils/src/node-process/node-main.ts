@@ -55,6 +55,13 @@ async function main(): Promise<void> {
     locks.push(lock);
     return lock;
   };
+  const homeUrl = config.lockHomeUrl;
+  const createHomeLock = (): LockLike => {
+    const lock = new modules.appLockPostgres.PostgresAppLock(homeUrl!, { applicationName: config.id, logger, ...config.lock });
+    locks.push(lock);
+    return lock;
+  };
+  const lockHost = config.lockHost ?? (homeUrl === undefined ? undefined : 'lock-home');
   const kind = config.distributor ?? (config.databases.length > 1 ? 'multi-tenanted' : 'single-tenant');
   const distributorOptions = {
     databases: config.databases.map((db) => ({ id: db.id, schema: db.schema ?? 'public' })),
@@ -62,7 +69,8 @@ async function main(): Promise<void> {
     createLock,
     logger,
     ...(config.daemonLockId === undefined ? {} : { daemonLockId: config.daemonLockId }),
-    ...(config.lockHost === undefined ? {} : { lockHost: config.lockHost }),
+    ...(lockHost === undefined ? {} : { lockHost }),
+    ...(homeUrl === undefined ? {} : { createHomeLock }),
     ...(kind === 'multi-tenanted' && config.storeName !== undefined ? { storeName: config.storeName } : {}),
   };
   const plain = kind === 'multi-tenanted' ? new MultiTenantedProjectionDistributor(distributorOptions) : new SingleTenantProjectionDistributor(distributorOptions);
@@ -122,6 +130,22 @@ async function main(): Promise<void> {
   });
   coordinatorRef.current = coordinator;
   const roundTrips = (): number => locks.reduce((sum, lock) => sum + lock.stats().roundTrips, 0);
+  // batched lock requests (attempt, probe) the distributor sent: a lock home's request is reported
+  // once per database it served, all in one synchronous burst, so a burst counts once
+  let lockRequests = 0;
+  const burst = new Set<string>();
+  coordinator.on('lockRoundTrip', (event) => {
+    const home = (event as { lockHost?: unknown }).lockHost;
+    if (typeof home !== 'string') {
+      lockRequests += 1;
+      return;
+    }
+    const key = `${home}/${String((event as { operation?: unknown }).operation)}`;
+    if (burst.has(key)) return;
+    if (burst.size === 0) queueMicrotask(() => burst.clear());
+    burst.add(key);
+    lockRequests += 1;
+  });
   coordinator.on('lockLost', (event) => {
     const error = event.error as { reason?: unknown } | undefined;
     emit({ type: 'lock-lost', sets: 1, reason: String(error?.reason ?? 'unknown') });
@@ -135,6 +159,7 @@ async function main(): Promise<void> {
         attempted: Number(event.attempted),
         granted: Number(event.granted),
         roundTrips: roundTrips(),
+        lockRequests,
       });
     }
     emitOwned(Number(event.owned));
