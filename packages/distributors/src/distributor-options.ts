@@ -45,7 +45,9 @@ export interface LockingDistributorOptions extends DistributorOptions {
   /**
    * Creates the lock owner (one dedicated connection) of one database. Called lazily, at most once
    * per database while that database stays in the list; the owner is reused across cycles and
-   * disposed when the database disappears or the distributor is disposed.
+   * disposed when the database disappears or the distributor is disposed. With member watchers
+   * (`watchMembers`) it is called ONCE more per database for the watcher's own owner: return a new
+   * owner each call (one returning the same instance gets no watcher).
    */
   readonly createLock: (database: ProjectionDatabase) => AppLock;
   /**
@@ -59,4 +61,13 @@ export interface LockingDistributorOptions extends DistributorOptions {
    * disables membership. Default `DEFAULT_MAX_NODES` (64).
    */
   readonly maxNodes?: number;
+  /**
+   * Member watchers (when the `AppLock` implements `waitForLock` and membership is on): per lock
+   * owner, once this node is a member and another member is live, a SECOND lock owner from
+   * `createLock` keeps a waiting lock request on the member slot of this node's predecessor in the
+   * ring of live members, so the server itself tells this node, within milliseconds, that a member
+   * died (see `ProjectionDistributor.onMemberLeft`). `false`: no watcher (learn it at the next poll).
+   * Default `true`.
+   */
+  readonly watchMembers?: boolean;
 }

@@ -1,10 +1,13 @@
 import type { AppLock, LockLostEvent, Logger } from '@polecat/app-lock';
 import type { ProjectionDatabase } from '../projection-database';
+import type { MemberWatcher } from './member-watcher';
 
 /** One database's lock owner (one dedicated connection) and its subscriptions. */
 export interface LockOwner {
   readonly lock: AppLock;
   readonly unsubscribe: () => void;
+  /** Its member watcher (a second dedicated connection), created once this node has a predecessor; disposed with the owner. */
+  watcher?: MemberWatcher;
 }
 
 /** What {@link LockOwners} needs from its distributor. */
@@ -124,6 +127,7 @@ export class LockOwners {
     owner.unsubscribe();
     const retiring = (async () => {
       try {
+        await owner.watcher?.dispose();
         await owner.lock.dispose();
         if (why === 'removed') this.#deps.logger.info('database removed: its lock owner was disposed', { database: databaseId });
       } catch (error) {

@@ -1,4 +1,4 @@
-import { systemClock, toLogger, type AttainOptions, type Clock, type LockLostEvent, type Logger } from '@polecat/app-lock';
+import { systemClock, toLogger, type AppLock, type AttainOptions, type Clock, type LockLostEvent, type Logger } from '@polecat/app-lock';
 import { DEFAULT_MAX_NODES, memberSlotId, type DatabaseMembership } from '../cluster-membership';
 import { DEFAULT_DAEMON_LOCK_ID, DEFAULT_SCHEMA, assertDaemonLockId } from '../compute-lock-id';
 import type { LockHostSource, LockingDistributorOptions, ShardSource } from '../distributor-options';
@@ -8,7 +8,8 @@ import type { ProjectionDistributor, SetsLostEvent } from '../projection-distrib
 import type { ProjectionSet } from '../projection-set';
 import type { ShardName } from '../shard-name';
 import { LockOwners, type LockOwner } from './lock-owners';
-import { canProbe, probeDatabase } from './membership';
+import { canProbe, probeRing } from './membership';
+import { MemberWatcher, canWait } from './member-watcher';
 import { RoundTripReporter } from './round-trip-reporter';
 import type { LockRoundTripEvent } from '../lock-round-trip';
 import { assertStaticSources, readDistribution } from './read-distribution';
@@ -48,6 +49,9 @@ export abstract class LockOwningDistributor implements ProjectionDistributor {
   readonly #lastSets = new Map<string, ReadonlyMap<number, ProjectionSet>>();
   readonly #listeners = new Set<(event: SetsLostEvent) => void>();
   readonly #noticeListeners = new Set<() => void>();
+  readonly #memberLeftListeners = new Set<(databaseId: string) => void>();
+  readonly #createLock: (database: ProjectionDatabase) => AppLock;
+  readonly #watchMembers: boolean;
   /** Per database id: the last build's sets, reused while the database and its shard list are unchanged. */
   readonly #builds = new Map<string, CachedBuild>();
   #disposing: Promise<void> | undefined;
@@ -74,6 +78,8 @@ export abstract class LockOwningDistributor implements ProjectionDistributor {
       throw new DistributorError('INVALID_CONFIGURATION', 'lockHost must be a non-empty string or a function (database) => string | undefined');
     }
     this.#lockHost = lockHost;
+    this.#createLock = createLock;
+    this.#watchMembers = options.watchMembers ?? true;
     this.logger = toLogger(options.logger);
     this.#owners = new LockOwners({
       createLock,
@@ -215,7 +221,9 @@ export abstract class LockOwningDistributor implements ProjectionDistributor {
           if (lock === undefined || !canProbe(lock)) return;
           const scope = this.memberScope(database);
           const slots = Array.from({ length: this.#maxNodes }, (_, index) => memberSlotId(scope, index));
-          result.set(database.id, await this.#roundTrips.time(database.id, 'probe', () => probeDatabase(lock, slots, sets, this.#random, options)));
+          const ring = await this.#roundTrips.time(database.id, 'probe', () => probeRing(lock, slots, sets, this.#random, options));
+          result.set(database.id, ring.membership);
+          this.#watch(database, ring.predecessor);
         } catch (error) {
           if (options?.signal?.aborted || this.#disposing !== undefined) return;
           this.#roundTrips.failed('membership probe failed for a database; balancing skips it this cycle', { database: database.id, error });
@@ -257,6 +265,20 @@ export abstract class LockOwningDistributor implements ProjectionDistributor {
     };
   }
 
+  /** Subscribes to "a member of a database left" (see `ProjectionDistributor.onMemberLeft`). */
+  onMemberLeft(listener: (databaseId: string) => void): () => void {
+    this.#memberLeftListeners.add(listener);
+    return () => {
+      this.#memberLeftListeners.delete(listener);
+    };
+  }
+
+  /** Whether departures from `databaseId` reach this node without a poll (see `ProjectionDistributor.isMembershipWatched`). */
+  isMembershipWatched(databaseId: string): boolean {
+    const owner = this.#owners.active(databaseId);
+    return owner?.watcher?.armed === true && typeof owner.lock.onReleaseNotice === 'function';
+  }
+
   onSetsLost(listener: (event: SetsLostEvent) => void): () => void {
     this.#listeners.add(listener);
     return () => {
@@ -268,6 +290,7 @@ export abstract class LockOwningDistributor implements ProjectionDistributor {
     this.#disposing ??= (async () => {
       this.#listeners.clear();
       this.#noticeListeners.clear();
+      this.#memberLeftListeners.clear();
       this.#lastSets.clear();
       this.#builds.clear();
       await this.#owners.dispose();
@@ -289,6 +312,42 @@ export abstract class LockOwningDistributor implements ProjectionDistributor {
       return undefined;
     }
     return this.#owners.obtain(database);
+  }
+
+  /**
+   * Points the member watcher of `database`'s lock owner at `predecessor` (the slot the probe saw
+   * before this node's in the ring), creating the watcher (a second lock owner from `createLock`)
+   * on first need; `undefined` (not a member, or alone) idles it.
+   */
+  #watch(database: ProjectionDatabase, predecessor: string | undefined): void {
+    if (!this.#watchMembers || this.#disposing !== undefined) return;
+    const owner = this.#owners.active(database.id);
+    if (owner === undefined || !canWait(owner.lock)) return;
+    if (owner.watcher === undefined) {
+      if (predecessor === undefined) return;
+      owner.watcher = new MemberWatcher({
+        createLock: () => {
+          const lock = this.#createLock(database);
+          // a factory that hands out ONE shared owner: waiting on it would block every attempt
+          return lock === owner.lock ? undefined : lock;
+        },
+        onMemberLeft: () => this.#onMemberLeft(database.id),
+        logger: this.logger,
+        clock: this.#clock,
+        label: database.id,
+      });
+    }
+    owner.watcher.watch(predecessor);
+  }
+
+  #onMemberLeft(databaseId: string): void {
+    for (const listener of [...this.#memberLeftListeners]) {
+      try {
+        listener(databaseId);
+      } catch (error) {
+        this.logger.error('a member-left listener threw', { error });
+      }
+    }
   }
 
   #onReleaseNotice(): void {
