@@ -30,7 +30,15 @@ export async function runTakeover(url: string, config: BenchConfig, trials: numb
   return results;
 }
 
-export async function runEvent(url: string, admin: PgAdmin, config: BenchConfig, event: TakeoverEvent, trials: number, log: (line: string) => void): Promise<TakeoverResult> {
+export async function runEvent(
+  url: string,
+  admin: PgAdmin,
+  config: BenchConfig,
+  event: TakeoverEvent,
+  trials: number,
+  log: (line: string) => void,
+  nodeCount = 3,
+): Promise<TakeoverResult> {
   const { daemonLockId, prefix } = scope(event[0]!);
   const ledger = new OwnershipLedger();
   let serial = 0;
@@ -54,7 +62,9 @@ export async function runEvent(url: string, admin: PgAdmin, config: BenchConfig,
       coordinator: config.coordinator,
       lock: config.lock,
       sequentialAttempts: config.sequentialAttempts,
+      ...(config.watchMembers === undefined ? {} : { watchMembers: config.watchMembers }),
       logLevel: 'error',
+      ...(process.env.BENCH_TRACE === '1' ? { cycleEvents: true } : {}),
     });
   };
   let nodes: NodeHandle[] = [];
@@ -62,7 +72,7 @@ export async function runEvent(url: string, admin: PgAdmin, config: BenchConfig,
   const aborts: number[] = [];
   const faultTimes: number[] = [];
   try {
-    nodes = await Promise.all([spawn(), spawn(), spawn()]);
+    nodes = await Promise.all(Array.from({ length: nodeCount }, () => spawn()));
     for (let trial = 0; trial < trials; trial += 1) {
       await waitUntil(() => nodes.reduce((sum, node) => sum + node.running(), 0) === SHARDS, 30_000);
       await sleep(100 + Math.random() * 400); // random phase against the standbys' polls
@@ -85,6 +95,17 @@ export async function runEvent(url: string, admin: PgAdmin, config: BenchConfig,
       const done = (): number | undefined => restartedAt(ledger, affected, at, otherNode ? victim.id : undefined);
       await waitUntil(() => done() !== undefined, 30_000);
       takeovers.push(done()! - at);
+      if (process.env.BENCH_TRACE === '1') {
+        const starts = ledger.intervals().filter((i) => i.start >= at && affected.includes(i.shard));
+        const byNode = new Map<string, number[]>();
+        for (const i of starts) byNode.set(i.node, [...(byNode.get(i.node) ?? []), i.start - at]);
+        for (const node of nodes) {
+          if (node === victim) continue;
+          const cycles = node.events.filter((e) => e.type === 'cycle' && e.at >= at - 5 && e.at <= at + 400) as unknown as { at: number; owned: number; attempted: number; granted: number; durationMs: number }[];
+          log(`    ${node.id} cycles: ${cycles.map((c) => `@${(c.at - at).toFixed(0)} d${c.durationMs.toFixed(0)} own${c.owned} att${c.attempted} gr${c.granted}`).join(' ; ')}`);
+        }
+        log(`  trace ${event} trial ${trial + 1}: ${[...byNode].map(([node, list]) => `${node}: ${list.length} [${Math.min(...list).toFixed(0)}..${Math.max(...list).toFixed(0)}] ${list.map((t) => t.toFixed(0)).sort((a, b) => Number(a) - Number(b)).join(',')}`).join(' | ')}`);
+      }
       if (!otherNode) {
         const stops = ledger.intervals().filter((i) => i.node === victim.id && i.stop !== undefined && i.stop >= at && affected.includes(i.shard));
         aborts.push(Math.max(...stops.map((i) => i.stop!)) - at);

@@ -221,7 +221,9 @@ export abstract class LockOwningDistributor implements ProjectionDistributor {
           if (lock === undefined || !canProbe(lock)) return;
           const scope = this.memberScope(database);
           const slots = Array.from({ length: this.#maxNodes }, (_, index) => memberSlotId(scope, index));
-          const ring = await this.#roundTrips.time(database.id, 'probe', () => probeRing(lock, slots, sets, this.#random, options));
+          // joins are announced (a release notice) while watchers let the others poll slowly
+          const joinNotice = this.#watchMembers && canWait(lock) ? `polecat:member:${scope}:joined` : undefined;
+          const ring = await this.#roundTrips.time(database.id, 'probe', () => probeRing(lock, slots, sets, this.#random, options, joinNotice));
           result.set(database.id, ring.membership);
           this.#watch(database, ring.predecessor);
         } catch (error) {

@@ -36,13 +36,19 @@ export interface RingView {
   readonly predecessor?: string;
 }
 
-/** {@link probeDatabase}, also naming the predecessor's slot (see {@link RingView}). */
+/**
+ * {@link probeDatabase}, also naming the predecessor's slot (see {@link RingView}). With
+ * `joinNotice` (a lock id), a node that has just taken its slot also takes and releases that id
+ * (two round trips, in join cycles only), so a lock with release notices tells every other node at
+ * once that a member joined: nodes that poll slowly while watched re-balance without waiting.
+ */
 export async function probeRing(
   lock: ProbingLock,
   slots: readonly string[],
   sets: readonly ProjectionSet[],
   random: () => number,
   options: AttainOptions = {},
+  joinNotice?: LockId,
 ): Promise<RingView> {
   const unheld = sets.filter((set) => !lock.hasLock(set.lockId));
   const ids: LockId[] = [...slots, ...new Set(unheld.map((set) => set.lockId))];
@@ -54,6 +60,9 @@ export async function probeRing(
     if (pick !== undefined && (await lock.tryAttainLock(pick, options))) {
       member = true;
       seen.add(pick);
+      if (joinNotice !== undefined && typeof lock.onReleaseNotice === 'function' && (await lock.tryAttainLock(joinNotice, options))) {
+        await lock.releaseLock(joinNotice);
+      }
     }
   }
   const live = slots.filter((slot) => seen.has(slot) || lock.hasLock(slot));

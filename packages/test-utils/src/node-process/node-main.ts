@@ -48,10 +48,19 @@ async function main(): Promise<void> {
   const shards = names.map((name) => shardName(name));
   const urls = new Map(config.databases.map((db) => [db.id, db.url]));
   const locks: LockLike[] = [];
+  let verifications = 0;
   const createLock = (database: { readonly id: string }): LockLike => {
     const url = urls.get(database.id);
     if (url === undefined) throw new Error(`unknown database ${database.id}`);
     const lock = new modules.appLockPostgres.PostgresAppLock(url, { applicationName: config.id, logger, ...config.lock });
+    // count verification round trips (owner cost), so a benchmark can tell them from standby polling
+    const verify = lock.verifyLocks?.bind(lock);
+    if (verify !== undefined) {
+      lock.verifyLocks = (...args: unknown[]) => {
+        if ((lock.heldLocks?.().length ?? 0) > 0) verifications += 1;
+        return verify(...args);
+      };
+    }
     locks.push(lock);
     return lock;
   };
@@ -63,6 +72,7 @@ async function main(): Promise<void> {
     logger,
     ...(config.daemonLockId === undefined ? {} : { daemonLockId: config.daemonLockId }),
     ...(config.lockHost === undefined ? {} : { lockHost: config.lockHost }),
+    ...(config.watchMembers === undefined ? {} : { watchMembers: config.watchMembers }),
     ...(kind === 'multi-tenanted' && config.storeName !== undefined ? { storeName: config.storeName } : {}),
   };
   const plain = kind === 'multi-tenanted' ? new MultiTenantedProjectionDistributor(distributorOptions) : new SingleTenantProjectionDistributor(distributorOptions);
@@ -183,6 +193,7 @@ async function main(): Promise<void> {
         rss: memory.rss,
         heapUsed: memory.heapUsed,
         roundTrips: roundTrips(),
+        verifications,
       });
     }
   });
