@@ -7,7 +7,9 @@ import type { PostgresConnection, ServerKeepAlive } from './postgres-connection-
 /**
  * Options of {@link PostgresAppLock}. Also from `SessionAppLockOptions`: `verifyIntervalMs`
  * (default 2000 ms; 0 disables), `requestTimeoutMs` (default 5000 ms; a request unanswered for
- * that long drops the connection and marks its locks lost) and `clock`.
+ * that long gives the session up and marks its locks lost), `lostSessionHoldMs` (how long a
+ * given-up session stays open for `LockLostEvent.waitUntil` work; default: the `serverKeepAlive`
+ * release time, ≈ 25 s, or 30 s with `serverKeepAlive: false`) and `clock`.
  */
 export interface PostgresAppLockOptions extends Omit<SessionAppLockOptions, 'logger'> {
   /** Where warnings (losses, failed releases) go: a `Logger`, `console` or pino. Default: silent. */
@@ -46,6 +48,9 @@ export interface PostgresAppLockOptions extends Omit<SessionAppLockOptions, 'log
 }
 
 const DEFAULT_SERVER_KEEPALIVE: ServerKeepAlive = { idleSeconds: 10, intervalSeconds: 5, count: 3 };
+
+/** Hold limit of a given-up session when the server's release time is unknown (`serverKeepAlive: false`). */
+const DEFAULT_LOST_SESSION_HOLD_MS = 30_000;
 
 /**
  * A lock owner holding PostgreSQL session-level advisory locks (`pg_try_advisory_lock`) on ONE
@@ -123,6 +128,8 @@ export class PostgresAppLock extends SessionAppLock<string> {
     const { logger: _logger, releaseChannel: _channel, ...sessionOptions } = options;
     const driver = new PostgresDriver({ connection, applicationName, connectTimeoutMs, keepAliveInitialDelayMs, serverKeepAlive, releaseChannel });
     super(driver, {
+      // a given-up session is held open for its agents at most until the server would free a silent client's locks anyway
+      lostSessionHoldMs: serverReleaseMs(serverKeepAlive) ?? DEFAULT_LOST_SESSION_HOLD_MS,
       ...sessionOptions,
       ...(logger === undefined ? {} : { logger }),
     });

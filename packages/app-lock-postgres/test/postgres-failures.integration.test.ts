@@ -213,6 +213,42 @@ await describePostgres('PostgresAppLock against real failures', (url) => {
     }
   });
 
+  it('a session given up on a timeout stays open (the server keeps its locks) until the waitUntil work settled, then closes', async () => {
+    // Issue 9: a stall shorter than the server's keepalive budget must not hand the lock to another
+    // owner while the work it guarded (an aborted agent finishing its batch) still runs.
+    const proxy = await startTcpProxy({ target: { host: target.hostname, port: Number(target.port || 5432) } });
+    try {
+      const name = app();
+      const a = track(new PostgresAppLock(proxy.rewriteUrl(url), { applicationName: name, verifyIntervalMs: 100, requestTimeoutMs: 400 }));
+      const b = track(new PostgresAppLock(url, { applicationName: app() }));
+      const id = 1_000_000 + Math.floor(Math.random() * 1_000_000_000);
+      expect(await a.tryAttainLock(id)).toBe(true);
+      let finishWork!: () => void;
+      const work = new Promise<void>((resolve) => (finishWork = resolve));
+      const lost = new Promise<string>((resolve) =>
+        a.onLockLost((event) => {
+          event.waitUntil?.(work);
+          resolve(event.error.reason);
+        }),
+      );
+      proxy.stall();
+      expect(await lost).toBe('verification-timeout');
+      expect(a.hasLock(id)).toBe(false);
+      proxy.resume(); // the network is back while the work still runs
+      // the old session is still open: the server keeps granting the lock to it, to nobody else
+      for (let i = 0; i < 10; i++) {
+        expect(await b.tryAttainLock(id)).toBe(false);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      expect(await admin.countConnections(name)).toBe(1);
+      finishWork(); // the work returned: the old session closes and the server frees the lock
+      await expect.poll(() => b.tryAttainLock(id), { timeout: 10_000, interval: 50 }).toBe(true);
+      expect(await admin.waitForConnections(name, 0)).toBe(0);
+    } finally {
+      await proxy.close();
+    }
+  });
+
   it('works for a role without superuser or any grant beyond login (least privilege)', async () => {
     const role = 'polecat_lock_least_privilege';
     await admin.query(

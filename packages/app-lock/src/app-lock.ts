@@ -33,6 +33,22 @@ export interface LockLostEvent {
   readonly ids: readonly LockId[];
   /** Carries the reason (`connection-lost`, `verification-failed`, ...) and the driver's cause. */
   readonly error: LockLostError;
+  /**
+   * Optional (backends that can keep a given-up session open; `SessionAppLock` and so PostgreSQL,
+   * SQL Server and in-memory): asks the owner to keep the LOST session's connection open until
+   * `work` settles (ServiceWorker `ExtendableEvent.waitUntil` idiom). Call it synchronously, from
+   * the listener, with the promise of "every agent of these ids returned".
+   *
+   * It matters when THIS side gave up a session the server may still consider alive (a request or
+   * verification timed out, a release failed): the ids are lost here at once (signals aborted,
+   * `hasLock` false), but the socket stays open, sending nothing more, so the server keeps granting
+   * the ids to the old session and no other owner can take them while the aborted work still runs.
+   * The connection is destroyed once every `work` passed by every listener settled (fulfilled or
+   * rejected), or after the owner's hold limit, whichever comes first. When the server already
+   * ended the session (kill, reset, restart) the locks are gone anyway: calling it is harmless.
+   * Absent on backends that cannot hold (call it as `event.waitUntil?.(work)`).
+   */
+  readonly waitUntil?: (work: PromiseLike<unknown>) => void;
 }
 
 /** Counters for observability and for tests that count database round trips. */

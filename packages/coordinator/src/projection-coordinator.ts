@@ -161,7 +161,8 @@ export class ProjectionCoordinator implements AsyncDisposable {
     this.#setState('running');
     if (this.#distributor === undefined) return;
     this.#unsubscribeLost = this.#distributor.onSetsLost((event) => {
-      const draining = this.#ownership!.lost(event.sets, event.error);
+      // the lost sets' drains keep a given-up lock connection open until their agents returned
+      const draining = this.#ownership!.lost(event.sets, event.error, event.waitUntil === undefined ? undefined : (work) => event.waitUntil?.(work));
       for (const set of event.sets) this.#logger.debug('set lost', { set: set.key, lockId: set.lockId });
       // a tracked set is attempted again only once its agents returned: its drain wakes the loop then
       if (!draining) this.wake();

@@ -40,7 +40,7 @@ export interface CoordinatorOptions {
   readonly shards?: ShardsInput;
   /** The databases (tenants) of the store, or a function re-read every cycle. Default: one database `{ id: 'default' }`. */
   readonly databases?: DatabaseSource;
-  /** Creates the lock owner (one dedicated connection) of a database. Required for `HotCold` unless `distributor` is given. */
+  /** Creates the lock owner (one dedicated connection) of a database. Required for `HotCold` unless `distributor` (or `createHomeLock` for every database) is given. */
   readonly createLock?: (database: ProjectionDatabase) => AppLock;
   /**
    * Where `createLock(database)` takes its locks when several databases share one lock server (a
@@ -49,6 +49,13 @@ export interface CoordinatorOptions {
    * sets it when one connection serves several databases. Default: one lock host per database.
    */
   readonly lockHost?: LockHostSource;
+  /**
+   * A lock home per lock host: the ONE lock owner (one connection) shared by every database whose
+   * `lockHost` names it, instead of one `createLock(database)` per database (see `createHomeLock` in
+   * `@polecat/distributors`). Needs `lockHost`. `runShards` sets it when one connection serves
+   * several databases. Default: none (one lock owner per database).
+   */
+  readonly createHomeLock?: (lockHost: string) => AppLock;
   /** A ready distributor; replaces the one this package would pick (then `createLock` and `databases` are not used). */
   readonly distributor?: ProjectionDistributor;
   /** Custom daemons instead of agent functions (one per database). */

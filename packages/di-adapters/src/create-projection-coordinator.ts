@@ -38,20 +38,23 @@ export function createDistributor(mode: DaemonMode, options: CoordinatorOptions)
     ...(options.clock === undefined ? {} : { clock: options.clock }),
   };
   if (mode === 'Solo') return new SoloProjectionDistributor(common);
-  const { createLock } = options;
-  if (typeof createLock !== 'function') {
+  const { createLock, createHomeLock } = options;
+  if (typeof createLock !== 'function' && typeof createHomeLock !== 'function') {
     throw new DiAdapterError(
       'INVALID_CONFIGURATION',
-      `Store "${store}": HotCold needs createLock: (database) => AppLock (or a ready distributor); for one node without locks use addAsyncDaemon()`,
+      `Store "${store}": HotCold needs createLock: (database) => AppLock (or createHomeLock with lockHost, or a ready distributor); for one node without locks use addAsyncDaemon()`,
     );
   }
   const databases = common.databases;
-  const lockHost = options.lockHost === undefined ? {} : { lockHost: options.lockHost };
-  if (Array.isArray(databases) && databases.length === 1) return new SingleTenantProjectionDistributor({ ...common, createLock, ...lockHost });
+  const locks = {
+    ...(typeof createLock === 'function' ? { createLock } : {}),
+    ...(options.lockHost === undefined ? {} : { lockHost: options.lockHost }),
+    ...(createHomeLock === undefined ? {} : { createHomeLock }),
+  };
+  if (Array.isArray(databases) && databases.length === 1) return new SingleTenantProjectionDistributor({ ...common, ...locks });
   return new MultiTenantedProjectionDistributor({
     ...common,
-    createLock,
-    ...lockHost,
+    ...locks,
     storeName: store,
     ...(options.lockIdStrategy === undefined ? {} : { lockIdStrategy: options.lockIdStrategy }),
   });

@@ -45,26 +45,41 @@ export interface LockingDistributorOptions extends DistributorOptions {
   /**
    * Creates the lock owner (one dedicated connection) of one database. Called lazily, at most once
    * per database while that database stays in the list; the owner is reused across cycles and
-   * disposed when the database disappears or the distributor is disposed. With member watchers
-   * (`watchMembers`) it is called ONCE more per database for the watcher's own owner: return a new
-   * owner each call (one returning the same instance gets no watcher).
+   * disposed when the database disappears or the distributor is disposed. Required unless
+   * `createHomeLock` serves every database. With member watchers (`watchMembers`) it is called ONCE
+   * more per lock owner for the watcher's own owner: return a new owner each call (one returning
+   * the same instance gets no watcher).
    */
-  readonly createLock: (database: ProjectionDatabase) => AppLock;
+  readonly createLock?: (database: ProjectionDatabase) => AppLock;
   /**
    * Where `createLock(database)` takes its locks when databases share a lock server (see
    * {@link LockHostSource}). Default: none (one lock host per database: the original lock ids).
    */
   readonly lockHost?: LockHostSource;
   /**
-   * Member slots per database used by `probeMembership` (balancing): each node holds one, so at most
+   * A LOCK HOME per lock host: creates the ONE lock owner (one connection) shared by every database
+   * whose `lockHost` is `lockHost`, instead of one `createLock(database)` per database. A node then
+   * needs one lock connection per lock server, whatever the number of tenants, and sends one attempt
+   * and one membership probe round trip per home and cycle. Lock ids are the `lockHost` ones (the
+   * database's identity hashed in); member slots are per home (one per node); fencing epochs are not
+   * affected (they stay wherever the agents write). Losing the home's connection loses the sets of
+   * all its databases at once. Requires `lockHost`; databases without a lock host still use
+   * `createLock` (required then). Called lazily, once per home; the home is disposed when its last
+   * database left the list (and released its sets) or the distributor is disposed. With member
+   * watchers it is called once more per home, for the watcher's own owner (return a new owner).
+   * @example createHomeLock: () => new PostgresAppLock(process.env.LOCKS_URL!), lockHost: 'locks'
+   */
+  readonly createHomeLock?: (lockHost: string) => AppLock;
+  /**
+   * Member slots per database (per lock home with `createHomeLock`) used by `probeMembership` (balancing): each node holds one, so at most
    * this many nodes are counted (more nodes still work; the extras count themselves only). `0`
    * disables membership. Default `DEFAULT_MAX_NODES` (64).
    */
   readonly maxNodes?: number;
   /**
    * Member watchers (when the `AppLock` implements `waitForLock` and membership is on): per lock
-   * owner, once this node is a member and another member is live, a SECOND lock owner from
-   * `createLock` keeps a waiting lock request on the member slot of this node's predecessor in the
+   * owner (per database, or per lock home), once this node is a member and another member is live,
+   * a SECOND lock owner from `createLock` (`createHomeLock` for a home) keeps a waiting lock request on the member slot of this node's predecessor in the
    * ring of live members, so the server itself tells this node, within milliseconds, that a member
    * died (see `ProjectionDistributor.onMemberLeft`). `false`: no watcher (learn it at the next poll).
    * Default `true`.

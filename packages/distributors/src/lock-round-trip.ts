@@ -1,4 +1,4 @@
-/** The batched lock operations a locking distributor sends, one round trip per database each. */
+/** The batched lock operations a locking distributor sends, one round trip per lock owner each (a database's own, or a lock home). */
 export const LOCK_ROUND_TRIP_OPERATIONS = ['attain', 'probe'] as const;
 /** One of {@link LOCK_ROUND_TRIP_OPERATIONS}. */
 export type LockRoundTripOperation = (typeof LOCK_ROUND_TRIP_OPERATIONS)[number];
@@ -11,6 +11,12 @@ export type LockRoundTripOperation = (typeof LOCK_ROUND_TRIP_OPERATIONS)[number]
  */
 export interface LockRoundTripEvent {
   readonly databaseId: string;
+  /**
+   * Set when the round trip went to a lock home (`createHomeLock`): ONE request served every database
+   * of that lock host, and one event is reported per database (same duration, same outcome). Count
+   * requests per `lockHost`, not events.
+   */
+  readonly lockHost?: string;
   readonly operation: LockRoundTripOperation;
   /** Clock ms the request took (until the answer or the failure). */
   readonly durationMs: number;

@@ -119,6 +119,11 @@ export class MultiTenantedProjectionDistributor extends LockOwningDistributor {
     return `${this.kind}:${database.schema ?? DEFAULT_SCHEMA}:${this.#lockIdOf(database)}`;
   }
 
+  /** `multi-tenanted:{storeName}:{daemonLockId}@{lockHost}`: stores sharing a lock home count their nodes apart. */
+  protected override homeScope(lockHost: string): string {
+    return `${this.kind}:${this.#storeName}:${this.daemonLockId}@${lockHost}`;
+  }
+
   /** The database's lock id: with a shared lock host, its identity is hashed in (see `multiTenantedLockId`). */
   #lockIdOf(database: ProjectionDatabase): number {
     const schema = database.schema ?? DEFAULT_SCHEMA;

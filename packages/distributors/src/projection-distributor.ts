@@ -10,6 +10,16 @@ import type { ProjectionSet } from './projection-set';
 export interface SetsLostEvent {
   readonly sets: readonly ProjectionSet[];
   readonly error: LockLostError;
+  /**
+   * Present when the lock owner can keep a given-up session open (the underlying
+   * `LockLostEvent.waitUntil`, e.g. `PostgresAppLock`, `SqlServerAppLock`): call it synchronously
+   * from the listener with the promise of "every agent of these sets returned". When THIS side gave
+   * the session up (a request or verification timed out) while the server may still hold the
+   * locks, the connection stays open until that work settled (bounded by the lock's
+   * `lostSessionHoldMs`), so no other node is granted these sets while their aborted agents still
+   * run. The coordinator passes its drains.
+   */
+  readonly waitUntil?: (work: PromiseLike<unknown>) => void;
 }
 
 /**

@@ -22,7 +22,7 @@ import { builderOf } from './internal/processor-builders';
  * coordinator option of `runShards` (`settings`, `logger`, `clock`, `applicationName`, `policy`, ...).
  */
 export interface RunEmmettProcessorsOptions
-  extends Omit<RunShardsOptions, 'connection' | 'shards' | 'epochs' | 'daemonFor' | 'distributor' | 'createLock' | 'databases' | 'lockHost' | 'mode'> {
+  extends Omit<RunShardsOptions, 'connection' | 'shards' | 'epochs' | 'daemonFor' | 'distributor' | 'createLock' | 'createHomeLock' | 'databases' | 'lockHost' | 'lockHome' | 'mode'> {
   /**
    * The Emmett event store's PostgreSQL connection string (`postgres://...`). The advisory locks,
    * the fencing epochs and Emmett's checkpoints all live in this database.

@@ -13,6 +13,12 @@ export interface RunShardsOptions extends CoordinatorOptions {
   readonly mode?: DaemonMode;
   /** `application_name` / `APP_NAME()` of the lock connections. */
   readonly applicationName?: string;
+  /**
+   * With several databases on one `connection`: `true` (default) puts all their locks in ONE lock
+   * home, one lock connection per node whatever the number of tenants (`createHomeLock`); `false`
+   * opens one lock connection per database per node, as before (same lock ids either way).
+   */
+  readonly lockHome?: boolean;
 }
 
 /**
@@ -20,7 +26,8 @@ export interface RunShardsOptions extends CoordinatorOptions {
  * Each shard runs on exactly one node at a time; when a node stops or dies, another takes its
  * shards over. With several `databases` (tenants) and one `connection`, every database's locks
  * live on that one server: their lock ids then include the database's identity
- * (`lockHost: SHARED_CONNECTION_HOST`), so every tenant runs and tenants spread over the nodes. Resolves with the STARTED coordinator; `await using` (or `stop()`) drains it.
+ * (`lockHost: SHARED_CONNECTION_HOST`), so every tenant runs and tenants spread over the nodes, and
+ * they share ONE lock connection per node (a lock home; `lockHome: false` for one per database). Resolves with the STARTED coordinator; `await using` (or `stop()`) drains it.
  * @example
  * await using coordinator = await runShards({
  *   connection: process.env.DATABASE_URL!, // postgres://... or Server=...;Database=...
@@ -28,9 +35,10 @@ export interface RunShardsOptions extends CoordinatorOptions {
  * });
  */
 export async function runShards(options: RunShardsOptions): Promise<ProjectionCoordinator> {
-  const { connection, mode = 'HotCold', applicationName, ...rest } = options;
+  const { connection, mode = 'HotCold', applicationName, lockHome = true, ...rest } = options;
   let createLock = rest.createLock;
   let lockHost = rest.lockHost;
+  let createHomeLock = rest.createHomeLock;
   if (createLock === undefined && rest.distributor === undefined && mode === 'HotCold') {
     if (connection === undefined) {
       throw new DiAdapterError('INVALID_CONFIGURATION', "runShards needs a connection (postgres://..., Server=...;..., or { backend: 'memory' }), a createLock or a distributor");
@@ -43,12 +51,19 @@ export async function runShards(options: RunShardsOptions): Promise<ProjectionCo
     // each database's lock ids must include its identity (else only one tenant runs in the cluster).
     // One static database keeps the original ids (.NET-compatible, unchanged across upgrades).
     const single = rest.databases === undefined || (Array.isArray(rest.databases) && rest.databases.length === 1);
-    if (!single) lockHost ??= SHARED_CONNECTION_HOST;
+    if (!single) {
+      lockHost ??= SHARED_CONNECTION_HOST;
+      // ...and they can share ONE lock owner per node (a lock home): one connection, one attempt and
+      // one probe round trip per cycle for all of them, instead of one of each per database.
+      const factory = createLock;
+      if (lockHome) createHomeLock ??= (home) => factory({ id: home });
+    }
   }
   const coordinator = createProjectionCoordinator(mode, {
     ...rest,
     ...(createLock === undefined ? {} : { createLock }),
     ...(lockHost === undefined ? {} : { lockHost }),
+    ...(createHomeLock === undefined ? {} : { createHomeLock }),
   });
   try {
     await coordinator.start();

@@ -49,10 +49,27 @@ describe('runShards with several tenant databases on one connection', () => {
       }
       expect(new Set(nodes.flatMap((node) => node.status().owned.map((set) => set.lockId))).size).toBe(6);
       expect(overlaps).toBe(0);
+      expect(server.openSessions).toBe(3); // a lock home: ONE lock connection per node, not one per tenant (18)
     } finally {
       await Promise.all(nodes.map((node) => node.dispose()));
     }
     expect(server.openSessions).toBe(0);
+  });
+
+  it('lockHome: false opens one lock connection per tenant per node (same lock ids)', async () => {
+    const server = new InMemoryLockServer();
+    const agent = async ({ signal }: AgentContext): Promise<void> => void (await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true })));
+    const settings = { leadershipPollingTime: 50, takeoverPollingTime: 50, daemonLockId: 90_000 + Math.floor(Math.random() * 100_000) };
+    const coordinator = await runShards({ connection: { backend: 'memory', server }, databases: TENANTS, shards: { Trip: agent }, settings, lockHome: false });
+    try {
+      await coordinator.whenOwned(6, { timeoutMs: 5000 });
+      expect(server.openSessions).toBe(6);
+      expect(coordinator.status().owned.map((set) => set.lockId).sort()).toEqual(
+        TENANTS.map((tenant) => computeLockId('dbo', `MultiTenanted:default@${tenant.id}`, settings.daemonLockId)).sort(),
+      );
+    } finally {
+      await coordinator.dispose();
+    }
   });
 
   it('one database keeps the original lock ids (no lock host); the shared host is exported', async () => {

@@ -20,6 +20,19 @@ export interface SessionAppLockOptions {
    * and every held lock is marked lost (`verification-timeout`). Default `5000` ms.
    */
   readonly requestTimeoutMs?: number;
+  /**
+   * The longest a LOST session's connection is kept open for {@link LockLostEvent.waitUntil} work
+   * (see "A lost session is held open until its agents returned" in the README): when this side
+   * gives up a session the server may still consider alive (a request or verification timed out, a
+   * release or a state check failed), the locks are announced lost at once but the socket stays
+   * open, sending nothing, until every listener's `waitUntil` work settled or this limit passed,
+   * whichever comes first; then it is destroyed. Meanwhile the server keeps the locks on the old
+   * session, so no other owner is granted them while the aborted work still runs. Use the
+   * server's release time of a silent client (its keepalive budget): past it a partitioned
+   * server frees the locks anyway. `0`: destroy at once (no hold). Default `30000` ms
+   * (`PostgresAppLock`: its `serverKeepAlive` budget; `SqlServerAppLock`: `serverKeepAliveMs`).
+   */
+  readonly lostSessionHoldMs?: number;
   /** Where warnings (losses, failed releases) go. Default: silent. */
   readonly logger?: Logger;
   /** Time source for timers. Default: {@link systemClock}. */
@@ -35,6 +48,20 @@ interface HeldLock<Key> {
 
 const TIMED_OUT = Symbol('timed-out');
 
+/** Default of {@link SessionAppLockOptions.lostSessionHoldMs}. */
+const DEFAULT_LOST_SESSION_HOLD_MS = 30_000;
+
+/** A given-up session kept open until its `waitUntil` work settled (or the hold limit). */
+interface HeldOpenSession<Key> {
+  readonly session: LockSession<Key>;
+  readonly ids: readonly LockId[];
+  readonly since: number;
+  /** Cancels the hold-limit timer. */
+  readonly cancel: AbortController;
+  /** Resolves once the session was destroyed. */
+  ended: Promise<void>;
+}
+
 /**
  * The bookkeeping every session-lock backend shares: it never stacks a lock, serialises requests
  * on the one connection, notices a dead connection at once (marks every held id lost, aborts their
@@ -48,6 +75,8 @@ export class SessionAppLock<Key> implements AppLock {
   readonly #clock: Clock;
   readonly #verifyIntervalMs: number;
   readonly #requestTimeoutMs: number;
+  readonly #lostSessionHoldMs: number;
+  readonly #heldOpen = new Set<HeldOpenSession<Key>>();
   readonly #queue = new SerialQueue();
   readonly #held = new Map<number | string, HeldLock<Key>>();
   readonly #listeners = new Set<(event: LockLostEvent) => void>();
@@ -62,6 +91,10 @@ export class SessionAppLock<Key> implements AppLock {
   constructor(driver: LockSessionDriver<Key>, options: SessionAppLockOptions = {}) {
     const verifyIntervalMs = options.verifyIntervalMs ?? 2000;
     const requestTimeoutMs = options.requestTimeoutMs ?? 5000;
+    const lostSessionHoldMs = options.lostSessionHoldMs ?? DEFAULT_LOST_SESSION_HOLD_MS;
+    if (!Number.isFinite(lostSessionHoldMs) || lostSessionHoldMs < 0) {
+      throw new AppLockError('INVALID_CONFIGURATION', `lostSessionHoldMs must be a finite number >= 0, got ${lostSessionHoldMs}`);
+    }
     if (!Number.isFinite(verifyIntervalMs) || verifyIntervalMs < 0) {
       throw new AppLockError('INVALID_CONFIGURATION', `verifyIntervalMs must be a finite number >= 0, got ${verifyIntervalMs}`);
     }
@@ -73,6 +106,7 @@ export class SessionAppLock<Key> implements AppLock {
     this.#clock = options.clock ?? systemClock;
     this.#verifyIntervalMs = verifyIntervalMs;
     this.#requestTimeoutMs = requestTimeoutMs;
+    this.#lostSessionHoldMs = lostSessionHoldMs;
   }
 
   /** Backend name (`sqlserver`, `postgres`, `memory`, ...). */
@@ -315,6 +349,10 @@ export class SessionAppLock<Key> implements AppLock {
   dispose(): Promise<void> {
     this.#disposing ??= (async () => {
       this.#lifetime.abort(new AppLockError('DISPOSED', 'lock owner disposed'));
+      // Given-up sessions still held open for their lost locks' work are waited for (each is bounded
+      // by lostSessionHoldMs): destroying one early would free locks whose work still runs. (The
+      // coordinator disposes its distributor only once every drain ended: none is left by then.)
+      await Promise.all([...this.#heldOpen].map((held) => held.ended));
       await this.#queue.run(async () => {
         await this.#releaseHeld([...this.#held.values()]);
         const session = this.#session;
@@ -439,13 +477,50 @@ export class SessionAppLock<Key> implements AppLock {
     this.#markLost([...this.#held.values()], 'connection-lost', cause);
   }
 
+  /**
+   * This side gives `session` up (stalled, unverifiable, a failed release): its held ids are
+   * announced lost at once, but the connection, which the server may still consider alive with
+   * the locks granted, stays open (nothing more is sent on it) until the listeners' `waitUntil`
+   * work settled or `lostSessionHoldMs` passed; then it is destroyed. Without such work (or with
+   * `lostSessionHoldMs: 0`) it is destroyed at once. New work opens a new session meanwhile.
+   */
   #dropSession(session: LockSession<Key>, reason: LockLossReason, cause: unknown): void {
     if (this.#session === session) this.#session = undefined;
-    session.destroy();
-    this.#markLost([...this.#held.values()], reason, cause);
+    const entries = [...this.#held.values()];
+    const work: PromiseLike<unknown>[] = [];
+    this.#markLost(entries, reason, cause, work);
+    if (work.length === 0 || this.#lostSessionHoldMs === 0 || this.#disposing !== undefined) {
+      session.destroy();
+      return;
+    }
+    const held: HeldOpenSession<Key> = { session, ids: entries.map((h) => h.id), since: this.#clock.now(), cancel: new AbortController(), ended: Promise.resolve() };
+    this.#heldOpen.add(held);
+    this.#logger.info('lost lock session held open until the work of its locks settled', {
+      backend: this.#driver.backend,
+      ids: held.ids,
+      holdLimitMs: this.#lostSessionHoldMs,
+    });
+    const limit = this.#clock.sleep(this.#lostSessionHoldMs, held.cancel.signal, { ref: false }).then(
+      () => 'hold limit' as const,
+      () => 'cancelled' as const,
+    );
+    held.ended = Promise.race([Promise.allSettled(work).then(() => 'settled' as const), limit]).then((why) => this.#endHold(held, why));
   }
 
-  #markLost(entries: readonly HeldLock<Key>[], reason: LockLossReason, cause: unknown): void {
+  #endHold(held: HeldOpenSession<Key>, why: 'settled' | 'hold limit' | 'cancelled'): void {
+    if (!this.#heldOpen.delete(held)) return;
+    held.cancel.abort();
+    held.session.destroy();
+    const context = { backend: this.#driver.backend, ids: held.ids, heldMs: this.#clock.now() - held.since };
+    if (why === 'hold limit') this.#logger.warn('lost lock session destroyed at its hold limit while the work of its locks still ran', { ...context, holdLimitMs: this.#lostSessionHoldMs });
+    else this.#logger.info('lost lock session destroyed', { ...context, why });
+  }
+
+  /**
+   * Marks `entries` lost, aborts their signals and tells the listeners. `work`, when given,
+   * collects what listeners pass to `waitUntil` during the dispatch (later calls are ignored).
+   */
+  #markLost(entries: readonly HeldLock<Key>[], reason: LockLossReason, cause: unknown, work?: PromiseLike<unknown>[]): void {
     if (entries.length === 0) return;
     for (const h of entries) this.#held.delete(heldKey(h.id));
     this.#lost += entries.length;
@@ -453,13 +528,23 @@ export class SessionAppLock<Key> implements AppLock {
     const error = new LockLostError(ids, reason, cause);
     this.#logger.warn('locks lost', { backend: this.#driver.backend, target: this.#driver.target, reason, ids, cause: describeError(cause) });
     for (const h of entries) h.controller?.abort(error);
+    let dispatching = true;
+    const waitUntil = (promise: PromiseLike<unknown>): void => {
+      if (!dispatching) {
+        this.#logger.warn('LockLostEvent.waitUntil called after the event was dispatched; ignored (call it synchronously from the listener)', { backend: this.#driver.backend, ids });
+        return;
+      }
+      if (work !== undefined && promise !== null && typeof promise?.then === 'function') work.push(promise);
+    };
+    const event: LockLostEvent = { ids, error, waitUntil };
     for (const listener of [...this.#listeners]) {
       try {
-        listener({ ids, error });
+        listener(event);
       } catch (listenerError) {
         this.#logger.error('lock-lost listener threw', { error: describeError(listenerError) });
       }
     }
+    dispatching = false;
   }
 
   #startVerifying(): void {

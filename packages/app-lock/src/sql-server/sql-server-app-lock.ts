@@ -125,6 +125,9 @@ export class SqlServerAppLock extends SessionAppLock<string> {
     );
     const sessionOptions: SessionAppLockOptions = {
       requestTimeoutMs,
+      // a given-up session is held open for its agents at most until the server would free a
+      // silent client's locks anyway (its first keepalive probe; 30 s when not given)
+      lostSessionHoldMs: options.lostSessionHoldMs ?? (serverKeepAliveMs === false ? 30_000 : serverKeepAliveMs),
       ...(options.verifyIntervalMs === undefined ? {} : { verifyIntervalMs: options.verifyIntervalMs }),
       ...(options.clock === undefined ? {} : { clock: options.clock }),
       ...(logger === undefined ? {} : { logger }),

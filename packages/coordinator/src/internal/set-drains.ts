@@ -124,6 +124,11 @@ export class SetDrains {
     return batch;
   }
 
+  /** The drain of `key` (resolves once every agent returned and, if asked, the lock was released); `undefined` when not draining. */
+  whenSettled(key: string): Promise<void> | undefined {
+    return this.#drains.get(key)?.done;
+  }
+
   /** Releases `set` once its drain ends (at once when it is not draining). */
   async releaseWhenSettled(set: ProjectionSet): Promise<void> {
     const drain = this.#drains.get(set.key);

@@ -200,16 +200,25 @@ export class SetOwnership {
   /**
    * Lost locks: abort their agents now (not at the next poll). Tracked so stop() can await it.
    * Returns whether any was tracked (its drain wakes the loop once its agents returned).
+   *
+   * `waitUntil` (the lock owner's, see `SetsLostEvent.waitUntil`) receives the drain of every lost
+   * set whose agents still run here (tracked ones, just aborted, and ones already draining after a
+   * stop or hand-over): a lock connection this side gave up then stays open until they returned,
+   * so the server grants the sets to no other node meanwhile.
    */
-  lost(sets: readonly ProjectionSet[], error: LockLostError): boolean {
+  lost(sets: readonly ProjectionSet[], error: LockLostError, waitUntil?: (work: PromiseLike<unknown>) => void): boolean {
     let any = false;
     for (const set of sets) {
-      if (!this.#owned.has(set.key)) continue;
-      any = true;
-      // (the operator's line, with shard names, is the coordinator's "ownership changed")
-      this.#deps.logger.debug('lock lost; aborting its agents', { set: set.key, lockId: set.lockId, reason: error.reason });
-      const work = this.stopSet(set, 'lock-lost', false, error).then(() => this.#deps.events.emit('lockLost', { set, error }));
-      this.#track(work);
+      if (this.#owned.has(set.key)) {
+        any = true;
+        // (the operator's line, with shard names, is the coordinator's "ownership changed")
+        this.#deps.logger.debug('lock lost; aborting its agents', { set: set.key, lockId: set.lockId, reason: error.reason });
+        const work = this.stopSet(set, 'lock-lost', false, error).then(() => this.#deps.events.emit('lockLost', { set, error }));
+        this.#track(work);
+      }
+      // (stopSet began the set's drain synchronously, so it is found here)
+      const drained = this.#drains.whenSettled(set.key);
+      if (drained !== undefined) waitUntil?.(drained);
     }
     return any;
   }

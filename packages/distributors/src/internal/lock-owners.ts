@@ -2,8 +2,15 @@ import type { AppLock, LockLostEvent, Logger } from '@polecat/app-lock';
 import type { ProjectionDatabase } from '../projection-database';
 import type { MemberWatcher } from './member-watcher';
 
-/** One database's lock owner (one dedicated connection) and its subscriptions. */
+/**
+ * One lock owner (one dedicated connection) and its subscriptions: either a database's own, or the
+ * lock home shared by every database of one lock host (`createHomeLock`).
+ */
 export interface LockOwner {
+  /** `db:{database.id}` for a database's own owner, `home:{lockHost}` for a lock home. */
+  readonly key: string;
+  /** The lock host of a lock home; `undefined` for a database's own owner. */
+  readonly home: string | undefined;
   readonly lock: AppLock;
   readonly unsubscribe: () => void;
   /** Its member watcher (a second dedicated connection), created once this node has a predecessor; disposed with the owner. */
@@ -12,30 +19,48 @@ export interface LockOwner {
 
 /** What {@link LockOwners} needs from its distributor. */
 export interface LockOwnersDeps {
-  readonly createLock: (database: ProjectionDatabase) => AppLock;
+  /** Creates the owner's lock: `home` set for a lock home (created once for all its databases). */
+  readonly createLock: (database: ProjectionDatabase, home: string | undefined) => AppLock;
   readonly logger: Logger;
-  readonly onLockLost: (databaseId: string, event: LockLostEvent) => void;
+  readonly onLockLost: (owner: LockOwner, event: LockLostEvent) => void;
   readonly onReleaseNotice: () => void;
+  /** Whether `owner` still holds set locks of `databaseId` (a removed database's owner waits for them). */
+  readonly holdsSetLocks: (databaseId: string, owner: LockOwner) => boolean;
 }
 
-/** Set locks are 32-bit numbers; member slots are strings (`memberSlotId`). */
-function holdsSetLocks(lock: AppLock): boolean {
-  return lock.heldLocks().some((id) => typeof id === 'number');
+interface Entry {
+  readonly owner: LockOwner;
+  /** Databases using this owner: in the list, or removed and still holding set locks. */
+  readonly databases: Set<string>;
+}
+
+interface Use {
+  readonly key: string;
+  /** The database left the list; its owner stays while it holds set locks. */
+  removed: boolean;
+}
+
+/** The owner key of a database: its lock home's, or its own. */
+export function ownerKey(databaseId: string, home: string | undefined): string {
+  return home === undefined ? `db:${databaseId}` : `home:${home}`;
 }
 
 /**
- * The lock owners of a distributor: one per database, created on first use and reused across
- * cycles. A database that leaves the list keeps its owner (and its held locks) while any of its
- * sets is still held: its agents are stopping, and whoever runs them releases each set once they
- * returned (`ProjectionDistributor.release`). The owner is disposed (member slot and connection
- * released) as soon as it holds no set lock any more, or when the distributor is disposed. A
- * database that comes back before that gets its old owner back.
+ * The lock owners of a distributor: one per database, or one per lock home (shared by every
+ * database of that lock host), created on first use and reused across cycles. A database that leaves
+ * the list keeps its owner (and its held locks) while any of its sets is still held: its agents are
+ * stopping, and whoever runs them releases each set once they returned
+ * (`ProjectionDistributor.release`). An owner is disposed (member slot and connection released) as
+ * soon as no database uses it any more (a lock home: the last of its databases left and released
+ * its sets), or when the distributor is disposed. A database that comes back before that gets its
+ * old owner back.
  */
 export class LockOwners {
   readonly #deps: LockOwnersDeps;
-  readonly #active = new Map<string, LockOwner>();
-  /** Owners of databases that left the list, kept while they hold set locks. */
-  readonly #removed = new Map<string, LockOwner>();
+  /** By owner key. */
+  readonly #entries = new Map<string, Entry>();
+  /** By database id: which owner it uses, and whether it left the list. */
+  readonly #uses = new Map<string, Use>();
   /** Owners being disposed, so `dispose()` waits for them too. */
   readonly #retiring = new Set<Promise<void>>();
 
@@ -45,93 +70,122 @@ export class LockOwners {
 
   /** The owner of a database in the list. */
   active(databaseId: string): LockOwner | undefined {
-    return this.#active.get(databaseId);
+    const use = this.#uses.get(databaseId);
+    return use === undefined || use.removed ? undefined : this.#entries.get(use.key)?.owner;
   }
 
   /** The owner of a database in the list, or of a removed one still holding set locks. */
   any(databaseId: string): LockOwner | undefined {
-    return this.#active.get(databaseId) ?? this.#removed.get(databaseId);
+    const use = this.#uses.get(databaseId);
+    return use === undefined ? undefined : this.#entries.get(use.key)?.owner;
   }
 
   /** Ids of the databases with an active owner. */
   activeIds(): string[] {
-    return [...this.#active.keys()];
+    return [...this.#uses].flatMap(([id, use]) => (use.removed ? [] : [id]));
   }
 
-  /** Every owner, active and removed. */
+  /** Every owner (each lock home once). */
   all(): LockOwner[] {
-    return [...this.#active.values(), ...this.#removed.values()];
+    return [...this.#entries.values()].map((entry) => entry.owner);
   }
 
-  /** The database's owner: the existing one, a removed one brought back, or a new one. */
-  obtain(database: ProjectionDatabase): LockOwner {
-    const existing = this.#active.get(database.id);
-    if (existing !== undefined) return existing;
-    const back = this.#removed.get(database.id);
-    if (back !== undefined) {
-      this.#removed.delete(database.id);
-      this.#active.set(database.id, back);
-      return back;
+  /** Ids of the databases using `owner` (in the list, or removed and still holding set locks). */
+  databasesOf(owner: LockOwner): readonly string[] {
+    return [...(this.#entries.get(owner.key)?.databases ?? [])];
+  }
+
+  /** The database's owner: the existing one, a removed one brought back, its lock home's, or a new one. */
+  obtain(database: ProjectionDatabase, home: string | undefined): LockOwner {
+    const key = ownerKey(database.id, home);
+    const use = this.#uses.get(database.id);
+    if (use !== undefined && use.key === key) {
+      use.removed = false;
+      return this.#entries.get(key)!.owner;
     }
-    const lock = this.#deps.createLock(database);
-    const unsubscribeLost = lock.onLockLost((event) => this.#deps.onLockLost(database.id, event));
-    const unsubscribeNotice = lock.onReleaseNotice?.(() => this.#deps.onReleaseNotice());
-    const owner: LockOwner = {
-      lock,
-      unsubscribe: () => {
-        unsubscribeLost();
-        unsubscribeNotice?.();
-      },
-    };
-    this.#active.set(database.id, owner);
-    return owner;
+    if (use !== undefined) void this.#detach(database.id, use); // its lock host changed: leave the old owner
+    let entry = this.#entries.get(key);
+    if (entry === undefined) {
+      const lock = this.#deps.createLock(database, home);
+      const holder: { owner?: LockOwner } = {};
+      const unsubscribeLost = lock.onLockLost((event) => this.#deps.onLockLost(holder.owner!, event));
+      const unsubscribeNotice = lock.onReleaseNotice?.(() => this.#deps.onReleaseNotice());
+      holder.owner = {
+        key,
+        home,
+        lock,
+        unsubscribe: () => {
+          unsubscribeLost();
+          unsubscribeNotice?.();
+        },
+      };
+      entry = { owner: holder.owner, databases: new Set() };
+      this.#entries.set(key, entry);
+    }
+    entry.databases.add(database.id);
+    this.#uses.set(database.id, { key, removed: false });
+    return entry.owner;
   }
 
   /**
-   * The database left the list: its owner is disposed now when it holds no set lock, else once the
-   * last of its sets is released ({@link afterRelease}).
+   * The database left the list: it stops using its owner now when it holds no set lock there, else
+   * once the last of its sets is released ({@link afterRelease}). An owner no database uses is disposed.
    */
   async remove(databaseId: string): Promise<void> {
-    const owner = this.#active.get(databaseId);
-    if (owner === undefined) return;
-    this.#active.delete(databaseId);
-    if (holdsSetLocks(owner.lock)) {
-      this.#removed.set(databaseId, owner);
+    const use = this.#uses.get(databaseId);
+    if (use === undefined || use.removed) return;
+    const owner = this.#entries.get(use.key)!.owner;
+    if (this.#deps.holdsSetLocks(databaseId, owner)) {
+      use.removed = true;
       this.#deps.logger.info('database removed: its lock owner stays until its held sets are released', { database: databaseId, held: owner.lock.heldLocks().length });
       return;
     }
-    await this.#retire(databaseId, owner, 'removed');
+    await this.#detach(databaseId, use);
   }
 
-  /** After a release on `databaseId`: a removed database whose owner holds no set lock any more is disposed. */
+  /** After a release on `databaseId`: a removed database that holds no set lock any more stops using its owner. */
   async afterRelease(databaseId: string): Promise<void> {
-    const owner = this.#removed.get(databaseId);
-    if (owner === undefined || holdsSetLocks(owner.lock)) return;
-    this.#removed.delete(databaseId);
-    await this.#retire(databaseId, owner, 'removed');
+    const use = this.#uses.get(databaseId);
+    if (use === undefined || !use.removed) return;
+    const owner = this.#entries.get(use.key)!.owner;
+    if (this.#deps.holdsSetLocks(databaseId, owner)) return;
+    await this.#detach(databaseId, use);
   }
 
-  /** Disposes every owner (active and removed) and waits for those being disposed. */
+  /** Disposes every owner and waits for those being disposed. */
   async dispose(): Promise<void> {
-    const all = [...this.#active.entries(), ...this.#removed.entries()];
-    this.#active.clear();
-    this.#removed.clear();
-    await Promise.all([...all.map(([id, owner]) => this.#retire(id, owner, 'disposed')), ...this.#retiring]);
+    const all = [...this.#entries.values()];
+    this.#entries.clear();
+    this.#uses.clear();
+    await Promise.all([...all.map((entry) => this.#retire(entry.owner, [...entry.databases], 'disposed')), ...this.#retiring]);
+  }
+
+  /** `databaseId` stops using its owner; the owner is disposed when nobody uses it any more. */
+  async #detach(databaseId: string, use: Use): Promise<void> {
+    this.#uses.delete(databaseId);
+    const entry = this.#entries.get(use.key);
+    if (entry === undefined) return;
+    entry.databases.delete(databaseId);
+    if (entry.owner.home !== undefined) this.#deps.logger.info('database removed from its lock home', { database: databaseId, lockHost: entry.owner.home, remaining: entry.databases.size });
+    if (entry.databases.size > 0) return;
+    this.#entries.delete(use.key);
+    await this.#retire(entry.owner, [databaseId], 'removed');
   }
 
   /**
    * Disposes one owner (releasing its locks); failures are logged, not thrown. `why` is passed
-   * explicitly: only a database that left the list is logged as removed.
+   * explicitly: only an owner whose databases left the list is logged as removed.
    */
-  async #retire(databaseId: string, owner: LockOwner, why: 'removed' | 'disposed'): Promise<void> {
+  async #retire(owner: LockOwner, databases: readonly string[], why: 'removed' | 'disposed'): Promise<void> {
     owner.unsubscribe();
+    const fields = owner.home === undefined ? { database: databases[0] } : { lockHost: owner.home };
     const retiring = (async () => {
       try {
         await owner.watcher?.dispose();
         await owner.lock.dispose();
-        if (why === 'removed') this.#deps.logger.info('database removed: its lock owner was disposed', { database: databaseId });
+        if (why === 'removed') this.#deps.logger.info('database removed: its lock owner was disposed', fields);
       } catch (error) {
-        this.#deps.logger.warn('disposing a lock owner failed', { database: databaseId, error });
+        this.#deps.logger.warn('disposing a lock owner failed', { ...fields, error });
       }
     })();
     this.#retiring.add(retiring);

@@ -7,8 +7,9 @@ import type { DatabaseSource, ProjectionDatabase } from '../projection-database'
 import type { ProjectionDistributor, SetsLostEvent } from '../projection-distributor';
 import type { ProjectionSet } from '../projection-set';
 import type { ShardName } from '../shard-name';
+import { hash32 } from '../lock-id-hash';
 import { LockOwners, type LockOwner } from './lock-owners';
-import { canProbe, probeRing } from './membership';
+import { canProbe, probeRing, splitHomeMembership } from './membership';
 import { MemberWatcher, canWait } from './member-watcher';
 import { RoundTripReporter } from './round-trip-reporter';
 import type { LockRoundTripEvent } from '../lock-round-trip';
@@ -28,11 +29,18 @@ function sameShards(identities: readonly string[], next: readonly ShardName[]): 
   return true;
 }
 
+/** A lock owner with the sets (or databases) of one call that go through it. */
+interface OwnerGroup<T> {
+  readonly owner: LockOwner;
+  readonly items: T[];
+}
+
 /**
  * The shared mechanism of the distributors that take locks: one lazily created lock owner per
- * database, reused across cycles ({@link LockOwners}); the database list re-read at every build (a
- * removed database's sets leave the distribution; its owner goes once they are released); one
- * `tryAttainLocks` round trip per database; lost locks mapped to sets.
+ * database, or per lock home (`createHomeLock`: one for every database of a lock host), reused
+ * across cycles ({@link LockOwners}); the database list re-read at every build (a removed database's
+ * sets leave the distribution; its owner goes once they are released and no other database uses
+ * it); one `tryAttainLocks` and one `probeLocks` round trip per lock owner; lost locks mapped to sets.
  */
 export abstract class LockOwningDistributor implements ProjectionDistributor {
   abstract readonly kind: ProjectionDistributor['kind'];
@@ -44,13 +52,15 @@ export abstract class LockOwningDistributor implements ProjectionDistributor {
   readonly #clock: Clock;
   readonly #maxNodes: number;
   readonly #lockHost: LockHostSource | undefined;
+  readonly #createHomeLock: ((lockHost: string) => AppLock) | undefined;
   readonly #owners: LockOwners;
   /** Per database id: the sets of the last build, by lock id. */
   readonly #lastSets = new Map<string, ReadonlyMap<number, ProjectionSet>>();
   readonly #listeners = new Set<(event: SetsLostEvent) => void>();
   readonly #noticeListeners = new Set<() => void>();
   readonly #memberLeftListeners = new Set<(databaseId: string) => void>();
-  readonly #createLock: (database: ProjectionDatabase) => AppLock;
+  /** Creates a lock owner's lock (a home's when `home` is set); called once more per owner for its member watcher. */
+  readonly #createLock: (database: ProjectionDatabase, home: string | undefined) => AppLock;
   readonly #watchMembers: boolean;
   /** Per database id: the last build's sets, reused while the database and its shard list are unchanged. */
   readonly #builds = new Map<string, CachedBuild>();
@@ -60,13 +70,19 @@ export abstract class LockOwningDistributor implements ProjectionDistributor {
   protected constructor(options: LockingDistributorOptions) {
     this.daemonLockId = options.daemonLockId ?? DEFAULT_DAEMON_LOCK_ID;
     assertDaemonLockId(this.daemonLockId);
-    if (typeof options.createLock !== 'function') {
+    const { createLock, createHomeLock } = options;
+    if (createHomeLock !== undefined && typeof createHomeLock !== 'function') {
+      throw new DistributorError('INVALID_CONFIGURATION', 'createHomeLock must be a function (lockHost) => AppLock');
+    }
+    if (typeof createLock !== 'function' && (createLock !== undefined || createHomeLock === undefined)) {
       throw new DistributorError('INVALID_CONFIGURATION', 'createLock must be a function (database) => AppLock');
+    }
+    if (createHomeLock !== undefined && options.lockHost === undefined) {
+      throw new DistributorError('INVALID_CONFIGURATION', 'createHomeLock needs lockHost (which databases share which lock home)');
     }
     assertStaticSources(options.databases, options.shards);
     this.#databases = options.databases;
     this.#shards = options.shards;
-    const createLock = options.createLock;
     this.#random = options.random ?? Math.random;
     this.#clock = options.clock ?? systemClock;
     this.#maxNodes = options.maxNodes ?? DEFAULT_MAX_NODES;
@@ -78,19 +94,27 @@ export abstract class LockOwningDistributor implements ProjectionDistributor {
       throw new DistributorError('INVALID_CONFIGURATION', 'lockHost must be a non-empty string or a function (database) => string | undefined');
     }
     this.#lockHost = lockHost;
-    this.#createLock = createLock;
+    this.#createHomeLock = createHomeLock;
     this.#watchMembers = options.watchMembers ?? true;
     this.logger = toLogger(options.logger);
+    this.#createLock = (database, home) => {
+      if (home !== undefined) return createHomeLock!(home);
+      if (createLock === undefined) {
+        throw new DistributorError('INVALID_CONFIGURATION', `database ${database.id} has no lock host, and there is no createLock for it (only createHomeLock)`);
+      }
+      return createLock(database);
+    };
     this.#owners = new LockOwners({
-      createLock,
+      createLock: this.#createLock,
       logger: this.logger,
-      onLockLost: (databaseId, event) => this.#onLockLost(databaseId, event),
+      onLockLost: (owner, event) => this.#onLockLost(owner, event),
       onReleaseNotice: () => this.#onReleaseNotice(),
+      holdsSetLocks: (databaseId, owner) => this.#holdsSetLocks(databaseId, owner),
     });
     this.#roundTrips = new RoundTripReporter(this.#clock, this.logger);
   }
 
-  /** Subscribes to every lock round trip (attempt, probe) with its database, duration and failure. */
+  /** Subscribes to every lock round trip (attempt, probe) with its database(s), duration and failure. */
   onLockRoundTrip(listener: (event: LockRoundTripEvent) => void): () => void {
     return this.#roundTrips.on(listener);
   }
@@ -117,6 +141,19 @@ export abstract class LockOwningDistributor implements ProjectionDistributor {
       throw new DistributorError('INVALID_CONFIGURATION', `lockHost returned ${String(host)} for database ${database.id}; expected a non-empty string or undefined`);
     }
     return host;
+  }
+
+  /**
+   * Identifies this store's nodes in the member-slot ids of a lock home (one slot per node per home,
+   * see `memberSlotId`). Default: `{kind}:{daemonLockId}@{lockHost}`.
+   */
+  protected homeScope(lockHost: string): string {
+    return `${this.kind}:${this.daemonLockId}@${lockHost}`;
+  }
+
+  /** The lock home of `database` (its lock host, when `createHomeLock` is given); `undefined`: an owner of its own. */
+  #homeOf(database: ProjectionDatabase): string | undefined {
+    return this.#createHomeLock === undefined ? undefined : this.lockHostOf(database);
   }
 
   /** The sets of one database (its shards already validated). */
@@ -174,30 +211,29 @@ export abstract class LockOwningDistributor implements ProjectionDistributor {
 
   async tryAttainMany(sets: readonly ProjectionSet[], options?: AttainOptions): Promise<ReadonlySet<string>> {
     this.#assertNotDisposed();
-    const byDatabase = new Map<string, { database: ProjectionDatabase; sets: ProjectionSet[] }>();
-    for (const set of sets) {
-      const group = byDatabase.get(set.database.id) ?? { database: set.database, sets: [] };
-      group.sets.push(set);
-      byDatabase.set(set.database.id, group);
-    }
     const held = new Set<string>();
+    const failures: { database: ProjectionDatabase; sets: number; error: unknown }[] = [];
+    const groups = this.#groupByOwner(sets, (set) => set.database, (database, error) => failures.push({ database, sets: 1, error }));
     await Promise.all(
-      [...byDatabase.values()].map(async ({ database, sets: group }) => {
+      [...groups.values()].map(async ({ owner, items: group }) => {
+        const ids = [...new Set(group.map((set) => set.database.id))];
         try {
-          const owner = this.#ownerFor(database);
-          if (owner === undefined) return;
-          const ids = await this.#roundTrips.time(database.id, 'attain', () => owner.lock.tryAttainLocks([...new Set(group.map((set) => set.lockId))], options));
-          for (const set of group) if (ids.has(set.lockId)) held.add(set.key);
+          const got = await this.#roundTrips.time(ids, 'attain', () => owner.lock.tryAttainLocks([...new Set(group.map((set) => set.lockId))], options), owner.home);
+          for (const set of group) if (got.has(set.lockId)) held.add(set.key);
         } catch (error) {
           if (options?.signal?.aborted || this.#disposing !== undefined) return;
           this.#roundTrips.failed('lock attempt failed for a database; its sets are not held this cycle', {
-            database: database.id,
+            ...(owner.home === undefined ? { database: ids[0] } : { lockHost: owner.home, databases: ids.length }),
             sets: group.length,
             error,
           });
         }
       }),
     );
+    for (const failure of failures) {
+      if (options?.signal?.aborted || this.#disposing !== undefined) break;
+      this.#roundTrips.failed('lock attempt failed for a database; its sets are not held this cycle', { database: failure.database.id, sets: failure.sets, error: failure.error });
+    }
     options?.signal?.throwIfAborted();
     this.#assertNotDisposed(); // disposed meanwhile: nothing is held any more
     return held;
@@ -207,37 +243,51 @@ export abstract class LockOwningDistributor implements ProjectionDistributor {
     this.#assertNotDisposed();
     const result = new Map<string, DatabaseMembership>();
     if (this.#maxNodes === 0) return result;
-    const byDatabase = new Map<string, ProjectionSet[]>();
-    for (const set of distribution) {
-      const group = byDatabase.get(set.database.id);
-      if (group === undefined) byDatabase.set(set.database.id, [set]);
-      else group.push(set); // (not a copy per set: quadratic at 10 000 sets)
-    }
+    const failures: { database: ProjectionDatabase; error: unknown }[] = [];
+    const groups = this.#groupByOwner(distribution, (set) => set.database, (database, error) => failures.push({ database, error }));
     await Promise.all(
-      [...byDatabase.values()].map(async (sets) => {
-        const database = sets[0]!.database;
+      [...groups.values()].map(async ({ owner, items: sets }) => {
+        const lock = owner.lock;
+        if (!canProbe(lock)) return;
+        const byDatabase = new Map<string, ProjectionSet[]>();
+        for (const set of sets) {
+          const group = byDatabase.get(set.database.id);
+          if (group === undefined) byDatabase.set(set.database.id, [set]);
+          else group.push(set); // (not a copy per set: quadratic at 10 000 sets)
+        }
+        const ids = [...byDatabase.keys()];
         try {
-          const lock = this.#ownerFor(database)?.lock;
-          if (lock === undefined || !canProbe(lock)) return;
-          const scope = this.memberScope(database);
+          const scope = owner.home === undefined ? this.memberScope(sets[0]!.database) : this.homeScope(owner.home);
           const slots = Array.from({ length: this.#maxNodes }, (_, index) => memberSlotId(scope, index));
           // joins are announced (a release notice) while watchers let the others poll slowly
           const joinNotice = this.#watchMembers && canWait(lock) ? `polecat:member:${scope}:joined` : undefined;
-          const ring = await this.#roundTrips.time(database.id, 'probe', () => probeRing(lock, slots, sets, this.#random, options, joinNotice));
-          result.set(database.id, ring.membership);
-          this.#watch(database, ring.predecessor);
+          const ring = await this.#roundTrips.time(ids, 'probe', () => probeRing(lock, slots, sets, this.#random, options, joinNotice), owner.home);
+          const seen = ring.membership;
+          if (owner.home === undefined) result.set(ids[0]!, seen);
+          else for (const [id, membership] of splitHomeMembership(seen, byDatabase, (databaseId) => hash32(databaseId) >>> 0)) result.set(id, membership);
+          this.#watch(owner, sets[0]!.database, ring.predecessor);
         } catch (error) {
           if (options?.signal?.aborted || this.#disposing !== undefined) return;
-          this.#roundTrips.failed('membership probe failed for a database; balancing skips it this cycle', { database: database.id, error });
+          this.#roundTrips.failed('membership probe failed for a database; balancing skips it this cycle', {
+            ...(owner.home === undefined ? { database: ids[0] } : { lockHost: owner.home, databases: ids.length }),
+            error,
+          });
         }
       }),
     );
+    for (const failure of failures) {
+      if (options?.signal?.aborted || this.#disposing !== undefined) break;
+      this.#roundTrips.failed('membership probe failed for a database; balancing skips it this cycle', { database: failure.database.id, error: failure.error });
+    }
     options?.signal?.throwIfAborted();
     this.#assertNotDisposed();
     return result;
   }
 
-  /** Releases one set's lock; the last held set of a removed database also disposes its owner. */
+  /**
+   * Releases one set's lock; the last held set of a removed database also disposes its owner (a
+   * lock home: once no other database uses it).
+   */
   async release(set: ProjectionSet): Promise<void> {
     const owner = this.#owners.any(set.database.id);
     if (owner === undefined) return;
@@ -313,30 +363,72 @@ export abstract class LockOwningDistributor implements ProjectionDistributor {
       this.logger.debug('not attempting sets of a database absent from the last distribution', { database: database.id });
       return undefined;
     }
-    return this.#owners.obtain(database);
+    return this.#owners.obtain(database, this.#homeOf(database));
   }
 
   /**
-   * Points the member watcher of `database`'s lock owner at `predecessor` (the slot the probe saw
-   * before this node's in the ring), creating the watcher (a second lock owner from `createLock`)
-   * on first need; `undefined` (not a member, or alone) idles it.
+   * Groups `items` by the lock owner of their database (one group per database, or per lock home).
+   * Databases absent from the last build are skipped; one whose owner cannot be created (`createLock`
+   * threw) is reported to `failed` and skipped.
    */
-  #watch(database: ProjectionDatabase, predecessor: string | undefined): void {
-    if (!this.#watchMembers || this.#disposing !== undefined) return;
-    const owner = this.#owners.active(database.id);
-    if (owner === undefined || !canWait(owner.lock)) return;
+  #groupByOwner<T>(items: readonly T[], databaseOf: (item: T) => ProjectionDatabase, failed: (database: ProjectionDatabase, error: unknown) => void): Map<string, OwnerGroup<T>> {
+    const groups = new Map<string, OwnerGroup<T>>();
+    const byDatabase = new Map<string, LockOwner | undefined>();
+    for (const item of items) {
+      const database = databaseOf(item);
+      let owner: LockOwner | undefined;
+      if (byDatabase.has(database.id)) owner = byDatabase.get(database.id);
+      else {
+        try {
+          owner = this.#ownerFor(database);
+        } catch (error) {
+          if (DistributorError.is(error) && error.code === 'DISPOSED') throw error;
+          failed(database, error);
+        }
+        byDatabase.set(database.id, owner);
+      }
+      if (owner === undefined) continue;
+      const group = groups.get(owner.key);
+      if (group === undefined) groups.set(owner.key, { owner, items: [item] });
+      else group.items.push(item);
+    }
+    return groups;
+  }
+
+  /**
+   * Whether `owner` still holds set locks of `databaseId`: a database's own owner, any set lock
+   * (32-bit ids; member slots are strings); a lock home, the lock ids of that database's last build.
+   */
+  #holdsSetLocks(databaseId: string, owner: LockOwner): boolean {
+    if (owner.home === undefined) return owner.lock.heldLocks().some((id) => typeof id === 'number');
+    const byLockId = this.#lastSets.get(databaseId);
+    if (byLockId === undefined) return false;
+    for (const lockId of byLockId.keys()) if (owner.lock.hasLock(lockId)) return true;
+    return false;
+  }
+
+  /**
+   * Points the member watcher of `owner` (a database's own lock owner, or a lock home: one ring of
+   * member slots per owner) at `predecessor` (the slot the probe saw before this node's in the
+   * ring), creating the watcher (a second lock owner from `createLock` / `createHomeLock`) on first
+   * need; `undefined` (not a member, or alone) idles it. `database`: one database of the owner.
+   */
+  #watch(owner: LockOwner, database: ProjectionDatabase, predecessor: string | undefined): void {
+    if (!this.#watchMembers || this.#disposing !== undefined || !canWait(owner.lock)) return;
     if (owner.watcher === undefined) {
       if (predecessor === undefined) return;
       owner.watcher = new MemberWatcher({
         createLock: () => {
-          const lock = this.#createLock(database);
+          const lock = this.#createLock(database, owner.home);
           // a factory that hands out ONE shared owner: waiting on it would block every attempt
           return lock === owner.lock ? undefined : lock;
         },
-        onMemberLeft: () => this.#onMemberLeft(database.id),
+        onMemberLeft: () => {
+          for (const databaseId of this.#owners.databasesOf(owner)) this.#onMemberLeft(databaseId);
+        },
         logger: this.logger,
         clock: this.#clock,
-        label: database.id,
+        label: owner.home === undefined ? database.id : `lock home ${owner.home}`,
       });
     }
     owner.watcher.watch(predecessor);
@@ -362,15 +454,22 @@ export abstract class LockOwningDistributor implements ProjectionDistributor {
     }
   }
 
-  #onLockLost(databaseId: string, event: LockLostEvent): void {
-    const byLockId = this.#lastSets.get(databaseId);
-    const sets = event.ids.flatMap((id) => {
-      const set = typeof id === 'number' ? byLockId?.get(id) : undefined;
-      return set === undefined ? [] : [set];
-    });
-    this.logger.warn('locks lost', { database: databaseId, ids: event.ids, reason: event.error.reason, sets: sets.map((s) => s.key) });
+  #onLockLost(owner: LockOwner, event: LockLostEvent): void {
+    const databases = this.#owners.databasesOf(owner);
+    const sets: ProjectionSet[] = [];
+    for (const databaseId of databases) {
+      const byLockId = this.#lastSets.get(databaseId);
+      if (byLockId === undefined) continue;
+      for (const id of event.ids) {
+        const set = typeof id === 'number' ? byLockId.get(id) : undefined;
+        if (set !== undefined) sets.push(set);
+      }
+    }
+    const where = owner.home === undefined ? { database: databases[0] ?? owner.key.slice(3) } : { lockHost: owner.home, databases: databases.length };
+    this.logger.warn('locks lost', { ...where, ids: event.ids, reason: event.error.reason, sets: sets.map((s) => s.key) });
     if (sets.length === 0) return;
-    const lost: SetsLostEvent = { sets, error: event.error };
+    // forwarded only when the lock owner offers it (a third-party AppLock may not)
+    const lost: SetsLostEvent = event.waitUntil === undefined ? { sets, error: event.error } : { sets, error: event.error, waitUntil: (work) => event.waitUntil?.(work) };
     for (const listener of [...this.#listeners]) {
       try {
         listener(lost);

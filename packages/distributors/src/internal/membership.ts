@@ -73,3 +73,24 @@ export async function probeRing(
   const predecessor = rank >= 0 && live.length >= 2 ? live[(rank - 1 + live.length) % live.length] : undefined;
   return predecessor === undefined ? { membership } : { membership, predecessor };
 }
+
+/**
+ * Splits ONE probe of a lock home (member slots per home, the unheld sets of all its databases) into
+ * one {@link DatabaseMembership} per database. Every database sees the same live nodes; the rank is
+ * rotated per database by a stable hash of its id (the same on every node), so that the
+ * `sets % liveNodes` extra sets of many small databases spread over the nodes instead of all going
+ * to the first ranks.
+ */
+export function splitHomeMembership(
+  home: DatabaseMembership,
+  byDatabase: ReadonlyMap<string, readonly ProjectionSet[]>,
+  rotation: (databaseId: string) => number,
+): Map<string, DatabaseMembership> {
+  const result = new Map<string, DatabaseMembership>();
+  for (const [databaseId, sets] of byDatabase) {
+    const free = new Set(sets.filter((set) => home.free.has(set.key)).map((set) => set.key));
+    const base = { liveNodes: home.liveNodes, free, member: home.member };
+    result.set(databaseId, home.rank === undefined ? base : { ...base, rank: (home.rank + rotation(databaseId)) % home.liveNodes });
+  }
+  return result;
+}

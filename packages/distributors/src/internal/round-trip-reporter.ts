@@ -22,16 +22,23 @@ export class RoundTripReporter {
     return () => void this.#listeners.delete(listener);
   }
 
-  /** Runs one round trip, reporting its duration and outcome (the result or error passes through). */
-  async time<T>(databaseId: string, operation: LockRoundTripOperation, request: () => Promise<T>): Promise<T> {
+  /**
+   * Runs one round trip, reporting its duration and outcome (the result or error passes through):
+   * one event per database it served (a lock home's round trip serves all its databases at once;
+   * `lockHost` then names the home).
+   */
+  async time<T>(databaseIds: readonly string[], operation: LockRoundTripOperation, request: () => Promise<T>, lockHost?: string): Promise<T> {
     if (this.#listeners.size === 0) return request();
     const startedAt = this.#clock.now();
+    const home = lockHost === undefined ? {} : { lockHost };
     try {
       const result = await request();
-      this.#emit({ databaseId, operation, durationMs: this.#clock.now() - startedAt });
+      const durationMs = this.#clock.now() - startedAt;
+      for (const databaseId of databaseIds) this.#emit({ databaseId, operation, durationMs, ...home });
       return result;
     } catch (error) {
-      this.#emit({ databaseId, operation, durationMs: this.#clock.now() - startedAt, error });
+      const durationMs = this.#clock.now() - startedAt;
+      for (const databaseId of databaseIds) this.#emit({ databaseId, operation, durationMs, error, ...home });
       throw error;
     }
   }
