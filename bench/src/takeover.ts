@@ -64,7 +64,6 @@ export async function runEvent(
       sequentialAttempts: config.sequentialAttempts,
       ...(config.watchMembers === undefined ? {} : { watchMembers: config.watchMembers }),
       logLevel: 'error',
-      ...(process.env.BENCH_TRACE === '1' ? { cycleEvents: true } : {}),
     });
   };
   let nodes: NodeHandle[] = [];
@@ -95,17 +94,6 @@ export async function runEvent(
       const done = (): number | undefined => restartedAt(ledger, affected, at, otherNode ? victim.id : undefined);
       await waitUntil(() => done() !== undefined, 30_000);
       takeovers.push(done()! - at);
-      if (process.env.BENCH_TRACE === '1') {
-        const starts = ledger.intervals().filter((i) => i.start >= at && affected.includes(i.shard));
-        const byNode = new Map<string, number[]>();
-        for (const i of starts) byNode.set(i.node, [...(byNode.get(i.node) ?? []), i.start - at]);
-        for (const node of nodes) {
-          if (node === victim) continue;
-          const cycles = node.events.filter((e) => e.type === 'cycle' && e.at >= at - 5 && e.at <= at + 400) as unknown as { at: number; owned: number; attempted: number; granted: number; durationMs: number }[];
-          log(`    ${node.id} cycles: ${cycles.map((c) => `@${(c.at - at).toFixed(0)} d${c.durationMs.toFixed(0)} own${c.owned} att${c.attempted} gr${c.granted}`).join(' ; ')}`);
-        }
-        log(`  trace ${event} trial ${trial + 1}: ${[...byNode].map(([node, list]) => `${node}: ${list.length} [${Math.min(...list).toFixed(0)}..${Math.max(...list).toFixed(0)}] ${list.map((t) => t.toFixed(0)).sort((a, b) => Number(a) - Number(b)).join(',')}`).join(' | ')}`);
-      }
       if (!otherNode) {
         const stops = ledger.intervals().filter((i) => i.node === victim.id && i.stop !== undefined && i.stop >= at && affected.includes(i.shard));
         aborts.push(Math.max(...stops.map((i) => i.stop!)) - at);

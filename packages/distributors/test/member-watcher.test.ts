@@ -4,6 +4,7 @@ import type { ProjectionDistributor } from '../src/projection-distributor';
 import type { ProjectionSet } from '../src/projection-set';
 import { shardName } from '../src/shard-name';
 import { SingleTenantProjectionDistributor } from '../src/single-tenant-projection-distributor';
+import { MultiTenantedProjectionDistributor } from '../src/multi-tenanted-projection-distributor';
 import { CountingLock, memoryLogger, seededRandom } from './support';
 
 const shards = ['A', 'B', 'C', 'D', 'E', 'F'].map((name) => shardName(name));
@@ -168,6 +169,31 @@ describe('member watchers (a waiting request on the predecessor member slot)', (
     await tick();
     expect(server.waitingRequests).toBe(0);
     expect(a.locks).toHaveLength(1);
+  });
+
+  it('a lock home has ONE watcher (one ring per home); a departure is reported for each of its databases', async () => {
+    const server = new InMemoryLockServer();
+    const tenants = [{ id: 't1' }, { id: 't2' }, { id: 't3' }];
+    const make = (name: string) => {
+      let created = 0;
+      const left: string[] = [];
+      const distributor = new MultiTenantedProjectionDistributor({
+        databases: tenants,
+        shards,
+        lockHost: 'tenants',
+        createHomeLock: () => server.createLock({ owner: `${name}-${created++}`, verifyIntervalMs: 0 }),
+      });
+      disposables.push(distributor);
+      distributor.onMemberLeft((databaseId) => left.push(databaseId));
+      return { distributor, left, sessions: () => created };
+    };
+    const [a, b] = [make('a'), make('b')];
+    for (const n of [a, b, a]) await n.distributor.probeMembership(await n.distributor.buildDistribution());
+    await until(() => server.waitingRequests === 2);
+    expect([a.sessions(), b.sessions()]).toEqual([2, 2]); // per node: the home and its watcher
+    server.terminateSession('b-0');
+    await until(() => a.left.length === 3);
+    expect([...a.left].sort()).toEqual(['t1', 't2', 't3']);
   });
 
   it('dispose leaves no waiting request and no session behind', async () => {
