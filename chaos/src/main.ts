@@ -63,7 +63,7 @@ watchdog.unref();
 
 const netns = netnsOk ? await NetnsHost.create(runId.slice(0, 4), '198.18.94.1', '198.18.94.2') : undefined;
 if (netns) cleanups.push(() => netns.destroy());
-const cluster = await PrivateCluster.start({ bin, port: options.pgPort, listen: ['127.0.0.1', ...(netns ? [netns.hostAddress] : [])] });
+const cluster = await PrivateCluster.start({ bin, port: options.pgPort, dirPrefix: 'polecat-chaos-pg-', listen: ['127.0.0.1', ...(netns ? [netns.hostAddress] : [])] });
 cleanups.push(() => (options.keep ? Promise.resolve(console.log(`kept the cluster in ${cluster.dir}`)) : cluster.destroy()));
 
 const tenantIds = Array.from({ length: options.tenants + 1 }, (_, i) => `chaos_t${i + 1}`);

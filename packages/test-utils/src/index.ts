@@ -21,6 +21,8 @@ export type { NpmInstallOptions } from './npm-install';
 export { startBlackholeAfterStartupProxy } from './blackhole-proxy';
 export type { BlackholeProxy } from './blackhole-proxy';
 export { findPgBouncer, startPgBouncer } from './pgbouncer';
+export { PrivateCluster, findPostgresBin } from './private-cluster';
+export type { PrivateClusterOptions } from './private-cluster';
 export type { PgBouncer, PgBouncerOptions } from './pgbouncer';
 export { markdownBlocks, markdownCommands } from './docs/markdown-blocks';
 export type { MarkdownBlock, MarkdownCommand } from './docs/markdown-blocks';

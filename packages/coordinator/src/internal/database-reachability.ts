@@ -32,6 +32,10 @@ export class DatabaseReachability {
   readonly #unreachable = new Map<string, Unreachable>();
   /** Round trips of the current cycle: database id -> failed (true) / answered (false). */
   readonly #cycle = new Map<string, unknown>();
+  /** Lock host of the databases whose round trips go to a lock home (they are logged per home). */
+  readonly #homeOf = new Map<string, string>();
+  /** Lock homes whose databases answered again this cycle: home -> databases, longest outage. */
+  readonly #recovered = new Map<string, { databases: number; unreachableForMs: number; failures: number }>();
   readonly #events: TypedEmitter<CoordinatorEvents>;
   readonly #logger: Logger;
   readonly #policy: () => BackoffPolicy;
@@ -44,12 +48,23 @@ export class DatabaseReachability {
 
   /** One round trip's outcome (from the distributor's `onLockRoundTrip`). */
   observe(event: LockRoundTripEvent, now: number): void {
+    if (event.lockHost === undefined) this.#homeOf.delete(event.databaseId);
+    else this.#homeOf.set(event.databaseId, event.lockHost);
     if (event.error === undefined) {
       if (!this.#cycle.has(event.databaseId)) this.#cycle.set(event.databaseId, undefined);
       const was = this.#unreachable.get(event.databaseId);
       if (was !== undefined) {
         this.#unreachable.delete(event.databaseId);
-        this.#logger.info('database reachable again', { database: event.databaseId, unreachableForMs: now - was.since, failures: was.failures });
+        if (event.lockHost === undefined) {
+          this.#logger.info('database reachable again', { database: event.databaseId, unreachableForMs: now - was.since, failures: was.failures });
+        } else {
+          // one line per lock home (its databases answer together), at the end of the cycle
+          const home = this.#recovered.get(event.lockHost) ?? { databases: 0, unreachableForMs: 0, failures: 0 };
+          home.databases += 1;
+          home.unreachableForMs = Math.max(home.unreachableForMs, now - was.since);
+          home.failures = Math.max(home.failures, was.failures);
+          this.#recovered.set(event.lockHost, home);
+        }
         this.#events.emit('databaseReachable', { databaseId: event.databaseId, unreachableForMs: now - was.since });
       }
     } else {
@@ -78,10 +93,14 @@ export class DatabaseReachability {
    * failed (nothing else to do until one answers), else `plannedMs`.
    */
   endCycle(plannedMs: number, now: number): number {
+    for (const [lockHost, home] of this.#recovered) this.#logger.info('lock home reachable again', { lockHost, ...home });
+    this.#recovered.clear();
     if (this.#cycle.size === 0) return plannedMs;
     let anyAnswered = false;
     let longest = 0;
     const failed: Unreachable[] = [];
+    /** Databases of a lock home due for a report this step: ONE warning per home, not one per database. */
+    const homes = new Map<string, { databases: number; failures: number; retryInMs: number; unreachableForMs: number; cause: string }>();
     for (const [databaseId, cause] of this.#cycle) {
       if (cause === undefined) {
         anyAnswered = true;
@@ -100,17 +119,28 @@ export class DatabaseReachability {
       longest = Math.max(longest, retryInMs);
       if (now >= entry.nextReportAt) {
         entry.nextReportAt = now + retryInMs;
-        this.#logger.warn('database unreachable; retrying with backoff', {
-          database: databaseId,
-          failures: entry.failures,
-          retryInMs,
-          unreachableForMs: now - entry.since,
-          cause: describeFailure(cause),
-        });
+        const lockHost = this.#homeOf.get(databaseId);
+        if (lockHost === undefined) {
+          this.#logger.warn('database unreachable; retrying with backoff', {
+            database: databaseId,
+            failures: entry.failures,
+            retryInMs,
+            unreachableForMs: now - entry.since,
+            cause: describeFailure(cause),
+          });
+        } else {
+          const home = homes.get(lockHost) ?? { databases: 0, failures: 0, retryInMs: 0, unreachableForMs: 0, cause: describeFailure(cause) };
+          home.databases += 1;
+          home.failures = Math.max(home.failures, entry.failures);
+          home.retryInMs = Math.max(home.retryInMs, retryInMs);
+          home.unreachableForMs = Math.max(home.unreachableForMs, now - entry.since);
+          homes.set(lockHost, home);
+        }
         this.#events.emit('databaseUnreachable', { databaseId, error, since: entry.since, failures: entry.failures, retryInMs });
         this.#events.emit('error', { error });
       }
     }
+    for (const [lockHost, home] of homes) this.#logger.warn('lock home unreachable; retrying with backoff', { lockHost, ...home });
     this.#cycle.clear();
     if (anyAnswered || failed.length === 0) return plannedMs;
     return Math.max(plannedMs, longest);

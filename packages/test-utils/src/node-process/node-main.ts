@@ -52,8 +52,10 @@ async function main(): Promise<void> {
   const createLock = (database: { readonly id: string }): LockLike => {
     const url = urls.get(database.id);
     if (url === undefined) throw new Error(`unknown database ${database.id}`);
-    const lock = new modules.appLockPostgres.PostgresAppLock(url, { applicationName: config.id, logger, ...config.lock });
-    // count verification round trips (owner cost), so a benchmark can tell them from standby polling
+    return track(new modules.appLockPostgres.PostgresAppLock(url, { applicationName: config.id, logger, ...config.lock }));
+  };
+  /** Counts the lock's round trips, and its verification round trips apart (owner cost, so a benchmark can tell them from standby polling). */
+  const track = (lock: LockLike): LockLike => {
     const verify = lock.verifyLocks?.bind(lock);
     if (verify !== undefined) {
       lock.verifyLocks = (...args: unknown[]) => {
@@ -64,6 +66,11 @@ async function main(): Promise<void> {
     locks.push(lock);
     return lock;
   };
+  const homeUrl = config.lockHomeUrl;
+  const createHomeLock = (): LockLike => {
+    return track(new modules.appLockPostgres.PostgresAppLock(homeUrl!, { applicationName: config.id, logger, ...config.lock }));
+  };
+  const lockHost = config.lockHost ?? (homeUrl === undefined ? undefined : 'lock-home');
   const kind = config.distributor ?? (config.databases.length > 1 ? 'multi-tenanted' : 'single-tenant');
   const distributorOptions = {
     databases: config.databases.map((db) => ({ id: db.id, schema: db.schema ?? 'public' })),
@@ -71,7 +78,8 @@ async function main(): Promise<void> {
     createLock,
     logger,
     ...(config.daemonLockId === undefined ? {} : { daemonLockId: config.daemonLockId }),
-    ...(config.lockHost === undefined ? {} : { lockHost: config.lockHost }),
+    ...(lockHost === undefined ? {} : { lockHost }),
+    ...(homeUrl === undefined ? {} : { createHomeLock }),
     ...(config.watchMembers === undefined ? {} : { watchMembers: config.watchMembers }),
     ...(kind === 'multi-tenanted' && config.storeName !== undefined ? { storeName: config.storeName } : {}),
   };
@@ -132,6 +140,22 @@ async function main(): Promise<void> {
   });
   coordinatorRef.current = coordinator;
   const roundTrips = (): number => locks.reduce((sum, lock) => sum + lock.stats().roundTrips, 0);
+  // batched lock requests (attempt, probe) the distributor sent: a lock home's request is reported
+  // once per database it served, all in one synchronous burst, so a burst counts once
+  let lockRequests = 0;
+  const burst = new Set<string>();
+  coordinator.on('lockRoundTrip', (event) => {
+    const home = (event as { lockHost?: unknown }).lockHost;
+    if (typeof home !== 'string') {
+      lockRequests += 1;
+      return;
+    }
+    const key = `${home}/${String((event as { operation?: unknown }).operation)}`;
+    if (burst.has(key)) return;
+    if (burst.size === 0) queueMicrotask(() => burst.clear());
+    burst.add(key);
+    lockRequests += 1;
+  });
   coordinator.on('lockLost', (event) => {
     const error = event.error as { reason?: unknown } | undefined;
     emit({ type: 'lock-lost', sets: 1, reason: String(error?.reason ?? 'unknown') });
@@ -145,6 +169,7 @@ async function main(): Promise<void> {
         attempted: Number(event.attempted),
         granted: Number(event.granted),
         roundTrips: roundTrips(),
+        lockRequests,
       });
     }
     emitOwned(Number(event.owned));

@@ -44,6 +44,12 @@ export interface NodeProcessConfig {
   readonly lockHost?: string;
   /** The distributors' `watchMembers` (member watchers). Default: the distributor's (on). */
   readonly watchMembers?: boolean;
+  /**
+   * A lock home (the distributors' `createHomeLock`): ONE `PostgresAppLock` on this URL for every
+   * database, so the node holds one lock connection whatever the number of databases (their `url`s
+   * are then not used for locks). Implies `lockHost` (default `'lock-home'`).
+   */
+  readonly lockHomeUrl?: string;
   /** `MultiTenantedProjectionDistributor` store name (keeps concurrent suites apart). */
   readonly storeName?: string;
   /** `CoordinatorSettingsInput` (JSON-able fields only). Default: the coordinator's defaults. */
@@ -77,14 +83,18 @@ interface Stamped {
   readonly at: number;
 }
 
-/** What a node reports, one JSON object per stdout line. */
+/**
+ * What a node reports, one JSON object per stdout line. `cycle.roundTrips`: every lock round trip
+ * so far (verification included); `cycle.lockRequests`: the distributor's batched attempts and
+ * probes so far (a lock home's request counted once, not once per database).
+ */
 export type NodeEvent =
   | (Stamped & { readonly type: 'ready'; readonly id: string; readonly pid: number })
   | (Stamped & { readonly type: 'agent-started'; readonly shard: string; readonly database: string; readonly running: number })
   | (Stamped & { readonly type: 'agent-stopped'; readonly shard: string; readonly database: string; readonly running: number; readonly reason: string })
   | (Stamped & { readonly type: 'owned'; readonly running: number; readonly sets: number })
   | (Stamped & { readonly type: 'lock-lost'; readonly sets: number; readonly reason: string })
-  | (Stamped & { readonly type: 'cycle'; readonly durationMs: number; readonly owned: number; readonly attempted: number; readonly granted: number; readonly roundTrips: number })
+  | (Stamped & { readonly type: 'cycle'; readonly durationMs: number; readonly owned: number; readonly attempted: number; readonly granted: number; readonly roundTrips: number; readonly lockRequests?: number })
   | (Stamped & { readonly type: 'usage'; readonly requestId: number; readonly cpuUserMicros: number; readonly cpuSystemMicros: number; readonly rss: number; readonly heapUsed: number; readonly roundTrips: number; readonly verifications?: number })
   | (Stamped & { readonly type: 'error'; readonly message: string })
   /** `coordinator.stop()` resolved with agents still running (their locks stay held until they return). */
