@@ -52,10 +52,9 @@ await describePostgres('member watchers (PostgreSQL, node processes)', (url) => 
     await owner.whenOwned(SHARDS, 15_000); // alone: takes everything, then sleeps 10 minutes
     const standby = await spawn('standby');
     nodes.push(standby);
-    // the standby's first cycle: a member, at a share it cannot reach (nothing free), watcher armed
+    // the standby's first cycle: a member, nothing free (the owner hands over at most one set per
+    // 10 min poll), watcher armed; its join notice may wake the owner once (it then watches too)
     await eventually(async () => (await waiting(standby.id)) === 1, 'the standby waits on the owner’s member slot');
-    expect(standby.running()).toBe(0);
-    expect(await waiting(owner.id)).toBe(0); // alone at its only cycle: the owner watches nobody
 
     owner.kill('SIGKILL');
     await standby.whenOwned(SHARDS, 20_000);
