@@ -34,6 +34,8 @@ export class NodeHandle {
   readonly freezes: FreezeWindow[] = [];
   /** When the server freed this node's locks by force (terminate, cut, database restart). */
   readonly forcedReleases: ForcedRelease[] = [];
+  /** Involuntary losses as the node announced them (`onLockLost`, reason), for diagnostics. */
+  readonly losses: { readonly pid: number; readonly at: number; readonly reason: string }[] = [];
   readonly #open = new Map<string, { key: string; start: number; pid: number }>();
   #frozenSince: number | undefined;
   readonly #config: ChaosNodeConfig;
@@ -93,6 +95,7 @@ export class NodeHandle {
             this.#closeRun(`${child.pid}/${event.key}`, event.at);
           } else if (event.type === 'lost' && event.reason !== 'released' && child.pid !== undefined) {
             this.forcedReleases.push({ pid: child.pid, at: event.at });
+            this.losses.push({ pid: child.pid, at: event.at, reason: event.reason });
           } else if (event.type === 'stats' && child === this.#child) {
             this.#current = { writes: event.writes, refused: event.refused, errors: event.errors, grants: event.grants };
             this.owned = event.owned;

@@ -10,9 +10,31 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 export interface VanishRecord {
   readonly pid: number;
   readonly cutAt: number;
-  /** When the server had dropped every lock session of the node (it freed the locks); `undefined`: never seen. */
+  /**
+   * When the server first freed one of the locks the node held at the cut (that lock no longer
+   * held by the backend that held it: its session was dropped); `undefined`: never seen. From then
+   * on another node may be granted one of its sets: its agents must have stopped before.
+   */
   readonly freedAt: number | undefined;
+  /** When none of the locks held at the cut was held by its backend any more; `undefined`: never seen. */
+  readonly allFreedAt: number | undefined;
+  /** The node's lock sessions (backends) holding locks at the cut, and the locks they held. */
+  readonly sessions: number;
+  readonly locks: number;
   readonly healedAt: number;
+}
+
+/** The advisory locks granted to the sessions named `lockApp`, as `pid/database/classid/objid/objsubid`. */
+async function heldLocks(admin: ClusterAdmin, lockApp: string): Promise<Set<string> | undefined> {
+  try {
+    const result = await admin.query<{ lock: string }>(
+      "select l.pid || '/' || l.database || '/' || l.classid || '/' || l.objid || '/' || l.objsubid as lock from pg_locks l join pg_stat_activity a on a.pid = l.pid where l.locktype = 'advisory' and l.granted and a.application_name = $1",
+      [lockApp],
+    );
+    return new Set(result.rows.map((row) => row.lock));
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -31,27 +53,30 @@ export async function vanish(node: NodeHandle, netns: NetnsHost, admin: ClusterA
     node.noteFault('vanish');
     await netns.cut();
     const cutAt = now();
+    // Per lock: what the node held at the cut (it cannot take or release anything after it), then
+    // when the first and the last of those went. Each of the node's lock sessions (one per database
+    // and coordinator) is timed out by the server's kernel on its own (keepalive, or the user
+    // timeout after retransmission back-off when data was in flight), seconds apart; a session cut
+    // during its start-up holds none and keeps the OS keepalive defaults: it may linger, harmlessly.
+    const atCut = (await heldLocks(admin, lockApp)) ?? new Set<string>();
+    const sessions = new Set([...atCut].map((lock) => lock.split('/')[0])).size;
     let freedAt: number | undefined;
+    let allFreedAt: number | undefined;
     while (now() - cutAt < maxMs) {
       await sleep(100);
-      // freed = no advisory lock held by any of its sessions (a session cut during its start-up
-      // holds none, and keeps the OS keepalive defaults: it may linger, harmlessly)
-      const held = await admin
-        .query<{ n: string }>(
-          "select count(*) as n from pg_locks l join pg_stat_activity a on a.pid = l.pid where l.locktype = 'advisory' and l.granted and a.application_name = $1",
-          [lockApp],
-        )
-        .then((result) => Number(result.rows[0]?.n ?? 0))
-        .catch(() => -1);
-      if (held === 0) {
-        freedAt = now();
+      const held = await heldLocks(admin, lockApp);
+      if (held === undefined) continue;
+      const remaining = [...atCut].filter((lock) => held.has(lock)).length;
+      if (remaining < atCut.size) freedAt ??= now();
+      if (remaining === 0) {
+        allFreedAt = now();
         break;
       }
     }
-    const holdUntil = (freedAt ?? now()) + holdAfterFreeMs;
+    const holdUntil = (allFreedAt ?? now()) + holdAfterFreeMs;
     while (now() < holdUntil) await sleep(100);
     await netns.heal();
-    return { pid, cutAt, freedAt, healedAt: now() };
+    return { pid, cutAt, freedAt, allFreedAt, sessions, locks: atCut.size, healedAt: now() };
   } finally {
     node.busy = false;
   }
@@ -66,7 +91,10 @@ export interface RestartRecord {
 
 /** Restarts the run's private cluster (`pg_ctl restart -m fast`): every session ends. */
 export async function restartDatabase(cluster: PrivateCluster, nodes: readonly NodeHandle[]): Promise<RestartRecord> {
-  for (const node of nodes) node.forcedRelease();
+  for (const node of nodes) {
+    node.noteFault('restart');
+    node.forcedRelease();
+  }
   const startedAt = now();
   await cluster.restart();
   return { startedAt, upAt: now() };

@@ -202,6 +202,50 @@ describe('SessionAppLock: a given-up session is held open until its lost locks�
     expect(scripted.sessions[0]!.destroyed).toBe(1);
   });
 
+  it('a release that times out holds the session for the OTHER locks’ work (its failure path must not destroy it)', async () => {
+    const time = manualClock();
+    const scripted = stallableDriver();
+    const lock = new SessionAppLock(scripted.driver, { verifyIntervalMs: 0, requestTimeoutMs: 100, clock: time.clock });
+    expect([...(await lock.tryAttainLocks([1, 2]))]).toEqual([1, 2]);
+    let finish!: () => void;
+    const agentsOf2 = new Promise<void>((resolve) => (finish = resolve));
+    lock.onLockLost((event) => {
+      if (event.ids.includes(2)) event.waitUntil?.(agentsOf2);
+    });
+    scripted.setStall(true);
+    const releasing = lock.releaseLock(1); // a hand-over of 1 while 2's agents run
+    await time.flush();
+    await time.advance(100);
+    await releasing;
+    expect(lock.hasLock(2)).toBe(false);
+    expect(scripted.sessions[0]!.destroyed).toBe(0);
+    finish();
+    await time.flush();
+    expect(scripted.sessions[0]!.destroyed).toBe(1);
+    await lock.dispose();
+  });
+
+  it('a batch acquire that times out, then its state check: the session stays held for the held locks’ work', async () => {
+    const time = manualClock();
+    const scripted = stallableDriver();
+    const lock = new SessionAppLock(scripted.driver, { verifyIntervalMs: 0, requestTimeoutMs: 100, clock: time.clock });
+    expect(await lock.tryAttainLock(1)).toBe(true);
+    let finish!: () => void;
+    const agents = new Promise<void>((resolve) => (finish = resolve));
+    lock.onLockLost((event) => event.waitUntil?.(agents));
+    scripted.setStall(true);
+    const attempt = lock.tryAttainLocks([2, 3]).catch((error: unknown) => error);
+    await time.flush();
+    await time.advance(100);
+    await attempt;
+    expect(lock.hasLock(1)).toBe(false);
+    expect(scripted.sessions[0]!.destroyed).toBe(0);
+    finish();
+    await time.flush();
+    expect(scripted.sessions[0]!.destroyed).toBe(1);
+    await lock.dispose();
+  });
+
   it('a session the server ended is not held (nothing to hold): waitUntil is harmless', async () => {
     const time = manualClock();
     const scripted = stallableDriver();

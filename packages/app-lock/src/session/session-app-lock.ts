@@ -485,7 +485,14 @@ export class SessionAppLock<Key> implements AppLock {
    * `lostSessionHoldMs: 0`) it is destroyed at once. New work opens a new session meanwhile.
    */
   #dropSession(session: LockSession<Key>, reason: LockLossReason, cause: unknown): void {
-    if (this.#session === session) this.#session = undefined;
+    if (this.#session !== session) {
+      // Given up already (a failed release or state check after its own request timed out): it is
+      // held open or destroyed, and the ids held now belong to a newer session. Destroying it here
+      // would end the hold early and free locks whose agents still run.
+      if (![...this.#heldOpen].some((held) => held.session === session)) session.destroy();
+      return;
+    }
+    this.#session = undefined;
     const entries = [...this.#held.values()];
     const work: PromiseLike<unknown>[] = [];
     this.#markLost(entries, reason, cause, work);

@@ -1,5 +1,6 @@
 import type { AppLock, LockLostEvent, Logger } from '@polecat/app-lock';
 import type { ProjectionDatabase } from '../projection-database';
+import type { MemberWatcher } from './member-watcher';
 
 /**
  * One lock owner (one dedicated connection) and its subscriptions: either a database's own, or the
@@ -12,6 +13,8 @@ export interface LockOwner {
   readonly home: string | undefined;
   readonly lock: AppLock;
   readonly unsubscribe: () => void;
+  /** Its member watcher (a second dedicated connection), created once this node has a predecessor; disposed with the owner. */
+  watcher?: MemberWatcher;
 }
 
 /** What {@link LockOwners} needs from its distributor. */
@@ -178,6 +181,7 @@ export class LockOwners {
     const fields = owner.home === undefined ? { database: databases[0] } : { lockHost: owner.home };
     const retiring = (async () => {
       try {
+        await owner.watcher?.dispose();
         await owner.lock.dispose();
         if (why === 'removed') this.#deps.logger.info('database removed: its lock owner was disposed', fields);
       } catch (error) {
