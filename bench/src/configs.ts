@@ -1,12 +1,14 @@
 /** The two configurations every benchmark compares. */
 export interface BenchConfig {
-  readonly name: 'ours' | 'balanced' | 'baseline';
+  readonly name: 'ours' | 'balanced' | 'unwatched' | 'baseline';
   /** CoordinatorSettingsInput. */
   readonly coordinator: Readonly<Record<string, number | boolean>>;
   /** Extra PostgresAppLockOptions. */
   readonly lock: Readonly<Record<string, number | boolean>>;
   /** One tryAttain per set, in sequence (the original), instead of one batched round trip. */
   readonly sequentialAttempts: boolean;
+  /** The distributors' `watchMembers` (member watchers); default: the distributor's (on). */
+  readonly watchMembers?: boolean;
 }
 
 /**
@@ -21,6 +23,12 @@ export const OURS: BenchConfig = { name: 'ours', coordinator: { balance: false }
  * the shards evenly, so the victim owns about a third of them instead of all).
  */
 export const BALANCED: BenchConfig = { name: 'balanced', coordinator: {}, lock: {}, sequentialAttempts: false };
+
+/**
+ * Our defaults without member watchers (`watchMembers: false`): standbys learn of a dead member at
+ * their next poll. Only with `--unwatched` (the "before" of the 4-node rows).
+ */
+export const UNWATCHED: BenchConfig = { name: 'unwatched', coordinator: {}, lock: {}, sequentialAttempts: false, watchMembers: false };
 
 /**
  * Behaves like the original: per-set attempts in sequence, 5 s polling for everyone (no faster

@@ -2,18 +2,21 @@
  * `pnpm bench` (full, ≈ 10 min) or `pnpm bench -- --quick` (≈ 2 min): runs every benchmark for OUR
  * default configuration and a BASELINE that behaves like the original, on the PostgreSQL at
  * POLECAT_TEST_PG (default postgres://postgres@127.0.0.1:5432/test), prints a table and writes
- * bench/results/latest.json. Only run one benchmark with `--only takeover|cycle|steady|lock|tenants`.
+ * bench/results/latest.json. Only run one benchmark with
+ * `--only takeover|takeover4|cycle|steady|standby|lock|tenants`; `--unwatched` adds our defaults
+ * without member watchers to benchmarks 1b and 3b (the "before").
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { checkPostgres, postgresTestUrl, redactUrl } from '@polecat/test-utils';
-import { BALANCED, BASELINE, CONFIGS, OURS } from './configs';
+import { BALANCED, BASELINE, CONFIGS, OURS, UNWATCHED, type BenchConfig } from './configs';
 import { postgresCycleTarget, runCycleCost, type CycleCostResult } from './cycle-cost';
 import { runLockPrimitive } from './lock-primitive';
 import { runSqlServerBenchmarks } from './sql-server';
 import { renderTable, type Row, type Summary } from './stats';
 import { emptyNodeRss, runSteadyState, type SteadyStateResult } from './steady-state';
 import { TAKEOVER_EVENTS, runTakeover, type TakeoverResult } from './takeover';
+import { DEFAULTS_NODES, DEFAULTS_TAKEOVER_EVENTS, runDefaultsTakeover, runStandbyCost, type StandbyCostResult } from './takeover-defaults';
 import { TENANT_PLAN, runTenants } from './tenants';
 
 const args = process.argv.slice(2);
@@ -21,6 +24,8 @@ const quick = args.includes('--quick');
 const onlyIndex = args.indexOf('--only');
 const only = onlyIndex >= 0 ? args[onlyIndex + 1] : undefined;
 const wants = (name: string): boolean => only === undefined || only === name;
+/** Also measure our defaults without member watchers (the "before" of benchmarks 1b and 3b). */
+const unwatched = args.includes('--unwatched');
 const plan = quick
   ? { trials: 5, cycleCounts: [1, 100, 1000, 10_000], cycles: 2, steadySeconds: 10 }
   : { trials: 20, cycleCounts: [1, 100, 1000, 10_000], cycles: 5, steadySeconds: 60 };
@@ -121,6 +126,36 @@ async function main(): Promise<void> {
     }
   }
 
+  if (wants('takeover4')) {
+    const configs: BenchConfig[] = [BALANCED, ...(unwatched ? [UNWATCHED] : []), BASELINE];
+    const results: TakeoverResult[] = [];
+    for (const config of configs) {
+      log(`1b. takeover (${config.name}): ${DEFAULTS_NODES} nodes x 100 shards, ${plan.trials} trials per event`);
+      results.push(...(await runDefaultsTakeover(url, config, plan.trials, log)));
+    }
+    raw.takeoverDefaults = results;
+    for (const config of configs.filter((c) => c !== BASELINE)) {
+      const suffix = config === UNWATCHED ? ' (no watchers)' : '';
+      for (const event of DEFAULTS_TAKEOVER_EVENTS) {
+        const ours = results.find((t) => t.config === config.name && t.event === event)!;
+        const base = results.find((t) => t.config === BASELINE.name && t.event === event)!;
+        const group = `1b takeover ${DEFAULTS_NODES} nodes (defaults) ${event}${suffix}`;
+        const metric = event === 'sigkill' ? 'running elsewhere' : 'owned again';
+        for (const key of ['median', 'p99', 'worst'] as const) {
+          rows.push({
+            group,
+            metric: `${metric} ${key}`,
+            unit: 'ms',
+            ours: ours.takeover[key],
+            baseline: base.takeover[key],
+            ...(key === 'p99' && config === BALANCED ? { target: '<= 100', met: ours.takeover.p99 <= 100 } : {}),
+          });
+        }
+        rows.push({ group, metric: 'ledger overlaps', unit: 'n', ours: ours.overlaps, baseline: base.overlaps, target: '= 0', met: ours.overlaps === 0 });
+      }
+    }
+  }
+
   if (wants('tenants')) {
     const { tenants, shards, nodes, maxConnections } = TENANT_PLAN;
     log(`5. tenants: ${tenants} tenant databases x ${shards} shards, ${nodes} node processes, private cluster with max_connections ${maxConnections}; lock home vs one lock connection per tenant`);
@@ -146,6 +181,33 @@ async function main(): Promise<void> {
     }
   }
 
+  if (wants('standby')) {
+    const seconds = quick ? 20 : 60;
+    const configs: BenchConfig[] = [BALANCED, ...(unwatched ? [UNWATCHED] : []), BASELINE];
+    const results: StandbyCostResult[] = [];
+    for (const config of configs) {
+      log(`3b. standby cost (${config.name}): ${DEFAULTS_NODES} nodes x 100 shards for ${seconds} s`);
+      results.push(await runStandbyCost(url, config, seconds));
+    }
+    raw.standbyCost = results;
+    const base = results.find((r) => r.config === BASELINE.name)!;
+    for (const config of configs.filter((c) => c !== BASELINE)) {
+      const ours = results.find((r) => r.config === config.name)!;
+      const group = `3b steady ${DEFAULTS_NODES} nodes x 100 shards (defaults)${config === UNWATCHED ? ' (no watchers)' : ''}`;
+      rows.push(
+        {
+          group,
+          metric: 'standby queries per node (no verification)',
+          unit: '/s',
+          ours: ours.standbyQueriesPerSecond,
+          baseline: base.standbyQueriesPerSecond,
+          ...(config === BALANCED ? { target: '<= 0.5', met: ours.standbyQueriesPerSecond <= 0.5 } : {}),
+        },
+        { group, metric: 'all queries per node', unit: '/s', ours: ours.queriesPerSecond, baseline: base.queriesPerSecond },
+      );
+    }
+  }
+
   // SQL Server rows (only when POLECAT_TEST_MSSQL is set; otherwise one skip line).
   rows.push(...(await runSqlServerBenchmarks({ wants, cycleCounts: plan.cycleCounts, cycles: plan.cycles, raw, log })));
 
@@ -155,7 +217,7 @@ async function main(): Promise<void> {
     when: new Date().toISOString(),
     mode: quick ? 'quick' : 'full',
     machine: { node: process.version, cpus: os.cpus().length, platform: `${os.platform()} ${os.release()}` },
-    configs: { ours: OURS, baseline: BASELINE },
+    configs: { ours: OURS, balanced: BALANCED, baseline: BASELINE, ...(unwatched ? { unwatched: UNWATCHED } : {}) },
     rows,
     raw,
     table,

@@ -30,7 +30,15 @@ export async function runTakeover(url: string, config: BenchConfig, trials: numb
   return results;
 }
 
-export async function runEvent(url: string, admin: PgAdmin, config: BenchConfig, event: TakeoverEvent, trials: number, log: (line: string) => void): Promise<TakeoverResult> {
+export async function runEvent(
+  url: string,
+  admin: PgAdmin,
+  config: BenchConfig,
+  event: TakeoverEvent,
+  trials: number,
+  log: (line: string) => void,
+  nodeCount = 3,
+): Promise<TakeoverResult> {
   const { daemonLockId, prefix } = scope(event[0]!);
   const ledger = new OwnershipLedger();
   let serial = 0;
@@ -54,6 +62,7 @@ export async function runEvent(url: string, admin: PgAdmin, config: BenchConfig,
       coordinator: config.coordinator,
       lock: config.lock,
       sequentialAttempts: config.sequentialAttempts,
+      ...(config.watchMembers === undefined ? {} : { watchMembers: config.watchMembers }),
       logLevel: 'error',
     });
   };
@@ -62,7 +71,7 @@ export async function runEvent(url: string, admin: PgAdmin, config: BenchConfig,
   const aborts: number[] = [];
   const faultTimes: number[] = [];
   try {
-    nodes = await Promise.all([spawn(), spawn(), spawn()]);
+    nodes = await Promise.all(Array.from({ length: nodeCount }, () => spawn()));
     for (let trial = 0; trial < trials; trial += 1) {
       await waitUntil(() => nodes.reduce((sum, node) => sum + node.running(), 0) === SHARDS, 30_000);
       await sleep(100 + Math.random() * 400); // random phase against the standbys' polls

@@ -53,6 +53,12 @@ export interface CoordinatorEvents {
   agentStalled: { readonly shard: ShardName; readonly database: ProjectionDatabase; readonly lastProgressAt: number; readonly stalledForMs: number; readonly position?: unknown };
   /** A stalled agent made progress again, or stopped (`stopped: true`). */
   agentStallEnded: { readonly shard: ShardName; readonly database: ProjectionDatabase; readonly stalledForMs: number; readonly stopped: boolean };
+  /**
+   * This node's member watcher saw a member of `databaseId` leave (the waiting request on its
+   * predecessor's member slot was granted: that node died, lost its session or released its slot).
+   * The loop runs a cycle at once.
+   */
+  memberLeft: { readonly databaseId: string };
   /** Something failed and will be retried (the loop goes on). */
   error: { readonly error: unknown; readonly set?: ProjectionSet };
 }

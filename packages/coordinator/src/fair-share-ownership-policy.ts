@@ -81,6 +81,32 @@ function shareOf(group: Group, cluster: ClusterView, live: number): number {
 }
 
 /**
+ * Which `room` of the `free` sets to attempt. Without a rank: the first ones (the candidates come
+ * in a random order per node). With a rank (every node sees the same ranks and the same free sets):
+ * the free sets in key order, from an offset that skips the rooms the lower-ranked members are
+ * estimated to fill (their shares minus an even split of the held sets), so that survivors of a
+ * crash, woken at the same instant, take disjoint sets instead of colliding and retrying (each
+ * retry costs another cycle and another `takeoverGraceMs`). An estimate only: a collision is just
+ * a denied attempt, retried as before.
+ */
+function pickFree(free: readonly ProjectionSet[], room: number, group: Group, cluster: ClusterView, live: number): readonly ProjectionSet[] {
+  if (room <= 0) return [];
+  if (free.length <= room) return free;
+  const databases = [...group.databases].sort();
+  const rank = cluster.ranks?.get(databases[0]!);
+  if (rank === undefined || rank >= live || databases.some((id) => cluster.liveNodes.get(id) !== live)) return free.slice(0, room);
+  const sets = group.distribution.length;
+  const heldEach = (sets - free.length) / live;
+  let offset = 0;
+  for (let other = 0; other < rank; other++) {
+    const share = Math.floor(sets / live) + (other < sets % live ? 1 : 0);
+    offset += Math.max(0, Math.round(share - heldEach));
+  }
+  const ordered = [...free].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  return Array.from({ length: room }, (_, index) => ordered[(offset + index) % ordered.length]!);
+}
+
+/**
  * Even load across live nodes (counted through member-slot locks, see
  * `ProjectionDistributor.probeMembership`): each node holds its fair share and hands extras over
  * gracefully. With `sets = liveNodes × base + extra`, the first `extra` members (in member-slot
@@ -125,12 +151,17 @@ export function fairShareOwnershipPolicy(options: FairShareOptions = {}): Owners
           attempt.push(...group.candidates); // not probed: the original's behaviour for this group
           continue;
         }
-        const share = shareOf(group, cluster, Math.max(1, ...counts));
+        const live = Math.max(1, ...counts);
+        const share = shareOf(group, cluster, live);
         const room = share - group.owned.length;
         const free = group.candidates.filter((set) => cluster.freeSince.has(set.key));
         const taken = Math.max(0, room);
-        attempt.push(...free.slice(0, taken));
-        for (const set of free.slice(taken)) if (cluster.now - cluster.freeSince.get(set.key)! >= orphanGraceMs) attempt.push(set);
+        const picked = pickFree(free, taken, group, cluster, live);
+        attempt.push(...picked);
+        const pickedKeys = new Set(picked.map((set) => set.key));
+        for (const set of free) {
+          if (!pickedKeys.has(set.key) && cluster.now - cluster.freeSince.get(set.key)! >= orphanGraceMs) attempt.push(set);
+        }
         if (room < 0) {
           const limit = options.maxHandOverPerCycle ?? Math.max(1, Math.ceil(share / 10));
           handOver.push(...group.owned.slice(group.owned.length - Math.min(-room, limit)));

@@ -58,6 +58,7 @@ export class ProjectionCoordinator implements AsyncDisposable {
   #unsubscribeLost: (() => void) | undefined;
   #unsubscribeNotice: (() => void) | undefined;
   #noticeWaker: ReleaseNoticeWaker | undefined;
+  #unsubscribeMemberLeft: (() => void) | undefined;
   #detachSignal: (() => void) | undefined;
 
   constructor(options: ProjectionCoordinatorOptions) {
@@ -171,6 +172,15 @@ export class ProjectionCoordinator implements AsyncDisposable {
       const waker = new ReleaseNoticeWaker(() => this.wake(), this.#clock);
       this.#noticeWaker = waker;
       this.#unsubscribeNotice = this.#distributor.onReleaseNotice(() => waker.notice());
+    }
+    // A member died (its slot, watched by a waiting lock request, was granted here): take a new
+    // fair share now, not at the next poll.
+    if (typeof this.#distributor.onMemberLeft === 'function') {
+      this.#unsubscribeMemberLeft = this.#distributor.onMemberLeft((databaseId) => {
+        this.#logger.debug('a member left; cycling now', { database: databaseId });
+        this.#events.emit('memberLeft', { databaseId });
+        this.wake();
+      });
     }
     if (typeof this.#intentSource?.onChange === 'function') this.#unsubscribeIntents = this.#intentSource.onChange(() => this.wake());
     this.#startLoop();
@@ -299,6 +309,7 @@ export class ProjectionCoordinator implements AsyncDisposable {
       await this.#haltLoop();
       this.#unsubscribeLost?.();
       this.#unsubscribeNotice?.();
+      this.#unsubscribeMemberLeft?.();
       this.#unsubscribeIntents?.();
       this.#noticeWaker?.dispose();
       const ownership = this.#ownership;

@@ -28,7 +28,7 @@ await describePostgres('even load on PostgreSQL (default fair-share policy)', (u
       timeoutMs: 30_000,
       createLock: (database, node) => new PostgresAppLock(database.url, { ...FAST_LOCK, verifyIntervalMs: 0, applicationName: node }),
       killSession: async (node) => {
-        expect(await admin.terminateBackendsByApplicationName(node.id)).toBe(1);
+        expect(await admin.terminateBackendsByApplicationName(node.id)).toBeGreaterThanOrEqual(1); // its lock session (and its member watcher)
       },
       track: (node) => nodes.push(node),
     });

@@ -26,7 +26,7 @@ describe('even load on the in-memory lock (default fair-share policy)', () => {
       timeoutMs: 15_000,
       createLock: (_database, node) => server.createLock({ owner: node, verifyIntervalMs: 0 }),
       killSession: async (node) => {
-        expect(server.terminateSession(node.id)).toBe(1);
+        expect(server.terminateSession(node.id)).toBeGreaterThanOrEqual(1); // its lock owner (and its member watcher)
       },
       track: (node) => nodes.push(node),
     });

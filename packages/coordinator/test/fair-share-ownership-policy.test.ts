@@ -61,6 +61,23 @@ describe('fairShareOwnershipPolicy (pure)', () => {
     expect(decision.handOver).toEqual([]);
   });
 
+  it('survivors of a crash, woken together, attempt disjoint free sets that cover all of them (by rank)', () => {
+    const hundred = setsOf(names(100, 'H'));
+    // 4 nodes held 25 each; one died: its 25 are free, the 3 survivors (ranks 0..2) share 34/33/33
+    const owners = [hundred.slice(0, 25), hundred.slice(25, 50), hundred.slice(50, 75)];
+    const free = hundred.slice(75);
+    const picks = owners.map((owned, rank) => {
+      // every node lists its candidates in its own random order
+      const shuffled = { ...context({ sets: hundred, owned, free, liveNodes: { main: 3 }, ranks: { main: rank } }) };
+      const reversed = rank === 1 ? { ...shuffled, candidates: [...shuffled.candidates].reverse() } : shuffled;
+      return keys(policy.select(reversed).attempt);
+    });
+    expect(picks.map((list) => list.length)).toEqual([9, 8, 8]);
+    const all = picks.flat();
+    expect(new Set(all).size).toBe(25); // no collision
+    expect([...all].sort()).toEqual(keys(free).sort());
+  });
+
   it('at its share: attempts nothing fresh and hands nothing over (hysteresis)', () => {
     const decision = policy.select(context({ sets, owned: sets.slice(0, 8), free: sets.slice(8, 10), liveNodes: { main: 3 } }));
     expect(decision.attempt).toEqual([]);

@@ -42,7 +42,7 @@ describe('three coordinators on the in-memory lock server (real distributor and 
     const victim = nodes.find(({ coordinator }) => coordinator.status().owned.length > 0)!;
     await victim.coordinator.pause(); // frozen: keeps its locks
     expect(victim.coordinator.status().owned.length).toBeGreaterThan(0);
-    expect(server.terminateSession(victim.node)).toBe(1);
+    expect(server.terminateSession(victim.node)).toBeGreaterThanOrEqual(1); // its lock owner (and its member watcher)
     const survivors = nodes.filter((n) => n !== victim);
     await survivors[0]!.coordinator.whenOwned(
       () => survivors.reduce((sum, { coordinator }) => sum + coordinator.status().owned.length, 0) === 20 && runningOn.size === 20,

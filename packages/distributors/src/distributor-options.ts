@@ -46,7 +46,9 @@ export interface LockingDistributorOptions extends DistributorOptions {
    * Creates the lock owner (one dedicated connection) of one database. Called lazily, at most once
    * per database while that database stays in the list; the owner is reused across cycles and
    * disposed when the database disappears or the distributor is disposed. Required unless
-   * `createHomeLock` serves every database.
+   * `createHomeLock` serves every database. With member watchers (`watchMembers`) it is called ONCE
+   * more per lock owner for the watcher's own owner: return a new owner each call (one returning
+   * the same instance gets no watcher).
    */
   readonly createLock?: (database: ProjectionDatabase) => AppLock;
   /**
@@ -63,7 +65,8 @@ export interface LockingDistributorOptions extends DistributorOptions {
    * affected (they stay wherever the agents write). Losing the home's connection loses the sets of
    * all its databases at once. Requires `lockHost`; databases without a lock host still use
    * `createLock` (required then). Called lazily, once per home; the home is disposed when its last
-   * database left the list (and released its sets) or the distributor is disposed.
+   * database left the list (and released its sets) or the distributor is disposed. With member
+   * watchers it is called once more per home, for the watcher's own owner (return a new owner).
    * @example createHomeLock: () => new PostgresAppLock(process.env.LOCKS_URL!), lockHost: 'locks'
    */
   readonly createHomeLock?: (lockHost: string) => AppLock;
@@ -73,4 +76,13 @@ export interface LockingDistributorOptions extends DistributorOptions {
    * disables membership. Default `DEFAULT_MAX_NODES` (64).
    */
   readonly maxNodes?: number;
+  /**
+   * Member watchers (when the `AppLock` implements `waitForLock` and membership is on): per lock
+   * owner (per database, or per lock home), once this node is a member and another member is live,
+   * a SECOND lock owner from `createLock` (`createHomeLock` for a home) keeps a waiting lock request on the member slot of this node's predecessor in the
+   * ring of live members, so the server itself tells this node, within milliseconds, that a member
+   * died (see `ProjectionDistributor.onMemberLeft`). `false`: no watcher (learn it at the next poll).
+   * Default `true`.
+   */
+  readonly watchMembers?: boolean;
 }

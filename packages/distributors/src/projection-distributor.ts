@@ -65,6 +65,23 @@ export interface ProjectionDistributor extends AsyncDisposable {
    */
   onReleaseNotice?(listener: () => void): () => void;
   /**
+   * Optional (the locking distributors with member watchers, see `watchMembers`): subscribes to
+   * "a member of this database left" (its member slot, watched by a waiting lock request, was
+   * granted to this node: the node died, lost its session or released its slot). Called with the
+   * database id, at most once per departure seen by this node (only the departed node's successor
+   * in the ring is told; on PostgreSQL the successor's release of the slot reaches every other node
+   * as a release notice). A cue to probe membership and take a new fair share at once. Returns the
+   * unsubscribe function.
+   */
+  onMemberLeft?(listener: (databaseId: string) => void): () => void;
+  /**
+   * Optional (with member watchers): whether departures from `databaseId` reach this node without
+   * a poll: its member watcher is armed on a healthy connection AND the lock owner announces
+   * releases (`onReleaseNotice`), so the coordinator may poll that database more slowly while it
+   * wants nothing. `false` when unsure.
+   */
+  isMembershipWatched?(databaseId: string): boolean;
+  /**
    * Optional (the locking distributors): subscribes to every lock round trip (batched attempt,
    * membership probe) with its database, duration and failure, for metrics and for reporting an
    * unreachable database. While someone listens, the distributor does not log failed round trips

@@ -54,16 +54,16 @@ describe('lock home (createHomeLock)', () => {
     distributor.onLockRoundTrip((event) => events.push(event));
     const sets = await distributor.buildDistribution();
     for (const set of sets) expect(set.lockId).toBe(computeLockId('public', `MultiTenanted:default@${set.database.id}`, DEFAULT_DAEMON_LOCK_ID));
-    const first = await distributor.probeMembership(sets); // join: probe + take a slot
+    const first = await distributor.probeMembership(sets); // join: probe + take a slot + announce the join (take and release)
     expect(homes).toHaveLength(1);
     expect(perDatabase).toEqual([]);
-    expect(homes[0]!.stats().roundTrips).toBe(2);
+    expect(homes[0]!.stats().roundTrips).toBe(4);
     expect(first.size).toBe(50);
     const held = await distributor.tryAttainMany(sets);
     expect(held.size).toBe(50);
-    expect(homes[0]!.stats().roundTrips).toBe(3); // ONE attempt for all 50 tenants
+    expect(homes[0]!.stats().roundTrips).toBe(5); // ONE attempt for all 50 tenants
     for (let cycle = 0; cycle < 3; cycle++) await distributor.probeMembership(await distributor.buildDistribution());
-    expect(homes[0]!.stats().roundTrips).toBe(6); // ONE probe per cycle
+    expect(homes[0]!.stats().roundTrips).toBe(8); // ONE probe per cycle
     expect(server.openSessions).toBe(1);
     // one event per database per round trip, each naming the home
     expect(events.filter((event) => event.operation === 'attain')).toHaveLength(50);
@@ -77,7 +77,7 @@ describe('lock home (createHomeLock)', () => {
     const views: ReadonlyMap<string, DatabaseMembership>[] = [];
     for (const distributor of nodes) await distributor.probeMembership(await distributor.buildDistribution());
     for (const distributor of nodes) views.push(await distributor.probeMembership(await distributor.buildDistribution()));
-    expect(server.openSessions).toBe(4);
+    expect(server.openSessions).toBe(8); // per node: its lock home and the home's member watcher
     const firsts = [0, 0, 0, 0];
     for (const tenant of tenants) {
       const ranks = views.map((view) => view.get(tenant.id)!);

@@ -40,12 +40,30 @@ describe('probeMembership (member slots in the lock itself)', () => {
     const sets = await a.distributor.buildDistribution();
     const first = await a.distributor.probeMembership(sets);
     expect(first.get('main')).toEqual({ liveNodes: 1, member: true, rank: 0, free: new Set(sets.map((s) => s.key)) });
-    expect(a.locks[0]!.stats().roundTrips).toBe(2); // probe + take a slot
+    // probe + take a slot + announce the join (take and release `...:joined`: a release notice)
+    expect(a.locks[0]!.stats().roundTrips).toBe(4);
     const slot = a.locks[0]!.heldLocks()[0]!;
     expect(String(slot)).toMatch(/^polecat:member:single-tenant:app:7:\d+$/);
     expect(server.holderOf(slot)).toBe('a');
     await a.distributor.probeMembership(sets);
-    expect(a.locks[0]!.stats().roundTrips).toBe(3);
+    expect(a.locks[0]!.stats().roundTrips).toBe(5);
+  });
+
+  it('a join is announced to the other nodes (release notice), once', async () => {
+    const server = new InMemoryLockServer();
+    const a = node(server, 'a');
+    const sets = await a.distributor.buildDistribution();
+    await a.distributor.probeMembership(sets);
+    let heard = 0;
+    a.distributor.onReleaseNotice(() => heard++);
+    const b = node(server, 'b');
+    await b.distributor.buildDistribution();
+    await b.distributor.probeMembership(sets);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(heard).toBe(1);
+    await b.distributor.probeMembership(sets); // already a member: nothing announced
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(heard).toBe(1);
   });
 
   it('counts live nodes, reports the free sets, and sees a node leave', async () => {

@@ -49,7 +49,8 @@ describe('runShards with several tenant databases on one connection', () => {
       }
       expect(new Set(nodes.flatMap((node) => node.status().owned.map((set) => set.lockId))).size).toBe(6);
       expect(overlaps).toBe(0);
-      expect(server.openSessions).toBe(3); // a lock home: ONE lock connection per node, not one per tenant (18)
+      // a lock home: ONE lock connection per node, not one per tenant (18), plus the home's member watcher
+      expect(server.openSessions).toBe(6);
     } finally {
       await Promise.all(nodes.map((node) => node.dispose()));
     }

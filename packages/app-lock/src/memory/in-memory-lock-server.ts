@@ -138,6 +138,11 @@ export class InMemoryLockServer {
     for (const queue of [...this.#waiters.values()]) for (const waiter of [...queue]) if (waiter.session === session) waiter.settle(false);
   }
 
+  /** The owner labels waiting for `id` (`waitForLock`), in arrival order (for tests). */
+  waitersFor(id: LockId): readonly string[] {
+    return (this.#waiters.get(lockIdKey(id)) ?? []).map((waiter) => waiter.session.owner);
+  }
+
   /** Number of waiting lock requests (for tests). */
   get waitingRequests(): number {
     let count = 0;

@@ -116,6 +116,7 @@ export class CoordinatorOperations {
         );
       }
       if (typeof distributor.onReleaseNotice === 'function') this.#unsubscribe.push(distributor.onReleaseNotice(() => this.#takeovers.notice(clock.now())));
+      if (typeof distributor.onMemberLeft === 'function') this.#unsubscribe.push(distributor.onMemberLeft(() => this.#takeovers.memberLeft(clock.now())));
     }
     this.#stalls?.start();
   }

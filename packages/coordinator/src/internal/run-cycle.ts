@@ -2,7 +2,7 @@ import type { Clock, Logger } from '@polecat/app-lock';
 import type { ProjectionDistributor, ProjectionSet } from '@polecat/distributors';
 import type { CoordinatorEvents } from '../coordinator-events';
 import type { CoordinatorSettings } from '../coordinator-settings';
-import type { OwnershipPolicy } from '../ownership-policy';
+import type { ClusterView, OwnershipPolicy } from '../ownership-policy';
 import { planCycle, type HandOverReason, type StartAction } from '../plan-cycle';
 import { withholdReason } from '../ownership-intents';
 import type { ClusterObserver } from './cluster-observer';
@@ -127,6 +127,22 @@ async function leaveMembership(context: CycleContext, intents: IntentReader): Pr
 }
 
 /**
+ * A node that wants nothing now (attempted nothing, hands nothing over, no set free) and whose
+ * every database is watched (`ProjectionDistributor.isMembershipWatched`: a member watcher armed on
+ * a healthy connection, and release notices) keeps the slow poll (`leadershipPollingTime`) instead
+ * of the takeover poll: a member's death reaches it through its watcher (or, on PostgreSQL,
+ * through the successor's release notice), a hand-over through a release notice. The slow poll
+ * stays as the fallback for what no event reports.
+ */
+function watchedStandby(context: CycleContext, sets: readonly ProjectionSet[], plan: ReturnType<typeof planCycle>, cluster: ClusterView | undefined): boolean {
+  const watched = context.distributor.isMembershipWatched?.bind(context.distributor);
+  if (watched === undefined || cluster === undefined) return false;
+  if (plan.attempt.length > 0 || plan.handOver.length > 0 || cluster.freeSince.size > 0) return false;
+  for (const databaseId of databaseIds(sets)) if (!cluster.liveNodes.has(databaseId) || !watched(databaseId)) return false;
+  return true;
+}
+
+/**
  * One cycle: build the distribution, plan, stop / hand over, ensure agents of held sets, ONE
  * batched attempt for the rest, start what was granted. Resolves with the sleep before the next.
  * Never rejects: failures are logged, reported through `onError` and retried next cycle.
@@ -236,8 +252,11 @@ export async function runCycle(context: CycleContext, signal: AbortSignal): Prom
   });
   const now = clock.now();
   let sleepMs = daemons.anyPaused() ? Math.min(plan.sleepMs, settings.agentPauseTime) : plan.sleepMs;
-  // Some set was denied: its owner may die or release it soon, so poll at the takeover rate.
-  if (granted.size < plan.attempt.length || plan.pollSoon) sleepMs = Math.min(sleepMs, settings.takeoverPollingTime);
+  // Some set was denied: its owner may die or release it soon, so poll at the takeover rate —
+  // unless the server itself will say so (see watchedStandby).
+  if (granted.size < plan.attempt.length || (plan.pollSoon && !watchedStandby(context, sets, plan, cluster))) {
+    sleepMs = Math.min(sleepMs, settings.takeoverPollingTime);
+  }
   // Contention: this cycle won some sets and lost others to a node attempting at the same moment
   // (two standbys taking a dead node's sets). Look again soon instead of a full poll later: the next
   // probe shows what is still free. Needs progress (a grant) each time, so it cannot spin.

@@ -10,6 +10,7 @@ export class TakeoverTracker {
   /** set key -> clock ms this node lost it. */
   readonly #lostAt = new Map<string, number>();
   #lastNoticeAt = Number.NEGATIVE_INFINITY;
+  #lastMemberLeftAt = Number.NEGATIVE_INFINITY;
   /** Start of the last completed cycle; undefined before the first one ends (start-up grants). */
   #previousCycleStartedAt: number | undefined;
 
@@ -26,6 +27,11 @@ export class TakeoverTracker {
 
   notice(now: number): void {
     this.#lastNoticeAt = now;
+  }
+
+  /** This node's member watcher saw a member leave (its sets are orphans, whatever notice follows). */
+  memberLeft(now: number): void {
+    this.#lastMemberLeftAt = now;
   }
 
   cycleEnded(startedAt: number): void {
@@ -47,6 +53,7 @@ export class TakeoverTracker {
     }
     const previous = this.#previousCycleStartedAt;
     if (previous === undefined) return undefined;
+    if (this.#lastMemberLeftAt >= previous) return { cause: 'orphaned' };
     return { cause: this.#lastNoticeAt >= previous ? 'released' : 'orphaned' };
   }
 }

@@ -1,5 +1,6 @@
 import type { AppLock, LockLostEvent, Logger } from '@polecat/app-lock';
 import type { ProjectionDatabase } from '../projection-database';
+import type { MemberWatcher } from './member-watcher';
 
 /**
  * One lock owner (one dedicated connection) and its subscriptions: either a database's own, or the
@@ -12,6 +13,8 @@ export interface LockOwner {
   readonly home: string | undefined;
   readonly lock: AppLock;
   readonly unsubscribe: () => void;
+  /** Its member watcher (a second dedicated connection), created once this node has a predecessor; disposed with the owner. */
+  watcher?: MemberWatcher;
 }
 
 /** What {@link LockOwners} needs from its distributor. */
@@ -33,6 +36,8 @@ interface Entry {
 
 interface Use {
   readonly key: string;
+  /** The owner's entry (kept here so the per-set lookups `any` / `active` cost one map read). */
+  readonly entry: Entry;
   /** The database left the list; its owner stays while it holds set locks. */
   removed: boolean;
 }
@@ -68,13 +73,12 @@ export class LockOwners {
   /** The owner of a database in the list. */
   active(databaseId: string): LockOwner | undefined {
     const use = this.#uses.get(databaseId);
-    return use === undefined || use.removed ? undefined : this.#entries.get(use.key)?.owner;
+    return use === undefined || use.removed ? undefined : use.entry.owner;
   }
 
   /** The owner of a database in the list, or of a removed one still holding set locks. */
   any(databaseId: string): LockOwner | undefined {
-    const use = this.#uses.get(databaseId);
-    return use === undefined ? undefined : this.#entries.get(use.key)?.owner;
+    return this.#uses.get(databaseId)?.entry.owner;
   }
 
   /** Ids of the databases with an active owner. */
@@ -98,7 +102,7 @@ export class LockOwners {
     const use = this.#uses.get(database.id);
     if (use !== undefined && use.key === key) {
       use.removed = false;
-      return this.#entries.get(key)!.owner;
+      return use.entry.owner;
     }
     if (use !== undefined) void this.#detach(database.id, use); // its lock host changed: leave the old owner
     let entry = this.#entries.get(key);
@@ -120,7 +124,7 @@ export class LockOwners {
       this.#entries.set(key, entry);
     }
     entry.databases.add(database.id);
-    this.#uses.set(database.id, { key, removed: false });
+    this.#uses.set(database.id, { key, entry, removed: false });
     return entry.owner;
   }
 
@@ -131,7 +135,7 @@ export class LockOwners {
   async remove(databaseId: string): Promise<void> {
     const use = this.#uses.get(databaseId);
     if (use === undefined || use.removed) return;
-    const owner = this.#entries.get(use.key)!.owner;
+    const owner = use.entry.owner;
     if (this.#deps.holdsSetLocks(databaseId, owner)) {
       use.removed = true;
       this.#deps.logger.info('database removed: its lock owner stays until its held sets are released', { database: databaseId, held: owner.lock.heldLocks().length });
@@ -144,8 +148,7 @@ export class LockOwners {
   async afterRelease(databaseId: string): Promise<void> {
     const use = this.#uses.get(databaseId);
     if (use === undefined || !use.removed) return;
-    const owner = this.#entries.get(use.key)!.owner;
-    if (this.#deps.holdsSetLocks(databaseId, owner)) return;
+    if (this.#deps.holdsSetLocks(databaseId, use.entry.owner)) return;
     await this.#detach(databaseId, use);
   }
 
@@ -160,8 +163,8 @@ export class LockOwners {
   /** `databaseId` stops using its owner; the owner is disposed when nobody uses it any more. */
   async #detach(databaseId: string, use: Use): Promise<void> {
     this.#uses.delete(databaseId);
-    const entry = this.#entries.get(use.key);
-    if (entry === undefined) return;
+    const entry = use.entry;
+    if (this.#entries.get(use.key) !== entry) return; // already disposed
     entry.databases.delete(databaseId);
     if (entry.owner.home !== undefined) this.#deps.logger.info('database removed from its lock home', { database: databaseId, lockHost: entry.owner.home, remaining: entry.databases.size });
     if (entry.databases.size > 0) return;
@@ -178,6 +181,7 @@ export class LockOwners {
     const fields = owner.home === undefined ? { database: databases[0] } : { lockHost: owner.home };
     const retiring = (async () => {
       try {
+        await owner.watcher?.dispose();
         await owner.lock.dispose();
         if (why === 'removed') this.#deps.logger.info('database removed: its lock owner was disposed', fields);
       } catch (error) {

@@ -9,7 +9,8 @@ import type { ProjectionSet } from '../projection-set';
 import type { ShardName } from '../shard-name';
 import { hash32 } from '../lock-id-hash';
 import { LockOwners, type LockOwner } from './lock-owners';
-import { canProbe, probeDatabase, splitHomeMembership } from './membership';
+import { canProbe, probeRing, splitHomeMembership } from './membership';
+import { MemberWatcher, canWait } from './member-watcher';
 import { RoundTripReporter } from './round-trip-reporter';
 import type { LockRoundTripEvent } from '../lock-round-trip';
 import { assertStaticSources, readDistribution } from './read-distribution';
@@ -57,6 +58,10 @@ export abstract class LockOwningDistributor implements ProjectionDistributor {
   readonly #lastSets = new Map<string, ReadonlyMap<number, ProjectionSet>>();
   readonly #listeners = new Set<(event: SetsLostEvent) => void>();
   readonly #noticeListeners = new Set<() => void>();
+  readonly #memberLeftListeners = new Set<(databaseId: string) => void>();
+  /** Creates a lock owner's lock (a home's when `home` is set); called once more per owner for its member watcher. */
+  readonly #createLock: (database: ProjectionDatabase, home: string | undefined) => AppLock;
+  readonly #watchMembers: boolean;
   /** Per database id: the last build's sets, reused while the database and its shard list are unchanged. */
   readonly #builds = new Map<string, CachedBuild>();
   #disposing: Promise<void> | undefined;
@@ -90,15 +95,17 @@ export abstract class LockOwningDistributor implements ProjectionDistributor {
     }
     this.#lockHost = lockHost;
     this.#createHomeLock = createHomeLock;
+    this.#watchMembers = options.watchMembers ?? true;
     this.logger = toLogger(options.logger);
+    this.#createLock = (database, home) => {
+      if (home !== undefined) return createHomeLock!(home);
+      if (createLock === undefined) {
+        throw new DistributorError('INVALID_CONFIGURATION', `database ${database.id} has no lock host, and there is no createLock for it (only createHomeLock)`);
+      }
+      return createLock(database);
+    };
     this.#owners = new LockOwners({
-      createLock: (database, home) => {
-        if (home !== undefined) return createHomeLock!(home);
-        if (createLock === undefined) {
-          throw new DistributorError('INVALID_CONFIGURATION', `database ${database.id} has no lock host, and there is no createLock for it (only createHomeLock)`);
-        }
-        return createLock(database);
-      },
+      createLock: this.#createLock,
       logger: this.logger,
       onLockLost: (owner, event) => this.#onLockLost(owner, event),
       onReleaseNotice: () => this.#onReleaseNotice(),
@@ -209,7 +216,7 @@ export abstract class LockOwningDistributor implements ProjectionDistributor {
     const groups = this.#groupByOwner(sets, (set) => set.database, (database, error) => failures.push({ database, sets: 1, error }));
     await Promise.all(
       [...groups.values()].map(async ({ owner, items: group }) => {
-        const ids = [...new Set(group.map((set) => set.database.id))];
+        const ids = owner.home === undefined ? [group[0]!.database.id] : [...new Set(group.map((set) => set.database.id))];
         try {
           const got = await this.#roundTrips.time(ids, 'attain', () => owner.lock.tryAttainLocks([...new Set(group.map((set) => set.lockId))], options), owner.home);
           for (const set of group) if (got.has(set.lockId)) held.add(set.key);
@@ -243,18 +250,24 @@ export abstract class LockOwningDistributor implements ProjectionDistributor {
         const lock = owner.lock;
         if (!canProbe(lock)) return;
         const byDatabase = new Map<string, ProjectionSet[]>();
-        for (const set of sets) {
-          const group = byDatabase.get(set.database.id);
-          if (group === undefined) byDatabase.set(set.database.id, [set]);
-          else group.push(set); // (not a copy per set: quadratic at 10 000 sets)
+        if (owner.home !== undefined) {
+          for (const set of sets) {
+            const group = byDatabase.get(set.database.id);
+            if (group === undefined) byDatabase.set(set.database.id, [set]);
+            else group.push(set); // (not a copy per set: quadratic at 10 000 sets)
+          }
         }
-        const ids = [...byDatabase.keys()];
+        const ids = owner.home === undefined ? [sets[0]!.database.id] : [...byDatabase.keys()];
         try {
           const scope = owner.home === undefined ? this.memberScope(sets[0]!.database) : this.homeScope(owner.home);
           const slots = Array.from({ length: this.#maxNodes }, (_, index) => memberSlotId(scope, index));
-          const seen = await this.#roundTrips.time(ids, 'probe', () => probeDatabase(lock, slots, sets, this.#random, options), owner.home);
+          // joins are announced (a release notice) while watchers let the others poll slowly
+          const joinNotice = this.#watchMembers && canWait(lock) ? `polecat:member:${scope}:joined` : undefined;
+          const ring = await this.#roundTrips.time(ids, 'probe', () => probeRing(lock, slots, sets, this.#random, options, joinNotice), owner.home);
+          const seen = ring.membership;
           if (owner.home === undefined) result.set(ids[0]!, seen);
           else for (const [id, membership] of splitHomeMembership(seen, byDatabase, (databaseId) => hash32(databaseId) >>> 0)) result.set(id, membership);
+          this.#watch(owner, sets[0]!.database, ring.predecessor);
         } catch (error) {
           if (options?.signal?.aborted || this.#disposing !== undefined) return;
           this.#roundTrips.failed('membership probe failed for a database; balancing skips it this cycle', {
@@ -306,6 +319,20 @@ export abstract class LockOwningDistributor implements ProjectionDistributor {
     };
   }
 
+  /** Subscribes to "a member of a database left" (see `ProjectionDistributor.onMemberLeft`). */
+  onMemberLeft(listener: (databaseId: string) => void): () => void {
+    this.#memberLeftListeners.add(listener);
+    return () => {
+      this.#memberLeftListeners.delete(listener);
+    };
+  }
+
+  /** Whether departures from `databaseId` reach this node without a poll (see `ProjectionDistributor.isMembershipWatched`). */
+  isMembershipWatched(databaseId: string): boolean {
+    const owner = this.#owners.active(databaseId);
+    return owner?.watcher?.armed === true && typeof owner.lock.onReleaseNotice === 'function';
+  }
+
   onSetsLost(listener: (event: SetsLostEvent) => void): () => void {
     this.#listeners.add(listener);
     return () => {
@@ -317,6 +344,7 @@ export abstract class LockOwningDistributor implements ProjectionDistributor {
     this.#disposing ??= (async () => {
       this.#listeners.clear();
       this.#noticeListeners.clear();
+      this.#memberLeftListeners.clear();
       this.#lastSets.clear();
       this.#builds.clear();
       await this.#owners.dispose();
@@ -347,24 +375,31 @@ export abstract class LockOwningDistributor implements ProjectionDistributor {
    */
   #groupByOwner<T>(items: readonly T[], databaseOf: (item: T) => ProjectionDatabase, failed: (database: ProjectionDatabase, error: unknown) => void): Map<string, OwnerGroup<T>> {
     const groups = new Map<string, OwnerGroup<T>>();
-    const byDatabase = new Map<string, LockOwner | undefined>();
+    const byDatabase = new Map<string, OwnerGroup<T> | undefined>();
+    let lastId: string | undefined;
+    let last: OwnerGroup<T> | undefined;
     for (const item of items) {
       const database = databaseOf(item);
-      let owner: LockOwner | undefined;
-      if (byDatabase.has(database.id)) owner = byDatabase.get(database.id);
-      else {
-        try {
-          owner = this.#ownerFor(database);
-        } catch (error) {
-          if (DistributorError.is(error) && error.code === 'DISPOSED') throw error;
-          failed(database, error);
+      if (database.id !== lastId) {
+        lastId = database.id;
+        if (byDatabase.has(database.id)) last = byDatabase.get(database.id);
+        else {
+          let owner: LockOwner | undefined;
+          try {
+            owner = this.#ownerFor(database);
+          } catch (error) {
+            if (DistributorError.is(error) && error.code === 'DISPOSED') throw error;
+            failed(database, error);
+          }
+          last = owner === undefined ? undefined : groups.get(owner.key);
+          if (owner !== undefined && last === undefined) {
+            last = { owner, items: [] };
+            groups.set(owner.key, last);
+          }
+          byDatabase.set(database.id, last);
         }
-        byDatabase.set(database.id, owner);
       }
-      if (owner === undefined) continue;
-      const group = groups.get(owner.key);
-      if (group === undefined) groups.set(owner.key, { owner, items: [item] });
-      else group.items.push(item);
+      last?.items.push(item);
     }
     return groups;
   }
@@ -379,6 +414,43 @@ export abstract class LockOwningDistributor implements ProjectionDistributor {
     if (byLockId === undefined) return false;
     for (const lockId of byLockId.keys()) if (owner.lock.hasLock(lockId)) return true;
     return false;
+  }
+
+  /**
+   * Points the member watcher of `owner` (a database's own lock owner, or a lock home: one ring of
+   * member slots per owner) at `predecessor` (the slot the probe saw before this node's in the
+   * ring), creating the watcher (a second lock owner from `createLock` / `createHomeLock`) on first
+   * need; `undefined` (not a member, or alone) idles it. `database`: one database of the owner.
+   */
+  #watch(owner: LockOwner, database: ProjectionDatabase, predecessor: string | undefined): void {
+    if (!this.#watchMembers || this.#disposing !== undefined || !canWait(owner.lock)) return;
+    if (owner.watcher === undefined) {
+      if (predecessor === undefined) return;
+      owner.watcher = new MemberWatcher({
+        createLock: () => {
+          const lock = this.#createLock(database, owner.home);
+          // a factory that hands out ONE shared owner: waiting on it would block every attempt
+          return lock === owner.lock ? undefined : lock;
+        },
+        onMemberLeft: () => {
+          for (const databaseId of this.#owners.databasesOf(owner)) this.#onMemberLeft(databaseId);
+        },
+        logger: this.logger,
+        clock: this.#clock,
+        label: owner.home === undefined ? database.id : `lock home ${owner.home}`,
+      });
+    }
+    owner.watcher.watch(predecessor);
+  }
+
+  #onMemberLeft(databaseId: string): void {
+    for (const listener of [...this.#memberLeftListeners]) {
+      try {
+        listener(databaseId);
+      } catch (error) {
+        this.logger.error('a member-left listener threw', { error });
+      }
+    }
   }
 
   #onReleaseNotice(): void {

@@ -23,6 +23,33 @@ export async function probeDatabase(
   random: () => number,
   options: AttainOptions = {},
 ): Promise<DatabaseMembership> {
+  return (await probeRing(lock, slots, sets, random, options)).membership;
+}
+
+/** A probe's membership plus the ring it saw: the member slot this node watches. */
+export interface RingView {
+  readonly membership: DatabaseMembership;
+  /**
+   * The member slot of this node's predecessor: the next lower live slot index, cyclic (the
+   * highest one for the lowest member). `undefined` while this node is no member or alone.
+   */
+  readonly predecessor?: string;
+}
+
+/**
+ * {@link probeDatabase}, also naming the predecessor's slot (see {@link RingView}). With
+ * `joinNotice` (a lock id), a node that has just taken its slot also takes and releases that id
+ * (two round trips, in join cycles only), so a lock with release notices tells every other node at
+ * once that a member joined: nodes that poll slowly while watched re-balance without waiting.
+ */
+export async function probeRing(
+  lock: ProbingLock,
+  slots: readonly string[],
+  sets: readonly ProjectionSet[],
+  random: () => number,
+  options: AttainOptions = {},
+  joinNotice?: LockId,
+): Promise<RingView> {
   const unheld = sets.filter((set) => !lock.hasLock(set.lockId));
   const ids: LockId[] = [...slots, ...new Set(unheld.map((set) => set.lockId))];
   const seen = new Set(await lock.probeLocks(ids, options));
@@ -33,13 +60,18 @@ export async function probeDatabase(
     if (pick !== undefined && (await lock.tryAttainLock(pick, options))) {
       member = true;
       seen.add(pick);
+      if (joinNotice !== undefined && typeof lock.onReleaseNotice === 'function' && (await lock.tryAttainLock(joinNotice, options))) {
+        await lock.releaseLock(joinNotice);
+      }
     }
   }
   const live = slots.filter((slot) => seen.has(slot) || lock.hasLock(slot));
   const liveNodes = live.length + (member ? 0 : 1);
   const free = new Set(unheld.filter((set) => !seen.has(set.lockId) && !lock.hasLock(set.lockId)).map((set) => set.key));
   const rank = member ? live.findIndex((slot) => lock.hasLock(slot)) : -1;
-  return rank >= 0 ? { liveNodes, free, member, rank } : { liveNodes, free, member };
+  const membership = rank >= 0 ? { liveNodes, free, member, rank } : { liveNodes, free, member };
+  const predecessor = rank >= 0 && live.length >= 2 ? live[(rank - 1 + live.length) % live.length] : undefined;
+  return predecessor === undefined ? { membership } : { membership, predecessor };
 }
 
 /**

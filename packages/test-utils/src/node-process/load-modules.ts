@@ -10,6 +10,9 @@ export interface ShardNameLike {
 }
 export interface LockLike {
   stats(): { readonly roundTrips: number };
+  /** The periodic verification calls it (counted by the node process, see `NodeUsage.verifications`). */
+  verifyLocks?(...args: unknown[]): Promise<unknown>;
+  heldLocks?(): readonly unknown[];
 }
 export interface DistributorModule {
   shardName(name: string): ShardNameLike;

@@ -42,6 +42,8 @@ export interface NodeProcessConfig {
    * `runShards` with one connection does), so each database's lock ids include its identity.
    */
   readonly lockHost?: string;
+  /** The distributors' `watchMembers` (member watchers). Default: the distributor's (on). */
+  readonly watchMembers?: boolean;
   /**
    * A lock home (the distributors' `createHomeLock`): ONE `PostgresAppLock` on this URL for every
    * database, so the node holds one lock connection whatever the number of databases (their `url`s
@@ -93,7 +95,7 @@ export type NodeEvent =
   | (Stamped & { readonly type: 'owned'; readonly running: number; readonly sets: number })
   | (Stamped & { readonly type: 'lock-lost'; readonly sets: number; readonly reason: string })
   | (Stamped & { readonly type: 'cycle'; readonly durationMs: number; readonly owned: number; readonly attempted: number; readonly granted: number; readonly roundTrips: number; readonly lockRequests?: number })
-  | (Stamped & { readonly type: 'usage'; readonly requestId: number; readonly cpuUserMicros: number; readonly cpuSystemMicros: number; readonly rss: number; readonly heapUsed: number; readonly roundTrips: number })
+  | (Stamped & { readonly type: 'usage'; readonly requestId: number; readonly cpuUserMicros: number; readonly cpuSystemMicros: number; readonly rss: number; readonly heapUsed: number; readonly roundTrips: number; readonly verifications?: number })
   | (Stamped & { readonly type: 'error'; readonly message: string })
   /** `coordinator.stop()` resolved with agents still running (their locks stay held until they return). */
   | (Stamped & { readonly type: 'stop-draining'; readonly sets: readonly string[] })
