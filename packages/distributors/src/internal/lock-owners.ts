@@ -36,6 +36,8 @@ interface Entry {
 
 interface Use {
   readonly key: string;
+  /** The owner's entry (kept here so the per-set lookups `any` / `active` cost one map read). */
+  readonly entry: Entry;
   /** The database left the list; its owner stays while it holds set locks. */
   removed: boolean;
 }
@@ -71,13 +73,12 @@ export class LockOwners {
   /** The owner of a database in the list. */
   active(databaseId: string): LockOwner | undefined {
     const use = this.#uses.get(databaseId);
-    return use === undefined || use.removed ? undefined : this.#entries.get(use.key)?.owner;
+    return use === undefined || use.removed ? undefined : use.entry.owner;
   }
 
   /** The owner of a database in the list, or of a removed one still holding set locks. */
   any(databaseId: string): LockOwner | undefined {
-    const use = this.#uses.get(databaseId);
-    return use === undefined ? undefined : this.#entries.get(use.key)?.owner;
+    return this.#uses.get(databaseId)?.entry.owner;
   }
 
   /** Ids of the databases with an active owner. */
@@ -101,7 +102,7 @@ export class LockOwners {
     const use = this.#uses.get(database.id);
     if (use !== undefined && use.key === key) {
       use.removed = false;
-      return this.#entries.get(key)!.owner;
+      return use.entry.owner;
     }
     if (use !== undefined) void this.#detach(database.id, use); // its lock host changed: leave the old owner
     let entry = this.#entries.get(key);
@@ -123,7 +124,7 @@ export class LockOwners {
       this.#entries.set(key, entry);
     }
     entry.databases.add(database.id);
-    this.#uses.set(database.id, { key, removed: false });
+    this.#uses.set(database.id, { key, entry, removed: false });
     return entry.owner;
   }
 
@@ -134,7 +135,7 @@ export class LockOwners {
   async remove(databaseId: string): Promise<void> {
     const use = this.#uses.get(databaseId);
     if (use === undefined || use.removed) return;
-    const owner = this.#entries.get(use.key)!.owner;
+    const owner = use.entry.owner;
     if (this.#deps.holdsSetLocks(databaseId, owner)) {
       use.removed = true;
       this.#deps.logger.info('database removed: its lock owner stays until its held sets are released', { database: databaseId, held: owner.lock.heldLocks().length });
@@ -147,8 +148,7 @@ export class LockOwners {
   async afterRelease(databaseId: string): Promise<void> {
     const use = this.#uses.get(databaseId);
     if (use === undefined || !use.removed) return;
-    const owner = this.#entries.get(use.key)!.owner;
-    if (this.#deps.holdsSetLocks(databaseId, owner)) return;
+    if (this.#deps.holdsSetLocks(databaseId, use.entry.owner)) return;
     await this.#detach(databaseId, use);
   }
 
@@ -163,8 +163,8 @@ export class LockOwners {
   /** `databaseId` stops using its owner; the owner is disposed when nobody uses it any more. */
   async #detach(databaseId: string, use: Use): Promise<void> {
     this.#uses.delete(databaseId);
-    const entry = this.#entries.get(use.key);
-    if (entry === undefined) return;
+    const entry = use.entry;
+    if (this.#entries.get(use.key) !== entry) return; // already disposed
     entry.databases.delete(databaseId);
     if (entry.owner.home !== undefined) this.#deps.logger.info('database removed from its lock home', { database: databaseId, lockHost: entry.owner.home, remaining: entry.databases.size });
     if (entry.databases.size > 0) return;

@@ -216,7 +216,7 @@ export abstract class LockOwningDistributor implements ProjectionDistributor {
     const groups = this.#groupByOwner(sets, (set) => set.database, (database, error) => failures.push({ database, sets: 1, error }));
     await Promise.all(
       [...groups.values()].map(async ({ owner, items: group }) => {
-        const ids = [...new Set(group.map((set) => set.database.id))];
+        const ids = owner.home === undefined ? [group[0]!.database.id] : [...new Set(group.map((set) => set.database.id))];
         try {
           const got = await this.#roundTrips.time(ids, 'attain', () => owner.lock.tryAttainLocks([...new Set(group.map((set) => set.lockId))], options), owner.home);
           for (const set of group) if (got.has(set.lockId)) held.add(set.key);
@@ -250,12 +250,14 @@ export abstract class LockOwningDistributor implements ProjectionDistributor {
         const lock = owner.lock;
         if (!canProbe(lock)) return;
         const byDatabase = new Map<string, ProjectionSet[]>();
-        for (const set of sets) {
-          const group = byDatabase.get(set.database.id);
-          if (group === undefined) byDatabase.set(set.database.id, [set]);
-          else group.push(set); // (not a copy per set: quadratic at 10 000 sets)
+        if (owner.home !== undefined) {
+          for (const set of sets) {
+            const group = byDatabase.get(set.database.id);
+            if (group === undefined) byDatabase.set(set.database.id, [set]);
+            else group.push(set); // (not a copy per set: quadratic at 10 000 sets)
+          }
         }
-        const ids = [...byDatabase.keys()];
+        const ids = owner.home === undefined ? [sets[0]!.database.id] : [...byDatabase.keys()];
         try {
           const scope = owner.home === undefined ? this.memberScope(sets[0]!.database) : this.homeScope(owner.home);
           const slots = Array.from({ length: this.#maxNodes }, (_, index) => memberSlotId(scope, index));
@@ -373,24 +375,31 @@ export abstract class LockOwningDistributor implements ProjectionDistributor {
    */
   #groupByOwner<T>(items: readonly T[], databaseOf: (item: T) => ProjectionDatabase, failed: (database: ProjectionDatabase, error: unknown) => void): Map<string, OwnerGroup<T>> {
     const groups = new Map<string, OwnerGroup<T>>();
-    const byDatabase = new Map<string, LockOwner | undefined>();
+    const byDatabase = new Map<string, OwnerGroup<T> | undefined>();
+    let lastId: string | undefined;
+    let last: OwnerGroup<T> | undefined;
     for (const item of items) {
       const database = databaseOf(item);
-      let owner: LockOwner | undefined;
-      if (byDatabase.has(database.id)) owner = byDatabase.get(database.id);
-      else {
-        try {
-          owner = this.#ownerFor(database);
-        } catch (error) {
-          if (DistributorError.is(error) && error.code === 'DISPOSED') throw error;
-          failed(database, error);
+      if (database.id !== lastId) {
+        lastId = database.id;
+        if (byDatabase.has(database.id)) last = byDatabase.get(database.id);
+        else {
+          let owner: LockOwner | undefined;
+          try {
+            owner = this.#ownerFor(database);
+          } catch (error) {
+            if (DistributorError.is(error) && error.code === 'DISPOSED') throw error;
+            failed(database, error);
+          }
+          last = owner === undefined ? undefined : groups.get(owner.key);
+          if (owner !== undefined && last === undefined) {
+            last = { owner, items: [] };
+            groups.set(owner.key, last);
+          }
+          byDatabase.set(database.id, last);
         }
-        byDatabase.set(database.id, owner);
       }
-      if (owner === undefined) continue;
-      const group = groups.get(owner.key);
-      if (group === undefined) groups.set(owner.key, { owner, items: [item] });
-      else group.items.push(item);
+      last?.items.push(item);
     }
     return groups;
   }
