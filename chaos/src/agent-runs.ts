@@ -105,6 +105,8 @@ export function takeoverAfter(
   runs: readonly AgentRun[],
   pid: number,
   at: number,
+  /** Keys not expected to run anywhere afterwards (a removed tenant's shards): never "missing". */
+  ignore: (key: string) => boolean = () => false,
 ): {
   readonly shards: number;
   readonly stoppedMs: number | undefined;
@@ -121,7 +123,9 @@ export function takeoverAfter(
   for (const run of held) {
     stopped = stopped === undefined || run.end === undefined ? undefined : Math.max(stopped, run.end - at);
     const next = runs.filter((other) => other.key === run.key && other.pid !== pid && other.start > at).sort((a, b) => a.start - b.start)[0];
-    if (next === undefined) missing.push(run.key);
+    if (next === undefined) {
+      if (!ignore(run.key)) missing.push(run.key);
+    }
     else {
       owned = Math.max(owned, next.start - at);
       times.push({ key: run.key, ms: next.start - at });

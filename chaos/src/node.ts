@@ -38,7 +38,7 @@ const grantPool = makePool(3);
 const agents = new ChaosAgents(config, pool, grantPool, emit, seededRandom(config.seed));
 
 const lockFor = (url: string): PostgresAppLock => {
-  const lock = new PostgresAppLock(url, { applicationName: name, ...config.lock });
+  const lock = new PostgresAppLock(url, { applicationName: name, ...config.lock, ...(process.env.CHAOS_NO_NOTICES ? { releaseChannel: false as const } : {}) });
   // the parent counts the time from an involuntary loss until the agents returned
   lock.onLockLost(({ error }) => emit({ type: 'lost', reason: error.reason, at: performance.timeOrigin + performance.now() }));
   return lock;
