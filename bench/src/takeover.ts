@@ -38,6 +38,8 @@ export async function runEvent(
   trials: number,
   log: (line: string) => void,
   nodeCount = 3,
+  /** Before each fault, wait until every node runs its fair share (±1): the victim holds a quarter, not whatever it had. */
+  waitBalanced = false,
 ): Promise<TakeoverResult> {
   const { daemonLockId, prefix } = scope(event[0]!);
   const ledger = new OwnershipLedger();
@@ -74,6 +76,10 @@ export async function runEvent(
     nodes = await Promise.all(Array.from({ length: nodeCount }, () => spawn()));
     for (let trial = 0; trial < trials; trial += 1) {
       await waitUntil(() => nodes.reduce((sum, node) => sum + node.running(), 0) === SHARDS, 30_000);
+      if (waitBalanced) {
+        const low = Math.floor(SHARDS / nodes.length);
+        await waitUntil(() => nodes.every((node) => node.running() >= low && node.running() <= low + 1) && nodes.reduce((sum, node) => sum + node.running(), 0) === SHARDS, 30_000);
+      }
       await sleep(100 + Math.random() * 400); // random phase against the standbys' polls
       const victim = [...nodes].sort((a, b) => b.running() - a.running())[0]!;
       const affected = [...victim.ownedShards('main')].map((shard) => `main/${shard}`);

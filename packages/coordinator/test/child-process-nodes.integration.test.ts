@@ -68,7 +68,7 @@ await describePostgres('3 coordinator processes (PostgreSQL)', (url) => {
     const target = victim();
     const affected = [...target.node.ownedShards()].map((shard) => `main/${shard}`);
     const killedAt = preciseNow();
-    expect(await admin.terminateBackendsByApplicationName(target.node.id)).toBe(1);
+    expect(await admin.terminateBackendsByApplicationName(target.node.id)).toBeGreaterThanOrEqual(1); // its lock session (and its member watcher)
     await eventually(() => allRunningOnce() && handoversDone(target, affected, killedAt), 'victim stopped and every shard running again');
     expectOrderedHandovers(target.node.id, affected, killedAt, false);
     expect(target.node.events.some((event) => event.type === 'lock-lost' && event.at >= killedAt)).toBe(true);

@@ -103,6 +103,39 @@ describe('member watchers wake the coordinator (in-memory lock server)', () => {
   });
 });
 
+describe('contention inside one cycle', () => {
+  it('sets lost to a rival attempting at the same instant are replaced at once, in the SAME cycle (one grace, no extra cycle)', async () => {
+    const server = new InMemoryLockServer();
+    const rival = distributor(server, 'rival');
+    distributors.push(rival);
+    const rivalSets = await rival.buildDistribution();
+    await rival.probeMembership(rivalSets); // a member holding nothing: share 4 each
+    const real = distributor(server, 'node', { watchMembers: false });
+    let calls = 0;
+    const contended = new Proxy(real, {
+      get(target, property) {
+        const value = Reflect.get(target, property, target) as unknown;
+        if (property === 'tryAttainMany') {
+          return async (sets: readonly { key: string; lockId: number }[], options?: unknown) => {
+            calls += 1;
+            // the rival wins half of the first attempt, just before it reaches the server
+            if (calls === 1) await rival.tryAttainMany(rivalSets.filter((set) => sets.slice(0, 2).some((s) => s.key === set.key)));
+            return target.tryAttainMany(sets as never, options as never);
+          };
+        }
+        return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+    const node = coordinator(contended, { leadershipPollingTime: 600_000, takeoverPollingTime: 600_000, takeoverGraceMs: 0 });
+    const cycles: { attempted: number; granted: number }[] = [];
+    node.on('cycle', ({ attempted, granted }) => cycles.push({ attempted, granted }));
+    await node.start();
+    await node.whenOwned(4, { timeoutMs: 5_000 });
+    expect(cycles[0]).toEqual({ attempted: 6, granted: 4 }); // 4 attempted, 2 lost, 2 more attempted at once
+    expect(calls).toBe(2);
+  });
+});
+
 /** The member-slot index `owner` holds (scanning the default 64 slots). */
 function slotIndexOf(server: InMemoryLockServer, owner: string): number {
   for (let index = 0; index < 64; index++) if (server.holderOf(`polecat:member:single-tenant:dbo:77:${index}`) === owner) return index;

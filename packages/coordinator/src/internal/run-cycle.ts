@@ -173,7 +173,7 @@ export async function runCycle(context: CycleContext, signal: AbortSignal): Prom
       : undefined;
   if (signal.aborted) return 0;
   const withheld = intents === undefined || (!intents.draining && intents.paused.size === 0) ? undefined : intents;
-  const plan = planCycle({
+  const planInput = (view: ClusterView | undefined, now: number): Parameters<typeof planCycle>[0] => ({
     distribution: sets,
     isHeld: (set) => distributor.hasLock(set),
     tracked: ownership.tracked(),
@@ -181,13 +181,14 @@ export async function runCycle(context: CycleContext, signal: AbortSignal): Prom
     agentState: (set, shard) => ownership.agentState(set, shard),
     anyPaused: daemons.anyPaused(),
     backoff: ownership.backoff,
-    now: startedAt,
+    now,
     settings,
     ...(context.policy === undefined ? {} : { policy: context.policy }),
-    ...(cluster === undefined ? {} : { cluster }),
+    ...(view === undefined ? {} : { cluster: view }),
     ...(context.isStaleEpoch === undefined ? {} : { isStaleEpoch: context.isStaleEpoch }),
     ...(withheld === undefined ? {} : { withheld: (set: ProjectionSet) => withholdReason(withheld, set) }),
   });
+  const plan = planCycle(planInput(cluster, startedAt));
 
   await Promise.all(plan.stop.map(({ set, reason }) => ownership.stopSet(set, reason, false)));
   await Promise.all(
@@ -221,10 +222,34 @@ export async function runCycle(context: CycleContext, signal: AbortSignal): Prom
       context.onError(error);
     }
   }
+  let attempted: readonly ProjectionSet[] = plan.attempt;
+  // Contention (some sets won, others lost to nodes attempting at the same instant, e.g. the
+  // survivors of a crash, all woken together): look again AT ONCE, before the takeover grace, and
+  // attempt what the fresh probe shows still free (at most once per cycle). The sets won here wait
+  // out the same grace as the others, from their own grant on: no second grace, no extra cycle.
+  if (cluster !== undefined && context.cluster !== undefined && plan.keepAtMost === undefined && granted.size > 0 && granted.size < plan.attempt.length && !signal.aborted) {
+    const again = await context.cluster.observe(distributor, sets, clock.now(), logger, signal);
+    if (signal.aborted) return 0;
+    if (again !== undefined) {
+      const tried = new Set(plan.attempt.map((set) => set.key));
+      const retry = planCycle(planInput(again, clock.now())).attempt.filter((set) => !tried.has(set.key));
+      if (retry.length > 0) {
+        try {
+          const more = await distributor.tryAttainMany(retry, { signal });
+          granted = new Set([...granted, ...more]);
+          attempted = [...plan.attempt, ...retry];
+        } catch (error) {
+          if (signal.aborted) return 0;
+          logger.warn('lock attempt failed; retrying next cycle', { sets: retry.length, error });
+          context.onError(error);
+        }
+      }
+    }
+  }
   if (plan.keepAtMost !== undefined) granted = await releaseSurplus(context, plan.attempt, granted, plan.keepAtMost);
   const starts: Promise<void>[] = [];
   const attained: ProjectionSet[] = [];
-  for (const set of plan.attempt) {
+  for (const set of attempted) {
     if (granted.has(set.key)) {
       logger.debug('lock attained', { set: set.key, lockId: set.lockId, database: set.database.id });
       attained.push(set);
@@ -246,7 +271,7 @@ export async function runCycle(context: CycleContext, signal: AbortSignal): Prom
     owned: ownedCount,
     // built even when debug is off: listed only for small nodes, not 10 000 ids every cycle
     ...(ownedCount <= 100 ? { ownedLockIds: ownership.tracked().map((set) => set.lockId) } : {}),
-    attempted: plan.attempt.length,
+    attempted: attempted.length,
     granted: granted.size,
     total: sets.length,
   });
@@ -254,20 +279,20 @@ export async function runCycle(context: CycleContext, signal: AbortSignal): Prom
   let sleepMs = daemons.anyPaused() ? Math.min(plan.sleepMs, settings.agentPauseTime) : plan.sleepMs;
   // Some set was denied: its owner may die or release it soon, so poll at the takeover rate —
   // unless the server itself will say so (see watchedStandby).
-  if (granted.size < plan.attempt.length || (plan.pollSoon && !watchedStandby(context, sets, plan, cluster))) {
+  if (granted.size < attempted.length || (plan.pollSoon && !watchedStandby(context, sets, plan, cluster))) {
     sleepMs = Math.min(sleepMs, settings.takeoverPollingTime);
   }
   // Contention: this cycle won some sets and lost others to a node attempting at the same moment
   // (two standbys taking a dead node's sets). Look again soon instead of a full poll later: the next
   // probe shows what is still free. Needs progress (a grant) each time, so it cannot spin.
-  if (granted.size > 0 && granted.size < plan.attempt.length) sleepMs = Math.min(sleepMs, CONTENTION_RETRY_MS);
+  if (granted.size > 0 && granted.size < attempted.length) sleepMs = Math.min(sleepMs, CONTENTION_RETRY_MS);
   for (const entry of ownership.backoff.values()) {
     if (entry.nextAttemptAt > now) sleepMs = Math.min(sleepMs, entry.nextAttemptAt - now);
   }
   context.events.emit('cycle', {
     durationMs: now - startedAt,
     owned: ownedCount,
-    attempted: plan.attempt.length,
+    attempted: attempted.length,
     granted: granted.size,
     sleepMs,
   });
