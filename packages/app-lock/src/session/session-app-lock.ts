@@ -16,8 +16,9 @@ export interface SessionAppLockOptions {
    */
   readonly verifyIntervalMs?: number;
   /**
-   * How long any request may take before the connection is considered stalled: it is destroyed
-   * and every held lock is marked lost (`verification-timeout`). Default `5000` ms.
+   * How long any request may take before the connection is considered stalled: it is given up
+   * (destroyed, or first held open for `LockLostEvent.waitUntil` work, see `lostSessionHoldMs`) and
+   * every held lock is marked lost (`verification-timeout`). Default `5000` ms.
    */
   readonly requestTimeoutMs?: number;
   /**
@@ -346,6 +347,11 @@ export class SessionAppLock<Key> implements AppLock {
     return { roundTrips: this.#roundTrips, connects: this.#connects, held: this.#held.size, lost: this.#lost };
   }
 
+  /**
+   * Releases everything and closes the connection (see `AppLock.dispose`); also waits for the
+   * given-up sessions still held open for `LockLostEvent.waitUntil` work (each bounded by
+   * `lostSessionHoldMs`). Idempotent.
+   */
   dispose(): Promise<void> {
     this.#disposing ??= (async () => {
       this.#lifetime.abort(new AppLockError('DISPOSED', 'lock owner disposed'));
