@@ -174,6 +174,10 @@ async function runRow(
     };
     for (let trial = 0; trial < trials; trial += 1) {
       await waitUntil(() => tenantsOwned(ledger) === tenants.length, 30_000);
+      // steady state first: the new node has received its share (hand-overs done), else the kill
+      // measures a rebalancing in progress
+      const balancedBy = Date.now() + 20_000;
+      while (Date.now() < balancedBy && !nodes.every((node) => node.running() === share)) await sleep(20);
       await sleep(100 + Math.random() * 400); // random phase against the survivors' polls
       const victim = [...nodes].sort((a, b) => b.running() - a.running())[0]!;
       const affected = [...ledger.intervals()].filter((i) => i.node === victim.id && i.stop === undefined).map((i) => i.shard);
