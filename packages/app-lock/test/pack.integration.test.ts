@@ -45,8 +45,10 @@ describe('packed @polecat/app-lock in an empty npm project', () => {
         name: 'empty-app',
         private: true,
         type: 'module',
-        dependencies: { '@polecat/app-lock': `file:${join(work, tarball!)}`, mssql: '^12.0.0' },
+        dependencies: { '@polecat/app-lock': `file:${join(work, tarball!)}`, mssql: '12.7.14' },
         devDependencies: { '@types/mssql': '^12.3.0', '@types/node': '^20.19.0', typescript: '5.9.3' },
+        // mssql pinned to the version the lockfile tests: 12.7.16 depends on @tediousjs/connection-string
+        // ^1.1.2, which the registry this project installs from does not serve (a fresh ^12 install fails).
         // tedious 20 (pulled by mssql 12.x) needs Node 22; this project supports Node >= 20.19
         overrides: { tedious: '19.2.2' },
       }),

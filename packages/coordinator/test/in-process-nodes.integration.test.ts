@@ -101,7 +101,8 @@ function suite(backend: Backend, admin: () => PgAdmin | undefined): void {
     const victim = ownerWithMost();
     const affected = [...victim.running()];
     const killedAt = performance.timeOrigin + performance.now();
-    expect(await backend.killSessions(victim.id)).toBe(1);
+    // the lock session, and the member watcher's session once it has connected (same application_name)
+    expect(await backend.killSessions(victim.id)).toBeGreaterThanOrEqual(1);
     await eventually(() => runnersByShard(ledger).size === SHARDS && ledger.intervals().filter((i) => i.node === victim.id && i.stop !== undefined && i.stop >= killedAt).length >= affected.length, 'victim stopped and every shard running again');
     for (const handover of handovers(ledger, victim.id, affected, killedAt)) expect(handover.nextStart.start).toBeGreaterThanOrEqual(handover.stoppedAt);
     expect(ledger.findOverlaps()).toEqual([]);
