@@ -26,13 +26,16 @@ export interface Row {
 }
 
 export function ratio(row: Row): string {
+  if (Number.isNaN(row.ours) || Number.isNaN(row.baseline)) return '-';
   if (row.ours === 0 && row.baseline === 0) return '1.0x';
   if (row.ours === 0) return '∞';
   const value = row.baseline / row.ours;
   return `${value >= 10 ? value.toFixed(0) : value.toFixed(1)}x`;
 }
 
+/** NaN (not measured, or never reached: e.g. a baseline that never owned every tenant) prints as `-`. */
 function fmt(value: number): string {
+  if (Number.isNaN(value)) return '-';
   if (!Number.isFinite(value)) return String(value);
   if (Math.abs(value) >= 100) return value.toFixed(0);
   if (Math.abs(value) >= 10) return value.toFixed(1);

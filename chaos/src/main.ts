@@ -89,7 +89,7 @@ writeTenants(tenantFile, tenants);
 
 // Lock timings obeying the timing rule with room for the agents: a partitioned node gives up after
 // 1 s + 2 s; the server frees its locks after tcp_user_timeout = 8 s (keepalive probes from 2 s).
-const lock = { verifyIntervalMs: 1000, requestTimeoutMs: 2000, connectTimeoutMs: 3000, serverKeepAlive: { idleSeconds: 2, intervalSeconds: 1, count: 3, userTimeoutMs: 8000 } };
+const lock = { verifyIntervalMs: 1000, requestTimeoutMs: 2000, connectTimeoutMs: 3000, serverKeepAlive: { idleSeconds: 2, intervalSeconds: 1, count: 3, userTimeoutMs: 6000 } };
 const baseConfig = {
   runId,
   shards: options.shards,
