@@ -1,5 +1,6 @@
 import { OwnershipLedger, createPgAdmin, preciseNow, spawnNode, startTcpProxy, type NodeHandle, type PgAdmin, type TcpProxy } from '@polecat/test-utils';
 import { scope, type BenchConfig } from './configs';
+import { restartedAt, waitUntil } from './ledger-waits';
 import { sleep, summarize, type Summary } from './stats';
 
 /** The faults of benchmark 1 (`tcp-cut`: every node connects through its own TCP proxy, reset by the fault). */
@@ -128,29 +129,4 @@ export async function runEvent(
     ...(aborts.length > 0 ? { aborted: summarize(aborts) } : {}),
     overlaps: overlaps.length,
   };
-}
-
-/** The time by which every shard of `affected` had started again after `since` (on a node other than `excluded`), or undefined. */
-function restartedAt(ledger: OwnershipLedger, affected: readonly string[], since: number, excluded: string | undefined): number | undefined {
-  const firstStart = new Map<string, number>();
-  for (const interval of ledger.intervals()) {
-    if (interval.start < since || interval.node === excluded) continue;
-    const current = firstStart.get(interval.shard);
-    if (current === undefined || interval.start < current) firstStart.set(interval.shard, interval.start);
-  }
-  let latest = 0;
-  for (const shard of affected) {
-    const start = firstStart.get(shard);
-    if (start === undefined) return undefined;
-    latest = Math.max(latest, start);
-  }
-  return latest;
-}
-
-async function waitUntil(check: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms`);
-    await sleep(5);
-  }
 }

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { OwnershipLedger, PrivateCluster, findPostgresBin, preciseNow, spawnNode, type NodeHandle, type NodeProcessConfig } from '@polecat/test-utils';
 import { BALANCED, BASELINE, scope } from './configs';
+import { restartedAt, waitUntil } from './ledger-waits';
 import { sleep, summarize, type Summary } from './stats';
 
 /**
@@ -192,30 +193,5 @@ async function runRow(
   } finally {
     clearInterval(watch);
     await Promise.all(nodes.map((node) => node.stop()));
-  }
-}
-
-/** The time by which every shard of `affected` had started again after `since` on a node other than `excluded`, or undefined. */
-function restartedAt(ledger: OwnershipLedger, affected: readonly string[], since: number, excluded: string): number | undefined {
-  const firstStart = new Map<string, number>();
-  for (const interval of ledger.intervals()) {
-    if (interval.start < since || interval.node === excluded) continue;
-    const current = firstStart.get(interval.shard);
-    if (current === undefined || interval.start < current) firstStart.set(interval.shard, interval.start);
-  }
-  let latest = 0;
-  for (const shard of affected) {
-    const start = firstStart.get(shard);
-    if (start === undefined) return undefined;
-    latest = Math.max(latest, start);
-  }
-  return latest;
-}
-
-async function waitUntil(check: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms`);
-    await sleep(5);
   }
 }
