@@ -55,7 +55,7 @@ export function createBackend(): Backend {
     await probe.connect();
     const { rows } = await probe.query(
       `select count(*)::int as n from pg_locks l join pg_stat_activity a on a.pid = l.pid
-        where l.locktype = 'advisory' and a.application_name = $1`,
+        where l.locktype = 'advisory' and l.granted and a.application_name = $1`,
       [applicationName],
     ).finally(() => probe.end());
     return Number(rows[0]!.n);

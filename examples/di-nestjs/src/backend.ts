@@ -53,7 +53,7 @@ export function createBackend(): Backend {
   const locksHeld = async (): Promise<number> => {
     const { rows } = await pool.query(
       `select count(*)::int as n from pg_locks l join pg_stat_activity a on a.pid = l.pid
-        where l.locktype = 'advisory' and a.application_name = $1`,
+        where l.locktype = 'advisory' and l.granted and a.application_name = $1`,
       [applicationName],
     );
     return Number(rows[0]!.n);

@@ -1,4 +1,6 @@
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { createPgAdmin, describePostgres, type PgAdmin } from '@polecat/test-utils';
 import { PostgresAppLock } from '../src';
@@ -107,5 +109,20 @@ await describePostgres('PostgresAppLock.waitForLock (pg_advisory_lock with a bou
     await waiter.dispose();
     expect(await outcome).toMatchObject({ code: 'DISPOSED' });
     expect(await admin.waitForConnections(waiter.applicationName, 0)).toBe(0);
+  });
+
+  it('a waiting backend whose client process was SIGKILLed leaves at once (client_connection_check_interval), not when its 60 s wait ends', async () => {
+    const holder = create('holder');
+    expect(await holder.tryAttainLock(id)).toBe(true);
+    const applicationName = `pc-wait-${tag}-killed-${(serial += 1)}`;
+    const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./support/wait-then-hang.ts', import.meta.url)), url, applicationName, id], { stdio: 'ignore' });
+    try {
+      await untilWaiting(admin, applicationName);
+      child.kill('SIGKILL');
+      // without the check the backend stays until its lock_timeout (60 s); with it, about a second
+      expect(await admin.waitForConnections(applicationName, 0, 10_000)).toBe(0);
+    } finally {
+      child.kill('SIGKILL');
+    }
   });
 });

@@ -59,11 +59,12 @@ await describePostgres('@polecat/emmett across node processes', (url) => {
         return line.at - since;
       };
 
-      // A node's lock session is the one holding advisory locks (Emmett's own are transaction-scoped and brief).
+      // A node's lock session is the one holding advisory locks (Emmett's own are transaction-scoped and
+      // brief; the member watcher's waiting request is not granted).
       const lockSessionOf = (node: EmmettNode): Promise<number> =>
         until(`one session of ${node.id} holding advisory locks`, async () => {
           const { rows } = await admin.query<{ pid: number }>(
-            "SELECT DISTINCT l.pid FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = 'advisory' AND a.application_name = $1 AND a.datname = current_database()",
+            "SELECT DISTINCT l.pid FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = 'advisory' AND l.granted AND a.application_name = $1 AND a.datname = current_database()",
             [node.id],
           );
           return rows.length === 1 ? rows[0]!.pid : undefined;

@@ -85,7 +85,12 @@ if (!browserAvailable.ok && !browserAvailable.mustFail) {
       }, 30_000);
       expect(Object.keys(after).sort()).toEqual(Object.keys(before).sort());
       for (const shard of moving) expect(['w2', 'w3']).toContain(after[shard]);
-      const victimRow = await page.$eval(`#nodes tr[data-node="${victim.nodeId}"] .live`, (cell) => cell.textContent);
+      // the victim's sessions leave pg_stat_activity once the server noticed the dead client (a waiting
+      // member watcher checks every second): the page shows it not live after that
+      const victimRow = await waitFor('the page to show the victim not live', async () => {
+        const cell = await page.$eval(`#nodes tr[data-node="${victim.nodeId}"] .live`, (element) => element.textContent);
+        return cell === 'no' ? cell : undefined;
+      }, 10_000);
       expect(victimRow).toBe('no');
       const timeline = await page.$$eval('#timeline li', (items) => items.map((item) => item.textContent ?? ''));
       for (const shard of moving) expect(timeline.some((line) => line.includes(shard) && line.includes(`${victim.nodeId} -> `))).toBe(true);

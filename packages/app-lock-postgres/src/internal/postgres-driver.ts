@@ -4,7 +4,7 @@ import type { PostgresConnection, PostgresConnectionConfig, ServerKeepAlive } fr
 import { parsePostgresKeywordString } from '../postgres-keyword-string';
 import { linkSignals } from './link-signals';
 import { assertDedicatedSession } from './pooler-check';
-import { SESSION_SETUP_SQL, sessionSettings } from './session-setup';
+import { CLIENT_CHECK_SQL, SESSION_SETUP_SQL, sessionSettings } from './session-setup';
 import { postgresLockKey } from '../postgres-lock-key';
 import { PostgresSession, destroyClient } from './postgres-session';
 import { ReleaseNotices, listenSql } from './release-notices';
@@ -83,6 +83,11 @@ export class PostgresDriver implements LockSessionDriver<string> {
       const pid = setup.rows[0]?.pid;
       if (typeof pid !== 'number') throw new Error('PostgreSQL did not report a backend pid');
       await assertDedicatedSession(config, pid, (client as unknown as { processID?: number | null }).processID ?? undefined, this.target, stop);
+      // A backend blocked in a lock wait (a member watcher's pg_advisory_lock) reads nothing from its
+      // socket, so it would outlive a killed client until the wait ends; with this set (PostgreSQL 14+,
+      // not on every platform: a refusal is ignored) it checks the client every second while it waits.
+      await client.query(CLIENT_CHECK_SQL).catch(() => undefined);
+      stop.throwIfAborted();
       if (notices !== undefined) {
         notices.attach(client);
         // A hint channel: a failed LISTEN (e.g. a read replica) only costs the early wake-ups; a

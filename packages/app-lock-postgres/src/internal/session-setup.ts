@@ -48,3 +48,13 @@ export function serverReleaseMs(keepAlive: ServerKeepAlive | false): number | un
   const userTimeoutMs = Math.floor(userTimeoutMsOf(keepAlive));
   return userTimeoutMs > 0 ? userTimeoutMs : (idle + interval * count) * 1000;
 }
+
+/**
+ * Makes the session's backend check every second, while a statement runs, that its client is still
+ * connected (`client_connection_check_interval`, PostgreSQL 14+; skipped where the server does not
+ * know it). Without it a backend waiting for a lock notices a dead client only when the wait ends.
+ * Servers on platforms without the needed kernel events refuse a non-zero value: the caller ignores
+ * the error.
+ */
+export const CLIENT_CHECK_SQL = `select set_config('client_connection_check_interval', '1000', false)
+where exists (select 1 from pg_settings where name = 'client_connection_check_interval')`;
