@@ -32,10 +32,15 @@ export interface RunFacts {
 
 /**
  * How long, awake, an owner may take to learn of a loss the server forced on it and return its
- * agents (measured here up to 1.3 s on the loaded 2-core machine): overlaps within it are counted
- * apart (fenced); longer ones are failures.
+ * agents: overlaps within it are counted apart (fenced); longer ones are failures. An owner learns of
+ * a server-side release (session kill, TCP reset, database restart) from its socket at once when the
+ * network carries the reset, but an owner whose link is stalled at that moment learns only when its
+ * verification times out: at most `verifyIntervalMs + requestTimeoutMs` (1 s + 2 s, `main.ts`) after
+ * its last answered exchange; + 1 s for its agents to notice the abort on the loaded machine. (A
+ * restart during a stall of the owner's link: it learned 1.9-2.3 s after the restart in the CI run
+ * that showed it; a flat 2 s bound called those failures.)
  */
-const FORCED_RESIDUE_MS = 2000;
+const FORCED_RESIDUE_MS = 4000;
 
 /**
  * The vanished host's shards must run elsewhere within this long (the issue: at most 15 s). The
@@ -111,7 +116,7 @@ export async function evaluateRun(facts: RunFacts): Promise<boolean> {
     { title: 'each epoch is written by one process only (one grant, one owner)', ok: analysis.sharedEpochs === 0, detail: `${analysis.sharedEpochs} (shard, epoch) pairs written by two processes` },
     { title: 'every refused write was genuinely stale (a newer epoch existed)', ok: analysis.wrongRefusals === 0, detail: `${analysis.wrongRefusals} refusals of a current epoch` },
     {
-      title: "per shard, no two processes' agents ran at the same time (agent-side ledger; only a frozen process or a forced server-side release, <= 2 s awake, excepted)",
+      title: "per shard, no two processes' agents ran at the same time (agent-side ledger; only a frozen process or a forced server-side release, <= 4 s awake (verification bound + 1 s), excepted)",
       ok: overlaps.unexplained.length === 0,
       detail: overlaps.unexplained
         .slice(0, 10)
