@@ -208,6 +208,7 @@ export class SetOwnership {
    */
   lost(sets: readonly ProjectionSet[], error: LockLostError, waitUntil?: (work: PromiseLike<unknown>) => void): boolean {
     let any = false;
+    const ownedBefore = new Set(sets.filter((set) => this.#owned.has(set.key)).map((set) => set.key));
     for (const set of sets) {
       if (this.#owned.has(set.key)) {
         any = true;
@@ -219,6 +220,11 @@ export class SetOwnership {
       // (stopSet began the set's drain synchronously, so it is found here)
       const drained = this.#drains.whenSettled(set.key);
       if (drained !== undefined) waitUntil?.(drained);
+      // A set already draining (hand-over, pause, stop) lost its lock before its release: still a
+      // loss, announced once its agents returned, as for an owned set.
+      if (!this.#owned.has(set.key) && drained !== undefined && !ownedBefore.has(set.key)) {
+        this.#track(drained.then(() => this.#deps.events.emit('lockLost', { set, error })));
+      }
     }
     return any;
   }
