@@ -25,6 +25,7 @@ for (const folder of ['packages', '.']) {
 let passed = 0;
 let failed = 0;
 let skipped = 0;
+const failures = [];
 const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
 for (const file of files) {
   const report = JSON.parse(readFileSync(join(dir, file), 'utf8'));
@@ -35,6 +36,24 @@ for (const file of files) {
   passed += filePassed;
   failed += fileFailed + failedSuites;
   skipped += (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
+  // name every failure here, next to the totals: a CI log is often read from its end only
+  for (const suite of report.testResults ?? []) {
+    const where = String(suite.name ?? '').replace(root + '/', '');
+    const failedTests = (suite.assertionResults ?? []).filter((t) => t.status === 'failed');
+    if (suite.status === 'failed' && failedTests.length === 0) {
+      failures.push(`${file}: ${where}: ${firstLine(suite.message) || 'the suite failed before its tests ran'}`);
+    }
+    for (const test of failedTests) {
+      failures.push(`${file}: ${where} > ${test.fullName ?? test.title}: ${firstLine(test.failureMessages?.[0])}`);
+    }
+  }
+}
+for (const line of failures) console.log(`FAILED ${line}`);
+function firstLine(text) {
+  // strip ANSI colours; keep it to one short line
+  const plain = String(text ?? '').replace(/\u001b\[[0-9;]*m/g, '').trim();
+  const line = plain.split('\n')[0] ?? '';
+  return line.length > 300 ? `${line.slice(0, 300)}...` : line;
 }
 const missing = expected.filter((name) => !files.includes(name));
 for (const name of missing) console.log(`missing report (that suite did not run): ${name}`);
