@@ -185,6 +185,7 @@ async function runRow(
       const at = victim.kill('SIGKILL');
       await waitUntil(() => restartedAt(ledger, affected, at, victim.id) !== undefined, 30_000);
       takeovers.push(restartedAt(ledger, affected, at, victim.id)! - at);
+      if (process.env.BENCH_TRACE === '1') traceTakeover(nodes.filter((node) => node !== victim), at, takeovers.at(-1)!, log);
       await victim.exited;
       nodes = [...nodes.filter((node) => node !== victim), await spawn()];
       if ((trial + 1) % 5 === 0) log(`  ${config} sigkill: ${trial + 1}/${trials} (last ${takeovers.at(-1)!.toFixed(0)} ms)`);
@@ -193,5 +194,36 @@ async function runRow(
   } finally {
     clearInterval(watch);
     await Promise.all(nodes.map((node) => node.stop()));
+  }
+}
+
+/** `BENCH_TRACE=1`: each survivor's cycles and agent starts around a kill (ms after the kill). */
+function traceTakeover(survivors: readonly NodeHandle[], killedAt: number, tookMs: number, log: (line: string) => void): void {
+  log(`  trace: takeover ${tookMs.toFixed(1)} ms`);
+  for (const node of survivors) {
+    const parts: string[] = [];
+    let starts: number[] = [];
+    const flush = (): void => {
+      if (starts.length > 0) parts.push(`agents x${starts.length} ${starts[0]!.toFixed(1)}..${starts.at(-1)!.toFixed(1)}`);
+      starts = [];
+    };
+    for (const event of node.events) {
+      const t = event.at - killedAt;
+      if (t < -100 || t > tookMs + 5) continue;
+      if (event.type === 'agent-started') starts.push(t);
+      else if (event.type === 'cycle') {
+        flush();
+        parts.push(`cycle ${(t - event.durationMs).toFixed(1)}..${t.toFixed(1)} att ${event.attempted} got ${event.granted}`);
+      } else if (event.type === 'trace') {
+        if (event.what === 'member-left' && parts.at(-1)?.startsWith('member-left')) continue;
+        flush();
+        parts.push(event.durationMs === undefined ? `${event.what} @${t.toFixed(1)}` : `${event.what} ${(t - event.durationMs).toFixed(1)}..${t.toFixed(1)}`);
+      } else if (event.type === 'lock-lost') {
+        flush();
+        parts.push(`lost ${t.toFixed(1)}`);
+      }
+    }
+    flush();
+    log(`    ${node.id}: ${parts.join(' | ')}`);
   }
 }

@@ -16,6 +16,8 @@ export interface ChaosNodeConfig {
   readonly tenantFile: string;
   readonly tenantShards: number;
   readonly tenantDaemonLockId: number;
+  /** The tenants' locks live in one lock home: the control database (`url`), through the same proxy or link. */
+  readonly lockHome: boolean;
   /** Seed of this node's agents' stop times. */
   readonly seed: number;
   /** After a voluntary stop (hand-over, pause, stop) an agent needs this long to finish its batch (uniform, ms). */

@@ -101,12 +101,13 @@ const baseConfig = {
   writeIntervalMs: options.writeMs,
   tenantFile,
   tenantShards: options.tenantShards,
+  lockHome: options.lockHome,
   finishMs: { min: 500, max: 10_000 },
   lock,
   stopDrainTimeoutMs: 2000,
 };
 console.log(
-  `chaos run ${runId}: ${options.nodes} nodes${netns ? ' + 1 in its own network namespace' : ''}, ${options.shards} shards + ${options.tenants} tenant databases x ${options.tenantShards} shards, ` +
+  `chaos run ${runId}: ${options.nodes} nodes${netns ? ' + 1 in its own network namespace' : ''}, ${options.shards} shards + ${options.tenants} tenant databases x ${options.tenantShards} shards${options.lockHome ? ' (their locks in one lock home)' : ''}, ` +
     `${options.seconds} s of faults (every ~${options.faultEveryMs} ms), writes every ${options.writeMs} ms, seed ${options.seed}, private cluster on port ${cluster.port}`,
 );
 const nodes: NodeHandle[] = [];

@@ -3,7 +3,8 @@
  * epochs (see `node-agent.ts` for the agents):
  * - single-tenant: `shards` shards, one lock each, in the control database;
  * - multi-tenanted: one set of `tenantShards` shards per tenant database, the tenant list re-read
- *   from `tenantFile` on every build (the parent adds and removes tenants mid-run).
+ *   from `tenantFile` on every build (the parent adds and removes tenants mid-run); its locks in
+ *   each tenant database, or with `lockHome` all in one lock home (the control database).
  * Prints its agents' runs (`run-start`/`run-end`) and stats on stdout, one JSON object per line.
  */
 import { readFileSync } from 'node:fs';
@@ -70,7 +71,10 @@ const multiTenant = new MultiTenantedProjectionDistributor({
   },
   shards: tenantShards,
   daemonLockId: config.tenantDaemonLockId,
-  createLock: (database) => lockFor(databaseUrl(config.url, database.id)),
+  ...(config.lockHome
+    ? // one lock owner (and one watcher) for every tenant, in the control database: the node's proxy or link cuts it too
+      { lockHost: 'chaos-lock-home', createHomeLock: () => lockFor(config.url) }
+    : { createLock: (database: { readonly id: string }) => lockFor(databaseUrl(config.url, database.id)) }),
 });
 
 // a lock lost while an agent finishes its batch: that agent abandons at once (its writes would fail)

@@ -20,6 +20,12 @@ export interface ChaosOptions {
   readonly tenantShards: number;
   /** Port of the run's private PostgreSQL cluster. */
   readonly pgPort: number;
+  /**
+   * The multi-tenanted system keeps every tenant's locks in ONE lock home (the control database,
+   * `createHomeLock`: one lock connection and one watcher per node) instead of one lock connection
+   * per tenant database.
+   */
+  readonly lockHome: boolean;
 }
 
 const HELP = `pnpm chaos [-- options]
@@ -30,6 +36,7 @@ const HELP = `pnpm chaos [-- options]
   --tenants K      tenant databases at the start (default 4; one added, one removed mid-run)
   --tenant-shards S  shards per tenant (default 3)
   --pg-port P      port of the run's private PostgreSQL cluster (default 15440)
+  --lock-home      the tenants' locks in one lock home (the control database) instead of one lock connection per tenant
   --seed S         random seed (default: random, printed)
   --fault-ms F     mean time between faults (default 500)
   --write-ms W     ledger write interval per agent (default 100)
@@ -70,6 +77,7 @@ export function parseOptions(argv: readonly string[]): ChaosOptions {
     tenants: value('tenants', 4, 2),
     tenantShards: value('tenant-shards', 3, 1),
     pgPort: value('pg-port', 15_440, 1024),
+    lockHome: flag('lock-home'),
   };
 }
 

@@ -16,8 +16,11 @@ export function printTable(title: string, rows: readonly (readonly [string, stri
   for (const [label, value] of rows) console.log(`${label.padEnd(width)}  ${String(value)}`);
 }
 
-/** Writes a vitest-shaped JSON report (one assertion per invariant) into `dir` for `.ci/run`. */
-export function writeVitestReport(dir: string, invariants: readonly Invariant[], durationMs: number): string {
+/**
+ * Writes a vitest-shaped JSON report (one assertion per invariant) into `dir` for `.ci/run`:
+ * `chaos-node<major>.json`, or `chaos-<variant>-node<major>.json` for a variant (e.g. `lock-home`).
+ */
+export function writeVitestReport(dir: string, invariants: readonly Invariant[], durationMs: number, variant?: string): string {
   const failed = invariants.filter((invariant) => !invariant.ok).length;
   const report = {
     numPassedTests: invariants.length - failed,
@@ -25,7 +28,7 @@ export function writeVitestReport(dir: string, invariants: readonly Invariant[],
     numPendingTests: 0,
     testResults: [
       {
-        name: 'chaos (short form)',
+        name: variant === undefined ? 'chaos' : `chaos (${variant})`,
         status: failed ? 'failed' : 'passed',
         assertionResults: invariants.map((invariant) => ({
           title: invariant.title,
@@ -36,7 +39,7 @@ export function writeVitestReport(dir: string, invariants: readonly Invariant[],
       },
     ],
   };
-  const file = join(dir, `chaos-node${process.versions.node.split('.')[0]}.json`);
+  const file = join(dir, `chaos-${variant === undefined ? '' : `${variant}-`}node${process.versions.node.split('.')[0]}.json`);
   writeFileSync(file, JSON.stringify(report, null, 2));
   return file;
 }

@@ -199,7 +199,7 @@ export async function evaluateRun(facts: RunFacts): Promise<boolean> {
       }
     }
   }
-  if (process.env.POLECAT_TEST_RESULTS) console.log(`report: ${writeVitestReport(process.env.POLECAT_TEST_RESULTS, invariants, Date.now() - facts.startedAt)}`);
+  if (process.env.POLECAT_TEST_RESULTS) console.log(`report: ${writeVitestReport(process.env.POLECAT_TEST_RESULTS, invariants, Date.now() - facts.startedAt, options.lockHome ? 'lock-home' : undefined)}`);
   return ok;
 }
 

@@ -34,16 +34,21 @@ const VERIFY_MISSING_SQL = `select pg_backend_pid() as pid, array(
 
 /**
  * Whether ANY backend (this one included) holds each key as a granted session-level bigint
- * advisory lock in the CURRENT database (pg_locks lists every database of the cluster); one statement.
+ * advisory lock in the CURRENT database (pg_locks lists every database of the cluster); one
+ * statement, one row: the backend pid and the HELD positions (1-based) as one array (a probe of a
+ * lock home sends hundreds of keys every cycle; one row per key cost the client a parse per key).
+ * The same hashed SubPlan over pg_locks as {@link VERIFY_MISSING_SQL}.
  */
-const PROBE_SQL = `select t.n, pg_backend_pid() as pid, t.k in (
-  select (l.classid::bigint << 32) | l.objid::bigint
-  from pg_locks l
-  where l.locktype = 'advisory' and l.granted and l.objsubid = 1
-    and l.database = (select d.oid from pg_database d where d.datname = current_database())
-) as held
-from unnest($1::bigint[]) with ordinality as t(k, n)
-order by t.n`;
+const PROBE_SQL = `select pg_backend_pid() as pid, array(
+  select t.n
+  from unnest($1::bigint[]) with ordinality as t(k, n)
+  where t.k in (
+    select (l.classid::bigint << 32) | l.objid::bigint
+    from pg_locks l
+    where l.locktype = 'advisory' and l.granted and l.objsubid = 1
+      and l.database = (select d.oid from pg_database d where d.datname = current_database())
+  )
+) as n`;
 
 /**
  * Waits for ONE key (`pg_advisory_lock`, session level) at most `$2` ms: `lock_timeout` is set
@@ -128,9 +133,8 @@ export class PostgresSession implements LockSession<string> {
   }
 
   async probe(keys: readonly string[]): Promise<readonly boolean[]> {
-    const result = await this.#client.query<{ n: string; pid: number; held: boolean }>(PROBE_SQL, [bigintArray(keys)]);
-    for (const row of result.rows) this.#checkPid(row.pid);
-    return inOrder(result.rows, keys.length, (row) => row.held);
+    const row = this.#own((await this.#client.query<{ pid: number; n: string[] }>(PROBE_SQL, [bigintArray(keys)])).rows);
+    return listedToTrue(row.n.map((n) => ({ n })), keys.length);
   }
 
   /**
@@ -257,12 +261,5 @@ function markPositions(rows: readonly { readonly n: string | number }[], count: 
     if (!Number.isInteger(index) || index < 0 || index >= count) throw new Error(`unexpected key position ${String(row.n)} from PostgreSQL (${count} keys)`);
     out[index] = !fill;
   }
-  return out;
-}
-
-function inOrder<R extends { n: string }>(rows: readonly R[], count: number, pick: (row: R) => boolean): boolean[] {
-  if (rows.length !== count) throw new Error(`expected ${count} rows from PostgreSQL, got ${rows.length}`);
-  const out = new Array<boolean>(count).fill(false);
-  for (const row of rows) out[Number(row.n) - 1] = pick(row) === true;
   return out;
 }

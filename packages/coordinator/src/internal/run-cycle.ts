@@ -92,20 +92,47 @@ async function releaseSurplus(context: CycleContext, attempt: readonly Projectio
 }
 
 /**
- * Starts the agents of sets attained this cycle after `takeoverGraceMs` (one wait for all of them):
- * a previous owner whose session the server ended may not have noticed yet; the wait lets it abort
- * its agents first. A set whose lock is lost meanwhile starts nothing (`SetOwnership.acquire`).
+ * When the agents of a set attained at `grantedAt` may start: `takeoverGraceMs` after the server
+ * freed its lock, so that a previous owner whose session the server ended has that long to notice
+ * and abort its agents first. The server freed it before `freeAt`, the answer of this cycle's
+ * membership probe that listed it free, when there is one, and before its own grant otherwise.
+ * A probe's answer comes earlier than the attempt's (by the planning and the attempt round trip,
+ * the survivors of a crash competing for the CPU), so a takeover starts that much sooner. At least
+ * half the grace still counts from the grant: a set that another node took and lost again between
+ * the probe and the attempt (a few milliseconds) leaves its owner that much time to notice.
  */
-async function startAttained(context: CycleContext, attained: readonly ProjectionSet[], signal: AbortSignal): Promise<void> {
+export function agentStartAt(grantedAt: number, freeAt: number | undefined, graceMs: number): number {
+  if (freeAt === undefined || freeAt > grantedAt) return grantedAt + graceMs;
+  return Math.max(freeAt + graceMs, grantedAt + graceMs / 2);
+}
+
+/**
+ * Starts the agents of sets attained this cycle once their takeover grace is over (see
+ * {@link agentStartAt}; one wait per distinct start time, usually one for all). A set whose lock
+ * is lost meanwhile starts nothing (`SetOwnership.acquire`).
+ */
+async function startAttained(context: CycleContext, attained: readonly ProjectionSet[], grantedAt: number, freeAt: ReadonlyMap<string, number>, signal: AbortSignal): Promise<void> {
   const grace = context.settings.takeoverGraceMs;
-  if (grace > 0) {
-    try {
-      await context.clock.sleep(grace, signal);
-    } catch {
-      return; // stop/pause: stop releases every lock; a resume finds the set held and starts it
-    }
+  const byStart = new Map<number, ProjectionSet[]>();
+  for (const set of attained) {
+    const at = grace > 0 ? agentStartAt(grantedAt, freeAt.get(set.key), grace) : grantedAt;
+    const group = byStart.get(at);
+    if (group === undefined) byStart.set(at, [set]);
+    else group.push(set);
   }
-  await Promise.all(attained.map((set) => context.ownership.startAgents(set, set.names.map((shard) => ({ set, shard, kind: 'start' as const })))));
+  await Promise.all(
+    [...byStart].map(async ([at, sets]) => {
+      const waitMs = at - context.clock.now();
+      if (waitMs > 0) {
+        try {
+          await context.clock.sleep(waitMs, signal);
+        } catch {
+          return; // stop/pause: stop releases every lock; a resume finds the set held and starts it
+        }
+      }
+      await Promise.all(sets.map((set) => context.ownership.startAgents(set, set.names.map((shard) => ({ set, shard, kind: 'start' as const })))));
+    }),
+  );
 }
 
 /**
@@ -172,6 +199,10 @@ export async function runCycle(context: CycleContext, signal: AbortSignal): Prom
       ? await context.cluster.observe(distributor, sets, startedAt, logger, signal)
       : undefined;
   if (signal.aborted) return 0;
+  // when the probe's answer listed each set free: the server had freed it by then (see agentStartAt)
+  const freeAt = new Map<string, number>();
+  const probedAt = clock.now();
+  if (cluster !== undefined) for (const key of cluster.freeSince.keys()) freeAt.set(key, probedAt);
   const withheld = intents === undefined || (!intents.draining && intents.paused.size === 0) ? undefined : intents;
   const planInput = (view: ClusterView | undefined, now: number): Parameters<typeof planCycle>[0] => ({
     distribution: sets,
@@ -213,9 +244,11 @@ export async function runCycle(context: CycleContext, signal: AbortSignal): Prom
   }
 
   let granted: ReadonlySet<string> = new Set();
+  let grantedAt = clock.now();
   if (plan.attempt.length > 0 && !signal.aborted) {
     try {
       granted = await distributor.tryAttainMany(plan.attempt, { signal });
+      grantedAt = clock.now();
     } catch (error) {
       if (signal.aborted) return 0;
       logger.warn('lock attempt failed; retrying next cycle', { sets: plan.attempt.length, error });
@@ -231,11 +264,14 @@ export async function runCycle(context: CycleContext, signal: AbortSignal): Prom
     const again = await context.cluster.observe(distributor, sets, clock.now(), logger, signal);
     if (signal.aborted) return 0;
     if (again !== undefined) {
+      const againAt = clock.now();
+      for (const key of again.freeSince.keys()) freeAt.set(key, againAt);
       const tried = new Set(plan.attempt.map((set) => set.key));
       const retry = planCycle(planInput(again, clock.now())).attempt.filter((set) => !tried.has(set.key));
       if (retry.length > 0) {
         try {
           const more = await distributor.tryAttainMany(retry, { signal });
+          grantedAt = clock.now();
           granted = new Set([...granted, ...more]);
           attempted = [...plan.attempt, ...retry];
         } catch (error) {
@@ -263,7 +299,7 @@ export async function runCycle(context: CycleContext, signal: AbortSignal): Prom
       );
     }
   }
-  if (attained.length > 0) starts.push(startAttained(context, attained, signal));
+  if (attained.length > 0) starts.push(startAttained(context, attained, grantedAt, freeAt, signal));
   await Promise.all(starts);
 
   const ownedCount = ownership.trackedCount();

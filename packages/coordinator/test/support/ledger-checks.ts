@@ -8,6 +8,18 @@ export function openShards(ledger: OwnershipLedger, node: string): string[] {
     .map((interval) => interval.shard);
 }
 
+/**
+ * Shard keys `node` ran at `at`, read from the ledger AFTER the fact: events are stamped when they
+ * happened but reach the parent later, so a set handed over just before a fault may still look
+ * owned in `ownedShards()` at the fault; the ledger, read later, knows it had stopped.
+ */
+export function runningAt(ledger: OwnershipLedger, node: string, at: number): string[] {
+  return ledger
+    .intervals()
+    .filter((interval) => interval.node === node && interval.start <= at && (interval.stop === undefined || interval.stop >= at))
+    .map((interval) => interval.shard);
+}
+
 /** For every shard: how many nodes run it now (open intervals). */
 export function runnersByShard(ledger: OwnershipLedger): Map<string, string[]> {
   const runners = new Map<string, string[]>();

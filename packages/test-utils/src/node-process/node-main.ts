@@ -12,8 +12,20 @@ import { sequentialAttempts, type AttemptingDistributor } from './sequential-att
 
 type EventBody = NodeEvent extends infer E ? (E extends NodeEvent ? Omit<E, 'at'> : never) : never;
 
+// Lines are stamped when the event happens and written in one burst per turn of the event loop: a
+// write per line (synchronous on a pipe) would put the harness's cost between, say, the 200 agent
+// starts of one takeover that a benchmark times.
+let pending: string[] = [];
+function flush(): void {
+  if (pending.length === 0) return;
+  const lines = pending.join('');
+  pending = [];
+  process.stdout.write(lines);
+}
+process.on('exit', flush);
 function emit(event: EventBody, at: number = preciseNow()): void {
-  process.stdout.write(`${JSON.stringify({ ...event, at })}\n`);
+  if (pending.length === 0) setImmediate(flush);
+  pending.push(`${JSON.stringify({ ...event, at })}\n`);
 }
 
 function readConfig(): NodeProcessConfig {
@@ -143,6 +155,7 @@ async function main(): Promise<void> {
   // batched lock requests (attempt, probe) the distributor sent: a lock home's request is reported
   // once per database it served, all in one synchronous burst, so a burst counts once
   let lockRequests = 0;
+  const trace = process.env.POLECAT_NODE_TRACE === '1';
   const burst = new Set<string>();
   coordinator.on('lockRoundTrip', (event) => {
     const home = (event as { lockHost?: unknown }).lockHost;
@@ -155,7 +168,9 @@ async function main(): Promise<void> {
     if (burst.size === 0) queueMicrotask(() => burst.clear());
     burst.add(key);
     lockRequests += 1;
+    if (trace) emit({ type: 'trace', what: String((event as { operation?: unknown }).operation), durationMs: Number((event as { durationMs?: unknown }).durationMs) });
   });
+  if (trace) coordinator.on('memberLeft', () => emit({ type: 'trace', what: 'member-left' }));
   coordinator.on('lockLost', (event) => {
     const error = event.error as { reason?: unknown } | undefined;
     emit({ type: 'lock-lost', sets: 1, reason: String(error?.reason ?? 'unknown') });

@@ -97,6 +97,8 @@ export type NodeEvent =
   | (Stamped & { readonly type: 'cycle'; readonly durationMs: number; readonly owned: number; readonly attempted: number; readonly granted: number; readonly roundTrips: number; readonly lockRequests?: number })
   | (Stamped & { readonly type: 'usage'; readonly requestId: number; readonly cpuUserMicros: number; readonly cpuSystemMicros: number; readonly rss: number; readonly heapUsed: number; readonly roundTrips: number; readonly verifications?: number })
   | (Stamped & { readonly type: 'error'; readonly message: string })
+  /** With `POLECAT_NODE_TRACE=1` in the node's environment: a lock request (once per lock-home burst) or a member watcher's wake. */
+  | (Stamped & { readonly type: 'trace'; readonly what: string; readonly durationMs?: number })
   /** `coordinator.stop()` resolved with agents still running (their locks stay held until they return). */
   | (Stamped & { readonly type: 'stop-draining'; readonly sets: readonly string[] })
   | (Stamped & { readonly type: 'stopped' });

@@ -70,7 +70,9 @@ const MAIN = fileURLToPath(new URL('./node-main.ts', import.meta.url));
 export async function spawnNode(options: SpawnNodeOptions): Promise<NodeHandle> {
   const { cwd = process.cwd(), env, ledger, onEvent, onStderr, readyTimeoutMs = 20_000, ...config } = options;
   const tsx = resolveEsm('tsx', dirname(MAIN));
-  const child = spawn(process.execPath, ['--import', tsx, MAIN, JSON.stringify(config)], {
+  // POLECAT_NODE_EXEC_ARGV: extra Node flags for every node process, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` (not allowed in NODE_OPTIONS)
+  const extra = (process.env.POLECAT_NODE_EXEC_ARGV ?? '').split(/\s+/).filter(Boolean);
+  const child = spawn(process.execPath, [...extra, '--import', tsx, MAIN, JSON.stringify(config)], {
     cwd,
     env: { ...process.env, ...env },
     stdio: ['pipe', 'pipe', 'pipe'],
