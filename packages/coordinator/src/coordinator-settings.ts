@@ -28,8 +28,11 @@ export interface CoordinatorSettings {
    * stays held meanwhile; if it is lost, nothing starts). A server that ends the previous owner's
    * session frees the lock at once, but that owner learns of it only when its connection reports
    * the loss (measured on PostgreSQL: p99 about 15 ms); without this wait, a standby that attains the
-   * lock in between would briefly run the agents next to the old owner's. Costs this much on every
-   * takeover, including graceful ones. `0` starts at once (the original). Default 50 ms.
+   * lock in between would briefly run the agents next to the old owner's. The wait counts from the
+   * moment this node knew the server had freed the lock: the answer of the cycle's membership probe
+   * that listed the set free (balancing on), else the grant; at least half of it always counts from
+   * the grant (a set another node took and lost between probe and attempt). Costs up to this much
+   * on every takeover, including graceful ones. `0` starts at once (the original). Default 50 ms.
    */
   readonly takeoverGraceMs: number;
   /** Wait between cycles while any agent is paused (failed). Default 1000 ms. */

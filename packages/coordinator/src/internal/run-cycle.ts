@@ -208,6 +208,7 @@ export async function runCycle(context: CycleContext, signal: AbortSignal): Prom
     distribution: sets,
     isHeld: (set) => distributor.hasLock(set),
     tracked: ownership.tracked(),
+    isTracked: (key) => ownership.isTracked(key),
     isDraining: (set) => ownership.isDraining(set),
     agentState: (set, shard) => ownership.agentState(set, shard),
     anyPaused: daemons.anyPaused(),
