@@ -60,7 +60,9 @@ interface Found extends MarkdownCommand {
   readonly file: string;
 }
 const commands: Found[] = readmes.flatMap((file) => markdownCommands(readFileSync(join(root, file), 'utf8')).map((found) => ({ ...found, file })));
-const skipOf = (command: string) => SKIPPED.find((skip) => skip.pattern.test(command));
+/** The command without leading environment assignments (`BENCH_TRACE=1 pnpm bench` is `pnpm bench`). */
+const withoutEnv = (command: string): string => command.replace(/^(?:[A-Za-z_][A-Za-z0-9_]*=(?:"[^"]*"|'[^']*'|\S*)\s+)+/, '');
+const skipOf = (command: string) => SKIPPED.find((skip) => skip.pattern.test(command) || skip.pattern.test(withoutEnv(command)));
 const toRun = [...new Map(commands.filter((c) => skipOf(c.command) === undefined).map((c) => [concrete(c.command), c])).entries()];
 
 const rootScripts = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
