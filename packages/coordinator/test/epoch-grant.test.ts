@@ -85,7 +85,9 @@ describe('a lock lost between attain and start', () => {
     await coordinator.whenOwned(1, { timeoutMs: 5_000 });
     expect(attainedAt).toHaveLength(2);
     expect(starts).toHaveLength(1); // only the second attain started the agent
-    expect(starts[0]! - attainedAt[1]!).toBeGreaterThanOrEqual(45); // after its grace (timer granularity)
+    // after its grace: counted from the probe that saw the lock free, at least half of it from the
+    // grant (see agentStartAt); 5 ms of timer granularity
+    expect(starts[0]! - attainedAt[1]!).toBeGreaterThanOrEqual(20);
     expect(logger.lines.some((line) => line.message === 'lock lost before its agents started; not starting them')).toBe(true);
   });
 });
