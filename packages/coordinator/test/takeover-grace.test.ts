@@ -74,13 +74,13 @@ async function takeOver(attemptMs: number, balance: boolean): Promise<{ probedAt
   cleanups.push(() => clock.dispose());
   const probes: number[] = [];
   let grantedAt: number | undefined;
-  let setLockId: ProjectionSet['lockId'] | undefined;
+  const watched: { lockId?: ProjectionSet['lockId'] } = {}; // the set's lock id, once known
   const slow = (lock: AppLock): AppLock => {
     const attempt = lock.tryAttainLocks.bind(lock);
     lock.tryAttainLocks = async (ids, options) => {
       const granted = await attempt(ids, options);
       await clock.sleep(attemptMs);
-      if (setLockId !== undefined && granted.has(setLockId)) grantedAt ??= clock.now();
+      if (watched.lockId !== undefined && granted.has(watched.lockId)) grantedAt ??= clock.now();
       return granted;
     };
     const probe = lock.probeLocks?.bind(lock);
@@ -105,7 +105,7 @@ async function takeOver(attemptMs: number, balance: boolean): Promise<{ probedAt
   });
   // the old owner holds the set's lock through a lock of its own
   const [set] = await distributor.buildDistribution();
-  setLockId = set!.lockId;
+  watched.lockId = set!.lockId;
   const old = server.createLock({ owner: 'old', verifyIntervalMs: 0 });
   cleanups.push(() => old.dispose());
   expect(await old.tryAttainLock(set!.lockId)).toBe(true);
