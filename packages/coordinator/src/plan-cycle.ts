@@ -30,12 +30,6 @@ export interface CycleInput {
   /** Sets this node currently tracks as owned (it may run their agents). */
   readonly tracked: readonly ProjectionSet[];
   /**
-   * Whether `tracked` holds the set of this key; default: a lookup in a set built from `tracked`.
-   * (The coordinator passes its own map's lookup: at 10 000 sets a steady cycle then builds no
-   * 10 000-key set.)
-   */
-  readonly isTracked?: (key: string) => boolean;
-  /**
    * True for a set whose agents were aborted here and have not all returned yet. Such a set is
    * never attempted, acquired or started here until they have (held: its lock stays held until
    * then; lost: the server may already have given it to another node). Default: none.
@@ -111,15 +105,8 @@ function agentAction(input: CycleInput, set: ProjectionSet, shard: ShardName): S
  * which sets to hand over, which to try to attain, and how long to sleep.
  */
 export function planCycle(input: CycleInput): CyclePlan {
-  const distribution = input.distribution;
-  const inDistribution = new Map<string, ProjectionSet>();
-  for (let index = 0; index < distribution.length; index++) inDistribution.set(distribution[index]!.key, distribution[index]!);
-  let isTracked = input.isTracked;
-  if (isTracked === undefined) {
-    const trackedKeys = new Set<string>();
-    for (const set of input.tracked) trackedKeys.add(set.key);
-    isTracked = (key) => trackedKeys.has(key);
-  }
+  const inDistribution = new Map(input.distribution.map((set) => [set.key, set]));
+  const trackedKeys = new Set(input.tracked.map((set) => set.key));
   const stop: { set: ProjectionSet; reason: StopReason }[] = [];
   const handOver: { set: ProjectionSet; reason: HandOverReason }[] = [];
   const handedOver = new Set<string>();
@@ -141,15 +128,14 @@ export function planCycle(input: CycleInput): CyclePlan {
   const withheld = input.withheld;
   let runnable: ProjectionSet[] | undefined; // the distribution without withheld sets (built only when one is)
   const draining = input.isDraining;
-  for (let index = 0; index < distribution.length; index++) {
-    const set = distribution[index]!;
+  for (const [index, set] of input.distribution.entries()) {
     const reason = withheld?.(set);
-    if (reason !== undefined) runnable ??= distribution.slice(0, index);
+    if (reason !== undefined) runnable ??= input.distribution.slice(0, index);
     else runnable?.push(set);
     if (draining !== undefined && draining(set)) {
       // kept (not released, not restarted) while tracked; otherwise neither attempted nor acquired
       // (withheld too: handed over once its agents have returned)
-      if (isTracked(set.key) && input.isHeld(set)) heldDraining.push(set);
+      if (trackedKeys.has(set.key) && input.isHeld(set)) heldDraining.push(set);
       continue;
     }
     if (reason !== undefined) {
@@ -167,7 +153,7 @@ export function planCycle(input: CycleInput): CyclePlan {
   const start: StartAction[] = [];
   const kept: ProjectionSet[] = [...heldDraining];
   for (const set of held) {
-    if (!isTracked(set.key)) acquire.push(set);
+    if (!trackedKeys.has(set.key)) acquire.push(set);
     if (isBackingOff(input.backoff.get(set.key), input.now)) {
       kept.push(set);
       continue;

@@ -111,11 +111,17 @@ export function agentStartAt(grantedAt: number, freeAt: number | undefined, grac
  * {@link agentStartAt}; one wait per distinct start time, usually one for all). A set whose lock
  * is lost meanwhile starts nothing (`SetOwnership.acquire`).
  */
-async function startAttained(context: CycleContext, attained: readonly ProjectionSet[], grantedAt: number, freeAt: ReadonlyMap<string, number>, signal: AbortSignal): Promise<void> {
+async function startAttained(
+  context: CycleContext,
+  attained: readonly ProjectionSet[],
+  grantedAt: number,
+  freeAt: (key: string) => number | undefined,
+  signal: AbortSignal,
+): Promise<void> {
   const grace = context.settings.takeoverGraceMs;
   const byStart = new Map<number, ProjectionSet[]>();
   for (const set of attained) {
-    const at = grace > 0 ? agentStartAt(grantedAt, freeAt.get(set.key), grace) : grantedAt;
+    const at = grace > 0 ? agentStartAt(grantedAt, freeAt(set.key), grace) : grantedAt;
     const group = byStart.get(at);
     if (group === undefined) byStart.set(at, [set]);
     else group.push(set);
@@ -199,16 +205,13 @@ export async function runCycle(context: CycleContext, signal: AbortSignal): Prom
       ? await context.cluster.observe(distributor, sets, startedAt, logger, signal)
       : undefined;
   if (signal.aborted) return 0;
-  // when the probe's answer listed each set free: the server had freed it by then (see agentStartAt)
-  const freeAt = new Map<string, number>();
-  const probedAt = clock.now();
-  if (cluster !== undefined) for (const key of cluster.freeSince.keys()) freeAt.set(key, probedAt);
+  // when a probe's answer listed a set free, the server had freed it by then (see agentStartAt)
+  const probes: { readonly view: ClusterView; readonly answeredAt: number }[] = cluster === undefined ? [] : [{ view: cluster, answeredAt: clock.now() }];
   const withheld = intents === undefined || (!intents.draining && intents.paused.size === 0) ? undefined : intents;
   const planInput = (view: ClusterView | undefined, now: number): Parameters<typeof planCycle>[0] => ({
     distribution: sets,
     isHeld: (set) => distributor.hasLock(set),
     tracked: ownership.tracked(),
-    isTracked: (key) => ownership.isTracked(key),
     isDraining: (set) => ownership.isDraining(set),
     agentState: (set, shard) => ownership.agentState(set, shard),
     anyPaused: daemons.anyPaused(),
@@ -265,8 +268,7 @@ export async function runCycle(context: CycleContext, signal: AbortSignal): Prom
     const again = await context.cluster.observe(distributor, sets, clock.now(), logger, signal);
     if (signal.aborted) return 0;
     if (again !== undefined) {
-      const againAt = clock.now();
-      for (const key of again.freeSince.keys()) freeAt.set(key, againAt);
+      probes.unshift({ view: again, answeredAt: clock.now() }); // the latest answer first
       const tried = new Set(plan.attempt.map((set) => set.key));
       const retry = planCycle(planInput(again, clock.now())).attempt.filter((set) => !tried.has(set.key));
       if (retry.length > 0) {
@@ -300,6 +302,7 @@ export async function runCycle(context: CycleContext, signal: AbortSignal): Prom
       );
     }
   }
+  const freeAt = (key: string): number | undefined => probes.find((probe) => probe.view.freeSince.has(key))?.answeredAt;
   if (attained.length > 0) starts.push(startAttained(context, attained, grantedAt, freeAt, signal));
   await Promise.all(starts);
 
