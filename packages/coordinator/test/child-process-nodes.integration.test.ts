@@ -89,7 +89,7 @@ await describePostgres('3 coordinator processes (PostgreSQL)', (url) => {
   it('TCP stall: the node aborts its agents on its own; only after the server drops the session do others start them', async () => {
     await start();
     const target = victim();
-    const pid = await admin.backendPidOf(target.node.id);
+    const pid = await lockSessionOf(target.node.id);
     const stalledAt = preciseNow();
     target.proxy.stall();
     // Detection: the next verification (every 500 ms) times out after 1 s; the node drops the connection.
@@ -108,6 +108,20 @@ await describePostgres('3 coordinator processes (PostgreSQL)', (url) => {
       expect(interval.start).toBeGreaterThanOrEqual(terminatedAt);
     }
   });
+
+  // The node's lock session: of the sessions named after the node (its lock session and, once its
+  // member watcher is armed, the watcher's), the one holding advisory locks (the watcher releases a
+  // granted slot at once and otherwise only waits).
+  const lockSessionOf = async (applicationName: string): Promise<number> => {
+    const { rows } = await admin.query<{ pid: number }>(
+      `select a.pid from pg_stat_activity a join pg_locks l on l.pid = a.pid
+       where a.application_name = $1 and a.datname = current_database() and l.locktype = 'advisory' and l.granted
+       group by a.pid order by count(*) desc`,
+      [applicationName],
+    );
+    expect(rows).toHaveLength(1);
+    return rows[0]!.pid;
+  };
 
   const handoversDone = (target: ProxiedNode, affected: readonly string[], since: number): boolean => {
     try {

@@ -148,11 +148,19 @@ describe('three coordinators honour pause and drain intents (in-memory lock serv
       () => victim.coordinator.status().owned.length === 0 && runningOn.size === 5 && others.every(({ coordinator }) => coordinator.status().owned.length >= 2),
       'drained',
     );
-    // the drained node left the membership: the others share 5 sets as 3 + 2 and stop there (no
-    // ping-pong of orphaned sets between two nodes that each count three members)
-    const quietFrom = trace.length;
-    await new Promise((resolve) => setTimeout(resolve, 1000));
-    expect(trace.slice(quietFrom).filter((line) => line.includes('"reason":"balance"'))).toEqual([]);
+    // the drained node left the membership before it freed a set: the others share the 5 sets out
+    // (one balancing hand-over per cycle when one of them took more than its share) and then stop:
+    // no set goes back and forth between two nodes that each count three members
+    const drainedAt = trace.length;
+    for (let windows = 0; ; windows++) {
+      const from = trace.length;
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      if (!trace.slice(from).some((line) => line.includes('"reason":"balance"'))) break;
+      if (windows === 8) throw new Error(`still re-balancing 9 s after the drain:\n${trace.slice(drainedAt).join('\n')}`);
+    }
+    const balanced = trace.slice(drainedAt).filter((line) => line.includes('lockReleased') && line.includes('"reason":"balance"'));
+    const movedKeys = balanced.map((line) => /"key":"([^"]+)"/.exec(line)?.[1]);
+    expect(new Set(movedKeys).size).toBe(movedKeys.length);
     expect([...runningOn.values()]).not.toContain(victim.node);
     expect(runningOn.has('P0:All')).toBe(false);
 
@@ -167,6 +175,54 @@ describe('three coordinators honour pause and drain intents (in-memory lock serv
     await until(() => runningOn.size === 6 && total() === 6, 'resumed');
     expect(victim.coordinator.status().owned.length).toBe(0);
     expect(overlaps).toBe(0);
+  });
+});
+
+describe('a draining node leaves the membership first', () => {
+  it('releases its member slot before it frees any set, so no probe that sees a set free counts it', async () => {
+    const server = new InMemoryLockServer();
+    const shards = Array.from({ length: 4 }, (_, i) => shardName(`D${i}`));
+    const shared = { paused: new Set<string>(), draining: new Set<string>() };
+    const locksOf = new Map<string, ReturnType<InMemoryLockServer['createLock']>[]>();
+    const slotsHeldAtRelease: string[][] = [];
+    const make = (node: string) => {
+      const intents = new MutableIntents(node, shared);
+      const coordinator = new ProjectionCoordinator({
+        mode: 'HotCold',
+        distributor: new SingleTenantProjectionDistributor({
+          databases: [{ id: 'main' }],
+          shards,
+          createLock: () => {
+            const lock = server.createLock({ owner: node });
+            locksOf.set(node, [...(locksOf.get(node) ?? []), lock]);
+            return lock;
+          },
+        }),
+        daemonFor: createFunctionDaemonFactory(() => async ({ signal }: AgentContext) => {
+          await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }),
+        settings: { leadershipPollingTime: 100, takeoverPollingTime: 50, takeoverGraceMs: 0 },
+        ownershipIntents: intents,
+      });
+      coordinators.push(coordinator);
+      return { coordinator, intents };
+    };
+    const first = make('n1');
+    const second = make('n2');
+    await Promise.all([first.coordinator.start(), second.coordinator.start()]);
+    await first.coordinator.whenOwned(() => first.coordinator.status().owned.length === 2 && second.coordinator.status().owned.length === 2, { timeoutMs: 10_000 });
+    const memberSlots = (locksOf.get('n1') ?? []).flatMap((lock) => lock.heldLocks().filter((id) => typeof id === 'string'));
+    expect(memberSlots).toHaveLength(1);
+    first.coordinator.on('lockReleased', ({ reason }) => {
+      if (reason !== 'draining') return;
+      slotsHeldAtRelease.push((locksOf.get('n1') ?? []).flatMap((lock) => lock.heldLocks().filter((id): id is string => typeof id === 'string')));
+    });
+    shared.draining.add('n1');
+    first.intents.changed();
+    await second.coordinator.whenOwned(4, { timeoutMs: 10_000 });
+    expect(first.coordinator.status().owned).toEqual([]);
+    expect(slotsHeldAtRelease).toEqual([[], []]);
   });
 });
 

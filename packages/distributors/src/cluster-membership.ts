@@ -26,6 +26,9 @@ export interface DatabaseMembership {
   readonly rank?: number;
 }
 
+/** The start of every member slot id (see {@link memberSlotId}). */
+export const MEMBER_SLOT_PREFIX = 'polecat:member:';
+
 /**
  * The lock id (a string, never a 32-bit number, so it cannot meet a set's lock id) of member slot
  * `index` of one store on one database: `polecat:member:{scope}:{index}`. `scope` identifies the
@@ -34,5 +37,5 @@ export interface DatabaseMembership {
  * @example memberSlotId('single-tenant:dbo:4444', 0) // 'polecat:member:single-tenant:dbo:4444:0'
  */
 export function memberSlotId(scope: string, index: number): string {
-  return `polecat:member:${scope}:${index}`;
+  return `${MEMBER_SLOT_PREFIX}${scope}:${index}`;
 }

@@ -89,6 +89,15 @@ export interface ProjectionDistributor extends AsyncDisposable {
    * unsubscribe function.
    */
   onLockRoundTrip?(listener: (event: LockRoundTripEvent) => void): () => void;
+  /**
+   * Optional (the locking distributors with membership): releases this node's member slots on every
+   * database (every lock home) and idles its member watchers, keeping every set lock. The other
+   * nodes' next probe (at once where release notices or watchers reach them) no longer counts this
+   * node, so they share the sets out among themselves while this node hands its sets over (a drain)
+   * instead of handing sets back and forth to make room for a node that takes none. The next
+   * `probeMembership` takes a slot again.
+   */
+  leaveMembership?(): Promise<void>;
   /** Releases one set's lock (no-op when not held). */
   release(set: ProjectionSet): Promise<void>;
   /** Releases every lock held through this distributor. */

@@ -94,6 +94,26 @@ describe('probeMembership (member slots in the lock itself)', () => {
     expect((await b.distributor.probeMembership(sets)).get('main')!.liveNodes).toBe(1);
   });
 
+  it('leaveMembership releases the member slot only: set locks stay held, the others stop counting it, the next probe re-joins', async () => {
+    const server = new InMemoryLockServer();
+    const [a, b] = [node(server, 'a'), node(server, 'b')];
+    const sets = await a.distributor.buildDistribution();
+    await b.distributor.buildDistribution();
+    await a.distributor.probeMembership(sets);
+    await b.distributor.probeMembership(sets);
+    expect(await a.distributor.tryAttainMany(sets.slice(0, 2))).toEqual(new Set(sets.slice(0, 2).map((s) => s.key)));
+    expect((await b.distributor.probeMembership(sets)).get('main')!.liveNodes).toBe(2);
+    await a.distributor.leaveMembership();
+    expect(a.locks[0]!.heldLocks().filter((id) => typeof id === 'string')).toEqual([]);
+    expect(sets.slice(0, 2).every((set) => a.distributor.hasLock(set))).toBe(true);
+    const seenByB = (await b.distributor.probeMembership(sets)).get('main')!;
+    expect(seenByB).toMatchObject({ liveNodes: 1, rank: 0 });
+    expect([...seenByB.free].sort()).toEqual(sets.slice(2).map((s) => s.key).sort()); // a's sets are still held
+    await a.distributor.leaveMembership(); // nothing held: a no-op
+    expect((await a.distributor.probeMembership(sets)).get('main')).toMatchObject({ liveNodes: 2, member: true });
+    expect((await b.distributor.probeMembership(sets)).get('main')!.liveNodes).toBe(2);
+  });
+
   it('re-joins after its connection died, and counts itself while every slot is taken', async () => {
     const server = new InMemoryLockServer();
     const [a, b, c] = [node(server, 'a', { maxNodes: 2 }), node(server, 'b', { maxNodes: 2 }), node(server, 'c', { maxNodes: 2 })];

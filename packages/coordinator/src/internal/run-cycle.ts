@@ -142,17 +142,22 @@ async function startAttained(
 }
 
 /**
- * A drained node (owning nothing) releases what it still holds, its member slots included, once:
- * the others must not count it when sharing the sets out, or they would hand sets over to a node
- * that never takes them. The next membership probe after the drain ends takes a slot again.
+ * A draining node leaves the membership once, so the others stop counting it when sharing the sets
+ * out (they would hand sets back and forth to make room for a node that takes none). With a
+ * distributor that offers `leaveMembership`, at the START of the drain, before it hands anything
+ * over: every probe that sees one of its sets free already counts the nodes without it. Otherwise
+ * once it owns nothing (`releaseAll`: a set whose agents have not returned yet keeps its lock until
+ * they have). The next membership probe after the drain ends takes a slot again.
  */
-async function leaveMembership(context: CycleContext, intents: IntentReader): Promise<void> {
-  // (a set whose agents have not returned yet keeps its lock until they have: wait for its drain)
-  if (intents.leftMembership || context.ownership.trackedCount() > 0 || context.ownership.draining().length > 0) return;
+async function leaveMembership(context: CycleContext, intents: IntentReader, when: 'start' | 'end'): Promise<void> {
+  if (intents.leftMembership) return;
+  const early = context.distributor.leaveMembership?.bind(context.distributor);
+  if (when !== (early === undefined ? 'end' : 'start')) return;
+  if (early === undefined && (context.ownership.trackedCount() > 0 || context.ownership.draining().length > 0)) return;
   try {
-    await context.distributor.releaseAll();
+    await (early ?? (() => context.distributor.releaseAll()))();
     intents.leftMembership = true;
-    context.logger.info('draining: every set handed over; member slots released');
+    context.logger.info(early === undefined ? 'draining: every set handed over; member slots released' : 'draining: member slots released; handing every set over');
   } catch (error) {
     context.logger.warn('draining: releasing the member slots failed; retrying next cycle', { error });
     context.onError(error);
@@ -225,6 +230,7 @@ export async function runCycle(context: CycleContext, signal: AbortSignal): Prom
   });
   const plan = planCycle(planInput(cluster, startedAt));
 
+  if (draining && context.intents !== undefined) await leaveMembership(context, context.intents, 'start');
   await Promise.all(plan.stop.map(({ set, reason }) => ownership.stopSet(set, reason, false)));
   await Promise.all(
     plan.handOver.map(async ({ set, reason }) => {
@@ -234,7 +240,7 @@ export async function runCycle(context: CycleContext, signal: AbortSignal): Prom
       if (backOffCause !== undefined) ownership.backOff(set, new Error(backOffCause));
     }),
   );
-  if (draining && context.intents !== undefined) await leaveMembership(context, context.intents);
+  if (draining && context.intents !== undefined) await leaveMembership(context, context.intents, 'end');
   else context.intents?.rejoined();
   await daemons.retain(databaseIds(sets));
   if (signal.aborted) return 0;

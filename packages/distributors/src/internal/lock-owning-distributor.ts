@@ -1,5 +1,5 @@
 import { systemClock, toLogger, type AppLock, type AttainOptions, type Clock, type LockLostEvent, type Logger } from '@polecat/app-lock';
-import { DEFAULT_MAX_NODES, memberSlotId, type DatabaseMembership } from '../cluster-membership';
+import { DEFAULT_MAX_NODES, MEMBER_SLOT_PREFIX, memberSlotId, type DatabaseMembership } from '../cluster-membership';
 import { DEFAULT_DAEMON_LOCK_ID, DEFAULT_SCHEMA, assertDaemonLockId } from '../compute-lock-id';
 import type { LockHostSource, LockingDistributorOptions, ShardSource } from '../distributor-options';
 import { DistributorError } from '../errors';
@@ -284,6 +284,24 @@ export abstract class LockOwningDistributor implements ProjectionDistributor {
     options?.signal?.throwIfAborted();
     this.#assertNotDisposed();
     return result;
+  }
+
+  /** See `ProjectionDistributor.leaveMembership`: member slots released, set locks kept, watchers idle. */
+  async leaveMembership(): Promise<void> {
+    this.#assertNotDisposed();
+    const results = await Promise.allSettled(
+      this.#owners.all().map(async (owner) => {
+        owner.watcher?.watch(undefined);
+        const slots = owner.lock.heldLocks().filter((id): id is string => typeof id === 'string' && id.startsWith(MEMBER_SLOT_PREFIX));
+        for (const slot of slots) await owner.lock.releaseLock(slot);
+      }),
+    );
+    const errors = results.flatMap((result) => (result.status === 'rejected' ? [result.reason as unknown] : []));
+    if (errors.length > 0) {
+      throw new DistributorError('RELEASE_FAILED', `Releasing member slots failed for ${errors.length} lock owner(s)`, {
+        cause: errors.length === 1 ? errors[0] : new AggregateError(errors),
+      });
+    }
   }
 
   /**
