@@ -143,11 +143,21 @@ async function main(): Promise<void> {
     });
   };
 
+  // steered by `drain` commands (see NodeCommand)
+  const intents = { draining: false, listeners: new Set<() => void>() };
+  const ownershipIntents = {
+    read: () => ({ paused: new Set<string>(), draining: intents.draining }),
+    onChange: (listener: () => void) => {
+      intents.listeners.add(listener);
+      return () => intents.listeners.delete(listener);
+    },
+  };
   const coordinator = new modules.coordinator.ProjectionCoordinator({
     mode: 'HotCold',
     distributor,
     daemonFor: modules.coordinator.createFunctionDaemonFactory(() => agent),
     logger,
+    ...(config.ownershipIntents === true ? { ownershipIntents } : {}),
     ...(config.coordinator === undefined ? {} : { settings: config.coordinator }),
   });
   coordinatorRef.current = coordinator;
@@ -222,7 +232,10 @@ async function main(): Promise<void> {
       return;
     }
     if (command.cmd === 'stop') void stop();
-    else if (command.cmd === 'usage') {
+    else if (command.cmd === 'drain') {
+      intents.draining = command.draining;
+      for (const listener of intents.listeners) listener();
+    } else if (command.cmd === 'usage') {
       const cpu = process.cpuUsage();
       const memory = process.memoryUsage();
       emit({

@@ -67,6 +67,11 @@ export interface NodeProcessConfig {
    * return. Default: return at once.
    */
   readonly agentReturnDelayMs?: { readonly min: number; readonly max: number };
+  /**
+   * `true`: the coordinator gets an in-memory `ownershipIntents` source the parent steers with
+   * `drain` commands (nothing paused; not draining until told). Default: no intents.
+   */
+  readonly ownershipIntents?: boolean;
   /** Report agent starts/stops (default `true`); turn off for 10 000-shard runs. `owned` counts are still sent. */
   readonly agentEvents?: boolean;
   /** Emit a `cycle` event per coordinator cycle (default `false`). */
@@ -106,6 +111,8 @@ export type NodeEvent =
 /** Commands a parent may send on the child's stdin (one JSON object per line). */
 export type NodeCommand =
   | { readonly cmd: 'usage'; readonly requestId: number }
+  /** With `ownershipIntents: true`: start (`true`) or end (`false`) draining this node. */
+  | { readonly cmd: 'drain'; readonly draining: boolean }
   | { readonly cmd: 'stop' };
 
 /** Name of the environment variable that may carry the JSON config instead of argv. */

@@ -52,6 +52,8 @@ export interface NodeHandle {
   whenEvent(predicate: (event: NodeEvent) => boolean, timeoutMs?: number): Promise<NodeEvent>;
   /** CPU, RSS and round trips of the child, measured now. */
   usage(timeoutMs?: number): Promise<NodeUsage>;
+  /** Starts (default) or ends draining this node (needs `ownershipIntents: true`); resolves the {@link preciseNow} at which it was sent. */
+  drain(draining?: boolean): number;
   /** Resolves when the process has exited (never rejects). */
   readonly exited: Promise<NodeExit>;
 }
@@ -151,6 +153,12 @@ export async function spawnNode(options: SpawnNodeOptions): Promise<NodeHandle> 
     },
     whenOwned: (count, timeoutMs = 15_000) => waitFor(() => (running === count ? true : undefined), `${config.id} running ${count} agents`, timeoutMs).then(() => undefined),
     whenEvent: (predicate, timeoutMs = 15_000) => waitFor(() => events.find(predicate), `${config.id} event`, timeoutMs),
+    drain(draining = true) {
+      if (config.ownershipIntents !== true) throw new Error(`${config.id}: drain needs ownershipIntents: true`);
+      const at = preciseNow();
+      child.stdin.write(`${JSON.stringify({ cmd: 'drain', draining })}\n`);
+      return at;
+    },
     async usage(timeoutMs = 5_000) {
       usageRequests += 1;
       const requestId = usageRequests;
