@@ -7,11 +7,11 @@ import type { NodeHandle } from './node-handle';
  * `scheduled-faults.ts`): `vanish` (the netns node's link drops every packet) and `restart` (the
  * run's private PostgreSQL cluster is restarted).
  */
-export const FAULT_KINDS = ['kill', 'pause', 'pause-terminate', 'terminate', 'cut', 'stall'] as const;
+export const FAULT_KINDS = ['kill', 'pause', 'pause-terminate', 'terminate', 'cut', 'stall', 'drain'] as const;
 /** One of {@link FAULT_KINDS}. */
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
-const WEIGHTS: Record<FaultKind, number> = { kill: 3, pause: 1, 'pause-terminate': 2, terminate: 3, cut: 2, stall: 2 };
+const WEIGHTS: Record<FaultKind, number> = { kill: 3, pause: 1, 'pause-terminate': 2, terminate: 3, cut: 2, stall: 2, drain: 1 };
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -70,6 +70,11 @@ export async function injectFault(kind: FaultKind, node: NodeHandle, admin: Clus
         proxy.stall();
         await sleep(between(500, 3500));
         proxy.resume();
+        break;
+      case 'drain': // an operator drains the node (ownership intents): it leaves the membership and hands every set over while its agents finish their batches
+        node.drain(true);
+        await sleep(between(2000, 6000));
+        node.drain(false);
         break;
     }
   } finally {

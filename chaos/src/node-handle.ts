@@ -141,6 +141,11 @@ export class NodeHandle {
 
   #killSentAt: number | undefined;
 
+  /** Starts or ends draining the running process (ownership intents): it hands every set over and takes none. */
+  drain(draining: boolean): void {
+    if (this.alive) this.#child!.stdin!.write(`${JSON.stringify({ cmd: 'drain', draining })}\n`);
+  }
+
   /** Every fault injected into this node (kind, pid, time), for diagnostics. */
   readonly faultLog: { readonly kind: string; readonly pid: number | undefined; readonly at: number }[] = [];
 

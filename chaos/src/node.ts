@@ -8,6 +8,7 @@
  * Prints its agents' runs (`run-start`/`run-end`) and stats on stdout, one JSON object per line.
  */
 import { readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import pg from 'pg';
 import { PostgresAppLock } from '@polecat/app-lock-postgres';
 import { ProjectionCoordinator, createFunctionDaemonFactory } from '@polecat/coordinator';
@@ -87,6 +88,16 @@ const abandonOnLoss = (distributor: ProjectionDistributor): void => {
 abandonOnLoss(singleTenant);
 abandonOnLoss(multiTenant);
 
+// the parent drains this node for a while (fault `drain`): `{"cmd":"drain","draining":true}` on stdin
+const intents = { draining: false, listeners: new Set<() => void>() };
+const ownershipIntents = {
+  read: () => ({ paused: new Set<string>(), draining: intents.draining }),
+  onChange: (listener: () => void) => {
+    intents.listeners.add(listener);
+    return () => intents.listeners.delete(listener);
+  },
+};
+
 const coordinators = [singleTenant, multiTenant].map(
   (distributor, index) =>
     new ProjectionCoordinator({
@@ -94,6 +105,7 @@ const coordinators = [singleTenant, multiTenant].map(
       distributor,
       daemonFor: createFunctionDaemonFactory(() => agents.agent, { drainTimeoutMs: config.stopDrainTimeoutMs }),
       epochs: agents.fencing,
+      ownershipIntents,
       settings: { ...settings, daemonLockId: index === 0 ? config.daemonLockId : config.tenantDaemonLockId },
     }),
 );
@@ -111,7 +123,18 @@ async function stop(): Promise<void> {
 }
 // stdin is the parent's pipe: EOF means the chaos run is gone; an orphan must not keep its locks.
 process.stdin.on('end', () => void stop());
-process.stdin.resume();
+const commands = createInterface({ input: process.stdin });
+commands.on('close', () => void stop());
+commands.on('line', (line) => {
+  try {
+    const command = JSON.parse(line) as { cmd?: unknown; draining?: unknown };
+    if (command.cmd !== 'drain' || typeof command.draining !== 'boolean') return;
+    intents.draining = command.draining;
+    for (const listener of intents.listeners) listener();
+  } catch {
+    // not a command
+  }
+});
 process.on('SIGTERM', () => void stop());
 process.on('SIGINT', () => void stop());
 process.on('unhandledRejection', (reason) => {

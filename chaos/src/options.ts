@@ -42,7 +42,7 @@ const HELP = `pnpm chaos [-- options]
   --write-ms W     ledger write interval per agent (default 100)
   --keep           keep the run's tables
   --verbose        print node stderr
-  --only k1,k2     inject only these faults (kill, pause, pause-terminate, terminate, cut, stall, vanish, restart)`;
+  --only k1,k2     inject only these faults (kill, pause, pause-terminate, terminate, cut, stall, drain, vanish, restart)`;
 
 /** Parses argv (after the script name); exits with help on `--help` or a bad value. */
 export function parseOptions(argv: readonly string[]): ChaosOptions {
