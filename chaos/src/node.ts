@@ -13,6 +13,7 @@ import pg from 'pg';
 import { PostgresAppLock } from '@polecat/app-lock-postgres';
 import { ProjectionCoordinator, createFunctionDaemonFactory } from '@polecat/coordinator';
 import { MultiTenantedProjectionDistributor, SingleTenantProjectionDistributor, shardName, type ProjectionDistributor } from '@polecat/distributors';
+import { DrainIntents } from '@polecat/test-utils/drain-intents'; // (not the index: it loads vitest)
 import { appPrefix, databaseUrl, type ChaosNodeConfig, type ChaosNodeEvent } from './config';
 import { ChaosAgents } from './node-agent';
 import { seededRandom } from './options';
@@ -89,14 +90,7 @@ abandonOnLoss(singleTenant);
 abandonOnLoss(multiTenant);
 
 // the parent drains this node for a while (fault `drain`): `{"cmd":"drain","draining":true}` on stdin
-const intents = { draining: false, listeners: new Set<() => void>() };
-const ownershipIntents = {
-  read: () => ({ paused: new Set<string>(), draining: intents.draining }),
-  onChange: (listener: () => void) => {
-    intents.listeners.add(listener);
-    return () => intents.listeners.delete(listener);
-  },
-};
+const ownershipIntents = new DrainIntents();
 
 const coordinators = [singleTenant, multiTenant].map(
   (distributor, index) =>
@@ -129,8 +123,7 @@ commands.on('line', (line) => {
   try {
     const command = JSON.parse(line) as { cmd?: unknown; draining?: unknown };
     if (command.cmd !== 'drain' || typeof command.draining !== 'boolean') return;
-    intents.draining = command.draining;
-    for (const listener of intents.listeners) listener();
+    ownershipIntents.set(command.draining);
   } catch {
     // not a command
   }

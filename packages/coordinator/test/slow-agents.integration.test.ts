@@ -1,14 +1,14 @@
 import { afterEach, expect, it } from 'vitest';
 import { OwnershipLedger, describePostgres, preciseNow, spawnNode, type NodeHandle } from '@polecat/test-utils';
 import { COORDINATOR_SOURCE } from './support/child-nodes';
-import { runnersByShard } from './support/ledger-checks';
+import { runnersByShard, runningAt } from './support/ledger-checks';
 import { FAST_LOCK, eventually, randomScope } from './support/in-process-node';
 
 // Issue 9, item 1, on real PostgreSQL with separate processes: agents need 2-7 s to return after
 // their signal aborts (a projection finishing its batch), most of them beyond stopDrainTimeout
 // (1.5 s). The agent-side ledger (start stamp at the call, stop stamp at the RETURN) must never show
 // two processes running one shard at the same time: across balancing hand-overs (a node joining),
-// a graceful stop (SIGTERM) and a crash (SIGKILL).
+// a graceful stop (SIGTERM), a crash (SIGKILL) and an operator's drain.
 
 const SHARDS = 12;
 const SLOW = { min: 2_000, max: 7_000 } as const;
@@ -30,9 +30,10 @@ await describePostgres('agents that take seconds to return (PostgreSQL, 3 proces
   const overlapDetails = (): string[] =>
     ledger.findOverlaps().map((o) => `${o.shard}: ${o.first.node} [${o.first.start.toFixed(0)}, ${o.first.stop?.toFixed(0)}] / ${o.second.node} [${o.second.start.toFixed(0)}, ${o.second.stop?.toFixed(0)}]`);
 
-  it('never two processes’ agents of one shard at once: hand-over, SIGTERM, SIGKILL', async () => {
-    const { daemonLockId, prefix } = randomScope();
-    const spawn = (suffix: string): Promise<NodeHandle> =>
+  /** A node process of one test (`scope`) whose agents need 2-7 s to return. */
+  const spawnerFor =
+    ({ daemonLockId, prefix }: ReturnType<typeof randomScope>) =>
+    (suffix: string): Promise<NodeHandle> =>
       spawnNode({
         id: `${prefix}-${suffix}`,
         databases: [{ id: 'main', url }],
@@ -43,9 +44,13 @@ await describePostgres('agents that take seconds to return (PostgreSQL, 3 proces
         agentReturnDelayMs: SLOW,
         coordinator: SETTINGS,
         lock: FAST_LOCK,
+        ownershipIntents: true,
         logLevel: 'error',
         modules: { coordinator: COORDINATOR_SOURCE },
       });
+
+  it('never two processes’ agents of one shard at once: hand-over, SIGTERM, SIGKILL', async () => {
+    const spawn = spawnerFor(randomScope());
 
     // 1. two nodes share the shards, then a third joins: fair-share hands sets over to it while
     //    their agents still finish their batches
@@ -78,4 +83,37 @@ await describePostgres('agents that take seconds to return (PostgreSQL, 3 proces
     const returnedLate = ledger.intervals().filter((interval) => interval.node === graceful.id && interval.stop !== undefined && interval.stop - termAt > SETTINGS.stopDrainTimeout);
     expect(returnedLate.length).toBeGreaterThan(0);
   }, 150_000);
+
+  it('a drain: the drained node’s sets move once; the survivors’ agents keep running; never two runners', async () => {
+    // The drained node must leave the membership before it frees a set: the survivors then share
+    // its sets out once. Had it kept its member slot until its slowest agent returned (the old
+    // order), the survivors would have counted three nodes for seconds, taken the freed sets as
+    // orphans above their share and handed sets back and forth, each move another slow stop.
+    const spawn = spawnerFor(randomScope());
+    nodes = await Promise.all(['a', 'b', 'c'].map((suffix) => spawn(suffix)));
+    await eventually(() => allRunningOnce() && nodes.every((node) => node.running() === SHARDS / 3), 'every shard running once, 4 per node', 60_000);
+
+    const [victim, ...survivors] = nodes as [NodeHandle, NodeHandle, NodeHandle];
+    const drainAt = victim.drain();
+    const drained = runningAt(ledger, victim.id, drainAt);
+    const kept = new Map(survivors.map((node) => [node.id, runningAt(ledger, node.id, drainAt)]));
+    expect(drained).toHaveLength(SHARDS / 3);
+    await eventually(() => victim.running() === 0 && allRunningOnce(), 'the drained node empty, every shard running once on the others', 30_000);
+    // time for any late re-balancing to show (several polls, more than one multi-second agent stop)
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+
+    expect(ledger.findOverlaps()).toEqual([]);
+    expect(victim.running()).toBe(0);
+    expect(ledger.intervals().filter((i) => i.node === victim.id && i.start > drainAt)).toEqual([]);
+    for (const [node, shards] of kept) {
+      const stoppedSince = ledger.intervals().filter((i) => i.node === node && shards.includes(i.shard) && i.stop !== undefined && i.stop > drainAt);
+      expect(stoppedSince.map((i) => i.shard)).toEqual([]);
+    }
+    const movedStarts = ledger.intervals().filter((i) => i.node !== victim.id && i.start > drainAt);
+    expect(movedStarts.map((i) => i.shard).sort()).toEqual([...drained].sort());
+    expect(survivors.map((node) => node.running()).sort()).toEqual([SHARDS / 2, SHARDS / 2]);
+    // the slow returns really happened past stopDrainTimeout (else this test proves nothing)
+    const returnedLate = ledger.intervals().filter((i) => i.node === victim.id && i.stop !== undefined && i.stop - drainAt > SETTINGS.stopDrainTimeout);
+    expect(returnedLate.length).toBeGreaterThan(0);
+  }, 120_000);
 });

@@ -12,6 +12,7 @@ export { spawnNode } from './node-process/spawn-node';
 export type { NodeExit, NodeHandle, NodeUsage, SpawnNodeOptions } from './node-process/spawn-node';
 export { NODE_CONFIG_ENV, preciseNow } from './node-process/protocol';
 export type { NodeCommand, NodeDatabaseConfig, NodeEvent, NodeModulesConfig, NodeProcessConfig } from './node-process/protocol';
+export { DrainIntents } from './node-process/drain-intents';
 export { sequentialAttempts } from './node-process/sequential-attempts';
 export type { AttemptingDistributor } from './node-process/sequential-attempts';
 export { SQL_SERVER_SKIP_LINE, SQL_SERVER_TEST_IMAGE, createSqlServerAdmin, describeSqlServer, sqlServerTestTarget } from './sql-server';

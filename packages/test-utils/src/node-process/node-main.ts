@@ -6,6 +6,7 @@
  * (see `protocol.ts`). SIGTERM / SIGINT / a `stop` command stop the coordinator gracefully and exit 0.
  */
 import { createInterface } from 'node:readline';
+import { DrainIntents } from './drain-intents';
 import { loadModules, type AgentContextLike, type LockLike } from './load-modules';
 import { NODE_CONFIG_ENV, preciseNow, type NodeCommand, type NodeEvent, type NodeProcessConfig } from './protocol';
 import { sequentialAttempts, type AttemptingDistributor } from './sequential-attempts';
@@ -143,15 +144,7 @@ async function main(): Promise<void> {
     });
   };
 
-  // steered by `drain` commands (see NodeCommand)
-  const intents = { draining: false, listeners: new Set<() => void>() };
-  const ownershipIntents = {
-    read: () => ({ paused: new Set<string>(), draining: intents.draining }),
-    onChange: (listener: () => void) => {
-      intents.listeners.add(listener);
-      return () => intents.listeners.delete(listener);
-    },
-  };
+  const ownershipIntents = new DrainIntents(); // steered by `drain` commands (see NodeCommand)
   const coordinator = new modules.coordinator.ProjectionCoordinator({
     mode: 'HotCold',
     distributor,
@@ -232,10 +225,8 @@ async function main(): Promise<void> {
       return;
     }
     if (command.cmd === 'stop') void stop();
-    else if (command.cmd === 'drain') {
-      intents.draining = command.draining;
-      for (const listener of intents.listeners) listener();
-    } else if (command.cmd === 'usage') {
+    else if (command.cmd === 'drain') ownershipIntents.set(command.draining);
+    else if (command.cmd === 'usage') {
       const cpu = process.cpuUsage();
       const memory = process.memoryUsage();
       emit({
