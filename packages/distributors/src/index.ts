@@ -12,6 +12,7 @@ export {
 export type { DatabaseSource, ProjectionDatabase } from './projection-database';
 export type { ProjectionSet } from './projection-set';
 export type { ProjectionDistributor, SetsLostEvent } from './projection-distributor';
+export { DISTRIBUTOR_SHARE_SCOPES, type DistributorCapabilities, type DistributorShareScope } from './distributor-capabilities';
 export { LOCK_ROUND_TRIP_OPERATIONS, type LockRoundTripEvent, type LockRoundTripOperation } from './lock-round-trip';
 export { DEFAULT_MAX_NODES, memberSlotId, type DatabaseMembership } from './cluster-membership';
 export type { DistributorOptions, LockHostSource, LockingDistributorOptions, ShardSource } from './distributor-options';

@@ -1,7 +1,9 @@
 import { DEFAULT_DAEMON_LOCK_ID, DEFAULT_SCHEMA, assertDaemonLockId, computeLockId } from './compute-lock-id';
+import type { DistributorCapabilities } from './distributor-capabilities';
 import type { LockingDistributorOptions } from './distributor-options';
 import { DistributorError } from './errors';
-import { LockOwningDistributor } from './internal/lock-owning-distributor';
+import { LockOwningDistributor, composeLockingDistributor } from './internal/lock-owning/lock-owning-distributor';
+import type { LayoutContext, SetLayout } from './internal/lock-owning/set-layout';
 import { makeSet } from './internal/read-distribution';
 import type { ProjectionDatabase } from './projection-database';
 import type { ProjectionSet } from './projection-set';
@@ -85,57 +87,71 @@ export function multiTenantedLockId(
  * });
  */
 export class MultiTenantedProjectionDistributor extends LockOwningDistributor {
+  /** @deprecated Read `capabilities` instead. */
   readonly kind = 'multi-tenanted' as const;
+  /** One set per database: fair shares counted over the whole cluster. */
+  readonly capabilities: DistributorCapabilities = Object.freeze({ shareScope: 'cluster' });
+
+  constructor(options: MultiTenantedProjectionDistributorOptions) {
+    super();
+    composeLockingDistributor(this, options, (context) => new MultiTenantedLayout(context, options));
+  }
+}
+
+/** One set per database with all its shards; member-slot scopes carry the store (lock id, store name). */
+class MultiTenantedLayout implements SetLayout {
+  readonly name = 'multi-tenanted';
+  readonly #context: LayoutContext;
   readonly #lockIdStrategy: MultiTenantedLockIdStrategy;
   readonly #storeName: string;
   /** `{lockHost}/{lockId}` -> database id: two databases of one host whose ids collide are warned about once. */
   readonly #onHost = new Map<string, string>();
   #warnedCompatible = false;
 
-  constructor(options: MultiTenantedProjectionDistributorOptions) {
-    super(options);
+  constructor(context: LayoutContext, options: MultiTenantedProjectionDistributorOptions) {
+    this.#context = context;
     this.#lockIdStrategy = options.lockIdStrategy ?? 'per-store';
     this.#storeName = options.storeName ?? DEFAULT_STORE_NAME;
     multiTenantedLockId(DEFAULT_SCHEMA, this.#lockOptions()); // validates the options eagerly
   }
 
-  protected setsFor(database: ProjectionDatabase, shards: readonly ShardName[]): readonly ProjectionSet[] {
+  setsFor(database: ProjectionDatabase, shards: readonly ShardName[]): readonly ProjectionSet[] {
     if (shards.length === 0) return [];
     const lockId = this.#lockIdOf(database);
-    const host = this.lockHostOf(database);
+    const host = this.#context.lockHostOf(database);
     if (host !== undefined) {
       const key = `${host}/${lockId}`;
       const other = this.#onHost.get(key);
       if (other === undefined) this.#onHost.set(key, database.id);
       else if (other !== database.id) {
-        this.logger.warn('two databases on one lock host hash to the same lock id; they never run at the same time', { lockHost: host, lockId, databases: [other, database.id] });
+        this.#context.logger.warn('two databases on one lock host hash to the same lock id; they never run at the same time', { lockHost: host, lockId, databases: [other, database.id] });
       }
     }
     return [makeSet(database, lockId, shards)];
   }
 
   /** `multi-tenanted:{schema}:{the database's lock id}`: stores sharing a database count their nodes apart. */
-  protected override memberScope(database: ProjectionDatabase): string {
-    return `${this.kind}:${database.schema ?? DEFAULT_SCHEMA}:${this.#lockIdOf(database)}`;
+  memberScope(database: ProjectionDatabase): string {
+    return `${this.name}:${database.schema ?? DEFAULT_SCHEMA}:${this.#lockIdOf(database)}`;
   }
 
   /** `multi-tenanted:{storeName}:{daemonLockId}@{lockHost}`: stores sharing a lock home count their nodes apart. */
-  protected override homeScope(lockHost: string): string {
-    return `${this.kind}:${this.#storeName}:${this.daemonLockId}@${lockHost}`;
+  homeScope(lockHost: string): string {
+    return `${this.name}:${this.#storeName}:${this.#context.daemonLockId}@${lockHost}`;
   }
 
   /** The database's lock id: with a shared lock host, its identity is hashed in (see `multiTenantedLockId`). */
   #lockIdOf(database: ProjectionDatabase): number {
     const schema = database.schema ?? DEFAULT_SCHEMA;
-    if (this.lockHostOf(database) === undefined) return multiTenantedLockId(schema, this.#lockOptions());
+    if (this.#context.lockHostOf(database) === undefined) return multiTenantedLockId(schema, this.#lockOptions());
     if (this.#lockIdStrategy === 'polecat-compatible' && !this.#warnedCompatible) {
       this.#warnedCompatible = true;
-      this.logger.warn("lockIdStrategy 'polecat-compatible' applies to databases with a lock host of their own; databases sharing one get per-database lock ids", { database: database.id });
+      this.#context.logger.warn("lockIdStrategy 'polecat-compatible' applies to databases with a lock host of their own; databases sharing one get per-database lock ids", { database: database.id });
     }
     return multiTenantedLockId(schema, { ...this.#lockOptions(), databaseId: database.id });
   }
 
   #lockOptions() {
-    return { storeName: this.#storeName, daemonLockId: this.daemonLockId, lockIdStrategy: this.#lockIdStrategy };
+    return { storeName: this.#storeName, daemonLockId: this.#context.daemonLockId, lockIdStrategy: this.#lockIdStrategy };
   }
 }

@@ -1,5 +1,6 @@
 import type { AttainOptions, LockLostError } from '@polecat/app-lock';
 import type { DatabaseMembership } from './cluster-membership';
+import type { DistributorCapabilities } from './distributor-capabilities';
 import type { LockRoundTripEvent } from './lock-round-trip';
 import type { ProjectionSet } from './projection-set';
 
@@ -27,9 +28,20 @@ export interface SetsLostEvent {
  * reused across cycles). The coordinator decides WHICH sets to attempt (so a balancer can attempt
  * only while under its fair share) and hands a set over by stopping its agents and then calling
  * {@link ProjectionDistributor.release}.
+ *
+ * An open contract: a third-party distributor implements the required members (build, wait,
+ * hold, attempt, release, losses, dispose) and whichever optional ones its locks allow; what it
+ * is (solo, how shares are counted) is data in {@link ProjectionDistributor.capabilities}. The
+ * README's *Writing a distributor* says what the coordinator does without each optional member.
  */
 export interface ProjectionDistributor extends AsyncDisposable {
-  readonly kind: 'solo' | 'single-tenant' | 'multi-tenanted';
+  /** What the coordinator may rely on (see {@link DistributorCapabilities}); absent: every default (a locking, per-database distributor). */
+  readonly capabilities?: DistributorCapabilities;
+  /**
+   * @deprecated Read {@link ProjectionDistributor.capabilities} instead (`solo`, `shareScope`).
+   * Still set by this package's distributors; a third-party distributor leaves it out.
+   */
+  readonly kind?: 'solo' | 'single-tenant' | 'multi-tenanted';
   /**
    * The current sets, in a fresh random order. Re-reads the database list: a database that
    * disappeared has its lock owner disposed (its sets are then not held).
@@ -49,6 +61,17 @@ export interface ProjectionDistributor extends AsyncDisposable {
    * logged and its sets are simply not held; other databases are unaffected.
    */
   tryAttainMany(sets: readonly ProjectionSet[], options?: AttainOptions): Promise<ReadonlySet<string>>;
+  /** Releases one set's lock (no-op when not held). */
+  release(set: ProjectionSet): Promise<void>;
+  /** Releases every lock held through this distributor. */
+  releaseAll(): Promise<void>;
+  /** Subscribes to set losses; returns the unsubscribe function. */
+  onSetsLost(listener: (event: SetsLostEvent) => void): () => void;
+  /** Releases everything and disposes every lock owner. Idempotent. */
+  dispose(): Promise<void>;
+
+  // Optional members: the coordinator checks for each and does without it (see the README).
+
   /**
    * Optional (the locking distributors, when their `AppLock` implements `probeLocks`): membership
    * for balancing. For every database of `distribution`, ONE probe round trip (a second one only
@@ -98,12 +121,4 @@ export interface ProjectionDistributor extends AsyncDisposable {
    * `probeMembership` takes a slot again.
    */
   leaveMembership?(): Promise<void>;
-  /** Releases one set's lock (no-op when not held). */
-  release(set: ProjectionSet): Promise<void>;
-  /** Releases every lock held through this distributor. */
-  releaseAll(): Promise<void>;
-  /** Subscribes to set losses; returns the unsubscribe function. */
-  onSetsLost(listener: (event: SetsLostEvent) => void): () => void;
-  /** Releases everything and disposes every lock owner. Idempotent. */
-  dispose(): Promise<void>;
 }

@@ -1,6 +1,8 @@
 import { DEFAULT_SCHEMA, computeLockId } from './compute-lock-id';
+import type { DistributorCapabilities } from './distributor-capabilities';
 import type { LockingDistributorOptions } from './distributor-options';
-import { LockOwningDistributor } from './internal/lock-owning-distributor';
+import { LockOwningDistributor, composeLockingDistributor } from './internal/lock-owning/lock-owning-distributor';
+import type { LayoutContext, SetLayout } from './internal/lock-owning/set-layout';
 import { makeSet } from './internal/read-distribution';
 import type { ProjectionDatabase } from './projection-database';
 import type { ProjectionSet } from './projection-set';
@@ -27,21 +29,35 @@ export type SingleTenantProjectionDistributorOptions = LockingDistributorOptions
  * });
  */
 export class SingleTenantProjectionDistributor extends LockOwningDistributor {
+  /** @deprecated Read `capabilities` instead. */
   readonly kind = 'single-tenant' as const;
-  readonly #warnedCollisions = new Set<string>();
+  /** Locks per database; fair shares counted per database. */
+  readonly capabilities: DistributorCapabilities = Object.freeze({ shareScope: 'database' });
 
   constructor(options: SingleTenantProjectionDistributorOptions) {
-    super(options);
+    super();
+    composeLockingDistributor(this, options, (context) => new SingleTenantLayout(context));
+  }
+}
+
+/** One set per store-global shard identity; identities whose lock ids collide share a set (warned once). */
+class SingleTenantLayout implements SetLayout {
+  readonly name = 'single-tenant';
+  readonly #context: LayoutContext;
+  readonly #warnedCollisions = new Set<string>();
+
+  constructor(context: LayoutContext) {
+    this.#context = context;
   }
 
-  protected setsFor(database: ProjectionDatabase, shards: readonly ShardName[]): readonly ProjectionSet[] {
+  setsFor(database: ProjectionDatabase, shards: readonly ShardName[]): readonly ProjectionSet[] {
     const schema = database.schema ?? DEFAULT_SCHEMA;
     // a lock host shared with other databases: the database's identity is part of each lock id
-    const scope = this.lockHostOf(database) === undefined ? '' : `${database.id}@`;
+    const scope = this.#context.lockHostOf(database) === undefined ? '' : `${database.id}@`;
     const groups = new Map<number, { identities: Set<string>; names: ShardName[] }>();
     for (const shard of shards) {
       const identity = globalIdentity(shard);
-      const lockId = computeLockId(schema, `${scope}${identity}`, this.daemonLockId);
+      const lockId = computeLockId(schema, `${scope}${identity}`, this.#context.daemonLockId);
       const group = groups.get(lockId) ?? { identities: new Set<string>(), names: [] };
       group.identities.add(identity);
       group.names.push(shard);
@@ -57,7 +73,7 @@ export class SingleTenantProjectionDistributor extends LockOwningDistributor {
     const key = `${database.id}/${lockId}/${[...identities].sort().join('|')}`;
     if (this.#warnedCollisions.has(key)) return;
     this.#warnedCollisions.add(key);
-    this.logger.warn('different shards hash to the same lock id; they share one set', {
+    this.#context.logger.warn('different shards hash to the same lock id; they share one set', {
       database: database.id,
       lockId,
       identities: [...identities],

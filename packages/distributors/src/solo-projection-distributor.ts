@@ -1,5 +1,6 @@
 import { LockLostError, toLogger, type Logger } from '@polecat/app-lock';
 import { DEFAULT_DAEMON_LOCK_ID, assertDaemonLockId } from './compute-lock-id';
+import type { DistributorCapabilities } from './distributor-capabilities';
 import type { DistributorOptions, ShardSource } from './distributor-options';
 import { DistributorError } from './errors';
 import { assertStaticSources, makeSet, readDistribution } from './internal/read-distribution';
@@ -20,7 +21,10 @@ export type SoloProjectionDistributorOptions = DistributorOptions;
  * lock id is the raw `daemonLockId` (informational only).
  */
 export class SoloProjectionDistributor implements ProjectionDistributor {
+  /** @deprecated Read `capabilities` instead. */
   readonly kind = 'solo' as const;
+  /** No locks: the coordinator runs it in `Solo` mode only. */
+  readonly capabilities: DistributorCapabilities = Object.freeze({ solo: true });
   readonly #databases: DatabaseSource;
   readonly #shards: ShardSource;
   readonly #daemonLockId: number;

@@ -1,5 +1,5 @@
 import type { AppLock, LockLostEvent, Logger } from '@polecat/app-lock';
-import type { ProjectionDatabase } from '../projection-database';
+import type { ProjectionDatabase } from '../../projection-database';
 import type { MemberWatcher } from './member-watcher';
 
 /**

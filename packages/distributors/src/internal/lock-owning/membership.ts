@@ -1,6 +1,6 @@
 import type { AppLock, AttainOptions, LockId } from '@polecat/app-lock';
-import type { DatabaseMembership } from '../cluster-membership';
-import type { ProjectionSet } from '../projection-set';
+import type { DatabaseMembership } from '../../cluster-membership';
+import type { ProjectionSet } from '../../projection-set';
 
 /** An AppLock that implements the optional `probeLocks` extra. */
 export type ProbingLock = AppLock & Required<Pick<AppLock, 'probeLocks'>>;

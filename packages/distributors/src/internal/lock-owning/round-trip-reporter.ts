@@ -1,15 +1,17 @@
 import type { Clock, Logger } from '@polecat/app-lock';
-import type { LockRoundTripEvent, LockRoundTripOperation } from '../lock-round-trip';
+import type { LockRoundTripEvent, LockRoundTripOperation } from '../../lock-round-trip';
+import { ListenerSet } from '../listener-set';
 
 /** Times the distributor's lock round trips and hands them to `onLockRoundTrip` listeners. */
 export class RoundTripReporter {
-  readonly #listeners = new Set<(event: LockRoundTripEvent) => void>();
+  readonly #listeners: ListenerSet<[LockRoundTripEvent]>;
   readonly #clock: Clock;
   readonly #logger: Logger;
 
   constructor(clock: Clock, logger: Logger) {
     this.#clock = clock;
     this.#logger = logger;
+    this.#listeners = new ListenerSet(logger, 'lock round-trip');
   }
 
   /** Whether someone listens (then that listener reports failures; the distributor does not log them). */
@@ -18,8 +20,7 @@ export class RoundTripReporter {
   }
 
   on(listener: (event: LockRoundTripEvent) => void): () => void {
-    this.#listeners.add(listener);
-    return () => void this.#listeners.delete(listener);
+    return this.#listeners.add(listener);
   }
 
   /**
@@ -34,11 +35,11 @@ export class RoundTripReporter {
     try {
       const result = await request();
       const durationMs = this.#clock.now() - startedAt;
-      for (const databaseId of databaseIds) this.#emit({ databaseId, operation, durationMs, ...home });
+      for (const databaseId of databaseIds) this.#listeners.emit({ databaseId, operation, durationMs, ...home });
       return result;
     } catch (error) {
       const durationMs = this.#clock.now() - startedAt;
-      for (const databaseId of databaseIds) this.#emit({ databaseId, operation, durationMs, error, ...home });
+      for (const databaseId of databaseIds) this.#listeners.emit({ databaseId, operation, durationMs, error, ...home });
       throw error;
     }
   }
@@ -46,15 +47,5 @@ export class RoundTripReporter {
   /** Logs a failed round trip as a warning, unless a listener reports it (then nothing: no duplicate lines per retry). */
   failed(message: string, fields: Record<string, unknown>): void {
     if (!this.observed) this.#logger.warn(message, fields);
-  }
-
-  #emit(event: LockRoundTripEvent): void {
-    for (const listener of [...this.#listeners]) {
-      try {
-        listener(event);
-      } catch (error) {
-        this.#logger.error('a lock round-trip listener threw', { error });
-      }
-    }
   }
 }

@@ -1,0 +1,151 @@
+import type { AttainOptions } from '@polecat/app-lock';
+import { MEMBER_SLOT_PREFIX, memberSlotId, type DatabaseMembership } from '../../cluster-membership';
+import { DistributorError } from '../../errors';
+import { hash32 } from '../../lock-id-hash';
+import type { ProjectionDatabase } from '../../projection-database';
+import type { ProjectionSet } from '../../projection-set';
+import { ListenerSet } from '../listener-set';
+import type { LockOwner, LockOwners } from './lock-owners';
+import type { LockScopes } from './lock-scopes';
+import type { LockingSettings } from './locking-settings';
+import { MemberWatcher, canWait } from './member-watcher';
+import { canProbe, probeRing, splitHomeMembership } from './membership';
+import { databaseIdsOf, groupByOwner, whereOf, type OwnerFailure } from './owner-groups';
+import type { RoundTripReporter } from './round-trip-reporter';
+
+/** What {@link MembershipProbe} reads. */
+export interface MembershipProbeDeps {
+  readonly settings: LockingSettings;
+  readonly scopes: LockScopes;
+  readonly owners: LockOwners;
+  readonly roundTrips: RoundTripReporter;
+  /** The lock owner of a database of the last build, created on first use (see `LockingCore`). */
+  readonly ownerFor: (database: ProjectionDatabase) => LockOwner | undefined;
+  /** Whether the distributor is being disposed (failures are then not reported). */
+  readonly disposing: () => boolean;
+}
+
+const PROBE_FAILED = 'membership probe failed for a database; balancing skips it this cycle';
+
+/**
+ * Membership for balancing: ONE `probeLocks` round trip per lock owner over its member slots and
+ * unheld sets (see `probeRing`), split per database for a lock home; the member watcher of each
+ * owner pointed at its predecessor in the ring; member slots left on request (a drain).
+ */
+export class MembershipProbe {
+  readonly #deps: MembershipProbeDeps;
+  readonly #memberLeft: ListenerSet<[string]>;
+
+  constructor(deps: MembershipProbeDeps) {
+    this.#deps = deps;
+    this.#memberLeft = new ListenerSet(deps.settings.logger, 'member-left');
+  }
+
+  /** See `ProjectionDistributor.probeMembership`. */
+  async probe(distribution: readonly ProjectionSet[], options?: AttainOptions): Promise<ReadonlyMap<string, DatabaseMembership>> {
+    const { settings, roundTrips } = this.#deps;
+    const result = new Map<string, DatabaseMembership>();
+    if (settings.maxNodes === 0) return result;
+    const failures: OwnerFailure[] = [];
+    const groups = groupByOwner(distribution, (set) => set.database, this.#deps.ownerFor, failures);
+    await Promise.all(
+      [...groups.values()].map(async (group) => {
+        const { owner, items: sets } = group;
+        const lock = owner.lock;
+        if (!canProbe(lock)) return;
+        const ids = databaseIdsOf(group);
+        try {
+          const scope = owner.home === undefined ? this.#deps.scopes.memberScope(sets[0]!.database) : this.#deps.scopes.homeScope(owner.home);
+          const slots = Array.from({ length: settings.maxNodes }, (_, index) => memberSlotId(scope, index));
+          // joins are announced (a release notice) while watchers let the others poll slowly
+          const joinNotice = settings.watchMembers && canWait(lock) ? `polecat:member:${scope}:joined` : undefined;
+          const ring = await roundTrips.time(ids, 'probe', () => probeRing(lock, slots, sets, settings.random, options, joinNotice), owner.home);
+          if (owner.home === undefined) result.set(ids[0]!, ring.membership);
+          else for (const [id, membership] of splitHomeMembership(ring.membership, setsByDatabase(sets), (databaseId) => hash32(databaseId) >>> 0)) result.set(id, membership);
+          this.#watch(owner, sets[0]!.database, ring.predecessor);
+        } catch (error) {
+          if (options?.signal?.aborted || this.#deps.disposing()) return;
+          roundTrips.failed(PROBE_FAILED, { ...whereOf(owner, ids), error });
+        }
+      }),
+    );
+    for (const failure of failures) {
+      if (options?.signal?.aborted || this.#deps.disposing()) break;
+      roundTrips.failed(PROBE_FAILED, { database: failure.database.id, error: failure.error });
+    }
+    options?.signal?.throwIfAborted();
+    return result;
+  }
+
+  /** See `ProjectionDistributor.leaveMembership`: member slots released, set locks kept, watchers idle. */
+  async leave(): Promise<void> {
+    const results = await Promise.allSettled(
+      this.#deps.owners.all().map(async (owner) => {
+        owner.watcher?.watch(undefined);
+        const slots = owner.lock.heldLocks().filter((id): id is string => typeof id === 'string' && id.startsWith(MEMBER_SLOT_PREFIX));
+        for (const slot of slots) await owner.lock.releaseLock(slot);
+      }),
+    );
+    const errors = results.flatMap((result) => (result.status === 'rejected' ? [result.reason as unknown] : []));
+    if (errors.length > 0) {
+      throw new DistributorError('RELEASE_FAILED', `Releasing member slots failed for ${errors.length} lock owner(s)`, {
+        cause: errors.length === 1 ? errors[0] : new AggregateError(errors),
+      });
+    }
+  }
+
+  /** Whether departures from `databaseId` reach this node without a poll (see `ProjectionDistributor.isMembershipWatched`). */
+  isWatched(databaseId: string): boolean {
+    const owner = this.#deps.owners.active(databaseId);
+    return owner?.watcher?.armed === true && typeof owner.lock.onReleaseNotice === 'function';
+  }
+
+  /** Subscribes to "a member of a database left" (see `ProjectionDistributor.onMemberLeft`). */
+  onMemberLeft(listener: (databaseId: string) => void): () => void {
+    return this.#memberLeft.add(listener);
+  }
+
+  /** Drops every listener (the distributor is disposed). */
+  clear(): void {
+    this.#memberLeft.clear();
+  }
+
+  /**
+   * Points the member watcher of `owner` (a database's own lock owner, or a lock home: one ring of
+   * member slots per owner) at `predecessor` (the slot the probe saw before this node's in the
+   * ring), creating the watcher (a second lock owner from `createLock` / `createHomeLock`) on first
+   * need; `undefined` (not a member, or alone) idles it. `database`: one database of the owner.
+   */
+  #watch(owner: LockOwner, database: ProjectionDatabase, predecessor: string | undefined): void {
+    const { settings, owners } = this.#deps;
+    if (!settings.watchMembers || this.#deps.disposing() || !canWait(owner.lock)) return;
+    if (owner.watcher === undefined) {
+      if (predecessor === undefined) return;
+      owner.watcher = new MemberWatcher({
+        createLock: () => {
+          const lock = settings.createLock(database, owner.home);
+          // a factory that hands out ONE shared owner: waiting on it would block every attempt
+          return lock === owner.lock ? undefined : lock;
+        },
+        onMemberLeft: () => {
+          for (const databaseId of owners.databasesOf(owner)) this.#memberLeft.emit(databaseId);
+        },
+        logger: settings.logger,
+        clock: settings.clock,
+        label: owner.home === undefined ? database.id : `lock home ${owner.home}`,
+      });
+    }
+    owner.watcher.watch(predecessor);
+  }
+}
+
+/** The sets of a lock home's probe, per database (one list each, not a copy per set). */
+function setsByDatabase(sets: readonly ProjectionSet[]): Map<string, ProjectionSet[]> {
+  const byDatabase = new Map<string, ProjectionSet[]>();
+  for (const set of sets) {
+    const group = byDatabase.get(set.database.id);
+    if (group === undefined) byDatabase.set(set.database.id, [set]);
+    else group.push(set);
+  }
+  return byDatabase;
+}
