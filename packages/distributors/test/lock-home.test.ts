@@ -11,7 +11,7 @@ import { shardName } from '../src/shard-name';
 import { SingleTenantProjectionDistributor } from '../src/single-tenant-projection-distributor';
 import { memoryLogger, seededRandom } from './support';
 
-// Issue 13, part 2: ONE lock owner (one connection) per lock server for many tenant databases.
+// A lock home: ONE lock owner (one connection) per lock server for many tenant databases.
 
 const tenantIds = (count: number, prefix = 'tenant-'): ProjectionDatabase[] =>
   Array.from({ length: count }, (_, i) => ({ id: `${prefix}${String(i).padStart(3, '0')}`, schema: 'public' }));

@@ -8,7 +8,7 @@ import { shardName } from '../src/shard-name';
 import { SingleTenantProjectionDistributor } from '../src/single-tenant-projection-distributor';
 import { memoryLogger } from './support';
 
-// Issue 9, item 3: tenant databases whose locks live on ONE server (one connection string for
+// Tenant databases whose locks live on ONE server (one connection string for
 // all). Without a lock host every tenant's set had the same lock id there: one tenant ran in the
 // whole cluster. With `lockHost`, each database's lock id includes its identity.
 

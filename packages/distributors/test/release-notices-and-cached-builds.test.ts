@@ -8,7 +8,7 @@ import { seededRandom } from './support';
 
 const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
-describe('LockOwningDistributor: release notices, cached builds, removed databases', () => {
+describe('release notices, cached builds, removed databases', () => {
   const cleanups: (() => Promise<void>)[] = [];
   afterEach(async () => {
     for (const cleanup of cleanups.splice(0)) await cleanup();
@@ -78,7 +78,7 @@ describe('LockOwningDistributor: release notices, cached builds, removed databas
     expect(third.every((set) => !second.includes(set))).toBe(true); // rebuilt
   });
 
-  it('issue 9: a removed database is not announced lost and its locks stay held until each set is released', async () => {
+  it('a removed database is not announced lost and its locks stay held until each set is released', async () => {
     const server = new InMemoryLockServer();
     let databases: ProjectionDatabase[] = [{ id: 'a' }, { id: 'b' }];
     const { distributor, serverOf } = node(server, () => databases, () => [shardName('Trip')]);

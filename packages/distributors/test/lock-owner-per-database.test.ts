@@ -10,7 +10,7 @@ import { lockFactory, memoryLogger, seededRandom } from './support';
 
 const shards = [shardName('Trip'), shardName('Day'), shardName('Week')];
 
-describe('lock-owning distributors (shared mechanism)', () => {
+describe('one lock owner per database: lazy owners, batched attempts, removed databases, losses, release and dispose', () => {
   const cleanups: (() => Promise<void>)[] = [];
   afterEach(async () => {
     for (const cleanup of cleanups.splice(0)) await cleanup();
@@ -104,7 +104,7 @@ describe('lock-owning distributors (shared mechanism)', () => {
     setDatabases([{ id: 'a' }]);
     const next = await distributor.buildDistribution();
     expect(next.map((s) => s.database.id)).toEqual(['a']);
-    // issue 9: its agents may still be stopping; the lock goes only when the set is released
+    // its agents may still be stopping; the lock goes only when the set is released
     expect(lockB.disposeCalls).toBe(0);
     expect(distributor.hasLock(setB)).toBe(true);
     expect(locks.serverOf('b').holderOf(setB.lockId)).toBeDefined();
