@@ -76,17 +76,17 @@ export class LockOwningDistributor implements ProjectionDistributor {
 
   /** Whether departures from `databaseId` reach this node without a poll (see `ProjectionDistributor.isMembershipWatched`). */
   isMembershipWatched(databaseId: string): boolean {
-    return this.#parts.isMembershipWatched(databaseId);
+    return this.#parts.membership.isWatched(databaseId);
   }
 
   /** Subscribes to "a member of a database left" (see `ProjectionDistributor.onMemberLeft`). */
   onMemberLeft(listener: (databaseId: string) => void): () => void {
-    return this.#parts.onMemberLeft(listener);
+    return this.#parts.membership.onMemberLeft(listener);
   }
 
   /** Subscribes to every lock round trip (attempt, probe) with its database(s), duration and failure. */
   onLockRoundTrip(listener: (event: LockRoundTripEvent) => void): () => void {
-    return this.#parts.onLockRoundTrip(listener);
+    return this.#parts.roundTrips.on(listener);
   }
 
   /**
@@ -95,11 +95,11 @@ export class LockOwningDistributor implements ProjectionDistributor {
    * from lock owners already created (the first attempt on a database creates its owner).
    */
   onReleaseNotice(listener: () => void): () => void {
-    return this.#parts.onReleaseNotice(listener);
+    return this.#parts.releaseNotices.add(listener);
   }
 
   onSetsLost(listener: (event: SetsLostEvent) => void): () => void {
-    return this.#parts.onSetsLost(listener);
+    return this.#parts.loss.on(listener);
   }
 
   /** Releases one set's lock; the last held set of a removed database also disposes its owner. */

@@ -2,9 +2,7 @@ import type { AttainOptions } from '@polecat/app-lock';
 import type { DatabaseMembership } from '../../cluster-membership';
 import type { LockingDistributorOptions } from '../../distributor-options';
 import { DistributorError } from '../../errors';
-import type { LockRoundTripEvent } from '../../lock-round-trip';
 import type { ProjectionDatabase } from '../../projection-database';
-import type { SetsLostEvent } from '../../projection-distributor';
 import type { ProjectionSet } from '../../projection-set';
 import { ListenerSet } from '../listener-set';
 import { readDistribution } from '../read-distribution';
@@ -35,10 +33,14 @@ export class LockingCore {
   readonly #scopes: LockScopes;
   readonly #builds = new BuildCache();
   readonly #owners: LockOwners;
-  readonly #roundTrips: RoundTripReporter;
-  readonly #loss: SetLoss;
-  readonly #membership: MembershipProbe;
-  readonly #releaseNotices: ListenerSet<[]>;
+  /** Times the round trips for `onLockRoundTrip` listeners. */
+  readonly roundTrips: RoundTripReporter;
+  /** The room for lost locks (`onSetsLost`). */
+  readonly loss: SetLoss;
+  /** Membership probes, member watchers (`onMemberLeft`, `isMembershipWatched`). */
+  readonly membership: MembershipProbe;
+  /** Every lock owner's release notices, forwarded (`onReleaseNotice`). */
+  readonly releaseNotices: ListenerSet<[]>;
   #disposing: Promise<void> | undefined;
 
   constructor(options: LockingDistributorOptions, layoutFactory: SetLayoutFactory) {
@@ -47,21 +49,21 @@ export class LockingCore {
     const { logger } = settings;
     this.#layout = layoutFactory({ daemonLockId: settings.daemonLockId, logger, lockHostOf: (database) => lockHostOf(settings.lockHost, database) });
     this.#scopes = new LockScopes(settings, this.#layout);
-    this.#releaseNotices = new ListenerSet(logger, 'release-notice');
+    this.releaseNotices = new ListenerSet(logger, 'release-notice');
     this.#owners = new LockOwners({
       createLock: settings.createLock,
       logger,
-      onLockLost: (owner, event) => this.#loss.lockLost(owner, event),
-      onReleaseNotice: () => this.#releaseNotices.emit(),
+      onLockLost: (owner, event) => this.loss.lockLost(owner, event),
+      onReleaseNotice: () => this.releaseNotices.emit(),
       holdsSetLocks: (databaseId, owner) => this.#holdsSetLocks(databaseId, owner),
     });
-    this.#roundTrips = new RoundTripReporter(settings.clock, logger);
-    this.#loss = new SetLoss({ builds: this.#builds, databasesOf: (owner) => this.#owners.databasesOf(owner), logger });
-    this.#membership = new MembershipProbe({
+    this.roundTrips = new RoundTripReporter(settings.clock, logger);
+    this.loss = new SetLoss({ builds: this.#builds, databasesOf: (owner) => this.#owners.databasesOf(owner), logger });
+    this.membership = new MembershipProbe({
       settings,
       scopes: this.#scopes,
       owners: this.#owners,
-      roundTrips: this.#roundTrips,
+      roundTrips: this.roundTrips,
       ownerFor: (database) => this.#ownerFor(database),
       disposing: () => this.#disposing !== undefined,
     });
@@ -108,17 +110,17 @@ export class LockingCore {
         const { owner, items } = group;
         const ids = databaseIdsOf(group);
         try {
-          const got = await this.#roundTrips.time(ids, 'attain', () => owner.lock.tryAttainLocks([...new Set(items.map((set) => set.lockId))], options), owner.home);
+          const got = await this.roundTrips.time(ids, 'attain', () => owner.lock.tryAttainLocks([...new Set(items.map((set) => set.lockId))], options), owner.home);
           for (const set of items) if (got.has(set.lockId)) held.add(set.key);
         } catch (error) {
           if (options?.signal?.aborted || this.#disposing !== undefined) return;
-          this.#roundTrips.failed(ATTEMPT_FAILED, { ...whereOf(owner, ids), sets: items.length, error });
+          this.roundTrips.failed(ATTEMPT_FAILED, { ...whereOf(owner, ids), sets: items.length, error });
         }
       }),
     );
     for (const failure of failures) {
       if (options?.signal?.aborted || this.#disposing !== undefined) break;
-      this.#roundTrips.failed(ATTEMPT_FAILED, { database: failure.database.id, sets: 1, error: failure.error });
+      this.roundTrips.failed(ATTEMPT_FAILED, { database: failure.database.id, sets: 1, error: failure.error });
     }
     options?.signal?.throwIfAborted();
     this.#assertNotDisposed(); // disposed meanwhile: nothing is held any more
@@ -127,34 +129,14 @@ export class LockingCore {
 
   async probeMembership(distribution: readonly ProjectionSet[], options?: AttainOptions): Promise<ReadonlyMap<string, DatabaseMembership>> {
     this.#assertNotDisposed();
-    const result = await this.#membership.probe(distribution, options);
+    const result = await this.membership.probe(distribution, options);
     this.#assertNotDisposed();
     return result;
   }
 
   async leaveMembership(): Promise<void> {
     this.#assertNotDisposed();
-    await this.#membership.leave();
-  }
-
-  isMembershipWatched(databaseId: string): boolean {
-    return this.#membership.isWatched(databaseId);
-  }
-
-  onMemberLeft(listener: (databaseId: string) => void): () => void {
-    return this.#membership.onMemberLeft(listener);
-  }
-
-  onLockRoundTrip(listener: (event: LockRoundTripEvent) => void): () => void {
-    return this.#roundTrips.on(listener);
-  }
-
-  onReleaseNotice(listener: () => void): () => void {
-    return this.#releaseNotices.add(listener);
-  }
-
-  onSetsLost(listener: (event: SetsLostEvent) => void): () => void {
-    return this.#loss.on(listener);
+    await this.membership.leave();
   }
 
   /** Releases one set's lock; the last held set of a removed database also disposes its owner (a lock home: once no other database uses it). */
@@ -177,9 +159,9 @@ export class LockingCore {
 
   dispose(): Promise<void> {
     this.#disposing ??= (async () => {
-      this.#loss.clear();
-      this.#releaseNotices.clear();
-      this.#membership.clear();
+      this.loss.clear();
+      this.releaseNotices.clear();
+      this.membership.clear();
       this.#builds.clear();
       await this.#owners.dispose();
     })();
