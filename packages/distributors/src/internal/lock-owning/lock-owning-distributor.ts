@@ -11,13 +11,11 @@ import type { SetLayoutFactory } from './set-layout';
 let installCore: (distributor: LockOwningDistributor, core: LockingCore) => void;
 
 /**
- * Creates the {@link LockingCore} of `distributor` (called first thing in the constructor of a
- * lock-owning distributor) and returns it, so the distributor can read its settings.
+ * Composes the {@link LockingCore} of `distributor` from its options and its layout: called first
+ * thing in the constructor of a lock-owning distributor (after `super()`).
  */
-export function composeLockingDistributor(distributor: LockOwningDistributor, options: LockingDistributorOptions, layout: SetLayoutFactory): LockingCore {
-  const core = new LockingCore(options, layout);
-  installCore(distributor, core);
-  return core;
+export function composeLockingDistributor(distributor: LockOwningDistributor, options: LockingDistributorOptions, layout: SetLayoutFactory): void {
+  installCore(distributor, new LockingCore(options, layout));
 }
 
 /**

@@ -28,7 +28,7 @@ const ATTEMPT_FAILED = 'lock attempt failed for a database; its sets are not hel
  * ({@link SetLoss}). Only the {@link SetLayout} differs between distributors.
  */
 export class LockingCore {
-  readonly settings: LockingSettings;
+  readonly #settings: LockingSettings;
   readonly #layout: SetLayout;
   readonly #scopes: LockScopes;
   readonly #builds = new BuildCache();
@@ -45,7 +45,7 @@ export class LockingCore {
 
   constructor(options: LockingDistributorOptions, layoutFactory: SetLayoutFactory) {
     const settings = readLockingSettings(options);
-    this.settings = settings;
+    this.#settings = settings;
     const { logger } = settings;
     this.#layout = layoutFactory({ daemonLockId: settings.daemonLockId, logger, lockHostOf: (database) => lockHostOf(settings.lockHost, database) });
     this.#scopes = new LockScopes(settings, this.#layout);
@@ -71,20 +71,19 @@ export class LockingCore {
 
   async buildDistribution(signal?: AbortSignal): Promise<readonly ProjectionSet[]> {
     this.#assertNotDisposed();
-    const read = await readDistribution(this.settings.databases, this.settings.shards, signal);
+    const read = await readDistribution(this.#settings.databases, this.#settings.shards, signal);
     this.#assertNotDisposed();
     const current = new Set(read.map((entry) => entry.database.id));
     // A removed database's sets leave the distribution; their locks stay held until whoever runs
     // their agents has stopped them and released each set (then its owner is disposed).
     await Promise.all(this.#owners.activeIds().filter((id) => !current.has(id)).map((id) => this.#owners.remove(id)));
     this.#builds.retain(current, (id) => this.#owners.any(id) !== undefined);
-    const build = (database: ProjectionDatabase, shards: Parameters<SetLayout['setsFor']>[1]) => this.#layout.setsFor(database, shards);
-    const sets = read.flatMap(({ database, shards }) => this.#builds.setsOf(database, shards, build));
-    return shuffle(sets, this.settings.random);
+    const sets = read.flatMap(({ database, shards }) => this.#builds.setsOf(database, shards, (changed, names) => this.#layout.setsFor(changed, names)));
+    return shuffle(sets, this.#settings.random);
   }
 
   async randomWait(signal?: AbortSignal): Promise<void> {
-    await this.settings.clock.sleep(randomWaitMs(this.settings.random), signal);
+    await this.#settings.clock.sleep(randomWaitMs(this.#settings.random), signal);
   }
 
   hasLock(set: ProjectionSet): boolean {
@@ -174,7 +173,7 @@ export class LockingCore {
     const existing = this.#owners.active(database.id);
     if (existing !== undefined) return existing;
     if (!this.#builds.has(database.id)) {
-      this.settings.logger.debug('not attempting sets of a database absent from the last distribution', { database: database.id });
+      this.#settings.logger.debug('not attempting sets of a database absent from the last distribution', { database: database.id });
       return undefined;
     }
     return this.#owners.obtain(database, this.#scopes.homeOf(database));
