@@ -26,5 +26,7 @@ export {
 } from './connection-form';
 export { redactConnectionString } from './redact';
 export type { LockSession, LockSessionDriver } from './session/lock-session';
-export { SessionAppLock, type SessionAppLockOptions } from './session/session-app-lock';
+export { SessionAppLock } from './session/session-app-lock';
+export type { SessionAppLockOptions } from './session/session-options';
+export { LockHoldClosedError } from './session/lock-hold-closed-error';
 export { checkLockTiming, enforceLockTiming, type LockTimingInput, type LockTimingVerdict } from './timing-rule';
