@@ -11,12 +11,8 @@ export {
 } from './errors';
 export { assertLockId, isLockId, type LockId } from './lock-id';
 export { silentLogger, toLogger, type ConsoleLike, type LogContext, type Logger, type PinoLike } from './logger';
-export {
-  InMemoryAppLock,
-  InMemoryLockServer,
-  type InMemoryAppLockOptions,
-  type InMemoryLockServerOptions,
-} from './memory/in-memory-lock-server';
+export { InMemoryAppLock, type InMemoryAppLockOptions } from './memory/in-memory-app-lock';
+export { InMemoryLockServer, type InMemoryLockServerOptions } from './memory/in-memory-lock-server';
 export {
   ACCEPTED_CONNECTION_FORMS,
   CONNECTION_STRING_FORMS,
