@@ -15,9 +15,13 @@ export { InMemoryAppLock, type InMemoryAppLockOptions } from './memory/in-memory
 export { InMemoryLockServer, type InMemoryLockServerOptions } from './memory/in-memory-lock-server';
 export {
   ACCEPTED_CONNECTION_FORMS,
+  CONNECTION_BACKENDS,
   CONNECTION_STRING_FORMS,
+  connectionStringBackend,
   connectionStringForm,
   LIBPQ_KEYWORDS,
+  type ConnectionBackend,
+  type ConnectionBackendSpec,
   type ConnectionStringForm,
 } from './connection-form';
 export { redactConnectionString } from './redact';
