@@ -34,7 +34,7 @@ export interface BoundedRequestsOptions<Key> {
   /** Budget of a request that does not wait on purpose. */
   readonly requestTimeoutMs: number;
   /** Gives `session` up (its held ids are lost); called for a stalled or unrecoverable connection. */
-  readonly dropSession: (session: LockSession<unknown>, reason: LockLossReason, cause: unknown) => void;
+  readonly dropSession: (session: LockSession<Key>, reason: LockLossReason, cause: unknown) => void;
 }
 
 /** The owner's round trips: each counted and bounded by a timeout; a stalled connection is given up. */

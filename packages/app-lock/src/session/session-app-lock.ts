@@ -55,7 +55,7 @@ export class SessionAppLock<Key> implements AppLock {
     this.#driver = driver;
     this.#options = resolved;
     this.#connection = new SessionConnection(driver, { lifetime, isDisposing, onEnded: (cause) => this.#markLost(this.#held.entries(), 'connection-lost', cause) });
-    this.#requests = new BoundedRequests({ driver, connection: this.#connection, clock, requestTimeoutMs: resolved.requestTimeoutMs, dropSession: (session, reason, cause) => this.#dropSession(session as LockSession<Key>, reason, cause) });
+    this.#requests = new BoundedRequests({ driver, connection: this.#connection, clock, requestTimeoutMs: resolved.requestTimeoutMs, dropSession: (session, reason, cause) => this.#dropSession(session, reason, cause) });
     this.#losses = new LossDispatch(logger, backend);
     this.#holds = new LostSessionHolds({ clock, logger, backend, holdLimitMs: resolved.lostSessionHoldMs });
     this.#verifyLoop = new VerifyLoop({ clock, logger, backend, intervalMs: resolved.verifyIntervalMs, lifetime, isDisposing, heldCount: () => this.#held.size, verify: () => this.verifyLocks() });
