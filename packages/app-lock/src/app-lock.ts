@@ -36,8 +36,10 @@ export interface LockLostEvent {
   /**
    * Optional (backends that can keep a given-up session open; `SessionAppLock` and so PostgreSQL,
    * SQL Server and in-memory): asks the owner to keep the LOST session's connection open until
-   * `work` settles (ServiceWorker `ExtendableEvent.waitUntil` idiom). Call it synchronously, from
-   * the listener, with the promise of "every agent of these ids returned".
+   * `work` settles (ServiceWorker `ExtendableEvent.waitUntil` idiom), typically with the promise of
+   * "every agent of these ids returned". Call it from the listener, before it returns: once the
+   * dispatch returned it THROWS `LockHoldClosedError` (after an `await` in the listener, say), so a
+   * hold can never be dropped silently.
    *
    * It matters when THIS side gave up a session the server may still consider alive (a request or
    * verification timed out, a release failed): the ids are lost here at once (signals aborted,
@@ -46,7 +48,13 @@ export interface LockLostEvent {
    * The connection is destroyed once every `work` passed by every listener settled (fulfilled or
    * rejected), or after the owner's hold limit, whichever comes first. When the server already
    * ended the session (kill, reset, restart) the locks are gone anyway: calling it is harmless.
-   * Absent on backends that cannot hold (call it as `event.waitUntil?.(work)`).
+   * Absent on backends that cannot hold (call it as `event.hold?.(work)`).
+   * @throws LockHoldClosedError when called after the dispatch returned.
+   */
+  readonly hold?: (work: PromiseLike<unknown>) => void;
+  /**
+   * @deprecated Use {@link LockLostEvent.hold}, which throws when called too late. This alias
+   * does the same during the dispatch, and afterwards only logs a warning and ignores the work.
    */
   readonly waitUntil?: (work: PromiseLike<unknown>) => void;
 }

@@ -11,20 +11,22 @@ export {
 } from './errors';
 export { assertLockId, isLockId, type LockId } from './lock-id';
 export { silentLogger, toLogger, type ConsoleLike, type LogContext, type Logger, type PinoLike } from './logger';
-export {
-  InMemoryAppLock,
-  InMemoryLockServer,
-  type InMemoryAppLockOptions,
-  type InMemoryLockServerOptions,
-} from './memory/in-memory-lock-server';
+export { InMemoryAppLock, type InMemoryAppLockOptions } from './memory/in-memory-app-lock';
+export { InMemoryLockServer, type InMemoryLockServerOptions } from './memory/in-memory-lock-server';
 export {
   ACCEPTED_CONNECTION_FORMS,
+  CONNECTION_BACKENDS,
   CONNECTION_STRING_FORMS,
+  connectionStringBackend,
   connectionStringForm,
   LIBPQ_KEYWORDS,
+  type ConnectionBackend,
+  type ConnectionBackendSpec,
   type ConnectionStringForm,
 } from './connection-form';
 export { redactConnectionString } from './redact';
 export type { LockSession, LockSessionDriver } from './session/lock-session';
-export { SessionAppLock, type SessionAppLockOptions } from './session/session-app-lock';
+export { SessionAppLock } from './session/session-app-lock';
+export type { SessionAppLockOptions } from './session/session-options';
+export { LockHoldClosedError } from './session/lock-hold-closed-error';
 export { checkLockTiming, enforceLockTiming, type LockTimingInput, type LockTimingVerdict } from './timing-rule';

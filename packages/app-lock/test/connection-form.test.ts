@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { connectionStringForm, redactConnectionString } from '../src';
+import { ACCEPTED_CONNECTION_FORMS, CONNECTION_BACKENDS, CONNECTION_STRING_FORMS, connectionStringBackend, connectionStringForm, redactConnectionString } from '../src';
 import { parseSqlServerConnection, parseSqlServerUrl } from '../src/sql-server';
 import { AppLockError } from '../src/errors';
 
@@ -26,6 +26,29 @@ describe('connectionStringForm', () => {
       expect(connectionStringForm(text)).toBeUndefined();
     },
   );
+});
+
+describe('CONNECTION_BACKENDS: the one list of backends a connection string names', () => {
+  it.each([
+    ['postgres://u@h/db', 'postgres'],
+    ['host=db dbname=app user=app', 'postgres'],
+    ['mssql://sa@db/app', 'sqlserver'],
+    ['Data Source=db;Initial Catalog=app', 'sqlserver'],
+    ['mysql://u@h/db', undefined],
+    ['garbage', undefined],
+  ])('connectionStringBackend(%s) is %s', (text, backend) => {
+    expect(connectionStringBackend(text)).toBe(backend);
+  });
+
+  it('gives every form to exactly one backend and names each backend in ACCEPTED_CONNECTION_FORMS', () => {
+    const forms = CONNECTION_BACKENDS.flatMap((spec) => [spec.url.form, spec.keywords.form]);
+    expect([...forms].sort()).toEqual([...CONNECTION_STRING_FORMS].sort());
+    for (const spec of CONNECTION_BACKENDS) expect(ACCEPTED_CONNECTION_FORMS).toContain(spec.accepted);
+  });
+
+  it('lets an unambiguous SQL Server key win over a leading libpq keyword', () => {
+    expect(connectionStringForm('host=db;Server=sql1;Database=app')).toBe('sql-server-keywords');
+  });
 });
 
 describe('redactConnectionString, every form', () => {

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { Clock } from '../src/clock';
 import type { LockLostEvent } from '../src/app-lock';
-import type { LockLostError } from '../src/errors';
+import { AppLockError, type LockLostError } from '../src/errors';
 import type { Logger } from '../src/logger';
 import type { LockSession, LockSessionDriver } from '../src/session/lock-session';
+import { LockHoldClosedError } from '../src/session/lock-hold-closed-error';
 import { SessionAppLock } from '../src/session/session-app-lock';
 
 /** A clock whose sleeps end only when the test advances it. */
@@ -260,6 +261,64 @@ describe('SessionAppLock: a given-up session is held open until its lost locksâ€
     expect(called).toBe(true);
     expect(lock.hasLock(1)).toBe(false);
     // no timer armed, dispose does not wait for the never-settling work
+    expect(time.pending()).toBe(0);
+    await lock.dispose();
+  });
+});
+
+describe('LockLostEvent.hold: the hold is a value that refuses a late call', () => {
+  it('keeps a given-up session open until the held work settles', async () => {
+    let finish!: () => void;
+    const agents = new Promise<void>((resolve) => (finish = resolve));
+    const { scripted, lock, time } = await giveUpAfterTimeout({ onLost: (event) => event.hold?.(agents) });
+    expect(scripted.sessions[0]!.destroyed).toBe(0);
+    finish();
+    await time.flush();
+    expect(scripted.sessions[0]!.destroyed).toBe(1);
+    expect(time.pending()).toBe(0);
+    await lock.dispose();
+  });
+
+  it('throws LockHoldClosedError when called after the dispatch returned (after an await), and holds nothing', async () => {
+    let refused: unknown;
+    let settled!: () => void;
+    const tried = new Promise<void>((resolve) => (settled = resolve));
+    const { scripted, lock } = await giveUpAfterTimeout({
+      onLost: (event) => {
+        void (async () => {
+          await Promise.resolve();
+          try {
+            event.hold?.(new Promise(() => undefined));
+          } catch (error) {
+            refused = error;
+          }
+          settled();
+        })();
+      },
+    });
+    await tried;
+    expect(LockHoldClosedError.isHoldClosed(refused)).toBe(true);
+    expect(AppLockError.hasCode(refused, 'NOT_SUPPORTED')).toBe(true);
+    expect((refused as LockHoldClosedError).ids).toEqual([1, 2]);
+    expect((refused as LockHoldClosedError).retryable).toBe(false);
+    // the late work did not keep the given-up session open
+    expect(scripted.sessions[0]!.destroyed).toBe(1);
+    await lock.dispose();
+  });
+
+  it('is offered on a loss the server caused too, where it holds nothing and does not throw during the dispatch', async () => {
+    const time = manualClock();
+    const scripted = stallableDriver();
+    const lock = new SessionAppLock(scripted.driver, { verifyIntervalMs: 0, requestTimeoutMs: 100, clock: time.clock });
+    await lock.tryAttainLock(1);
+    let late: ((work: PromiseLike<unknown>) => void) | undefined;
+    lock.onLockLost((event) => {
+      event.hold?.(new Promise(() => undefined));
+      late = event.hold;
+    });
+    scripted.sessions[0]!.kill(new Error('terminated by the server'));
+    expect(late).toBeTypeOf('function');
+    expect(() => late?.(Promise.resolve())).toThrow(LockHoldClosedError);
     expect(time.pending()).toBe(0);
     await lock.dispose();
   });

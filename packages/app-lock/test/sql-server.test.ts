@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { AppLockError } from '../src/errors';
-import { describeSqlServerTarget, lockConnectionConfig, parseSqlServerConnection } from '../src/sql-server/sql-server-config';
+import { describeSqlServerTarget, lockConnectionConfig, parseSqlServerConnection } from '../src/sql-server/sql-server-connection-config';
 import { SqlServerAppLock, sqlServerResourceName, SQL_SERVER_MAX_RESOURCE_LENGTH } from '../src/sql-server/index';
-import { interpretGetAppLockResult, interpretReleaseAppLockResult, isExclusiveMode, mapSqlServerError } from '../src/sql-server/sql-server-result';
-import { ACQUIRE_SQL, PROBE_SQL, RELEASE_SQL, VERIFY_SQL } from '../src/sql-server/sql-server-sql';
+import { interpretGetAppLockResult, interpretReleaseAppLockResult, isExclusiveMode, mapSqlServerError } from '../src/sql-server/sql-server-errors';
+import { ACQUIRE_SQL, PROBE_SQL, RELEASE_SQL, VERIFY_SQL } from '../src/sql-server/internal/sql-server-sql';
 
 const PASSWORD = 'S3cr3t-P@ss;word';
 

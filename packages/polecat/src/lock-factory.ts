@@ -1,10 +1,13 @@
 import {
   ACCEPTED_CONNECTION_FORMS,
+  CONNECTION_BACKENDS,
   InMemoryLockServer,
+  connectionStringBackend,
   connectionStringForm,
   toLogger,
   type AppLock,
-  type ConnectionStringForm,
+  type ConnectionBackend,
+  type ConnectionBackendSpec,
   type ConsoleLike,
   type Logger,
 } from '@polecat/app-lock';
@@ -29,19 +32,39 @@ export interface LockFactoryOptions {
 
 /** `true` for the PostgreSQL forms: `postgres://...`, `postgresql://...` (case-insensitive) and libpq keyword/value strings. */
 export function isPostgresConnectionString(connection: string): boolean {
-  const form = connectionStringForm(connection);
-  return form === 'postgres-url' || form === 'postgres-keywords';
+  return connectionStringBackend(connection) === 'postgres';
 }
 
 /**
- * The backend a connection string is for, recognised by its form; `undefined` when it has no
- * recognised form (a typo such as `postgress://`, `mysql://`, a malformed URL, free text).
+ * The backend a connection string is for, recognised by its form (see `CONNECTION_BACKENDS`);
+ * `undefined` when it has no recognised form (a typo such as `postgress://`, `mysql://`, a
+ * malformed URL, free text).
  */
-export function connectionBackend(connection: string): 'postgres' | 'sqlserver' | undefined {
-  const form: ConnectionStringForm | undefined = connectionStringForm(connection);
-  if (form === undefined) return undefined;
-  return form.startsWith('postgres') ? 'postgres' : 'sqlserver';
+export function connectionBackend(connection: string): ConnectionBackend | undefined {
+  return connectionStringBackend(connection);
 }
+
+/** What a backend's lock owners are built with. */
+type LockOwnerOptions = { readonly logger?: Logger; readonly applicationName?: string };
+
+/**
+ * How each backend of `CONNECTION_BACKENDS` (from `@polecat/app-lock`, the one list of backends)
+ * builds its owners: imports its module (and so its driver) on first use, checks the connection
+ * string at once (not at the first lock attempt), and returns the owner factory. The mapped type
+ * makes a backend added to that list a compile error here until its loader is written.
+ */
+const BACKEND_LOADERS: { readonly [B in ConnectionBackend]: (connection: string, options: LockOwnerOptions) => Promise<() => AppLock> } = {
+  async postgres(connection, options) {
+    const { PostgresAppLock, parsePostgresKeywordString } = await import('@polecat/app-lock-postgres');
+    if (connectionStringForm(connection) === 'postgres-keywords') parsePostgresKeywordString(connection);
+    return () => new PostgresAppLock(connection, options);
+  },
+  async sqlserver(connection, options) {
+    const { SqlServerAppLock, parseSqlServerConnection } = await import('@polecat/app-lock/sql-server');
+    parseSqlServerConnection(connection);
+    return () => new SqlServerAppLock(connection, options);
+  },
+};
 
 /**
  * A `createLock` factory for `connection`, loading only the driver it needs (`pg` for PostgreSQL,
@@ -62,33 +85,27 @@ export async function lockFactoryFor(connection: LockConnection, options: LockFa
   if (typeof connection !== 'string' || connection.trim() === '') {
     throw new DiAdapterError('INVALID_CONFIGURATION', `connection must be ${ACCEPTED_CONNECTION_FORMS}, or { backend: 'memory' }`);
   }
-  const backend = connectionBackend(connection);
-  if (backend === undefined) {
+  const backend = connectionStringBackend(connection);
+  const spec = CONNECTION_BACKENDS.find((candidate) => candidate.backend === backend);
+  if (backend === undefined || spec === undefined) {
     throw new DiAdapterError(
       'INVALID_CONFIGURATION',
       `connection is not a connection string of a recognised form (its text is not repeated here because it may contain a password); expected ${ACCEPTED_CONNECTION_FORMS}, or { backend: 'memory' }`,
     );
   }
   const applicationName = options.applicationName === undefined ? {} : { applicationName: options.applicationName };
-  if (backend === 'postgres') {
-    const { PostgresAppLock, parsePostgresKeywordString } = await loadDriver('pg', 'PostgreSQL', () => import('@polecat/app-lock-postgres'));
-    if (connectionStringForm(connection) === 'postgres-keywords') parsePostgresKeywordString(connection); // fail now, not at the first lock attempt
-    return () => new PostgresAppLock(connection, { ...shared, ...applicationName });
-  }
-  const { SqlServerAppLock, parseSqlServerConnection } = await loadDriver('mssql', 'SQL Server', () => import('@polecat/app-lock/sql-server'));
-  parseSqlServerConnection(connection); // fail now, not at the first lock attempt
-  return () => new SqlServerAppLock(connection, { ...shared, ...applicationName });
+  return loadDriver(spec, () => BACKEND_LOADERS[backend](connection, { ...shared, ...applicationName }));
 }
 
-/** Imports a backend module; a missing driver becomes a `MISSING_DRIVER` error naming the package to install. */
-async function loadDriver<T>(driver: 'pg' | 'mssql', database: string, load: () => Promise<T>): Promise<T> {
+/** Runs a backend loader; a missing driver becomes a `MISSING_DRIVER` error naming the package to install. */
+async function loadDriver<T>(spec: ConnectionBackendSpec, load: () => Promise<T>): Promise<T> {
   try {
     return await load();
   } catch (error) {
     const code = (error as { code?: unknown } | null)?.code;
     const message = error instanceof Error ? error.message : '';
-    if ((code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') && new RegExp(`['"]${driver}['"/]`).test(message)) {
-      throw new DiAdapterError('MISSING_DRIVER', `A ${database} connection needs the "${driver}" package, an optional peer dependency of @polecat/polecat: install it (npm install ${driver})`, {
+    if ((code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') && new RegExp(`['"]${spec.driver}['"/]`).test(message)) {
+      throw new DiAdapterError('MISSING_DRIVER', `A ${spec.label} connection needs the "${spec.driver}" package, an optional peer dependency of @polecat/polecat: install it (npm install ${spec.driver})`, {
         cause: error,
       });
     }

@@ -5,18 +5,18 @@ export {
   parseSqlServerConnection,
   type ParsedSqlServerConnection,
   type SqlServerConnection,
-} from './sql-server-config';
+} from './sql-server-connection-config';
 export { parseSqlServerUrl } from './sql-server-url';
 export {
   assertSqlServerResourcePrefix,
   SQL_SERVER_MAX_RESOURCE_LENGTH,
   sqlServerResourceName,
-} from './sql-server-resource-name';
+} from './sql-server-lock-key';
 export {
   driverErrorCode,
   interpretGetAppLockResult,
   interpretReleaseAppLockResult,
   isExclusiveMode,
   mapSqlServerError,
-} from './sql-server-result';
+} from './sql-server-errors';
 export { sqlServerAcquireBudgetMs, sqlServerLockTimeoutFor } from './sql-server-lock-wait';

@@ -3,9 +3,9 @@ import type { LockId } from '../lock-id';
 import { silentLogger, toLogger, type ConsoleLike, type Logger } from '../logger';
 import { SessionAppLock, type SessionAppLockOptions } from '../session/session-app-lock';
 import { enforceLockTiming } from '../timing-rule';
-import { DEFAULT_SQL_SERVER_APPLICATION_NAME, parseSqlServerConnection, type SqlServerConnection } from './sql-server-config';
-import { SqlServerLockSessionDriver } from './sql-server-lock-session';
-import { assertSqlServerResourcePrefix, sqlServerResourceName } from './sql-server-resource-name';
+import { DEFAULT_SQL_SERVER_APPLICATION_NAME, parseSqlServerConnection, type SqlServerConnection } from './sql-server-connection-config';
+import { SqlServerDriver } from './internal/sql-server-driver';
+import { assertSqlServerResourcePrefix, sqlServerResourceName } from './sql-server-lock-key';
 
 /** Options of {@link SqlServerAppLock}. */
 export interface SqlServerAppLockOptions extends Omit<SessionAppLockOptions, 'logger' | 'requestTimeoutMs'> {
@@ -109,7 +109,7 @@ export class SqlServerAppLock extends SessionAppLock<string> {
       );
     }
     const config = parsed.config.connectionTimeout === undefined ? { ...parsed.config, connectionTimeout: connectTimeoutMs } : parsed.config;
-    const driver = new SqlServerLockSessionDriver(
+    const driver = new SqlServerDriver(
       { ...parsed, config },
       {
         resourcePrefix,

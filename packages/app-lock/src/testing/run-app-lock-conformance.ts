@@ -13,7 +13,8 @@ import { probeCases } from './probe-cases';
  * independent; re-attaining does not stack; releasing an unknown id is a no-op), batch round-trip
  * counts, loss on a server-side kill (announced within 1 s) and on a TCP cut, no double hold after
  * a reconnect, names of 1-4000 characters, bad input, abort signals, dispose, stats, events and
- * connection leaks, and the optional `probeLocks` extra. Cases whose harness member is missing are skipped.
+ * connection leaks, `LockLostEvent.hold` (refused once the dispatch returned), and the optional
+ * `probeLocks` extra. Cases whose harness member is missing are skipped.
  *
  * Measured times are printed with `console.log` (`[conformance:<name>] ...`). Lock ids are random,
  * so suites may share a database.

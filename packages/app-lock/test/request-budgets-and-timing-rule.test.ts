@@ -39,7 +39,7 @@ function controllableDriver(options: { connect?: (signal?: AbortSignal) => Promi
   };
 }
 
-describe('issue 9: SessionAppLock', () => {
+describe('SessionAppLock: a connection dying mid-request, a connect that never completes, the acquire budget', () => {
   it('never returns ids that were held before the call when the connection dies mid-request', async () => {
     const scripted = controllableDriver();
     const lock = new SessionAppLock(scripted.driver, { verifyIntervalMs: 0 });
@@ -109,7 +109,7 @@ describe('issue 9: SessionAppLock', () => {
   });
 });
 
-describe('issue 9: SQL Server lock waits are budgeted', () => {
+describe('SQL Server lock waits are budgeted', () => {
   it('only a single-name request waits; a batch asks every name with @LockTimeout = 0', () => {
     expect(sqlServerLockTimeoutFor(1, 5000)).toBe(5000);
     expect(sqlServerLockTimeoutFor(2, 5000)).toBe(0);
@@ -127,7 +127,7 @@ describe('issue 9: SQL Server lock waits are budgeted', () => {
   });
 });
 
-describe('issue 9: the safety timing rule', () => {
+describe('the safety timing rule', () => {
   it('passes when the owner gives up before the server frees its locks', () => {
     expect(checkLockTiming({ backend: 'postgres', verifyIntervalMs: 2000, requestTimeoutMs: 5000, serverReleaseMs: 25_000, serverReleaseSource: 'x' })).toMatchObject({
       kind: 'ok',

@@ -1,3 +1,5 @@
+// The SQL Server backend's errors room: every server result code and driver error becomes an
+// AppLockError here (mapSqlServerError is the ONE mapper of driver errors), nowhere else.
 import { AppLockError } from '../errors';
 
 /**

@@ -1,0 +1,61 @@
+import type { LockLostEvent } from '../app-lock';
+import type { LockLostError } from '../errors';
+import type { Logger } from '../logger';
+import { describeError } from './describe-error';
+import { LockHoldClosedError } from './lock-hold-closed-error';
+
+/**
+ * The `onLockLost` listeners and the one way a loss reaches them: an event whose `hold` (and
+ * deprecated `waitUntil`) collect work only while the listeners run.
+ */
+export class LossDispatch {
+  readonly #listeners = new Set<(event: LockLostEvent) => void>();
+  readonly #logger: Logger;
+  readonly #backend: string;
+
+  constructor(logger: Logger, backend: string) {
+    this.#logger = logger;
+    this.#backend = backend;
+  }
+
+  /** Subscribes `listener`; returns the unsubscribe function. */
+  add(listener: (event: LockLostEvent) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /**
+   * Tells every listener (a throwing one is logged and the others still run) and resolves with
+   * the work they passed to `hold`/`waitUntil` during the dispatch. Once it returned, `hold`
+   * throws {@link LockHoldClosedError} and `waitUntil` warns and ignores the call.
+   */
+  dispatch(error: LockLostError): PromiseLike<unknown>[] {
+    const ids = error.ids;
+    const work: PromiseLike<unknown>[] = [];
+    let dispatching = true;
+    const collect = (promise: PromiseLike<unknown>): void => {
+      if (promise !== null && typeof promise?.then === 'function') work.push(promise);
+    };
+    const hold = (promise: PromiseLike<unknown>): void => {
+      if (!dispatching) throw new LockHoldClosedError(ids);
+      collect(promise);
+    };
+    const waitUntil = (promise: PromiseLike<unknown>): void => {
+      if (!dispatching) {
+        this.#logger.warn('LockLostEvent.waitUntil called after the event was dispatched; ignored (call it synchronously from the listener)', { backend: this.#backend, ids });
+        return;
+      }
+      collect(promise);
+    };
+    const event: LockLostEvent = { ids, error, hold, waitUntil };
+    for (const listener of [...this.#listeners]) {
+      try {
+        listener(event);
+      } catch (listenerError) {
+        this.#logger.error('lock-lost listener threw', { error: describeError(listenerError) });
+      }
+    }
+    dispatching = false;
+    return work;
+  }
+}
