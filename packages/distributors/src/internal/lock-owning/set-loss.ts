@@ -7,11 +7,13 @@ import type { LockOwner } from './lock-owners';
 /**
  * The lock's hold on a given-up session, offered to the sets' listeners: the ONE place the
  * distributors touch it. `undefined` when the lock offers none (a third-party `AppLock` may not).
- * Must stay synchronous: the listeners call it during the lock's dispatch.
+ * Must stay synchronous: the listeners call it during the lock's dispatch (`hold` throws
+ * `LockHoldClosedError` when called later; a third-party lock may offer only the older `waitUntil`).
  */
 function sessionHold(event: LockLostEvent): ((work: PromiseLike<unknown>) => void) | undefined {
-  if (event.waitUntil === undefined) return undefined;
-  return (work) => event.waitUntil?.(work);
+  const hold = event.hold ?? event.waitUntil;
+  if (hold === undefined) return undefined;
+  return (work) => hold(work);
 }
 
 /** What {@link SetLoss} reads. */
