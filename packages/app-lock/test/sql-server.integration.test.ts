@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import mssql from 'mssql';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeSqlServer } from '@polecat/test-utils';
 import { parseSqlServerConnection } from '../src/sql-server/sql-server-connection-config';
 import { SqlServerAppLock, type SqlServerAppLockOptions } from '../src/sql-server/index';
@@ -60,6 +60,23 @@ SELECT @killed AS killed;`);
         .query<{ n: number }>('SELECT COUNT(*) AS n FROM sys.dm_exec_sessions WHERE program_name LIKE @pattern AND program_name <> @admin');
       return result.recordset[0]?.n ?? 0;
     },
+  });
+
+  // Backend-specific mapping (sqlServerResourceName): with the default empty prefix the number 5 and
+  // the string "5" are ONE resource (a .NET node only knows numbers); a string prefix separates them.
+  it('maps the number 5 and the string "5" to one resource without a prefix, and to two with one', async () => {
+    const [id] = [Math.floor(Math.random() * 1_000_000_000) + 1_000_000];
+    const [a, b] = [create(connectionString), create(connectionString)];
+    const [p, q] = [create(connectionString, { resourcePrefix: `${prefix}:` }), create(connectionString)];
+    try {
+      expect(await a.tryAttainLock(id)).toBe(true);
+      expect(await b.tryAttainLock(String(id))).toBe(false);
+      expect(await a.tryAttainLock(String(id))).toBe(false); // held under the number: never stacked
+      expect(await p.tryAttainLock(String(id))).toBe(true); // `${prefix}:${id}` is another resource
+      expect(await q.tryAttainLock(String(id))).toBe(false);
+    } finally {
+      await Promise.all([a, b, p, q].map((lock) => lock.dispose()));
+    }
   });
 });
 

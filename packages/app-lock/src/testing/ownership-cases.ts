@@ -40,14 +40,33 @@ export function ownershipCases<L extends AppLock>(ctx: ConformanceContext<L>): v
     expect([...(await b.tryAttainLocks(ids))].sort()).toEqual([...ids].sort());
   });
 
-  it('keeps distinct ids independent (and 5 distinct from "5")', async () => {
+  it('keeps distinct ids independent', async () => {
     const [a, b] = [await ctx.owner(), await ctx.owner()];
     const [x, y] = randomIds(2);
+    const [m, n] = [randomName('distinct'), randomName('distinct')];
+    expect((await a.tryAttainLocks([x!, m])).size).toBe(2);
+    expect((await b.tryAttainLocks([y!, n])).size).toBe(2);
+    expect([...a.heldLocks()].map(String).sort()).toEqual([x!, m].map(String).sort());
+    expect([...b.heldLocks()].map(String).sort()).toEqual([y!, n].map(String).sort());
+  });
+
+  // Whether the number 5 and the string "5" are one lock is the backend's documented mapping (one on
+  // SQL Server without a prefix, two on PostgreSQL and in memory): backend-specific cases pin it. What
+  // every backend guarantees is that the answer is consistent and never stacks or leaks a lock.
+  it('treats a number and its decimal string consistently: one lock or two, never stacked', async () => {
+    const [a, b, c] = [await ctx.owner(), await ctx.owner(), await ctx.owner()];
+    const [x] = randomIds(1);
     expect(await a.tryAttainLock(x!)).toBe(true);
-    expect(await b.tryAttainLock(y!)).toBe(true);
-    expect(await b.tryAttainLock(String(x))).toBe(true);
-    expect(a.heldLocks()).toEqual([x]);
-    expect([...b.heldLocks()].sort()).toEqual([y, String(x)].sort());
+    const distinct = await b.tryAttainLock(String(x));
+    expect(b.hasLock(String(x))).toBe(distinct);
+    expect(await c.tryAttainLock(x!)).toBe(false);
+    expect(await c.tryAttainLock(String(x))).toBe(false);
+    await a.releaseLock(x!);
+    // one lock: it is free now; two locks: b still holds the string
+    expect(await c.tryAttainLock(String(x))).toBe(!distinct);
+    await b.releaseLock(String(x));
+    await c.releaseAll();
+    expect((await c.tryAttainLocks([x!, String(x)])).size).toBe(distinct ? 2 : 1);
   });
 
   it('re-attains a held id idempotently, without stacking and without a round trip', async () => {
