@@ -83,7 +83,9 @@ export interface AppLock extends AsyncDisposable {
   tryAttainLock(id: LockId, options?: AttainOptions): Promise<boolean>;
   /**
    * Tries every id in ONE database round trip (ids already held cost nothing) and resolves with
-   * the ids held afterwards, among those asked for.
+   * the ids held afterwards, among those asked for. Session backends cut a batch too large to be
+   * answered well inside their request timeout into several round trips (sized by measured time);
+   * a batch that fits is one round trip.
    */
   tryAttainLocks(ids: readonly LockId[], options?: AttainOptions): Promise<ReadonlySet<LockId>>;
   /** Honest in-memory answer: `false` as soon as the lock is known lost. No database call. */
@@ -96,7 +98,8 @@ export interface AppLock extends AsyncDisposable {
    */
   lockSignal(id: LockId): AbortSignal | undefined;
   /**
-   * Asks the server, in ONE round trip, whether every held id is still granted to this session.
+   * Asks the server, in ONE round trip (several for a batch too large for one, as with
+   * {@link AppLock.tryAttainLocks}), whether every held id is still granted to this session.
    * Ids found missing are marked lost and announced; resolves with them.
    */
   verifyLocks(options?: AttainOptions): Promise<readonly LockId[]>;
@@ -130,7 +133,7 @@ export interface AppLock extends AsyncDisposable {
   waitForLock?(id: LockId, options: WaitForLockOptions): Promise<boolean>;
   /** Releases `id`. Releasing an id that is not held is a no-op. */
   releaseLock(id: LockId): Promise<void>;
-  /** Releases every held id in one round trip. */
+  /** Releases every held id in one round trip (several for a batch too large for one). */
   releaseAll(): Promise<void>;
   /** Subscribes to losses; returns the unsubscribe function. */
   onLockLost(listener: (event: LockLostEvent) => void): () => void;

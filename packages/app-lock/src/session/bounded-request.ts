@@ -1,5 +1,6 @@
 import type { Clock } from '../clock';
 import { AppLockError, type LockLossReason } from '../errors';
+import { BatchChunkers } from './batch-chunker';
 import type { LockSession, LockSessionDriver } from './lock-session';
 import type { SessionConnection } from './session-connection';
 
@@ -37,13 +38,20 @@ export interface BoundedRequestsOptions<Key> {
   readonly dropSession: (session: LockSession<Key>, reason: LockLossReason, cause: unknown) => void;
 }
 
-/** The owner's round trips: each counted and bounded by a timeout; a stalled connection is given up. */
+/**
+ * The owner's round trips: each counted and bounded by a timeout; a stalled connection is given up.
+ * Batches are cut into chunks sized by measured time ({@link BatchChunkers}), so no round trip
+ * carries more keys than fit well inside the timeout, whatever the number of keys.
+ */
 export class BoundedRequests<Key> {
   readonly #options: BoundedRequestsOptions<Key>;
+  /** How many keys one round trip of each kind may carry (learned from measured round trips). */
+  readonly chunkers: BatchChunkers;
   #roundTrips = 0;
 
   constructor(options: BoundedRequestsOptions<Key>) {
     this.#options = options;
+    this.chunkers = new BatchChunkers(options.requestTimeoutMs);
   }
 
   /** Round trips sent since creation (connects excluded). */
@@ -63,6 +71,26 @@ export class BoundedRequests<Key> {
     const error = new AppLockError('CONNECTION_FAILED', `${what} got no answer from ${this.#options.driver.target} within ${budgetMs} ms; connection dropped`);
     this.#options.dropSession(session, 'verification-timeout', error);
     throw error;
+  }
+
+  /**
+   * `operation` over `keys` in as few round trips as keep each well inside the request timeout
+   * (chunks from the `kind` chunker, each timed and fed back to it, each bounded like
+   * {@link BoundedRequests.send}); resolves with the answers of every chunk, in order.
+   */
+  async sendInChunks<R>(session: LockSession<Key>, keys: readonly Key[], kind: string, operation: (chunk: readonly Key[]) => Promise<readonly R[]>, what: string): Promise<R[]> {
+    const chunker = this.chunkers.of(kind);
+    const { clock } = this.#options;
+    const answers: R[] = [];
+    let rest = keys;
+    while (rest.length > 0) {
+      const { chunk, rest: after } = chunker.take(rest);
+      const started = clock.now();
+      answers.push(...(await this.send(session, () => operation(chunk), what)));
+      chunker.record(chunk.length, clock.now() - started);
+      rest = after;
+    }
+    return answers;
   }
 
   /**

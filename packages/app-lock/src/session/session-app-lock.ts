@@ -117,7 +117,7 @@ export class SessionAppLock<Key> implements AppLock {
       const probe = session.probe?.bind(session);
       if (probe === undefined) throw new AppLockError('NOT_SUPPORTED', `${this.#driver.backend} lock sessions cannot probe locks`);
       const keys = asked.map((entry) => entry.key);
-      const held = await this.#requests.send(session, () => probe(keys), 'lock probe');
+      const held = await this.#requests.sendInChunks(session, keys, 'probe', probe, 'lock probe');
       asked.forEach((entry, index) => {
         if (held[index] === true) result.add(entry.id);
       });
@@ -171,7 +171,7 @@ export class SessionAppLock<Key> implements AppLock {
       if (held.length === 0 || session === undefined) return [];
       let stillHeld: readonly boolean[];
       try {
-        stillHeld = await this.#requests.send(session, () => session.verify(held.map((h) => h.key)), 'lock verification');
+        stillHeld = await this.#requests.sendInChunks(session, held.map((h) => h.key), 'verify', (keys) => session.verify(keys), 'lock verification');
       } catch (error) {
         // Unverifiable means untrustworthy: drop the connection (the server frees whatever it still
         // held) rather than keep running agents on a belief.
@@ -249,7 +249,10 @@ export class SessionAppLock<Key> implements AppLock {
     const session = this.#connection.current;
     if (session === undefined) return;
     try {
-      await this.#requests.send(session, () => session.release(current.map((h) => h.key)), 'lock release');
+      await this.#requests.sendInChunks(session, current.map((h) => h.key), 'release', async (keys) => {
+        await session.release(keys);
+        return [];
+      }, 'lock release');
     } catch (error) {
       // The server may still hold them: dropping the connection is the only way to be sure it does not.
       this.#options.logger.warn('lock release failed; dropping the lock connection so the server frees the locks', {
