@@ -1,6 +1,7 @@
 import type { EpochStore } from './epoch-store';
 import { FencingError, StaleEpochError } from './fencing-error';
 import { assertIdentifier, quoteSqlServer } from './internal/identifiers';
+import { ASSERT_CURRENT, CREATE_TABLE, CURRENT_EPOCH, NEXT_EPOCH } from './internal/sql-server-statements';
 import { assertKey, readEpoch, throwIfAborted, toEpoch } from './internal/validate';
 
 /**
@@ -38,19 +39,15 @@ export function sqlServerFencingTableName(table: SqlServerFencingTable = {}): st
 
 /** The idempotent T-SQL migration that creates the epoch table. The object name is a bound parameter of `OBJECT_ID`. */
 export function sqlServerFencingMigration(table: SqlServerFencingTable = {}): string {
-  const name = sqlServerFencingTableName(table);
-  return `IF OBJECT_ID(@table, N'U') IS NULL
-CREATE TABLE ${name} (
-  lock_key   nvarchar(450) COLLATE Latin1_General_100_BIN2 NOT NULL PRIMARY KEY,
-  epoch      bigint        NOT NULL CHECK (epoch > 0),
-  updated_at datetime2     NOT NULL DEFAULT SYSUTCDATETIME()
-);`;
+  return CREATE_TABLE.sql(sqlServerFencingTableName(table));
 }
 
 /**
  * Fencing epochs in a SQL Server table next to the `sp_getapplock` locks. NOT VERIFIED against a
  * real SQL Server in this repository's CI (no server available); the SQL is small and every value
- * is a bound parameter. `nextEpoch` is one batch: `MERGE ... WITH (HOLDLOCK) ... OUTPUT inserted.epoch`.
+ * is a bound parameter. `nextEpoch` is one batch, one transaction: `UPDATE ... WITH (UPDLOCK,
+ * HOLDLOCK)`, then `INSERT` when no row was updated (no MERGE; see `internal/sql-server-statements.ts`
+ * for every statement and the Microsoft pages that document it).
  * `assertCurrent` reads with `(HOLDLOCK, ROWLOCK)` inside the caller's transaction, so the shared
  * row lock blocks a newer grant's bump until the write commits.
  */
@@ -89,17 +86,12 @@ export class SqlServerEpochStore implements EpochStore {
     return this.#ready;
   }
 
-  /** Bumps the epoch of `key` and returns it (1 for a new key). One batch. */
+  /** Bumps the epoch of `key` and returns it (1 for a new key). One batch, one transaction, race-safe. */
   async nextEpoch(key: string, signal?: AbortSignal): Promise<bigint> {
     assertKey(key);
     throwIfAborted(signal);
     if (this.#createTable) await this.ensureTable();
-    const batch = `SET NOCOUNT ON;
-MERGE ${this.tableName} WITH (HOLDLOCK) AS t
-USING (SELECT CAST(@key AS nvarchar(450)) AS lock_key) AS s ON t.lock_key = s.lock_key
-WHEN MATCHED THEN UPDATE SET epoch = t.epoch + 1, updated_at = SYSUTCDATETIME()
-WHEN NOT MATCHED THEN INSERT (lock_key, epoch) VALUES (s.lock_key, 1)
-OUTPUT inserted.epoch AS epoch;`;
+    const batch = NEXT_EPOCH.sql(this.tableName);
     const rows = await run(this.#db, batch, { key }).catch((cause: unknown) => {
       throw new FencingError('STORE_FAILED', `Could not bump the fencing epoch in ${this.tableName}`, { cause });
     });
@@ -111,7 +103,7 @@ OUTPUT inserted.epoch AS epoch;`;
     assertKey(key);
     throwIfAborted(signal);
     if (this.#createTable) await this.ensureTable();
-    const rows = await run(this.#db, `SELECT epoch FROM ${this.tableName} WHERE lock_key = @key`, { key }).catch((cause: unknown) => {
+    const rows = await run(this.#db, CURRENT_EPOCH.sql(this.tableName), { key }).catch((cause: unknown) => {
       throw new FencingError('STORE_FAILED', `Could not read the fencing epoch from ${this.tableName}`, { cause });
     });
     const row = rows[0] as { epoch?: unknown } | undefined;
@@ -125,7 +117,7 @@ OUTPUT inserted.epoch AS epoch;`;
   async assertCurrent(transaction: SqlServerRequestFactory, key: string, epoch: bigint | number): Promise<void> {
     assertKey(key);
     const expected = toEpoch(epoch);
-    const rows = await run(transaction, `SELECT epoch FROM ${this.tableName} WITH (HOLDLOCK, ROWLOCK) WHERE lock_key = @key`, { key }).catch(
+    const rows = await run(transaction, ASSERT_CURRENT.sql(this.tableName), { key }).catch(
       (cause: unknown) => {
         throw new FencingError('STORE_FAILED', `Could not check the fencing epoch in ${this.tableName}`, { cause });
       },

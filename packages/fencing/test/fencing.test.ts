@@ -107,7 +107,7 @@ describe('SQL sent (no database)', () => {
     await expect(failing.nextEpoch('k')).rejects.toSatisfy((e) => FencingError.hasCode(e, 'STORE_FAILED') && (e as Error).cause instanceof Error);
   });
 
-  it('SqlServerEpochStore sends one MERGE ... HOLDLOCK ... OUTPUT batch with the key as @key', async () => {
+  it('SqlServerEpochStore bumps in one batch and one transaction: UPDATE WITH (UPDLOCK, HOLDLOCK), then INSERT, with the key as @key', async () => {
     const batches: { batch: string; inputs: Record<string, unknown> }[] = [];
     const db = {
       request() {
@@ -118,7 +118,7 @@ describe('SQL sent (no database)', () => {
           },
           async query(batch: string) {
             batches.push({ batch, inputs });
-            return { recordset: batch.includes('MERGE') ? [{ epoch: '3' }] : batch.includes('HOLDLOCK, ROWLOCK') ? [{ epoch: '4' }] : [] };
+            return { recordset: batch.includes('BEGIN TRANSACTION') ? [{ epoch: '3' }] : batch.includes('HOLDLOCK, ROWLOCK') ? [{ epoch: '4' }] : [] };
           },
         };
       },
@@ -127,7 +127,8 @@ describe('SQL sent (no database)', () => {
     const key = "]; DROP TABLE x; --";
     expect(await store.nextEpoch(key)).toBe(3n);
     expect(batches[0]!.inputs).toEqual({ table: '[dbo].[polecat_fencing_epochs]' });
-    expect(batches[1]!.batch).toMatch(/MERGE \[dbo\]\.\[polecat_fencing_epochs\] WITH \(HOLDLOCK\)[\s\S]*OUTPUT inserted\.epoch/);
+    expect(batches[1]!.batch).toMatch(/BEGIN TRANSACTION;\nUPDATE \[dbo\]\.\[polecat_fencing_epochs\] WITH \(UPDLOCK, HOLDLOCK\)[\s\S]*IF @@ROWCOUNT = 0[\s\S]*INSERT INTO \[dbo\]\.\[polecat_fencing_epochs\][\s\S]*COMMIT TRANSACTION;/);
+    expect(batches[1]!.batch).not.toContain('MERGE');
     expect(batches[1]!.batch).not.toContain(key);
     expect(batches[1]!.inputs).toEqual({ key });
     await expect(store.assertCurrent(db, key, 3n)).rejects.toMatchObject({ code: 'STALE_EPOCH', currentEpoch: 4n });
