@@ -69,3 +69,38 @@ ${forEachName(`  SET @rc = NULL;
 
 /** The statement prepared to pin the connection; executing it returns the session id. */
 export const SPID_SQL = 'SELECT @@SPID AS spid';
+
+/** One statement the SQL Server lock sends, with the Microsoft pages that document what it relies on. */
+export interface SqlServerStatement {
+  readonly name: string;
+  readonly sql: string;
+  readonly docs: readonly string[];
+}
+
+const DOCS = 'https://learn.microsoft.com/sql';
+const OPENJSON_DOCS = `${DOCS}/t-sql/functions/openjson-transact-sql`;
+
+/**
+ * EVERY statement the SQL Server lock sends (this package sends no other T-SQL), each with its
+ * Microsoft documentation. A test checks that each statement the session sends is listed here.
+ */
+export const SQL_SERVER_STATEMENTS: readonly SqlServerStatement[] = [
+  { name: 'pin the session', sql: SPID_SQL, docs: [`${DOCS}/t-sql/functions/spid-transact-sql`] },
+  {
+    name: 'acquire (and wait for) session locks',
+    sql: ACQUIRE_SQL,
+    docs: [
+      `${DOCS}/relational-databases/system-stored-procedures/sp-getapplock-transact-sql`,
+      OPENJSON_DOCS,
+      `${DOCS}/t-sql/language-elements/declare-cursor-transact-sql`,
+      `${DOCS}/t-sql/statements/set-nocount-transact-sql`,
+    ],
+  },
+  { name: 'verify session locks', sql: VERIFY_SQL, docs: [`${DOCS}/t-sql/functions/applock-mode-transact-sql`, OPENJSON_DOCS] },
+  { name: 'probe locks of any session', sql: PROBE_SQL, docs: [`${DOCS}/t-sql/functions/applock-test-transact-sql`, OPENJSON_DOCS] },
+  {
+    name: 'release session locks',
+    sql: RELEASE_SQL,
+    docs: [`${DOCS}/relational-databases/system-stored-procedures/sp-releaseapplock-transact-sql`, `${DOCS}/t-sql/functions/applock-mode-transact-sql`, OPENJSON_DOCS],
+  },
+];
