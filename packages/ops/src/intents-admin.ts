@@ -54,7 +54,8 @@ export function resolveShardTarget(input: string, known: readonly KnownSetRecord
   return undefined;
 }
 
-function checkText(name: string, value: unknown, max: number): string {
+/** Checks a free-text argument: 1 to `max` characters without NUL; throws `INVALID_ARGUMENT` otherwise. */
+export function checkText(name: string, value: unknown, max: number): string {
   if (typeof value !== 'string' || value.length === 0 || value.length > max || value.includes('\0')) {
     throw new OpsError('INVALID_ARGUMENT', `${name} must be 1 to ${max} characters without NUL, got ${JSON.stringify(value)}`);
   }
@@ -148,12 +149,14 @@ export async function undrainNode(db: PostgresQueryable, nodeId: string, options
   return { changed: await remove(db, options, 'drain', 'undrain', nodeId), target: nodeId };
 }
 
-function unknownShard(shard: string, known: readonly KnownSetRecord[]): OpsError {
+/** The `UNKNOWN_SHARD` error, listing the known shards. */
+export function unknownShard(shard: string, known: readonly KnownSetRecord[]): OpsError {
   const names = [...new Set(known.flatMap((set) => set.shards))].sort();
   const list = names.length === 0 ? 'no node has registered any shard yet' : `known shards: ${names.slice(0, 20).join(', ')}${names.length > 20 ? `, ... (${names.length})` : ''}`;
   return new OpsError('UNKNOWN_SHARD', `no registered node knows shard ${JSON.stringify(shard)} (${list}); pass force (--force) to pause it anyway`);
 }
 
-function unknownNode(nodeId: string, known: readonly string[]): OpsError {
+/** The `UNKNOWN_NODE` error, listing the registered nodes. */
+export function unknownNode(nodeId: string, known: readonly string[]): OpsError {
   return new OpsError('UNKNOWN_NODE', `no node ${JSON.stringify(nodeId)} has registered (${known.length === 0 ? 'none has' : `registered: ${[...known].sort().join(', ')}`})`);
 }
