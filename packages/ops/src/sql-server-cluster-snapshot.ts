@@ -1,7 +1,8 @@
-import { buildClusterSnapshot, type ClusterSnapshot, type LockHolder } from './cluster-snapshot';
-import type { KnownSetRecord } from './node-record';
+import { buildClusterSnapshot, type ClusterSnapshot, type IntentRecord, type LockHolder } from './cluster-snapshot';
+import type { KnownSetRecord, NodeRecord } from './node-record';
 import { OpsError } from './ops-error';
 import { nodeIdOfApplicationName } from './postgres-cluster-snapshot';
+import { APPLOCK_HELD_SQL, LOCK_HOLDERS_SQL, POLECAT_SESSIONS_SQL } from './sql-server/sql-server-ops-statements';
 
 /** The part of an `mssql.ConnectionPool` this package uses (structural: no `mssql` import). */
 export interface SqlServerQueryable {
@@ -21,6 +22,10 @@ export interface SqlServerSnapshotOptions {
    * shard identities with `computeLockId(schema, identity, daemonLockId)`.
    */
   readonly sets: readonly KnownSetRecord[];
+  /** Registry rows (`readSqlServerNodeRecords`), when the ops tables exist: their sets are reported too. Default none. */
+  readonly nodes?: readonly NodeRecord[];
+  /** Intents in force (`readSqlServerIntents`). Default none. */
+  readonly intents?: readonly IntentRecord[];
   /** The `sp_getapplock` resource name of a lock id. Default: the plain decimal id (the SQL Server lock's default, empty prefix). */
   readonly resourceName?: (lockId: number) => string;
 }
@@ -47,24 +52,17 @@ interface LockRow {
   readonly program_name: string | null;
 }
 
-const LOCKS_SQL = `SELECT l.request_session_id AS session_id, l.resource_description, s.program_name
-  FROM sys.dm_tran_locks AS l
-  JOIN sys.dm_exec_sessions AS s ON s.session_id = l.request_session_id
- WHERE l.resource_type = N'APPLICATION' AND l.request_owner_type = N'SESSION'
-   AND l.request_status = N'GRANT' AND l.resource_database_id = DB_ID()`;
-
-const SESSIONS_SQL = `SELECT session_id, program_name, SYSUTCDATETIME() AS at
-  FROM sys.dm_exec_sessions WHERE database_id = DB_ID() AND program_name LIKE N'polecat:%'`;
-
 /**
  * The cluster as SQL Server sees it, for the given sets: APPLICATION locks held by sessions
  * (`sys.dm_tran_locks`, `request_owner_type = 'SESSION'`) joined with `sys.dm_exec_sessions`
  * (`program_name` = the lock connection's `APP_NAME()`, `polecat:{nodeId}` names the node). The
  * description keeps only 32 characters of a resource name, so when several known names share
  * that prefix, `APPLOCK_TEST` per name tells which are held. Needs `VIEW SERVER STATE` (SQL Server
- * 2019) or `VIEW SERVER PERFORMANCE STATE` (2022) to see other sessions' locks. No registry and no
- * intents on SQL Server yet: `since`, agents, pauses and drains are absent. Written against
- * Microsoft's documentation; not run against a server here.
+ * 2019) or `VIEW SERVER PERFORMANCE STATE` (2022) to see other sessions' locks. With the SQL Server
+ * ops tables (`ensureSqlServerOpsSchema`), pass `nodes` and `intents` (see
+ * `readSqlServerClusterSnapshotWithRegistry`) for `since`, agents, pauses and drains. Written against
+ * Microsoft's documentation (statements: `sql-server/sql-server-ops-statements.ts`); not run against a
+ * server here.
  */
 export async function readSqlServerClusterSnapshot(db: SqlServerQueryable, options: SqlServerSnapshotOptions): Promise<ClusterSnapshot> {
   const resourceName = options.resourceName ?? ((lockId: number) => String(lockId));
@@ -77,10 +75,11 @@ export async function readSqlServerClusterSnapshot(db: SqlServerQueryable, optio
       throw new OpsError('QUERY_FAILED', `SQL Server query failed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
     }
   };
-  const lockRows = (await query(LOCKS_SQL)) as readonly LockRow[];
-  const sessionRows = (await query(SESSIONS_SQL)) as readonly { session_id: number; program_name: string; at: Date }[];
+  const lockRows = (await query(LOCK_HOLDERS_SQL)) as readonly LockRow[];
+  const sessionRows = (await query(POLECAT_SESSIONS_SQL)) as readonly { session_id: number; program_name: string; at: Date }[];
   const byPrefix = new Map<string, KnownSetRecord[]>();
-  for (const set of options.sets) {
+  const sets = new Map([...options.sets, ...(options.nodes ?? []).flatMap((node) => node.sets)].map((set) => [set.key, set]));
+  for (const set of sets.values()) {
     const prefix = resourceName(set.lockId).slice(0, SQL_SERVER_DESCRIPTION_NAME_LENGTH);
     byPrefix.set(prefix, [...(byPrefix.get(prefix) ?? []), set]);
   }
@@ -93,7 +92,7 @@ export async function readSqlServerClusterSnapshot(db: SqlServerQueryable, optio
       // APPLOCK_TEST returns 0 when the lock could not be granted now, i.e. some session holds it
       held = [];
       for (const set of candidates) {
-        const [result] = (await query(`SELECT APPLOCK_TEST(N'public', @resource, N'Exclusive', N'Session') AS grantable`, { resource: resourceName(set.lockId) })) as { grantable: number }[];
+        const [result] = (await query(APPLOCK_HELD_SQL, { resource: resourceName(set.lockId) })) as { grantable: number }[];
         if (result?.grantable === 0) held.push(set);
       }
     }
@@ -106,5 +105,5 @@ export async function readSqlServerClusterSnapshot(db: SqlServerQueryable, optio
     return { session: row.session_id, applicationName: row.program_name, ...(nodeId === undefined ? {} : { nodeId }) };
   });
   const at = sessionRows[0]?.at ?? new Date();
-  return buildClusterSnapshot({ backend: 'sql-server', at: new Date(at).toISOString(), nodes: [], knownSets: options.sets, locks, sessions, intents: [] });
+  return buildClusterSnapshot({ backend: 'sql-server', at: new Date(at).toISOString(), nodes: options.nodes ?? [], knownSets: options.sets, locks, sessions, intents: options.intents ?? [] });
 }

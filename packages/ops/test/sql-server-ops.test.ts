@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { OpsError } from '../src/ops-error';
 import { drainNodeOnSqlServer, pauseShardOnSqlServer, readSqlServerIntents, resumeShardOnSqlServer, undrainNodeOnSqlServer } from '../src/sql-server/sql-server-intents-admin';
 import { SqlServerOpsNode, intentsFor } from '../src/sql-server/sql-server-ops-node';
+import { readSqlServerClusterSnapshotWithRegistry } from '../src/sql-server/sql-server-registry-snapshot';
 import { assertSqlServerOpsSchema, ensureSqlServerOpsSchema } from '../src/sql-server/sql-server-ops-schema';
 import { SQL_SERVER_OPS_STATEMENTS, sqlServerOpsTables } from '../src/sql-server/sql-server-ops-statements';
 
@@ -14,6 +15,11 @@ const NODE_ROW = {
   seen_at: new Date('2026-01-01T00:00:01Z'),
   sets: JSON.stringify([{ key: 'default/17', lockId: 17, database: 'default', shards: ['Trip:All'] }]),
   owned: '[]',
+};
+/** Resource names longer than the 32 characters `sys.dm_tran_locks` keeps, so two sets share a description. */
+const LONG_NAMES = {
+  resourceName: (lockId: number) => `${'x'.repeat(40)}${lockId}`,
+  sets: [{ key: 'default/18', lockId: 18, database: 'default', shards: ['Day:All'] }],
 };
 const INTENT_ROW = { kind: 'pause', target: 'Trip:All', requested_by: 'ops@h', requested_at: new Date('2026-01-01T00:00:02Z'), reason: null };
 
@@ -37,6 +43,9 @@ function recordingPool(options: { tablesExist?: boolean; failWith?: unknown } = 
           if (sql.startsWith('SELECT OBJECT_ID')) return { recordset: [options.tablesExist === false ? { nodes: null, intents: null, log: null } : { nodes: 1, intents: 2, log: 3 }] };
           if (sql.startsWith('SELECT node_id')) return { recordset: [NODE_ROW] };
           if (sql.startsWith('SELECT kind')) return { recordset: [INTENT_ROW] };
+          if (sql.startsWith('SELECT l.request_session_id')) return { recordset: [{ session_id: 60, resource_description: `0:[${'x'.repeat(32)}]:(8194a26e)`, program_name: 'polecat:web-1' }] };
+          if (sql.startsWith('SELECT session_id')) return { recordset: [{ session_id: 60, program_name: 'polecat:web-1', at: new Date('2026-01-01T00:00:03Z') }] };
+          if (sql.startsWith('SELECT APPLOCK_TEST')) return { recordset: [{ grantable: String(inputs.resource).endsWith('17') ? 0 : 1 }] };
           if (sql.includes('SELECT @removed')) return { recordset: [{ removed: 1 }] };
           if (sql.includes('INSERT INTO [dbo].[polecat_intent_log]') && sql.includes('UPDLOCK')) return { recordset: [{ ...INTENT_ROW, kind: inputs.kind, target: inputs.target }] };
           return { recordset: [] };
@@ -59,6 +68,7 @@ describe('SQL Server ops statements', () => {
     const node = new SqlServerOpsNode({ pool, nodeId: 'web-1' });
     await node.read({ distribution: [], signal: new AbortController().signal });
     await node.dispose();
+    await readSqlServerClusterSnapshotWithRegistry(pool, LONG_NAMES);
     const listed = SQL_SERVER_OPS_STATEMENTS.map((statement) => statement.sql(sqlServerOpsTables()));
     for (const { sql } of sent) expect(listed, `not listed: ${sql.slice(0, 80)}`).toContain(sql);
     expect(new Set(sent.map(({ sql }) => sql))).toEqual(new Set(listed));
@@ -94,6 +104,15 @@ describe('SQL Server ops semantics (shared with PostgreSQL)', () => {
     const change = await pauseShardOnSqlServer(pool, 'Trip', { by: 'ops@h' });
     expect(change).toMatchObject({ changed: false, target: 'Trip:All', intent: { kind: 'pause', target: 'Trip:All', requestedBy: 'ops@h' } });
     expect(await readSqlServerIntents(pool)).toEqual([{ kind: 'pause', target: 'Trip:All', requestedBy: 'ops@h', requestedAt: '2026-01-01T00:00:02.000Z' }]);
+  });
+
+  it('shows registered sets with their holder and pauses in the cluster view', async () => {
+    const { pool } = recordingPool();
+    const snapshot = await readSqlServerClusterSnapshotWithRegistry(pool, LONG_NAMES);
+    const trip = snapshot.sets.find((set) => set.key === 'default/17');
+    const day = snapshot.sets.find((set) => set.key === 'default/18');
+    expect(trip).toMatchObject({ shards: ['Trip:All'], holder: { nodeId: 'web-1' }, paused: { target: 'Trip:All' } });
+    expect(day?.holder).toBeUndefined();
   });
 
   it('refuses unknown shards and nodes, and missing tables', async () => {

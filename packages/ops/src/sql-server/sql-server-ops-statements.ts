@@ -172,5 +172,37 @@ SELECT @removed AS removed;`,
   docs: [`${DOCS}/t-sql/statements/delete-transact-sql`, `${DOCS}/t-sql/statements/insert-transact-sql`, `${DOCS}/t-sql/functions/rowcount-transact-sql`, ...TRANSACTION_DOCS],
 };
 
-/** Every statement of the SQL Server ops code. */
-export const SQL_SERVER_OPS_STATEMENTS: readonly SqlServerOpsStatement[] = [CREATE_OPS_TABLES, FIND_OPS_TABLES, REGISTER_NODE, READ_NODES, READ_INTENTS, RECORD_INTENT, REMOVE_INTENT];
+/**
+ * Session-owned APPLICATION locks granted in this database, with the holder's `program_name`
+ * (`polecat:{nodeId}`). Needs `VIEW SERVER STATE` (2019) / `VIEW SERVER PERFORMANCE STATE` (2022).
+ */
+export const LOCK_HOLDERS_SQL = `SELECT l.request_session_id AS session_id, l.resource_description, s.program_name
+  FROM sys.dm_tran_locks AS l
+  JOIN sys.dm_exec_sessions AS s ON s.session_id = l.request_session_id
+ WHERE l.resource_type = N'APPLICATION' AND l.request_owner_type = N'SESSION'
+   AND l.request_status = N'GRANT' AND l.resource_database_id = DB_ID()`;
+
+/** The sessions of polecat nodes in this database, and the server's time. */
+export const POLECAT_SESSIONS_SQL = `SELECT session_id, program_name, SYSUTCDATETIME() AS at
+  FROM sys.dm_exec_sessions WHERE database_id = DB_ID() AND program_name LIKE N'polecat:%'`;
+
+/** Whether some session holds `@resource` (`grantable` 0): read-only, takes no lock. */
+export const APPLOCK_HELD_SQL = `SELECT APPLOCK_TEST(N'public', @resource, N'Exclusive', N'Session') AS grantable`;
+
+/** Every statement of the SQL Server ops code (registry, intents, cluster view). */
+export const SQL_SERVER_OPS_STATEMENTS: readonly SqlServerOpsStatement[] = [
+  CREATE_OPS_TABLES,
+  FIND_OPS_TABLES,
+  REGISTER_NODE,
+  READ_NODES,
+  READ_INTENTS,
+  RECORD_INTENT,
+  REMOVE_INTENT,
+  {
+    name: 'lock holders',
+    sql: () => LOCK_HOLDERS_SQL,
+    docs: [`${DOCS}/relational-databases/system-dynamic-management-views/sys-dm-tran-locks-transact-sql`, `${DOCS}/relational-databases/system-dynamic-management-views/sys-dm-exec-sessions-transact-sql`],
+  },
+  { name: 'polecat sessions', sql: () => POLECAT_SESSIONS_SQL, docs: [`${DOCS}/relational-databases/system-dynamic-management-views/sys-dm-exec-sessions-transact-sql`] },
+  { name: 'is a lock held', sql: () => APPLOCK_HELD_SQL, docs: [`${DOCS}/t-sql/functions/applock-test-transact-sql`] },
+];
