@@ -37,3 +37,20 @@ export {
   type SqlServerSnapshotOptions,
 } from './sql-server-cluster-snapshot';
 export { singleTenantSets } from './cli/sql-server-status';
+export {
+  SqlServerOpsNode,
+  assertSqlServerOpsSchema,
+  drainNodeOnSqlServer,
+  ensureSqlServerOpsSchema,
+  pauseShardOnSqlServer,
+  readSqlServerClusterSnapshotWithRegistry,
+  readSqlServerIntents,
+  readSqlServerNodeRecords,
+  resumeShardOnSqlServer,
+  sqlServerOpsTables,
+  undrainNodeOnSqlServer,
+  type SqlServerOpsNodeOptions,
+  type SqlServerOpsSchemaOptions,
+  type SqlServerOpsTables,
+  type SqlServerRegistrySnapshotOptions,
+} from './sql-server/index';

@@ -142,3 +142,17 @@ describe('SQL Server ops semantics (shared with PostgreSQL)', () => {
     expect(reads()).toBe(2);
   });
 });
+
+describe('polecat CLI with a SQL Server connection string', () => {
+  it('routes init, pause, resume, drain, undrain and status --web to SQL Server instead of refusing them', async () => {
+    const { runCli } = await import('../src/cli/program');
+    // nothing listens on port 1: each command gets as far as connecting to SQL Server
+    const connection = 'Server=127.0.0.1,1;Database=polecat;User Id=sa;Password=x;Encrypt=false;Connect Timeout=2';
+    for (const argv of [['init', connection], ['pause', 'Trip', '-c', connection], ['resume', 'Trip', '-c', connection], ['drain', 'web-1', '-c', connection], ['undrain', 'web-1', '-c', connection], ['status', connection, '--web']]) {
+      const errors: string[] = [];
+      const code = await runCli(argv, { out: () => undefined, err: (text) => errors.push(text), env: {} });
+      expect(code, argv.join(' ')).toBe(1);
+      expect(errors.join(''), argv.join(' ')).toContain('QUERY_FAILED: could not connect to SQL Server');
+    }
+  }, 60_000);
+});

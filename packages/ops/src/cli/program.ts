@@ -7,7 +7,10 @@ import { readPostgresClusterSnapshot } from '../postgres-cluster-snapshot';
 import { startStatusServer } from '../web/status-server';
 import { isPostgresUrl } from '../internal/pg-client';
 import { openPostgres, resolveConnection, withPostgres } from './connection';
-import { sqlServerStatus } from './sql-server-status';
+import { readSqlServerStatus, sqlServerStatus } from './sql-server-status';
+import { openSqlServer, withSqlServer } from './sql-server-connection';
+import { ensureSqlServerOpsSchema } from '../sql-server/sql-server-ops-schema';
+import { drainNodeOnSqlServer, pauseShardOnSqlServer, resumeShardOnSqlServer, undrainNodeOnSqlServer } from '../sql-server/sql-server-intents-admin';
 import { formatClusterSnapshot } from './format-status';
 
 /** Where the CLI writes and what it reads (injectable for tests). */
@@ -59,13 +62,14 @@ export function createProgram(io: CliIo): Command {
     .showHelpAfterError();
   const common = (command: Command): Command =>
     command
-      .option('-c, --connection <url>', 'database (postgres://...); default $POLECAT_CONNECTION or $DATABASE_URL')
-      .option('--schema <name>', 'schema of the ops tables', 'public')
+      .option('-c, --connection <url>', 'database (postgres://... or a SQL Server connection string); default $POLECAT_CONNECTION or $DATABASE_URL')
+      .option('--schema <name>', 'schema of the ops tables (default public; SQL Server: dbo)')
       .option('--json', 'print JSON for scripts');
 
   common(program.command('init [connection]').description('create the ops tables (idempotent, safe to race)')).action(async (positional: string | undefined, options: CommonOptions) => {
     const connection = resolveConnection(positional ?? options.connection, io.env);
-    await withPostgres(connection, (client) => ensureOpsSchema(client, schemaOf(options)));
+    if (isPostgresUrl(connection)) await withPostgres(connection, (client) => ensureOpsSchema(client, schemaOf(options)));
+    else await withSqlServer(connection, (pool) => ensureSqlServerOpsSchema(pool, schemaOf(options)));
     io.out(options.json === true ? `${JSON.stringify({ ok: true })}\n` : 'ops tables ready\n');
   });
 
@@ -74,34 +78,30 @@ export function createProgram(io: CliIo): Command {
     .option('--port <port>', 'port of --web (0: any free port)', integer(0), 0)
     .option('--host <host>', 'address of --web', '127.0.0.1')
     .option('--interval <ms>', 'refresh of --web', integer(100), 1000)
-    .option('--shards <list>', 'SQL Server only: the shards to look for, comma-separated (Trip,Day)')
+    .option('--shards <list>', 'SQL Server only: shards to look for besides the registered ones, comma-separated (Trip,Day)')
     .option('--daemon-lock-id <n>', 'SQL Server only: the lock-id base', (value) => Number(value))
     .option('--store-schema <name>', 'SQL Server only: the store schema of the lock-id hash (default dbo)')
     .action(async (positional: string | undefined, options: StatusOptions) => {
       const connection = resolveConnection(positional ?? options.connection, io.env);
       if (!isPostgresUrl(connection)) {
-        if (options.web === true) throw new OpsError('UNSUPPORTED_CONNECTION', '--web needs a postgres:// connection in this version');
-        const snapshot = await sqlServerStatus({
-          connection,
+        const input = {
+          ...schemaOf(options),
           shards: (options.shards ?? '').split(',').map((shard) => shard.trim()).filter((shard) => shard.length > 0),
           ...(options.daemonLockId === undefined ? {} : { daemonLockId: options.daemonLockId }),
           ...(options.storeSchema === undefined ? {} : { storeSchema: options.storeSchema }),
-        });
+        };
+        if (options.web === true) {
+          const pool = await openSqlServer(connection);
+          await serveUntilAborted(() => readSqlServerStatus(pool, input), options, io).finally(() => pool.close().catch(() => undefined));
+          return;
+        }
+        const snapshot = await sqlServerStatus({ connection, ...input });
         io.out(options.json === true ? `${JSON.stringify(snapshot, null, 2)}\n` : `${formatClusterSnapshot(snapshot)}\n`);
         return;
       }
       if (options.web === true) {
         const client = await openPostgres(connection);
-        const read = (): Promise<ClusterSnapshot> => readPostgresClusterSnapshot(client, schemaOf(options));
-        await read(); // fail now (schema missing, bad connection), not in the browser
-        const server = await startStatusServer({ read, port: options.port, host: options.host, intervalMs: options.interval });
-        io.out(`polecat status: serving ${server.url} (Ctrl-C stops)\n`);
-        await new Promise<void>((resolve) => {
-          if (io.signal?.aborted === true) resolve();
-          io.signal?.addEventListener('abort', () => resolve(), { once: true });
-        });
-        await server.close();
-        await client.end().catch(() => undefined);
+        await serveUntilAborted(() => readPostgresClusterSnapshot(client, schemaOf(options)), options, io).finally(() => client.end().catch(() => undefined));
         return;
       }
       const snapshot = await withPostgres(connection, (client) => readPostgresClusterSnapshot(client, schemaOf(options)));
@@ -113,13 +113,16 @@ export function createProgram(io: CliIo): Command {
     argument: string,
     description: string,
     act: (client: Parameters<typeof pauseShard>[0], target: string, options: IntentOptions) => Promise<IntentChange>,
+    actOnSqlServer: (pool: Parameters<typeof pauseShardOnSqlServer>[0], target: string, options: IntentOptions) => Promise<IntentChange>,
   ): Command =>
     common(program.command(`${name} <${argument}>`).description(description))
       .option('--by <who>', 'who asks (recorded); default user@host')
       .option('--reason <text>', 'why (recorded, shown by status)')
       .action(async (target: string, options: IntentOptions) => {
         const connection = resolveConnection(options.connection, io.env);
-        const change = await withPostgres(connection, (client) => act(client, target, options));
+        const change = isPostgresUrl(connection)
+          ? await withPostgres(connection, (client) => act(client, target, options))
+          : await withSqlServer(connection, (pool) => actOnSqlServer(pool, target, options));
         io.out(options.json === true ? `${JSON.stringify(change)}\n` : `${name} ${change.target}: ${change.changed ? 'done' : 'already so'}\n`);
       });
   const request = (options: IntentOptions) => ({
@@ -127,13 +130,34 @@ export function createProgram(io: CliIo): Command {
     ...(options.by === undefined ? {} : { by: options.by }),
     ...(options.reason === undefined ? {} : { reason: options.reason }),
   });
-  intentCommand('pause', 'shard', 'pause a shard cluster-wide (shard identity, name or set key)', (client, target, options) =>
-    pauseShard(client, target, { ...request(options), ...(options.force === true ? { force: true } : {}) }),
+  const pause = (options: IntentOptions) => ({ ...request(options), ...(options.force === true ? { force: true } : {}) });
+  intentCommand(
+    'pause',
+    'shard',
+    'pause a shard cluster-wide (shard identity, name or set key)',
+    (client, target, options) => pauseShard(client, target, pause(options)),
+    (pool, target, options) => pauseShardOnSqlServer(pool, target, pause(options)),
   ).option('--force', 'record it even if no node knows the shard yet');
-  intentCommand('resume', 'shard', 'lift a pause', (client, target, options) => resumeShard(client, target, request(options)));
-  intentCommand('drain', 'node', 'hand every set of a node over; it takes none until undrain', (client, target, options) => drainNode(client, target, request(options)));
-  intentCommand('undrain', 'node', 'let a drained node take sets again', (client, target, options) => undrainNode(client, target, request(options)));
+  intentCommand('resume', 'shard', 'lift a pause', (client, target, options) => resumeShard(client, target, request(options)), (pool, target, options) => resumeShardOnSqlServer(pool, target, request(options)));
+  intentCommand('drain', 'node', 'hand every set of a node over; it takes none until undrain', (client, target, options) => drainNode(client, target, request(options)), (pool, target, options) =>
+    drainNodeOnSqlServer(pool, target, request(options)),
+  );
+  intentCommand('undrain', 'node', 'let a drained node take sets again', (client, target, options) => undrainNode(client, target, request(options)), (pool, target, options) =>
+    undrainNodeOnSqlServer(pool, target, request(options)),
+  );
   return program;
+}
+
+/** Serves the live status page on `read` until the CLI's signal aborts (`status --web`). */
+async function serveUntilAborted(read: () => Promise<ClusterSnapshot>, options: StatusOptions, io: CliIo): Promise<void> {
+  await read(); // fail now (schema missing, bad connection), not in the browser
+  const server = await startStatusServer({ read, port: options.port, host: options.host, intervalMs: options.interval });
+  io.out(`polecat status: serving ${server.url} (Ctrl-C stops)\n`);
+  await new Promise<void>((resolve) => {
+    if (io.signal?.aborted === true) resolve();
+    io.signal?.addEventListener('abort', () => resolve(), { once: true });
+  });
+  await server.close();
 }
 
 /**

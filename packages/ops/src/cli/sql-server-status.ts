@@ -3,12 +3,17 @@ import type { ClusterSnapshot } from '../cluster-snapshot';
 import type { KnownSetRecord } from '../node-record';
 import { OpsError } from '../ops-error';
 import { readSqlServerClusterSnapshot, type SqlServerQueryable } from '../sql-server-cluster-snapshot';
+import { assertSqlServerOpsSchema } from '../sql-server/sql-server-ops-schema';
+import { readSqlServerClusterSnapshotWithRegistry } from '../sql-server/sql-server-registry-snapshot';
+import { withSqlServer } from './sql-server-connection';
 
-/** What `polecat status` needs to look for on SQL Server (no registry there yet). */
+/** What `polecat status` needs to look for on SQL Server. */
 export interface SqlServerStatusInput {
   readonly connection: string;
-  /** Shard identities or names (`Trip` means `Trip:All`), one set each (SingleTenant). */
+  /** Shard identities or names (`Trip` means `Trip:All`), one set each (SingleTenant), besides the registered sets. */
   readonly shards: readonly string[];
+  /** Schema of the ops tables. Default `dbo`. */
+  readonly schema?: string;
   readonly daemonLockId?: number;
   /** The store's schema (part of the lock-id hash). Default `dbo`. */
   readonly storeSchema?: string;
@@ -23,33 +28,29 @@ export function singleTenantSets(shards: readonly string[], storeSchema = 'dbo',
   });
 }
 
-interface MssqlPool extends SqlServerQueryable {
-  connect(): Promise<unknown>;
-  close(): Promise<void>;
+/**
+ * Reads the SQL Server cluster view on `pool`: the registered sets, holders, pauses and drains when
+ * the ops tables exist (`polecat init`), plus the sets of `shards`. Throws `OpsError`
+ * `INVALID_ARGUMENT` when there are neither ops tables nor shards to look for.
+ */
+export async function readSqlServerStatus(pool: SqlServerQueryable, input: Omit<SqlServerStatusInput, 'connection'>): Promise<ClusterSnapshot> {
+  const sets = input.shards.length === 0 ? [] : singleTenantSets(input.shards, input.storeSchema, input.daemonLockId);
+  const schema = input.schema === undefined ? {} : { schema: input.schema };
+  const registry = await assertSqlServerOpsSchema(pool, schema).then(
+    () => true,
+    (error: unknown) => {
+      if (OpsError.hasCode(error, 'SCHEMA_MISSING')) return false;
+      throw error;
+    },
+  );
+  if (registry) return readSqlServerClusterSnapshotWithRegistry(pool, { ...schema, sets });
+  if (sets.length === 0) {
+    throw new OpsError('INVALID_ARGUMENT', 'this SQL Server database has no ops tables (create them with `polecat init <connection>`); else pass the shards to look for (--shards Trip,Day)');
+  }
+  return readSqlServerClusterSnapshot(pool, { sets });
 }
 
-/** Reads the SQL Server cluster view (mssql and `@polecat/app-lock/sql-server` load on first use). */
-export async function sqlServerStatus(input: SqlServerStatusInput): Promise<ClusterSnapshot> {
-  if (input.shards.length === 0) {
-    throw new OpsError('INVALID_ARGUMENT', 'on SQL Server, pass the shards to look for (--shards Trip,Day): there is no registry table there yet');
-  }
-  let pool: MssqlPool;
-  try {
-    const { parseSqlServerConnection } = await import('@polecat/app-lock/sql-server');
-    const mssql = (await import('mssql')) as unknown as { default?: { ConnectionPool: new (config: unknown) => MssqlPool }; ConnectionPool: new (config: unknown) => MssqlPool };
-    const ConnectionPool = (mssql.default ?? mssql).ConnectionPool;
-    pool = new ConnectionPool({ ...parseSqlServerConnection(input.connection).config, options: { ...parseSqlServerConnection(input.connection).config.options, appName: 'polecat-cli' } });
-  } catch (cause) {
-    throw new OpsError('UNSUPPORTED_CONNECTION', `SQL Server needs the mssql package and a valid connection string (${cause instanceof Error ? cause.message : String(cause)})`, { cause });
-  }
-  try {
-    await pool.connect();
-  } catch (cause) {
-    throw new OpsError('QUERY_FAILED', `could not connect to SQL Server: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
-  }
-  try {
-    return await readSqlServerClusterSnapshot(pool, { sets: singleTenantSets(input.shards, input.storeSchema, input.daemonLockId) });
-  } finally {
-    await pool.close().catch(() => undefined);
-  }
+/** {@link readSqlServerStatus} on a connection of its own (mssql and `@polecat/app-lock/sql-server` load on first use). */
+export function sqlServerStatus(input: SqlServerStatusInput): Promise<ClusterSnapshot> {
+  return withSqlServer(input.connection, (pool) => readSqlServerStatus(pool, input));
 }
