@@ -209,7 +209,7 @@ async function main(): Promise<void> {
   }
 
   // SQL Server rows (only when POLECAT_TEST_MSSQL is set; otherwise one skip line).
-  rows.push(...(await runSqlServerBenchmarks({ wants, cycleCounts: plan.cycleCounts, cycles: plan.cycles, raw, log })));
+  rows.push(...(await runSqlServerBenchmarks({ wants, cycleCounts: plan.cycleCounts, cycles: plan.cycles, trials: plan.trials, standbySeconds: quick ? 20 : 60, raw, log })));
 
   const table = renderTable(rows);
   console.log(table);

@@ -1,6 +1,6 @@
 /**
  * The SQL Server branch of the benchmarks: when POLECAT_TEST_MSSQL holds a connection string, the lock
- * primitive (4) and cycle cost (2) benchmarks run on it too, as extra rows whose group starts with
+ * primitive (4), cycle cost (2), takeover with 4 nodes (1b) and standby cost (3b) benchmarks run on it too, as extra rows whose group starts with
  * `sqlserver`; otherwise one line says they were skipped and why. PostgreSQL rows are untouched.
  */
 import mssql from 'mssql';
@@ -8,6 +8,7 @@ import { SqlServerAppLock } from '@polecat/app-lock/sql-server';
 import { CONFIGS, scope } from './configs';
 import { runCycleCost, type CycleCostResult } from './cycle-cost';
 import { measureBatchAndOneByOne } from './lock-primitive';
+import { runSqlServerTakeoverRows } from './sql-server-takeover';
 import type { Row } from './stats';
 
 /** What {@link runSqlServerBenchmarks} needs from main. */
@@ -15,6 +16,10 @@ export interface SqlServerBenchPlan {
   readonly wants: (name: string) => boolean;
   readonly cycleCounts: readonly number[];
   readonly cycles: number;
+  /** Faults per event of benchmark 1b. */
+  readonly trials: number;
+  /** Length of benchmark 3b. */
+  readonly standbySeconds: number;
   readonly raw: Record<string, unknown>;
   readonly log: (line: string) => void;
 }
@@ -66,6 +71,7 @@ export async function runSqlServerBenchmarks(plan: SqlServerBenchPlan): Promise<
       }
     }
   }
+  rows.push(...(await runSqlServerTakeoverRows(connectionString, plan)));
   return rows;
 }
 

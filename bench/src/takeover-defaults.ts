@@ -1,7 +1,7 @@
 import { createPgAdmin, spawnNode, type NodeHandle, type NodeUsage } from '@polecat/test-utils';
 import { scope, type BenchConfig } from './configs';
 import { sleep } from './stats';
-import { runEvent, type TakeoverEvent, type TakeoverResult } from './takeover';
+import { runEvent, type ProxyRoute, type SessionKiller, type TakeoverEvent, type TakeoverResult } from './takeover';
 
 /** The faults of benchmark 1b (4 nodes, exact defaults): no graceful stop (release notices already cover it). */
 export const DEFAULTS_TAKEOVER_EVENTS = ['sigkill', 'session-kill', 'tcp-cut'] as const satisfies readonly TakeoverEvent[];
@@ -14,15 +14,24 @@ const SHARDS = 100;
  * Benchmark 1b: 4 nodes × 100 shards, `trials` faults of each kind; before each fault the nodes are
  * balanced (each runs 25; the baseline, which does not balance, is measured as it stands).
  */
-export async function runDefaultsTakeover(url: string, config: BenchConfig, trials: number, log: (line: string) => void): Promise<TakeoverResult[]> {
-  const admin = await createPgAdmin(url);
+export async function runDefaultsTakeover(url: string, config: BenchConfig, trials: number, log: (line: string) => void, backend?: TakeoverBackend): Promise<TakeoverResult[]> {
+  const pgAdmin = backend === undefined ? await createPgAdmin(url) : undefined;
+  const admin: SessionKiller = backend?.admin ?? pgAdmin!;
   const results: TakeoverResult[] = [];
   try {
-    for (const event of DEFAULTS_TAKEOVER_EVENTS) results.push(await runEvent(url, admin, config, event, trials, log, DEFAULTS_NODES, config.coordinator.balance !== false));
+    for (const event of DEFAULTS_TAKEOVER_EVENTS) {
+      results.push(await runEvent(url, admin, config, event, trials, log, DEFAULTS_NODES, config.coordinator.balance !== false, ...(backend === undefined ? [] : [backend.route])));
+    }
   } finally {
-    await admin.close();
+    await pgAdmin?.close();
   }
   return results;
+}
+
+/** A database other than the PostgreSQL of `url` (SQL Server): its session killer and its proxy route. The caller closes the admin. */
+export interface TakeoverBackend {
+  readonly admin: SessionKiller;
+  readonly route: ProxyRoute;
 }
 
 export interface StandbyCostResult {

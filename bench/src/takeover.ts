@@ -1,4 +1,4 @@
-import { OwnershipLedger, createPgAdmin, preciseNow, spawnNode, startTcpProxy, type NodeHandle, type PgAdmin, type TcpProxy } from '@polecat/test-utils';
+import { OwnershipLedger, createPgAdmin, preciseNow, spawnNode, startTcpProxy, type NodeHandle, type TcpProxy, type TcpProxyTarget } from '@polecat/test-utils';
 import { scope, type BenchConfig } from './configs';
 import { restartedAt, waitUntil } from './ledger-waits';
 import { sleep, summarize, type Summary } from './stats';
@@ -19,6 +19,23 @@ export interface TakeoverResult {
 
 const SHARDS = 100;
 
+/** What a takeover run needs from the database's admin connection (PostgreSQL: `PgAdmin`; SQL Server: `KILL`). */
+export interface SessionKiller {
+  terminateBackendsByApplicationName(applicationName: string): Promise<unknown>;
+}
+
+/** Where a `tcp-cut` node's proxy forwards to, and the node's connection through a proxy. */
+export interface ProxyRoute {
+  readonly target: TcpProxyTarget;
+  readonly through: (proxy: TcpProxy) => string;
+}
+
+/** The route of a `postgres://` URL. */
+function postgresRoute(url: string): ProxyRoute {
+  const target = new URL(url);
+  return { target: { host: target.hostname, port: Number(target.port || 5432) }, through: (proxy) => proxy.rewriteUrl(url) };
+}
+
 /** Benchmark 1: 3 nodes × 100 shards, `trials` faults of each kind, one config. */
 export async function runTakeover(url: string, config: BenchConfig, trials: number, log: (line: string) => void): Promise<TakeoverResult[]> {
   const admin = await createPgAdmin(url);
@@ -33,7 +50,7 @@ export async function runTakeover(url: string, config: BenchConfig, trials: numb
 
 export async function runEvent(
   url: string,
-  admin: PgAdmin,
+  admin: SessionKiller,
   config: BenchConfig,
   event: TakeoverEvent,
   trials: number,
@@ -41,6 +58,8 @@ export async function runEvent(
   nodeCount = 3,
   /** Before each fault, wait until every node runs its fair share (±1): the victim holds a quarter, not whatever it had. */
   waitBalanced = false,
+  /** SQL Server: where a `tcp-cut` proxy forwards (default: the `postgres://` URL's host and port). */
+  route: ProxyRoute = postgresRoute(url),
 ): Promise<TakeoverResult> {
   const { daemonLockId, prefix } = scope(event[0]!);
   const ledger = new OwnershipLedger();
@@ -50,10 +69,9 @@ export async function runEvent(
     const id = `${prefix}-${config.name[0]}${(serial += 1)}`;
     let nodeUrl = url;
     if (event === 'tcp-cut') {
-      const target = new URL(url);
-      const proxy = await startTcpProxy({ target: { host: target.hostname, port: Number(target.port || 5432) } });
+      const proxy = await startTcpProxy({ target: route.target });
       proxies.set(id, proxy);
-      nodeUrl = proxy.rewriteUrl(url);
+      nodeUrl = route.through(proxy);
     }
     return spawnNode({
       id,

@@ -1,6 +1,7 @@
 /**
  * Entry point of ONE coordinator node process (run it with `node --import tsx node-main.ts '<json>'`;
- * {@link spawnNode} does that for you). It starts a `PostgresAppLock` per database
+ * {@link spawnNode} does that for you). It starts a `PostgresAppLock` (a `SqlServerAppLock` for a SQL
+ * Server connection string) per database
  * (`application_name` = node id), a SingleTenant or MultiTenanted distributor, a `ProjectionCoordinator`
  * with a function-agent daemon whose agents run until aborted, and reports JSON lines on stdout
  * (see `protocol.ts`). SIGTERM / SIGINT / a `stop` command stop the coordinator gracefully and exit 0.
@@ -8,6 +9,7 @@
 import { createInterface } from 'node:readline';
 import { DrainIntents } from './drain-intents';
 import { loadModules, type AgentContextLike, type LockLike } from './load-modules';
+import { createLockFactory } from './lock-for-url';
 import { NODE_CONFIG_ENV, preciseNow, type NodeCommand, type NodeEvent, type NodeProcessConfig } from './protocol';
 import { sequentialAttempts, type AttemptingDistributor } from './sequential-attempts';
 
@@ -62,10 +64,11 @@ async function main(): Promise<void> {
   const urls = new Map(config.databases.map((db) => [db.id, db.url]));
   const locks: LockLike[] = [];
   let verifications = 0;
+  const lockFor = await createLockFactory([...urls.values(), config.lockHomeUrl], modules.appLockPostgres, config.resolveFrom ?? process.cwd());
   const createLock = (database: { readonly id: string }): LockLike => {
     const url = urls.get(database.id);
     if (url === undefined) throw new Error(`unknown database ${database.id}`);
-    return track(new modules.appLockPostgres.PostgresAppLock(url, { applicationName: config.id, logger, ...config.lock }));
+    return track(lockFor(url, { applicationName: config.id, logger, ...config.lock }));
   };
   /** Counts the lock's round trips, and its verification round trips apart (owner cost, so a benchmark can tell them from standby polling). */
   const track = (lock: LockLike): LockLike => {
@@ -81,7 +84,7 @@ async function main(): Promise<void> {
   };
   const homeUrl = config.lockHomeUrl;
   const createHomeLock = (): LockLike => {
-    return track(new modules.appLockPostgres.PostgresAppLock(homeUrl!, { applicationName: config.id, logger, ...config.lock }));
+    return track(lockFor(homeUrl!, { applicationName: config.id, logger, ...config.lock }));
   };
   const lockHost = config.lockHost ?? (homeUrl === undefined ? undefined : 'lock-home');
   const kind = config.distributor ?? (config.databases.length > 1 ? 'multi-tenanted' : 'single-tenant');
