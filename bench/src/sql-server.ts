@@ -8,6 +8,7 @@ import { SqlServerAppLock } from '@polecat/app-lock/sql-server';
 import { CONFIGS, scope } from './configs';
 import { runCycleCost, type CycleCostResult } from './cycle-cost';
 import { measureBatchAndOneByOne } from './lock-primitive';
+import { RAW_ACQUIRE_SQL, RAW_VERIFY_SQL } from './sql-server-statements';
 import { runSqlServerTakeoverRows } from './sql-server-takeover';
 import type { Row } from './stats';
 
@@ -102,14 +103,12 @@ async function lockPrimitive(connectionString: string, count: number): Promise<L
     await raw.connect();
     const resources = ids.map((id) => single.resourceName(id));
     for (const resource of resources) {
-      const result = await raw.request().input('r', mssql.NVarChar(255), resource).query<{ code: number }>(
-        "DECLARE @code int; EXEC @code = sp_getapplock @Resource = @r, @LockMode = 'Exclusive', @LockOwner = 'Session', @LockTimeout = 0, @DbPrincipal = 'public'; SELECT @code AS code;",
-      );
+      const result = await raw.request().input('r', mssql.NVarChar(255), resource).query<{ code: number }>(RAW_ACQUIRE_SQL);
       if ((result.recordset[0]?.code ?? -1) < 0) throw new Error(`raw session denied ${resource}`);
     }
     const started = performance.now();
     for (const resource of resources) {
-      const result = await raw.request().input('r', mssql.NVarChar(255), resource).query<{ mode: string }>("SELECT APPLOCK_MODE('public', @r, 'Session') AS mode");
+      const result = await raw.request().input('r', mssql.NVarChar(255), resource).query<{ mode: string }>(RAW_VERIFY_SQL);
       if (result.recordset[0]?.mode !== 'Exclusive') throw new Error(`lost ${resource}`);
     }
     const oneByOneVerifyMs = performance.now() - started;
