@@ -156,3 +156,17 @@ describe('polecat CLI with a SQL Server connection string', () => {
     }
   }, 60_000);
 });
+
+describe('polecat status on SQL Server', () => {
+  it('uses the registry when the ops tables exist, else the shards given, else says what is missing', async () => {
+    const { readSqlServerStatus } = await import('../src/cli/sql-server-status');
+    const withTables = await readSqlServerStatus(recordingPool().pool, { shards: [] });
+    expect(withTables.sets.map((set) => set.key)).toEqual(['default/17']);
+    expect(withTables.paused.map((intent) => intent.target)).toEqual(['Trip:All']);
+    const without = recordingPool({ tablesExist: false });
+    const fromShards = await readSqlServerStatus(without.pool, { shards: ['Day'], daemonLockId: 4444 });
+    expect(fromShards.sets.map((set) => set.shards)).toEqual([['Day:All']]);
+    expect(without.sent.some(({ sql }) => sql.startsWith('SELECT node_id'))).toBe(false);
+    await expect(readSqlServerStatus(without.pool, { shards: [] })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+  });
+});
