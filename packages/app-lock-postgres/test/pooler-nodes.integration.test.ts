@@ -62,7 +62,7 @@ async function eventually(check: () => boolean, what: string, timeoutMs: number)
   };
   const spawnerFor =
     (ledger: OwnershipLedger, { daemonLockId, prefix }: { daemonLockId: number; prefix: string }) =>
-    (id: string, nodeUrl: string): Promise<NodeHandle> =>
+    (id: string, nodeUrl: string, onStderr?: (line: string) => void): Promise<NodeHandle> =>
       spawnNode({
         id: `${prefix}-${id}`,
         databases: [{ id: 'main', url: nodeUrl }],
@@ -73,9 +73,10 @@ async function eventually(check: () => boolean, what: string, timeoutMs: number)
         agentReturnDelayMs: SLOW,
         coordinator: SETTINGS,
         lock: LOCK,
-        logLevel: 'error',
+        logLevel: onStderr === undefined ? 'error' : 'warn',
         modules: SOURCES,
         readyTimeoutMs: 60_000,
+        ...(onStderr === undefined ? {} : { onStderr }),
       });
   const allRunningOnce = (ledger: OwnershipLedger): boolean => {
     const runners = new Map<string, number>();
@@ -100,13 +101,16 @@ async function eventually(check: () => boolean, what: string, timeoutMs: number)
       busy = await keepPoolerBusy(pooler.url, { clients: 8, sleepMs: 20, applicationName: 'psql' });
       const ledger = new OwnershipLedger();
       const spawn = spawnerFor(ledger, scope());
-      const pooled = await Promise.all(['a', 'b', 'c', 'd'].map((id) => spawn(`pooled-${id}`, pooler!.url)));
+      let refusals = 0;
+      const countRefusals = (line: string): void => void (refusals += line.includes('UNSAFE_CONNECTION') || line.includes('transaction or statement mode') ? 1 : 0);
+      const pooled = await Promise.all(['a', 'b', 'c', 'd'].map((id) => spawn(`pooled-${id}`, pooler!.url, countRefusals)));
       nodes = [...pooled];
       await sleep(RUN_MS);
       const pooledIds = new Set(pooled.map((node) => node.id));
       const startsThroughPooler = ledger.intervals().filter((interval) => pooledIds.has(interval.node));
       const overlapsThroughPooler = overlaps(ledger);
       const busyStatements = busy.statements();
+      const refusalsThroughPooler = refusals;
       // what the pooler's server connections hold once every client of it is gone
       await Promise.all(pooled.map((node) => node.stop()));
       nodes = [];
@@ -125,14 +129,16 @@ async function eventually(check: () => boolean, what: string, timeoutMs: number)
         // reported below with the counts
       }
       console.log(
-        `[pooler:${mode}] ${RUN_MS} ms through a busy pool (${busyStatements} busy-client statements): ${startsThroughPooler.length} agent starts through the pooler, ` +
+        `[pooler:${mode}] ${RUN_MS} ms through a busy pool (${busyStatements} busy-client statements, ${refusalsThroughPooler} refusals logged by the nodes): ${startsThroughPooler.length} agent starts through the pooler, ` +
           `${overlapsThroughPooler.length} overlaps, ${stranded} locks left on ${serverPids.length} pooler server connections; direct nodes own every shard after ${directMs ?? 'never (20 s)'} ms`,
       );
       expect(startsThroughPooler.map((interval) => `${interval.node} ${interval.shard}`)).toEqual([]);
       expect(overlaps(ledger)).toEqual([]);
       expect(stranded).toBe(0);
       expect(directMs, 'direct nodes own every shard within 20 s').toBeDefined();
-      expect(busyStatements).toBeGreaterThan(RUN_MS / 100); // the pool really was busy
+      // the pool really was busy, and the nodes really tried it
+      expect(busyStatements).toBeGreaterThan(RUN_MS / 100);
+      expect(refusalsThroughPooler).toBeGreaterThan(0);
     }, RUN_MS + 120_000);
   }
 
