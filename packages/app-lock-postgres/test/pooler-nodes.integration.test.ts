@@ -101,8 +101,13 @@ async function eventually(check: () => boolean, what: string, timeoutMs: number)
       busy = await keepPoolerBusy(pooler.url, { clients: 8, sleepMs: 20, applicationName: 'psql' });
       const ledger = new OwnershipLedger();
       const spawn = spawnerFor(ledger, scope());
-      let refusals = 0;
-      const countRefusals = (line: string): void => void (refusals += line.includes('UNSAFE_CONNECTION') || line.includes('transaction or statement mode') ? 1 : 0);
+      // refusals by where they happened: the connect-time proof, a guarded statement on another backend, a shared backend
+      const kinds = { proof: 0, moved: 0, shared: 0 };
+      const countRefusals = (line: string): void => {
+        if (line.includes('goes through a pooler in transaction or statement mode')) kinds.proof += 1;
+        else if (line.includes('ran a statement on another server session')) kinds.moved += 1;
+        else if (line.includes('is shared with another client')) kinds.shared += 1;
+      };
       const pooled = await Promise.all(['a', 'b', 'c', 'd'].map((id) => spawn(`pooled-${id}`, pooler!.url, countRefusals)));
       nodes = [...pooled];
       await sleep(RUN_MS);
@@ -110,7 +115,7 @@ async function eventually(check: () => boolean, what: string, timeoutMs: number)
       const startsThroughPooler = ledger.intervals().filter((interval) => pooledIds.has(interval.node));
       const overlapsThroughPooler = overlaps(ledger);
       const busyStatements = busy.statements();
-      const refusalsThroughPooler = refusals;
+      const refusalsThroughPooler = kinds.proof + kinds.moved + kinds.shared;
       // what the pooler's server connections hold once every client of it is gone
       await Promise.all(pooled.map((node) => node.stop()));
       nodes = [];
@@ -129,7 +134,7 @@ async function eventually(check: () => boolean, what: string, timeoutMs: number)
         // reported below with the counts
       }
       console.log(
-        `[pooler:${mode}] ${RUN_MS} ms through a busy pool (${busyStatements} busy-client statements, ${refusalsThroughPooler} refusals logged by the nodes): ${startsThroughPooler.length} agent starts through the pooler, ` +
+        `[pooler:${mode}] ${RUN_MS} ms through a busy pool (${busyStatements} busy-client statements, ${refusalsThroughPooler} refusals logged by the nodes: ${kinds.proof} at connect, ${kinds.moved} moved, ${kinds.shared} shared): ${startsThroughPooler.length} agent starts through the pooler, ` +
           `${overlapsThroughPooler.length} overlaps, ${stranded} locks left on ${serverPids.length} pooler server connections; direct nodes own every shard after ${directMs ?? 'never (20 s)'} ms`,
       );
       expect(startsThroughPooler.map((interval) => `${interval.node} ${interval.shard}`)).toEqual([]);
