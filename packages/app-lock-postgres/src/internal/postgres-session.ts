@@ -62,14 +62,19 @@ export class PostgresSession implements LockSession<string> {
   async tryAcquire(keys: readonly string[]): Promise<readonly boolean[]> {
     const row = this.#guarded((await this.#client.query<GuardedRow & { n: string[] }>(TRY_ACQUIRE_SQL, [bigintArray(keys), this.#pid, this.#taken.size])).rows);
     const granted = listedToTrue(row.n.map((n) => ({ n })), keys.length);
-    keys.forEach((key, index) => granted[index] && this.#taken.add(key));
+    keys.forEach((key, index) => {
+      if (granted[index] === true) this.#taken.add(key);
+    });
     return granted;
   }
 
   async verify(keys: readonly string[]): Promise<readonly boolean[]> {
     const row = this.#own((await this.#client.query<GuardedRow & { n: string[] }>(VERIFY_MISSING_SQL, [bigintArray(keys)])).rows);
     const held = missingToHeld(row.n.map((n) => ({ n })), keys.length);
-    keys.forEach((key, index) => (held[index] ? this.#taken.add(key) : this.#taken.delete(key)));
+    keys.forEach((key, index) => {
+      if (held[index] === true) this.#taken.add(key);
+      else this.#taken.delete(key);
+    });
     // a backend holding more advisory locks than this client took is shared with another client
     if (Number(row.held) > this.#taken.size) this.#refuse('shared', `backend ${this.#pid} holds ${String(row.held)} advisory locks, this client took ${this.#taken.size}`);
     return held;
