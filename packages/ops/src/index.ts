@@ -37,3 +37,5 @@ export {
   type SqlServerSnapshotOptions,
 } from './sql-server-cluster-snapshot';
 export { singleTenantSets } from './cli/sql-server-status';
+export { STRANDED_LOCK_ADVICE, findStrandedLocks, type StrandedLock } from './stranded-locks';
+export { terminateStrandedSession, type TerminatedSession } from './terminate-session';

@@ -29,3 +29,4 @@ export { markdownBlocks, markdownCommands } from './docs/markdown-blocks';
 export type { MarkdownBlock, MarkdownCommand } from './docs/markdown-blocks';
 export { runUntil } from './docs/run-until';
 export type { RunUntilOptions, RunUntilResult } from './docs/run-until';
+export { keepPoolerBusy, type BusyClients } from './pgbouncer';

@@ -9,6 +9,7 @@ import { isPostgresUrl } from '../internal/pg-client';
 import { openPostgres, resolveConnection, withPostgres } from './connection';
 import { sqlServerStatus } from './sql-server-status';
 import { formatClusterSnapshot } from './format-status';
+import { registerTerminateCommand } from './terminate-command';
 
 /** Where the CLI writes and what it reads (injectable for tests). */
 export interface CliIo {
@@ -133,6 +134,7 @@ export function createProgram(io: CliIo): Command {
   intentCommand('resume', 'shard', 'lift a pause', (client, target, options) => resumeShard(client, target, request(options)));
   intentCommand('drain', 'node', 'hand every set of a node over; it takes none until undrain', (client, target, options) => drainNode(client, target, request(options)));
   intentCommand('undrain', 'node', 'let a drained node take sets again', (client, target, options) => undrainNode(client, target, request(options)));
+  registerTerminateCommand(common(program.command('terminate <pid>')), io);
   return program;
 }
 
