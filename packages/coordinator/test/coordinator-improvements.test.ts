@@ -91,6 +91,7 @@ describe('improvement 2: a start failure backs off per set, logged with its caus
     expect(attempts()).toBe(1);
     h.clock.advance(1001);
     await h.cycle();
+    await h.cycle(); // (a cycle that began before the clock moved still saw the backoff)
     expect(attempts()).toBe(2);
   });
 
