@@ -1,15 +1,17 @@
-import type { Clock, Logger } from '@polecat/app-lock';
+import type { Clock } from '@polecat/app-lock';
 import { CoordinatorError } from './coordinator-error';
 import type { CoordinatorEvents } from './coordinator-events';
-import { healthFrom, type CoordinatorHealth } from './coordinator-health';
+import type { CoordinatorHealth } from './coordinator-health';
 import type { CoordinatorSettings } from './coordinator-settings';
-import type { CoordinatorState, CoordinatorStatus, DrainingSetStatus, StopResult } from './coordinator-status';
+import type { CoordinatorState, CoordinatorStatus, StopResult } from './coordinator-status';
 import type { DaemonMode } from './daemon-mode';
 import { compose } from './internal/compose';
 import type { Coordination } from './internal/coordination';
 import type { ErrorRecord } from './internal/error-record';
 import type { CoordinatorLoop } from './internal/loop/coordinator-loop';
 import { LifecycleQueue } from './internal/lifecycle-queue';
+import { shutdown, type Shutdown } from './internal/shutdown';
+import { healthOf, snapshot } from './internal/snapshot';
 import { StatusWaiters, type WaitOptions } from './internal/status-waiters';
 import type { Listener, TypedEmitter } from './internal/typed-emitter';
 import type { ProjectionCoordinatorOptions } from './projection-coordinator-options';
@@ -28,7 +30,6 @@ const STATUS_CHANGES = ['cycle', 'lockAcquired', 'lockLost', 'lockReleased', 'ag
 export class ProjectionCoordinator implements AsyncDisposable {
   readonly mode: DaemonMode;
   readonly settings: CoordinatorSettings;
-  readonly #logger: Logger;
   readonly #clock: Clock;
   readonly #events: TypedEmitter<CoordinatorEvents>;
   readonly #errors: ErrorRecord;
@@ -47,7 +48,6 @@ export class ProjectionCoordinator implements AsyncDisposable {
     const parts = compose(options, { changed: () => this.#waiters.notify() });
     this.mode = parts.mode;
     this.settings = parts.settings;
-    this.#logger = parts.logger;
     this.#clock = parts.clock;
     this.#events = parts.events;
     this.#errors = parts.errors;
@@ -149,38 +149,16 @@ export class ProjectionCoordinator implements AsyncDisposable {
 
   async #shutdown(): Promise<StopResult> {
     this.#setState('stopping');
-    let settled: Promise<void> = Promise.resolve();
-    let draining: readonly DrainingSetStatus[] = [];
+    let ended: Shutdown = { draining: [], settled: Promise.resolve() };
     try {
-      await this.#loop?.close();
-      const c = this.#c;
-      if (c !== undefined) {
-        await c.ownership.stopAll('stop', true);
-        draining = c.ownership.draining();
-        if (draining.length > 0) {
-          this.#logger.warn('stopped with agents still running; their locks stay held until they return or the process ends', {
-            sets: draining.map((drain) => ({ set: drain.key, shards: drain.shards, since: drain.since })),
-          });
-        }
-        // the rest (member slots, connections) only once no agent of a held set runs any more
-        const releaseRest = draining.length > 0; // (all drained in time: stopAll released everything at once)
-        settled = c.ownership.whenDrained().then(() => this.#closeAll(c, releaseRest));
-        if (draining.length === 0) await settled;
-        await c.operations.dispose();
-      }
+      ended = await shutdown(this.#c, this.#loop);
     } finally {
-      this.#settled = settled;
+      this.#settled = ended.settled;
       this.#setState('stopped');
     }
-    const result: StopResult = { drained: draining.length === 0, draining };
-    // (deprecated: `settled` stays readable for callers of the old shape; JSON shows plain data)
-    return Object.defineProperty(result, 'settled', { value: settled, enumerable: false });
-  }
-
-  async #closeAll(c: Coordination, releaseRest: boolean): Promise<void> {
-    if (releaseRest) await this.#quietly('releasing locks', () => c.distributor.releaseAll());
-    await c.daemons.disposeAll();
-    await this.#quietly('disposing the distributor', () => c.distributor.dispose());
+    const result: StopResult = { drained: ended.draining.length === 0, draining: ended.draining };
+    // (deprecated: `settled` stays readable, unlisted, for callers of the former shape)
+    return Object.defineProperty(result, 'settled', { value: ended.settled, enumerable: false });
   }
 
   /** Same as `stop()`, without its result. */
@@ -191,15 +169,6 @@ export class ProjectionCoordinator implements AsyncDisposable {
   /** `await using coordinator = ...` stops it at scope exit. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.stop();
-  }
-
-  async #quietly(what: string, action: () => Promise<void>): Promise<void> {
-    try {
-      await action();
-    } catch (error) {
-      this.#logger.warn(`${what} failed`, { error });
-      this.#errors.record(error);
-    }
   }
 
   #setState(state: CoordinatorState): void {
@@ -224,21 +193,7 @@ export class ProjectionCoordinator implements AsyncDisposable {
 
   /** A snapshot: mode, state, owned sets with their agents, cycle count, last error. */
   status(): CoordinatorStatus {
-    const backingOff: Record<string, number> = {};
-    const now = this.#clock.now();
-    for (const [key, entry] of this.#c?.ownership.backoff.entries ?? []) if (entry.nextAttemptAt > now) backingOff[key] = entry.nextAttemptAt;
-    const lastError = this.#errors.last;
-    return {
-      mode: this.mode,
-      state: this.#state,
-      owned: this.#c?.ownership.status() ?? [],
-      cycles: this.#loop?.cycles ?? 0,
-      ...(lastError === undefined ? {} : { lastError }),
-      backingOff,
-      health: this.health(),
-      stalled: this.#c?.operations.stalled() ?? [],
-      draining: this.#c?.ownership.draining() ?? [],
-    };
+    return snapshot({ mode: this.mode, state: this.#state, clock: this.#clock, errors: this.#errors, cycles: this.#loop?.cycles ?? 0, health: this.health() }, this.#c);
   }
 
   /**
@@ -247,9 +202,7 @@ export class ProjectionCoordinator implements AsyncDisposable {
    * `alive` answers a liveness probe, `ready` a readiness probe. Cheap: call it from any probe.
    */
   health(): CoordinatorHealth {
-    const c = this.#c;
-    if (c === undefined) return healthFrom(this.#state, this.#state === 'running' ? [] : [{ code: 'NOT_RUNNING', status: 'unhealthy', message: `the coordinator is ${this.#state}` }], this.#clock.now());
-    return c.operations.health(this.#state, c.ownership.draining());
+    return healthOf(this.#state, this.#clock.now(), this.#c);
   }
 
   /**
