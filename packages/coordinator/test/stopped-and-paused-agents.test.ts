@@ -43,6 +43,22 @@ describe('a Stopped agent on a held set is never silently dead', () => {
     expect(h.named('agentStarted').at(-1)).toMatchObject({ kind: 'restart-paused' });
   });
 
+  it('announces a paused agent once per pause, however often its state is read', async () => {
+    const sets = setsOf(['A']);
+    const h = track(harness(sets));
+    await h.start();
+    h.daemon().pause(sets[0]!.names[0]!, h.clock.now());
+    await h.cycle();
+    await h.cycle();
+    h.coordinator.status();
+    expect(h.named('agentPaused')).toHaveLength(1);
+    h.clock.advance(5001);
+    await h.cycle(); // restarted
+    h.daemon().pause(sets[0]!.names[0]!, h.clock.now());
+    await h.cycle();
+    expect(h.named('agentPaused')).toHaveLength(2);
+  });
+
   it('sleeps agentPauseTime while an agent is paused', async () => {
     const sets = setsOf(['A']);
     const h = track(harness(sets, { settings: { agentPauseTime: 1234 } }));
