@@ -16,6 +16,8 @@ import { StatusWaiters, type WaitOptions } from './internal/status-waiters';
 import type { Listener, TypedEmitter } from './internal/typed-emitter';
 import type { ProjectionCoordinatorOptions } from './projection-coordinator-options';
 
+const noop = (): void => undefined;
+
 /** Events after which a status waiter looks again. */
 const STATUS_CHANGES = ['cycle', 'lockAcquired', 'lockLost', 'lockReleased', 'agentStarted', 'agentStopped', 'drainOverrun'] as const;
 
@@ -143,7 +145,7 @@ export class ProjectionCoordinator implements AsyncDisposable {
    * Never rejects.
    */
   async whenSettled(): Promise<void> {
-    while (this.#settled === undefined) await (this.#stopping ?? this.whenStopped({ timeoutMs: Infinity }));
+    while (this.#settled === undefined) await (this.#stopping?.then(noop, noop) ?? this.whenStopped({ timeoutMs: Infinity }));
     await this.#settled;
   }
 
