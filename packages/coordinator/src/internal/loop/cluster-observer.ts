@@ -1,6 +1,6 @@
 import type { Logger } from '@polecat/app-lock';
 import type { ProjectionDistributor, ProjectionSet } from '@polecat/distributors';
-import type { ClusterView } from '../ownership-policy';
+import type { ClusterView } from '../../ownership-policy';
 
 /**
  * Sends the membership probe of a cycle (when the distributor supports it and there is something

@@ -1,9 +1,9 @@
 import type { Clock, Logger } from '@polecat/app-lock';
 import type { ProjectionDatabase, ProjectionSet, ShardName } from '@polecat/distributors';
-import type { CoordinatorEvents } from '../coordinator-events';
-import type { HealthReason } from '../coordinator-health';
+import type { CoordinatorEvents } from '../../coordinator-events';
+import type { HealthReason } from '../../coordinator-health';
 import { RateLimiter } from './rate-limiter';
-import type { TypedEmitter } from './typed-emitter';
+import type { TypedEmitter } from '../typed-emitter';
 
 interface Watched {
   readonly set: ProjectionSet;

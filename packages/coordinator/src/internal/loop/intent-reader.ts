@@ -1,6 +1,6 @@
 import type { Logger } from '@polecat/app-lock';
 import type { ProjectionSet } from '@polecat/distributors';
-import type { OwnershipIntentSource, OwnershipIntents } from '../ownership-intents';
+import type { OwnershipIntentSource, OwnershipIntents } from '../../ownership-intents';
 
 /** Until the first successful read: take nothing (a paused shard must not start on a node that could not read the pause). */
 const NOT_YET_READ: OwnershipIntents = Object.freeze({ paused: new Set<string>(), draining: true });

@@ -1,5 +1,5 @@
 import type { ProjectionSet } from '@polecat/distributors';
-import type { TakeoverCause } from '../takeover-cause';
+import type { TakeoverCause } from '../../takeover-cause';
 
 /**
  * Tells why a set was acquired (see `TakeoverCause`) from what this node saw: its own losses,

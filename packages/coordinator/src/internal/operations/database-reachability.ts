@@ -1,10 +1,11 @@
 import type { Logger } from '@polecat/app-lock';
 import type { LockRoundTripEvent } from '@polecat/distributors';
-import { backoffDelay, type BackoffPolicy } from '../backoff';
-import { CoordinatorError } from '../coordinator-error';
-import type { CoordinatorEvents } from '../coordinator-events';
-import type { HealthReason } from '../coordinator-health';
-import type { TypedEmitter } from './typed-emitter';
+import type { BackoffPolicy } from '../../backoff';
+import { CoordinatorError } from '../../coordinator-error';
+import type { CoordinatorEvents } from '../../coordinator-events';
+import type { HealthReason } from '../../coordinator-health';
+import { backoffDelay } from '../ownership/backoff';
+import type { TypedEmitter } from '../typed-emitter';
 
 interface Unreachable {
   readonly since: number;
@@ -89,13 +90,13 @@ export class DatabaseReachability {
 
   /**
    * Ends a cycle: records its failures, reports each failing database once per retry step, and
-   * returns the sleep before the next cycle: backed off when every database this cycle talked to
-   * failed (nothing else to do until one answers), else `plannedMs`.
+   * returns the longest retry step when every database this cycle talked to failed (nothing else to
+   * do until one answers), else `undefined`.
    */
-  endCycle(plannedMs: number, now: number): number {
+  endCycle(now: number): number | undefined {
     for (const [lockHost, home] of this.#recovered) this.#logger.info('lock home reachable again', { lockHost, ...home });
     this.#recovered.clear();
-    if (this.#cycle.size === 0) return plannedMs;
+    if (this.#cycle.size === 0) return undefined;
     let anyAnswered = false;
     let longest = 0;
     const failed: Unreachable[] = [];
@@ -142,8 +143,8 @@ export class DatabaseReachability {
     }
     for (const [lockHost, home] of homes) this.#logger.warn('lock home unreachable; retrying with backoff', { lockHost, ...home });
     this.#cycle.clear();
-    if (anyAnswered || failed.length === 0) return plannedMs;
-    return Math.max(plannedMs, longest);
+    if (anyAnswered || failed.length === 0) return undefined;
+    return longest;
   }
 
   /** Health reasons: unhealthy when no database answers, degraded when some do not. */

@@ -1,22 +1,9 @@
-import type { Clock, Logger } from '@polecat/app-lock';
-import type { ProjectionDistributor, ProjectionSet, ShardName } from '@polecat/distributors';
-import type { AgentStopReason, CoordinatorEvents } from '../coordinator-events';
-import type { CoordinatorSettings } from '../coordinator-settings';
-import type { DrainingSetStatus } from '../coordinator-status';
-import type { ProjectionDaemon } from '../projection-daemon';
-import type { TypedEmitter } from './typed-emitter';
-
-/** Everything the drains need from their coordinator. */
-export interface SetDrainsDeps {
-  readonly distributor: ProjectionDistributor;
-  readonly settings: Pick<CoordinatorSettings, 'stopDrainTimeout'>;
-  readonly logger: Logger;
-  readonly clock: Clock;
-  readonly events: TypedEmitter<CoordinatorEvents>;
-  readonly onError: (error: unknown) => void;
-  /** A drain finished: its set may be attempted or started again (the coordinator wakes its loop). */
-  readonly onSettled: () => void;
-}
+import type { ProjectionSet, ShardName } from '@polecat/distributors';
+import type { AgentStopReason } from '../../coordinator-events';
+import type { DrainingSetStatus } from '../../coordinator-status';
+import type { ProjectionDaemon } from '../../projection-daemon';
+import { CoalescedDeadline } from '../coalesced-deadline';
+import type { CoordinatorServices } from '../coordination';
 
 interface Drain {
   readonly set: ProjectionSet;
@@ -40,13 +27,6 @@ interface Batch {
   readonly cancel: AbortController;
 }
 
-/** Bounded waits begun in one tick share one `stopDrainTimeout` timer. */
-interface SharedDeadline {
-  readonly cancel: AbortController;
-  readonly timedOut: Promise<boolean>;
-  waiting: number;
-}
-
 /** At most this many set keys are listed in one overdue warning. */
 const LISTED_SETS = 20;
 
@@ -60,13 +40,17 @@ const MIN_WARNING_INTERVAL_MS = 1000;
  * (`drainOverrun` event once, a warning at most once per interval) but never releases early.
  */
 export class SetDrains {
-  readonly #deps: SetDrainsDeps;
+  readonly #deps: CoordinatorServices;
+  readonly #onSettled: () => void;
   readonly #drains = new Map<string, Drain>();
+  readonly #deadline: CoalescedDeadline;
   #batch: Batch | undefined;
-  #deadline: SharedDeadline | undefined;
 
-  constructor(deps: SetDrainsDeps) {
-    this.#deps = deps;
+  /** `onSettled`: a drain finished, its set may be attempted or started again (the coordinator wakes its loop). */
+  constructor(services: CoordinatorServices, onSettled: () => void) {
+    this.#deps = services;
+    this.#onSettled = onSettled;
+    this.#deadline = new CoalescedDeadline(services.clock, services.settings.stopDrainTimeout);
   }
 
   /** How many sets are draining. */
@@ -104,7 +88,7 @@ export class SetDrains {
       if (drain.overrun) {
         this.#deps.logger.info('overdue agents returned', { set: set.key, lockId: set.lockId, afterMs: this.#deps.clock.now() - drain.since, released: drain.release });
       }
-      this.#deps.onSettled();
+      this.#onSettled();
     })();
     return drain.done;
   }
@@ -143,7 +127,7 @@ export class SetDrains {
       this.#deps.events.emit('lockReleased', reason === undefined ? { set } : { set, reason });
     } catch (error) {
       this.#deps.logger.warn('releasing set failed', { set: set.key, lockId: set.lockId, error });
-      this.#deps.onError(error);
+      this.#deps.errors.record(error);
     }
   }
 
@@ -203,32 +187,8 @@ export class SetDrains {
    * `work`, or `stopDrainTimeout` if that comes first. Resolves `true` when `work` finished in time.
    * Waits begun in the same tick share one timer (stopping 10 000 sets arms one, not 10 000).
    */
-  async bounded(work: Promise<unknown>): Promise<boolean> {
-    let deadline = this.#deadline;
-    if (deadline === undefined) {
-      const cancel = new AbortController();
-      const timedOut = this.#deps.clock.sleep(this.#deps.settings.stopDrainTimeout, cancel.signal).then(
-        () => false,
-        () => false,
-      );
-      const created: SharedDeadline = { cancel, timedOut, waiting: 0 };
-      deadline = created;
-      this.#deadline = created;
-      queueMicrotask(() => {
-        if (this.#deadline === created) this.#deadline = undefined;
-      });
-    }
-    const shared = deadline;
-    shared.waiting += 1;
-    try {
-      return await Promise.race([work.then(() => true), shared.timedOut]);
-    } finally {
-      shared.waiting -= 1;
-      if (shared.waiting === 0) {
-        shared.cancel.abort();
-        if (this.#deadline === shared) this.#deadline = undefined; // a later wait must not join a cancelled timer
-      }
-    }
+  bounded(work: Promise<unknown>): Promise<boolean> {
+    return this.#deadline.race(work);
   }
 
   status(): DrainingSetStatus[] {

@@ -1,45 +1,26 @@
-import type { Clock, Logger } from '@polecat/app-lock';
-import type { ProjectionDistributor, ProjectionSet, ShardName } from '@polecat/distributors';
-import type { BackoffPolicy } from '../backoff';
-import { CoordinatorError } from '../coordinator-error';
-import type { CoordinatorEvents } from '../coordinator-events';
-import {
-  LOCKS_LOST_REPEATEDLY_COUNT,
-  LOCKS_LOST_WINDOW_MS,
-  healthFrom,
-  type CoordinatorHealth,
-  type HealthReason,
-} from '../coordinator-health';
-import type { CoordinatorSettings } from '../coordinator-settings';
-import type { CoordinatorState, DrainingSetStatus } from '../coordinator-status';
+import type { LockRoundTripEvent, ProjectionSet, ShardName } from '@polecat/distributors';
+import type { BackoffPolicy } from '../../backoff';
+import { CoordinatorError } from '../../coordinator-error';
+import type { CoordinatorEvents } from '../../coordinator-events';
+import { LOCKS_LOST_REPEATEDLY_COUNT, LOCKS_LOST_WINDOW_MS, healthFrom, type CoordinatorHealth, type HealthReason } from '../../coordinator-health';
+import type { CoordinatorState, DrainingSetStatus } from '../../coordinator-status';
+import type { CoordinatorServices } from '../coordination';
+import type { SetOwnership } from '../ownership/set-ownership';
 import { DatabaseReachability } from './database-reachability';
-import type { DaemonPool } from './daemon-pool';
 import { OwnershipLog } from './ownership-log';
-import type { SetOwnership } from './set-ownership';
 import { StallWatch, type StalledAgent } from './stall-watch';
 import { TakeoverTracker } from './takeover-tracker';
-import type { TypedEmitter } from './typed-emitter';
-
-/** What the operations layer needs from its coordinator. */
-export interface OperationsDeps {
-  readonly distributor: ProjectionDistributor;
-  readonly daemons: DaemonPool;
-  readonly ownership: SetOwnership;
-  readonly settings: CoordinatorSettings;
-  readonly logger: Logger;
-  readonly clock: Clock;
-  readonly events: TypedEmitter<CoordinatorEvents>;
-  readonly wake: () => void;
-}
 
 /**
- * The coordinator's operational side, fed by its events: database reachability (backoff, one
- * report per retry step, fail-fast), stalls judged by progress, takeover causes, ownership log
- * lines, and the inputs of `health()`. Kept apart from the loop; the loop calls only
- * {@link nextSleep} and hands agents {@link progressFor}.
+ * The coordinator's operational side, fed by its events and (through the loop's one subscription,
+ * `wake-sources.ts`) the distributor's: database reachability (backoff, one report per retry step,
+ * fail-fast), stalls judged by progress, takeover causes, ownership log lines, and the inputs of
+ * `health()`. Kept apart from the loop; the loop calls {@link endCycle} and {@link cycleEnded} and
+ * hands agents {@link progressFor}.
  */
 export class CoordinatorOperations {
-  readonly #deps: OperationsDeps;
+  readonly #deps: CoordinatorServices;
+  readonly #ownership: SetOwnership;
   readonly #reachability: DatabaseReachability;
   readonly #stalls: StallWatch | undefined;
   readonly #takeovers = new TakeoverTracker();
@@ -52,10 +33,10 @@ export class CoordinatorOperations {
   #lastSleepMs = 0;
   #runningSince: number | undefined;
   #firstCycle: { promise: Promise<void>; resolve: () => void } | undefined;
-  #subscribed = false;
 
-  constructor(deps: OperationsDeps) {
+  constructor(deps: CoordinatorServices, ownership: SetOwnership) {
     this.#deps = deps;
+    this.#ownership = ownership;
     const { events, logger, clock, settings } = deps;
     const policy: BackoffPolicy = {
       initialMs: settings.takeoverPollingTime,
@@ -63,7 +44,7 @@ export class CoordinatorOperations {
       maxMs: Math.max(settings.leadershipPollingTime, settings.takeoverPollingTime, 5000),
     };
     this.#reachability = new DatabaseReachability(events, logger, () => policy);
-    this.#log = new OwnershipLog(logger, clock, () => deps.ownership.trackedCount());
+    this.#log = new OwnershipLog(logger, clock, () => ownership.trackedCount());
     if (settings.stallTimeoutMs > 0) {
       this.#stalls = new StallWatch({
         timeoutMs: settings.stallTimeoutMs,
@@ -98,27 +79,29 @@ export class CoordinatorOperations {
     });
   }
 
-  /** Subscribes to the distributor (round trips, release notices) and starts the stall timer. */
+  /** The loop (re)started: the stall timer runs, the first cycle's grants are start-up grants. */
   started(): void {
-    const { distributor, events, clock } = this.#deps;
-    this.#runningSince = clock.now();
+    this.#runningSince = this.#deps.clock.now();
     this.#lastCycleEndAt = undefined;
     this.#takeovers.restarted();
-    if (!this.#subscribed) {
-      this.#subscribed = true;
-      if (typeof distributor.onLockRoundTrip === 'function') {
-        this.#unsubscribe.push(
-          distributor.onLockRoundTrip((event) => {
-            this.#databasesSeen.add(event.databaseId);
-            this.#reachability.observe(event, clock.now());
-            events.emit('lockRoundTrip', event);
-          }),
-        );
-      }
-      if (typeof distributor.onReleaseNotice === 'function') this.#unsubscribe.push(distributor.onReleaseNotice(() => this.#takeovers.notice(clock.now())));
-      if (typeof distributor.onMemberLeft === 'function') this.#unsubscribe.push(distributor.onMemberLeft(() => this.#takeovers.memberLeft(clock.now())));
-    }
     this.#stalls?.start();
+  }
+
+  /** One lock round trip (the distributor's `onLockRoundTrip`): reachability, and the public event. */
+  lockRoundTrip(event: LockRoundTripEvent): void {
+    this.#databasesSeen.add(event.databaseId);
+    this.#reachability.observe(event, this.#deps.clock.now());
+    this.#deps.events.emit('lockRoundTrip', event);
+  }
+
+  /** Another node released locks (a release notice). */
+  releaseNoticed(): void {
+    this.#takeovers.notice(this.#deps.clock.now());
+  }
+
+  /** This node's member watcher saw a member leave. */
+  memberLeft(): void {
+    this.#takeovers.memberLeft(this.#deps.clock.now());
   }
 
   /** Paused or stopping: no stall checks, no running-since. */
@@ -136,14 +119,19 @@ export class CoordinatorOperations {
     for (const unsubscribe of this.#unsubscribe.splice(0)) unsubscribe();
   }
 
-  /** The loop's sleep after a cycle, backed off while every database is unreachable. */
-  nextSleep(plannedMs: number): number {
-    const now = this.#deps.clock.now();
-    const sleepMs = this.#reachability.endCycle(plannedMs, now);
+  /**
+   * A cycle ended: reports its unreachable databases (once per retry step) and returns their retry
+   * step when every database the cycle talked to failed (the loop then sleeps at least that long).
+   */
+  endCycle(now: number): number | undefined {
+    return this.#reachability.endCycle(now);
+  }
+
+  /** The loop sleeps `sleepMs` from `now` (the loop-health clock; `failFastOnStart` waits for the first). */
+  cycleEnded(now: number, sleepMs: number): void {
     this.#lastCycleEndAt = now;
     this.#lastSleepMs = sleepMs;
     this.#firstCycle?.resolve();
-    return sleepMs;
   }
 
   /** Whether a lock round trip to this database failed in the current cycle. */
@@ -213,7 +201,8 @@ export class CoordinatorOperations {
   }
 
   #onStalled(set: ProjectionSet, shard: ShardName): void {
-    const { settings, ownership, logger, wake } = this.#deps;
+    const { settings, logger, wake } = this.#deps;
+    const ownership = this.#ownership;
     if (settings.stallAction === 'report' || !ownership.isTracked(set.key)) return;
     const handOver = settings.stallAction === 'hand-over';
     logger.warn(handOver ? 'agent stalled: handing its set over' : 'agent stalled: restarting its set', {

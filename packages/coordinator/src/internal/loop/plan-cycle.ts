@@ -1,12 +1,10 @@
 import type { ProjectionSet, ShardName } from '@polecat/distributors';
-import { isBackingOff, type BackoffEntry } from './backoff';
-import type { CoordinatorSettings } from './coordinator-settings';
-import { greedyOwnershipPolicy, type ClusterView, type OwnershipPolicy } from './ownership-policy';
-import type { WithholdReason } from './ownership-intents';
-import type { AgentState } from './projection-daemon';
-
-/** Why an agent is (re)started. */
-export type StartKind = 'start' | 'restart-paused' | 'restart-stopped';
+import type { HandOverReason, StartKind, StopReason } from '../../coordinator-events';
+import type { CoordinatorSettings } from '../../coordinator-settings';
+import { greedyOwnershipPolicy, type ClusterView, type OwnershipPolicy } from '../../ownership-policy';
+import type { WithholdReason } from '../../ownership-intents';
+import type { AgentState } from '../../projection-daemon';
+import { isBackingOff, type BackoffEntry } from '../ownership/backoff';
 
 /** Start one agent of a held set. */
 export interface StartAction {
@@ -14,12 +12,6 @@ export interface StartAction {
   readonly shard: ShardName;
   readonly kind: StartKind;
 }
-
-/** Why this node stops running a set's agents without releasing (it does not hold the lock). */
-export type StopReason = 'not-held' | 'vanished';
-
-/** Why this node stops a held set's agents and then releases its lock. */
-export type HandOverReason = 'agent-stopped' | 'balance' | 'vanished' | 'stale-epoch' | WithholdReason;
 
 /** Everything a cycle's inputs are (pure data; `agentState` is a read-only view). */
 export interface CycleInput {
@@ -35,18 +27,13 @@ export interface CycleInput {
    * then; lost: the server may already have given it to another node). Default: none.
    */
   readonly isDraining?: (set: ProjectionSet) => boolean;
-  /** State of an agent started here during the current ownership of its set; undefined if not started. */
+  /** State of an agent started here during the current ownership of its set; undefined if not started. A pure read. */
   readonly agentState: (set: ProjectionSet, shard: ShardName) => AgentState | undefined;
-  /** Any agent paused on any daemon of this node. */
-  readonly anyPaused: boolean;
   /** Per-set backoff entries (set key -> entry). */
   readonly backoff: ReadonlyMap<string, BackoffEntry>;
   /** Clock ms. */
   readonly now: number;
-  readonly settings: Pick<
-    CoordinatorSettings,
-    'leadershipPollingTime' | 'agentPauseTime' | 'healthCheckPollingTime' | 'restartStoppedAgents'
-  >;
+  readonly settings: Pick<CoordinatorSettings, 'healthCheckPollingTime' | 'restartStoppedAgents'>;
   /** Balancing seam; default: try every candidate. */
   readonly policy?: OwnershipPolicy;
   /**
@@ -63,7 +50,7 @@ export interface CycleInput {
   readonly withheld?: (set: ProjectionSet) => WithholdReason | undefined;
 }
 
-/** What one cycle does, in order: stop, hand over, acquire + start, then ONE batched attempt, then sleep. */
+/** What one cycle does, in order: stop, hand over, acquire + start, then ONE batched attempt (the sleep after it: `nextSleep`). */
 export interface CyclePlan {
   /** Sets whose agents must stop here (lock not held, or set gone); no release. */
   readonly stop: readonly { readonly set: ProjectionSet; readonly reason: StopReason }[];
@@ -81,8 +68,6 @@ export interface CyclePlan {
   readonly pollSoon: boolean;
   /** Held sets kept after this plan (for the per-cycle summary). */
   readonly owned: readonly ProjectionSet[];
-  /** How long to sleep after the cycle. */
-  readonly sleepMs: number;
 }
 
 function agentAction(input: CycleInput, set: ProjectionSet, shard: ShardName): StartKind | 'hand-over' | 'stale-epoch' | undefined {
@@ -102,7 +87,7 @@ function agentAction(input: CycleInput, set: ProjectionSet, shard: ShardName): S
 
 /**
  * The coordinator's decisions for one cycle, with no I/O: which agents to start, restart or stop,
- * which sets to hand over, which to try to attain, and how long to sleep.
+ * which sets to hand over and which to try to attain.
  */
 export function planCycle(input: CycleInput): CyclePlan {
   const inDistribution = new Map(input.distribution.map((set) => [set.key, set]));
@@ -206,14 +191,5 @@ export function planCycle(input: CycleInput): CyclePlan {
     ...(decision.keepAtMost === undefined ? {} : { keepAtMost: Math.max(0, Math.floor(decision.keepAtMost)) }),
     pollSoon: decision.pollSoon === true,
     owned,
-    sleepMs: sleepAfter(input),
   };
-}
-
-function sleepAfter(input: CycleInput): number {
-  let sleep = input.anyPaused ? input.settings.agentPauseTime : input.settings.leadershipPollingTime;
-  for (const entry of input.backoff.values()) {
-    if (entry.nextAttemptAt > input.now) sleep = Math.min(sleep, entry.nextAttemptAt - input.now);
-  }
-  return sleep;
 }

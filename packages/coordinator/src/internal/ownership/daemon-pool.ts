@@ -1,6 +1,6 @@
 import type { Logger } from '@polecat/app-lock';
 import type { ProjectionDatabase } from '@polecat/distributors';
-import type { ProjectionDaemon } from '../projection-daemon';
+import type { ProjectionDaemon } from '../../projection-daemon';
 
 /** One daemon per database, created lazily by the user's factory, disposed when its database goes. */
 export class DaemonPool {
