@@ -52,7 +52,8 @@ export function compose(options: ProjectionCoordinatorOptions, hooks: Compositio
   const { distributor, daemonFor, epochs } = options;
   if (distributor === undefined) throw new CoordinatorError('INVALID_CONFIGURATION', `mode ${mode} needs a distributor`);
   if (typeof daemonFor !== 'function') throw new CoordinatorError('INVALID_CONFIGURATION', `mode ${mode} needs a daemonFor factory`);
-  if ((mode === 'Solo') !== (distributor.kind === 'solo')) throw new CoordinatorError('INVALID_CONFIGURATION', `mode ${mode} does not match a ${distributor.kind} distributor`);
+  const solo = distributor.capabilities?.solo ?? distributor.kind === 'solo';
+  if ((mode === 'Solo') !== solo) throw new CoordinatorError('INVALID_CONFIGURATION', `mode ${mode} does not match a ${solo ? 'solo' : 'locking'} distributor`);
 
   const sleep = new WakeableSleep(clock);
   const wake = (): void => sleep.wake();
