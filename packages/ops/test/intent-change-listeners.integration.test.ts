@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { describePostgres } from '@polecat/test-utils';
-import type { Logger } from '@polecat/app-lock';
+import { recordingLogger } from '@polecat/test-utils';
+import { describePostgres } from '@polecat/test-utils/vitest';
 import { OPS_NOTIFY_CHANNEL, PostgresOpsNode } from '../src/index';
 
 await describePostgres('PostgresOpsNode intent-change listeners', (url) => {
@@ -20,8 +20,7 @@ await describePostgres('PostgresOpsNode intent-change listeners', (url) => {
   });
 
   it('a listener that throws is logged, and the other listeners still hear every NOTIFY', async () => {
-    const logged: string[] = [];
-    const logger: Logger = { debug() {}, info() {}, warn() {}, error: (message) => void logged.push(message) };
+    const logger = recordingLogger();
     const node = new PostgresOpsNode({ connection: url, nodeId: 'listener-test', schema, logger });
     try {
       let heard = 0;
@@ -35,7 +34,7 @@ await describePostgres('PostgresOpsNode intent-change listeners', (url) => {
       const deadline = Date.now() + 5_000;
       while (heard < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
       expect(heard).toBe(2);
-      expect(logged).toEqual(['an ownership-intent change listener threw', 'an ownership-intent change listener threw']);
+      expect(logger.messages('error')).toEqual(['an ownership-intent change listener threw', 'an ownership-intent change listener threw']);
       off();
       await admin.query(`NOTIFY ${OPS_NOTIFY_CHANNEL}`);
       await new Promise((resolve) => setTimeout(resolve, 200));

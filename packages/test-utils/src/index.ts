@@ -1,4 +1,5 @@
-export { DEFAULT_POSTGRES_TEST_URL, checkPostgres, describePostgres, postgresTestUrl, redactUrl } from './postgres';
+// Nothing here imports vitest: suite helpers are in '@polecat/test-utils/vitest'.
+export { DEFAULT_POSTGRES_TEST_URL, checkPostgres, postgresTestUrl, redactUrl } from './postgres';
 export type { PostgresAvailability } from './postgres';
 export { startTcpProxy } from './tcp-proxy';
 export type { TcpProxy, TcpProxyOptions, TcpProxyTarget } from './tcp-proxy';
@@ -15,7 +16,7 @@ export type { NodeCommand, NodeDatabaseConfig, NodeEvent, NodeModulesConfig, Nod
 export { DrainIntents } from './node-process/drain-intents';
 export { sequentialAttempts } from './node-process/sequential-attempts';
 export type { AttemptingDistributor } from './node-process/sequential-attempts';
-export { SQL_SERVER_SKIP_LINE, SQL_SERVER_TEST_IMAGE, createSqlServerAdmin, describeSqlServer, sqlServerTestTarget } from './sql-server';
+export { SQL_SERVER_SKIP_LINE, SQL_SERVER_TEST_IMAGE, createSqlServerAdmin, sqlServerTestTarget } from './sql-server';
 export type { SqlServerAdmin, SqlServerTestTarget, SqlServerTestTargetOptions } from './sql-server';
 export { npmInstall } from './npm-install';
 export type { NpmInstallOptions } from './npm-install';
@@ -29,3 +30,11 @@ export { markdownBlocks, markdownCommands } from './docs/markdown-blocks';
 export type { MarkdownBlock, MarkdownCommand } from './docs/markdown-blocks';
 export { runUntil } from './docs/run-until';
 export type { RunUntilOptions, RunUntilResult } from './docs/run-until';
+export { ManualClock } from './clocks/manual-clock';
+export { SteppedClock } from './clocks/stepped-clock';
+export { VirtualClock } from './clocks/virtual-clock';
+export { recordingClock } from './clocks/recording-clock';
+export type { RecordingClock } from './clocks/recording-clock';
+export { recordingLogger } from './recording-logger';
+export type { LogLine, RecordingLogger } from './recording-logger';
+export { CleanupStack } from './cleanup-stack';
