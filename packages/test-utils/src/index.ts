@@ -10,6 +10,8 @@ export type { LedgerInterval, LedgerOverlap } from './ledger';
 export { startFakePostgresAuthServer } from './fake-postgres-auth-server';
 export type { FakePostgresAuthServer } from './fake-postgres-auth-server';
 export { spawnNode } from './node-process/spawn-node';
+export { startTsxProcess } from './node-process/tsx-process';
+export type { TsxProcess, TsxProcessExit, TsxProcessOptions } from './node-process/tsx-process';
 export type { NodeExit, NodeHandle, NodeUsage, SpawnNodeOptions } from './node-process/spawn-node';
 export { NODE_CONFIG_ENV, preciseNow } from './node-process/protocol';
 export type { NodeCommand, NodeDatabaseConfig, NodeEvent, NodeModulesConfig, NodeProcessConfig } from './node-process/protocol';
