@@ -1,9 +1,5 @@
 import type { Clock } from '@polecat/kit';
-
-interface Sleeper {
-  readonly at: number;
-  readonly resolve: () => void;
-}
+import { parkedSleep, type Sleeper, type SleeperQueue } from './parked-sleep';
 
 /**
  * A clock where nothing happens until the test says so: `now()` and every sleep move only with
@@ -19,6 +15,7 @@ export class SteppedClock implements Clock {
   /** The current time in ms (default start 0). */
   time: number;
   readonly #sleepers = new Set<Sleeper>();
+  readonly #queue: SleeperQueue = { park: (sleeper) => this.#sleepers.add(sleeper), unpark: (sleeper) => this.#sleepers.delete(sleeper) };
 
   constructor(start = 0) {
     this.time = start;
@@ -29,18 +26,7 @@ export class SteppedClock implements Clock {
   }
 
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
-    return new Promise((resolve, reject) => {
-      if (signal?.aborted) return reject(signal.reason);
-      const sleeper: Sleeper = { at: this.time + ms, resolve: () => resolve() };
-      this.#sleepers.add(sleeper);
-      signal?.addEventListener(
-        'abort',
-        () => {
-          if (this.#sleepers.delete(sleeper)) reject(signal.reason);
-        },
-        { once: true },
-      );
-    });
+    return parkedSleep(this.#queue, this.time + ms, signal);
   }
 
   /** How many sleeps are waiting. */

@@ -1,9 +1,5 @@
 import type { Clock } from '@polecat/kit';
-
-interface Sleeper {
-  readonly at: number;
-  readonly resolve: () => void;
-}
+import { parkedSleep, type Sleeper, type SleeperQueue } from './parked-sleep';
 
 /**
  * Virtual time that runs by itself: every millisecond of real time, the earliest pending sleep
@@ -15,6 +11,14 @@ export class VirtualClock implements Clock, Disposable {
   time: number;
   readonly #pending: Sleeper[] = [];
   readonly #ticker: NodeJS.Timeout;
+  readonly #queue: SleeperQueue = {
+    park: (sleeper) => this.#pending.push(sleeper),
+    unpark: (sleeper) => {
+      const index = this.#pending.indexOf(sleeper);
+      if (index >= 0) this.#pending.splice(index, 1);
+      return index >= 0;
+    },
+  };
 
   constructor(start = 1_000_000) {
     this.time = start;
@@ -27,21 +31,7 @@ export class VirtualClock implements Clock, Disposable {
   }
 
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
-    return new Promise((resolve, reject) => {
-      if (signal?.aborted) return reject(signal.reason);
-      const sleeper: Sleeper = { at: this.time + ms, resolve: () => resolve() };
-      this.#pending.push(sleeper);
-      signal?.addEventListener(
-        'abort',
-        () => {
-          const index = this.#pending.indexOf(sleeper);
-          if (index < 0) return;
-          this.#pending.splice(index, 1);
-          reject(signal.reason);
-        },
-        { once: true },
-      );
-    });
+    return parkedSleep(this.#queue, this.time + ms, signal);
   }
 
   /** Stops the ticker; pending sleeps never wake. */
