@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { ListenerSet } from '../src/index';
+import { ListenerSet, logListenerError, type Logger } from '../src/index';
 
 describe('ListenerSet', () => {
   it('calls every listener with the event, in subscription order', () => {
-    const set = new ListenerSet<number>();
+    const set = new ListenerSet<[number]>();
     const seen: string[] = [];
     set.add((n) => seen.push(`a${n}`));
     set.add((n) => seen.push(`b${n}`));
@@ -26,7 +26,7 @@ describe('ListenerSet', () => {
 
   it('reports a throwing listener and still calls the others', () => {
     const errors: unknown[] = [];
-    const set = new ListenerSet<string>((error) => errors.push(error));
+    const set = new ListenerSet<[string]>((error) => errors.push(error));
     const seen: string[] = [];
     const failure = new Error('listener failed');
     set.add(() => {
@@ -86,6 +86,14 @@ describe('ListenerSet', () => {
     expect(calls).toBe(1);
   });
 
+  it('passes every argument of an event', () => {
+    const set = new ListenerSet<[string, number]>();
+    const seen: string[] = [];
+    set.add((database, count) => seen.push(`${database}:${count}`));
+    set.emit('main', 3);
+    expect(seen).toEqual(['main:3']);
+  });
+
   it('forgets every listener on clear', () => {
     const set = new ListenerSet();
     let calls = 0;
@@ -93,5 +101,19 @@ describe('ListenerSet', () => {
     set.clear();
     set.emit();
     expect(calls).toBe(0);
+  });
+});
+
+describe('logListenerError', () => {
+  it('logs a throwing listener at error level, naming the event', () => {
+    const logged: { message: string; context?: Record<string, unknown> }[] = [];
+    const logger: Logger = { debug() {}, info() {}, warn() {}, error: (message, context) => void logged.push({ message, context }) };
+    const set = new ListenerSet<[string]>(logListenerError(logger, 'member-left'));
+    const failure = new Error('boom');
+    set.add(() => {
+      throw failure;
+    });
+    set.emit('main');
+    expect(logged).toEqual([{ message: 'a member-left listener threw', context: { error: failure } }]);
   });
 });
