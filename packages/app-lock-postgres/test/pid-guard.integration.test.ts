@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { afterEach, expect, it } from 'vitest';
 import { AppLockError } from '@polecat/app-lock';
-import { describePostgres } from '@polecat/test-utils';
+import { describePostgres } from '@polecat/test-utils/vitest';
 import { PostgresSession } from '../src/internal/postgres-session';
 import { RELEASE_SQL, TRY_ACQUIRE_SQL } from '../src/internal/lock-sql';
 

@@ -158,9 +158,7 @@ export class ProjectionCoordinator implements AsyncDisposable {
       this.#settled = ended.settled;
       this.#setState('stopped');
     }
-    const result: StopResult = { drained: ended.draining.length === 0, draining: ended.draining };
-    // (deprecated: `settled` stays readable, unlisted, for callers of the former shape)
-    return Object.defineProperty(result, 'settled', { value: ended.settled, enumerable: false });
+    return { drained: ended.draining.length === 0, draining: ended.draining };
   }
 
   /** Same as `stop()`, without its result. */

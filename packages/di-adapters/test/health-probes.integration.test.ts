@@ -3,7 +3,8 @@
 // cut, new ones stalled until their connect timeout), never by stopping the shared server.
 import { EventEmitter } from 'node:events';
 import { PostgresAppLock } from '@polecat/app-lock-postgres';
-import { describePostgres, startTcpProxy, type TcpProxy } from '@polecat/test-utils';
+import { startTcpProxy, type TcpProxy } from '@polecat/test-utils';
+import { describePostgres } from '@polecat/test-utils/vitest';
 import { afterEach, expect, it } from 'vitest';
 import { createProjectionCoordinator } from '../src/index';
 import { runHost, type HostProcess, type RunningHost } from '../src/node/index';

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { describePostgres } from '@polecat/test-utils';
+import { describePostgres } from '@polecat/test-utils/vitest';
 import { readPostgresClusterSnapshot, runCli } from '../src/index';
 import { CHROMIUM, CHROMIUM_FLAGS, ensureChromium } from './support/chromium';
 import { AgentLedger, spawnOpsNode, waitFor, type OpsNodeProcess } from './support/ops-cluster';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { describePostgres } from '@polecat/test-utils';
+import { describePostgres } from '@polecat/test-utils/vitest';
 import { ensureOpsSchema, readPostgresClusterSnapshot, terminateStrandedSession, OpsError } from '../src/index';
 import { cli } from './support/cli';
 

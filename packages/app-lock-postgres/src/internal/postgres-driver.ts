@@ -2,7 +2,7 @@ import pg from 'pg';
 import { AppLockError, connectionStringForm, redactConnectionString, type LockId, type LockSession, type LockSessionDriver } from '@polecat/app-lock';
 import type { PostgresConnection, PostgresConnectionConfig, ServerKeepAlive } from '../postgres-connection-config';
 import { parsePostgresKeywordString } from '../postgres-keyword-string';
-import { linkSignals } from './link-signals';
+import { linkSignals } from '@polecat/kit';
 import { proveDedicatedSession } from './pooler-check';
 import { CLIENT_CHECK_SQL, sessionSettings } from './session-setup';
 import { MOVED_SQLSTATE, SESSION_SETUP_SQL, guardedListenSql } from './lock-sql';

@@ -1,4 +1,3 @@
-// A copy of @polecat/app-lock's internal helper (internals are not shared across packages).
 /** A signal that aborts when any source aborts (or after `timeoutMs`), and its cleanup. */
 export interface LinkedSignal {
   readonly signal: AbortSignal;
