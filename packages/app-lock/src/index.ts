@@ -28,3 +28,5 @@ export { redactConnectionString } from './redact';
 export type { LockSession, LockSessionDriver } from './session/lock-session';
 export { SessionAppLock, type SessionAppLockOptions } from './session/session-app-lock';
 export { checkLockTiming, enforceLockTiming, type LockTimingInput, type LockTimingVerdict } from './timing-rule';
+export { lead, type LeadOptions, type LeaderTask } from './lead';
+export { withLock, type WithLockOptions, type WithLockResult } from './with-lock';
