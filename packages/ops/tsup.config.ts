@@ -2,7 +2,7 @@ import { defineConfig } from 'tsup';
 
 export default defineConfig([
   {
-    entry: { index: 'src/index.ts' },
+    entry: { index: 'src/index.ts', cli: 'src/cli.ts', web: 'src/web.ts' },
     format: ['esm', 'cjs'],
     dts: true,
     clean: true,
@@ -11,7 +11,7 @@ export default defineConfig([
   },
   {
     // the `polecat` command (ESM only; bin entry)
-    entry: { cli: 'src/cli/main.ts' },
+    entry: { bin: 'src/cli/main.ts' },
     format: ['esm'],
     dts: false,
     clean: false,
