@@ -20,10 +20,12 @@ export {
   checkLockTiming,
   enforceLockTiming,
   isLockId,
+  lead,
   redactConnectionString,
   silentLogger,
   systemClock,
   toLogger,
+  withLock,
   type AppLockErrorCode,
   type AppLockErrorOptions,
   type Clock,
@@ -32,6 +34,8 @@ export {
   type ConsoleLike,
   type InMemoryAppLockOptions,
   type InMemoryLockServerOptions,
+  type LeadOptions,
+  type LeaderTask,
   type LockId,
   type LockLossReason,
   type LockTimingInput,
@@ -42,6 +46,8 @@ export {
   type Logger,
   type PinoLike,
   type SessionAppLockOptions,
+  type WithLockOptions,
+  type WithLockResult,
 } from '@polecat/app-lock';
 
 export {
