@@ -55,14 +55,14 @@ await describePostgres('health probes of the node host (PostgreSQL)', (url) => {
     // up
     await coordinator.whenOwned(2, { timeoutMs: 15_000 });
     expect(await probe(port, '/healthz')).toMatchObject({ status: 200, body: { alive: true } });
-    expect(await probe(port, '/readyz')).toMatchObject({ status: 200, body: { ready: true, coordinators: { '0': { reasons: [] } } } });
+    expect(await probe(port, '/readyz')).toMatchObject({ status: 200, body: { ready: true, coordinators: { default: { reasons: [] } } } });
 
     // down: connections cut, new ones hang until their connect timeout
     proxy.stall();
     proxy.cutAll();
     await eventually(async () => (await probe(port, '/readyz')).status === 503, '/readyz 503 while the database is down');
     const down = await probe(port, '/readyz');
-    const reason = down.body.coordinators['0']!.reasons.find((r) => r.code === 'DATABASE_UNREACHABLE');
+    const reason = down.body.coordinators.default!.reasons.find((r) => r.code === 'DATABASE_UNREACHABLE');
     expect(reason?.error?.code).toBe('DATABASE_UNREACHABLE');
     expect(reason?.error?.cause?.code).toBe('CONNECTION_FAILED');
     expect(Number.isNaN(Date.parse(reason!.since!))).toBe(false);

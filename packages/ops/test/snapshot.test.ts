@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { advisoryKey, buildClusterSnapshot, diffHolders, nodeIdOfApplicationName, resolveShardTarget, type NodeRecord } from '../src/index';
+import { advisoryKey, buildClusterSnapshot, nodeIdOfApplicationName, resolveShardTarget, type NodeRecord } from '../src/index';
+import { diffHolders } from '../src/web';
 
 const known = [
   { key: 'default/1001', lockId: 1001, database: 'default', shards: ['Trip:All'] },

@@ -23,10 +23,12 @@ export {
   checkLockTiming,
   enforceLockTiming,
   isLockId,
+  lead,
   redactConnectionString,
   silentLogger,
   systemClock,
   toLogger,
+  withLock,
   type AppLockErrorCode,
   type AppLockErrorOptions,
   type Clock,
@@ -37,6 +39,8 @@ export {
   type ConsoleLike,
   type InMemoryAppLockOptions,
   type InMemoryLockServerOptions,
+  type LeadOptions,
+  type LeaderTask,
   type LockId,
   type LockLossReason,
   type LockTimingInput,
@@ -47,6 +51,8 @@ export {
   type Logger,
   type PinoLike,
   type SessionAppLockOptions,
+  type WithLockOptions,
+  type WithLockResult,
 } from '@polecat/app-lock';
 
 export {

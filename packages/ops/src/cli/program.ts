@@ -5,8 +5,7 @@ import { OpsError } from '../ops-error';
 import { ensureOpsSchema } from '../ops-schema';
 import { readPostgresClusterSnapshot } from '../postgres-cluster-snapshot';
 import { startStatusServer } from '../web/status-server';
-import { isPostgresUrl } from '../internal/pg-client';
-import { openPostgres, resolveConnection, withPostgres } from './connection';
+import { connectionBackend, openPostgres, resolveConnection, withPostgres } from './connection';
 import { sqlServerStatus } from './sql-server-status';
 import { formatClusterSnapshot } from './format-status';
 import { registerTerminateCommand } from './terminate-command';
@@ -18,6 +17,8 @@ export interface CliIo {
   readonly env: NodeJS.ProcessEnv;
   /** Aborting it ends a long-running command (`status --web`). */
   readonly signal?: AbortSignal;
+  /** What `polecat --version` (`-V`) prints; the bin passes the package's version. */
+  readonly version?: string;
 }
 
 interface CommonOptions {
@@ -58,9 +59,10 @@ export function createProgram(io: CliIo): Command {
     .configureOutput({ writeOut: io.out, writeErr: io.err })
     .exitOverride()
     .showHelpAfterError();
+  if (io.version !== undefined) program.version(io.version, '-V, --version', 'print the version of @polecat/ops');
   const common = (command: Command): Command =>
     command
-      .option('-c, --connection <url>', 'database (postgres://...); default $POLECAT_CONNECTION or $DATABASE_URL')
+      .option('-c, --connection <url>', 'database (postgres://... or a SQL Server connection string); default $POLECAT_CONNECTION or $DATABASE_URL')
       .option('--schema <name>', 'schema of the ops tables', 'public')
       .option('--json', 'print JSON for scripts');
 
@@ -80,7 +82,7 @@ export function createProgram(io: CliIo): Command {
     .option('--store-schema <name>', 'SQL Server only: the store schema of the lock-id hash (default dbo)')
     .action(async (positional: string | undefined, options: StatusOptions) => {
       const connection = resolveConnection(positional ?? options.connection, io.env);
-      if (!isPostgresUrl(connection)) {
+      if (connectionBackend(connection) === 'sql-server') {
         if (options.web === true) throw new OpsError('UNSUPPORTED_CONNECTION', '--web needs a postgres:// connection in this version');
         const snapshot = await sqlServerStatus({
           connection,
