@@ -1,12 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createRequire } from 'node:module';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import type { TcpProxy } from '@polecat/test-utils';
+import { fileURLToPath } from 'node:url';
+import { startTsxProcess, type TcpProxy, type TsxProcess } from '@polecat/test-utils';
 import type { AgentRun, ForcedRelease, FreezeWindow } from './agent-runs';
 import type { ChaosNodeConfig, ChaosNodeEvent } from './config';
 
-const require = createRequire(import.meta.url);
-const TSX = pathToFileURL(require.resolve('tsx')).href;
 const NODE_SCRIPT = fileURLToPath(new URL('./node.ts', import.meta.url));
 
 /** Stats summed over the incarnations of one node (an incarnation's last report before it died). */
@@ -19,8 +15,8 @@ interface Totals {
 
 /**
  * The parent's handle on one chaos node: its proxy, its current process (respawned after a
- * SIGKILL), and its stats. Runs the node directly under `node --import tsx` (one process, so a
- * SIGKILL/SIGSTOP hits the node itself, not a wrapper).
+ * SIGKILL), and its stats. Runs the node directly under `node --import tsx` through test-utils'
+ * `startTsxProcess` (one process, so a SIGKILL/SIGSTOP hits the node itself, not a wrapper).
  */
 export class NodeHandle {
   readonly name: string;
@@ -40,7 +36,7 @@ export class NodeHandle {
   #frozenSince: number | undefined;
   readonly #config: ChaosNodeConfig;
   readonly #verbose: boolean;
-  #child: ChildProcess | undefined;
+  #process: TsxProcess | undefined;
   #current: Totals = { writes: 0, refused: 0, errors: 0, grants: 0 };
   /** Agents running in the current incarnation (its last stats line), for diagnostics. */
   owned = 0;
@@ -53,7 +49,6 @@ export class NodeHandle {
   paused = false;
   busy = false;
   #expectExit = false;
-  readonly #stderrTail: string[] = [];
 
   constructor(name: string, proxy: TcpProxy | undefined, config: ChaosNodeConfig, verbose: boolean, exec: readonly string[] = []) {
     this.name = name;
@@ -64,54 +59,30 @@ export class NodeHandle {
   }
 
   get alive(): boolean {
-    return this.#child !== undefined && this.#child.exitCode === null && this.#child.signalCode === null;
+    return this.#process?.alive ?? false;
   }
 
   get pid(): number | undefined {
-    return this.#child?.pid;
+    return this.#process?.pid;
   }
 
   start(): void {
     this.incarnations += 1;
     this.#expectExit = false;
-    const argv = [process.execPath, '--import', TSX, NODE_SCRIPT, JSON.stringify(this.#config)];
-    const [command, ...args] = [...this.#exec, ...argv];
     // `ip netns exec` execs the program: the child's pid is the node's, so signals hit it directly
-    const child = spawn(command!, args, { stdio: ['pipe', 'pipe', 'pipe'] });
-    this.#child = child;
+    const started = startTsxProcess({
+      script: NODE_SCRIPT,
+      args: [JSON.stringify(this.#config)],
+      exec: this.#exec,
+      stderrLines: 20,
+      onMessage: (message) => this.#receive(message as ChaosNodeEvent, started),
+      onStderr: (line) => {
+        if (this.#verbose) process.stderr.write(`[${this.name}] ${line}\n`);
+      },
+    });
+    this.#process = started;
     this.#current = { writes: 0, refused: 0, errors: 0, grants: 0 };
-    let buffer = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      buffer += chunk.toString();
-      let newline: number;
-      while ((newline = buffer.indexOf('\n')) >= 0) {
-        const line = buffer.slice(0, newline);
-        buffer = buffer.slice(newline + 1);
-        try {
-          const event = JSON.parse(line) as ChaosNodeEvent;
-          if (event.type === 'run-start' && child.pid !== undefined) {
-            this.#open.set(`${child.pid}/${event.key}`, { key: event.key, start: event.at, pid: child.pid });
-          } else if (event.type === 'run-end' && child.pid !== undefined) {
-            this.#closeRun(`${child.pid}/${event.key}`, event.at);
-          } else if (event.type === 'lost' && event.reason !== 'released' && child.pid !== undefined) {
-            this.forcedReleases.push({ pid: child.pid, at: event.at });
-            this.losses.push({ pid: child.pid, at: event.at, reason: event.reason });
-          } else if (event.type === 'stats' && child === this.#child) {
-            this.#current = { writes: event.writes, refused: event.refused, errors: event.errors, grants: event.grants };
-            this.owned = event.owned;
-            this.detail = event.detail ?? '-';
-          }
-        } catch {
-          // not a protocol line
-        }
-      }
-    });
-    child.stderr!.on('data', (chunk: Buffer) => {
-      const text = chunk.toString();
-      if (this.#verbose) process.stderr.write(text.replace(/^/gm, `[${this.name}] `));
-      this.#stderrTail.push(text);
-      if (this.#stderrTail.length > 20) this.#stderrTail.shift();
-    });
+    const { child } = started;
     child.on('exit', (code, signal) => {
       // runs still open when the process died ended then (at the SIGKILL we sent, or now)
       const endedAt = this.#killSentAt ?? performance.timeOrigin + performance.now();
@@ -124,8 +95,25 @@ export class NodeHandle {
       this.#current = { writes: 0, refused: 0, errors: 0, grants: 0 };
       this.owned = 0;
       const expected = this.#expectExit && (signal === 'SIGKILL' || code === 0);
-      if (!expected) this.unexpectedExits.push(`${this.name} exited with ${code ?? signal}: ${this.#stderrTail.join('').trim().split('\n').slice(-5).join(' | ')}`);
+      if (!expected) this.unexpectedExits.push(`${this.name} exited with ${code ?? signal}: ${this.stderrTail()}`);
     });
+  }
+
+  /** One protocol line of the incarnation `from` (a late line of a dead incarnation still closes its runs). */
+  #receive(event: ChaosNodeEvent, from: TsxProcess): void {
+    const pid = from.pid;
+    if (event.type === 'run-start' && pid !== undefined) {
+      this.#open.set(`${pid}/${event.key}`, { key: event.key, start: event.at, pid });
+    } else if (event.type === 'run-end' && pid !== undefined) {
+      this.#closeRun(`${pid}/${event.key}`, event.at);
+    } else if (event.type === 'lost' && event.reason !== 'released' && pid !== undefined) {
+      this.forcedReleases.push({ pid, at: event.at });
+      this.losses.push({ pid, at: event.at, reason: event.reason });
+    } else if (event.type === 'stats' && from === this.#process) {
+      this.#current = { writes: event.writes, refused: event.refused, errors: event.errors, grants: event.grants };
+      this.owned = event.owned;
+      this.detail = event.detail ?? '-';
+    }
   }
 
   signal(signal: 'SIGSTOP' | 'SIGCONT'): void {
@@ -134,7 +122,7 @@ export class NodeHandle {
       this.freezes.push({ pid: this.pid, from: this.#frozenSince, to: now });
       this.#frozenSince = undefined;
     }
-    if (this.alive) this.#child!.kill(signal);
+    if (this.alive) this.#process!.child.kill(signal);
     if (signal === 'SIGSTOP') this.#frozenSince = now;
     this.paused = signal === 'SIGSTOP';
   }
@@ -143,7 +131,7 @@ export class NodeHandle {
 
   /** Starts or ends draining the running process (ownership intents): it hands every set over and takes none. */
   drain(draining: boolean): void {
-    if (this.alive) this.#child!.stdin!.write(`${JSON.stringify({ cmd: 'drain', draining })}\n`);
+    if (this.alive) this.#process!.send({ cmd: 'drain', draining });
   }
 
   /** Every fault injected into this node (kind, pid, time), for diagnostics. */
@@ -187,7 +175,7 @@ export class NodeHandle {
   }
 
   #end(signal: 'SIGKILL' | 'SIGTERM', timeoutMs = 5_000): Promise<void> {
-    const child = this.#child;
+    const child = this.#process?.child;
     if (child === undefined || !this.alive) return Promise.resolve();
     this.#expectExit = true;
     if (this.paused) this.signal('SIGCONT');
@@ -207,7 +195,7 @@ export class NodeHandle {
 
   /** The last lines the current or last incarnation wrote on stderr. */
   stderrTail(): string {
-    return this.#stderrTail.join('').trim().split('\n').slice(-5).join(' | ');
+    return (this.#process?.stderrTail() ?? []).slice(-5).join(' | ');
   }
 
   totals(): Totals {

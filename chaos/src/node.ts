@@ -13,7 +13,7 @@ import pg from 'pg';
 import { PostgresAppLock } from '@polecat/app-lock-postgres';
 import { ProjectionCoordinator, createFunctionDaemonFactory } from '@polecat/coordinator';
 import { MultiTenantedProjectionDistributor, SingleTenantProjectionDistributor, shardName, type ProjectionDistributor } from '@polecat/distributors';
-import { DrainIntents } from '@polecat/test-utils/drain-intents'; // (not the index: it loads vitest)
+import { DrainIntents } from '@polecat/test-utils';
 import { appPrefix, databaseUrl, type ChaosNodeConfig, type ChaosNodeEvent } from './config';
 import { ChaosAgents } from './node-agent';
 import { seededRandom } from './options';

@@ -49,11 +49,12 @@ const MACHINE_POSTGRES = 'postgres://postgres@127.0.0.1:5432/test';
 const testDatabase = postgresTestUrl();
 /** The command with its placeholders filled in (see the header). */
 function concrete(command: string): string {
+  // the machine default first, and only as a whole URL: a test database named `test_<x>` starts with it
   return command
+    .replace(new RegExp(`${MACHINE_POSTGRES.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}(?![\\w-])`, 'g'), testDatabase)
     .replaceAll('<connection string>', testDatabase)
     .replaceAll('<url>', testDatabase)
-    .replace(/postgres:\/\/\.\.\.(?=\s|$)/g, testDatabase)
-    .replaceAll(MACHINE_POSTGRES, testDatabase);
+    .replace(/postgres:\/\/\.\.\.(?=\s|$)/g, testDatabase);
 }
 
 interface Found extends MarkdownCommand {

@@ -1,11 +1,4 @@
 import { defineConfig } from 'tsup';
+import { packageBuild } from '../../tsup.shared.ts';
 
-export default defineConfig({
-  entry: { index: 'src/index.ts' },
-  format: ['esm', 'cjs'],
-  dts: true,
-  clean: true,
-  sourcemap: true,
-  target: 'node20',
-  keepNames: true, // class names survive bundling: errors print as CoordinatorError, not _CoordinatorError
-});
+export default defineConfig(packageBuild({ index: 'src/index.ts' }));

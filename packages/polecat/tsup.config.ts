@@ -1,7 +1,8 @@
 import { defineConfig } from 'tsup';
+import { packageBuild } from '../../tsup.shared.ts';
 
-export default defineConfig({
-  entry: {
+export default defineConfig(
+  packageBuild({
     index: 'src/index.ts',
     postgres: 'src/postgres.ts',
     'sql-server': 'src/sql-server.ts',
@@ -9,11 +10,5 @@ export default defineConfig({
     awilix: 'src/awilix.ts',
     node: 'src/node.ts',
     otel: 'src/otel.ts',
-  },
-  format: ['esm', 'cjs'],
-  dts: true,
-  clean: true,
-  sourcemap: true,
-  target: 'node20',
-  keepNames: true, // class names survive bundling: errors print as CoordinatorError, not _CoordinatorError
-});
+  }),
+);

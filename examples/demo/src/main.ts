@@ -73,25 +73,7 @@ function agentsFor(node: string): Record<string, AgentFunction> {
   );
 }
 
-// Even load comes from the library: in HotCold mode the coordinator's default policy is fair
-// share (each node holds at most ceil(shards / live nodes), counted through member-slot locks, and
-// hands extras over gracefully: agents stopped, then locks released). Watch the first node give
-// shards away as the others start.
 const nodes: DemoNode[] = [];
-for (let i = 1; i <= NODE_COUNT; i++) {
-  const name = `node-${i}`;
-  const coordinator = createProjectionCoordinator('HotCold', {
-    shards: agentsFor(name),
-    createLock: backend.createLock(name),
-    // releaseLocksOnPause: false lets the demo freeze a node with its locks before killing its session
-    settings: { leadershipPollingTime: POLL_MS, daemonLockId, stopDrainTimeout: 2_000, releaseLocksOnPause: false },
-  });
-  nodes.push({ name, coordinator, state: 'running' });
-  await coordinator.start();
-  event(`${name} started`);
-  await new Promise((resolve) => setTimeout(resolve, 700));
-}
-
 function view(): View {
   const owners = new Map<string, string>();
   for (const node of nodes) {
@@ -110,7 +92,7 @@ function view(): View {
 const unownedSince = new Map<string, number>();
 let longestGapMs = 0;
 let gapShard = '';
-let watchingGaps = true;
+let watchingGaps = false; // from once every node started until the kill
 const timer = setInterval(() => {
   const current = view();
   render(current);
@@ -126,6 +108,26 @@ const timer = setInterval(() => {
     if (now - since > longestGapMs) [longestGapMs, gapShard] = [now - since, shard.name];
   }
 }, 100);
+
+// Even load comes from the library: in HotCold mode the coordinator's default policy is fair
+// share (each node holds at most ceil(shards / live nodes), counted through member-slot locks, and
+// hands extras over gracefully: agents stopped, then locks released). Watch the first node give
+// shards away as the others start.
+for (let i = 1; i <= NODE_COUNT; i++) {
+  const name = `node-${i}`;
+  const coordinator = createProjectionCoordinator('HotCold', {
+    shards: agentsFor(name),
+    createLock: backend.createLock(name),
+    // releaseLocksOnPause: false lets the demo freeze a node with its locks before killing its session
+    settings: { leadershipPollingTime: POLL_MS, daemonLockId, stopDrainTimeout: 2_000, releaseLocksOnPause: false },
+  });
+  nodes.push({ name, coordinator, state: 'running' });
+  await coordinator.start();
+  event(`${name} started`);
+  await new Promise((resolve) => setTimeout(resolve, 700));
+}
+
+watchingGaps = true;
 
 // Midway: kill the node owning the most shards and time the takeover.
 await new Promise((resolve) => setTimeout(resolve, Math.max(0, KILL_AT_MS - elapsed())));
@@ -158,6 +160,8 @@ event(takeoverMs === undefined ? `takeover INCOMPLETE after 10 s: ${[...orphans]
 await new Promise((resolve) => setTimeout(resolve, Math.max(0, RUN_MS - elapsed())));
 clearInterval(timer);
 render(view(), true);
+// the table cuts lines to the terminal's width: the whole hand-over, once, below it
+if (process.stdout.isTTY === true && moved.length > 0) console.log(`moved: ${moved.join(', ')}`);
 const stopStarted = Date.now();
 await Promise.all(nodes.map((node) => node.coordinator.stop()));
 for (const node of nodes) if (node.state === 'running') node.state = 'stopped';

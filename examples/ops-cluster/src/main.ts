@@ -7,7 +7,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { PostgresOpsNode, drainNode, pauseShard, readPostgresClusterSnapshot, resumeShard, runCli, undrainNode } from '@polecat/ops';
+import { PostgresOpsNode, drainNode, pauseShard, readPostgresClusterSnapshot, resumeShard, undrainNode } from '@polecat/ops';
+import { runCli } from '@polecat/ops/cli';
 import { runShards, type AgentContext, type ProjectionCoordinator } from '@polecat/polecat';
 
 const url = process.env.POLECAT_TEST_PG || 'postgres://postgres@127.0.0.1:5432/test';

@@ -1,5 +1,6 @@
-import { AppLockError, SessionAppLock, enforceLockTiming, silentLogger, toLogger, type ConsoleLike, type Logger, type SessionAppLockOptions } from '@polecat/app-lock';
+import { SessionAppLock, enforceLockTiming, silentLogger, toLogger, type ConsoleLike, type Logger, type SessionAppLockOptions } from '@polecat/app-lock';
 import { PostgresDriver } from './internal/postgres-driver';
+import { invalidConfiguration } from './internal/postgres-errors';
 import { DEFAULT_RELEASE_CHANNEL, assertReleaseChannel } from './internal/release-notices';
 import { serverReleaseMs, userTimeoutMsOf } from './internal/session-setup';
 import type { PostgresConnection, ServerKeepAlive } from './postgres-connection-config';
@@ -80,12 +81,12 @@ export class PostgresAppLock extends SessionAppLock<string> {
    */
   constructor(connection: PostgresConnection, options: PostgresAppLockOptions = {}) {
     if (typeof connection === 'string' ? connection.trim() === '' : typeof connection !== 'object' || connection === null) {
-      throw new AppLockError('INVALID_CONFIGURATION', 'PostgresAppLock needs a connection string or a connection config object');
+      throw invalidConfiguration('PostgresAppLock needs a connection string or a connection config object');
     }
     const applicationName = options.applicationName ?? 'polecat-lock';
     if (typeof applicationName !== 'string' || !/^[\x20-\x7e]{1,63}$/.test(applicationName)) {
       // PostgreSQL silently truncates application_name to 63 bytes and replaces non-ASCII characters.
-      throw new AppLockError('INVALID_CONFIGURATION', 'applicationName must be 1 to 63 printable ASCII characters');
+      throw invalidConfiguration('applicationName must be 1 to 63 printable ASCII characters');
     }
     const connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
     const keepAliveInitialDelayMs = options.keepAliveInitialDelayMs ?? 10_000;
@@ -94,7 +95,7 @@ export class PostgresAppLock extends SessionAppLock<string> {
       ['keepAliveInitialDelayMs', keepAliveInitialDelayMs],
     ] as const) {
       if (!Number.isFinite(value) || value < 0) {
-        throw new AppLockError('INVALID_CONFIGURATION', `${name} must be a finite number >= 0, got ${value}`);
+        throw invalidConfiguration(`${name} must be a finite number >= 0, got ${value}`);
       }
     }
     const serverKeepAlive = options.serverKeepAlive === false ? false : { ...DEFAULT_SERVER_KEEPALIVE, ...options.serverKeepAlive };
@@ -103,7 +104,7 @@ export class PostgresAppLock extends SessionAppLock<string> {
         // applied as whole seconds (ms for userTimeoutMs): NaN would fail every connection attempt
         if (value === undefined && name === 'userTimeoutMs') continue;
         if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-          throw new AppLockError('INVALID_CONFIGURATION', `serverKeepAlive.${name} must be a finite number >= 0, got ${String(value)}`);
+          throw invalidConfiguration(`serverKeepAlive.${name} must be a finite number >= 0, got ${String(value)}`);
         }
       }
     }

@@ -1,4 +1,5 @@
-import { AppLockError, LIBPQ_KEYWORDS } from '@polecat/app-lock';
+import { LIBPQ_KEYWORDS } from '@polecat/app-lock';
+import { invalidConfiguration } from './internal/postgres-errors';
 import type { PostgresConnectionConfig } from './postgres-connection-config';
 
 /**
@@ -16,7 +17,7 @@ export function parsePostgresKeywordString(connection: string): PostgresConnecti
   const text = connection.trim();
   let i = 0;
   const fail = (what: string): never => {
-    throw new AppLockError('INVALID_CONFIGURATION', `PostgreSQL keyword/value connection string: ${what} (its text is not repeated here because it may contain a password)`);
+    throw invalidConfiguration(`PostgreSQL keyword/value connection string: ${what} (its text is not repeated here because it may contain a password)`);
   };
   while (i < text.length) {
     const key = /^([A-Za-z_]+)\s*=\s*/.exec(text.slice(i));

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { AppLockError } from '@polecat/app-lock';
-import { createPgAdmin, describePostgres, startBlackholeAfterStartupProxy, type BlackholeProxy, type PgAdmin } from '@polecat/test-utils';
+import { createPgAdmin, startBlackholeAfterStartupProxy, type BlackholeProxy, type PgAdmin } from '@polecat/test-utils';
+import { describePostgres } from '@polecat/test-utils/vitest';
 import { PostgresAppLock } from '../src';
 
 /** Resolves with how long `work` took to settle, and how it settled. */

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import net from 'node:net';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { AppLockError } from '@polecat/app-lock';
-import { createPgAdmin, describePostgres, startFakePostgresAuthServer, startTcpProxy, type PgAdmin } from '@polecat/test-utils';
+import { createPgAdmin, startFakePostgresAuthServer, startTcpProxy, type PgAdmin } from '@polecat/test-utils';
+import { describePostgres } from '@polecat/test-utils/vitest';
 import { PostgresAppLock, postgresLockKey } from '../src';
 
 const PASSWORD = 'S3cret-pw-do-not-print';

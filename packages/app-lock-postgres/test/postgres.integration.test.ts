@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll } from 'vitest';
 import { runAppLockConformance } from '@polecat/app-lock/testing';
-import { createPgAdmin, describePostgres, startTcpProxy, type PgAdmin } from '@polecat/test-utils';
+import { createPgAdmin, startTcpProxy, type PgAdmin } from '@polecat/test-utils';
+import { describePostgres } from '@polecat/test-utils/vitest';
 import { PostgresAppLock } from '../src';
 
 await describePostgres('PostgresAppLock conformance', (url) => {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, expect, it } from 'vitest';
-import { describePostgres } from '@polecat/test-utils';
+import { describePostgres } from '@polecat/test-utils/vitest';
 import { PostgresAppLock, type PostgresAppLockOptions } from '../src';
 
 const until = async (check: () => boolean, timeoutMs = 5_000): Promise<void> => {

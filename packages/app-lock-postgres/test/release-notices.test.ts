@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { bigintArray, listedToTrue, missingToHeld } from '../src/internal/postgres-session';
-import { assertReleaseChannel, listenSql } from '../src/internal/release-notices';
+import { assertReleaseChannel } from '../src/internal/release-notices';
+import { guardedListenSql } from '../src/internal/lock-sql';
 import { PostgresAppLock } from '../src';
 
 describe('small answers: verification lists only missing keys, acquisition only granted ones', () => {
@@ -29,9 +30,12 @@ describe('small answers: verification lists only missing keys, acquisition only 
 });
 
 describe('release channel option', () => {
-  it('accepts plain identifiers and quotes them for LISTEN', () => {
+  it('accepts plain identifiers and quotes them for LISTEN, guarded by the proven backend pid', () => {
     for (const channel of ['polecat_lock_released', '_x', 'Orders_1']) expect(() => assertReleaseChannel(channel)).not.toThrow();
-    expect(listenSql('Orders_1')).toBe('listen "Orders_1"');
+    const sql = guardedListenSql('Orders_1', 4242);
+    expect(sql).toContain('listen "Orders_1";');
+    expect(sql).toContain('if pg_backend_pid() <> 4242 then raise exception');
+    expect(() => guardedListenSql('Orders_1', 1.5)).toThrow(/backend pid/);
   });
 
   it('rejects anything that is not a plain identifier (no SQL reaches LISTEN)', () => {

@@ -2,7 +2,8 @@ import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
-import { createPgAdmin, describePostgres, type PgAdmin } from '@polecat/test-utils';
+import { createPgAdmin, type PgAdmin } from '@polecat/test-utils';
+import { describePostgres } from '@polecat/test-utils/vitest';
 import { PostgresAppLock } from '../src';
 
 const tag = randomUUID().replace(/-/g, '').slice(0, 8);

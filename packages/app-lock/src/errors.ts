@@ -1,3 +1,4 @@
+import { PolecatError, hasBrand } from '@polecat/kit';
 import type { LockId } from './lock-id';
 
 /** Every error code raised by `@polecat/app-lock` and its backends. */
@@ -45,22 +46,20 @@ export interface AppLockErrorOptions {
  * duplicate copies of the package in `node_modules` (unlike `instanceof`).
  *
  * Losing the race for a lock is not an error: `tryAttainLock` resolves `false`.
+ *
+ * It extends `PolecatError` (`@polecat/kit`): `isPolecatError(error)` recognises every `@polecat` error.
  */
-export class AppLockError extends Error {
-  readonly code: AppLockErrorCode;
-  readonly retryable: boolean;
+export class AppLockError extends PolecatError<AppLockErrorCode> {
   readonly [appLockErrorBrand] = true;
 
   constructor(code: AppLockErrorCode, message: string, options: AppLockErrorOptions = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    super(code, message, { cause: options.cause, retryable: options.retryable ?? code === 'CONNECTION_FAILED' });
     this.name = 'AppLockError';
-    this.code = code;
-    this.retryable = options.retryable ?? code === 'CONNECTION_FAILED';
   }
 
   /** Brand check that works across duplicate package copies. */
-  static is(value: unknown): value is AppLockError {
-    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[appLockErrorBrand] === true;
+  static override is(value: unknown): value is AppLockError {
+    return hasBrand(value, appLockErrorBrand);
   }
 
   /** `true` when `value` is an {@link AppLockError} with the given code. */

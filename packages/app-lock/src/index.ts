@@ -30,3 +30,5 @@ export { SessionAppLock } from './session/session-app-lock';
 export type { SessionAppLockOptions } from './session/session-options';
 export { LockHoldClosedError } from './session/lock-hold-closed-error';
 export { checkLockTiming, enforceLockTiming, type LockTimingInput, type LockTimingVerdict } from './timing-rule';
+export { lead, type LeadOptions, type LeaderTask } from './lead';
+export { withLock, type WithLockOptions, type WithLockResult } from './with-lock';

@@ -1,6 +1,6 @@
 // `npm pack` of @polecat/app-lock installs into an empty project (with mssql from the registry)
 // and `new SqlServerAppLock(...)` type-checks, constructs and fails cleanly against a closed port
-// there, with no other @polecat package installed. No SQL Server is needed: nothing listens on
+// there, with no other @polecat package installed than its one dependency, @polecat/kit. No SQL Server is needed: nothing listens on
 // the port, so the first attempt must reject with CONNECTION_FAILED and no password in it.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -32,11 +32,13 @@ await lock.dispose();
 `;
 
 describe('packed @polecat/app-lock in an empty npm project', () => {
-  it('type-checks and constructs SqlServerAppLock without any other @polecat package', { timeout: 300_000 }, () => {
+  it('type-checks and constructs SqlServerAppLock with no other @polecat package than @polecat/kit', { timeout: 300_000 }, () => {
     execFileSync('pnpm', ['run', 'build'], { cwd: packageDir, stdio: 'pipe' });
-    execFileSync('pnpm', ['pack', '--pack-destination', work], { cwd: packageDir, stdio: 'pipe' });
-    const tarball = readdirSync(work).find((file) => file.endsWith('.tgz'));
+    for (const dir of [packageDir, resolve(packageDir, '..', 'kit')]) execFileSync('pnpm', ['pack', '--pack-destination', work], { cwd: dir, stdio: 'pipe' });
+    const tarball = readdirSync(work).find((file) => file.startsWith('polecat-app-lock-') && file.endsWith('.tgz'));
+    const kitTarball = readdirSync(work).find((file) => file.startsWith('polecat-kit-') && file.endsWith('.tgz'));
     expect(tarball).toBeDefined();
+    expect(kitTarball).toBeDefined();
     const app = join(work, 'app');
     mkdirSync(app);
     writeFileSync(
@@ -45,7 +47,7 @@ describe('packed @polecat/app-lock in an empty npm project', () => {
         name: 'empty-app',
         private: true,
         type: 'module',
-        dependencies: { '@polecat/app-lock': `file:${join(work, tarball!)}`, mssql: '12.7.14' },
+        dependencies: { '@polecat/app-lock': `file:${join(work, tarball!)}`, '@polecat/kit': `file:${join(work, kitTarball!)}`, mssql: '12.7.14' },
         devDependencies: { '@types/mssql': '^12.3.0', '@types/node': '^20.19.0', typescript: '5.9.3' },
         // mssql pinned to the version the lockfile tests: 12.7.16 depends on @tediousjs/connection-string
         // ^1.1.2, which the registry this project installs from does not serve (a fresh ^12 install fails).
@@ -55,7 +57,7 @@ describe('packed @polecat/app-lock in an empty npm project', () => {
     );
     writeFileSync(join(app, 'check.mts'), CHECK);
     npmInstall(app);
-    expect(readdirSync(join(app, 'node_modules', '@polecat'))).toEqual(['app-lock']);
+    expect(readdirSync(join(app, 'node_modules', '@polecat')).sort()).toEqual(['app-lock', 'kit']);
 
     const tsc = join(app, 'node_modules', 'typescript', 'bin', 'tsc');
     execFileSync('node', [tsc, 'check.mts', '--strict', '--module', 'nodenext', '--target', 'es2022', '--types', 'node', '--outDir', 'out'], { cwd: app, stdio: 'pipe' });

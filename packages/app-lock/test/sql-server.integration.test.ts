@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import mssql from 'mssql';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { describeSqlServer } from '@polecat/test-utils';
+import { describeSqlServer } from '@polecat/test-utils/vitest';
 import { parseSqlServerConnection } from '../src/sql-server/sql-server-connection-config';
 import { SqlServerAppLock, type SqlServerAppLockOptions } from '../src/sql-server/index';
 import { runAppLockConformance } from '../src/testing';

@@ -1,3 +1,5 @@
+import { PolecatError, hasBrand } from '@polecat/kit';
+
 /** Every error code raised by `@polecat/coordinator`. */
 export const COORDINATOR_ERROR_CODES = [
   /** Settings or options are malformed (a negative interval, a missing distributor, ...). */
@@ -27,20 +29,19 @@ export interface CoordinatorErrorOptions {
 /**
  * The one error family of `@polecat/coordinator`. Check with {@link CoordinatorError.is}, which
  * survives duplicate copies of the package in `node_modules` (unlike `instanceof`).
+ * It extends `PolecatError` (`@polecat/kit`): `isPolecatError(error)` recognises every `@polecat` error.
  */
-export class CoordinatorError extends Error {
-  readonly code: CoordinatorErrorCode;
+export class CoordinatorError extends PolecatError<CoordinatorErrorCode> {
   readonly [coordinatorErrorBrand] = true;
 
   constructor(code: CoordinatorErrorCode, message: string, options: CoordinatorErrorOptions = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    super(code, message, options);
     this.name = 'CoordinatorError';
-    this.code = code;
   }
 
   /** Brand check that works across duplicate package copies. */
-  static is(value: unknown): value is CoordinatorError {
-    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[coordinatorErrorBrand] === true;
+  static override is(value: unknown): value is CoordinatorError {
+    return hasBrand(value, coordinatorErrorBrand);
   }
 
   /** `true` when `value` is a {@link CoordinatorError} with the given code. */

@@ -1,7 +1,16 @@
 import type { LockLostError } from '@polecat/app-lock';
 import type { LockRoundTripEvent, ProjectionDatabase, ProjectionSet, ShardName } from '@polecat/distributors';
+import type { WithholdReason } from './ownership-intents';
 import type { TakeoverCause } from './takeover-cause';
-import type { HandOverReason, StartKind, StopReason } from './plan-cycle';
+
+/** Why an agent is (re)started. */
+export type StartKind = 'start' | 'restart-paused' | 'restart-stopped';
+
+/** Why this node stops running a set's agents without releasing (it does not hold the lock). */
+export type StopReason = 'not-held' | 'vanished';
+
+/** Why this node stops a held set's agents and then releases its lock. */
+export type HandOverReason = 'agent-stopped' | 'balance' | 'vanished' | 'stale-epoch' | WithholdReason;
 
 /** Why agents were stopped on this node. */
 export type AgentStopReason = StopReason | HandOverReason | 'lock-lost' | 'start-failed' | 'pause' | 'stop' | 'stalled';

@@ -27,7 +27,7 @@ export interface CoordinatorSettings {
    * How long a node that has just attained a set's lock waits before starting its agents (the lock
    * stays held meanwhile; if it is lost, nothing starts). A server that ends the previous owner's
    * session frees the lock at once, but that owner learns of it only when its connection reports
-   * the loss (measured on PostgreSQL: p99 about 15 ms); without this wait, a standby that attains the
+   * the loss (see the README, *Scale*); without this wait, a standby that attains the
    * lock in between would briefly run the agents next to the old owner's. The wait counts from the
    * moment this node knew the server had freed the lock: the answer of the cycle's membership probe
    * that listed the set free (balancing on), else the grant; at least half of it always counts from

@@ -79,18 +79,17 @@ export interface StalledAgentStatus {
 }
 
 /**
- * What `ProjectionCoordinator.stop()` resolves with. `stop()` aborts every agent and waits up to
- * `stopDrainTimeout` for them BEFORE it releases anything; a set whose agents all returned is
- * released. When agents are still running at the deadline, `drained` is `false`, `draining` names
- * their sets, and their locks stay held (the connections stay open) until they return, at which
- * point the remaining locks are released and the connections closed (`settled` resolves), or until
- * the process ends (the server then frees the locks).
+ * What `ProjectionCoordinator.stop()` resolves with (plain data: `JSON.stringify` shows it all).
+ * `stop()` aborts every agent and waits up to `stopDrainTimeout` for them BEFORE it releases
+ * anything; a set whose agents all returned is released. When agents are still running at the
+ * deadline, `drained` is `false`, `draining` names their sets, and their locks stay held (the
+ * connections stay open) until they return, at which point the remaining locks are released and
+ * the connections closed (`coordinator.whenSettled()` resolves), or until the process ends (the
+ * server then frees the locks).
  */
 export interface StopResult {
   /** Every agent returned within `stopDrainTimeout`; every lock was released and every connection closed. */
   readonly drained: boolean;
   /** Sets whose agents were still running at the deadline (empty when `drained`). */
   readonly draining: readonly DrainingSetStatus[];
-  /** Resolves once the last agent returned and the remaining locks and connections were released. Never rejects. */
-  readonly settled: Promise<void>;
 }

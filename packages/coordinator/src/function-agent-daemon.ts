@@ -1,6 +1,7 @@
 import { systemClock, toLogger, type Clock, type ConsoleLike, type Logger } from '@polecat/app-lock';
 import type { ProjectionDatabase, ShardName } from '@polecat/distributors';
 import { CoordinatorError } from './coordinator-error';
+import { CoalescedDeadline } from './internal/coalesced-deadline';
 import { LinkedAborts } from './internal/linked-aborts';
 import type { AgentStartContext, AgentState, ProjectionDaemon } from './projection-daemon';
 
@@ -46,12 +47,6 @@ interface Running {
   readonly done: Promise<void>;
 }
 
-interface SharedDeadline {
-  readonly cancel: AbortController;
-  readonly timedOut: Promise<boolean>;
-  waiting: number;
-}
-
 const noop = (): void => undefined;
 
 /** Waits for `done`; `false` (without waiting further) when `signal` aborts first. */
@@ -79,7 +74,7 @@ export class FunctionAgentDaemon implements ProjectionDaemon, AsyncDisposable {
   readonly #logger: Logger;
   readonly #states = new Map<string, AgentState>();
   readonly #running = new Map<string, Running>();
-  #sharedDeadline: SharedDeadline | undefined;
+  readonly #deadline: CoalescedDeadline;
   #disposed = false;
   readonly #failureListeners = new Set<(shard: ShardName) => void>();
 
@@ -90,6 +85,8 @@ export class FunctionAgentDaemon implements ProjectionDaemon, AsyncDisposable {
     this.#agents = options.agents;
     this.#drainTimeoutMs = drain;
     this.#clock = options.clock ?? systemClock;
+    // stopping 10 000 agents in one tick arms one drain timer, not one each
+    this.#deadline = new CoalescedDeadline(this.#clock, drain);
     this.#logger = toLogger(options.logger);
   }
 
@@ -189,49 +186,10 @@ export class FunctionAgentDaemon implements ProjectionDaemon, AsyncDisposable {
 
   async #drain(work: readonly Promise<void>[]): Promise<void> {
     if (work.length === 0) return;
-    const deadline = this.#deadline();
-    try {
-      const late = await Promise.race([Promise.all(work).then(() => false), deadline.timedOut]);
-      if (late) this.#logger.warn('agents ignored their abort signal past the drain timeout', { database: this.database.id, timeoutMs: this.#drainTimeoutMs });
-    } finally {
-      deadline.release();
+    if (!(await this.#deadline.race(Promise.all(work)))) {
+      this.#logger.warn('agents ignored their abort signal past the drain timeout', { database: this.database.id, timeoutMs: this.#drainTimeoutMs });
     }
   }
-
-  /**
-   * A `drainTimeoutMs` deadline. Drains that start in the same tick (a coordinator stopping 10 000
-   * agents, one `stopAgent` each) share ONE timer, cancelled when the last of them is done: a timer
-   * + AbortController + AbortError per agent made stopping 10 000 agents take seconds.
-   */
-  #deadline(): { readonly timedOut: Promise<boolean>; release(): void } {
-    let entry = this.#sharedDeadline;
-    if (entry === undefined) {
-      const cancel = new AbortController();
-      const timedOut = this.#clock.sleep(this.#drainTimeoutMs, cancel.signal).then(
-        () => true,
-        () => false,
-      );
-      const created: SharedDeadline = { cancel, timedOut, waiting: 0 };
-      entry = created;
-      this.#sharedDeadline = created;
-      queueMicrotask(() => {
-        if (this.#sharedDeadline === created) this.#sharedDeadline = undefined; // later drains start their own
-      });
-    }
-    const shared = entry;
-    shared.waiting += 1;
-    return {
-      timedOut: shared.timedOut,
-      release: () => {
-        shared.waiting -= 1;
-        if (shared.waiting === 0) {
-          shared.cancel.abort();
-          if (this.#sharedDeadline === shared) this.#sharedDeadline = undefined; // a later drain must not join a cancelled timer
-        }
-      },
-    };
-  }
-
 
   /** Resolves once the shard's current run (if any) has returned, however long it takes. Never rejects. */
   whenSettled(shard: ShardName): Promise<void> {

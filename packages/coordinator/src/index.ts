@@ -9,9 +9,9 @@ export {
   STALL_ACTIONS,
   type StallAction,
 } from './coordinator-settings';
-export { DEFAULT_BACKOFF_POLICY, backoffDelay, nextBackoff, isBackingOff, type BackoffPolicy, type BackoffEntry } from './backoff';
+export { DEFAULT_BACKOFF_POLICY, type BackoffPolicy } from './backoff';
 export { COORDINATOR_ERROR_CODES, CoordinatorError, type CoordinatorErrorCode, type CoordinatorErrorOptions } from './coordinator-error';
-export type { CoordinatorEvents, CoordinatorEventName, AgentStopReason } from './coordinator-events';
+export type { CoordinatorEvents, CoordinatorEventName, AgentStopReason, StartKind, StopReason, HandOverReason } from './coordinator-events';
 export {
   COORDINATOR_STATES,
   type CoordinatorState,
@@ -25,7 +25,6 @@ export {
 export type { EpochSource } from './epoch-source';
 export {
   NO_OWNERSHIP_INTENTS,
-  withholdReason,
   type OwnershipIntents,
   type OwnershipIntentSource,
   type OwnershipIntentReadContext,
@@ -57,15 +56,6 @@ export {
   type FairShareOptions,
   type FairShareScope,
 } from './fair-share-ownership-policy';
-export {
-  planCycle,
-  type CycleInput,
-  type CyclePlan,
-  type StartAction,
-  type StartKind,
-  type StopReason,
-  type HandOverReason,
-} from './plan-cycle';
 export {
   AGENT_STATUSES,
   type AgentStatus,

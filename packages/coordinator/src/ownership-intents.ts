@@ -44,12 +44,3 @@ export interface OwnershipIntentSource {
   /** Optional: calls `listener` when the intents may have changed, so the loop runs a cycle at once. Returns the unsubscribe function. */
   onChange?(listener: () => void): () => void;
 }
-
-/** The reason `set` is withheld under `intents`, or `undefined` when it may run here. */
-export function withholdReason(intents: OwnershipIntents, set: ProjectionSet): WithholdReason | undefined {
-  if (intents.paused.size > 0) {
-    if (intents.paused.has(set.key)) return 'paused';
-    for (const shard of set.names) if (intents.paused.has(shard.identity)) return 'paused';
-  }
-  return intents.draining ? 'draining' : undefined;
-}

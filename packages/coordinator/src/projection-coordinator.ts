@@ -1,25 +1,25 @@
-import { systemClock, toLogger, type Clock, type Logger } from '@polecat/app-lock';
-import type { ProjectionDistributor, ProjectionSet } from '@polecat/distributors';
+import type { Clock } from '@polecat/app-lock';
 import { CoordinatorError } from './coordinator-error';
 import type { CoordinatorEvents } from './coordinator-events';
-import { resolveCoordinatorSettings, type CoordinatorSettings } from './coordinator-settings';
-import type { CoordinatorState, CoordinatorStatus, DrainingSetStatus, StopResult } from './coordinator-status';
-import { isDaemonMode, type DaemonMode } from './daemon-mode';
-import { defaultOwnershipPolicy } from './internal/default-policy';
-import { ClusterObserver } from './internal/cluster-observer';
-import { DaemonPool } from './internal/daemon-pool';
-import { IntentReader } from './internal/intent-reader';
-import { CoordinatorOperations } from './internal/operations';
-import { healthFrom, type CoordinatorHealth } from './coordinator-health';
-import { ReleaseNoticeWaker } from './internal/release-notice-waker';
-import { runCycle } from './internal/run-cycle';
-import { SetOwnership } from './internal/set-ownership';
+import type { CoordinatorHealth } from './coordinator-health';
+import type { CoordinatorSettings } from './coordinator-settings';
+import type { CoordinatorState, CoordinatorStatus, StopResult } from './coordinator-status';
+import type { DaemonMode } from './daemon-mode';
+import { compose } from './internal/compose';
+import type { Coordination } from './internal/coordination';
+import type { ErrorRecord } from './internal/error-record';
+import type { CoordinatorLoop } from './internal/loop/coordinator-loop';
+import { LifecycleQueue } from './internal/lifecycle-queue';
+import { shutdown, type Shutdown } from './internal/shutdown';
+import { healthOf, snapshot } from './internal/snapshot';
 import { StatusWaiters, type WaitOptions } from './internal/status-waiters';
-import { TypedEmitter, type Listener } from './internal/typed-emitter';
-import { WakeableSleep } from './internal/wakeable-sleep';
-import type { OwnershipIntentSource } from './ownership-intents';
-import type { OwnershipPolicy } from './ownership-policy';
+import type { Listener, TypedEmitter } from './internal/typed-emitter';
 import type { ProjectionCoordinatorOptions } from './projection-coordinator-options';
+
+const noop = (): void => undefined;
+
+/** Events after which a status waiter looks again. */
+const STATUS_CHANGES = ['cycle', 'lockAcquired', 'lockLost', 'lockReleased', 'agentStarted', 'agentStopped', 'drainOverrun'] as const;
 
 /**
  * Turns lock ownership into running agents: each cycle it builds the distribution, keeps the
@@ -32,104 +32,37 @@ import type { ProjectionCoordinatorOptions } from './projection-coordinator-opti
 export class ProjectionCoordinator implements AsyncDisposable {
   readonly mode: DaemonMode;
   readonly settings: CoordinatorSettings;
-  readonly #distributor: ProjectionDistributor | undefined;
-  readonly #logger: Logger;
   readonly #clock: Clock;
   readonly #events: TypedEmitter<CoordinatorEvents>;
-  readonly #daemons: DaemonPool | undefined;
-  readonly #ownership: SetOwnership | undefined;
-  readonly #ops: CoordinatorOperations | undefined;
-  #isStaleEpoch: ((error: unknown) => boolean) | undefined;
-  readonly #policy: OwnershipPolicy | undefined;
-  readonly #intentSource: OwnershipIntentSource | undefined;
-  readonly #intents: IntentReader | undefined;
-  #unsubscribeIntents: (() => void) | undefined;
-  readonly #sleep: WakeableSleep;
+  readonly #errors: ErrorRecord;
+  readonly #c: Coordination | undefined;
+  readonly #loop: CoordinatorLoop | undefined;
   readonly #waiters: StatusWaiters;
+  readonly #lifecycle = new LifecycleQueue();
   #state: CoordinatorState = 'idle';
-  #cycles = 0;
-  #lastError: unknown;
-  #randomWaitDone = false;
-  #loop: { readonly controller: AbortController; readonly done: Promise<void> } | undefined;
   #started: Promise<void> | undefined;
   #stopping: Promise<StopResult> | undefined;
-  /** pause / resume / stop run one after the other (each waits for the previous to finish). */
-  #lifecycle: Promise<unknown> = Promise.resolve();
-  #unsubscribeLost: (() => void) | undefined;
-  #unsubscribeNotice: (() => void) | undefined;
-  #noticeWaker: ReleaseNoticeWaker | undefined;
-  #unsubscribeMemberLeft: (() => void) | undefined;
+  #settled: Promise<void> | undefined;
   #detachSignal: (() => void) | undefined;
 
   constructor(options: ProjectionCoordinatorOptions) {
-    if (!isDaemonMode(options?.mode)) throw new CoordinatorError('INVALID_CONFIGURATION', `mode must be one of Disabled, Solo, HotCold; got ${String(options?.mode)}`);
-    this.mode = options.mode;
-    this.settings = resolveCoordinatorSettings(options.settings);
-    this.#logger = toLogger(options.logger);
-    this.#clock = options.clock ?? systemClock;
-    this.#events = new TypedEmitter<CoordinatorEvents>(this.#logger);
-    this.#sleep = new WakeableSleep(this.#clock);
     this.#waiters = new StatusWaiters(() => this.status());
-    this.#policy = options.policy ?? defaultOwnershipPolicy(options.mode, options.distributor, this.settings);
-    this.#intentSource = options.ownershipIntents;
-    this.#intents = options.ownershipIntents === undefined ? undefined : new IntentReader(options.ownershipIntents, this.#logger);
-    if (this.mode === 'Disabled') {
-      this.#distributor = undefined;
-      this.#daemons = undefined;
-      this.#ownership = undefined;
-      this.#ops = undefined;
-    } else {
-      const { distributor, daemonFor } = options;
-      if (distributor === undefined) throw new CoordinatorError('INVALID_CONFIGURATION', `mode ${this.mode} needs a distributor`);
-      if (typeof daemonFor !== 'function') throw new CoordinatorError('INVALID_CONFIGURATION', `mode ${this.mode} needs a daemonFor factory`);
-      if ((this.mode === 'Solo') !== (distributor.kind === 'solo')) {
-        throw new CoordinatorError('INVALID_CONFIGURATION', `mode ${this.mode} does not match a ${distributor.kind} distributor`);
-      }
-      this.#distributor = distributor;
-      const epochs = options.epochs;
-      if (epochs?.isStale !== undefined) this.#isStaleEpoch = (error) => epochs.isStale?.(error) === true;
-      // an agent failing on its own wakes the loop (a stale epoch is handed over at once)
-      this.#daemons = new DaemonPool(daemonFor, this.#logger, () => this.wake());
-      this.#ownership = new SetOwnership({
-        distributor,
-        daemons: this.#daemons,
-        settings: this.settings,
-        logger: this.#logger,
-        clock: this.#clock,
-        events: this.#events,
-        ...(options.epochs === undefined ? {} : { epochs: options.epochs }),
-        onError: (error) => {
-          this.#lastError = error;
-        },
-        progressFor: (set, shard) => this.#ops?.progressFor(set, shard),
-        // a set whose agents all returned may be attempted (or, its lock lost, started) again now
-        onDrained: () => {
-          this.#waiters.notify();
-          this.wake();
-        },
-      });
-      this.#ops = new CoordinatorOperations({
-        distributor,
-        daemons: this.#daemons,
-        ownership: this.#ownership,
-        settings: this.settings,
-        logger: this.#logger,
-        clock: this.#clock,
-        events: this.#events,
-        wake: () => this.wake(),
-      });
-    }
-    const notify = (): void => this.#waiters.notify();
-    for (const event of ['cycle', 'lockAcquired', 'lockLost', 'lockReleased', 'agentStarted', 'agentStopped', 'drainOverrun'] as const) this.#events.on(event, notify);
-    if (options.signal !== undefined) {
-      const signal = options.signal;
-      if (signal.aborted) void this.stop();
-      else {
-        const onAbort = (): void => void this.stop();
-        signal.addEventListener('abort', onAbort, { once: true });
-        // a long-lived signal must not keep a stopped coordinator reachable
-        this.#detachSignal = () => signal.removeEventListener('abort', onAbort);
-      }
+    const parts = compose(options, { changed: () => this.#waiters.notify() });
+    this.mode = parts.mode;
+    this.settings = parts.settings;
+    this.#clock = parts.clock;
+    this.#events = parts.events;
+    this.#errors = parts.errors;
+    this.#c = parts.coordination;
+    this.#loop = parts.loop;
+    for (const event of STATUS_CHANGES) this.#events.on(event, () => this.#waiters.notify());
+    const signal = options.signal;
+    if (signal?.aborted === true) void this.stop();
+    else if (signal !== undefined) {
+      const onAbort = (): void => void this.stop();
+      signal.addEventListener('abort', onAbort, { once: true });
+      // a long-lived signal must not keep a stopped coordinator reachable
+      this.#detachSignal = () => signal.removeEventListener('abort', onAbort);
     }
   }
 
@@ -141,120 +74,29 @@ export class ProjectionCoordinator implements AsyncDisposable {
   /**
    * Starts the loop (resolves at once; the first cycle runs in the background). A second call
    * returns the same promise and never starts a second loop. Rejects with `DISPOSED` after stop.
+   * With `failFastOnStart`, waits for the first cycle: an unreachable database stops the
+   * coordinator and rejects.
    */
   start(): Promise<void> {
     if (this.#state === 'stopping' || this.#state === 'stopped') return Promise.reject(new CoordinatorError('DISPOSED', 'the coordinator was stopped'));
-    this.#started ??= this.#launch().then(() => this.#failFast());
+    this.#started ??= this.#launch();
     return this.#started;
   }
 
-  /** `failFastOnStart`: waits for the first cycle; an unreachable database stops the coordinator and rejects. */
-  async #failFast(): Promise<void> {
-    if (!this.settings.failFastOnStart || this.#ops === undefined) return;
-    const failure = await this.#ops.firstCycleFailure();
+  async #launch(): Promise<void> {
+    this.#setState('running');
+    if (this.#loop === undefined || this.#c === undefined) return;
+    this.#loop.start();
+    if (!this.settings.failFastOnStart) return;
+    const failure = await this.#c.operations.firstCycleFailure();
     if (failure === undefined) return;
     await this.stop();
     throw failure;
   }
 
-  async #launch(): Promise<void> {
-    this.#setState('running');
-    if (this.#distributor === undefined) return;
-    this.#unsubscribeLost = this.#distributor.onSetsLost((event) => {
-      // the lost sets' drains keep a given-up lock connection open until their agents returned
-      const draining = this.#ownership!.lost(event.sets, event.error, event.waitUntil === undefined ? undefined : (work) => event.waitUntil?.(work));
-      for (const set of event.sets) this.#logger.debug('set lost', { set: set.key, lockId: set.lockId });
-      // a tracked set is attempted again only once its agents returned: its drain wakes the loop then
-      if (!draining) this.wake();
-    });
-    // Another node released locks (graceful stop, hand-over): try now, not at the next poll.
-    if (typeof this.#distributor.onReleaseNotice === 'function') {
-      const waker = new ReleaseNoticeWaker(() => this.wake(), this.#clock);
-      this.#noticeWaker = waker;
-      this.#unsubscribeNotice = this.#distributor.onReleaseNotice(() => waker.notice());
-    }
-    // A member died (its slot, watched by a waiting lock request, was granted here): take a new
-    // fair share now, not at the next poll.
-    if (typeof this.#distributor.onMemberLeft === 'function') {
-      this.#unsubscribeMemberLeft = this.#distributor.onMemberLeft((databaseId) => {
-        this.#logger.debug('a member left; cycling now', { database: databaseId });
-        this.#events.emit('memberLeft', { databaseId });
-        this.wake();
-      });
-    }
-    if (typeof this.#intentSource?.onChange === 'function') this.#unsubscribeIntents = this.#intentSource.onChange(() => this.wake());
-    this.#startLoop();
-  }
-
-  #startLoop(): void {
-    const controller = new AbortController();
-    this.#ownership!.renew();
-    this.#ops?.started();
-    this.#loop = { controller, done: this.#run(controller.signal) };
-  }
-
-  async #run(signal: AbortSignal): Promise<void> {
-    const distributor = this.#distributor!;
-    if (!this.#randomWaitDone) {
-      this.#randomWaitDone = true;
-      try {
-        await distributor.randomWait(signal);
-      } catch {
-        // aborted: the loop below exits at once
-      }
-    }
-    const context = {
-      distributor,
-      daemons: this.#daemons!,
-      ownership: this.#ownership!,
-      settings: this.settings,
-      logger: this.#logger,
-      clock: this.#clock,
-      events: this.#events,
-      ...(this.#policy === undefined ? {} : { policy: this.#policy }),
-      ...(this.#policy?.usesMembership === true ? { cluster: new ClusterObserver() } : {}),
-      ...(this.#isStaleEpoch === undefined ? {} : { isStaleEpoch: this.#isStaleEpoch }),
-      ...(this.#intents === undefined ? {} : { intents: this.#intents }),
-      ...(this.#ops === undefined ? {} : { failedThisCycle: (databaseId: string) => this.#ops!.failedThisCycle(databaseId) }),
-      onError: (error: unknown, set?: ProjectionSet) => {
-        this.#lastError = error;
-        this.#events.emit('error', set === undefined ? { error } : { error, set });
-      },
-    };
-    while (!signal.aborted) {
-      let sleepMs = this.settings.leadershipPollingTime;
-      try {
-        sleepMs = await runCycle(context, signal);
-      } catch (error) {
-        this.#logger.error('coordinator cycle failed; continuing', { error });
-        context.onError(error);
-      }
-      if (signal.aborted) break;
-      if (this.#ops !== undefined) sleepMs = this.#ops.nextSleep(sleepMs);
-      this.#cycles += 1;
-      this.#waiters.notify();
-      await this.#sleep.sleep(sleepMs, signal);
-    }
-  }
-
-  async #haltLoop(): Promise<void> {
-    const loop = this.#loop;
-    this.#loop = undefined;
-    if (loop === undefined) return;
-    loop.controller.abort(new CoordinatorError('DISPOSED', 'coordinator loop stopped'));
-    await loop.done;
-  }
-
   /** Forces an immediate cycle (ends the current sleep). */
   wake(): void {
-    this.#sleep.wake();
-  }
-
-  /** Runs `operation` after every pause / resume / stop called before it has finished. */
-  #serialised<T>(operation: () => Promise<T>): Promise<T> {
-    const run = this.#lifecycle.then(operation, operation);
-    this.#lifecycle = run.catch(() => undefined);
-    return run;
+    this.#c?.wake();
   }
 
   /**
@@ -264,24 +106,21 @@ export class ProjectionCoordinator implements AsyncDisposable {
    * starts again. `pause()`, `resume()` and `stop()` are serialised: each waits for the previous.
    */
   pause(): Promise<void> {
-    return this.#serialised(() => this.#pause());
-  }
-
-  async #pause(): Promise<void> {
-    if (this.#state !== 'running' || this.#ownership === undefined) return;
-    this.#setState('paused');
-    this.#ops?.halted();
-    await this.#haltLoop();
-    await this.#ownership.stopAll('pause', this.settings.releaseLocksOnPause);
-    this.#waiters.notify();
+    return this.#lifecycle.run(async () => {
+      if (this.#state !== 'running' || this.#c === undefined) return;
+      this.#setState('paused');
+      await this.#loop?.halt();
+      await this.#c.ownership.stopAll('pause', this.settings.releaseLocksOnPause);
+      this.#waiters.notify();
+    });
   }
 
   /** Starts the loop again after `pause()` (after the pause has finished, if it is still running). */
   resume(): Promise<void> {
-    return this.#serialised(async () => {
+    return this.#lifecycle.run(async () => {
       if (this.#state !== 'paused') return;
       this.#setState('running');
-      this.#startLoop();
+      this.#loop?.start();
       this.wake();
     });
   }
@@ -291,52 +130,35 @@ export class ProjectionCoordinator implements AsyncDisposable {
    * BEFORE it releases anything; releases the sets whose agents returned, then disposes the daemons
    * and the distributor (closing connections). Agents still running at the deadline are named in
    * the result (`drained: false`, `draining`): their locks stay held, and the connections open,
-   * until they return (`settled`) or the process ends. Idempotent (same result) and quiet; the
-   * coordinator cannot be started again. Runs after an unfinished `pause()` / `resume()`.
+   * until they return ({@link whenSettled}) or the process ends. Idempotent (same result) and
+   * quiet; the coordinator cannot be started again. Runs after an unfinished `pause()` / `resume()`.
    */
   stop(): Promise<StopResult> {
     this.#detachSignal?.();
-    this.#stopping ??= this.#serialised(() => this.#shutdown());
+    this.#stopping ??= this.#lifecycle.run(() => this.#shutdown());
     return this.#stopping;
+  }
+
+  /**
+   * Resolves once a stop has fully ended: the last agent returned and the remaining locks and
+   * connections were released (at once after a drained stop). Waits for `stop()` to be called.
+   * Never rejects.
+   */
+  async whenSettled(): Promise<void> {
+    while (this.#settled === undefined) await (this.#stopping?.then(noop, noop) ?? this.whenStopped({ timeoutMs: Infinity }));
+    await this.#settled;
   }
 
   async #shutdown(): Promise<StopResult> {
     this.#setState('stopping');
-    let settled: Promise<void> = Promise.resolve();
-    let draining: readonly DrainingSetStatus[] = [];
+    let ended: Shutdown = { draining: [], settled: Promise.resolve() };
     try {
-      this.#ops?.halted();
-      await this.#haltLoop();
-      this.#unsubscribeLost?.();
-      this.#unsubscribeNotice?.();
-      this.#unsubscribeMemberLeft?.();
-      this.#unsubscribeIntents?.();
-      this.#noticeWaker?.dispose();
-      const ownership = this.#ownership;
-      if (ownership !== undefined && this.#distributor !== undefined) {
-        await ownership.stopAll('stop', true);
-        draining = ownership.draining();
-        if (draining.length > 0) {
-          this.#logger.warn('stopped with agents still running; their locks stay held until they return or the process ends', {
-            sets: draining.map((drain) => ({ set: drain.key, shards: drain.shards, since: drain.since })),
-          });
-        }
-        // the rest (member slots, connections) only once no agent of a held set runs any more
-        const releaseRest = draining.length > 0; // (all drained in time: stopAll released everything at once)
-        settled = ownership.whenDrained().then(() => this.#closeAll(releaseRest));
-        if (draining.length === 0) await settled;
-      }
-      await this.#ops?.dispose();
+      ended = await shutdown(this.#c, this.#loop);
     } finally {
+      this.#settled = ended.settled;
       this.#setState('stopped');
     }
-    return { drained: draining.length === 0, draining, settled };
-  }
-
-  async #closeAll(releaseRest: boolean): Promise<void> {
-    if (releaseRest) await this.#quietly('releasing locks', () => this.#distributor!.releaseAll());
-    await this.#daemons!.disposeAll();
-    await this.#quietly('disposing the distributor', () => this.#distributor!.dispose());
+    return { drained: ended.draining.length === 0, draining: ended.draining };
   }
 
   /** Same as `stop()`, without its result. */
@@ -349,17 +171,6 @@ export class ProjectionCoordinator implements AsyncDisposable {
     await this.stop();
   }
 
-  async #quietly(what: string, action: () => Promise<void>): Promise<boolean> {
-    try {
-      await action();
-      return true;
-    } catch (error) {
-      this.#logger.warn(`${what} failed`, { error });
-      this.#lastError = error;
-      return false;
-    }
-  }
-
   #setState(state: CoordinatorState): void {
     this.#state = state;
     this.#waiters.notify();
@@ -370,21 +181,19 @@ export class ProjectionCoordinator implements AsyncDisposable {
     return this.#events.on(event, listener);
   }
 
+  /** Subscribes to the next `event` only; returns the function that unsubscribes before then. */
+  once<K extends keyof CoordinatorEvents>(event: K, listener: Listener<CoordinatorEvents, K>): () => void {
+    return this.#events.once(event, listener);
+  }
+
+  /** Unsubscribes `listener` (added with `on` or `once`). */
+  off<K extends keyof CoordinatorEvents>(event: K, listener: Listener<CoordinatorEvents, K>): void {
+    this.#events.off(event, listener);
+  }
+
   /** A snapshot: mode, state, owned sets with their agents, cycle count, last error. */
   status(): CoordinatorStatus {
-    const backingOff: Record<string, number> = {};
-    for (const [key, entry] of this.#ownership?.backoff ?? []) if (entry.nextAttemptAt > this.#clock.now()) backingOff[key] = entry.nextAttemptAt;
-    return {
-      mode: this.mode,
-      state: this.#state,
-      owned: this.#ownership?.status() ?? [],
-      cycles: this.#cycles,
-      ...(this.#lastError === undefined ? {} : { lastError: this.#lastError }),
-      backingOff,
-      health: this.health(),
-      stalled: this.#ops?.stalled() ?? [],
-      draining: this.#ownership?.draining() ?? [],
-    };
+    return snapshot({ mode: this.mode, state: this.#state, clock: this.#clock, errors: this.#errors, cycles: this.#loop?.cycles ?? 0, health: this.health() }, this.#c);
   }
 
   /**
@@ -393,8 +202,7 @@ export class ProjectionCoordinator implements AsyncDisposable {
    * `alive` answers a liveness probe, `ready` a readiness probe. Cheap: call it from any probe.
    */
   health(): CoordinatorHealth {
-    if (this.#ops === undefined) return healthFrom(this.#state, this.#state === 'running' ? [] : [{ code: 'NOT_RUNNING', status: 'unhealthy', message: `the coordinator is ${this.#state}` }], this.#clock.now());
-    return this.#ops.health(this.#state, this.#ownership?.draining() ?? []);
+    return healthOf(this.#state, this.#clock.now(), this.#c);
   }
 
   /**
@@ -403,10 +211,8 @@ export class ProjectionCoordinator implements AsyncDisposable {
    * `timeoutMs: Infinity` for none).
    *
    * For tests, demos and tools that know what this node should own. Do not gate a production
-   * node's start-up on it: balancing leaves a standby owning nothing (with 2 shards on 3 nodes one
-   * node always owns nothing), and a standby is healthy. A node that is running is ready: it takes
-   * shards over when their owner stops. To act when this node starts a shard, listen to
-   * `agentStarted`; to know it is running, read `status().state`.
+   * node's start-up on it: balancing leaves a standby owning nothing, and a standby is healthy. To
+   * act when this node starts a shard, listen to `agentStarted`; to know it runs, read `state`.
    */
   whenOwned(target: number | ((status: CoordinatorStatus) => boolean), options?: WaitOptions): Promise<CoordinatorStatus> {
     const predicate =

@@ -30,8 +30,8 @@ export interface AgentStartContext {
   /**
    * Optional: the controller of `signal` when that signal belongs to THIS agent alone (the
    * coordinator passes it for one-shard sets). A daemon may then hand `signal` to the agent as is
-   * and abort this controller to stop it, instead of creating a second signal per agent
-   * (≈ 0.8 KB each; 10 000 of them at 10 000 shards). Daemons may ignore it.
+   * and abort this controller to stop it, instead of creating a second signal per agent (see the
+   * README, *Scale*). Daemons may ignore it.
    */
   readonly controller?: AbortController;
   /**

@@ -1,5 +1,6 @@
 import { PostgresAppLock } from '@polecat/app-lock-postgres';
-import { OwnershipLedger, createPgAdmin, describePostgres, type PgAdmin } from '@polecat/test-utils';
+import { OwnershipLedger, createPgAdmin, type PgAdmin } from '@polecat/test-utils';
+import { describePostgres } from '@polecat/test-utils/vitest';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { runBalancingScenario } from './support/balancing-scenario';
 import { FAST_LOCK, type InProcessNode } from './support/in-process-node';

@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
-import { OwnershipLedger, createPgAdmin, describePostgres, preciseNow, type PgAdmin } from '@polecat/test-utils';
+import { OwnershipLedger, createPgAdmin, preciseNow, type PgAdmin } from '@polecat/test-utils';
+import { describePostgres } from '@polecat/test-utils/vitest';
 import { startProxiedNodes, type ProxiedNode } from './support/child-nodes';
 import { handovers, runnersByShard, runningAt } from './support/ledger-checks';
 import { eventually, randomScope } from './support/in-process-node';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { backoffDelay, DEFAULT_BACKOFF_POLICY } from '../src/backoff';
+import { DEFAULT_BACKOFF_POLICY } from '../src/backoff';
+import { backoffDelay } from '../src/internal/ownership/backoff';
 import { CoordinatorError } from '../src/coordinator-error';
 import { DEFAULT_COORDINATOR_SETTINGS, resolveCoordinatorSettings } from '../src/coordinator-settings';
 import { DAEMON_MODES, isDaemonMode } from '../src/daemon-mode';

@@ -1,7 +1,8 @@
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import type { AppLock } from '@polecat/app-lock';
 import { SqlServerAppLock } from '@polecat/app-lock/sql-server';
-import { OwnershipLedger, createPgAdmin, createSqlServerAdmin, describePostgres, describeSqlServer, type PgAdmin, type SqlServerAdmin } from '@polecat/test-utils';
+import { OwnershipLedger, createPgAdmin, createSqlServerAdmin, type PgAdmin, type SqlServerAdmin } from '@polecat/test-utils';
+import { describePostgres, describeSqlServer } from '@polecat/test-utils/vitest';
 import { shareLimitPolicy } from '../src/ownership-policy';
 import { handovers, runnersByShard } from './support/ledger-checks';
 import { FAST_LOCK, createInProcessNode, eventually, randomScope, shardNames, type InProcessNode, type NodeDatabase } from './support/in-process-node';

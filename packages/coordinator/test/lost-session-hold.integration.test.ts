@@ -7,7 +7,8 @@
 // overlap, and the shard runs again (on B or A) only after A's agent returned.
 import { PostgresAppLock } from '@polecat/app-lock-postgres';
 import { SingleTenantProjectionDistributor, shardName } from '@polecat/distributors';
-import { OwnershipLedger, describePostgres, preciseNow, startTcpProxy, type TcpProxy } from '@polecat/test-utils';
+import { OwnershipLedger, preciseNow, startTcpProxy, type TcpProxy } from '@polecat/test-utils';
+import { describePostgres } from '@polecat/test-utils/vitest';
 import { afterEach, expect, it } from 'vitest';
 import { createFunctionDaemonFactory } from '../src/function-agent-daemon';
 import { ProjectionCoordinator } from '../src/projection-coordinator';

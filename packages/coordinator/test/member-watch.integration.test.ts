@@ -1,7 +1,8 @@
 // Member watchers across PROCESSES on PostgreSQL: a standby's waiting pg_advisory_lock on its
 // predecessor's member slot is granted by the server the moment the owner process is SIGKILLed, so
 // the standby takes over although its polls are 10 minutes apart. (Takeover TIMES: `pnpm bench`.)
-import { OwnershipLedger, createPgAdmin, describePostgres, spawnNode, type NodeHandle, type PgAdmin } from '@polecat/test-utils';
+import { OwnershipLedger, createPgAdmin, spawnNode, type NodeHandle, type PgAdmin } from '@polecat/test-utils';
+import { describePostgres } from '@polecat/test-utils/vitest';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { COORDINATOR_SOURCE } from './support/child-nodes';
 import { eventually, randomScope } from './support/in-process-node';

@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
-import { OwnershipLedger, createPgAdmin, describePostgres, preciseNow, type PgAdmin } from '@polecat/test-utils';
+import { OwnershipLedger, createPgAdmin, preciseNow, type PgAdmin } from '@polecat/test-utils';
+import { describePostgres } from '@polecat/test-utils/vitest';
 import { handovers, runnersByShard } from './support/ledger-checks';
 import { createInProcessNode, eventually, randomScope, shardNames, type InProcessNode, type NodeDatabase } from './support/in-process-node';
 import { advisoryLockHolders, ensureDatabase, withDatabase } from './support/server-locks';

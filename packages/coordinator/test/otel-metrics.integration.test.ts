@@ -1,6 +1,7 @@
 // OpenTelemetry metrics on PostgreSQL, read with the SDK's in-memory reader: owned sets, lock
 // round trips, and a takeover after a node PROCESS is killed (SIGKILL: its session ends, no notice).
-import { OwnershipLedger, describePostgres, spawnNode, type NodeHandle } from '@polecat/test-utils';
+import { OwnershipLedger, spawnNode, type NodeHandle } from '@polecat/test-utils';
+import { describePostgres } from '@polecat/test-utils/vitest';
 import { afterEach, expect, it } from 'vitest';
 import { instrumentCoordinator, METRIC_NAMES } from '../src/otel';
 import { COORDINATOR_SOURCE } from './support/child-nodes';

@@ -3,10 +3,11 @@ import { SingleTenantProjectionDistributor, shardName, type ProjectionSet, type 
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_COORDINATOR_SETTINGS } from '../src/coordinator-settings';
 import { createFunctionDaemonFactory, type AgentContext } from '../src/function-agent-daemon';
-import { NO_OWNERSHIP_INTENTS, withholdReason, type OwnershipIntentSource, type OwnershipIntents } from '../src/ownership-intents';
-import { planCycle, type CycleInput } from '../src/plan-cycle';
+import { NO_OWNERSHIP_INTENTS, type OwnershipIntentSource, type OwnershipIntents } from '../src/ownership-intents';
+import { withholdReason } from '../src/internal/loop/plan';
+import { planCycle, type CycleInput } from '../src/internal/loop/plan-cycle';
 import { ProjectionCoordinator } from '../src/projection-coordinator';
-import { IntentReader } from '../src/internal/intent-reader';
+import { IntentReader } from '../src/internal/loop/intent-reader';
 import { recordingLogger, setsOf } from './fakes/fixtures';
 
 const keys = (sets: readonly { key: string }[]) => sets.map((set) => set.key);
@@ -18,7 +19,6 @@ function input(held: readonly ProjectionSet[], distribution: readonly Projection
     isHeld: (set) => heldKeys.has(set.key),
     tracked: held,
     agentState: (_set, s: ShardName) => ({ shard: s, status: 'Running' }),
-    anyPaused: false,
     backoff: new Map(),
     now: 0,
     settings: DEFAULT_COORDINATOR_SETTINGS,

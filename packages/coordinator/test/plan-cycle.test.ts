@@ -1,9 +1,9 @@
 import type { ProjectionSet, ShardName } from '@polecat/distributors';
 import { describe, expect, it } from 'vitest';
-import type { BackoffEntry } from '../src/backoff';
+import type { BackoffEntry } from '../src/internal/ownership/backoff';
 import { DEFAULT_COORDINATOR_SETTINGS } from '../src/coordinator-settings';
 import { shareLimitPolicy } from '../src/ownership-policy';
-import { planCycle, type CycleInput } from '../src/plan-cycle';
+import { planCycle, type CycleInput } from '../src/internal/loop/plan-cycle';
 import type { AgentState } from '../src/projection-daemon';
 import { setsOf, shard } from './fakes/fixtures';
 
@@ -17,7 +17,6 @@ function input(overrides: Partial<CycleInput> & { held?: readonly ProjectionSet[
     isHeld: (set) => held.has(set.key),
     tracked: overrides.held ?? [],
     agentState: (_set, s: ShardName) => states[s.identity],
-    anyPaused: false,
     backoff: new Map(),
     now: NOW,
     settings: DEFAULT_COORDINATOR_SETTINGS,
@@ -36,7 +35,6 @@ describe('planCycle', () => {
     expect(keys(plan.attempt)).toEqual(keys([a, b, c]));
     expect(plan.start).toEqual([]);
     expect(plan.stop).toEqual([]);
-    expect(plan.sleepMs).toBe(5000);
   });
 
   it('starts missing agents of held sets; leaves running ones alone', () => {
@@ -54,10 +52,9 @@ describe('planCycle', () => {
 
   it('restarts a paused agent only once paused longer than healthCheckPollingTime', () => {
     const paused = (at: number): AgentState => ({ shard: shard('A'), status: 'Paused', pausedAt: at });
-    const early = planCycle(input({ distribution: [a], held: [a], anyPaused: true, states: { 'A:All': paused(NOW - 5000) } }));
+    const early = planCycle(input({ distribution: [a], held: [a], states: { 'A:All': paused(NOW - 5000) } }));
     expect(early.start).toEqual([]);
-    expect(early.sleepMs).toBe(1000);
-    const late = planCycle(input({ distribution: [a], held: [a], anyPaused: true, states: { 'A:All': paused(NOW - 5001) } }));
+    const late = planCycle(input({ distribution: [a], held: [a], states: { 'A:All': paused(NOW - 5001) } }));
     expect(late.start).toEqual([{ set: a, shard: a.names[0], kind: 'restart-paused' }]);
   });
 
@@ -66,17 +63,17 @@ describe('planCycle', () => {
     const isStaleEpoch = (error: unknown): boolean => (error as { code?: string } | undefined)?.code === 'STALE_EPOCH';
     const set = { ...a, names: [shard('A'), shard('B')] };
     const states = { 'A:All': running('A'), 'B:All': { shard: shard('B'), status: 'Paused', pausedAt: NOW, error: stale } as AgentState };
-    const plan = planCycle(input({ distribution: [set], held: [set], anyPaused: true, states, isStaleEpoch }));
+    const plan = planCycle(input({ distribution: [set], held: [set], states, isStaleEpoch }));
     expect(plan.handOver).toEqual([{ set, reason: 'stale-epoch' }]);
     expect(plan.start).toEqual([]);
     expect(plan.owned).toEqual([]);
     // any other failure: the usual restart after healthCheckPollingTime, same epoch
     const other = { 'A:All': { shard: shard('A'), status: 'Paused', pausedAt: NOW - 6000, error: new Error('boom') } as AgentState };
-    const restart = planCycle(input({ distribution: [a], held: [a], anyPaused: true, states: other, isStaleEpoch }));
+    const restart = planCycle(input({ distribution: [a], held: [a], states: other, isStaleEpoch }));
     expect(restart.handOver).toEqual([]);
     expect(restart.start).toEqual([{ set: a, shard: a.names[0], kind: 'restart-paused' }]);
     // without an isStale hook, a stale failure is just a failure
-    const without = planCycle(input({ distribution: [a], held: [a], anyPaused: true, states: { 'A:All': { ...states['B:All'], shard: shard('A') } } }));
+    const without = planCycle(input({ distribution: [a], held: [a], states: { 'A:All': { ...states['B:All'], shard: shard('A') } } }));
     expect(without.handOver).toEqual([]);
   });
 
@@ -110,7 +107,7 @@ describe('planCycle', () => {
     expect(notHeld.stop).toEqual([{ set: a, reason: 'vanished' }]);
   });
 
-  it('skips sets backing off: no attempt, no start; sleeps until the earliest expiry', () => {
+  it('skips sets backing off: no attempt, no start', () => {
     const backoff = new Map<string, BackoffEntry>([
       [a.key, { failures: 1, nextAttemptAt: NOW + 700 }],
       [b.key, { failures: 3, nextAttemptAt: NOW + 4000 }],
@@ -120,7 +117,6 @@ describe('planCycle', () => {
     expect(keys(plan.attempt)).toEqual([c.key]);
     expect(plan.start).toEqual([]);
     expect(keys(plan.owned)).toEqual([b.key]);
-    expect(plan.sleepMs).toBe(700);
   });
 
   it('lets a policy limit attempts and hand over extras', () => {

@@ -1,5 +1,6 @@
 import { PostgresAppLock } from '@polecat/app-lock-postgres';
-import { OwnershipLedger, describePostgres } from '@polecat/test-utils';
+import { OwnershipLedger } from '@polecat/test-utils';
+import { describePostgres } from '@polecat/test-utils/vitest';
 import { afterEach, expect, it } from 'vitest';
 import { FAST_LOCK, createInProcessNode, randomScope, shardNames, type InProcessNode } from './support/in-process-node';
 

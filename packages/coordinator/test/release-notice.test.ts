@@ -2,7 +2,7 @@ import { InMemoryLockServer, systemClock, type AppLock } from '@polecat/app-lock
 import { SingleTenantProjectionDistributor, shardName } from '@polecat/distributors';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createFunctionDaemonFactory, type AgentContext } from '../src/function-agent-daemon';
-import { ReleaseNoticeWaker } from '../src/internal/release-notice-waker';
+import { ReleaseNoticeWaker } from '../src/internal/loop/release-notice-waker';
 import { ProjectionCoordinator } from '../src/projection-coordinator';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

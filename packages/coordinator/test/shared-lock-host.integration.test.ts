@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
-import { OwnershipLedger, createPgAdmin, describePostgres, spawnNode, type NodeHandle, type PgAdmin } from '@polecat/test-utils';
+import { OwnershipLedger, createPgAdmin, spawnNode, type NodeHandle, type PgAdmin } from '@polecat/test-utils';
+import { describePostgres } from '@polecat/test-utils/vitest';
 import { COORDINATOR_SOURCE } from './support/child-nodes';
 import { runnersByShard } from './support/ledger-checks';
 import { FAST_LOCK, FAST_SETTINGS, eventually, randomScope } from './support/in-process-node';

@@ -1,5 +1,6 @@
 import { PostgresAppLock } from '@polecat/app-lock-postgres';
-import { OwnershipLedger, describePostgres, startBlackholeAfterStartupProxy, type BlackholeProxy } from '@polecat/test-utils';
+import { OwnershipLedger, startBlackholeAfterStartupProxy, type BlackholeProxy } from '@polecat/test-utils';
+import { describePostgres } from '@polecat/test-utils/vitest';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { FAST_LOCK, createInProcessNode, eventually, randomScope, shardNames } from './support/in-process-node';
 

@@ -1,5 +1,6 @@
 import { afterEach, expect, it } from 'vitest';
-import { OwnershipLedger, describePostgres, preciseNow, spawnNode, type NodeHandle } from '@polecat/test-utils';
+import { OwnershipLedger, preciseNow, spawnNode, type NodeHandle } from '@polecat/test-utils';
+import { describePostgres } from '@polecat/test-utils/vitest';
 import { COORDINATOR_SOURCE } from './support/child-nodes';
 import { runnersByShard, runningAt } from './support/ledger-checks';
 import { FAST_LOCK, eventually, randomScope } from './support/in-process-node';

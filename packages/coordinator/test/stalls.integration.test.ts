@@ -4,7 +4,8 @@
 // both at once.
 import { PostgresAppLock } from '@polecat/app-lock-postgres';
 import { SingleTenantProjectionDistributor, shardName } from '@polecat/distributors';
-import { OwnershipLedger, describePostgres, preciseNow } from '@polecat/test-utils';
+import { OwnershipLedger, preciseNow } from '@polecat/test-utils';
+import { describePostgres } from '@polecat/test-utils/vitest';
 import { afterEach, expect, it } from 'vitest';
 import type { CoordinatorEvents } from '../src/coordinator-events';
 import { createFunctionDaemonFactory, type AgentFunction } from '../src/function-agent-daemon';

@@ -4,7 +4,7 @@ import { InMemoryLockServer, type AppLock, type Clock } from '@polecat/app-lock'
 import { SingleTenantProjectionDistributor, shardName, type ProjectionSet } from '@polecat/distributors';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createFunctionDaemonFactory } from '../src/function-agent-daemon';
-import { agentStartAt } from '../src/internal/run-cycle';
+import { agentStartAt } from '../src/internal/loop/start';
 import { ProjectionCoordinator } from '../src/projection-coordinator';
 
 describe('agentStartAt', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CONTENTION_RETRY_MS } from '../src/internal/run-cycle';
+import { CONTENTION_RETRY_MS } from '../src/internal/loop/next-sleep';
 import { harness } from './fakes/harness';
 import { setsOf } from './fakes/fixtures';
 

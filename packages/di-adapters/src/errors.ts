@@ -1,3 +1,5 @@
+import { PolecatError, hasBrand } from '@polecat/kit';
+
 /** Every error code raised by `@polecat/di-adapters`. */
 export const DI_ADAPTER_ERROR_CODES = [
   /** One store registers both `addProjectionCoordinator` and `addAsyncDaemon`: pick one. */
@@ -35,20 +37,19 @@ export interface DiAdapterErrorOptions {
 /**
  * The one error family of `@polecat/di-adapters`. Check with {@link DiAdapterError.is}, which
  * survives duplicate copies of the package (and the separate entry points) unlike `instanceof`.
+ * It extends `PolecatError` (`@polecat/kit`): `isPolecatError(error)` recognises every `@polecat` error.
  */
-export class DiAdapterError extends Error {
-  readonly code: DiAdapterErrorCode;
+export class DiAdapterError extends PolecatError<DiAdapterErrorCode> {
   readonly [diAdapterErrorBrand] = true;
 
   constructor(code: DiAdapterErrorCode, message: string, options: DiAdapterErrorOptions = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    super(code, message, options);
     this.name = 'DiAdapterError';
-    this.code = code;
   }
 
   /** Brand check that works across duplicate package copies. */
-  static is(value: unknown): value is DiAdapterError {
-    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[diAdapterErrorBrand] === true;
+  static override is(value: unknown): value is DiAdapterError {
+    return hasBrand(value, diAdapterErrorBrand);
   }
 
   /** `true` when `value` is a {@link DiAdapterError} with the given code. */

@@ -1,11 +1,15 @@
 import type { CoordinatorHealth, HealthStatus } from '@polecat/coordinator';
+import { DEFAULT_STORE } from './coordinator-options';
 
 /** Anything with a `health()` (a `ProjectionCoordinator`, or a test double). */
 export interface HealthSource {
   health(): CoordinatorHealth;
 }
 
-/** Coordinators to report on: a list (named `0`, `1`, ...) or a map by store name. */
+/**
+ * Coordinators to report on: a map by store name (as NestJS and registrations name them), or a list:
+ * one coordinator is named `default` (the default store, as in NestJS), several `0`, `1`, ...
+ */
 export type HealthSources = readonly HealthSource[] | ReadonlyMap<string, HealthSource>;
 
 /** One reason in a {@link HealthReport}: JSON-safe (an error becomes `{ name, code, message }`, no stack). */
@@ -40,7 +44,9 @@ function describeError(error: unknown): { name: string; code?: string; message: 
 }
 
 function entriesOf(sources: HealthSources): [string, HealthSource][] {
-  return Array.isArray(sources) ? sources.map((source, index) => [String(index), source]) : [...(sources as ReadonlyMap<string, HealthSource>).entries()];
+  if (!Array.isArray(sources)) return [...(sources as ReadonlyMap<string, HealthSource>).entries()];
+  const list = sources as readonly HealthSource[];
+  return list.length === 1 ? [[DEFAULT_STORE, list[0]!]] : list.map((source, index) => [String(index), source]);
 }
 
 /**

@@ -1,3 +1,7 @@
+import { assertSupportedNode } from './internal/supported-node';
+
+assertSupportedNode(); // one clear line on Node < 20.19 (engines alone only warns)
+
 export {
   DEFAULT_DATABASES,
   DEFAULT_STORE,

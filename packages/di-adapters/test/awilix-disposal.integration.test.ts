@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { PostgresAppLock } from '@polecat/app-lock-postgres';
 import type { AgentFunction, ProjectionCoordinator } from '@polecat/coordinator';
-import { createPgAdmin, describePostgres } from '@polecat/test-utils';
+import { createPgAdmin } from '@polecat/test-utils';
+import { describePostgres } from '@polecat/test-utils/vitest';
 import { asFunction, createContainer } from 'awilix';
 import pg from 'pg';
 import { expect, it } from 'vitest';

@@ -3,7 +3,8 @@
 // cut, new ones stalled until their connect timeout), never by stopping the shared server.
 import { EventEmitter } from 'node:events';
 import { PostgresAppLock } from '@polecat/app-lock-postgres';
-import { describePostgres, startTcpProxy, type TcpProxy } from '@polecat/test-utils';
+import { startTcpProxy, type TcpProxy } from '@polecat/test-utils';
+import { describePostgres } from '@polecat/test-utils/vitest';
 import { afterEach, expect, it } from 'vitest';
 import { createProjectionCoordinator } from '../src/index';
 import { runHost, type HostProcess, type RunningHost } from '../src/node/index';
@@ -54,14 +55,14 @@ await describePostgres('health probes of the node host (PostgreSQL)', (url) => {
     // up
     await coordinator.whenOwned(2, { timeoutMs: 15_000 });
     expect(await probe(port, '/healthz')).toMatchObject({ status: 200, body: { alive: true } });
-    expect(await probe(port, '/readyz')).toMatchObject({ status: 200, body: { ready: true, coordinators: { '0': { reasons: [] } } } });
+    expect(await probe(port, '/readyz')).toMatchObject({ status: 200, body: { ready: true, coordinators: { default: { reasons: [] } } } });
 
     // down: connections cut, new ones hang until their connect timeout
     proxy.stall();
     proxy.cutAll();
     await eventually(async () => (await probe(port, '/readyz')).status === 503, '/readyz 503 while the database is down');
     const down = await probe(port, '/readyz');
-    const reason = down.body.coordinators['0']!.reasons.find((r) => r.code === 'DATABASE_UNREACHABLE');
+    const reason = down.body.coordinators.default!.reasons.find((r) => r.code === 'DATABASE_UNREACHABLE');
     expect(reason?.error?.code).toBe('DATABASE_UNREACHABLE');
     expect(reason?.error?.cause?.code).toBe('CONNECTION_FAILED');
     expect(Number.isNaN(Date.parse(reason!.since!))).toBe(false);

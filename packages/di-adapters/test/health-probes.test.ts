@@ -42,7 +42,7 @@ describe('serveHealth', () => {
 
   it('reports typed causes without stacks, and since as an ISO time', () => {
     const report = healthReport([fixed(unreachable)]);
-    expect(report.coordinators['0']!.reasons[0]).toEqual({
+    expect(report.coordinators.default!.reasons[0]).toEqual({
       code: 'DATABASE_UNREACHABLE',
       status: 'unhealthy',
       message: 'down',
@@ -68,6 +68,29 @@ describe('runHost({ health })', () => {
     expect((await probe(port, '/readyz')).status).toBe(200);
     await host.dispose();
     await expect(fetch(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow();
+  });
+});
+
+describe('health report keys', () => {
+  it('runHost names coordinators by store, as NestJS does: one coordinator is "default", registrations their store', async () => {
+    const server = new InMemoryLockServer();
+    const emitter = new EventEmitter();
+    const proc: HostProcess = { on: (signal, listener) => emitter.on(signal, listener), off: (signal, listener) => emitter.off(signal, listener) };
+    const single = createProjectionCoordinator('HotCold', { shards: trackedAgents(['Trip']).agents, createLock: () => server.createLock(), settings: { ...FAST, daemonLockId: randomLockBase() } });
+    const one = await runHost({ coordinators: [single], health: { port: 0, host: '127.0.0.1' }, exit: false, process: proc });
+    expect(Object.keys((await probe(one.health!.port, '/readyz')).body.coordinators as object)).toEqual(['default']);
+    await one.dispose();
+    const registered = await runHost({
+      coordinators: [
+        projectionCoordinator('HotCold', { store: 'orders', shards: trackedAgents(['Order']).agents, createLock: () => server.createLock(), settings: { ...FAST, daemonLockId: randomLockBase() } }),
+        projectionCoordinator('HotCold', { store: 'billing', shards: trackedAgents(['Invoice']).agents, createLock: () => server.createLock(), settings: { ...FAST, daemonLockId: randomLockBase() } }),
+      ],
+      health: { port: 0, host: '127.0.0.1' },
+      exit: false,
+      process: proc,
+    });
+    expect(Object.keys((await probe(registered.health!.port, '/readyz')).body.coordinators as object).sort()).toEqual(['billing', 'orders']);
+    await registered.dispose();
   });
 });
 

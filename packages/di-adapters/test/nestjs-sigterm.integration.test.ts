@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { PostgresAppLock } from '@polecat/app-lock-postgres';
-import { createPgAdmin, describePostgres } from '@polecat/test-utils';
+import { createPgAdmin } from '@polecat/test-utils';
+import { describePostgres } from '@polecat/test-utils/vitest';
 import { afterEach, expect, it } from 'vitest';
 import { spawnFixture, type Child } from './child-process';
 import { lockIdsOf, randomLockBase } from './helpers';

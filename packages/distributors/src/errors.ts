@@ -1,3 +1,5 @@
+import { PolecatError, hasBrand } from '@polecat/kit';
+
 /** Every error code raised by `@polecat/distributors`. */
 export const DISTRIBUTOR_ERROR_CODES = [
   /** A shard name, key, version or tenant is malformed (empty, contains `:`, version not an integer >= 1). */
@@ -29,22 +31,20 @@ export interface DistributorErrorOptions {
  * survives duplicate copies of the package in `node_modules` (unlike `instanceof`).
  *
  * Losing the race for a lock is not an error: `tryAttain` resolves `false`.
+ *
+ * It extends `PolecatError` (`@polecat/kit`): `isPolecatError(error)` recognises every `@polecat` error.
  */
-export class DistributorError extends Error {
-  readonly code: DistributorErrorCode;
+export class DistributorError extends PolecatError<DistributorErrorCode> {
   readonly [distributorErrorBrand] = true;
 
   constructor(code: DistributorErrorCode, message: string, options: DistributorErrorOptions = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    super(code, message, options);
     this.name = 'DistributorError';
-    this.code = code;
   }
 
   /** Brand check that works across duplicate package copies. */
-  static is(value: unknown): value is DistributorError {
-    return (
-      typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[distributorErrorBrand] === true
-    );
+  static override is(value: unknown): value is DistributorError {
+    return hasBrand(value, distributorErrorBrand);
   }
 
   /** `true` when `value` is a {@link DistributorError} with the given code. */

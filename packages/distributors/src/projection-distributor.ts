@@ -13,13 +13,16 @@ export interface SetsLostEvent {
   readonly error: LockLostError;
   /**
    * Present when the lock owner can keep a given-up session open (the underlying
-   * `LockLostEvent.waitUntil`, e.g. `PostgresAppLock`, `SqlServerAppLock`): call it synchronously
-   * from the listener with the promise of "every agent of these sets returned". When THIS side gave
-   * the session up (a request or verification timed out) while the server may still hold the
-   * locks, the connection stays open until that work settled (bounded by the lock's
-   * `lostSessionHoldMs`), so no other node is granted these sets while their aborted agents still
-   * run. The coordinator passes its drains.
+   * `LockLostEvent.hold`, e.g. `PostgresAppLock`, `SqlServerAppLock`): call it from the listener,
+   * before it returns, with the promise of "every agent of these sets returned"; called later it
+   * throws `LockHoldClosedError` (the hold would be lost). When THIS side gave the session up (a
+   * request or verification timed out) while the server may still hold the locks, the connection
+   * stays open until that work settled (bounded by the lock's `lostSessionHoldMs`), so no other
+   * node is granted these sets while their aborted agents still run. The coordinator passes its
+   * drains.
    */
+  readonly hold?: (work: PromiseLike<unknown>) => void;
+  /** @deprecated The same function as {@link SetsLostEvent.hold}. */
   readonly waitUntil?: (work: PromiseLike<unknown>) => void;
 }
 

@@ -50,9 +50,18 @@ describe('lost locks become lost sets', () => {
     const { sets, lock, events } = await heldSets();
     const held: PromiseLike<unknown>[] = [];
     const work = Promise.resolve('agents returned');
-    lock.announce({ ids: sets.map((set) => set.lockId), error: new LockLostError(sets.map((set) => set.lockId), 'connection-lost'), waitUntil: (promise) => held.push(promise) });
+    lock.announce({ ids: sets.map((set) => set.lockId), error: new LockLostError(sets.map((set) => set.lockId), 'connection-lost'), hold: (promise) => held.push(promise) });
     expect(events).toHaveLength(1);
-    events[0]!.waitUntil?.(work);
+    events[0]!.hold?.(work);
+    expect(held).toEqual([work]);
+  });
+
+  it("passes an older lock's waitUntil on as the hold when the lock offers no hold", async () => {
+    const { sets, lock, events } = await heldSets();
+    const held: PromiseLike<unknown>[] = [];
+    const work = Promise.resolve('agents returned');
+    lock.announce({ ids: [sets[0]!.lockId], error: new LockLostError([sets[0]!.lockId], 'connection-lost'), waitUntil: (promise) => held.push(promise) });
+    events[0]!.hold?.(work);
     expect(held).toEqual([work]);
   });
 
@@ -60,6 +69,7 @@ describe('lost locks become lost sets', () => {
     const { sets, lock, events } = await heldSets();
     lock.announce({ ids: [sets[0]!.lockId], error: new LockLostError([sets[0]!.lockId], 'connection-lost') });
     expect(events.map((event) => event.sets.map((set) => set.key))).toEqual([[sets[0]!.key]]);
+    expect('hold' in events[0]!).toBe(false);
     expect('waitUntil' in events[0]!).toBe(false);
   });
 

@@ -1,3 +1,5 @@
+import { PolecatError, hasBrand } from '@polecat/kit';
+
 /** Every error code raised by `@polecat/emmett`. */
 export const EMMETT_ERROR_CODES = [
   /** The options cannot work: no processors, a duplicate shard, an unsupported Emmett option. */
@@ -23,20 +25,19 @@ export interface EmmettCoordinationErrorOptions {
  * survives duplicate copies of the package (unlike `instanceof`). A stale fencing epoch is not
  * wrapped: it escapes as `@polecat/fencing`'s `StaleEpochError`, so the coordinator hands the
  * shard over.
+ * It extends `PolecatError` (`@polecat/kit`): `isPolecatError(error)` recognises every `@polecat` error.
  */
-export class EmmettCoordinationError extends Error {
-  readonly code: EmmettErrorCode;
+export class EmmettCoordinationError extends PolecatError<EmmettErrorCode> {
   readonly [emmettErrorBrand] = true;
 
   constructor(code: EmmettErrorCode, message: string, options: EmmettCoordinationErrorOptions = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    super(code, message, options);
     this.name = 'EmmettCoordinationError';
-    this.code = code;
   }
 
   /** Brand check that works across duplicate package copies. */
-  static is(value: unknown): value is EmmettCoordinationError {
-    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[emmettErrorBrand] === true;
+  static override is(value: unknown): value is EmmettCoordinationError {
+    return hasBrand(value, emmettErrorBrand);
   }
 
   /** `true` when `value` is an {@link EmmettCoordinationError} with the given code. */

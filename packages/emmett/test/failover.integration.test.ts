@@ -1,4 +1,5 @@
-import { createPgAdmin, describePostgres } from '@polecat/test-utils';
+import { createPgAdmin } from '@polecat/test-utils';
+import { describePostgres } from '@polecat/test-utils/vitest';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { LOG_TABLES } from './fixtures/projections';
 import { spawnEmmettNode, type EmmettNode } from './support/emmett-nodes';

@@ -1,5 +1,6 @@
 import { PostgresEpochStore, StaleEpochError, shardName } from '@polecat/polecat';
-import { createPgAdmin, describePostgres } from '@polecat/test-utils';
+import { createPgAdmin } from '@polecat/test-utils';
+import { describePostgres } from '@polecat/test-utils/vitest';
 import { postgreSQLEventStoreConsumer } from '@event-driven-io/emmett-postgresql';
 import pg from 'pg';
 import { afterEach, beforeEach, expect, it } from 'vitest';

@@ -1,3 +1,5 @@
+import { PolecatError, hasBrand } from '@polecat/kit';
+
 /** Every error code raised by `@polecat/fencing`. */
 export const FENCING_ERROR_CODES = [
   /** A schema or table name is not a plain SQL identifier (letters, digits, `_`; 1 to 63 characters). */
@@ -27,20 +29,19 @@ export interface FencingErrorOptions {
 /**
  * The one error family of `@polecat/fencing`. Check with {@link FencingError.is}, which survives
  * duplicate copies of the package (unlike `instanceof`).
+ * It extends `PolecatError` (`@polecat/kit`): `isPolecatError(error)` recognises every `@polecat` error.
  */
-export class FencingError extends Error {
-  readonly code: FencingErrorCode;
+export class FencingError extends PolecatError<FencingErrorCode> {
   readonly [fencingErrorBrand] = true;
 
   constructor(code: FencingErrorCode, message: string, options: FencingErrorOptions = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    super(code, message, options);
     this.name = 'FencingError';
-    this.code = code;
   }
 
   /** Brand check that works across duplicate package copies. */
-  static is(value: unknown): value is FencingError {
-    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[fencingErrorBrand] === true;
+  static override is(value: unknown): value is FencingError {
+    return hasBrand(value, fencingErrorBrand);
   }
 
   /** `true` when `value` is a {@link FencingError} with the given code. */

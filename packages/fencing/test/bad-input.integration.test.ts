@@ -3,11 +3,12 @@ import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
-import { AppLockError, type Logger } from '@polecat/app-lock';
+import { AppLockError } from '@polecat/app-lock';
 import { PostgresAppLock } from '@polecat/app-lock-postgres';
 import { ProjectionCoordinator, createFunctionDaemonFactory } from '@polecat/coordinator';
 import { MultiTenantedProjectionDistributor, SingleTenantProjectionDistributor, shardName } from '@polecat/distributors';
-import { createPgAdmin, describePostgres, startTcpProxy, type PgAdmin } from '@polecat/test-utils';
+import { createPgAdmin, recordingLogger, startTcpProxy, type PgAdmin } from '@polecat/test-utils';
+import { describePostgres } from '@polecat/test-utils/vitest';
 
 const waitUntil = async (condition: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> => {
   const deadline = Date.now() + timeoutMs;
@@ -16,13 +17,6 @@ const waitUntil = async (condition: () => boolean | Promise<boolean>, timeoutMs 
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
 };
-
-function capture(): { logger: Logger; lines: string[] } {
-  const lines: string[] = [];
-  const log = (level: string) => (message: string, context?: Record<string, unknown>) =>
-    lines.push(`${level} ${message} ${JSON.stringify(context ?? {}, (_k, v: unknown) => (v instanceof Error ? `${v.name}: ${v.message} ${String(v.cause ?? '')}` : typeof v === 'bigint' ? String(v) : v))}`);
-  return { logger: { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') }, lines };
-}
 
 await describePostgres('bad input and hostile conditions', (url) => {
   const run = randomUUID().slice(0, 8);
@@ -67,7 +61,7 @@ await describePostgres('bad input and hostile conditions', (url) => {
   });
 
   it('bad-input: duplicate shard names are refused with DUPLICATE_SHARD; the coordinator logs and keeps running', async () => {
-    const { logger, lines } = capture();
+    const logger = recordingLogger();
     const daemonLockId = 100_000 + Math.floor(Math.random() * 1_000_000_000);
     const coordinator = new ProjectionCoordinator({
       mode: 'HotCold',
@@ -85,7 +79,7 @@ await describePostgres('bad input and hostile conditions', (url) => {
     await coordinator.start();
     await waitUntil(() => coordinator.status().cycles >= 3);
     expect(coordinator.state).toBe('running');
-    expect(lines.join('\n')).toMatch(/configured twice/);
+    expect(logger.text()).toMatch(/configured twice/);
   });
 
   it('bad-input: a tenant database dropped mid-run (DROP DATABASE WITH (FORCE)): logged, the other database keeps its agents', async () => {
@@ -95,7 +89,7 @@ await describePostgres('bad input and hostile conditions', (url) => {
     const tenantUrl = new URL(url);
     tenantUrl.pathname = `/${tenantDb}`;
     const urls: Record<string, string> = { main: url, tenant: tenantUrl.toString() };
-    const { logger, lines } = capture();
+    const logger = recordingLogger();
     const running = new Set<string>();
     const coordinator = new ProjectionCoordinator({
       mode: 'HotCold',
@@ -122,7 +116,7 @@ await describePostgres('bad input and hostile conditions', (url) => {
     await waitUntil(() => coordinator.status().cycles >= cycles + 5);
     expect(running.has('main')).toBe(true);
     expect(coordinator.state).toBe('running');
-    expect(lines.some((line) => /^(warn|error)/.test(line))).toBe(true);
+    expect(logger.lines.some((line) => line.level === 'warn' || line.level === 'error')).toBe(true);
   });
 
   it('bad-input: a lock connection cut during acquire rejects with a typed error (or false), then recovers', async () => {

@@ -4,7 +4,8 @@ import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { PostgresAppLock } from '@polecat/app-lock-postgres';
 import { ProjectionCoordinator, createFunctionDaemonFactory } from '@polecat/coordinator';
 import { SingleTenantProjectionDistributor, shardName } from '@polecat/distributors';
-import { createPgAdmin, describePostgres, type PgAdmin } from '@polecat/test-utils';
+import { createPgAdmin, type PgAdmin } from '@polecat/test-utils';
+import { describePostgres } from '@polecat/test-utils/vitest';
 import { FencingEpochSource, PostgresEpochStore, StaleEpochError, assertEpochCurrent } from '../src';
 
 await describePostgres('PostgresEpochStore (real PostgreSQL)', (url) => {

@@ -1,22 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { AppLockError, type Logger } from '@polecat/app-lock';
+import { AppLockError } from '@polecat/app-lock';
 import { PostgresAppLock } from '@polecat/app-lock-postgres';
 import { ProjectionCoordinator, createFunctionDaemonFactory } from '@polecat/coordinator';
 import { SingleTenantProjectionDistributor, shardName } from '@polecat/distributors';
-import { createPgAdmin, describePostgres, startFakePostgresAuthServer, type PgAdmin } from '@polecat/test-utils';
+import { createPgAdmin, recordingLogger, startFakePostgresAuthServer, type PgAdmin } from '@polecat/test-utils';
+import { describePostgres } from '@polecat/test-utils/vitest';
 import { FencingEpochSource, PostgresEpochStore } from '../src';
 
 const INJECTIONS = ["'; DROP TABLE sentinel; --", ']', '"', "x') OR ('1'='1", 'é🔒\u202e', '$1', '\\', 'a]; DROP TABLE sentinel; --'];
 const PASSWORD = 'Sup3r-s3cret-pw';
-
-function capture(): { logger: Logger; text: () => string } {
-  const lines: string[] = [];
-  const log = (message: string, context?: Record<string, unknown>) =>
-    lines.push(`${message} ${JSON.stringify(context ?? {}, (_k, v: unknown) => (v instanceof Error ? { message: v.message, stack: v.stack, cause: String(v.cause) } : v))}`);
-  return { logger: { debug: log, info: log, warn: log, error: log }, text: () => lines.join('\n') };
-}
 
 function errorChain(error: unknown): string {
   const parts: string[] = [];
@@ -161,7 +155,7 @@ await describePostgres('security', (url) => {
   it('security: connection strings are redacted in errors, causes and logs (wrong password against a password-checking server)', async () => {
     const fake = await startFakePostgresAuthServer();
     const secretUrl = `postgres://app:${PASSWORD}@127.0.0.1:${fake.port}/app`;
-    const { logger, text } = capture();
+    const logger = recordingLogger();
     const lock = new PostgresAppLock(secretUrl, { applicationName: `${prefix}-pw`, logger });
     const daemonLockId = 100_000 + Math.floor(Math.random() * 1e9);
     const coordinator = new ProjectionCoordinator({
@@ -185,8 +179,8 @@ await describePostgres('security', (url) => {
       await coordinator.start();
       await waitUntil(() => coordinator.status().cycles >= 3);
       const lastError = coordinator.status().lastError;
-      expect(text().length).toBeGreaterThan(0);
-      expect(text()).not.toContain(PASSWORD);
+      expect(logger.text().length).toBeGreaterThan(0);
+      expect(logger.text()).not.toContain(PASSWORD);
       expect(errorChain(lastError)).not.toContain(PASSWORD);
     } finally {
       await coordinator.stop();

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import mssql from 'mssql';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { describeSqlServer } from '@polecat/test-utils';
+import { describeSqlServer } from '@polecat/test-utils/vitest';
 import { SqlServerEpochStore } from '../src/sql-server-epoch-store';
 
 // SqlServerEpochStore against a REAL SQL Server (POLECAT_TEST_MSSQL or a container); skipped with one

@@ -1,4 +1,5 @@
 import type { KnownSetRecord, NodeRecord, OwnedSetRecord } from './node-record';
+import { findStrandedLocks, type StrandedLock } from './stranded-locks';
 
 /** An operator's recorded intent (who asked, when, why). */
 export interface IntentRecord {
@@ -65,6 +66,8 @@ export interface ClusterSnapshot {
   readonly draining: readonly IntentRecord[];
   /** Agents that are not running on their holder (e.g. `Stopping`: aborted, not returned yet; `Paused`: failed). */
   readonly unsettledAgents: readonly { readonly nodeId: string; readonly set: string; readonly shard: string; readonly status: string }[];
+  /** Held locks whose holder is not a live node (e.g. left on a pooler's server connection); see `polecat terminate`. */
+  readonly strandedLocks: readonly StrandedLock[];
 }
 
 /** What {@link buildClusterSnapshot} combines (each part read by one query). */
@@ -130,6 +133,7 @@ export function buildClusterSnapshot(input: ClusterSnapshotInput): ClusterSnapsh
     };
   });
 
+  const setKeyByLockKey = new Map([...known.values()].map((set) => [lockKey(set), set.key]));
   const unsettledAgents = sets.flatMap((set) =>
     set.holder?.nodeId === undefined ? [] : set.agents.filter((agent) => agent.status !== 'Running').map((agent) => ({ nodeId: set.holder!.nodeId!, set: set.key, shard: agent.shard, status: agent.status })),
   );
@@ -142,5 +146,6 @@ export function buildClusterSnapshot(input: ClusterSnapshotInput): ClusterSnapsh
     paused: pauses,
     draining: [...drains.values()],
     unsettledAgents,
+    strandedLocks: findStrandedLocks(input.locks, liveIds, (key) => setKeyByLockKey.get(key)),
   };
 }

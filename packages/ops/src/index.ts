@@ -1,3 +1,5 @@
+// `@polecat/ops`: the library (registry, cluster view, intents). The command is `@polecat/ops/cli`,
+// the live page `@polecat/ops/web`: importing this entry loads neither commander nor cli-table3.
 export { OPS_ERROR_CODES, OpsError, type OpsErrorCode, type OpsErrorOptions } from './ops-error';
 export type { PostgresQueryable } from './postgres-queryable';
 export { OPS_NOTIFY_CHANNEL, assertOpsSchema, ensureOpsSchema, opsMigration, opsTables, type OpsSchemaOptions } from './ops-schema';
@@ -24,10 +26,6 @@ export {
   type IntentRequestOptions,
   type PauseOptions,
 } from './intents-admin';
-export { startStatusServer, type StatusServer, type StatusServerOptions, type StatusState } from './web/status-server';
-export { diffHolders, type TimelineEntry } from './web/takeover-timeline';
-export { createProgram, runCli, type CliIo } from './cli/program';
-export { formatClusterSnapshot } from './cli/format-status';
 export {
   SQL_SERVER_DESCRIPTION_NAME_LENGTH,
   applicationLockNamePrefix,
@@ -37,6 +35,8 @@ export {
   type SqlServerSnapshotOptions,
 } from './sql-server-cluster-snapshot';
 export { singleTenantSets } from './cli/sql-server-status';
+export { STRANDED_LOCK_ADVICE, findStrandedLocks, type StrandedLock } from './stranded-locks';
+export { terminateStrandedSession, type TerminatedSession } from './terminate-session';
 export {
   SqlServerOpsNode,
   assertSqlServerOpsSchema,

@@ -1,3 +1,5 @@
+import { PolecatError, hasBrand } from '@polecat/kit';
+
 /** Every error code raised by `@polecat/ops`. */
 export const OPS_ERROR_CODES = [
   /** A node id, schema, shard or option is malformed (see the message). */
@@ -27,20 +29,19 @@ export interface OpsErrorOptions {
 /**
  * The one error family of `@polecat/ops`. Check with {@link OpsError.is}, which survives duplicate
  * copies of the package (unlike `instanceof`).
+ * It extends `PolecatError` (`@polecat/kit`): `isPolecatError(error)` recognises every `@polecat` error.
  */
-export class OpsError extends Error {
-  readonly code: OpsErrorCode;
+export class OpsError extends PolecatError<OpsErrorCode> {
   readonly [opsErrorBrand] = true;
 
   constructor(code: OpsErrorCode, message: string, options: OpsErrorOptions = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    super(code, message, options);
     this.name = 'OpsError';
-    this.code = code;
   }
 
   /** Brand check that works across duplicate package copies. */
-  static is(value: unknown): value is OpsError {
-    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[opsErrorBrand] === true;
+  static override is(value: unknown): value is OpsError {
+    return hasBrand(value, opsErrorBrand);
   }
 
   /** `true` when `value` is an {@link OpsError} with the given code. */

@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { systemClock, toLogger, type Clock, type ConsoleLike, type Logger } from '@polecat/app-lock';
+import { ListenerSet } from '@polecat/kit';
 import type { CoordinatorStatus, OwnershipIntentReadContext, OwnershipIntentSource, OwnershipIntents } from '@polecat/coordinator';
 import { assertNodeId } from './internal/identifiers';
 import { openPgClient, type PgClientLike } from './internal/pg-client';
@@ -65,7 +66,7 @@ export class PostgresOpsNode implements OwnershipIntentSource, AsyncDisposable {
   readonly #refreshMs: number;
   readonly #registryIntervalMs: number;
   readonly #startedAt = new Date().toISOString();
-  readonly #listeners = new Set<() => void>();
+  readonly #listeners = new ListenerSet((error) => this.#logger.error('an ownership-intent change listener threw', { error }));
   #client: Promise<PgClientLike> | undefined;
   #intents: OwnershipIntents | undefined;
   #readAt = 0;
@@ -120,8 +121,7 @@ export class PostgresOpsNode implements OwnershipIntentSource, AsyncDisposable {
 
   /** {@link OwnershipIntentSource.onChange}: called on every intent NOTIFY. */
   onChange(listener: () => void): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
+    return this.#listeners.add(listener);
   }
 
   #connect(): Promise<PgClientLike> {
@@ -132,7 +132,7 @@ export class PostgresOpsNode implements OwnershipIntentSource, AsyncDisposable {
         client.on('notification', (message) => {
           if (message.channel !== OPS_NOTIFY_CHANNEL) return;
           this.#dirty = true;
-          for (const listener of this.#listeners) listener();
+          this.#listeners.emit();
         });
         const drop = (): void => {
           // connection gone: reconnect on the next read (the intents read before stay in force meanwhile)

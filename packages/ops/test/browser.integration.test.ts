@@ -2,8 +2,9 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { describePostgres } from '@polecat/test-utils';
-import { readPostgresClusterSnapshot, runCli } from '../src/index';
+import { describePostgres } from '@polecat/test-utils/vitest';
+import { runCli } from '../src/cli';
+import { readPostgresClusterSnapshot } from '../src/index';
 import { CHROMIUM, CHROMIUM_FLAGS, ensureChromium } from './support/chromium';
 import { AgentLedger, spawnOpsNode, waitFor, type OpsNodeProcess } from './support/ops-cluster';
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { describePostgres } from '@polecat/test-utils';
+import { describePostgres } from '@polecat/test-utils/vitest';
 import { OpsError, ensureOpsSchema, readPostgresClusterSnapshot, type ClusterSnapshot } from '../src/index';
 import { cli } from './support/cli';
 import { AgentLedger, spawnOpsNode, waitFor, type OpsNodeProcess } from './support/ops-cluster';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { advisoryKey, buildClusterSnapshot, diffHolders, nodeIdOfApplicationName, resolveShardTarget, type NodeRecord } from '../src/index';
+import { advisoryKey, buildClusterSnapshot, nodeIdOfApplicationName, resolveShardTarget, type NodeRecord } from '../src/index';
+import { diffHolders } from '../src/web';
 
 const known = [
   { key: 'default/1001', lockId: 1001, database: 'default', shards: ['Trip:All'] },
@@ -86,5 +87,26 @@ describe('diffHolders', () => {
     expect(diffHolders(undefined, first)).toEqual([{ at: 't1', set: 'default/1001', shards: ['Trip:All'], to: 'a' }]);
     expect(diffHolders(first, second)).toEqual([{ at: 't2', set: 'default/1001', shards: ['Trip:All'], from: 'a', to: 'b' }]);
     expect(diffHolders(second, second)).toEqual([]);
+  });
+});
+
+describe('stranded locks in the snapshot', () => {
+  it('lists every held lock whose holder is not a live node, naming the set it blocks', () => {
+    const snapshot = buildClusterSnapshot({
+      backend: 'postgres',
+      at: '2026-01-01T00:01:00.000Z',
+      nodes: [node('a', '2026-01-01T00:00:50.000Z')],
+      locks: new Map([
+        ['1001', { nodeId: 'a', session: 11, applicationName: 'polecat:a' }],
+        ['1002', { session: 31324, applicationName: 'psql' }],
+        ['77', { nodeId: 'gone', session: 40, applicationName: 'polecat:gone' }],
+      ]),
+      sessions: [{ nodeId: 'a', session: 11, applicationName: 'polecat:a' }],
+      intents: [],
+    });
+    expect(snapshot.strandedLocks).toEqual([
+      { key: '77', session: 40, applicationName: 'polecat:gone' },
+      { key: '1002', set: 'default/1002', session: 31324, applicationName: 'psql' },
+    ]);
   });
 });

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import mssql from 'mssql';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { parseSqlServerConnection } from '@polecat/app-lock/sql-server';
-import { describeSqlServer } from '@polecat/test-utils';
+import { describeSqlServer } from '@polecat/test-utils/vitest';
 import {
   SqlServerOpsNode,
   assertSqlServerOpsSchema,

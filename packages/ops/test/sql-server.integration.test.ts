@@ -1,7 +1,7 @@
 import mssql from 'mssql';
 import { afterAll, expect, it } from 'vitest';
 import { SqlServerAppLock } from '@polecat/app-lock/sql-server';
-import { describeSqlServer } from '@polecat/test-utils';
+import { describeSqlServer } from '@polecat/test-utils/vitest';
 import { readSqlServerClusterSnapshot, singleTenantSets } from '../src/index';
 import { cli } from './support/cli';
 

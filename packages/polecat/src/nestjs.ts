@@ -8,6 +8,7 @@ export {
   Shard,
   getCoordinatorToken,
   toModuleLogger,
+  type AgentContext,
   type PolecatFeatureOptions,
   type PolecatModuleAsyncOptions,
   type PolecatModuleExtras,

@@ -3,6 +3,7 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
 
 /** Where Debian's `pgbouncer` package puts the binary. */
 const PGBOUNCER_PATHS = ['/usr/sbin/pgbouncer', '/usr/bin/pgbouncer'];
@@ -14,6 +15,11 @@ export interface PgBouncer {
   readonly url: string;
   /** The pooler's log so far (for failure messages). */
   log(): string;
+  /**
+   * Backend pids of the pooler's server connections now (`SHOW SERVERS` on the admin console,
+   * column `remote_pid`): where locks taken through the pooler would stay after its clients left.
+   */
+  serverPids(): Promise<number[]>;
   stop(): Promise<void>;
 }
 
@@ -25,6 +31,8 @@ export interface PgBouncerOptions {
   readonly mode: 'session' | 'transaction' | 'statement';
   /** The port to listen on (127.0.0.1): take it from your test's own range. */
   readonly port: number;
+  /** `default_pool_size`: server connections per database/user pair. Default 4. */
+  readonly poolSize?: number;
 }
 
 /**
@@ -73,7 +81,8 @@ export async function startPgBouncer(options: PgBouncerOptions): Promise<PgBounc
       `logfile = ${logFile}`,
       `pidfile = ${join(dir, 'pgbouncer.pid')}`,
       `pool_mode = ${options.mode}`,
-      'default_pool_size = 4',
+      `default_pool_size = ${options.poolSize ?? 4}`,
+      `admin_users = ${user}`,
       'max_client_conn = 50',
       'server_reset_query = DISCARD ALL',
       '',
@@ -101,10 +110,23 @@ export async function startPgBouncer(options: PgBouncerOptions): Promise<PgBounc
   const url = new URL(options.url);
   url.hostname = '127.0.0.1';
   url.port = String(options.port);
+  const admin = new URL(url);
+  admin.pathname = '/pgbouncer';
   return {
     port: options.port,
     url: url.toString(),
     log,
+    serverPids: async () => {
+      const client = new pg.Client({ connectionString: admin.toString() });
+      client.on('error', () => undefined);
+      await client.connect();
+      try {
+        const { rows } = await client.query<{ database: string; remote_pid: string | number }>('SHOW SERVERS');
+        return rows.filter((row) => row.database === database).map((row) => Number(row.remote_pid)).filter((pid) => pid > 0);
+      } finally {
+        await client.end().catch(() => undefined);
+      }
+    },
     stop: async () => {
       if (child.exitCode === null) {
         const exited = new Promise((resolve) => child.once('exit', resolve));
@@ -127,4 +149,45 @@ function accepts(port: number): Promise<boolean> {
     });
     socket.once('error', () => resolve(false));
   });
+}
+
+/** Clients that keep a pooler busy (see {@link keepPoolerBusy}). */
+export interface BusyClients {
+  /** Statements the clients completed so far. */
+  statements(): number;
+  stop(): Promise<void>;
+}
+
+/**
+ * Opens `clients` connections through `url` (a pooler) that each run `select pg_sleep(<sleepMs>)`
+ * in a loop, one statement per transaction, as ordinary application clients do, so the pooler's
+ * server connections are handed from client to client all the time. Errors are counted as
+ * statements and the loop goes on. `applicationName` marks them in `pg_stat_activity`.
+ */
+export async function keepPoolerBusy(url: string, options: { readonly clients: number; readonly sleepMs?: number; readonly applicationName?: string }): Promise<BusyClients> {
+  const sleepSeconds = (options.sleepMs ?? 20) / 1000;
+  let stopped = false;
+  let statements = 0;
+  const clients = await Promise.all(
+    Array.from({ length: options.clients }, async () => {
+      const client = new pg.Client({ connectionString: url, application_name: options.applicationName ?? 'busy-client' });
+      client.on('error', () => undefined);
+      await client.connect();
+      return client;
+    }),
+  );
+  const loops = clients.map(async (client) => {
+    while (!stopped) {
+      await client.query('select pg_sleep($1)', [sleepSeconds]).catch(() => new Promise((resolve) => setTimeout(resolve, 50)));
+      statements += 1;
+    }
+  });
+  return {
+    statements: () => statements,
+    stop: async () => {
+      stopped = true;
+      await Promise.all(loops);
+      await Promise.all(clients.map((client) => client.end().catch(() => undefined)));
+    },
+  };
 }

@@ -2,12 +2,14 @@ import pg from 'pg';
 import { AppLockError, connectionStringForm, redactConnectionString, type LockId, type LockSession, type LockSessionDriver } from '@polecat/app-lock';
 import type { PostgresConnection, PostgresConnectionConfig, ServerKeepAlive } from '../postgres-connection-config';
 import { parsePostgresKeywordString } from '../postgres-keyword-string';
-import { linkSignals } from './link-signals';
-import { assertDedicatedSession } from './pooler-check';
-import { CLIENT_CHECK_SQL, SESSION_SETUP_SQL, sessionSettings } from './session-setup';
+import { linkSignals } from '@polecat/kit';
+import { proveDedicatedSession } from './pooler-check';
+import { CLIENT_CHECK_SQL, sessionSettings } from './session-setup';
+import { MOVED_SQLSTATE, SESSION_SETUP_SQL, guardedListenSql } from './lock-sql';
+import { invalidConfiguration, postgresLockError, sqlStateOf, unsafeConnection } from './postgres-errors';
 import { postgresLockKey } from '../postgres-lock-key';
 import { PostgresSession, destroyClient } from './postgres-session';
-import { ReleaseNotices, listenSql } from './release-notices';
+import { ReleaseNotices } from './release-notices';
 
 /** What the driver needs, already defaulted by `PostgresAppLock`. */
 export interface PostgresDriverSettings {
@@ -42,8 +44,9 @@ export class PostgresDriver implements LockSessionDriver<string> {
   }
 
   /**
-   * Opens the lock session and makes it usable: start-up, the session settings (`SET` of the TCP
-   * keepalives and user timeout, with `pg_backend_pid()`), the pooler check and `LISTEN`. The
+   * Opens the lock session and makes it usable: start-up, the proof that the server session is
+   * dedicated (`proveDedicatedSession`: before anything changes it), then, guarded by the proven
+   * backend pid, the session settings (TCP keepalives and user timeout) and `LISTEN`. The
    * WHOLE sequence is bounded by `connectTimeoutMs` and `signal`: on either the socket is destroyed
    * and the call rejects at once (a server that accepts the start-up and then drops every packet
    * can otherwise keep a `LISTEN` pending for ever).
@@ -66,7 +69,7 @@ export class PostgresDriver implements LockSessionDriver<string> {
       };
       client = new pg.Client(config);
     } catch (error) {
-      throw new AppLockError('INVALID_CONFIGURATION', `Invalid PostgreSQL connection settings for ${this.target}: ${this.#scrub(error)}`);
+      throw invalidConfiguration(`Invalid PostgreSQL connection settings for ${this.target}: ${this.#scrub(error)}`);
     }
     // Until the session takes over, errors are reported through connect()'s rejection.
     const swallow = (): void => {};
@@ -77,22 +80,26 @@ export class PostgresDriver implements LockSessionDriver<string> {
     try {
       await client.connect();
       stop.throwIfAborted();
-      const settings = sessionSettings(serverKeepAlive);
-      const setup = await client.query<{ pid: number }>(SESSION_SETUP_SQL, [settings.map(([name]) => name), settings.map(([, value]) => value)]);
+      // Nothing may change the server session before it is proven dedicated (see proveDedicatedSession).
+      const pid = await proveDedicatedSession(client, config, this.target, stop);
       stop.throwIfAborted();
-      const pid = setup.rows[0]?.pid;
-      if (typeof pid !== 'number') throw new Error('PostgreSQL did not report a backend pid');
-      await assertDedicatedSession(config, pid, (client as unknown as { processID?: number | null }).processID ?? undefined, this.target, stop);
+      const settings = sessionSettings(serverKeepAlive);
+      const setup = await client.query<{ pid: number }>(SESSION_SETUP_SQL, [settings.map(([name]) => name), settings.map(([, value]) => value), pid]);
+      stop.throwIfAborted();
+      if (setup.rows[0]?.pid !== pid) throw unsafeConnection('moved', this.target, `proven backend ${pid}, the session settings ran on ${String(setup.rows[0]?.pid)}`);
       // A backend blocked in a lock wait (a member watcher's pg_advisory_lock) reads nothing from its
       // socket, so it would outlive a killed client until the wait ends; with this set (PostgreSQL 14+,
       // not on every platform: a refusal is ignored) it checks the client every second while it waits.
-      await client.query(CLIENT_CHECK_SQL).catch(() => undefined);
+      await client.query(CLIENT_CHECK_SQL, [pid]).catch(() => undefined);
       stop.throwIfAborted();
       if (notices !== undefined) {
-        notices.attach(client);
+        notices.attach(client, pid);
         // A hint channel: a failed LISTEN (e.g. a read replica) only costs the early wake-ups; a
-        // dead connection is reported through the session's close listener as usual.
-        await client.query(listenSql(notices.channel)).catch(() => undefined);
+        // dead connection is reported through the session's close listener as usual. Guarded: a
+        // LISTEN routed to another server session listens to nothing and refuses the connection.
+        await client.query(guardedListenSql(notices.channel, pid)).catch((error: unknown) => {
+          if (sqlStateOf(error) === MOVED_SQLSTATE) throw unsafeConnection('moved', this.target, `proven backend ${pid}, LISTEN was routed elsewhere`);
+        });
         stop.throwIfAborted();
       }
       const session = new PostgresSession(client, pid, this.target, notices?.channel, (backendPid) => this.#cancelBackend(config, backendPid));
@@ -101,17 +108,10 @@ export class PostgresDriver implements LockSessionDriver<string> {
     } catch (error) {
       destroyClient(client);
       if (signal?.aborted) throw signal.reason;
-      if (AppLockError.is(error)) throw error;
-      if (linked.timedOut()) {
-        throw new AppLockError('CONNECTION_FAILED', `The PostgreSQL lock session to ${this.target} was not usable within connectTimeoutMs = ${connectTimeoutMs} ms (connect, settings, LISTEN)`, {
-          cause: error,
-          retryable: true,
-        });
+      if (linked.timedOut() && !AppLockError.is(error)) {
+        throw postgresLockError(error, 'connect', `The PostgreSQL lock session to ${this.target} was not usable within connectTimeoutMs = ${connectTimeoutMs} ms (connect, proof, settings, LISTEN)`);
       }
-      throw new AppLockError('CONNECTION_FAILED', `Could not open a PostgreSQL lock session to ${this.target}: ${this.#scrub(error)}`, {
-        cause: error,
-        retryable: true,
-      });
+      throw postgresLockError(error, 'connect', `Could not open a PostgreSQL lock session to ${this.target}: ${this.#scrub(error)}`);
     } finally {
       stop.removeEventListener('abort', onAbort);
       linked.unlink();
@@ -134,7 +134,7 @@ export class PostgresDriver implements LockSessionDriver<string> {
       const result = await canceller.query<{ cancelled: boolean }>('select pg_cancel_backend($1) as cancelled', [pid]);
       if (result.rows[0]?.cancelled !== true) throw new Error(`pg_cancel_backend(${pid}) did not signal the lock session`);
     } catch (error) {
-      throw new AppLockError('LOCK_REQUEST_FAILED', `Could not cancel the waiting lock request on ${this.target}: ${this.#scrub(error)}`, { cause: error });
+      throw postgresLockError(error, 'cancel', `Could not cancel the waiting lock request on ${this.target}: ${this.#scrub(error)}`);
     } finally {
       linked.unlink();
       canceller.end().catch(() => destroyClient(canceller));
@@ -173,7 +173,7 @@ function secretsOf(config: PostgresConnectionConfig): string[] {
 export function toPostgresConfig(connection: PostgresConnection): PostgresConnectionConfig {
   if (typeof connection !== 'string') {
     if (typeof connection.connectionString === 'string' && connectionStringForm(connection.connectionString) !== 'postgres-url') {
-      throw new AppLockError('INVALID_CONFIGURATION', `${NOT_POSTGRES} (config.connectionString)`);
+      throw invalidConfiguration(`${NOT_POSTGRES} (config.connectionString)`);
     }
     return connection;
   }
@@ -183,7 +183,7 @@ export function toPostgresConfig(connection: PostgresConnection): PostgresConnec
     case 'postgres-keywords':
       return parsePostgresKeywordString(connection);
     default:
-      throw new AppLockError('INVALID_CONFIGURATION', NOT_POSTGRES);
+      throw invalidConfiguration(NOT_POSTGRES);
   }
 }
 

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { AppLockError } from '@polecat/app-lock';
+import { invalidConfiguration } from './postgres-errors';
 
 /** Default `LISTEN`/`NOTIFY` channel of release notices. */
 export const DEFAULT_RELEASE_CHANNEL = 'polecat_lock_released';
@@ -11,13 +11,8 @@ export const DEFAULT_RELEASE_CHANNEL = 'polecat_lock_released';
  */
 export function assertReleaseChannel(channel: unknown): asserts channel is string {
   if (typeof channel !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(channel)) {
-    throw new AppLockError('INVALID_CONFIGURATION', 'releaseChannel must be 1 to 63 characters: letters, digits and _, not starting with a digit (or false)');
+    throw invalidConfiguration('releaseChannel must be 1 to 63 characters: letters, digits and _, not starting with a digit (or false)');
   }
-}
-
-/** `LISTEN "<channel>"` with the identifier quoted (the channel is validated, so this is exact). */
-export function listenSql(channel: string): string {
-  return `listen "${channel.replace(/"/g, '""')}"`;
 }
 
 /**
@@ -40,11 +35,14 @@ export class ReleaseNotices {
     };
   }
 
-  /** Forwards `client`'s notifications on the channel (from other backends) to the listeners. */
-  attach(client: pg.Client): void {
+  /**
+   * Forwards `client`'s notifications on the channel from backends other than `ownPid` (the
+   * session's real backend pid: behind a pooler the handshake's pid is the pooler's) to the listeners.
+   */
+  attach(client: pg.Client, ownPid: number): void {
     client.on('notification', (message) => {
       if (message.channel !== this.channel) return;
-      if (message.processId === (client as unknown as { processID?: number }).processID) return;
+      if (message.processId === ownPid) return;
       for (const listener of [...this.#listeners]) {
         try {
           listener();

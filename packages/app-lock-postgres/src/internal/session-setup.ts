@@ -21,17 +21,6 @@ export function userTimeoutMsOf(keepAlive: ServerKeepAlive): number {
 }
 
 /**
- * The set-up statement (ONE round trip): applies the settings the server knows (`pg_settings`, so
- * `tcp_user_timeout` is skipped on servers older than 12 instead of failing) for the whole session,
- * and returns `pg_backend_pid()`. `$1`/`$2` are the names and values of {@link sessionSettings}.
- */
-export const SESSION_SETUP_SQL = `select pg_backend_pid() as pid, (
-  select count(set_config(v.name, v.value, false))
-  from unnest($1::text[], $2::text[]) as v(name, value)
-  where exists (select 1 from pg_settings s where s.name = v.name)
-) as applied`;
-
-/**
  * The EARLIEST time (ms) after the last exchange at which the server may drop a silent client and
  * free its locks, under `keepAlive`, with Linux semantics: without a user timeout, probes start
  * after `idle`, one every `interval`, and the connection drops after `count` unanswered ones; with
@@ -54,7 +43,7 @@ export function serverReleaseMs(keepAlive: ServerKeepAlive | false): number | un
  * connected (`client_connection_check_interval`, PostgreSQL 14+; skipped where the server does not
  * know it). Without it a backend waiting for a lock notices a dead client only when the wait ends.
  * Servers on platforms without the needed kernel events refuse a non-zero value: the caller ignores
- * the error.
+ * the error. Guarded: applied only on backend `$1` (the proven one).
  */
 export const CLIENT_CHECK_SQL = `select set_config('client_connection_check_interval', '1000', false)
-where exists (select 1 from pg_settings where name = 'client_connection_check_interval')`;
+where case when pg_backend_pid() = $1::int then exists (select 1 from pg_settings where name = 'client_connection_check_interval') else false end`;

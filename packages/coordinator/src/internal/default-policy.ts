@@ -17,7 +17,7 @@ export function defaultOwnershipPolicy(
 ): OwnershipPolicy | undefined {
   if (mode !== 'HotCold' || !settings.balance || typeof distributor?.probeMembership !== 'function') return undefined;
   return fairShareOwnershipPolicy({
-    scope: distributor.kind === 'multi-tenanted' ? 'cluster' : 'database',
+    scope: distributor.capabilities?.shareScope ?? (distributor.kind === 'multi-tenanted' ? 'cluster' : 'database'),
     orphanGraceMs: 3 * settings.takeoverPollingTime,
   });
 }

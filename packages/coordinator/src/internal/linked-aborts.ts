@@ -1,7 +1,7 @@
 /**
  * Aborts child controllers when their parent signal aborts, with ONE listener per parent signal
- * however many children it has (`AbortSignal.any` costs ≈ 1.4 KB per combined signal in Node 20
- * and keeps weak references in every source). Children unlink when they settle.
+ * however many children it has (an `AbortSignal.any` per child costs memory, see the README,
+ * *Scale*, and keeps weak references in every source). Children unlink when they settle.
  */
 export class LinkedAborts {
   readonly #children = new WeakMap<AbortSignal, Set<AbortController>>();

@@ -1,3 +1,7 @@
+import { assertSupportedNode } from '../internal/supported-node';
+
+assertSupportedNode(); // one clear line on Node < 20.19 (engines alone only warns)
+
 export { PolecatFeatureModule, PolecatModule } from './polecat-module';
 export type { PolecatModuleAsyncOptions, PolecatModuleRootOptions } from './polecat-module-definition';
 export { PolecatLifecycle } from './polecat-lifecycle';
@@ -8,6 +12,8 @@ export type {
   PolecatOptionsFactory,
 } from './polecat-module-options';
 export { Shard, type ShardHandler, type ShardMetadata, type ShardOptions } from './shard-decorator';
+/** What a `@Shard` provider's `run` receives (re-exported from `@polecat/coordinator`, where the README's `run({ signal }: AgentContext)` needs it). */
+export type { AgentContext } from '@polecat/coordinator';
 export { InjectCoordinator } from './inject-coordinator';
 export { toModuleLogger, type PolecatModuleLogger } from './nest-logger';
 export { POLECAT_COORDINATORS, POLECAT_MODULE_OPTIONS, getCoordinatorToken } from './tokens';

@@ -24,14 +24,17 @@ function line(message: string, context: LogContext | undefined): string {
 /**
  * A Polecat `Logger` over what the module was given. Nest's `Logger` and other `LoggerService`s
  * (which have `log` but no `info`) get `info` as `log`, `debug` as `verbose` (or `debug`), and the
- * context as JSON after the message. Default (`undefined`): `new Logger('Polecat')`, so the messages
- * follow the application's logger and log levels.
+ * context as JSON after the message. Default (`undefined`): `new Logger('Polecat')` for info, warn
+ * and error, so the messages follow the application's logger; Polecat's debug messages (some every
+ * cycle) are dropped, because Nest's default logger prints every level, verbose included. Pass
+ * `logger: new Logger('Polecat')` to get them as VERBOSE lines.
  */
 export function toModuleLogger(value: PolecatModuleLogger | undefined): Logger {
   const service: PolecatModuleLogger = value ?? new NestLogger('Polecat');
   if (!isLoggerService(service)) return toLogger(service);
+  const debug = value === undefined ? undefined : (service.verbose ?? service.debug);
   return {
-    debug: (message, context) => (service.verbose ?? service.debug)?.call(service, line(message, context)),
+    debug: (message, context) => debug?.call(service, line(message, context)),
     info: (message, context) => service.log(line(message, context)),
     warn: (message, context) => service.warn(line(message, context)),
     error: (message, context) => service.error(line(message, context)),

@@ -1,6 +1,6 @@
 import { toLogger, type ConsoleLike, type Logger } from '@polecat/app-lock';
 import { drainCoordinators, startCoordinators, type DrainResult, type HostedCoordinator } from '../coordinator-lifecycle';
-import type { HealthSource } from '../health-report';
+import type { HealthSource, HealthSources } from '../health-report';
 import { toRegistry, type RegistrationsInput } from '../registrations-input';
 import { serveHealth, type HealthServer } from './health-server';
 
@@ -68,11 +68,14 @@ function isHostedList(value: RunHostOptions['coordinators']): value is readonly 
 export async function runHost(options: RunHostOptions): Promise<RunningHost> {
   const logger = toLogger(options.logger);
   let coordinators: readonly HostedCoordinator[];
+  /** By store name when built from registrations (the health report's keys, as in NestJS). */
+  let byStore: ReadonlyMap<string, HostedCoordinator> | undefined;
   if (isHostedList(options.coordinators)) coordinators = options.coordinators;
   else {
     const registry = toRegistry(options.coordinators as RegistrationsInput);
     await registry.validate(); // SHARED_LOCK_ID before anything starts
-    coordinators = [...registry.createAll().values()];
+    byStore = registry.createAll();
+    coordinators = [...byStore.values()];
   }
   const drainTimeoutMs = options.drainTimeoutMs ?? 10_000;
   const signals = options.signals ?? (['SIGTERM', 'SIGINT'] as const);
@@ -114,7 +117,9 @@ export async function runHost(options: RunHostOptions): Promise<RunningHost> {
   }
 
   if (options.health !== undefined) {
-    const withHealth = coordinators.filter((coordinator): coordinator is HostedCoordinator & HealthSource => typeof (coordinator as Partial<HealthSource>).health === 'function');
+    const hasHealth = (coordinator: HostedCoordinator): coordinator is HostedCoordinator & HealthSource => typeof (coordinator as Partial<HealthSource>).health === 'function';
+    const withHealth: HealthSources =
+      byStore === undefined ? coordinators.filter(hasHealth) : new Map([...byStore].filter((entry): entry is [string, HostedCoordinator & HealthSource] => hasHealth(entry[1])));
     healthServer = await serveHealth({ coordinators: withHealth, ...options.health, logger });
   }
   for (const signal of signals) proc.on(signal, onSignal);

@@ -1,5 +1,6 @@
 import Table from 'cli-table3';
 import type { ClusterSnapshot, IntentRecord } from '../cluster-snapshot';
+import { STRANDED_LOCK_ADVICE } from '../stranded-locks';
 
 const since = (iso: string | undefined, at: string): string => {
   if (iso === undefined) return '-';
@@ -32,6 +33,11 @@ export function formatClusterSnapshot(snapshot: ClusterSnapshot): string {
   ];
   if (snapshot.unsettledAgents.length > 0) {
     lines.push(`agents not running: ${snapshot.unsettledAgents.map((agent) => `${agent.shard} on ${agent.nodeId} (${agent.status})`).join(', ')}`);
+  }
+  if (snapshot.strandedLocks.length > 0) {
+    const stranded = new Table({ head: ['pid', 'application_name', 'lock key', 'set'], style });
+    for (const lock of snapshot.strandedLocks) stranded.push([lock.session, lock.applicationName || '-', lock.key, lock.set ?? '-']);
+    lines.push(`stranded locks: ${snapshot.strandedLocks.length}, ${STRANDED_LOCK_ADVICE}`, stranded.toString());
   }
   return lines.join('\n');
 }

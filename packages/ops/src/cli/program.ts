@@ -5,13 +5,13 @@ import { OpsError } from '../ops-error';
 import { ensureOpsSchema } from '../ops-schema';
 import { readPostgresClusterSnapshot } from '../postgres-cluster-snapshot';
 import { startStatusServer } from '../web/status-server';
-import { isPostgresUrl } from '../internal/pg-client';
-import { openPostgres, resolveConnection, withPostgres } from './connection';
+import { connectionBackend, openPostgres, resolveConnection, withPostgres } from './connection';
 import { readSqlServerStatus, sqlServerStatus } from './sql-server-status';
 import { openSqlServer, withSqlServer } from './sql-server-connection';
 import { ensureSqlServerOpsSchema } from '../sql-server/sql-server-ops-schema';
 import { drainNodeOnSqlServer, pauseShardOnSqlServer, resumeShardOnSqlServer, undrainNodeOnSqlServer } from '../sql-server/sql-server-intents-admin';
 import { formatClusterSnapshot } from './format-status';
+import { registerTerminateCommand } from './terminate-command';
 
 /** Where the CLI writes and what it reads (injectable for tests). */
 export interface CliIo {
@@ -20,6 +20,8 @@ export interface CliIo {
   readonly env: NodeJS.ProcessEnv;
   /** Aborting it ends a long-running command (`status --web`). */
   readonly signal?: AbortSignal;
+  /** What `polecat --version` (`-V`) prints; the bin passes the package's version. */
+  readonly version?: string;
 }
 
 interface CommonOptions {
@@ -60,6 +62,7 @@ export function createProgram(io: CliIo): Command {
     .configureOutput({ writeOut: io.out, writeErr: io.err })
     .exitOverride()
     .showHelpAfterError();
+  if (io.version !== undefined) program.version(io.version, '-V, --version', 'print the version of @polecat/ops');
   const common = (command: Command): Command =>
     command
       .option('-c, --connection <url>', 'database (postgres://... or a SQL Server connection string); default $POLECAT_CONNECTION or $DATABASE_URL')
@@ -68,7 +71,7 @@ export function createProgram(io: CliIo): Command {
 
   common(program.command('init [connection]').description('create the ops tables (idempotent, safe to race)')).action(async (positional: string | undefined, options: CommonOptions) => {
     const connection = resolveConnection(positional ?? options.connection, io.env);
-    if (isPostgresUrl(connection)) await withPostgres(connection, (client) => ensureOpsSchema(client, schemaOf(options)));
+    if (connectionBackend(connection) === 'postgres') await withPostgres(connection, (client) => ensureOpsSchema(client, schemaOf(options)));
     else await withSqlServer(connection, (pool) => ensureSqlServerOpsSchema(pool, schemaOf(options)));
     io.out(options.json === true ? `${JSON.stringify({ ok: true })}\n` : 'ops tables ready\n');
   });
@@ -83,7 +86,7 @@ export function createProgram(io: CliIo): Command {
     .option('--store-schema <name>', 'SQL Server only: the store schema of the lock-id hash (default dbo)')
     .action(async (positional: string | undefined, options: StatusOptions) => {
       const connection = resolveConnection(positional ?? options.connection, io.env);
-      if (!isPostgresUrl(connection)) {
+      if (connectionBackend(connection) === 'sql-server') {
         const input = {
           ...schemaOf(options),
           shards: (options.shards ?? '').split(',').map((shard) => shard.trim()).filter((shard) => shard.length > 0),
@@ -120,7 +123,7 @@ export function createProgram(io: CliIo): Command {
       .option('--reason <text>', 'why (recorded, shown by status)')
       .action(async (target: string, options: IntentOptions) => {
         const connection = resolveConnection(options.connection, io.env);
-        const change = isPostgresUrl(connection)
+        const change = connectionBackend(connection) === 'postgres'
           ? await withPostgres(connection, (client) => act(client, target, options))
           : await withSqlServer(connection, (pool) => actOnSqlServer(pool, target, options));
         io.out(options.json === true ? `${JSON.stringify(change)}\n` : `${name} ${change.target}: ${change.changed ? 'done' : 'already so'}\n`);
@@ -145,6 +148,7 @@ export function createProgram(io: CliIo): Command {
   intentCommand('undrain', 'node', 'let a drained node take sets again', (client, target, options) => undrainNode(client, target, request(options)), (pool, target, options) =>
     undrainNodeOnSqlServer(pool, target, request(options)),
   );
+  registerTerminateCommand(common(program.command('terminate <pid>')), io);
   return program;
 }
 

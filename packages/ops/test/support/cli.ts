@@ -1,4 +1,4 @@
-import { runCli } from '../../src/index';
+import { runCli } from '../../src/cli';
 
 /** Runs the CLI in-process; resolves with its exit code and output. */
 export async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {

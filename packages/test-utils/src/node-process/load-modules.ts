@@ -30,7 +30,9 @@ export interface AgentContextLike {
 export interface CoordinatorLike {
   start(): Promise<void>;
   /** Resolves with the coordinator's `StopResult` (older coordinators: nothing). */
-  stop(): Promise<{ readonly drained: boolean; readonly draining: readonly { readonly key: string; readonly shards: readonly string[] }[]; readonly settled: Promise<void> } | void>;
+  stop(): Promise<{ readonly drained: boolean; readonly draining: readonly { readonly key: string; readonly shards: readonly string[] }[] } | void>;
+  /** Resolves once every agent returned and every lock was released after a stop. */
+  whenSettled(): Promise<void>;
   on(event: string, listener: (payload: Record<string, unknown>) => void): () => void;
   status(): { readonly owned: readonly unknown[] };
 }

@@ -203,7 +203,7 @@ async function main(): Promise<void> {
         const result = await coordinator.stop();
         if (result !== undefined && !result.drained) {
           emit({ type: 'stop-draining', sets: result.draining.map((set) => set.key) });
-          await result.settled; // their locks stay held until the agents returned
+          await coordinator.whenSettled(); // their locks stay held until the agents returned
         }
       } catch (error) {
         emit({ type: 'error', message: `stop failed: ${error instanceof Error ? error.message : String(error)}` });

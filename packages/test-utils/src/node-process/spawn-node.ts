@@ -1,10 +1,7 @@
-import { spawn } from 'node:child_process';
-import { dirname } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { OwnershipLedger } from '../ledger';
-import { resolveEsm } from './load-modules';
 import { preciseNow, type NodeEvent, type NodeProcessConfig } from './protocol';
+import { startTsxProcess, type TsxProcessExit } from './tsx-process';
 
 /** Options of {@link spawnNode}: the node's config plus how to run and observe the process. */
 export interface SpawnNodeOptions extends NodeProcessConfig {
@@ -23,11 +20,7 @@ export interface SpawnNodeOptions extends NodeProcessConfig {
 }
 
 /** How a node process ended. `at` is the parent's {@link preciseNow} when it noticed. */
-export interface NodeExit {
-  readonly code: number | null;
-  readonly signal: NodeJS.Signals | null;
-  readonly at: number;
-}
+export type NodeExit = TsxProcessExit;
 
 /** The usage sample a node reports on request. */
 export type NodeUsage = Extract<NodeEvent, { type: 'usage' }>;
@@ -70,39 +63,42 @@ const MAIN = fileURLToPath(new URL('./node-main.ts', import.meta.url));
  * node.kill('SIGKILL');
  */
 export async function spawnNode(options: SpawnNodeOptions): Promise<NodeHandle> {
-  const { cwd = process.cwd(), env, ledger, onEvent, onStderr, readyTimeoutMs = 20_000, ...config } = options;
-  const tsx = resolveEsm('tsx', dirname(MAIN));
-  // POLECAT_NODE_EXEC_ARGV: extra Node flags for every node process, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` (not allowed in NODE_OPTIONS)
-  const extra = (process.env.POLECAT_NODE_EXEC_ARGV ?? '').split(/\s+/).filter(Boolean);
-  const child = spawn(process.execPath, [...extra, '--import', tsx, MAIN, JSON.stringify(config)], {
+  const { cwd, env, ledger, onEvent, onStderr, readyTimeoutMs = 20_000, ...config } = options;
+  const stderr: string[] = [];
+  const keepStderr = (line: string): void => {
+    stderr.push(line);
+    if (stderr.length > 50) stderr.shift();
+  };
+  // handle and onEvent are set below, before the first line can arrive (lines come from I/O callbacks)
+  let receive: (event: NodeEvent) => void = () => {};
+  const tsxProcess = startTsxProcess({
+    script: MAIN,
+    args: [JSON.stringify(config)],
     cwd,
-    env: { ...process.env, ...env },
-    stdio: ['pipe', 'pipe', 'pipe'],
+    env,
+    onMessage: (message) => receive(message as NodeEvent),
+    onOtherLine: keepStderr,
+    onStderr: (line) => {
+      onStderr?.(line);
+      keepStderr(line);
+    },
   });
+  const { child } = tsxProcess;
   const events: NodeEvent[] = [];
   const owned = new Map<string, Set<string>>();
-  const stderr: string[] = [];
   const waiters = new Set<() => void>();
   let running = 0;
   let exit: NodeExit | undefined;
   const notify = (): void => {
     for (const waiter of [...waiters]) waiter();
   };
-  const exited = new Promise<NodeExit>((resolve) => {
-    child.once('exit', (code, signal) => {
-      exit = { code, signal, at: preciseNow() };
-      if (ledger !== undefined) for (const [database, shards] of owned) for (const shard of shards) ledger.stop(config.id, `${database}/${shard}`, exit.at);
-      owned.clear();
-      running = 0;
-      resolve(exit);
-      notify();
-    });
-  });
-  child.stdin.on('error', () => {});
-  createInterface({ input: child.stderr }).on('line', (line) => {
-    if (onStderr !== undefined) onStderr(line);
-    stderr.push(line);
-    if (stderr.length > 50) stderr.shift();
+  const exited = tsxProcess.exited.then((ended) => {
+    exit = ended;
+    if (ledger !== undefined) for (const [database, shards] of owned) for (const shard of shards) ledger.stop(config.id, `${database}/${shard}`, ended.at);
+    owned.clear();
+    running = 0;
+    notify();
+    return ended;
   });
 
   const describe = (): string => `node ${config.id}${stderr.length > 0 ? `; stderr:\n${stderr.join('\n')}` : ''}`;
@@ -156,27 +152,20 @@ export async function spawnNode(options: SpawnNodeOptions): Promise<NodeHandle> 
     drain(draining = true) {
       if (config.ownershipIntents !== true) throw new Error(`${config.id}: drain needs ownershipIntents: true`);
       const at = preciseNow();
-      child.stdin.write(`${JSON.stringify({ cmd: 'drain', draining })}\n`);
+      tsxProcess.send({ cmd: 'drain', draining });
       return at;
     },
     async usage(timeoutMs = 5_000) {
       usageRequests += 1;
       const requestId = usageRequests;
-      child.stdin.write(`${JSON.stringify({ cmd: 'usage', requestId })}\n`);
+      tsxProcess.send({ cmd: 'usage', requestId });
       const event = await waitFor(() => events.find((e) => e.type === 'usage' && e.requestId === requestId), `${config.id} usage`, timeoutMs);
       return event as NodeUsage;
     },
     exited,
   };
 
-  createInterface({ input: child.stdout }).on('line', (line) => {
-    let event: NodeEvent;
-    try {
-      event = JSON.parse(line) as NodeEvent;
-    } catch {
-      stderr.push(line);
-      return;
-    }
+  receive = (event) => {
     events.push(event);
     if (event.type === 'agent-started' || event.type === 'agent-stopped') {
       const shards = owned.get(event.database) ?? new Set<string>();
@@ -194,7 +183,7 @@ export async function spawnNode(options: SpawnNodeOptions): Promise<NodeHandle> 
     }
     onEvent?.(event, handle);
     notify();
-  });
+  };
 
   try {
     await waitFor(() => events.find((e) => e.type === 'ready' || e.type === 'error'), `${config.id} ready`, readyTimeoutMs).then((event) => {

@@ -51,7 +51,7 @@ export class SetLoss {
     this.#deps.logger.warn('locks lost', { ...where, ids: event.ids, reason: event.error.reason, sets: sets.map((s) => s.key) });
     if (sets.length === 0) return;
     const hold = sessionHold(event);
-    this.#listeners.emit(hold === undefined ? { sets, error: event.error } : { sets, error: event.error, waitUntil: hold });
+    this.#listeners.emit(hold === undefined ? { sets, error: event.error } : { sets, error: event.error, hold, waitUntil: hold });
   }
 
   /** Drops every listener (the distributor is disposed). */

@@ -1,0 +1,195 @@
+import type { ProjectionSet, ShardName } from '@polecat/distributors';
+import type { HandOverReason, StartKind, StopReason } from '../../coordinator-events';
+import type { CoordinatorSettings } from '../../coordinator-settings';
+import { greedyOwnershipPolicy, type ClusterView, type OwnershipPolicy } from '../../ownership-policy';
+import type { WithholdReason } from '../../ownership-intents';
+import type { AgentState } from '../../projection-daemon';
+import { isBackingOff, type BackoffEntry } from '../ownership/backoff';
+
+/** Start one agent of a held set. */
+export interface StartAction {
+  readonly set: ProjectionSet;
+  readonly shard: ShardName;
+  readonly kind: StartKind;
+}
+
+/** Everything a cycle's inputs are (pure data; `agentState` is a read-only view). */
+export interface CycleInput {
+  /** This cycle's distribution. */
+  readonly distribution: readonly ProjectionSet[];
+  /** In-memory "do we hold it" (the distributor's `hasLock`). */
+  readonly isHeld: (set: ProjectionSet) => boolean;
+  /** Sets this node currently tracks as owned (it may run their agents). */
+  readonly tracked: readonly ProjectionSet[];
+  /**
+   * True for a set whose agents were aborted here and have not all returned yet. Such a set is
+   * never attempted, acquired or started here until they have (held: its lock stays held until
+   * then; lost: the server may already have given it to another node). Default: none.
+   */
+  readonly isDraining?: (set: ProjectionSet) => boolean;
+  /** State of an agent started here during the current ownership of its set; undefined if not started. A pure read. */
+  readonly agentState: (set: ProjectionSet, shard: ShardName) => AgentState | undefined;
+  /** Per-set backoff entries (set key -> entry). */
+  readonly backoff: ReadonlyMap<string, BackoffEntry>;
+  /** Clock ms. */
+  readonly now: number;
+  readonly settings: Pick<CoordinatorSettings, 'healthCheckPollingTime' | 'restartStoppedAgents'>;
+  /** Balancing seam; default: try every candidate. */
+  readonly policy?: OwnershipPolicy;
+  /**
+   * True when a paused agent's error says its fencing epoch is stale (the epoch source's
+   * `isStale`): the set is handed over at once instead of restarting agents with that epoch.
+   */
+  readonly isStaleEpoch?: (error: unknown) => boolean;
+  /** This cycle's membership probe, handed to the policy (balancing policies only). */
+  readonly cluster?: ClusterView;
+  /**
+   * Operator intents (see `OwnershipIntents`): a withheld set is never attempted and, when held,
+   * handed over with that reason; the policy sees only the sets that may run. Default: none.
+   */
+  readonly withheld?: (set: ProjectionSet) => WithholdReason | undefined;
+}
+
+/** What one cycle does, in order: stop, hand over, acquire + start, then ONE batched attempt (the sleep after it: `nextSleep`). */
+export interface CyclePlan {
+  /** Sets whose agents must stop here (lock not held, or set gone); no release. */
+  readonly stop: readonly { readonly set: ProjectionSet; readonly reason: StopReason }[];
+  /** Held sets to give up: stop their agents, then release their locks. */
+  readonly handOver: readonly { readonly set: ProjectionSet; readonly reason: HandOverReason }[];
+  /** Held sets not yet tracked: record ownership (lockAcquired) before starting their agents. */
+  readonly acquire: readonly ProjectionSet[];
+  /** Agents to start or restart on held sets. */
+  readonly start: readonly StartAction[];
+  /** Sets to try in ONE `tryAttainMany` call. */
+  readonly attempt: readonly ProjectionSet[];
+  /** Keep at most this many grants of `attempt`; release the rest at once (undefined: keep all). */
+  readonly keepAtMost?: number;
+  /** The policy asked for the fast (takeover) poll. */
+  readonly pollSoon: boolean;
+  /** Held sets kept after this plan (for the per-cycle summary). */
+  readonly owned: readonly ProjectionSet[];
+}
+
+function agentAction(input: CycleInput, set: ProjectionSet, shard: ShardName): StartKind | 'hand-over' | 'stale-epoch' | undefined {
+  const state = input.agentState(set, shard);
+  if (state === undefined) return 'start';
+  // Stopping: aborted, not returned yet (never started twice; it is looked at again once it returned)
+  if (state.status === 'Running' || state.status === 'Stopping') return undefined;
+  if (state.status === 'Paused') {
+    // A newer grant exists (e.g. a former owner's late grant): restarting with this epoch would be
+    // refused forever; give the set up so the next grant (ours or another node's) is fresh.
+    if (input.isStaleEpoch?.(state.error) === true) return 'stale-epoch';
+    const pausedAt = state.pausedAt ?? input.now;
+    return input.now - pausedAt > input.settings.healthCheckPollingTime ? 'restart-paused' : undefined;
+  }
+  return input.settings.restartStoppedAgents ? 'restart-stopped' : 'hand-over';
+}
+
+/**
+ * The coordinator's decisions for one cycle, with no I/O: which agents to start, restart or stop,
+ * which sets to hand over and which to try to attain.
+ */
+export function planCycle(input: CycleInput): CyclePlan {
+  const inDistribution = new Map(input.distribution.map((set) => [set.key, set]));
+  const trackedKeys = new Set(input.tracked.map((set) => set.key));
+  const stop: { set: ProjectionSet; reason: StopReason }[] = [];
+  const handOver: { set: ProjectionSet; reason: HandOverReason }[] = [];
+  const handedOver = new Set<string>();
+
+  for (const set of input.tracked) {
+    const current = inDistribution.get(set.key);
+    if (current === undefined) {
+      if (input.isHeld(set)) handOver.push({ set, reason: 'vanished' });
+      else stop.push({ set, reason: 'vanished' });
+      handedOver.add(set.key);
+    } else if (!input.isHeld(current)) {
+      stop.push({ set: current, reason: 'not-held' });
+    }
+  }
+
+  const held: ProjectionSet[] = [];
+  const heldDraining: ProjectionSet[] = [];
+  const candidates: ProjectionSet[] = [];
+  const withheld = input.withheld;
+  let runnable: ProjectionSet[] | undefined; // the distribution without withheld sets (built only when one is)
+  const draining = input.isDraining;
+  for (const [index, set] of input.distribution.entries()) {
+    const reason = withheld?.(set);
+    if (reason !== undefined) runnable ??= input.distribution.slice(0, index);
+    else runnable?.push(set);
+    if (draining !== undefined && draining(set)) {
+      // kept (not released, not restarted) while tracked; otherwise neither attempted nor acquired
+      // (withheld too: handed over once its agents have returned)
+      if (trackedKeys.has(set.key) && input.isHeld(set)) heldDraining.push(set);
+      continue;
+    }
+    if (reason !== undefined) {
+      if (input.isHeld(set) && !handedOver.has(set.key)) {
+        handOver.push({ set, reason });
+        handedOver.add(set.key);
+      }
+      continue;
+    }
+    if (input.isHeld(set)) held.push(set);
+    else if (!isBackingOff(input.backoff.get(set.key), input.now)) candidates.push(set);
+  }
+
+  const acquire: ProjectionSet[] = [];
+  const start: StartAction[] = [];
+  const kept: ProjectionSet[] = [...heldDraining];
+  for (const set of held) {
+    if (!trackedKeys.has(set.key)) acquire.push(set);
+    if (isBackingOff(input.backoff.get(set.key), input.now)) {
+      kept.push(set);
+      continue;
+    }
+    let actions: StartAction[] | undefined; // (allocated only when something must start)
+    let giveUp: HandOverReason | undefined;
+    for (const shard of set.names) {
+      const kind = agentAction(input, set, shard);
+      if (kind === 'stale-epoch') giveUp = 'stale-epoch';
+      else if (kind === 'hand-over') giveUp ??= 'agent-stopped';
+      else if (kind !== undefined) (actions ??= []).push({ set, shard, kind });
+    }
+    if (giveUp !== undefined) {
+      handOver.push({ set, reason: giveUp });
+      handedOver.add(set.key);
+    } else {
+      if (actions !== undefined) for (const action of actions) start.push(action);
+      kept.push(set);
+    }
+  }
+
+  const decision = (input.policy ?? greedyOwnershipPolicy).select({
+    distribution: runnable ?? input.distribution,
+    owned: kept,
+    candidates,
+    ...(input.cluster === undefined ? {} : { cluster: input.cluster }),
+  });
+  // (steady owner at 10 000 sets: no candidates, no hand-over; skip building 10 000-key sets)
+  const candidateKeys = decision.attempt.length === 0 ? undefined : new Set(candidates.map((set) => set.key));
+  const attempt = candidateKeys === undefined ? [] : decision.attempt.filter((set) => candidateKeys.has(set.key));
+  const balancing = decision.handOver ?? [];
+  let owned = kept;
+  if (balancing.length > 0) {
+    const keptKeys = new Set(kept.map((set) => set.key));
+    for (const set of balancing) {
+      if (!keptKeys.has(set.key) || handedOver.has(set.key)) continue;
+      handOver.push({ set, reason: 'balance' });
+      handedOver.add(set.key);
+    }
+    const balanced = new Set(balancing.map((set) => set.key));
+    owned = kept.filter((set) => !balanced.has(set.key));
+  }
+
+  return {
+    stop,
+    handOver,
+    acquire: handedOver.size === 0 ? acquire : acquire.filter((set) => !handedOver.has(set.key)),
+    start: handedOver.size === 0 ? start : start.filter((action) => !handedOver.has(action.set.key)),
+    attempt,
+    ...(decision.keepAtMost === undefined ? {} : { keepAtMost: Math.max(0, Math.floor(decision.keepAtMost)) }),
+    pollSoon: decision.pollSoon === true,
+    owned,
+  };
+}

@@ -1,0 +1,38 @@
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { startTsxProcess } from '../src/index';
+
+const SCRIPT = fileURLToPath(new URL('./fixtures/json-echo.ts', import.meta.url));
+
+describe('startTsxProcess', () => {
+  it('runs a TypeScript program, parses its JSON lines, sends it commands and reports its exit', { timeout: 30_000 }, async () => {
+    const messages: unknown[] = [];
+    const other: string[] = [];
+    const stderr: string[] = [];
+    let greeted: () => void = () => {};
+    const greeting = new Promise<void>((resolve) => (greeted = resolve));
+    const child = startTsxProcess({
+      script: SCRIPT,
+      args: ['node-a'],
+      onMessage: (message) => {
+        messages.push(message);
+        if (messages.length === 2) greeted();
+      },
+      onOtherLine: (line) => other.push(line),
+      onStderr: (line) => stderr.push(line),
+    });
+    expect(child.alive).toBe(true);
+    child.send({ ping: 1 });
+    await greeting;
+    child.send({ exit: 3 });
+    const exit = await child.exited;
+    expect(exit).toMatchObject({ code: 3, signal: null });
+    expect(exit.at).toBeGreaterThan(0);
+    expect(child.alive).toBe(false);
+    expect(messages).toEqual([{ hello: 'node-a' }, { echo: { ping: 1 } }]);
+    expect(other).toEqual(['not json']);
+    expect(child.stderrTail()).toEqual(['a diagnostic line']);
+    expect(stderr).toEqual(['a diagnostic line']);
+    expect(() => child.send({ ignored: true })).not.toThrow();
+  });
+});
