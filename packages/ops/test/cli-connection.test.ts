@@ -18,10 +18,11 @@ describe('polecat: the connection backend is told by its form', () => {
     },
   );
 
-  it('takes a SQL Server connection string as SQL Server (which needs the shards to look for)', async () => {
-    const result = await cli('status', 'Server=db;Database=app;User Id=ops;Password=s3cret');
-    expect(result.code).toBe(2);
-    expect(result.err).toContain('--shards');
+  it('takes a SQL Server connection string as SQL Server (it connects to read the registry)', async () => {
+    const result = await cli('status', 'Server=127.0.0.1,1;Database=app;User Id=ops;Password=s3cret;Encrypt=false;Connect Timeout=2');
+    expect(result.code).toBe(1);
+    expect(result.err).toContain('could not connect to SQL Server');
+    expect(result.err).not.toContain('s3cret');
   });
 
   it('refuses PostgreSQL keyword/value pairs for intents with a pointer to the URL form', async () => {
