@@ -5,6 +5,7 @@ export type { PostgresQueryable } from './postgres-queryable';
 export { OPS_NOTIFY_CHANNEL, assertOpsSchema, ensureOpsSchema, opsMigration, opsTables, type OpsSchemaOptions } from './ops-schema';
 export { knownSetRecords, ownedSetRecords, type KnownSetRecord, type NodeRecord, type OwnedSetRecord } from './node-record';
 export { LOCK_APPLICATION_PREFIX, PostgresOpsNode, lockApplicationName, type PostgresOpsNodeOptions } from './postgres-ops-node';
+export type { OpsNodeOptions } from './ops-node-options';
 export {
   buildClusterSnapshot,
   type ClusterSnapshot,

@@ -1,11 +1,12 @@
 import { hostname } from 'node:os';
-import { systemClock, toLogger, type Clock, type ConsoleLike, type Logger } from '@polecat/app-lock';
+import { systemClock, toLogger, type Clock, type Logger } from '@polecat/app-lock';
 import { ListenerSet } from '@polecat/kit';
 import type { CoordinatorStatus, OwnershipIntentReadContext, OwnershipIntentSource, OwnershipIntents } from '@polecat/coordinator';
 import { assertNodeId } from './internal/identifiers';
 import { openPgClient, type PgClientLike } from './internal/pg-client';
 import { knownSetRecords, ownedSetRecords, type KnownSetRecord } from './node-record';
 import { OpsError } from './ops-error';
+import { opsNodeIntervals, type OpsNodeOptions } from './ops-node-options';
 import { OPS_NOTIFY_CHANNEL, ensureOpsSchema, opsTables, runQuery, type OpsSchemaOptions } from './ops-schema';
 
 /** Prefix of the lock connections' `application_name`: `polecat:{nodeId}` names the node in `pg_stat_activity`. */
@@ -18,25 +19,9 @@ export function lockApplicationName(nodeId: string): string {
 }
 
 /** Options of {@link PostgresOpsNode}. */
-export interface PostgresOpsNodeOptions extends OpsSchemaOptions {
+export interface PostgresOpsNodeOptions extends OpsSchemaOptions, OpsNodeOptions {
   /** `postgres://...` of the database holding the ops tables (normally the lock database). */
   readonly connection: string;
-  /** This node's id (1 to 48 characters of `A-Z a-z 0-9 . _ : @ -`); stable across restarts so a drain survives them. */
-  readonly nodeId: string;
-  /** Default `os.hostname()`. */
-  readonly host?: string;
-  /** Default `process.pid`. */
-  readonly pid?: number;
-  /** Your application's version, shown by `polecat status`. Default `'unknown'`. */
-  readonly version?: string;
-  /** Create the ops tables on first use (safe to race). `false` expects the migration to have run. Default `true`. */
-  readonly createSchema?: boolean;
-  /** Intents are re-read at most this often (a NOTIFY re-reads at once). Default 1000 ms. */
-  readonly refreshMs?: number;
-  /** At most one registry write per this many ms (>= 1000). Default 10 000 ms. */
-  readonly registryIntervalMs?: number;
-  readonly logger?: Logger | ConsoleLike;
-  readonly clock?: Clock;
 }
 
 interface IntentRow {
@@ -82,8 +67,7 @@ export class PostgresOpsNode implements OwnershipIntentSource, AsyncDisposable {
     if (typeof options.connection !== 'string' || options.connection.length === 0) throw new OpsError('INVALID_ARGUMENT', 'connection must be a postgres:// connection string');
     this.#tables = opsTables(options);
     this.#options = options;
-    this.#refreshMs = positive('refreshMs', options.refreshMs ?? 1000, 0);
-    this.#registryIntervalMs = positive('registryIntervalMs', options.registryIntervalMs ?? 10_000, 1000);
+    ({ refreshMs: this.#refreshMs, registryIntervalMs: this.#registryIntervalMs } = opsNodeIntervals(options));
     this.#logger = toLogger(options.logger);
     this.#clock = options.clock ?? systemClock;
   }
@@ -192,9 +176,4 @@ export class PostgresOpsNode implements OwnershipIntentSource, AsyncDisposable {
   [Symbol.asyncDispose](): Promise<void> {
     return this.dispose();
   }
-}
-
-function positive(name: string, value: number, min: number): number {
-  if (!Number.isFinite(value) || value < min) throw new OpsError('INVALID_ARGUMENT', `${name} must be a number >= ${min}, got ${String(value)}`);
-  return value;
 }

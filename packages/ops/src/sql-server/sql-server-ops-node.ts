@@ -1,7 +1,8 @@
 import { hostname } from 'node:os';
-import { systemClock, toLogger, type Clock, type ConsoleLike, type Logger } from '@polecat/app-lock';
+import { systemClock, toLogger, type Clock, type Logger } from '@polecat/app-lock';
 import type { CoordinatorStatus, OwnershipIntentReadContext, OwnershipIntentSource, OwnershipIntents } from '@polecat/coordinator';
 import { assertNodeId } from '../internal/identifiers';
+import { opsNodeIntervals, type OpsNodeOptions } from '../ops-node-options';
 import { knownSetRecords, ownedSetRecords, type KnownSetRecord } from '../node-record';
 import { OpsError } from '../ops-error';
 import type { SqlServerQueryable } from '../sql-server-cluster-snapshot';
@@ -9,25 +10,9 @@ import { ensureSqlServerOpsSchema, runSqlServerOps, type SqlServerOpsSchemaOptio
 import { READ_INTENTS, REGISTER_NODE, sqlServerOpsTables, type SqlServerOpsTables } from './sql-server-ops-statements';
 
 /** Options of {@link SqlServerOpsNode}. */
-export interface SqlServerOpsNodeOptions extends SqlServerOpsSchemaOptions {
+export interface SqlServerOpsNodeOptions extends SqlServerOpsSchemaOptions, OpsNodeOptions {
   /** An `mssql.ConnectionPool` (connected) on the database holding the ops tables (normally the lock database). */
   readonly pool: SqlServerQueryable;
-  /** This node's id (1 to 48 characters of `A-Z a-z 0-9 . _ : @ -`); stable across restarts so a drain survives them. */
-  readonly nodeId: string;
-  /** Default `os.hostname()`. */
-  readonly host?: string;
-  /** Default `process.pid`. */
-  readonly pid?: number;
-  /** Your application's version. Default `'unknown'`. */
-  readonly version?: string;
-  /** Create the ops tables on first use (safe to race). `false` expects them to exist. Default `true`. */
-  readonly createSchema?: boolean;
-  /** Intents are re-read at most this often: a new intent reaches the node within this plus one cycle. Default 1000 ms. */
-  readonly refreshMs?: number;
-  /** At most one registry write per this many ms (>= 1000). Default 10 000 ms. */
-  readonly registryIntervalMs?: number;
-  readonly logger?: Logger | ConsoleLike;
-  readonly clock?: Clock;
 }
 
 interface IntentRow {
@@ -70,8 +55,7 @@ export class SqlServerOpsNode implements OwnershipIntentSource, AsyncDisposable 
     this.nodeId = options.nodeId;
     this.#tables = sqlServerOpsTables(options.schema);
     this.#options = options;
-    this.#refreshMs = atLeast('refreshMs', options.refreshMs ?? 1000, 0);
-    this.#registryIntervalMs = atLeast('registryIntervalMs', options.registryIntervalMs ?? 10_000, 1000);
+    ({ refreshMs: this.#refreshMs, registryIntervalMs: this.#registryIntervalMs } = opsNodeIntervals(options));
     this.#logger = toLogger(options.logger);
     this.#clock = options.clock ?? systemClock;
   }
@@ -144,9 +128,4 @@ export function intentsFor(nodeId: string, rows: readonly IntentRow[]): Ownershi
     else if (row.kind === 'drain' && row.target === nodeId) draining = true;
   }
   return { paused, draining };
-}
-
-function atLeast(name: string, value: number, min: number): number {
-  if (!Number.isFinite(value) || value < min) throw new OpsError('INVALID_ARGUMENT', `${name} must be a number >= ${min}, got ${String(value)}`);
-  return value;
 }
