@@ -24,7 +24,10 @@ export {
   enforceLockTiming,
   isLockId,
   redactConnectionString,
+  isLoggerLike,
+  permanentLockError,
   silentLogger,
+  stderrLogger,
   systemClock,
   toLogger,
   type AppLockErrorCode,
@@ -47,6 +50,7 @@ export {
   type Logger,
   type PinoLike,
   type SessionAppLockOptions,
+  type StderrLoggerOptions,
 } from '@polecat/app-lock';
 
 export {

@@ -9,6 +9,7 @@ import type { SetOwnership } from '../ownership/set-ownership';
 import { DatabaseReachability } from './database-reachability';
 import { OwnershipLog } from './ownership-log';
 import { StallWatch, type StalledAgent } from './stall-watch';
+import { StartVerdict } from './start-verdict';
 import { TakeoverTracker } from './takeover-tracker';
 
 /**
@@ -33,6 +34,7 @@ export class CoordinatorOperations {
   #lastSleepMs = 0;
   #runningSince: number | undefined;
   #firstCycle: { promise: Promise<void>; resolve: () => void } | undefined;
+  readonly #startVerdict = new StartVerdict();
 
   constructor(deps: CoordinatorServices, ownership: SetOwnership) {
     this.#deps = deps;
@@ -43,7 +45,7 @@ export class CoordinatorOperations {
       factor: 2,
       maxMs: Math.max(settings.leadershipPollingTime, settings.takeoverPollingTime, 5000),
     };
-    this.#reachability = new DatabaseReachability(events, logger, () => policy);
+    this.#reachability = new DatabaseReachability(events, logger, () => policy, (error) => this.#startVerdict.refused(error));
     this.#log = new OwnershipLog(logger, clock, () => ownership.trackedCount());
     if (settings.stallTimeoutMs > 0) {
       this.#stalls = new StallWatch({
@@ -91,6 +93,7 @@ export class CoordinatorOperations {
   lockRoundTrip(event: LockRoundTripEvent): void {
     this.#databasesSeen.add(event.databaseId);
     this.#reachability.observe(event, this.#deps.clock.now());
+    if (event.error === undefined) this.#startVerdict.answered();
     this.#deps.events.emit('lockRoundTrip', event);
   }
 
@@ -110,6 +113,7 @@ export class CoordinatorOperations {
     this.#stalls?.stop();
     this.#log.flush();
     this.#firstCycle?.resolve();
+    this.#startVerdict.answered();
   }
 
   /** Ends everything (after stop); waits for stall actions in flight. */
@@ -132,6 +136,16 @@ export class CoordinatorOperations {
     this.#lastCycleEndAt = now;
     this.#lastSleepMs = sleepMs;
     this.#firstCycle?.resolve();
+    this.#startVerdict.answered();
+  }
+
+  /**
+   * For `start()` (call before the loop starts): the `DATABASE_REFUSED` error of a database that
+   * refuses this node for good, or `undefined` once a round trip answers, the first cycle ends or
+   * `settings.startCheckMs` passes (see {@link StartVerdict}).
+   */
+  startVerdict(): Promise<CoordinatorError | undefined> {
+    return this.#startVerdict.wait(this.#deps.clock, this.#deps.settings.startCheckMs);
   }
 
   /** Whether a lock round trip to this database failed in the current cycle. */
@@ -183,6 +197,7 @@ export class CoordinatorOperations {
     }
     reasons.push(...this.#reachability.reasons(this.#databasesSeen.size));
     if (this.#stalls !== undefined) reasons.push(...this.#stalls.reasons());
+    if (state === 'running') reasons.push(...this.#ownership.failures.reasons(this.#ownership.startedAgentCount()));
     const overrun = draining.filter((drain) => drain.overrun);
     if (overrun.length > 0) {
       reasons.push({
