@@ -25,6 +25,7 @@ export {
   isLockId,
   redactConnectionString,
   isLoggerLike,
+  loggerOrStderr,
   permanentLockError,
   silentLogger,
   stderrLogger,
