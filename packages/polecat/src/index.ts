@@ -215,6 +215,7 @@ export {
 
 export { connectionBackend, isPostgresConnectionString, lockFactoryFor, type LockConnection, type LockFactoryOptions } from './lock-factory';
 export { SHARED_CONNECTION_HOST, runShards, type RunShardsOptions } from './run-shards';
+export { STOP_SIGNALS, runningShards, untilStopSignal, type StopSignal, type StopSignalOptions } from './stop-signals';
 
 // Operations (health, stalls, takeovers, lock round trips)
 export {
