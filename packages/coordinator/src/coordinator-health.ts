@@ -15,6 +15,12 @@ export const HEALTH_REASON_CODES = [
   'DATABASE_UNREACHABLE',
   /** A database refused the lock connection in a way no retry fixes (authentication, missing database, refused pooler): unhealthy. */
   'DATABASE_REFUSED',
+  /** Building the distribution fails (e.g. a `databases` function that throws): unhealthy. */
+  'DISTRIBUTION_FAILING',
+  /** The distribution is empty (no database, no shard): nothing can run anywhere; degraded. */
+  'NOTHING_TO_OWN',
+  /** An operator drains this node (it gives its sets away and takes none): degraded. */
+  'NODE_DRAINING',
   /** Agents keep failing here (`count` in a row, `error` the last): unhealthy when every agent started here is failing, else degraded. */
   'AGENTS_FAILING',
   /** Agents made no progress for `stallTimeoutMs`: degraded. */

@@ -7,6 +7,7 @@ import type { CoordinatorState, DrainingSetStatus } from '../../coordinator-stat
 import type { CoordinatorServices } from '../coordination';
 import type { SetOwnership } from '../ownership/set-ownership';
 import { DatabaseReachability } from './database-reachability';
+import { DistributionHealth } from './distribution-health';
 import { OwnershipLog } from './ownership-log';
 import { StallWatch, type StalledAgent } from './stall-watch';
 import { StartVerdict } from './start-verdict';
@@ -35,6 +36,7 @@ export class CoordinatorOperations {
   #runningSince: number | undefined;
   #firstCycle: { promise: Promise<void>; resolve: () => void } | undefined;
   readonly #startVerdict = new StartVerdict();
+  readonly #distribution = new DistributionHealth();
 
   constructor(deps: CoordinatorServices, ownership: SetOwnership) {
     this.#deps = deps;
@@ -131,6 +133,16 @@ export class CoordinatorOperations {
     return this.#reachability.endCycle(now);
   }
 
+  /** A cycle built its distribution (`sets` sets; `draining`: an operator drains this node). */
+  distributionBuilt(sets: number, draining: boolean): void {
+    this.#distribution.built(sets, draining, this.#deps.clock.now());
+  }
+
+  /** Building the distribution failed (e.g. a `databases` function threw). */
+  distributionFailed(error: unknown): void {
+    this.#distribution.failed(error, this.#deps.clock.now());
+  }
+
   /** The loop sleeps `sleepMs` from `now` (the loop-health clock; `failFastOnStart` waits for the first). */
   cycleEnded(now: number, sleepMs: number): void {
     this.#lastCycleEndAt = now;
@@ -196,6 +208,7 @@ export class CoordinatorOperations {
       }
     }
     reasons.push(...this.#reachability.reasons(this.#databasesSeen.size));
+    if (state === 'running') reasons.push(...this.#distribution.reasons());
     if (this.#stalls !== undefined) reasons.push(...this.#stalls.reasons());
     if (state === 'running') reasons.push(...this.#ownership.failures.reasons(this.#ownership.startedAgentCount()));
     const overrun = draining.filter((drain) => drain.overrun);
