@@ -9,8 +9,9 @@ export {
   type AppLockErrorOptions,
   type LockLossReason,
 } from './errors';
+export { permanentLockError } from './permanent-errors';
 export { assertLockId, isLockId, type LockId } from './lock-id';
-export { silentLogger, toLogger, type ConsoleLike, type LogContext, type Logger, type PinoLike } from './logger';
+export { isLoggerLike, loggerOrStderr, silentLogger, stderrLogger, toLogger, type ConsoleLike, type LogContext, type Logger, type PinoLike, type StderrLoggerOptions } from './logger';
 export { InMemoryAppLock, type InMemoryAppLockOptions } from './memory/in-memory-app-lock';
 export { InMemoryLockServer, type InMemoryLockServerOptions } from './memory/in-memory-lock-server';
 export {

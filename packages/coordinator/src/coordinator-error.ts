@@ -14,6 +14,12 @@ export const COORDINATOR_ERROR_CODES = [
   'AGENT_START_FAILED',
   /** A database could not be reached for its locks (connection refused, timed out, ...): `cause` holds the driver's error. */
   'DATABASE_UNREACHABLE',
+  /**
+   * A database refused the lock connection in a way no retry fixes (authentication, a missing
+   * database, a pooler in transaction mode, invalid configuration): `cause` holds the lock error;
+   * the message says what to fix. `start()` rejects with it by default.
+   */
+  'DATABASE_REFUSED',
 ] as const;
 
 /** One of {@link COORDINATOR_ERROR_CODES}. */

@@ -10,7 +10,7 @@ export type StartKind = 'start' | 'restart-paused' | 'restart-stopped';
 export type StopReason = 'not-held' | 'vanished';
 
 /** Why this node stops a held set's agents and then releases its lock. */
-export type HandOverReason = 'agent-stopped' | 'balance' | 'vanished' | 'stale-epoch' | WithholdReason;
+export type HandOverReason = 'agent-stopped' | 'agents-failing' | 'balance' | 'vanished' | 'stale-epoch' | WithholdReason;
 
 /** Why agents were stopped on this node. */
 export type AgentStopReason = StopReason | HandOverReason | 'lock-lost' | 'start-failed' | 'pause' | 'stop' | 'stalled';
@@ -40,7 +40,22 @@ export interface CoordinatorEvents {
     readonly since: number;
     readonly lockHeld: boolean;
   };
-  /** An agent was found paused (failed); it is restarted after `healthCheckPollingTime`. */
+  /**
+   * An agent failed (once per failure, with `agentPaused`): its consecutive `failures` on this node
+   * since `since` (clock ms), the delay before its restart here (`healthCheckPollingTime` doubled
+   * per failure, capped at `startFailureBackoff.maxMs`), and whether its set is now handed to
+   * another node (`agentFailuresBeforeHandOver` reached).
+   */
+  agentFailed: {
+    readonly shard: ShardName;
+    readonly database: ProjectionDatabase;
+    readonly error: unknown;
+    readonly failures: number;
+    readonly since: number;
+    readonly retryInMs: number;
+    readonly handOver: boolean;
+  };
+  /** An agent was found paused (failed); it is restarted after `healthCheckPollingTime` (growing with consecutive failures, see `agentFailed`). */
   agentPaused: { readonly shard: ShardName; readonly database: ProjectionDatabase; readonly error: unknown; readonly pausedAt: number };
   /** One cycle finished. */
   cycle: { readonly durationMs: number; readonly owned: number; readonly attempted: number; readonly granted: number; readonly sleepMs: number };

@@ -13,6 +13,16 @@ export const HEALTH_REASON_CODES = [
   'LOOP_NOT_CYCLING',
   /** A database's lock round trips fail: unhealthy when every database is unreachable, else degraded. */
   'DATABASE_UNREACHABLE',
+  /** A database refused the lock connection in a way no retry fixes (authentication, missing database, refused pooler): unhealthy. */
+  'DATABASE_REFUSED',
+  /** Building the distribution fails (e.g. a `databases` function that throws): unhealthy. */
+  'DISTRIBUTION_FAILING',
+  /** The distribution is empty (no database, no shard): nothing can run anywhere; degraded. */
+  'NOTHING_TO_OWN',
+  /** An operator drains this node (it gives its sets away and takes none): degraded. */
+  'NODE_DRAINING',
+  /** Agents keep failing here (`count` in a row, `error` the last): unhealthy when every agent started here is failing, else degraded. */
+  'AGENTS_FAILING',
   /** Agents made no progress for `stallTimeoutMs`: degraded. */
   'AGENTS_STALLED',
   /** Agents ignored their abort past the drain timeout and still run (their locks stay held): degraded. */
@@ -39,11 +49,11 @@ export interface HealthReason {
   readonly since?: number;
   /** `DATABASE_UNREACHABLE`: the database. */
   readonly databaseId?: string;
-  /** `DATABASE_UNREACHABLE`: the typed failure (a `CoordinatorError` `DATABASE_UNREACHABLE` whose `cause` is the driver's error). */
+  /** `DATABASE_UNREACHABLE`, `DATABASE_REFUSED`: the typed failure; `AGENTS_FAILING`: the last agent error (a `CoordinatorError` `DATABASE_UNREACHABLE` whose `cause` is the driver's error). */
   readonly error?: unknown;
-  /** `AGENTS_STALLED`, `AGENTS_DRAINING`: the shards (identities, prefixed with the database id). */
+  /** `AGENTS_STALLED`, `AGENTS_DRAINING`, `AGENTS_FAILING`: the shards (identities, prefixed with the database id). */
   readonly shards?: readonly string[];
-  /** `LOCKS_LOST_REPEATEDLY`: losses within the window. */
+  /** `LOCKS_LOST_REPEATEDLY`: losses within the window; `AGENTS_FAILING`: the most consecutive failures of one agent. */
   readonly count?: number;
 }
 

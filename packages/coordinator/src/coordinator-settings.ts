@@ -37,8 +37,17 @@ export interface CoordinatorSettings {
   readonly takeoverGraceMs: number;
   /** Wait between cycles while any agent is paused (failed). Default 1000 ms. */
   readonly agentPauseTime: number;
-  /** A paused agent is restarted once it has been paused longer than this. Default 5000 ms. */
+  /**
+   * A paused (failed) agent is restarted once it has been paused longer than this, doubled for each
+   * consecutive failure of that agent here, capped at `startFailureBackoff.maxMs`. Default 5000 ms.
+   */
   readonly healthCheckPollingTime: number;
+  /**
+   * After this many consecutive failures of one agent on this node, its set is handed to another
+   * node (released, then backed off here: the failure may be local). `0` never hands over.
+   * Default 5.
+   */
+  readonly agentFailuresBeforeHandOver: number;
   /**
    * How long stop, pause and each hand-over wait for aborted agents before going on. It never
    * releases a lock early: a set whose agents are still running keeps its lock until they return
@@ -88,6 +97,15 @@ export interface CoordinatorSettings {
    * `status().health`, events `databaseUnreachable` and `error`).
    */
   readonly failFastOnStart: boolean;
+  /**
+   * How long `start()` waits for the first lock round trip to learn whether a database refuses
+   * this node for good (authentication, a missing database, a pooler in transaction mode, invalid
+   * configuration): it then rejects with `DATABASE_REFUSED` (the coordinator stopped). It resolves
+   * as soon as a round trip answers or the first cycle ends; a database that does not answer within
+   * this time is transient (retried with backoff). `0`: start resolves at once and a refusal is
+   * only reported (`health()` `DATABASE_REFUSED`, the `error` event, the logger). Default 5000 ms.
+   */
+  readonly startCheckMs: number;
 }
 
 /** What the coordinator does with a stalled agent (see {@link CoordinatorSettings.stallAction}). */
@@ -108,6 +126,7 @@ export const DEFAULT_COORDINATOR_SETTINGS: CoordinatorSettings = Object.freeze({
   takeoverGraceMs: 50,
   agentPauseTime: 1000,
   healthCheckPollingTime: 5000,
+  agentFailuresBeforeHandOver: 5,
   stopDrainTimeout: 5000,
   restartStoppedAgents: true,
   releaseLocksOnPause: true,
@@ -117,9 +136,10 @@ export const DEFAULT_COORDINATOR_SETTINGS: CoordinatorSettings = Object.freeze({
   stallTimeoutMs: 0,
   stallAction: 'report',
   failFastOnStart: false,
+  startCheckMs: 5000,
 });
 
-const DURATIONS = ['leadershipPollingTime', 'takeoverPollingTime', 'takeoverGraceMs', 'agentPauseTime', 'healthCheckPollingTime', 'stopDrainTimeout', 'stallTimeoutMs'] as const;
+const DURATIONS = ['leadershipPollingTime', 'takeoverPollingTime', 'takeoverGraceMs', 'agentPauseTime', 'healthCheckPollingTime', 'stopDrainTimeout', 'stallTimeoutMs', 'startCheckMs'] as const;
 const FLAGS = ['restartStoppedAgents', 'releaseLocksOnPause', 'releaseOnStartFailure', 'balance', 'failFastOnStart'] as const;
 const MAX_DELAY = 2_147_483_647; // setTimeout's limit
 
@@ -138,7 +158,11 @@ function checkDuration(name: string, value: unknown, min: number): void {
  * @example resolveCoordinatorSettings({ leadershipPollingTime: 500 })
  */
 export function resolveCoordinatorSettings(input: CoordinatorSettingsInput = {}): CoordinatorSettings {
-  if (typeof input !== 'object' || input === null) throw invalid('expected an object');
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) throw invalid('expected an object');
+  const givenBackoff: unknown = input.startFailureBackoff;
+  if (givenBackoff !== undefined && (typeof givenBackoff !== 'object' || givenBackoff === null || Array.isArray(givenBackoff))) {
+    throw invalid(`startFailureBackoff must be an object { initialMs, factor, maxMs } (any subset), got ${JSON.stringify(givenBackoff) ?? typeof givenBackoff}`);
+  }
   const backoff: BackoffPolicy = { ...DEFAULT_BACKOFF_POLICY, ...(input.startFailureBackoff ?? {}) };
   const settings: CoordinatorSettings = { ...DEFAULT_COORDINATOR_SETTINGS, ...input, startFailureBackoff: backoff };
   const lockId = settings.daemonLockId;
@@ -148,6 +172,10 @@ export function resolveCoordinatorSettings(input: CoordinatorSettingsInput = {})
   for (const name of DURATIONS) checkDuration(name, settings[name], name === 'leadershipPollingTime' || name === 'takeoverPollingTime' || name === 'agentPauseTime' ? 1 : 0);
   for (const name of FLAGS) {
     if (typeof settings[name] !== 'boolean') throw invalid(`${name} must be a boolean, got ${String(settings[name])}`);
+  }
+  const handOverAfter = settings.agentFailuresBeforeHandOver;
+  if (typeof handOverAfter !== 'number' || !Number.isInteger(handOverAfter) || handOverAfter < 0) {
+    throw invalid(`agentFailuresBeforeHandOver must be an integer >= 0, got ${String(handOverAfter)}`);
   }
   if (!(STALL_ACTIONS as readonly unknown[]).includes(settings.stallAction)) throw invalid(`stallAction must be one of ${STALL_ACTIONS.join(', ')}, got ${String(settings.stallAction)}`);
   checkDuration('startFailureBackoff.initialMs', backoff.initialMs, 1);

@@ -17,8 +17,8 @@ export interface ProjectionCoordinatorOptions {
   readonly daemonFor?: (database: ProjectionDatabase) => ProjectionDaemon;
   /** Timings and policies; defaults in `DEFAULT_COORDINATOR_SETTINGS`. */
   readonly settings?: CoordinatorSettingsInput;
-  /** A `Logger`, `console` or pino. Default: silent. */
-  readonly logger?: Logger | ConsoleLike;
+  /** A `Logger`, `console`, pino or winston; `false` silences. Default: warnings and errors to stderr (`stderrLogger`). */
+  readonly logger?: Logger | ConsoleLike | false;
   /** Default: `systemClock`. */
   readonly clock?: Clock;
   /** Fencing: called on every grant; its epoch reaches agents in `AgentStartContext.epoch`. */

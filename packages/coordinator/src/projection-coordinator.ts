@@ -74,8 +74,12 @@ export class ProjectionCoordinator implements AsyncDisposable {
   /**
    * Starts the loop (resolves at once; the first cycle runs in the background). A second call
    * returns the same promise and never starts a second loop. Rejects with `DISPOSED` after stop.
-   * With `failFastOnStart`, waits for the first cycle: an unreachable database stops the
-   * coordinator and rejects.
+   * It waits (up to `startCheckMs`, default 5 s) for the first lock round trip: a database that
+   * refuses this node for good (wrong password, missing database, a pooler in transaction mode)
+   * stops the coordinator and rejects with `DATABASE_REFUSED`, saying what to fix; one that does
+   * not answer (refused port, black-holed host) is transient: start resolves and the loop retries
+   * with backoff (`health()` unhealthy, `DATABASE_UNREACHABLE`). With `failFastOnStart`, it waits for
+   * the first cycle: an unreachable database also stops the coordinator and rejects.
    */
   start(): Promise<void> {
     if (this.#state === 'stopping' || this.#state === 'stopped') return Promise.reject(new CoordinatorError('DISPOSED', 'the coordinator was stopped'));
@@ -86,9 +90,10 @@ export class ProjectionCoordinator implements AsyncDisposable {
   async #launch(): Promise<void> {
     this.#setState('running');
     if (this.#loop === undefined || this.#c === undefined) return;
+    const verdict = this.#c.operations.startVerdict();
     this.#loop.start();
-    if (!this.settings.failFastOnStart) return;
-    const failure = await this.#c.operations.firstCycleFailure();
+    const refused = await verdict;
+    const failure = refused ?? (this.settings.failFastOnStart ? await this.#c.operations.firstCycleFailure() : undefined);
     if (failure === undefined) return;
     await this.stop();
     throw failure;

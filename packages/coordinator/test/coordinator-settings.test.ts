@@ -14,6 +14,7 @@ describe('coordinator settings', () => {
       takeoverGraceMs: 50,
       agentPauseTime: 1000,
       healthCheckPollingTime: 5000,
+      agentFailuresBeforeHandOver: 5,
       stopDrainTimeout: 5000,
       restartStoppedAgents: true,
       releaseLocksOnPause: true,
@@ -23,8 +24,17 @@ describe('coordinator settings', () => {
       stallTimeoutMs: 0,
       stallAction: 'report',
       failFastOnStart: false,
+      startCheckMs: 5000,
     });
     expect(Object.isFrozen(DEFAULT_COORDINATOR_SETTINGS)).toBe(true);
+  });
+
+  it.each([['fast'], [5], [null], [[1000]]])('refuses startFailureBackoff %j (not an object) instead of ignoring it', (value) => {
+    expect(() => resolveCoordinatorSettings({ startFailureBackoff: value as never })).toThrow(/startFailureBackoff must be an object/);
+  });
+
+  it.each([[-1], [1.5], ['5']])('refuses agentFailuresBeforeHandOver %j', (value) => {
+    expect(() => resolveCoordinatorSettings({ agentFailuresBeforeHandOver: value as never })).toThrow(/agentFailuresBeforeHandOver/);
   });
 
   it('merges partial backoff policies', () => {

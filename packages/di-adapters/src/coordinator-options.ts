@@ -67,8 +67,8 @@ export interface CoordinatorOptions {
    * `'polecat-compatible'` (the raw `daemonLockId`, shared with .NET Polecat nodes).
    */
   readonly lockIdStrategy?: MultiTenantedLockIdStrategy;
-  /** Where diagnostics go: a `Logger`, `console` or pino. Default: silent. */
-  readonly logger?: Logger | ConsoleLike;
+  /** Where diagnostics go: a `Logger`, `console`, pino or winston; `false` silences. Default: warnings and errors to stderr (`stderrLogger`). */
+  readonly logger?: Logger | ConsoleLike | false;
   /** Time source. Default: `systemClock`. */
   readonly clock?: Clock;
   /** Random source for the start-up wait and set order. Default `Math.random`. */

@@ -1,3 +1,4 @@
+import { loggerOrStderr } from '@polecat/kit';
 import {
   ProjectionCoordinator,
   createFunctionDaemonFactory,
@@ -12,6 +13,7 @@ import {
 } from '@polecat/distributors';
 import { DEFAULT_DATABASES, DEFAULT_STORE, type CoordinatorOptions } from './coordinator-options';
 import { DiAdapterError } from './errors';
+import { checkDatabases, checkLogger } from './internal/check-options';
 import { readShards } from './internal/shards';
 
 /**
@@ -26,14 +28,16 @@ export function createDistributor(mode: DaemonMode, options: CoordinatorOptions)
   if (!isDaemonMode(mode)) {
     throw new DiAdapterError('INVALID_CONFIGURATION', `Store "${store}": mode must be 'Disabled', 'Solo' or 'HotCold', got ${String(mode)}`);
   }
+  checkLogger(options.logger, store);
   if (mode === 'Disabled') return undefined;
   if (options.distributor !== undefined) return options.distributor;
+  checkDatabases(options.databases, store);
   const { names } = readShards(options.shards, store);
   const common = {
     databases: options.databases ?? DEFAULT_DATABASES,
     shards: names,
     ...(options.settings?.daemonLockId === undefined ? {} : { daemonLockId: options.settings.daemonLockId }),
-    ...(options.logger === undefined ? {} : { logger: options.logger }),
+    ...(options.logger === undefined || options.logger === false ? {} : { logger: options.logger }),
     ...(options.random === undefined ? {} : { random: options.random }),
     ...(options.clock === undefined ? {} : { clock: options.clock }),
   };
@@ -72,8 +76,12 @@ export function createDistributor(mode: DaemonMode, options: CoordinatorOptions)
  * });
  * await coordinator.start();
  */
-export function createProjectionCoordinator(mode: DaemonMode, options: CoordinatorOptions = {}): ProjectionCoordinator {
-  const store = options.store ?? DEFAULT_STORE;
+export function createProjectionCoordinator(mode: DaemonMode, given: CoordinatorOptions = {}): ProjectionCoordinator {
+  if (typeof given !== 'object' || given === null) throw new DiAdapterError('INVALID_CONFIGURATION', `options must be an object, got ${given === null ? 'null' : typeof given}`);
+  const store = given.store ?? DEFAULT_STORE;
+  checkLogger(given.logger, store);
+  // ONE logger for the distributor, the daemons and the coordinator: none given is stderr, not silence
+  const options: CoordinatorOptions = { ...given, logger: loggerOrStderr(given.logger) };
   const shared = {
     ...(options.settings === undefined ? {} : { settings: options.settings }),
     ...(options.logger === undefined ? {} : { logger: options.logger }),
@@ -90,7 +98,7 @@ export function createProjectionCoordinator(mode: DaemonMode, options: Coordinat
     const stopDrainTimeout = options.settings?.stopDrainTimeout;
     daemonFor = createFunctionDaemonFactory(agents, {
       ...(stopDrainTimeout === undefined ? {} : { drainTimeoutMs: stopDrainTimeout }),
-      ...(options.logger === undefined ? {} : { logger: options.logger }),
+      ...(options.logger === undefined || options.logger === false ? {} : { logger: options.logger }),
       ...(options.clock === undefined ? {} : { clock: options.clock }),
     });
   }

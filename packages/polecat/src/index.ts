@@ -25,7 +25,11 @@ export {
   isLockId,
   lead,
   redactConnectionString,
+  isLoggerLike,
+  loggerOrStderr,
+  permanentLockError,
   silentLogger,
+  stderrLogger,
   systemClock,
   toLogger,
   withLock,
@@ -51,6 +55,7 @@ export {
   type Logger,
   type PinoLike,
   type SessionAppLockOptions,
+  type StderrLoggerOptions,
   type WithLockOptions,
   type WithLockResult,
 } from '@polecat/app-lock';
@@ -216,6 +221,7 @@ export {
 
 export { connectionBackend, isPostgresConnectionString, lockFactoryFor, type LockConnection, type LockFactoryOptions } from './lock-factory';
 export { SHARED_CONNECTION_HOST, runShards, type RunShardsOptions } from './run-shards';
+export { STOP_SIGNALS, runningShards, untilStopSignal, type StopSignal, type StopSignalOptions } from './stop-signals';
 
 // Operations (health, stalls, takeovers, lock round trips)
 export {

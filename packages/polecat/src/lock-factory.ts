@@ -26,8 +26,8 @@ export type LockConnection = string | { readonly backend: 'memory'; readonly ser
 export interface LockFactoryOptions {
   /** `application_name` / `APP_NAME()` of the lock connections. Default: the backend's (`polecat-lock` / `polecat-app-lock`). */
   readonly applicationName?: string;
-  /** Where lock warnings go. Default: silent. */
-  readonly logger?: Logger | ConsoleLike;
+  /** Where lock warnings go; `false` silences. Default: silent (`runShards` passes its own, stderr by default). */
+  readonly logger?: Logger | ConsoleLike | false;
 }
 
 /** `true` for the PostgreSQL forms: `postgres://...`, `postgresql://...` (case-insensitive) and libpq keyword/value strings. */
@@ -57,14 +57,28 @@ const BACKEND_LOADERS: { readonly [B in ConnectionBackend]: (connection: string,
   async postgres(connection, options) {
     const { PostgresAppLock, parsePostgresKeywordString } = await import('@polecat/app-lock-postgres');
     if (connectionStringForm(connection) === 'postgres-keywords') parsePostgresKeywordString(connection);
-    return () => new PostgresAppLock(connection, options);
+    return builtAtOnce(() => new PostgresAppLock(connection, options));
   },
   async sqlserver(connection, options) {
     const { SqlServerAppLock, parseSqlServerConnection } = await import('@polecat/app-lock/sql-server');
     parseSqlServerConnection(connection);
-    return () => new SqlServerAppLock(connection, options);
+    return builtAtOnce(() => new SqlServerAppLock(connection, options));
   },
 };
+
+/**
+ * A factory whose first lock is built NOW, so that the lock constructor refuses a bad argument
+ * (an `applicationName` of 64 characters, ...) from `lockFactoryFor` itself rather than inside the
+ * coordinator's loop; that first lock is handed to the first caller.
+ */
+function builtAtOnce(build: () => AppLock): () => AppLock {
+  let first: AppLock | undefined = build();
+  return () => {
+    const lock = first ?? build();
+    first = undefined;
+    return lock;
+  };
+}
 
 /**
  * A `createLock` factory for `connection`, loading only the driver it needs (`pg` for PostgreSQL,
@@ -79,6 +93,10 @@ export async function lockFactoryFor(connection: LockConnection, options: LockFa
   const logger = options.logger === undefined ? undefined : toLogger(options.logger);
   const shared = { ...(logger === undefined ? {} : { logger }) };
   if (typeof connection === 'object' && connection !== null && connection.backend === 'memory') {
+    const given: unknown = connection.server;
+    if (given !== undefined && typeof (given as { createLock?: unknown } | null)?.createLock !== 'function') {
+      throw new DiAdapterError('INVALID_CONFIGURATION', `connection { backend: 'memory', server } needs an InMemoryLockServer as server, got ${given === null ? 'null' : typeof given}`);
+    }
     const server = connection.server ?? new InMemoryLockServer();
     return () => server.createLock(shared);
   }

@@ -1,6 +1,8 @@
 import type { DaemonMode, ProjectionCoordinator } from '@polecat/coordinator';
-import { DiAdapterError, createProjectionCoordinator, type CoordinatorOptions } from '@polecat/di-adapters';
+import { DEFAULT_STORE, DiAdapterError, createProjectionCoordinator, type CoordinatorOptions } from '@polecat/di-adapters';
+import { loggerOrStderr } from '@polecat/kit';
 import { lockFactoryFor, type LockConnection } from './lock-factory';
+import { checkRunShardsOptions, probeDatabases } from './run-shards-options';
 
 /** The `lockHost` runShards gives every database when one `connection` serves several databases. */
 export const SHARED_CONNECTION_HOST = 'runShards:connection';
@@ -35,7 +37,11 @@ export interface RunShardsOptions extends CoordinatorOptions {
  * });
  */
 export async function runShards(options: RunShardsOptions): Promise<ProjectionCoordinator> {
-  const { connection, mode = 'HotCold', applicationName, lockHome = true, ...rest } = options;
+  checkRunShardsOptions(options);
+  const { connection, mode = 'HotCold', applicationName, lockHome = true, ...given } = options;
+  // ONE logger for the locks and the coordinator: none given is stderr (not silence), false silences
+  const rest = { ...given, logger: loggerOrStderr(given.logger) };
+  await probeDatabases(rest.databases, rest.store ?? DEFAULT_STORE);
   let createLock = rest.createLock;
   let lockHost = rest.lockHost;
   let createHomeLock = rest.createHomeLock;
@@ -43,10 +49,7 @@ export async function runShards(options: RunShardsOptions): Promise<ProjectionCo
     if (connection === undefined) {
       throw new DiAdapterError('INVALID_CONFIGURATION', "runShards needs a connection (postgres://..., Server=...;..., or { backend: 'memory' }), a createLock or a distributor");
     }
-    createLock = await lockFactoryFor(connection, {
-      ...(applicationName === undefined ? {} : { applicationName }),
-      ...(rest.logger === undefined ? {} : { logger: rest.logger }),
-    });
+    createLock = await lockFactoryFor(connection, { ...(applicationName === undefined ? {} : { applicationName }), logger: rest.logger });
     // ONE connection for every database: with several databases their locks share one server, so
     // each database's lock ids must include its identity (else only one tenant runs in the cluster).
     // One static database keeps the original ids (.NET-compatible, unchanged across upgrades).

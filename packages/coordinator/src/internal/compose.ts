@@ -1,4 +1,4 @@
-import { systemClock, toLogger, type Clock, type Logger } from '@polecat/app-lock';
+import { isLoggerLike, loggerOrStderr, systemClock, type Clock, type Logger } from '@polecat/app-lock';
 import { CoordinatorError } from '../coordinator-error';
 import type { CoordinatorEvents } from '../coordinator-events';
 import { resolveCoordinatorSettings, type CoordinatorSettings } from '../coordinator-settings';
@@ -42,7 +42,12 @@ export function compose(options: ProjectionCoordinatorOptions, hooks: Compositio
   if (!isDaemonMode(options?.mode)) throw new CoordinatorError('INVALID_CONFIGURATION', `mode must be one of Disabled, Solo, HotCold; got ${String(options?.mode)}`);
   const mode = options.mode;
   const settings = resolveCoordinatorSettings(options.settings);
-  const logger = toLogger(options.logger);
+  const given: unknown = options.logger;
+  if (given !== undefined && given !== false && !isLoggerLike(given)) {
+    throw new CoordinatorError('INVALID_CONFIGURATION', `logger must have debug, info, warn and error methods (console, pino, winston, a Logger) or be false, got ${given === null ? 'null' : typeof given}`);
+  }
+  // none given: warnings and errors reach stderr (one line per distinct problem); false silences
+  const logger = loggerOrStderr(options.logger);
   const clock = options.clock ?? systemClock;
   const events = new TypedEmitter<CoordinatorEvents>(logger);
   const errors = new ErrorRecord(events);

@@ -1,7 +1,13 @@
 import { metrics, type Attributes, type Meter, type MeterProvider, type ObservableResult } from '@opentelemetry/api';
 import type { CoordinatorEvents } from '../coordinator-events';
 import type { CoordinatorHealth, HealthStatus } from '../coordinator-health';
+import { LOCK_LOSS_REASONS } from '@polecat/app-lock';
+import { TAKEOVER_CAUSES } from '../takeover-cause';
+import { HISTOGRAM_BUCKETS } from './histogram-buckets';
 import { METRIC_NAMES } from './metric-names';
+
+/** The version of the meter (`getMeter('@polecat/coordinator', METER_VERSION)`): the instruments' schema, bumped when they change. */
+export const METER_VERSION = '1.1.0';
 
 /** What {@link instrumentCoordinator} needs of a coordinator (`ProjectionCoordinator` has it). */
 export interface InstrumentableCoordinator {
@@ -11,7 +17,7 @@ export interface InstrumentableCoordinator {
 
 /** Options of {@link instrumentCoordinator}. */
 export interface CoordinatorMetricsOptions {
-  /** The meter to create instruments on. Default: `meterProvider.getMeter('@polecat/coordinator')`. */
+  /** The meter to create instruments on. Default: `meterProvider.getMeter('@polecat/coordinator', METER_VERSION)`. */
   readonly meter?: Meter;
   /** Default: the global provider (`metrics.getMeterProvider()`): a no-op until an SDK registers one. */
   readonly meterProvider?: MeterProvider;
@@ -43,7 +49,7 @@ function codeOf(error: unknown): string {
  * const metrics = instrumentCoordinator(coordinator, { attributes: { 'polecat.store': 'default' } });
  */
 export function instrumentCoordinator(coordinator: InstrumentableCoordinator, options: CoordinatorMetricsOptions = {}): CoordinatorMetrics {
-  const meter = options.meter ?? (options.meterProvider ?? metrics.getMeterProvider()).getMeter('@polecat/coordinator');
+  const meter = options.meter ?? (options.meterProvider ?? metrics.getMeterProvider()).getMeter('@polecat/coordinator', METER_VERSION);
   const base: Attributes = options.attributes ?? {};
   const withBase = (attributes: Attributes): Attributes => ({ ...base, ...attributes });
 
@@ -52,14 +58,19 @@ export function instrumentCoordinator(coordinator: InstrumentableCoordinator, op
   const draining = meter.createObservableGauge(METRIC_NAMES.agentsDraining, { description: 'Aborted agents still running past stopDrainTimeout (locks kept until they return).', unit: '{agent}' });
   const unreachable = meter.createObservableGauge(METRIC_NAMES.databasesUnreachable, { description: 'Databases whose lock round trips fail.', unit: '{database}' });
   const healthGauge = meter.createObservableGauge(METRIC_NAMES.health, { description: 'Health of the coordinator: 0 healthy, 1 degraded, 2 unhealthy.', unit: '1' });
-  const cycleDuration = meter.createHistogram(METRIC_NAMES.cycleDuration, { description: 'Duration of one coordinator cycle.', unit: 's' });
+  const cycleDuration = meter.createHistogram(METRIC_NAMES.cycleDuration, { description: 'Duration of one coordinator cycle.', unit: 's', advice: { explicitBucketBoundaries: [...HISTOGRAM_BUCKETS.cycleDuration] } });
   const roundTrips = meter.createCounter(METRIC_NAMES.lockRoundTrips, { description: 'Lock round trips to a database (batched attempts, membership probes).', unit: '{round_trip}' });
-  const roundTripDuration = meter.createHistogram(METRIC_NAMES.lockRoundTripDuration, { description: 'Duration of one lock round trip.', unit: 's' });
+  const roundTripDuration = meter.createHistogram(METRIC_NAMES.lockRoundTripDuration, { description: 'Duration of one lock round trip.', unit: 's', advice: { explicitBucketBoundaries: [...HISTOGRAM_BUCKETS.lockRoundTripDuration] } });
   const takeovers = meter.createCounter(METRIC_NAMES.takeovers, { description: 'Sets this node took over, by cause (released, orphaned, regained).', unit: '{takeover}' });
-  const regain = meter.createHistogram(METRIC_NAMES.regainDuration, { description: 'Time from this node losing a set to owning it again.', unit: 's' });
+  const regain = meter.createHistogram(METRIC_NAMES.regainDuration, { description: 'Time from this node losing a set to owning it again.', unit: 's', advice: { explicitBucketBoundaries: [...HISTOGRAM_BUCKETS.regainDuration] } });
   const locksLost = meter.createCounter(METRIC_NAMES.locksLost, { description: 'Locks this node lost, by reason.', unit: '{lock}' });
-  const failures = meter.createCounter(METRIC_NAMES.agentFailures, { description: 'Agents that failed on their own (now paused).', unit: '{failure}' });
+  const failures = meter.createCounter(METRIC_NAMES.agentFailures, { description: 'Agents that failed on their own, by shard and error.type.', unit: '{failure}' });
   const restarts = meter.createCounter(METRIC_NAMES.agentRestarts, { description: 'Agents restarted after a failure or a return.', unit: '{restart}' });
+
+  // Counters exist from the start (a rate over a series that appears at its first increment is blind to it)
+  for (const cause of TAKEOVER_CAUSES) takeovers.add(0, withBase({ 'polecat.takeover.cause': cause }));
+  for (const reason of LOCK_LOSS_REASONS) locksLost.add(0, withBase({ 'polecat.lock.lost_reason': reason }));
+  for (const counter of [roundTrips, failures, restarts]) counter.add(0, base);
 
   const ownedKeys = new Set<string>();
   const stalledNow = new Set<string>();
@@ -84,7 +95,7 @@ export function instrumentCoordinator(coordinator: InstrumentableCoordinator, op
       takeovers.add(1, withBase({ 'polecat.takeover.cause': cause }));
       if (unownedMs !== undefined) regain.record(unownedMs / 1000, base);
     }),
-    coordinator.on('agentPaused', () => failures.add(1, base)),
+    coordinator.on('agentFailed', ({ shard, database, error }) => failures.add(1, withBase({ 'polecat.shard': `${database.id}/${shard.identity}`, 'error.type': codeOf(error) }))),
     coordinator.on('agentStarted', ({ kind }) => {
       if (kind !== 'start') restarts.add(1, withBase({ 'polecat.agent.restart_kind': kind }));
     }),

@@ -9,6 +9,7 @@ import type { CyclePlan, StartAction } from './plan-cycle';
 const HAND_OVER_BACKOFF: Partial<Record<HandOverReason, string>> = {
   'agent-stopped': 'agent stopped on its own',
   'stale-epoch': 'an agent was refused with a stale fencing epoch',
+  'agents-failing': 'an agent kept failing here',
 };
 
 function groupBySet(actions: readonly StartAction[]): Map<string, StartAction[]> {

@@ -48,11 +48,13 @@ export async function observe(c: Coordination, run: LoopRun, startedAt: number):
     if (signal.aborted) return undefined;
     logger.error('building the distribution failed; retrying after the poll delay', { error });
     errors.report(error);
+    c.operations.distributionFailed(error);
     return 'failed';
   }
   const intents = c.intents === undefined ? undefined : await c.intents.read(sets, signal);
   if (signal.aborted) return undefined;
   const draining = intents?.draining === true;
+  c.operations.distributionBuilt(sets.length, draining);
   const cluster = !draining && c.policy?.usesMembership === true && run.cluster !== undefined ? await run.cluster.observe(distributor, sets, startedAt, logger, signal) : undefined;
   if (signal.aborted) return undefined;
   c.ownership.announcePaused();

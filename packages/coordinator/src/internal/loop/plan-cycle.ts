@@ -48,6 +48,10 @@ export interface CycleInput {
    * handed over with that reason; the policy sees only the sets that may run. Default: none.
    */
   readonly withheld?: (set: ProjectionSet) => WithholdReason | undefined;
+  /** How long a paused agent waits before its restart (consecutive failures back off). Default: `healthCheckPollingTime`. */
+  readonly restartDelay?: (set: ProjectionSet, shard: ShardName) => number;
+  /** True when a paused agent failed often enough in a row here that its set goes to another node. Default: never. */
+  readonly failingTooOften?: (set: ProjectionSet, shard: ShardName) => boolean;
 }
 
 /** What one cycle does, in order: stop, hand over, acquire + start, then ONE batched attempt (the sleep after it: `nextSleep`). */
@@ -70,7 +74,7 @@ export interface CyclePlan {
   readonly owned: readonly ProjectionSet[];
 }
 
-function agentAction(input: CycleInput, set: ProjectionSet, shard: ShardName): StartKind | 'hand-over' | 'stale-epoch' | undefined {
+function agentAction(input: CycleInput, set: ProjectionSet, shard: ShardName): StartKind | 'hand-over' | 'stale-epoch' | 'agents-failing' | undefined {
   const state = input.agentState(set, shard);
   if (state === undefined) return 'start';
   // Stopping: aborted, not returned yet (never started twice; it is looked at again once it returned)
@@ -79,8 +83,10 @@ function agentAction(input: CycleInput, set: ProjectionSet, shard: ShardName): S
     // A newer grant exists (e.g. a former owner's late grant): restarting with this epoch would be
     // refused forever; give the set up so the next grant (ours or another node's) is fresh.
     if (input.isStaleEpoch?.(state.error) === true) return 'stale-epoch';
+    if (input.failingTooOften?.(set, shard) === true) return 'agents-failing';
     const pausedAt = state.pausedAt ?? input.now;
-    return input.now - pausedAt > input.settings.healthCheckPollingTime ? 'restart-paused' : undefined;
+    const delay = input.restartDelay?.(set, shard) ?? input.settings.healthCheckPollingTime;
+    return input.now - pausedAt > delay ? 'restart-paused' : undefined;
   }
   return input.settings.restartStoppedAgents ? 'restart-stopped' : 'hand-over';
 }
@@ -147,7 +153,7 @@ export function planCycle(input: CycleInput): CyclePlan {
     let giveUp: HandOverReason | undefined;
     for (const shard of set.names) {
       const kind = agentAction(input, set, shard);
-      if (kind === 'stale-epoch') giveUp = 'stale-epoch';
+      if (kind === 'stale-epoch' || kind === 'agents-failing') giveUp = giveUp === 'stale-epoch' ? giveUp : kind;
       else if (kind === 'hand-over') giveUp ??= 'agent-stopped';
       else if (kind !== undefined) (actions ??= []).push({ set, shard, kind });
     }

@@ -25,6 +25,8 @@ export function cycleInput(c: Coordination, observed: Observation, view: Cluster
     tracked: ownership.tracked(),
     isDraining: (set) => ownership.isDraining(set),
     agentState: (set, shard) => ownership.agentState(set, shard),
+    restartDelay: (set, shard) => ownership.failures.restartDelay(set, shard),
+    failingTooOften: (set, shard) => ownership.failures.shouldHandOver(set, shard),
     backoff: ownership.backoff.entries,
     now,
     settings: c.settings,

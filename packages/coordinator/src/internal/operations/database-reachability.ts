@@ -1,4 +1,4 @@
-import type { Logger } from '@polecat/app-lock';
+import { permanentLockError, type Logger } from '@polecat/app-lock';
 import type { LockRoundTripEvent } from '@polecat/distributors';
 import type { BackoffPolicy } from '../../backoff';
 import { CoordinatorError } from '../../coordinator-error';
@@ -40,11 +40,14 @@ export class DatabaseReachability {
   readonly #events: TypedEmitter<CoordinatorEvents>;
   readonly #logger: Logger;
   readonly #policy: () => BackoffPolicy;
+  /** Called at once when a round trip fails in a way no retry fixes (`start()` rejects with it). */
+  readonly #onRefused: (error: CoordinatorError) => void;
 
-  constructor(events: TypedEmitter<CoordinatorEvents>, logger: Logger, policy: () => BackoffPolicy) {
+  constructor(events: TypedEmitter<CoordinatorEvents>, logger: Logger, policy: () => BackoffPolicy, onRefused: (error: CoordinatorError) => void = () => undefined) {
     this.#events = events;
     this.#logger = logger;
     this.#policy = policy;
+    this.#onRefused = onRefused;
   }
 
   /** One round trip's outcome (from the distributor's `onLockRoundTrip`). */
@@ -70,6 +73,8 @@ export class DatabaseReachability {
       }
     } else {
       this.#cycle.set(event.databaseId, event.error);
+      const refused = failureError(event.databaseId, event.error);
+      if (refused.code === 'DATABASE_REFUSED') this.#onRefused(refused);
     }
   }
 
@@ -108,7 +113,7 @@ export class DatabaseReachability {
         continue;
       }
       let entry = this.#unreachable.get(databaseId);
-      const error = new CoordinatorError('DATABASE_UNREACHABLE', `database ${databaseId} is unreachable for its locks: ${describeFailure(cause)}`, { cause });
+      const error = failureError(databaseId, cause);
       if (entry === undefined) {
         entry = { since: now, failures: 0, error, nextReportAt: now };
         this.#unreachable.set(databaseId, entry);
@@ -121,7 +126,9 @@ export class DatabaseReachability {
       if (now >= entry.nextReportAt) {
         entry.nextReportAt = now + retryInMs;
         const lockHost = this.#homeOf.get(databaseId);
-        if (lockHost === undefined) {
+        if (error.code === 'DATABASE_REFUSED') {
+          this.#logger.error('database refused the lock connection; no retry fixes it', { database: databaseId, failures: entry.failures, retryInMs, cause: describeFailure(cause), fix: error.message });
+        } else if (lockHost === undefined) {
           this.#logger.warn('database unreachable; retrying with backoff', {
             database: databaseId,
             failures: entry.failures,
@@ -147,16 +154,28 @@ export class DatabaseReachability {
     return longest;
   }
 
-  /** Health reasons: unhealthy when no database answers, degraded when some do not. */
+  /** Health reasons: unhealthy when no database answers or one refuses for good, degraded when some do not answer. */
   reasons(knownDatabases: number): HealthReason[] {
     const all = this.#unreachable.size >= Math.max(1, knownDatabases);
     return [...this.#unreachable.entries()].map(([databaseId, entry]) => ({
-      code: 'DATABASE_UNREACHABLE' as const,
-      status: all ? ('unhealthy' as const) : ('degraded' as const),
-      message: `database ${databaseId} unreachable for its locks (${entry.failures} failed cycles)`,
+      code: entry.error.code === 'DATABASE_REFUSED' ? ('DATABASE_REFUSED' as const) : ('DATABASE_UNREACHABLE' as const),
+      status: all || entry.error.code === 'DATABASE_REFUSED' ? ('unhealthy' as const) : ('degraded' as const),
+      message: entry.error.code === 'DATABASE_REFUSED' ? entry.error.message : `database ${databaseId} unreachable for its locks (${entry.failures} failed cycles)`,
       since: entry.since,
       databaseId,
       error: entry.error,
     }));
   }
+}
+
+/**
+ * The typed failure of a database's round trip: `DATABASE_REFUSED` (saying what to fix) when the
+ * lock error is permanent (see `permanentLockError`), else `DATABASE_UNREACHABLE` (retried).
+ */
+export function failureError(databaseId: string, cause: unknown): CoordinatorError {
+  const permanent = permanentLockError(cause);
+  if (permanent !== undefined) {
+    return new CoordinatorError('DATABASE_REFUSED', `database ${databaseId} refused its lock connection (${describeFailure(permanent.error)}): ${permanent.fix}`, { cause });
+  }
+  return new CoordinatorError('DATABASE_UNREACHABLE', `database ${databaseId} is unreachable for its locks: ${describeFailure(cause)}`, { cause });
 }

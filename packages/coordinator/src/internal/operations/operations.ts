@@ -7,8 +7,10 @@ import type { CoordinatorState, DrainingSetStatus } from '../../coordinator-stat
 import type { CoordinatorServices } from '../coordination';
 import type { SetOwnership } from '../ownership/set-ownership';
 import { DatabaseReachability } from './database-reachability';
+import { DistributionHealth } from './distribution-health';
 import { OwnershipLog } from './ownership-log';
 import { StallWatch, type StalledAgent } from './stall-watch';
+import { StartVerdict } from './start-verdict';
 import { TakeoverTracker } from './takeover-tracker';
 
 /**
@@ -33,6 +35,8 @@ export class CoordinatorOperations {
   #lastSleepMs = 0;
   #runningSince: number | undefined;
   #firstCycle: { promise: Promise<void>; resolve: () => void } | undefined;
+  readonly #startVerdict = new StartVerdict();
+  readonly #distribution = new DistributionHealth();
 
   constructor(deps: CoordinatorServices, ownership: SetOwnership) {
     this.#deps = deps;
@@ -43,7 +47,7 @@ export class CoordinatorOperations {
       factor: 2,
       maxMs: Math.max(settings.leadershipPollingTime, settings.takeoverPollingTime, 5000),
     };
-    this.#reachability = new DatabaseReachability(events, logger, () => policy);
+    this.#reachability = new DatabaseReachability(events, logger, () => policy, (error) => this.#startVerdict.refused(error));
     this.#log = new OwnershipLog(logger, clock, () => ownership.trackedCount());
     if (settings.stallTimeoutMs > 0) {
       this.#stalls = new StallWatch({
@@ -91,6 +95,7 @@ export class CoordinatorOperations {
   lockRoundTrip(event: LockRoundTripEvent): void {
     this.#databasesSeen.add(event.databaseId);
     this.#reachability.observe(event, this.#deps.clock.now());
+    if (event.error === undefined) this.#startVerdict.answered();
     this.#deps.events.emit('lockRoundTrip', event);
   }
 
@@ -110,6 +115,7 @@ export class CoordinatorOperations {
     this.#stalls?.stop();
     this.#log.flush();
     this.#firstCycle?.resolve();
+    this.#startVerdict.answered();
   }
 
   /** Ends everything (after stop); waits for stall actions in flight. */
@@ -127,11 +133,31 @@ export class CoordinatorOperations {
     return this.#reachability.endCycle(now);
   }
 
+  /** A cycle built its distribution (`sets` sets; `draining`: an operator drains this node). */
+  distributionBuilt(sets: number, draining: boolean): void {
+    this.#distribution.built(sets, draining, this.#deps.clock.now());
+  }
+
+  /** Building the distribution failed (e.g. a `databases` function threw). */
+  distributionFailed(error: unknown): void {
+    this.#distribution.failed(error, this.#deps.clock.now());
+  }
+
   /** The loop sleeps `sleepMs` from `now` (the loop-health clock; `failFastOnStart` waits for the first). */
   cycleEnded(now: number, sleepMs: number): void {
     this.#lastCycleEndAt = now;
     this.#lastSleepMs = sleepMs;
     this.#firstCycle?.resolve();
+    this.#startVerdict.answered();
+  }
+
+  /**
+   * For `start()` (call before the loop starts): the `DATABASE_REFUSED` error of a database that
+   * refuses this node for good, or `undefined` once a round trip answers, the first cycle ends or
+   * `settings.startCheckMs` passes (see {@link StartVerdict}).
+   */
+  startVerdict(): Promise<CoordinatorError | undefined> {
+    return this.#startVerdict.wait(this.#deps.clock, this.#deps.settings.startCheckMs);
   }
 
   /** Whether a lock round trip to this database failed in the current cycle. */
@@ -182,7 +208,9 @@ export class CoordinatorOperations {
       }
     }
     reasons.push(...this.#reachability.reasons(this.#databasesSeen.size));
+    if (state === 'running') reasons.push(...this.#distribution.reasons());
     if (this.#stalls !== undefined) reasons.push(...this.#stalls.reasons());
+    if (state === 'running') reasons.push(...this.#ownership.failures.reasons(this.#ownership.startedAgentCount()));
     const overrun = draining.filter((drain) => drain.overrun);
     if (overrun.length > 0) {
       reasons.push({

@@ -6,6 +6,7 @@ import type { DrainingSetStatus, OwnedSetStatus } from '../../coordinator-status
 import type { AgentState } from '../../projection-daemon';
 import type { CoordinatorServices } from '../coordination';
 import { describeSet } from '../describe-set';
+import { AgentFailures } from './agent-failures';
 import { startAgents } from './agent-start';
 import { SetBackoff } from './backoff';
 import { SetDrains } from './set-drains';
@@ -41,6 +42,8 @@ export class SetOwnership {
   readonly hooks: SetOwnershipHooks;
   /** Start-failure backoff, read by the planner and the sleep decision. */
   readonly backoff: SetBackoff;
+  /** Consecutive agent failures: restart delays, hand-overs, `AGENTS_FAILING`. */
+  readonly failures: AgentFailures;
   readonly #owned = new Map<string, OwnedSet>();
   readonly #pending = new Set<Promise<void>>();
   readonly #drains: SetDrains;
@@ -49,7 +52,9 @@ export class SetOwnership {
   constructor(services: CoordinatorServices, hooks: SetOwnershipHooks = {}) {
     this.services = services;
     this.hooks = hooks;
-    this.backoff = new SetBackoff(services.settings.startFailureBackoff);
+    const { healthCheckPollingTime, startFailureBackoff, agentFailuresBeforeHandOver } = services.settings;
+    this.backoff = new SetBackoff(startFailureBackoff);
+    this.failures = new AgentFailures({ initialMs: healthCheckPollingTime, factor: 2, maxMs: Math.max(healthCheckPollingTime, startFailureBackoff.maxMs) }, agentFailuresBeforeHandOver);
     this.#drains = new SetDrains(services, () => hooks.onDrained?.());
   }
 
@@ -88,8 +93,13 @@ export class SetOwnership {
     return this.services.daemons.peek(set.database.id)?.statusOf(shard);
   }
 
-  /** Sends `agentPaused` once per pause for each paused agent started here (call before planning). */
+  /**
+   * Sends `agentPaused` and `agentFailed` once per pause for each paused agent started here, counting
+   * its consecutive failures (call before planning); ends the failure runs of agents that recovered.
+   */
   announcePaused(): void {
+    const now = this.services.clock.now();
+    this.failures.forgetRecovered(now, (set, shard) => this.agentState(set, shard)?.status === 'Running');
     if (!this.services.daemons.anyPaused()) return;
     for (const owned of this.#owned.values()) {
       const daemon = this.services.daemons.peek(owned.set.database.id);
@@ -100,8 +110,17 @@ export class SetOwnership {
         if (state?.status !== 'Paused' || owned.announcedPause?.get(shard.identity) === state.pausedAt) continue;
         (owned.announcedPause ??= new Map()).set(shard.identity, state.pausedAt ?? 0);
         this.services.events.emit('agentPaused', { shard, database: owned.set.database, error: state.error, pausedAt: state.pausedAt ?? 0 });
+        const run = this.failures.failed(owned.set, shard, state.error, now);
+        this.services.events.emit('agentFailed', { shard, database: owned.set.database, error: state.error, failures: run.count, since: run.since, retryInMs: run.retryInMs, handOver: this.failures.shouldHandOver(owned.set, shard) });
       }
     }
+  }
+
+  /** Agents started here under the current ownerships (for `AGENTS_FAILING`). */
+  startedAgentCount(): number {
+    let count = 0;
+    for (const owned of this.#owned.values()) count += owned.started.size;
+    return count;
   }
 
   /** Records that this node owns `set` (fetching a fencing epoch when configured). */
@@ -141,6 +160,7 @@ export class SetOwnership {
   async stopSet(set: ProjectionSet, reason: AgentStopReason, release: boolean, abortReason?: unknown): Promise<void> {
     const owned = this.#owned.get(set.key);
     this.#owned.delete(set.key);
+    this.failures.forgetSet(set);
     const why = abortReason ?? new CoordinatorError('DISPOSED', `agents of ${describeSet(set)} stopped (${reason})`);
     if (owned === undefined) {
       // nothing started here under this ownership; an earlier drain keeps the lock until it ends

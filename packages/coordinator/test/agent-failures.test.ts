@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import type { CoordinatorEvents } from '../src/index';
+import { disposeAfterEach } from './fakes/dispose-after-each';
+import { setsOf } from './fakes/fixtures';
+import { harness } from './fakes/harness';
+
+const track = disposeAfterEach();
+
+describe('an agent that keeps failing is a state of its own', () => {
+  it('emits agentFailed with the error and its consecutive count, and backs its restarts off exponentially', async () => {
+    const sets = setsOf(['A']);
+    const shard = sets[0]!.names[0]!;
+    const h = track(harness(sets, { settings: { healthCheckPollingTime: 1000, agentFailuresBeforeHandOver: 0 } }));
+    const failed: CoordinatorEvents['agentFailed'][] = [];
+    h.coordinator.on('agentFailed', (event) => failed.push(event));
+    await h.start();
+    const boom = new Error('boom');
+    h.daemon().pause(shard, h.clock.now(), boom);
+    await h.cycle();
+    expect(failed).toEqual([expect.objectContaining({ error: boom, failures: 1, retryInMs: 1000, handOver: false })]);
+    h.clock.advance(1001);
+    await h.cycle(); // restarted after 1 s
+    expect(h.daemon().starts).toHaveLength(2);
+    h.daemon().pause(shard, h.clock.now(), boom);
+    await h.cycle();
+    expect(failed.at(-1)).toMatchObject({ failures: 2, retryInMs: 2000 });
+    h.clock.advance(1001);
+    await h.cycle();
+    expect(h.daemon().starts).toHaveLength(2); // the second restart waits 2 s, not 1 s
+    h.clock.advance(1000);
+    await h.cycle();
+    expect(h.daemon().starts).toHaveLength(3);
+  });
+
+  it('reports AGENTS_FAILING (shard, count, last error, since) and is not ready while every agent fails', async () => {
+    const sets = setsOf(['A']);
+    const shard = sets[0]!.names[0]!;
+    const h = track(harness(sets, { settings: { agentFailuresBeforeHandOver: 0 } }));
+    await h.start();
+    expect(h.coordinator.health().status).toBe('healthy');
+    const since = h.clock.now();
+    h.daemon().pause(shard, since, new Error('projection table missing'));
+    await h.cycle();
+    const health = h.coordinator.health();
+    expect(health.status).toBe('unhealthy');
+    expect(health.ready).toBe(false);
+    expect(health.reasons).toEqual([
+      expect.objectContaining({ code: 'AGENTS_FAILING', shards: [`main/${shard.identity}`], count: 1, since, message: expect.stringContaining('projection table missing') }),
+    ]);
+  });
+
+  it('hands the set to another node after agentFailuresBeforeHandOver consecutive failures, and backs off here', async () => {
+    const sets = setsOf(['A']);
+    const shard = sets[0]!.names[0]!;
+    const h = track(harness(sets, { settings: { healthCheckPollingTime: 10, agentFailuresBeforeHandOver: 2 } }));
+    await h.start();
+    h.daemon().pause(shard, h.clock.now());
+    await h.cycle();
+    h.clock.advance(11);
+    await h.cycle(); // restarted
+    h.daemon().pause(shard, h.clock.now());
+    await h.cycle(); // second failure in a row: handed over
+    expect(h.distributor.calls).toContain(`release(${sets[0]!.key})`);
+    expect(h.named('lockReleased')).toEqual([expect.objectContaining({ reason: 'agents-failing' })]);
+    await h.cycle();
+    expect(h.daemon().starts).toHaveLength(2); // backed off: another node goes first
+  });
+});

@@ -1,0 +1,60 @@
+import type { CoordinatorStatus } from '@polecat/coordinator';
+
+/** The signals {@link untilStopSignal} waits for by default. */
+export const STOP_SIGNALS = ['SIGTERM', 'SIGINT'] as const;
+/** One of {@link STOP_SIGNALS}. */
+export type StopSignal = (typeof STOP_SIGNALS)[number];
+
+const SIGNAL_NUMBERS: Readonly<Record<StopSignal, number>> = { SIGINT: 2, SIGTERM: 15 };
+
+/** Options of {@link untilStopSignal}. */
+export interface StopSignalOptions {
+  /** Default {@link STOP_SIGNALS}. */
+  readonly signals?: readonly StopSignal[];
+  /** Ends the process on a second signal. Default `process.exit`. */
+  readonly exit?: (code: number) => void;
+  /** Where the one line of a second signal goes. Default: stderr. */
+  readonly write?: (line: string) => void;
+  /** Where signals come from. Default `process`. */
+  readonly signalSource?: { on(signal: StopSignal, listener: (signal: StopSignal) => void): unknown; off(signal: StopSignal, listener: (signal: StopSignal) => void): unknown };
+}
+
+/** The shards whose agents still run on this node (owned or draining), for the line of a second signal. */
+export function runningShards(status: CoordinatorStatus): string[] {
+  const running = new Set<string>();
+  for (const set of status.owned) for (const agent of set.agents) if (agent.status === 'Running' || agent.status === 'Stopping') running.add(`${set.databaseId}/${agent.shard}`);
+  for (const drain of status.draining) for (const shard of drain.shards) running.add(`${drain.databaseId}/${shard}`);
+  return [...running];
+}
+
+/**
+ * Resolves on the first SIGTERM or SIGINT, so that the caller then stops the coordinator (leaving
+ * an `await using` scope, or `stop()`); its listeners stay while that stop runs (a second signal,
+ * e.g. one relayed by tsx, must not kill it mid-stop). A second signal ends the process at once
+ * (exit code 128 + signal number) with ONE line naming the agents still running.
+ * @example
+ * await using coordinator = await runShards({ connection, shards });
+ * await untilStopSignal(coordinator);
+ */
+export function untilStopSignal(coordinator: { status(): CoordinatorStatus }, options: StopSignalOptions = {}): Promise<StopSignal> {
+  const signals = options.signals ?? STOP_SIGNALS;
+  const source = options.signalSource ?? process;
+  const exit = options.exit ?? ((code: number) => process.exit(code));
+  const write = options.write ?? ((line: string) => void process.stderr.write(`${line}\n`));
+  return new Promise((resolve) => {
+    let received = false;
+    const onSignal = (signal: StopSignal): void => {
+      if (!received) {
+        received = true;
+        resolve(signal);
+        return;
+      }
+      for (const each of signals) source.off(each, onSignal);
+      const running = runningShards(coordinator.status());
+      const code = 128 + SIGNAL_NUMBERS[signal];
+      write(`polecat: second ${signal}: exiting now (${code}) ${running.length === 0 ? 'with no agent running' : `with agents still running: ${running.join(', ')}`}`);
+      exit(code);
+    };
+    for (const signal of signals) source.on(signal, onSignal);
+  });
+}

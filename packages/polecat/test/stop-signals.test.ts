@@ -1,0 +1,34 @@
+import { EventEmitter } from 'node:events';
+import { describe, expect, it } from 'vitest';
+import { InMemoryLockServer, runShards, untilStopSignal, type StopSignal } from '../src/index';
+
+function fakeProcess() {
+  const emitter = new EventEmitter();
+  return {
+    on: (signal: StopSignal, listener: (signal: StopSignal) => void) => emitter.on(signal, listener),
+    off: (signal: StopSignal, listener: (signal: StopSignal) => void) => emitter.off(signal, listener),
+    send: (signal: StopSignal) => emitter.emit(signal, signal),
+    listeners: (signal: StopSignal) => emitter.listenerCount(signal),
+  };
+}
+
+describe('untilStopSignal', () => {
+  it('resolves on the first signal; a second ends the process at once with one line naming the agents still running', async () => {
+    const stubborn = async (): Promise<void> => new Promise<void>(() => undefined); // ignores its abort
+    const coordinator = await runShards({ connection: { backend: 'memory', server: new InMemoryLockServer() }, shards: { Trip: stubborn }, logger: false, settings: { stopDrainTimeout: 50, takeoverGraceMs: 0 } });
+    await coordinator.whenOwned(1);
+    const signals = fakeProcess();
+    const lines: string[] = [];
+    const exits: number[] = [];
+    const first = untilStopSignal(coordinator, { signalSource: signals, write: (line) => lines.push(line), exit: (code) => exits.push(code) });
+    signals.send('SIGINT');
+    await expect(first).resolves.toBe('SIGINT');
+    expect(signals.listeners('SIGINT')).toBe(1); // stays while the stop runs
+    const stopping = coordinator.stop();
+    signals.send('SIGTERM');
+    expect(exits).toEqual([143]);
+    expect(lines).toEqual(['polecat: second SIGTERM: exiting now (143) with agents still running: default/Trip:All']);
+    expect(signals.listeners('SIGINT') + signals.listeners('SIGTERM')).toBe(0);
+    await stopping;
+  });
+});
