@@ -101,6 +101,11 @@ export class SimLockServer {
     return session;
   }
 
+  /** Number of live sessions. */
+  get openSessions(): number {
+    return this.#sessions.size;
+  }
+
   /** Live sessions (for invariants). */
   sessions(): IterableIterator<ServerSession> {
     return this.#sessions.values();

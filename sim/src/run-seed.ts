@@ -20,9 +20,9 @@ export interface RunOptions {
   readonly shards?: number;
   /** Faults; default: 0 to 6, drawn from the seed. */
   readonly faults?: number;
-  /** Faults happen in [5 s, this); default 40 000 ms. */
+  /** Faults happen in [5 s, this); default 30 000 ms. */
   readonly faultWindowMs?: number;
-  /** The bound: every shard owned this long after the last fault ended. Default 60 000 ms. */
+  /** The bound: every shard owned this long after the last fault ended. Default 30 000 ms. */
   readonly settleMs?: number;
   /** Collect a readable timeline. */
   readonly trace?: boolean;
@@ -56,8 +56,8 @@ export async function runSeed(options: RunOptions): Promise<RunResult> {
   const nodeCount = options.nodes ?? random.int(2, 5);
   const shardCount = options.shards ?? random.int(4, 24);
   const faultCount = options.faults ?? random.int(0, 6);
-  const faultWindowMs = options.faultWindowMs ?? 40_000;
-  const settleMs = options.settleMs ?? 60_000;
+  const faultWindowMs = options.faultWindowMs ?? 30_000;
+  const settleMs = options.settleMs ?? 30_000;
   const faults = planFaults(random, nodeCount, faultCount, 5000, faultWindowMs);
 
   const scheduler = new Scheduler();
@@ -102,7 +102,7 @@ export async function runSeed(options: RunOptions): Promise<RunResult> {
 
   const settledAt = scheduler.now + lastFaultEnd;
   let convergedAt: number | undefined;
-  const shardIds = shards.map((shard) => shard.identity);
+  const shardIds = shards.map((shard) => `main/${shard.identity}`);
   await scheduler.runUntil(settledAt + settleMs, () => {
     if (scheduler.now < settledAt) return;
     const live = new Set([...current.values()].filter((node) => node.life === 'running' && !node.cutOff).map((node) => node.instance));
@@ -130,9 +130,9 @@ export async function runSeed(options: RunOptions): Promise<RunResult> {
 
 /** Graceful stop of every running node; afterwards no lock may stay held. */
 async function shutDown(nodes: readonly SimNode[], scheduler: Scheduler, server: SimLockServer, ledger: OwnershipLedger): Promise<void> {
-  const stops = nodes.filter((node) => node.life === 'running').map((node) => node.stop());
-  await scheduler.runUntil(scheduler.now + 60_000);
-  await Promise.race([Promise.all(stops), scheduler.settle()]);
+  const stopping = nodes.filter((node) => node.life === 'running');
+  for (const node of stopping) void node.stop();
+  await scheduler.runUntil(scheduler.now + 60_000, () => stopping.every((node) => node.life === 'stopped') && server.openSessions === 0);
   for (const [key, session] of server.heldLocks()) ledger.report('dead-session-lock', `lock ${key} still held by ${session.node} after every node stopped`);
 }
 

@@ -112,9 +112,10 @@ export class Scheduler {
 
   /**
    * Fires timers in order until virtual time would pass `untilMs` (absolute) or nothing is left.
-   * `afterStep` runs after each timer's consequences drained (the invariant checks).
+   * `afterStep` runs after each timer's consequences drained (the invariant checks); returning
+   * `true` ends the run there.
    */
-  async runUntil(untilMs: number, afterStep?: () => void): Promise<void> {
+  async runUntil(untilMs: number, afterStep?: () => boolean | void): Promise<void> {
     await drainMicrotasks();
     for (;;) {
       const timer = this.#heap[0];
@@ -130,7 +131,7 @@ export class Scheduler {
       this.#fired++;
       timer.fire();
       await drainMicrotasks();
-      afterStep?.();
+      if (afterStep?.() === true) return;
     }
     if (this.#now < untilMs) this.#now = untilMs;
   }

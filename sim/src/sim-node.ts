@@ -61,7 +61,7 @@ export class SimNode {
       clock,
     };
     const distributor = world.distributorFor?.(parts) ?? new SingleTenantProjectionDistributor(parts);
-    const daemons = createFunctionDaemonFactory((shard) => this.#agent(shard, clock), { clock });
+    const daemons = createFunctionDaemonFactory((shard, database) => this.#agent(`${database.id}/${shard.identity}`, clock), { clock });
     const wrap = world.wrapDaemon;
     this.coordinator = new ProjectionCoordinator({
       mode: 'HotCold',
@@ -142,11 +142,11 @@ export class SimNode {
   }
 
   /** An agent: runs until its signal aborts, then takes its drain time to return. */
-  #agent(shard: ShardName, clock: Clock): (context: AgentContext) => Promise<void> {
+  #agent(shard: string, clock: Clock): (context: AgentContext) => Promise<void> {
     const world = this.#world;
     return async ({ signal, epoch }) => {
-      const run = world.ledger.start(this.instance, shard.identity, epoch, this.cutOff);
-      world.trace(`${this.instance} runs ${shard.identity} (epoch ${epoch})`);
+      const run = world.ledger.start(this.instance, shard, epoch, this.cutOff);
+      world.trace(`${this.instance} runs ${shard} (epoch ${epoch})`);
       await new Promise<void>((resolve) => {
         if (signal.aborted) resolve();
         else signal.addEventListener('abort', () => resolve(), { once: true });
@@ -154,7 +154,7 @@ export class SimNode {
       const drain = world.drainMs();
       if (drain > 0) await clock.sleep(drain);
       world.ledger.stop(run);
-      world.trace(`${this.instance} returned ${shard.identity} after ${drain} ms`);
+      world.trace(`${this.instance} returned ${shard} after ${drain} ms`);
     };
   }
 }
