@@ -137,6 +137,7 @@ export class SimNode {
   }
 
   heal(): void {
+    if (this.#life === 'crashed') return; // a dead machine stays silent
     this.#world.trace(`${this.instance} healed`);
     this.#world.server.network.heal(this.instance);
   }
