@@ -8,8 +8,11 @@ import { DEFAULT_LINK, Network } from './network';
 import { OwnershipLedger, type Violation } from './ownership-ledger';
 import { seededRandom, type Random } from './prng';
 import { Scheduler } from './scheduler';
-import { allOwned, checkSettled } from './settled-checks';
+import { allOwned, checkSettled, isBalanced } from './settled-checks';
 import { SimNode, type DistributorParts, type SimWorld } from './sim-node';
+
+/** A settled cluster must stay settled this long before a run ends ahead of its bound. */
+const STABLE_MS = 10_000;
 
 /** What one simulated run looks like. */
 export interface RunOptions {
@@ -103,11 +106,20 @@ export async function runSeed(options: RunOptions): Promise<RunResult> {
   const settledAt = scheduler.now + lastFaultEnd;
   let convergedAt: number | undefined;
   const shardIds = shards.map((shard) => `main/${shard.identity}`);
+  let nextBalanceCheck = 0;
+  // Ends at the bound, or earlier once every shard has run once, balanced, for STABLE_MS.
   await scheduler.runUntil(settledAt + settleMs, () => {
-    if (scheduler.now < settledAt) return;
-    const live = new Set([...current.values()].filter((node) => node.life === 'running' && !node.cutOff).map((node) => node.instance));
-    if (allOwned(ledger, shardIds, live)) convergedAt ??= scheduler.now;
-    else convergedAt = undefined;
+    if (scheduler.now < settledAt) return false;
+    const running = [...current.values()].filter((node) => node.life === 'running' && !node.cutOff);
+    const live = new Set(running.map((node) => node.instance));
+    if (!allOwned(ledger, shardIds, live)) {
+      convergedAt = undefined;
+      return false;
+    }
+    convergedAt ??= scheduler.now;
+    if (scheduler.now - convergedAt < STABLE_MS || scheduler.now < nextBalanceCheck) return false;
+    nextBalanceCheck = scheduler.now + 1000;
+    return isBalanced(running);
   });
   checkSettled(ledger, server, [...current.values()], shardIds);
   const result: RunResult = {

@@ -34,9 +34,12 @@ export function checkSettled(ledger: OwnershipLedger, server: SimLockServer, nod
       if (holder?.node !== node.instance) ledger.report('lock-mismatch', `${node.instance} owns ${set.key} but the server grants it to ${holder?.node ?? 'nobody'}`);
     }
   }
-  if (running.length > 0) {
-    const counts = running.map((node) => node.coordinator.status().owned.length);
-    const spread = Math.max(...counts) - Math.min(...counts);
-    if (spread > 1) ledger.report('unbalanced', `owned sets per node ${counts.join('/')}`);
-  }
+  if (!isBalanced(running)) ledger.report('unbalanced', `owned sets per node ${running.map((node) => node.coordinator.status().owned.length).join('/')}`);
+}
+
+/** Whether the nodes' owned set counts are within one of each other. */
+export function isBalanced(nodes: readonly SimNode[]): boolean {
+  if (nodes.length === 0) return true;
+  const counts = nodes.map((node) => node.coordinator.status().owned.length);
+  return Math.max(...counts) - Math.min(...counts) <= 1;
 }

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { SimLockServer } from '../src/lock-server';
 import { Network } from '../src/network';
 import { seededRandom } from '../src/prng';
-import { Scheduler, SIM_EPOCH_MS } from '../src/scheduler';
+import { Scheduler } from '../src/scheduler';
 import { SimLockDriver } from '../src/sim-lock-driver';
 
 function world(keepAliveMs?: number) {
