@@ -37,6 +37,12 @@ interface Holding {
   count: number;
 }
 
+interface NoticeListener {
+  readonly source: object;
+  readonly channel: Channel;
+  readonly listener: () => void;
+}
+
 interface Waiter {
   readonly session: ServerSession;
   readonly settle: (granted: boolean) => void;
@@ -58,6 +64,7 @@ export class SimLockServer {
   readonly #waiters = new Map<string, Waiter[]>();
   readonly #requests = new Map<RequestKind, number>();
   readonly #deadNodes = new Set<string>();
+  readonly #noticeListeners = new Set<NoticeListener>();
   #nextSession = 1;
   #up = true;
   #sweeping = false;
@@ -220,6 +227,23 @@ export class SimLockServer {
   nodeDied(node: string): void {
     this.#deadNodes.add(node);
     this.endSessionsOf(node);
+  }
+
+  /** `LISTEN`: `listener` hears (over `channel`) every release announced by another `source`. */
+  subscribeNotices(source: object, channel: Channel, listener: () => void): () => void {
+    const entry: NoticeListener = { source, channel, listener };
+    this.#noticeListeners.add(entry);
+    return () => {
+      this.#noticeListeners.delete(entry);
+    };
+  }
+
+  /** `pg_notify` in the unlock's round trip: every other listener hears that locks were released. */
+  announceRelease(source: object): void {
+    for (const entry of this.#noticeListeners) {
+      if (entry.source === source || this.#deadNodes.has(entry.channel.node)) continue;
+      this.#network.down(entry.channel, entry.listener);
+    }
   }
 
   /** A restart: every session dies now; connects fail for `downMs`. */

@@ -16,6 +16,8 @@ export interface ScaleOptions {
   readonly seed?: number;
   /** Give up waiting for convergence after this much virtual time. Default 600 000 ms. */
   readonly limitMs?: number;
+  /** Prints the timeline from the crash on (stderr). */
+  readonly trace?: boolean;
 }
 
 /** Figures of one scale scenario (virtual time). */
@@ -49,6 +51,8 @@ export async function runScale(options: ScaleOptions): Promise<ScaleResult> {
   const network = new Network(scheduler, random);
   const ledger = new OwnershipLedger(() => scheduler.elapsed);
   const server = new SimLockServer(scheduler, network, { onLocksRevoked: (node) => ledger.cutOff(node) });
+  let tracing = false;
+  let crashedAt = 0;
   const perTenant = Math.max(1, Math.ceil(options.shards / options.tenants));
   const shards = Array.from({ length: perTenant }, (_, i) => shardName(`P${i}`));
   const databases: ProjectionDatabase[] = Array.from({ length: options.tenants }, (_, i) => ({ id: options.tenants === 1 ? 'main' : `t${i}` }));
@@ -63,7 +67,9 @@ export async function runScale(options: ScaleOptions): Promise<ScaleResult> {
     databases,
     settings: {},
     drainMs: () => 0,
-    trace: () => undefined,
+    trace: (line) => {
+      if (tracing) console.error(`${((scheduler.now - crashedAt) / 1000).toFixed(3).padStart(8)}s ${line}`);
+    },
     distributorFor: (parts) =>
       options.tenants === 1
         ? new SingleTenantProjectionDistributor(parts)
@@ -98,6 +104,8 @@ export async function runScale(options: ScaleOptions): Promise<ScaleResult> {
   const steadyRequestsPerSecond = (server.requestCount() - before) / 10;
   const connections = server.openSessions;
   const movesBefore = ledger.moves;
+  tracing = options.trace === true;
+  crashedAt = scheduler.now;
   const victims = Math.max(1, Math.round(options.nodes / 10));
   for (const node of [...nodes].sort((a, b) => b.coordinator.status().owned.length - a.coordinator.status().owned.length).slice(0, victims)) {
     node.crash('process');

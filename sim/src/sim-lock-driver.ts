@@ -1,4 +1,4 @@
-import { AppLockError, type Clock, type LockId, type LockSession, type LockSessionDriver } from '@polecat/app-lock';
+import { AppLockError, SessionAppLock, type Clock, type LockId, type LockSession, type LockSessionDriver } from '@polecat/app-lock';
 import type { RequestKind, ServerSession, SimLockServer } from './lock-server';
 import type { Channel } from './network';
 
@@ -14,10 +14,12 @@ class SimLockSession implements LockSession<string> {
   readonly #server: SimLockServer;
   readonly #channel: Channel;
   readonly #session: ServerSession;
+  readonly #source: object;
   #ended = false;
   #closedListener: ((cause: unknown) => void) | undefined;
 
-  constructor(server: SimLockServer, channel: Channel, session: ServerSession) {
+  constructor(server: SimLockServer, channel: Channel, session: ServerSession, source: object) {
+    this.#source = source;
     this.#server = server;
     this.#channel = channel;
     this.#session = session;
@@ -52,7 +54,9 @@ class SimLockSession implements LockSession<string> {
 
   release(keys: readonly string[]): Promise<void> {
     return this.#call('release', (s) => {
-      for (const key of keys) this.#server.unlock(s, key);
+      let released = false;
+      for (const key of keys) released = this.#server.unlock(s, key) || released;
+      if (released) this.#server.announceRelease(this.#source);
     });
   }
 
@@ -118,6 +122,11 @@ export class SimLockDriver implements LockSessionDriver<string> {
     this.target = `sim://lock-server (${node})`;
   }
 
+  /** Subscribes to other owners' release notices (a `LISTEN` on this node's link). */
+  onReleaseNotice(listener: () => void): () => void {
+    return this.#server.subscribeNotices(this, this.#server.network.channel(this.#node), listener);
+  }
+
   toKey(id: LockId): string {
     return String(id);
   }
@@ -150,7 +159,7 @@ export class SimLockDriver implements LockSessionDriver<string> {
             fail(new AppLockError('CONNECTION_FAILED', 'sim lock server is down', { retryable: true }));
             return;
           }
-          client = new SimLockSession(server, channel, session);
+          client = new SimLockSession(server, channel, session, this);
           if (settled || !session.alive) {
             client.destroy();
             if (!session.alive) fail(connectionLost(this.#node));
@@ -162,5 +171,20 @@ export class SimLockDriver implements LockSessionDriver<string> {
         });
       });
     });
+  }
+}
+
+/** A lock owner on the simulated server: the real `SessionAppLock` plus release notices (as `PostgresAppLock`). */
+export class SimAppLock extends SessionAppLock<string> {
+  readonly #driver: SimLockDriver;
+
+  constructor(driver: SimLockDriver, clock: Clock) {
+    super(driver, { clock });
+    this.#driver = driver;
+  }
+
+  /** Called (asynchronously) whenever ANOTHER owner released locks it held. */
+  onReleaseNotice(listener: () => void): () => void {
+    return this.#driver.onReleaseNotice(listener);
   }
 }

@@ -1,11 +1,11 @@
-import { SessionAppLock, type AppLock, type Clock } from '@polecat/app-lock';
+import type { AppLock, Clock } from '@polecat/app-lock';
 import { ProjectionCoordinator, createFunctionDaemonFactory, type AgentContext, type CoordinatorSettingsInput, type EpochSource, type ProjectionDaemon } from '@polecat/coordinator';
 import { SingleTenantProjectionDistributor, type ProjectionDatabase, type ProjectionDistributor, type ShardName } from '@polecat/distributors';
 import type { SimLockServer } from './lock-server';
 import type { OwnershipLedger } from './ownership-ledger';
 import type { Random } from './prng';
 import type { Scheduler } from './scheduler';
-import { SimLockDriver } from './sim-lock-driver';
+import { SimAppLock, SimLockDriver } from './sim-lock-driver';
 
 /** What every node of a run shares. */
 export interface SimWorld {
@@ -56,7 +56,7 @@ export class SimNode {
     const parts: DistributorParts = {
       databases: world.databases,
       shards: world.shards,
-      createLock: () => new SessionAppLock(new SimLockDriver(world.server, instance, clock), { clock }),
+      createLock: () => new SimAppLock(new SimLockDriver(world.server, instance, clock), clock),
       random: () => world.random.next(),
       clock,
     };
