@@ -89,6 +89,7 @@ async function scale(): Promise<void> {
       'converge after start (ms)': result.startConvergeMs?.toFixed(0) ?? 'not within limit',
       'converge after -10% nodes (ms)': result.lossConvergeMs?.toFixed(0) ?? 'not within limit',
       'moves after -10% nodes': result.movesAfterLoss,
+      'minimal moves': result.minimalMoves,
       'lock requests/s (steady)': result.steadyRequestsPerSecond.toFixed(1),
       connections: result.connections,
       'wall (s)': (result.wallMs / 1000).toFixed(1),

@@ -31,6 +31,8 @@ export interface ScaleResult {
   readonly lossConvergeMs: number | undefined;
   /** Agent moves from the crash until 30 s after convergence (re-balancing included). */
   readonly movesAfterLoss: number;
+  /** The fewest moves possible: the shards the crashed nodes ran. */
+  readonly minimalMoves: number;
   /** Lock requests per second at the server over 10 s of steady state. */
   readonly steadyRequestsPerSecond: number;
   /** Server sessions (connections) at steady state. */
@@ -107,7 +109,9 @@ export async function runScale(options: ScaleOptions): Promise<ScaleResult> {
   tracing = options.trace === true;
   crashedAt = scheduler.now;
   const victims = Math.max(1, Math.round(options.nodes / 10));
+  let minimalMoves = 0;
   for (const node of [...nodes].sort((a, b) => b.coordinator.status().owned.length - a.coordinator.status().owned.length).slice(0, victims)) {
+    for (const set of node.coordinator.status().owned) minimalMoves += set.shards.length;
     node.crash('process');
   }
   const lossConvergeMs = await converge();
@@ -119,6 +123,7 @@ export async function runScale(options: ScaleOptions): Promise<ScaleResult> {
     startConvergeMs,
     lossConvergeMs,
     movesAfterLoss: ledger.moves - movesBefore,
+    minimalMoves,
     steadyRequestsPerSecond,
     connections,
     wallMs: performance.now() - wallStart,
