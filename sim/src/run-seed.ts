@@ -1,15 +1,15 @@
 import type { CoordinatorSettingsInput, ProjectionDaemon } from '@polecat/coordinator';
 import { shardName, type ProjectionDistributor } from '@polecat/distributors';
 import type { Clock } from '@polecat/app-lock';
-import { SimEpochStore } from './epoch-store';
 import { planFaults, type Fault } from './fault-plan';
-import { SimLockServer } from './lock-server';
-import { DEFAULT_LINK, Network } from './network';
-import { OwnershipLedger, type Violation } from './ownership-ledger';
+import type { SimLockServer } from './lock-server';
+import { DEFAULT_LINK } from './network';
+import type { OwnershipLedger, Violation } from './ownership-ledger';
 import { seededRandom, type Random } from './prng';
-import { Scheduler } from './scheduler';
+import type { Scheduler } from './scheduler';
 import { allOwned, checkSettled, isBalanced } from './settled-checks';
 import { SimNode, type DistributorParts, type SimWorld } from './sim-node';
+import { createWorld } from './sim-world';
 
 /** A settled cluster must stay settled this long before a run ends ahead of its bound. */
 const STABLE_MS = 10_000;
@@ -63,18 +63,9 @@ export async function runSeed(options: RunOptions): Promise<RunResult> {
   const settleMs = options.settleMs ?? 30_000;
   const faults = planFaults(random, nodeCount, faultCount, 5000, faultWindowMs);
 
-  const scheduler = new Scheduler();
-  const network = new Network(scheduler, random);
-  const ledger = new OwnershipLedger(() => scheduler.elapsed);
-  const server = new SimLockServer(scheduler, network, { onLocksRevoked: (node) => ledger.cutOff(node) });
   const trace: string[] = [];
   const shards = Array.from({ length: shardCount }, (_, i) => shardName(`P${i}`));
-  const world: SimWorld = {
-    scheduler,
-    random,
-    server,
-    ledger,
-    epochs: new SimEpochStore(),
+  const world = createWorld(random, ({ scheduler }) => ({
     shards,
     databases: [{ id: 'main' }],
     settings: options.settings ?? {},
@@ -82,7 +73,8 @@ export async function runSeed(options: RunOptions): Promise<RunResult> {
     trace: options.trace === true ? (line) => trace.push(`${(scheduler.elapsed / 1000).toFixed(3).padStart(8)}s ${line}`) : () => undefined,
     ...(options.wrapDaemon === undefined ? {} : { wrapDaemon: options.wrapDaemon }),
     ...(options.distributorFor === undefined ? {} : { distributorFor: options.distributorFor }),
-  };
+  }));
+  const { scheduler, server, ledger } = world;
 
   const generations = new Map<string, number>();
   const current = new Map<string, SimNode>();

@@ -1,12 +1,8 @@
 import { SingleTenantProjectionDistributor, shardName, type ProjectionDatabase } from '@polecat/distributors';
-import { SimEpochStore } from './epoch-store';
-import { SimLockServer } from './lock-server';
-import { Network } from './network';
-import { OwnershipLedger } from './ownership-ledger';
 import { seededRandom } from './prng';
-import { Scheduler } from './scheduler';
 import { allOwned } from './settled-checks';
-import { SimNode, type SimWorld } from './sim-node';
+import { SimNode } from './sim-node';
+import { createWorld } from './sim-world';
 
 /** A scale scenario: how many nodes, shards (in all) and tenant databases. */
 export interface ScaleOptions {
@@ -49,22 +45,13 @@ export async function runScale(options: ScaleOptions): Promise<ScaleResult> {
   const wallStart = performance.now();
   const limitMs = options.limitMs ?? 600_000;
   const random = seededRandom(options.seed ?? 1);
-  const scheduler = new Scheduler();
-  const network = new Network(scheduler, random);
-  const ledger = new OwnershipLedger(() => scheduler.elapsed);
-  const server = new SimLockServer(scheduler, network, { onLocksRevoked: (node) => ledger.cutOff(node) });
   let tracing = false;
   let crashedAt = 0;
   const perTenant = Math.max(1, Math.ceil(options.shards / options.tenants));
   const shards = Array.from({ length: perTenant }, (_, i) => shardName(`P${i}`));
   const databases: ProjectionDatabase[] = Array.from({ length: options.tenants }, (_, i) => ({ id: options.tenants === 1 ? 'main' : `t${i}` }));
   const shardIds = databases.flatMap((database) => shards.map((shard) => `${database.id}/${shard.identity}`));
-  const world: SimWorld = {
-    scheduler,
-    random,
-    server,
-    ledger,
-    epochs: new SimEpochStore(),
+  const world = createWorld(random, ({ scheduler }) => ({
     shards,
     databases,
     settings: {},
@@ -76,7 +63,8 @@ export async function runScale(options: ScaleOptions): Promise<ScaleResult> {
       options.tenants === 1
         ? new SingleTenantProjectionDistributor(parts)
         : new SingleTenantProjectionDistributor({ ...parts, lockHost: 'locks', createHomeLock: () => parts.createLock() }),
-  };
+  }));
+  const { scheduler, server, ledger } = world;
   const nodes: SimNode[] = [];
   for (let i = 1; i <= options.nodes; i++) {
     scheduler.schedule('chaos', random.int(0, 1000), () => {

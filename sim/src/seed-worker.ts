@@ -2,7 +2,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { runSeed } from './run-seed';
 import { summarise } from './sweep';
 
-/** Worker: runs seeds `from + index*stride`... and posts one summary per seed. */
+/** What the sweep hands a worker thread: its share of the seeds (it posts one summary per seed). */
 interface WorkerInput {
   readonly seeds: readonly number[];
 }
