@@ -31,6 +31,8 @@ export interface ScaleResult {
   readonly minimalMoves: number;
   /** Lock requests per second at the server over 10 s of steady state. */
   readonly steadyRequestsPerSecond: number;
+  /** The same without the periodic verification of held locks, per node (bench row 3b). */
+  readonly standbyRequestsPerNodeSecond: number;
   /** Server sessions (connections) at steady state. */
   readonly connections: number;
   readonly wallMs: number;
@@ -90,8 +92,10 @@ export async function runScale(options: ScaleOptions): Promise<ScaleResult> {
   const startConvergeMs = await converge();
   await scheduler.runUntil(scheduler.now + 20_000);
   const before = server.requestCount();
+  const verifiesBefore = server.requestCount('verify');
   await scheduler.runUntil(scheduler.now + 10_000);
   const steadyRequestsPerSecond = (server.requestCount() - before) / 10;
+  const standbyRequestsPerNodeSecond = (steadyRequestsPerSecond - (server.requestCount('verify') - verifiesBefore) / 10) / options.nodes;
   const connections = server.openSessions;
   const movesBefore = ledger.moves;
   tracing = options.trace === true;
@@ -113,6 +117,7 @@ export async function runScale(options: ScaleOptions): Promise<ScaleResult> {
     movesAfterLoss: ledger.moves - movesBefore,
     minimalMoves,
     steadyRequestsPerSecond,
+    standbyRequestsPerNodeSecond,
     connections,
     wallMs: performance.now() - wallStart,
     steps: scheduler.steps,
