@@ -78,13 +78,11 @@ export async function runSeed(options: RunOptions): Promise<RunResult> {
 
   const generations = new Map<string, number>();
   const current = new Map<string, SimNode>();
-  const all: SimNode[] = [];
   const launch = (name: string): void => {
     const generation = (generations.get(name) ?? 0) + 1;
     generations.set(name, generation);
     const node = new SimNode(world, name, generation);
     current.set(name, node);
-    all.push(node);
     node.start();
   };
   for (let i = 1; i <= nodeCount; i++) scheduler.schedule('chaos', random.int(0, 2000), () => launch(`n${i}`));
@@ -114,22 +112,23 @@ export async function runSeed(options: RunOptions): Promise<RunResult> {
     return isBalanced(running);
   });
   checkSettled(ledger, server, [...current.values()], shardIds);
-  const result: RunResult = {
+  const steps = scheduler.steps;
+  const virtualMs = scheduler.elapsed;
+  await shutDown([...current.values()], scheduler, server, ledger);
+  return {
     seed: options.seed,
     nodes: nodeCount,
     shards: shardCount,
     faults,
     violations: ledger.violations,
-    steps: scheduler.steps,
-    virtualMs: scheduler.elapsed,
+    steps,
+    virtualMs,
     moves: ledger.moves,
     fencedOverlaps: ledger.fencedOverlaps,
     convergeMs: convergedAt === undefined ? undefined : convergedAt - settledAt,
     lockRequests: server.requestCount(),
     trace,
   };
-  await shutDown([...current.values()], scheduler, server, ledger);
-  return result;
 }
 
 /** Graceful stop of every running node; afterwards no lock may stay held. */
