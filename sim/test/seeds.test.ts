@@ -4,7 +4,7 @@ import { runSeed } from '../src/run-seed';
 /** Seeds every CI run checks (a mix of crashes, freezes, partitions, restarts). */
 const FIXED_SEEDS = Array.from({ length: 20 }, (_, i) => i + 1);
 /** A fresh range each run (printed on failure: replay with `pnpm sim -- --seed S --trace`). */
-const RANDOM_COUNT = Number(process.env.POLECAT_SIM_SEEDS ?? 150);
+const RANDOM_COUNT = Number(process.env.POLECAT_SIM_SEEDS ?? 120);
 const RANDOM_BASE = Number(process.env.POLECAT_SIM_SEED_BASE ?? 1_000_000 + Math.floor(Math.random() * 1_000_000_000));
 
 async function violationsOf(seeds: readonly number[]): Promise<string[]> {
