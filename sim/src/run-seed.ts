@@ -78,7 +78,9 @@ export async function runSeed(options: RunOptions): Promise<RunResult> {
 
   const generations = new Map<string, number>();
   const current = new Map<string, SimNode>();
+  let shuttingDown = false;
   const launch = (name: string): void => {
+    if (shuttingDown) return; // a restart planned after a slow graceful stop comes too late
     const generation = (generations.get(name) ?? 0) + 1;
     generations.set(name, generation);
     const node = new SimNode(world, name, generation);
@@ -114,6 +116,7 @@ export async function runSeed(options: RunOptions): Promise<RunResult> {
   checkSettled(ledger, server, [...current.values()], shardIds);
   const steps = scheduler.steps;
   const virtualMs = scheduler.elapsed;
+  shuttingDown = true;
   await shutDown([...current.values()], scheduler, server, ledger);
   return {
     seed: options.seed,
