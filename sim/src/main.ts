@@ -1,0 +1,111 @@
+import { availableParallelism } from 'node:os';
+import { parseArgs } from 'node:util';
+import { Worker } from 'node:worker_threads';
+import { runSeed } from './run-seed';
+import { runScale } from './scale-run';
+import { summaryRows, type SeedSummary } from './sweep';
+
+/** Worker threads do not inherit `--import tsx` (Node 20): register it, then load the worker module. */
+const WORKER_BOOT = `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((tsx) => { tsx.register(); return import(${JSON.stringify(new URL('./seed-worker.ts', import.meta.url).href)}); });`;
+
+const { values } = parseArgs({
+  options: {
+    seeds: { type: 'string' },
+    from: { type: 'string', default: '1' },
+    seed: { type: 'string' },
+    trace: { type: 'boolean', default: false },
+    workers: { type: 'string' },
+    scale: { type: 'boolean', default: false },
+    nodes: { type: 'string' },
+    shards: { type: 'string' },
+    tenants: { type: 'string' },
+    trials: { type: 'string', default: '1' },
+  },
+});
+
+if (values.seed !== undefined) await replay(Number(values.seed), values.trace);
+else if (values.scale) await scale();
+else await sweep(Number(values.seeds ?? 100), Number(values.from), Number(values.workers ?? Math.min(2, availableParallelism())));
+
+/** `--seed S [--trace]`: one run, its faults, violations and (traced) timeline. */
+async function replay(seed: number, trace: boolean): Promise<void> {
+  const result = await runSeed({ seed, trace });
+  console.log(`seed ${seed}: ${result.nodes} nodes, ${result.shards} shards, ${result.steps} steps, ${(result.virtualMs / 1000).toFixed(1)} s virtual`);
+  for (const fault of result.faults) console.log(`  fault ${fault.kind} on ${fault.node} at ${(fault.atMs / 1000).toFixed(3)} s for ${fault.durationMs} ms`);
+  if (trace) console.log(result.trace.join('\n'));
+  for (const violation of result.violations) console.log(`VIOLATION ${violation.kind} at ${(violation.atMs / 1000).toFixed(3)} s: ${violation.detail}`);
+  console.log(result.violations.length === 0 ? 'no violation' : `${result.violations.length} violation(s)`);
+  process.exitCode = result.violations.length === 0 ? 0 : 1;
+}
+
+/** `--seeds N [--from S] [--workers K]`: N schedules; failing seeds and a summary table. */
+async function sweep(count: number, from: number, workers: number): Promise<void> {
+  const started = performance.now();
+  const seeds = Array.from({ length: count }, (_, i) => from + i);
+  const summaries: SeedSummary[] = [];
+  const onSummary = (summary: SeedSummary): void => {
+    summaries.push(summary);
+    if (summary.violations.length > 0) {
+      const first = summary.violations[0]!;
+      console.log(`FAIL seed ${summary.seed}: ${first.kind} at ${(first.atMs / 1000).toFixed(3)} s: ${first.detail} (faults ${summary.faults.join(', ')})`);
+    }
+    if (summaries.length % 500 === 0) console.error(`${summaries.length}/${count} seeds, ${((performance.now() - started) / 1000).toFixed(0)} s`);
+  };
+  await Promise.all(
+    Array.from({ length: Math.max(1, workers) }, (_, index) => {
+      const share = seeds.filter((_, i) => i % workers === index);
+      const worker = new Worker(WORKER_BOOT, { eval: true, workerData: { seeds: share } });
+      worker.on('message', onSummary);
+      return new Promise<void>((resolve, reject) => {
+        worker.on('error', reject);
+        worker.on('exit', () => resolve());
+      });
+    }),
+  );
+  const failing = summaries.filter((summary) => summary.violations.length > 0).map((summary) => summary.seed).sort((a, b) => a - b);
+  console.table(summaryRows(summaries, performance.now() - started));
+  console.log(failing.length === 0 ? 'failing seeds: none' : `failing seeds: ${failing.join(' ')}\nreplay: pnpm sim -- --seed ${failing[0]} --trace`);
+  process.exitCode = failing.length === 0 && summaries.length === count ? 0 : 1;
+}
+
+/**
+ * `--scale [--nodes N] [--shards M] [--tenants T] [--trials K]`: convergence and load figures (one
+ * row, or the default grid); with K trials (seeds 1..K) the loss convergence shows median/max.
+ */
+async function scale(): Promise<void> {
+  const grid =
+    values.nodes !== undefined || values.shards !== undefined || values.tenants !== undefined
+      ? [{ nodes: Number(values.nodes ?? 10), shards: Number(values.shards ?? 1000), tenants: Number(values.tenants ?? 1) }]
+      : [
+          { nodes: 4, shards: 100, tenants: 1 },
+          { nodes: 16, shards: 100, tenants: 1 },
+          { nodes: 10, shards: 1000, tenants: 1 },
+          { nodes: 10, shards: 1000, tenants: 10 },
+          { nodes: 100, shards: 1000, tenants: 10 },
+        ];
+  const trials = Number(values.trials);
+  const rows = [];
+  for (const row of grid) {
+    const results = [];
+    for (let seed = 1; seed <= trials; seed++) results.push(await runScale({ ...row, seed }));
+    const first = results[0]!;
+    const loss = results.map((result) => result.lossConvergeMs ?? Number.POSITIVE_INFINITY).sort((a, b) => a - b);
+    const line = {
+      nodes: first.nodes,
+      shards: first.shards,
+      tenants: first.tenants,
+      'converge after start (ms)': first.startConvergeMs?.toFixed(0) ?? 'not within limit',
+      [`converge after -10% nodes, median${trials > 1 ? '/max' : ''} (ms)`]:
+        loss.length > 1 ? `${loss[Math.floor(loss.length / 2)]!.toFixed(0)}/${loss.at(-1)!.toFixed(0)}` : loss[0]!.toFixed(0),
+      'moves after -10% nodes': first.movesAfterLoss,
+      'minimal moves': first.minimalMoves,
+      'lock requests/s (steady)': first.steadyRequestsPerSecond.toFixed(1),
+      'without verification, per node (/s)': first.standbyRequestsPerNodeSecond.toFixed(2),
+      connections: first.connections,
+      'wall (s)': (results.reduce((sum, result) => sum + result.wallMs, 0) / 1000).toFixed(1),
+    };
+    console.error(JSON.stringify(line));
+    rows.push(line);
+  }
+  console.table(rows);
+}

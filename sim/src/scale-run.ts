@@ -1,0 +1,127 @@
+import { SingleTenantProjectionDistributor, shardName, type ProjectionDatabase } from '@polecat/distributors';
+import { seededRandom } from './prng';
+import { allOwned } from './settled-checks';
+import { SimNode } from './sim-node';
+import { createWorld } from './sim-world';
+
+/** A scale scenario: how many nodes, shards (in all) and tenant databases. */
+export interface ScaleOptions {
+  readonly nodes: number;
+  readonly shards: number;
+  readonly tenants: number;
+  readonly seed?: number;
+  /** Give up waiting for convergence after this much virtual time. Default 600 000 ms. */
+  readonly limitMs?: number;
+  /** Prints the timeline from the crash on (stderr). */
+  readonly trace?: boolean;
+}
+
+/** Figures of one scale scenario (virtual time). */
+export interface ScaleResult {
+  readonly nodes: number;
+  readonly shards: number;
+  readonly tenants: number;
+  /** From the first start until every shard ran once (undefined: not within the limit). */
+  readonly startConvergeMs: number | undefined;
+  /** From crashing 10 % of the nodes until every shard ran once again. */
+  readonly lossConvergeMs: number | undefined;
+  /** Agent moves from the crash until 30 s after convergence (re-balancing included). */
+  readonly movesAfterLoss: number;
+  /** The fewest moves possible: the shards the crashed nodes ran. */
+  readonly minimalMoves: number;
+  /** Lock requests per second at the server over 10 s of steady state. */
+  readonly steadyRequestsPerSecond: number;
+  /** The same without the periodic verification of held locks, per node (bench row 3b). */
+  readonly standbyRequestsPerNodeSecond: number;
+  /** Server sessions (connections) at steady state. */
+  readonly connections: number;
+  readonly wallMs: number;
+  readonly steps: number;
+}
+
+/**
+ * Starts `nodes` real coordinators on one simulated lock server (tenants share it through one lock
+ * home per node), then crashes 10 % of them; no other fault. Agents return at once.
+ */
+export async function runScale(options: ScaleOptions): Promise<ScaleResult> {
+  const wallStart = performance.now();
+  const limitMs = options.limitMs ?? 600_000;
+  const random = seededRandom(options.seed ?? 1);
+  let tracing = false;
+  let crashedAt = 0;
+  const perTenant = Math.max(1, Math.ceil(options.shards / options.tenants));
+  const shards = Array.from({ length: perTenant }, (_, i) => shardName(`P${i}`));
+  const databases: ProjectionDatabase[] = Array.from({ length: options.tenants }, (_, i) => ({ id: options.tenants === 1 ? 'main' : `t${i}` }));
+  const shardIds = databases.flatMap((database) => shards.map((shard) => `${database.id}/${shard.identity}`));
+  const world = createWorld(random, ({ scheduler }) => ({
+    shards,
+    databases,
+    settings: {},
+    drainMs: () => 0,
+    trace: (line) => {
+      if (tracing) console.error(`${((scheduler.now - crashedAt) / 1000).toFixed(3).padStart(8)}s ${line}`);
+    },
+    distributorFor: (parts) =>
+      options.tenants === 1
+        ? new SingleTenantProjectionDistributor(parts)
+        : new SingleTenantProjectionDistributor({ ...parts, lockHost: 'locks', createHomeLock: () => parts.createLock() }),
+  }));
+  const { scheduler, server, ledger } = world;
+  const nodes: SimNode[] = [];
+  for (let i = 1; i <= options.nodes; i++) {
+    scheduler.schedule('chaos', random.int(0, 1000), () => {
+      const node = new SimNode(world, `n${i}`, 1);
+      nodes.push(node);
+      node.start();
+    });
+  }
+  const converge = async (): Promise<number | undefined> => {
+    const from = scheduler.now;
+    let nextCheck = from;
+    let done: number | undefined;
+    await scheduler.runUntil(from + limitMs, () => {
+      if (scheduler.now < nextCheck || ledger.runningShards < shardIds.length) return false;
+      nextCheck = scheduler.now + 50;
+      const live = new Set(nodes.filter((node) => node.life === 'running').map((node) => node.instance));
+      if (!allOwned(ledger, shardIds, live)) return false;
+      done = scheduler.now - from;
+      return true;
+    });
+    return done;
+  };
+  const startConvergeMs = await converge();
+  await scheduler.runUntil(scheduler.now + 20_000);
+  const before = server.requestCount();
+  const verifiesBefore = server.requestCount('verify');
+  await scheduler.runUntil(scheduler.now + 10_000);
+  const steadyRequestsPerSecond = (server.requestCount() - before) / 10;
+  const standbyRequestsPerNodeSecond = (steadyRequestsPerSecond - (server.requestCount('verify') - verifiesBefore) / 10) / options.nodes;
+  const connections = server.openSessions;
+  const movesBefore = ledger.moves;
+  tracing = options.trace === true;
+  crashedAt = scheduler.now;
+  const victims = Math.max(1, Math.round(options.nodes / 10));
+  let minimalMoves = 0;
+  for (const node of [...nodes].sort((a, b) => b.coordinator.status().owned.length - a.coordinator.status().owned.length).slice(0, victims)) {
+    for (const set of node.coordinator.status().owned) minimalMoves += set.shards.length;
+    node.crash('process');
+  }
+  const lossConvergeMs = await converge();
+  await scheduler.runUntil(scheduler.now + 30_000);
+  const result: ScaleResult = {
+    nodes: options.nodes,
+    shards: shardIds.length,
+    tenants: options.tenants,
+    startConvergeMs,
+    lossConvergeMs,
+    movesAfterLoss: ledger.moves - movesBefore,
+    minimalMoves,
+    steadyRequestsPerSecond,
+    standbyRequestsPerNodeSecond,
+    connections,
+    wallMs: performance.now() - wallStart,
+    steps: scheduler.steps,
+  };
+  for (const node of nodes) if (node.life === 'running') node.crash('process');
+  return result;
+}
