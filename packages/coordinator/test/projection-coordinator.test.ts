@@ -1,16 +1,14 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { cleanupAfterEach } from '@polecat/test-utils/vitest';
+import { describe, expect, it } from 'vitest';
 import { CoordinatorError } from '../src/coordinator-error';
 import { ProjectionCoordinator } from '../src/projection-coordinator';
 import { FakeDistributor } from './fakes/fake-distributor';
 import { setsOf } from './fakes/fixtures';
 import { harness } from './fakes/harness';
 
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0)) await cleanup();
-});
+const cleanup = cleanupAfterEach();
 function track<T extends ReturnType<typeof harness>>(h: T): T {
-  cleanups.push(() => h.coordinator.dispose());
+  cleanup(() => h.coordinator.dispose());
   return h;
 }
 

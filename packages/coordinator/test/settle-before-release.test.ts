@@ -1,5 +1,6 @@
 import type { ProjectionSet } from '@polecat/distributors';
-import { afterEach, describe, expect, it } from 'vitest';
+import { cleanupAfterEach } from '@polecat/test-utils/vitest';
+import { describe, expect, it } from 'vitest';
 import type { CoordinatorEvents } from '../src/coordinator-events';
 import type { CoordinatorSettingsInput } from '../src/coordinator-settings';
 import type { EpochSource } from '../src/epoch-source';
@@ -9,14 +10,11 @@ import { ProjectionCoordinator } from '../src/projection-coordinator';
 import { FakeDistributor } from './fakes/fake-distributor';
 import { ManualClock, mainDb, recordingLogger, setsOf, shard } from './fakes/fixtures';
 
-// Issue 9, item 1: a set's lock is released only after every agent of the set has returned.
+// A set's lock is released only after every agent of the set has returned.
 // Agents here finish their "batch" only when the test lets them (long after their signal aborted,
 // beyond stopDrainTimeout); the shared log orders agent returns and lock releases.
 
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0)) await cleanup();
-});
+const cleanup = cleanupAfterEach();
 
 const tick = (ms = 0) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -80,7 +78,7 @@ function setup(
   });
   const events: { name: keyof CoordinatorEvents; payload: unknown }[] = [];
   for (const name of ['lockReleased', 'agentStopped', 'drainOverrun', 'lockLost'] as const) coordinator.on(name, (payload) => events.push({ name, payload }));
-  cleanups.push(async () => {
+  cleanup(async () => {
     for (const release of finish.values()) release();
     await coordinator.dispose();
   });
@@ -102,7 +100,7 @@ function setup(
   return { coordinator, distributor, log, logger, events, cycle, returnAgent, index, overlaps: () => overlaps, daemons, clock };
 }
 
-describe('issue 9: ownership ends only when the agents have settled', () => {
+describe('ownership ends only when the agents have settled', () => {
   it('hand-over (balancing): the lock stays held past stopDrainTimeout and is released right after the agent returned', async () => {
     const sets = setsOf(['A']);
     const { state, policy } = switchablePolicy();
@@ -221,7 +219,7 @@ describe('issue 9: ownership ends only when the agents have settled', () => {
   });
 });
 
-describe('issue 9: stale-epoch hand-over', () => {
+describe('stale-epoch hand-over', () => {
   it('an agent refused with a stale epoch hands the set over, but the lock goes only after the set’s other agent returned', async () => {
     class StaleEpoch extends Error {}
     let epoch = 0n;
@@ -244,7 +242,7 @@ describe('issue 9: stale-epoch hand-over', () => {
   });
 });
 
-describe('issue 9, item 5: pause / resume / stop are serialised', () => {
+describe('pause / resume / stop are serialised', () => {
   it('resume() during an unfinished pause() leaves the node running AND owning its sets', async () => {
     const sets = setsOf(['A']);
     const h = setup(sets, { settings: { stopDrainTimeout: 200 } });
