@@ -9,6 +9,7 @@ export {
   type AppLockErrorOptions,
   type LockLossReason,
 } from './errors';
+export { PolecatError, isPolecatError, type PolecatErrorOptions } from '@polecat/kit';
 export { assertLockId, isLockId, type LockId } from './lock-id';
 export { silentLogger, toLogger, type ConsoleLike, type LogContext, type Logger, type PinoLike } from './logger';
 export { InMemoryAppLock, type InMemoryAppLockOptions } from './memory/in-memory-app-lock';
