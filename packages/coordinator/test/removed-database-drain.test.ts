@@ -1,5 +1,6 @@
 import { InMemoryLockServer } from '@polecat/app-lock';
 import { MultiTenantedProjectionDistributor, shardName, type ProjectionDatabase } from '@polecat/distributors';
+import { waitUntil } from '@polecat/test-utils';
 import { cleanupAfterEach } from '@polecat/test-utils/vitest';
 import { describe, expect, it } from 'vitest';
 import { FunctionAgentDaemon, type AgentContext } from '../src/function-agent-daemon';
@@ -10,13 +11,6 @@ import { ProjectionCoordinator } from '../src/projection-coordinator';
 
 const cleanup = cleanupAfterEach();
 const tick = (ms = 0) => new Promise((resolve) => setTimeout(resolve, ms));
-async function until(check: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await tick(5);
-  }
-}
 
 describe('a removed database releases its lock only after its agents returned', () => {
   it('the tenant leaves the list while its agent finishes a long batch: another node cannot take it meanwhile', async () => {
@@ -72,7 +66,7 @@ describe('a removed database releases its lock only after its agents returned', 
     expect(coordinator.status().draining).toMatchObject([{ databaseId: 't1', reason: 'vanished', lockHeld: true }]);
 
     finish.get('t1')!();
-    await until(() => coordinator.status().draining.length === 0, 't1 drained');
+    await waitUntil(() => coordinator.status().draining.length === 0, 't1 drained');
     expect(await rival.tryAttainLock(lockIdT1)).toBe(true);
     expect(log).toEqual(expect.arrayContaining(['start t1', 'start t2', 'return t1']));
     expect(coordinator.status().owned.map((set) => set.databaseId)).toEqual(['t2']);

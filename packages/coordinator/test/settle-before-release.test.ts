@@ -1,4 +1,5 @@
 import type { ProjectionSet } from '@polecat/distributors';
+import { waitUntil } from '@polecat/test-utils';
 import { cleanupAfterEach } from '@polecat/test-utils/vitest';
 import { describe, expect, it } from 'vitest';
 import type { CoordinatorEvents } from '../src/coordinator-events';
@@ -17,14 +18,6 @@ import { ManualClock, mainDb, recordingLogger, setsOf, shard } from './fakes/fix
 const cleanup = cleanupAfterEach();
 
 const tick = (ms = 0) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function until(check: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await tick(5);
-  }
-}
 
 /** A policy that hands every owned set over while `handOver` is true (and attempts only when not). */
 function switchablePolicy() {
@@ -112,7 +105,7 @@ describe('ownership ends only when the agents have settled', () => {
     await tick(150); // well past the drain timeout
     expect(h.distributor.held.has(sets[0]!.key)).toBe(true);
     expect(h.distributor.calls.filter((call) => call.startsWith('release'))).toEqual([]);
-    await until(() => h.events.some((e) => e.name === 'drainOverrun'), 'drainOverrun');
+    await waitUntil(() => h.events.some((e) => e.name === 'drainOverrun'), 'drainOverrun');
     const draining = h.coordinator.status().draining;
     expect(draining).toHaveLength(1);
     expect(draining[0]).toMatchObject({ key: sets[0]!.key, reason: 'balance', shards: ['A:All'], lockHeld: true, overrun: true });
@@ -122,7 +115,7 @@ describe('ownership ends only when the agents have settled', () => {
     expect(overrun.shards.map((s) => s.identity)).toEqual(['A:All']);
     expect(h.logger.lines.filter((l) => l.level === 'warn' && l.message.includes('still running'))).toHaveLength(1); // once per interval
     h.returnAgent('A:All');
-    await until(() => h.distributor.calls.includes(`release(${sets[0]!.key})`), 'the release');
+    await waitUntil(() => h.distributor.calls.includes(`release(${sets[0]!.key})`), 'the release');
     expect(h.index(`distributor.release(${sets[0]!.key})`)).toBeGreaterThan(h.index('agent.return(A:All)'));
     expect(h.coordinator.status().draining).toEqual([]);
     expect(h.events.map((e) => e.name)).toEqual(['drainOverrun', 'agentStopped', 'lockReleased']);
@@ -183,7 +176,7 @@ describe('ownership ends only when the agents have settled', () => {
     expect(h.distributor.held.has(sets[0]!.key)).toBe(true);
     expect(h.coordinator.status().draining.map((d) => d.reason)).toEqual(['pause']);
     h.returnAgent('A:All');
-    await until(() => !h.distributor.held.has(sets[0]!.key), 'the release');
+    await waitUntil(() => !h.distributor.held.has(sets[0]!.key), 'the release');
     expect(h.index(`distributor.release(${sets[0]!.key})`)).toBeGreaterThan(h.index('agent.return(A:All)'));
   });
 
@@ -199,7 +192,7 @@ describe('ownership ends only when the agents have settled', () => {
     expect(h.distributor.calls.filter((call) => call.startsWith('tryAttainMany'))).toHaveLength(1); // not attempted while draining
     expect(h.coordinator.status().draining).toMatchObject([{ key: sets[0]!.key, reason: 'lock-lost', lockHeld: false }]);
     h.returnAgent('A:All');
-    await until(() => h.log.filter((line) => line === 'agent.start(A:All)').length === 2, 'the restart');
+    await waitUntil(() => h.log.filter((line) => line === 'agent.start(A:All)').length === 2, 'the restart');
     expect(h.index('agent.return(A:All)')).toBeLessThan(h.log.lastIndexOf('agent.start(A:All)'));
     expect(h.overlaps()).toBe(0);
   });
@@ -209,12 +202,12 @@ describe('ownership ends only when the agents have settled', () => {
     const set: ProjectionSet = { key: 'main/7', lockId: 7, database, names: [shard('A'), shard('B')] };
     const h = setup([set], { settings: { releaseOnStartFailure: true }, failStart: (identity) => identity === 'B:All' });
     await h.coordinator.start();
-    await until(() => h.events.some((e) => e.name === 'drainOverrun'), 'the drain overrun of A');
+    await waitUntil(() => h.events.some((e) => e.name === 'drainOverrun'), 'the drain overrun of A');
     // B could not start (UNKNOWN_AGENT): the set is released, but not while A still runs
     expect(h.log).toEqual(['distributor.randomWait', 'distributor.buildDistribution', `distributor.tryAttainMany(${set.key})`, 'agent.start(A:All)']);
     expect(h.distributor.held.has(set.key)).toBe(true);
     h.returnAgent('A:All');
-    await until(() => !h.distributor.held.has(set.key), 'the release');
+    await waitUntil(() => !h.distributor.held.has(set.key), 'the release');
     expect(h.index(`distributor.release(${set.key})`)).toBeGreaterThan(h.index('agent.return(A:All)'));
   });
 });
@@ -231,13 +224,13 @@ describe('stale-epoch hand-over', () => {
       agentFor: (identity) => (identity === 'B:All' ? async () => Promise.reject(new StaleEpoch('newer epoch exists')) : undefined),
     });
     await h.coordinator.start();
-    await until(() => h.log.includes('agent.start(A:All)'), 'A started');
+    await waitUntil(() => h.log.includes('agent.start(A:All)'), 'A started');
     await tick(300); // B refused, the set handed over, far beyond stopDrainTimeout (60 ms)
     expect(h.distributor.held.has(set.key)).toBe(true);
-    await until(() => h.events.some((e) => e.name === 'drainOverrun'), 'the hand-over draining A');
+    await waitUntil(() => h.events.some((e) => e.name === 'drainOverrun'), 'the hand-over draining A');
     expect((h.events.find((e) => e.name === 'drainOverrun')!.payload as CoordinatorEvents['drainOverrun']).reason).toBe('stale-epoch');
     h.returnAgent('A:All');
-    await until(() => !h.distributor.held.has(set.key), 'the release');
+    await waitUntil(() => !h.distributor.held.has(set.key), 'the release');
     expect(h.index(`distributor.release(${set.key})`)).toBeGreaterThan(h.index('agent.return(A:All)'));
   });
 });
