@@ -1,16 +1,12 @@
-import { cleanupAfterEach } from '@polecat/test-utils/vitest';
 import { describe, expect, it } from 'vitest';
 import { CoordinatorError } from '../src/coordinator-error';
 import { ProjectionCoordinator } from '../src/projection-coordinator';
+import { disposeAfterEach } from './fakes/dispose-after-each';
 import { FakeDistributor } from './fakes/fake-distributor';
 import { setsOf } from './fakes/fixtures';
 import { harness } from './fakes/harness';
 
-const cleanup = cleanupAfterEach();
-function track<T extends ReturnType<typeof harness>>(h: T): T {
-  cleanup(() => h.coordinator.dispose());
-  return h;
-}
+const track = disposeAfterEach();
 
 describe('ProjectionCoordinator (original behaviour)', () => {
   it('starts the agents of a set it already holds without attempting it', async () => {
