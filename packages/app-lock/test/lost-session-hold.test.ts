@@ -1,52 +1,10 @@
+import { recordingLogger, SteppedClock } from '@polecat/test-utils';
 import { describe, expect, it } from 'vitest';
-import type { Clock } from '../src/clock';
 import type { LockLostEvent } from '../src/app-lock';
 import { AppLockError, type LockLostError } from '../src/errors';
-import type { Logger } from '../src/logger';
 import type { LockSession, LockSessionDriver } from '../src/session/lock-session';
 import { LockHoldClosedError } from '../src/session/lock-hold-closed-error';
 import { SessionAppLock } from '../src/session/session-app-lock';
-
-/** A clock whose sleeps end only when the test advances it. */
-function manualClock() {
-  let now = 0;
-  const timers = new Set<{ at: number; resolve: () => void }>();
-  const clock: Clock = {
-    now: () => now,
-    sleep: (ms, signal) =>
-      new Promise<void>((resolve, reject) => {
-        if (signal?.aborted) return reject(signal.reason);
-        const timer = { at: now + ms, resolve };
-        timers.add(timer);
-        signal?.addEventListener(
-          'abort',
-          () => {
-            timers.delete(timer);
-            reject(signal.reason);
-          },
-          { once: true },
-        );
-      }),
-  };
-  const flush = async (): Promise<void> => {
-    for (let i = 0; i < 20; i++) await Promise.resolve();
-  };
-  return {
-    clock,
-    pending: () => timers.size,
-    async advance(ms: number): Promise<void> {
-      now += ms;
-      for (const timer of [...timers]) {
-        if (timer.at <= now) {
-          timers.delete(timer);
-          timer.resolve();
-        }
-      }
-      await flush();
-    },
-    flush,
-  };
-}
 
 /** Sessions whose acquire/verify can be stalled; records every destroy/close per session. */
 function stallableDriver() {
@@ -80,26 +38,16 @@ function stallableDriver() {
   return { driver, sessions, setStall: (value: boolean) => (stall = value) };
 }
 
-function recordingLogger() {
-  const lines: { level: string; message: string }[] = [];
-  const log =
-    (level: string) =>
-    (message: string): void => {
-      lines.push({ level, message });
-    };
-  const logger: Logger = { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') };
-  return { logger, lines };
-}
-
 /** Holds locks 1 and 2, then lets a verification time out (the session is given up by THIS side). */
 async function giveUpAfterTimeout(options: { lostSessionHoldMs?: number; onLost?: (event: LockLostEvent) => void } = {}) {
-  const time = manualClock();
+  const time = new SteppedClock();
   const scripted = stallableDriver();
-  const { logger, lines } = recordingLogger();
+  const logger = recordingLogger();
+  const lines = logger.lines;
   const lock = new SessionAppLock(scripted.driver, {
     verifyIntervalMs: 0,
     requestTimeoutMs: 100,
-    clock: time.clock,
+    clock: time,
     logger,
     ...(options.lostSessionHoldMs === undefined ? {} : { lostSessionHoldMs: options.lostSessionHoldMs }),
   });
@@ -113,7 +61,8 @@ async function giveUpAfterTimeout(options: { lostSessionHoldMs?: number; onLost?
   scripted.setStall(true);
   const verification = lock.verifyLocks().catch((error: unknown) => error);
   await time.flush();
-  await time.advance(100); // the request timeout
+  time.advance(100); // the request timeout
+  await time.flush();
   await verification;
   return { time, scripted, lock, signal, lost, lines };
 }
@@ -138,7 +87,7 @@ describe('SessionAppLock: a given-up session is held open until its lost locksâ€
     await time.flush();
     expect(scripted.sessions[0]!.destroyed).toBe(1);
     expect(scripted.sessions[1]!.destroyed).toBe(0);
-    expect(time.pending()).toBe(0); // the hold-limit timer was cancelled
+    expect(time.pending).toBe(0); // the hold-limit timer was cancelled
     await lock.dispose();
   });
 
@@ -164,9 +113,11 @@ describe('SessionAppLock: a given-up session is held open until its lost locksâ€
 
   it('destroys the connection at the hold limit when the work never settles, with a warning', async () => {
     const { scripted, lock, time, lines } = await giveUpAfterTimeout({ lostSessionHoldMs: 1000, onLost: (event) => event.waitUntil?.(new Promise(() => undefined)) });
-    await time.advance(999);
+    time.advance(999);
+    await time.flush();
     expect(scripted.sessions[0]!.destroyed).toBe(0);
-    await time.advance(1);
+    time.advance(1);
+    await time.flush();
     expect(scripted.sessions[0]!.destroyed).toBe(1);
     expect(lines.some((line) => line.level === 'warn' && line.message.includes('hold limit'))).toBe(true);
     await lock.dispose();
@@ -204,9 +155,9 @@ describe('SessionAppLock: a given-up session is held open until its lost locksâ€
   });
 
   it('a release that times out holds the session for the OTHER locksâ€™ work (its failure path must not destroy it)', async () => {
-    const time = manualClock();
+    const time = new SteppedClock();
     const scripted = stallableDriver();
-    const lock = new SessionAppLock(scripted.driver, { verifyIntervalMs: 0, requestTimeoutMs: 100, clock: time.clock });
+    const lock = new SessionAppLock(scripted.driver, { verifyIntervalMs: 0, requestTimeoutMs: 100, clock: time });
     expect([...(await lock.tryAttainLocks([1, 2]))]).toEqual([1, 2]);
     let finish!: () => void;
     const agentsOf2 = new Promise<void>((resolve) => (finish = resolve));
@@ -216,7 +167,8 @@ describe('SessionAppLock: a given-up session is held open until its lost locksâ€
     scripted.setStall(true);
     const releasing = lock.releaseLock(1); // a hand-over of 1 while 2's agents run
     await time.flush();
-    await time.advance(100);
+    time.advance(100);
+    await time.flush();
     await releasing;
     expect(lock.hasLock(2)).toBe(false);
     expect(scripted.sessions[0]!.destroyed).toBe(0);
@@ -227,9 +179,9 @@ describe('SessionAppLock: a given-up session is held open until its lost locksâ€
   });
 
   it('a batch acquire that times out, then its state check: the session stays held for the held locksâ€™ work', async () => {
-    const time = manualClock();
+    const time = new SteppedClock();
     const scripted = stallableDriver();
-    const lock = new SessionAppLock(scripted.driver, { verifyIntervalMs: 0, requestTimeoutMs: 100, clock: time.clock });
+    const lock = new SessionAppLock(scripted.driver, { verifyIntervalMs: 0, requestTimeoutMs: 100, clock: time });
     expect(await lock.tryAttainLock(1)).toBe(true);
     let finish!: () => void;
     const agents = new Promise<void>((resolve) => (finish = resolve));
@@ -237,7 +189,8 @@ describe('SessionAppLock: a given-up session is held open until its lost locksâ€
     scripted.setStall(true);
     const attempt = lock.tryAttainLocks([2, 3]).catch((error: unknown) => error);
     await time.flush();
-    await time.advance(100);
+    time.advance(100);
+    await time.flush();
     await attempt;
     expect(lock.hasLock(1)).toBe(false);
     expect(scripted.sessions[0]!.destroyed).toBe(0);
@@ -248,9 +201,9 @@ describe('SessionAppLock: a given-up session is held open until its lost locksâ€
   });
 
   it('a session the server ended is not held (nothing to hold): waitUntil is harmless', async () => {
-    const time = manualClock();
+    const time = new SteppedClock();
     const scripted = stallableDriver();
-    const lock = new SessionAppLock(scripted.driver, { verifyIntervalMs: 0, requestTimeoutMs: 100, clock: time.clock });
+    const lock = new SessionAppLock(scripted.driver, { verifyIntervalMs: 0, requestTimeoutMs: 100, clock: time });
     await lock.tryAttainLock(1);
     let called = false;
     lock.onLockLost((event) => {
@@ -261,7 +214,7 @@ describe('SessionAppLock: a given-up session is held open until its lost locksâ€
     expect(called).toBe(true);
     expect(lock.hasLock(1)).toBe(false);
     // no timer armed, dispose does not wait for the never-settling work
-    expect(time.pending()).toBe(0);
+    expect(time.pending).toBe(0);
     await lock.dispose();
   });
 });
@@ -275,7 +228,7 @@ describe('LockLostEvent.hold: the hold is a value that refuses a late call', () 
     finish();
     await time.flush();
     expect(scripted.sessions[0]!.destroyed).toBe(1);
-    expect(time.pending()).toBe(0);
+    expect(time.pending).toBe(0);
     await lock.dispose();
   });
 
@@ -307,9 +260,9 @@ describe('LockLostEvent.hold: the hold is a value that refuses a late call', () 
   });
 
   it('is offered on a loss the server caused too, where it holds nothing and does not throw during the dispatch', async () => {
-    const time = manualClock();
+    const time = new SteppedClock();
     const scripted = stallableDriver();
-    const lock = new SessionAppLock(scripted.driver, { verifyIntervalMs: 0, requestTimeoutMs: 100, clock: time.clock });
+    const lock = new SessionAppLock(scripted.driver, { verifyIntervalMs: 0, requestTimeoutMs: 100, clock: time });
     await lock.tryAttainLock(1);
     let late: ((work: PromiseLike<unknown>) => void) | undefined;
     lock.onLockLost((event) => {
@@ -319,7 +272,7 @@ describe('LockLostEvent.hold: the hold is a value that refuses a late call', () 
     scripted.sessions[0]!.kill(new Error('terminated by the server'));
     expect(late).toBeTypeOf('function');
     expect(() => late?.(Promise.resolve())).toThrow(LockHoldClosedError);
-    expect(time.pending()).toBe(0);
+    expect(time.pending).toBe(0);
     await lock.dispose();
   });
 });

@@ -1,42 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { SteppedClock } from '@polecat/test-utils';
 import { AppLockError, InMemoryLockServer, type Clock, type InMemoryAppLock } from '../src';
 
 const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
-
-/** A clock whose sleeps end only when `advance` passes their deadline. */
-class SteppedClock implements Clock {
-  time = 0;
-  readonly #sleepers = new Set<{ at: number; resolve: () => void }>();
-  now(): number {
-    return this.time;
-  }
-  sleep(ms: number, signal?: AbortSignal): Promise<void> {
-    return new Promise((resolve, reject) => {
-      if (signal?.aborted) return reject(signal.reason);
-      const sleeper = { at: this.time + ms, resolve: () => resolve() };
-      this.#sleepers.add(sleeper);
-      signal?.addEventListener(
-        'abort',
-        () => {
-          this.#sleepers.delete(sleeper);
-          reject(signal.reason);
-        },
-        { once: true },
-      );
-    });
-  }
-  get pending(): number {
-    return this.#sleepers.size;
-  }
-  advance(ms: number): void {
-    this.time += ms;
-    for (const sleeper of [...this.#sleepers]) {
-      if (sleeper.at > this.time) continue;
-      this.#sleepers.delete(sleeper);
-      sleeper.resolve();
-    }
-  }
-}
 
 describe('SessionAppLock.waitForLock (in-memory server)', () => {
   const locks: InMemoryAppLock[] = [];

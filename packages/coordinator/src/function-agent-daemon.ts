@@ -1,5 +1,6 @@
 import { systemClock, toLogger, type Clock, type ConsoleLike, type Logger } from '@polecat/app-lock';
 import type { ProjectionDatabase, ShardName } from '@polecat/distributors';
+import { ListenerSet } from '@polecat/kit';
 import { CoordinatorError } from './coordinator-error';
 import { CoalescedDeadline } from './internal/coalesced-deadline';
 import { LinkedAborts } from './internal/linked-aborts';
@@ -76,7 +77,7 @@ export class FunctionAgentDaemon implements ProjectionDaemon, AsyncDisposable {
   readonly #running = new Map<string, Running>();
   readonly #deadline: CoalescedDeadline;
   #disposed = false;
-  readonly #failureListeners = new Set<(shard: ShardName) => void>();
+  readonly #failureListeners = new ListenerSet<[ShardName]>((error) => this.#logger.warn('agent failure listener threw', { error }));
 
   constructor(options: FunctionAgentDaemonOptions) {
     const drain = options.drainTimeoutMs ?? 5000;
@@ -141,13 +142,7 @@ export class FunctionAgentDaemon implements ProjectionDaemon, AsyncDisposable {
     if (error !== undefined && !signal.aborted) {
       this.#logger.warn('agent failed; paused', { shard: shard.identity, database: this.database.id, error });
       this.#states.set(shard.identity, { shard, status: 'Paused', pausedAt: this.#clock.now(), error });
-      for (const listener of this.#failureListeners) {
-        try {
-          listener(shard);
-        } catch (listenerError) {
-          this.#logger.warn('agent failure listener threw', { shard: shard.identity, error: listenerError });
-        }
-      }
+      this.#failureListeners.emit(shard);
     } else {
       this.#states.set(shard.identity, { shard, status: 'Stopped', ...(error === undefined ? {} : { error }) });
     }
@@ -155,8 +150,7 @@ export class FunctionAgentDaemon implements ProjectionDaemon, AsyncDisposable {
 
   /** Subscribes to agents that failed on their own (see `ProjectionDaemon.onAgentFailed`). */
   onAgentFailed(listener: (shard: ShardName) => void): () => void {
-    this.#failureListeners.add(listener);
-    return () => void this.#failureListeners.delete(listener);
+    return this.#failureListeners.add(listener);
   }
 
   /**

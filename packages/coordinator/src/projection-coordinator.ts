@@ -1,4 +1,5 @@
 import type { Clock } from '@polecat/app-lock';
+import { SerialQueue } from '@polecat/kit';
 import { CoordinatorError } from './coordinator-error';
 import type { CoordinatorEvents } from './coordinator-events';
 import type { CoordinatorHealth } from './coordinator-health';
@@ -9,7 +10,6 @@ import { compose } from './internal/compose';
 import type { Coordination } from './internal/coordination';
 import type { ErrorRecord } from './internal/error-record';
 import type { CoordinatorLoop } from './internal/loop/coordinator-loop';
-import { LifecycleQueue } from './internal/lifecycle-queue';
 import { shutdown, type Shutdown } from './internal/shutdown';
 import { healthOf, snapshot } from './internal/snapshot';
 import { StatusWaiters, type WaitOptions } from './internal/status-waiters';
@@ -38,7 +38,7 @@ export class ProjectionCoordinator implements AsyncDisposable {
   readonly #c: Coordination | undefined;
   readonly #loop: CoordinatorLoop | undefined;
   readonly #waiters: StatusWaiters;
-  readonly #lifecycle = new LifecycleQueue();
+  readonly #lifecycle = new SerialQueue();
   #state: CoordinatorState = 'idle';
   #started: Promise<void> | undefined;
   #stopping: Promise<StopResult> | undefined;

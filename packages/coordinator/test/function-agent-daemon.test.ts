@@ -99,7 +99,7 @@ describe('FunctionAgentDaemon', () => {
     expect(daemon.statusOf(shard('A'))?.status).toBe('Stopping'); // honest: aborted, it still runs
   });
 
-  it('issue 9: a timed-out run is Stopping, not Running; a new start waits until it returned, then starts it once', async () => {
+  it('a timed-out run is Stopping, not Running; a new start waits until it returned, then starts it once', async () => {
     const gates: (() => void)[] = [];
     const runs: string[] = [];
     let count = 0;
@@ -139,7 +139,7 @@ describe('FunctionAgentDaemon', () => {
     await daemon.whenSettled(shard('Unknown')); // none runs: at once
   });
 
-  it('issue 9: a start waiting for an old run starts nothing when its own signal aborts meanwhile', async () => {
+  it('a start waiting for an old run starts nothing when its own signal aborts meanwhile', async () => {
     let finish!: () => void;
     let calls = 0;
     const daemon = new FunctionAgentDaemon({

@@ -7,25 +7,23 @@ import {
   type ProjectionDistributor,
   type ProjectionSet,
 } from '@polecat/distributors';
-import { afterEach, describe, expect, it } from 'vitest';
+import { cleanupAfterEach } from '@polecat/test-utils/vitest';
+import { describe, expect, it } from 'vitest';
 import { fairShareOwnershipPolicy } from '../src/fair-share-ownership-policy';
 import type { ClusterView, OwnershipPolicy } from '../src/ownership-policy';
 
-// Issue 13, part 2: 200 tenant databases in ONE lock home (member slots per home, one per node).
+// Fair share in a lock home: 200 tenant databases in ONE lock home (member slots per home, one per node).
 // Every tenant sees the same 4 live nodes; the rank is rotated per tenant, so the extra sets of
 // 200 tenants x 2 sets spread over the 4 nodes instead of all going to ranks 0 and 1.
 
 const tenants = Array.from({ length: 200 }, (_, i) => ({ id: `tenant-${String(i).padStart(3, '0')}`, schema: 'public' }));
 const shards = [shardName('Trip'), shardName('Day')];
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0)) await cleanup();
-});
+const cleanup = cleanupAfterEach();
 
 async function probedNodes(make: (server: InMemoryLockServer) => ProjectionDistributor & Required<Pick<ProjectionDistributor, 'probeMembership'>>) {
   const server = new InMemoryLockServer();
   const nodes = Array.from({ length: 4 }, () => make(server));
-  for (const node of nodes) cleanups.push(() => node.dispose());
+  for (const node of nodes) cleanup(() => node.dispose());
   for (const node of nodes) await node.probeMembership(await node.buildDistribution()); // join
   const distribution = await nodes[0]!.buildDistribution();
   const views: ReadonlyMap<string, DatabaseMembership>[] = [];

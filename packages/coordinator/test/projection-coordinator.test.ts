@@ -1,18 +1,12 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CoordinatorError } from '../src/coordinator-error';
 import { ProjectionCoordinator } from '../src/projection-coordinator';
+import { disposeAfterEach } from './fakes/dispose-after-each';
 import { FakeDistributor } from './fakes/fake-distributor';
 import { setsOf } from './fakes/fixtures';
 import { harness } from './fakes/harness';
 
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0)) await cleanup();
-});
-function track<T extends ReturnType<typeof harness>>(h: T): T {
-  cleanups.push(() => h.coordinator.dispose());
-  return h;
-}
+const track = disposeAfterEach();
 
 describe('ProjectionCoordinator (original behaviour)', () => {
   it('starts the agents of a set it already holds without attempting it', async () => {

@@ -1,26 +1,18 @@
 import { InMemoryLockServer } from '@polecat/app-lock';
 import { MultiTenantedProjectionDistributor, shardName, type ProjectionDatabase } from '@polecat/distributors';
-import { afterEach, describe, expect, it } from 'vitest';
+import { waitUntil } from '@polecat/test-utils';
+import { cleanupAfterEach } from '@polecat/test-utils/vitest';
+import { describe, expect, it } from 'vitest';
 import { FunctionAgentDaemon, type AgentContext } from '../src/function-agent-daemon';
 import { ProjectionCoordinator } from '../src/projection-coordinator';
 
-// Issue 9, item 2: a database removed from the list keeps its lock until its agents returned
-// (before: its owner was disposed, releasing the lock, while they still ran).
+// A database removed from the list keeps its lock until its agents returned: its lock owner is
+// disposed (releasing the lock) only once they no longer run.
 
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0)) await cleanup();
-});
+const cleanup = cleanupAfterEach();
 const tick = (ms = 0) => new Promise((resolve) => setTimeout(resolve, ms));
-async function until(check: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await tick(5);
-  }
-}
 
-describe('issue 9: a removed database releases its lock only after its agents returned', () => {
+describe('a removed database releases its lock only after its agents returned', () => {
   it('the tenant leaves the list while its agent finishes a long batch: another node cannot take it meanwhile', async () => {
     // one lock server per tenant database (as the original: one lock host per database)
     const servers = new Map<string, InMemoryLockServer>();
@@ -52,7 +44,7 @@ describe('issue 9: a removed database releases its lock only after its agents re
       daemonFor: (database) => new FunctionAgentDaemon({ database, agents: () => agent, drainTimeoutMs: 20 }),
       settings: { leadershipPollingTime: 3_600_000, takeoverGraceMs: 0, stopDrainTimeout: 50 },
     });
-    cleanups.push(async () => {
+    cleanup(async () => {
       for (const release of finish.values()) release();
       await coordinator.dispose();
     });
@@ -69,12 +61,12 @@ describe('issue 9: a removed database releases its lock only after its agents re
     await cycled;
     await tick(150); // far beyond stopDrainTimeout: t1's agent still runs
     const rival = serverOf('t1').createLock();
-    cleanups.push(() => rival.dispose());
+    cleanup(() => rival.dispose());
     expect(await rival.tryAttainLock(lockIdT1)).toBe(false);
     expect(coordinator.status().draining).toMatchObject([{ databaseId: 't1', reason: 'vanished', lockHeld: true }]);
 
     finish.get('t1')!();
-    await until(() => coordinator.status().draining.length === 0, 't1 drained');
+    await waitUntil(() => coordinator.status().draining.length === 0, 't1 drained');
     expect(await rival.tryAttainLock(lockIdT1)).toBe(true);
     expect(log).toEqual(expect.arrayContaining(['start t1', 'start t2', 'return t1']));
     expect(coordinator.status().owned.map((set) => set.databaseId)).toEqual(['t2']);

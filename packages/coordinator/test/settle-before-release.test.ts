@@ -1,5 +1,7 @@
 import type { ProjectionSet } from '@polecat/distributors';
-import { afterEach, describe, expect, it } from 'vitest';
+import { waitUntil } from '@polecat/test-utils';
+import { cleanupAfterEach } from '@polecat/test-utils/vitest';
+import { describe, expect, it } from 'vitest';
 import type { CoordinatorEvents } from '../src/coordinator-events';
 import type { CoordinatorSettingsInput } from '../src/coordinator-settings';
 import type { EpochSource } from '../src/epoch-source';
@@ -9,24 +11,13 @@ import { ProjectionCoordinator } from '../src/projection-coordinator';
 import { FakeDistributor } from './fakes/fake-distributor';
 import { ManualClock, mainDb, recordingLogger, setsOf, shard } from './fakes/fixtures';
 
-// Issue 9, item 1: a set's lock is released only after every agent of the set has returned.
+// A set's lock is released only after every agent of the set has returned.
 // Agents here finish their "batch" only when the test lets them (long after their signal aborted,
 // beyond stopDrainTimeout); the shared log orders agent returns and lock releases.
 
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0)) await cleanup();
-});
+const cleanup = cleanupAfterEach();
 
 const tick = (ms = 0) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function until(check: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await tick(5);
-  }
-}
 
 /** A policy that hands every owned set over while `handOver` is true (and attempts only when not). */
 function switchablePolicy() {
@@ -80,7 +71,7 @@ function setup(
   });
   const events: { name: keyof CoordinatorEvents; payload: unknown }[] = [];
   for (const name of ['lockReleased', 'agentStopped', 'drainOverrun', 'lockLost'] as const) coordinator.on(name, (payload) => events.push({ name, payload }));
-  cleanups.push(async () => {
+  cleanup(async () => {
     for (const release of finish.values()) release();
     await coordinator.dispose();
   });
@@ -102,7 +93,7 @@ function setup(
   return { coordinator, distributor, log, logger, events, cycle, returnAgent, index, overlaps: () => overlaps, daemons, clock };
 }
 
-describe('issue 9: ownership ends only when the agents have settled', () => {
+describe('ownership ends only when the agents have settled', () => {
   it('hand-over (balancing): the lock stays held past stopDrainTimeout and is released right after the agent returned', async () => {
     const sets = setsOf(['A']);
     const { state, policy } = switchablePolicy();
@@ -114,7 +105,7 @@ describe('issue 9: ownership ends only when the agents have settled', () => {
     await tick(150); // well past the drain timeout
     expect(h.distributor.held.has(sets[0]!.key)).toBe(true);
     expect(h.distributor.calls.filter((call) => call.startsWith('release'))).toEqual([]);
-    await until(() => h.events.some((e) => e.name === 'drainOverrun'), 'drainOverrun');
+    await waitUntil(() => h.events.some((e) => e.name === 'drainOverrun'), 'drainOverrun');
     const draining = h.coordinator.status().draining;
     expect(draining).toHaveLength(1);
     expect(draining[0]).toMatchObject({ key: sets[0]!.key, reason: 'balance', shards: ['A:All'], lockHeld: true, overrun: true });
@@ -124,7 +115,7 @@ describe('issue 9: ownership ends only when the agents have settled', () => {
     expect(overrun.shards.map((s) => s.identity)).toEqual(['A:All']);
     expect(h.logger.lines.filter((l) => l.level === 'warn' && l.message.includes('still running'))).toHaveLength(1); // once per interval
     h.returnAgent('A:All');
-    await until(() => h.distributor.calls.includes(`release(${sets[0]!.key})`), 'the release');
+    await waitUntil(() => h.distributor.calls.includes(`release(${sets[0]!.key})`), 'the release');
     expect(h.index(`distributor.release(${sets[0]!.key})`)).toBeGreaterThan(h.index('agent.return(A:All)'));
     expect(h.coordinator.status().draining).toEqual([]);
     expect(h.events.map((e) => e.name)).toEqual(['drainOverrun', 'agentStopped', 'lockReleased']);
@@ -185,7 +176,7 @@ describe('issue 9: ownership ends only when the agents have settled', () => {
     expect(h.distributor.held.has(sets[0]!.key)).toBe(true);
     expect(h.coordinator.status().draining.map((d) => d.reason)).toEqual(['pause']);
     h.returnAgent('A:All');
-    await until(() => !h.distributor.held.has(sets[0]!.key), 'the release');
+    await waitUntil(() => !h.distributor.held.has(sets[0]!.key), 'the release');
     expect(h.index(`distributor.release(${sets[0]!.key})`)).toBeGreaterThan(h.index('agent.return(A:All)'));
   });
 
@@ -201,7 +192,7 @@ describe('issue 9: ownership ends only when the agents have settled', () => {
     expect(h.distributor.calls.filter((call) => call.startsWith('tryAttainMany'))).toHaveLength(1); // not attempted while draining
     expect(h.coordinator.status().draining).toMatchObject([{ key: sets[0]!.key, reason: 'lock-lost', lockHeld: false }]);
     h.returnAgent('A:All');
-    await until(() => h.log.filter((line) => line === 'agent.start(A:All)').length === 2, 'the restart');
+    await waitUntil(() => h.log.filter((line) => line === 'agent.start(A:All)').length === 2, 'the restart');
     expect(h.index('agent.return(A:All)')).toBeLessThan(h.log.lastIndexOf('agent.start(A:All)'));
     expect(h.overlaps()).toBe(0);
   });
@@ -211,17 +202,17 @@ describe('issue 9: ownership ends only when the agents have settled', () => {
     const set: ProjectionSet = { key: 'main/7', lockId: 7, database, names: [shard('A'), shard('B')] };
     const h = setup([set], { settings: { releaseOnStartFailure: true }, failStart: (identity) => identity === 'B:All' });
     await h.coordinator.start();
-    await until(() => h.events.some((e) => e.name === 'drainOverrun'), 'the drain overrun of A');
+    await waitUntil(() => h.events.some((e) => e.name === 'drainOverrun'), 'the drain overrun of A');
     // B could not start (UNKNOWN_AGENT): the set is released, but not while A still runs
     expect(h.log).toEqual(['distributor.randomWait', 'distributor.buildDistribution', `distributor.tryAttainMany(${set.key})`, 'agent.start(A:All)']);
     expect(h.distributor.held.has(set.key)).toBe(true);
     h.returnAgent('A:All');
-    await until(() => !h.distributor.held.has(set.key), 'the release');
+    await waitUntil(() => !h.distributor.held.has(set.key), 'the release');
     expect(h.index(`distributor.release(${set.key})`)).toBeGreaterThan(h.index('agent.return(A:All)'));
   });
 });
 
-describe('issue 9: stale-epoch hand-over', () => {
+describe('stale-epoch hand-over', () => {
   it('an agent refused with a stale epoch hands the set over, but the lock goes only after the set’s other agent returned', async () => {
     class StaleEpoch extends Error {}
     let epoch = 0n;
@@ -233,18 +224,18 @@ describe('issue 9: stale-epoch hand-over', () => {
       agentFor: (identity) => (identity === 'B:All' ? async () => Promise.reject(new StaleEpoch('newer epoch exists')) : undefined),
     });
     await h.coordinator.start();
-    await until(() => h.log.includes('agent.start(A:All)'), 'A started');
+    await waitUntil(() => h.log.includes('agent.start(A:All)'), 'A started');
     await tick(300); // B refused, the set handed over, far beyond stopDrainTimeout (60 ms)
     expect(h.distributor.held.has(set.key)).toBe(true);
-    await until(() => h.events.some((e) => e.name === 'drainOverrun'), 'the hand-over draining A');
+    await waitUntil(() => h.events.some((e) => e.name === 'drainOverrun'), 'the hand-over draining A');
     expect((h.events.find((e) => e.name === 'drainOverrun')!.payload as CoordinatorEvents['drainOverrun']).reason).toBe('stale-epoch');
     h.returnAgent('A:All');
-    await until(() => !h.distributor.held.has(set.key), 'the release');
+    await waitUntil(() => !h.distributor.held.has(set.key), 'the release');
     expect(h.index(`distributor.release(${set.key})`)).toBeGreaterThan(h.index('agent.return(A:All)'));
   });
 });
 
-describe('issue 9, item 5: pause / resume / stop are serialised', () => {
+describe('pause / resume / stop are serialised', () => {
   it('resume() during an unfinished pause() leaves the node running AND owning its sets', async () => {
     const sets = setsOf(['A']);
     const h = setup(sets, { settings: { stopDrainTimeout: 200 } });

@@ -1,8 +1,10 @@
 // The takeover grace counts from when the server had freed the lock: the answer of the probe that
 // listed the set free, when there is one (at least half of it still from the grant), else the grant.
-import { InMemoryLockServer, type AppLock, type Clock } from '@polecat/app-lock';
+import { InMemoryLockServer, type AppLock } from '@polecat/app-lock';
 import { SingleTenantProjectionDistributor, shardName, type ProjectionSet } from '@polecat/distributors';
-import { afterEach, describe, expect, it } from 'vitest';
+import { VirtualClock } from '@polecat/test-utils';
+import { cleanupAfterEach } from '@polecat/test-utils/vitest';
+import { describe, expect, it } from 'vitest';
 import { createFunctionDaemonFactory } from '../src/function-agent-daemon';
 import { agentStartAt } from '../src/internal/loop/start';
 import { ProjectionCoordinator } from '../src/projection-coordinator';
@@ -22,46 +24,8 @@ describe('agentStartAt', () => {
   });
 });
 
-/** Virtual time: `now()` moves only when a sleep (or the test) moves it; the earliest sleep wakes first. */
-class VirtualClock implements Clock {
-  time = 1_000_000;
-  readonly #pending: { at: number; resolve: () => void }[] = [];
-  readonly #ticker = setInterval(() => {
-    this.#pending.sort((a, b) => a.at - b.at);
-    const next = this.#pending.shift();
-    if (next === undefined) return;
-    this.time = Math.max(this.time, next.at);
-    next.resolve();
-  }, 1);
-  now(): number {
-    return this.time;
-  }
-  sleep(ms: number, signal?: AbortSignal): Promise<void> {
-    return new Promise((resolve, reject) => {
-      if (signal?.aborted) return reject(signal.reason);
-      const entry = { at: this.time + ms, resolve: () => resolve() };
-      this.#pending.push(entry);
-      signal?.addEventListener(
-        'abort',
-        () => {
-          const index = this.#pending.indexOf(entry);
-          if (index >= 0) this.#pending.splice(index, 1);
-          reject(signal.reason);
-        },
-        { once: true },
-      );
-    });
-  }
-  dispose(): void {
-    clearInterval(this.#ticker);
-  }
-}
-
 const SHARD = shardName('Graced');
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const cleanup = cleanupAfterEach();
 
 /**
  * A standby whose lock attempts take `attemptMs` of virtual time (probes 2 ms); a lock owner of the
@@ -71,7 +35,7 @@ afterEach(async () => {
 async function takeOver(attemptMs: number, balance: boolean): Promise<{ probedAt: number | undefined; grantedAt: number; startedAt: number }> {
   const server = new InMemoryLockServer();
   const clock = new VirtualClock();
-  cleanups.push(() => clock.dispose());
+  cleanup(() => clock.dispose());
   const probes: number[] = [];
   let grantedAt: number | undefined;
   const watched: { lockId?: ProjectionSet['lockId'] } = {}; // the set's lock id, once known
@@ -107,7 +71,7 @@ async function takeOver(attemptMs: number, balance: boolean): Promise<{ probedAt
   const [set] = await distributor.buildDistribution();
   watched.lockId = set!.lockId;
   const old = server.createLock({ owner: 'old', verifyIntervalMs: 0 });
-  cleanups.push(() => old.dispose());
+  cleanup(() => old.dispose());
   expect(await old.tryAttainLock(set!.lockId)).toBe(true);
 
   let startedAt: number | undefined;
@@ -121,7 +85,7 @@ async function takeOver(attemptMs: number, balance: boolean): Promise<{ probedAt
     }),
     settings: { leadershipPollingTime: 100, takeoverPollingTime: 100, takeoverGraceMs: 50, balance },
   });
-  cleanups.push(async () => void (await coordinator.stop()));
+  cleanup(async () => void (await coordinator.stop()));
   await coordinator.start();
   await coordinator.whenOwned((status) => status.cycles >= 2, { timeoutMs: 5_000 });
   expect(startedAt).toBeUndefined();

@@ -1,4 +1,5 @@
 import { InMemoryLockServer, type InMemoryAppLock } from '@polecat/app-lock';
+import { recordingLogger } from '@polecat/test-utils';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DatabaseMembership } from '../src/cluster-membership';
 import { DEFAULT_DAEMON_LOCK_ID, computeLockId } from '../src/compute-lock-id';
@@ -9,7 +10,7 @@ import type { ProjectionDatabase } from '../src/projection-database';
 import type { SetsLostEvent } from '../src/projection-distributor';
 import { shardName } from '../src/shard-name';
 import { SingleTenantProjectionDistributor } from '../src/single-tenant-projection-distributor';
-import { memoryLogger, seededRandom } from './support';
+import { seededRandom } from './support';
 
 // A lock home: ONE lock owner (one connection) per lock server for many tenant databases.
 
@@ -113,7 +114,7 @@ describe('lock home (createHomeLock)', () => {
   it('tenants added and removed at runtime: a removed tenant keeps its set until released; the home stays while any tenant uses it', async () => {
     const server = new InMemoryLockServer();
     let tenants = tenantIds(3);
-    const logger = memoryLogger();
+    const logger = recordingLogger();
     const { distributor, homes } = node(server, () => tenants, { logger });
     const sets = await distributor.buildDistribution();
     await distributor.probeMembership(sets);
@@ -174,7 +175,7 @@ describe('lock home (createHomeLock)', () => {
   it('rejects createHomeLock without lockHost, and a database without a host when there is no createLock', async () => {
     const server = new InMemoryLockServer();
     expect(() => new MultiTenantedProjectionDistributor({ databases: tenantIds(2), shards, createHomeLock: () => server.createLock() })).toThrow(DistributorError);
-    const logger = memoryLogger();
+    const logger = recordingLogger();
     const distributor = new MultiTenantedProjectionDistributor({
       databases: tenantIds(2),
       shards,

@@ -1,4 +1,5 @@
 import { LockLostError, type InMemoryAppLock } from '@polecat/app-lock';
+import { recordingLogger } from '@polecat/test-utils';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DistributorError } from '../src/errors';
 import { MultiTenantedProjectionDistributor } from '../src/multi-tenanted-projection-distributor';
@@ -6,7 +7,7 @@ import type { ProjectionDatabase } from '../src/projection-database';
 import type { SetsLostEvent } from '../src/projection-distributor';
 import { shardName } from '../src/shard-name';
 import { SingleTenantProjectionDistributor } from '../src/single-tenant-projection-distributor';
-import { lockFactory, memoryLogger, seededRandom } from './support';
+import { lockFactory, seededRandom } from './support';
 
 const shards = [shardName('Trip'), shardName('Day'), shardName('Week')];
 
@@ -18,7 +19,7 @@ describe('one lock owner per database: lazy owners, batched attempts, removed da
 
   function setup(databases: ProjectionDatabase[], kind: 'single' | 'multi' = 'single') {
     const locks = lockFactory();
-    const logger = memoryLogger();
+    const logger = recordingLogger();
     let current = databases;
     const options = {
       databases: () => current,

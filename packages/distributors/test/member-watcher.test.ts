@@ -1,11 +1,12 @@
 import { AppLockError, InMemoryLockServer, type AppLock, type WaitForLockOptions, type LockId } from '@polecat/app-lock';
+import { recordingLogger, type RecordingLogger } from '@polecat/test-utils';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ProjectionDistributor } from '../src/projection-distributor';
 import type { ProjectionSet } from '../src/projection-set';
 import { shardName } from '../src/shard-name';
 import { SingleTenantProjectionDistributor } from '../src/single-tenant-projection-distributor';
 import { MultiTenantedProjectionDistributor } from '../src/multi-tenanted-projection-distributor';
-import { CountingLock, memoryLogger, seededRandom } from './support';
+import { CountingLock, seededRandom } from './support';
 
 const shards = ['A', 'B', 'C', 'D', 'E', 'F'].map((name) => shardName(name));
 const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
@@ -36,12 +37,12 @@ describe('member watchers (a waiting request on the predecessor member slot)', (
     readonly locks: AppLock[];
     readonly left: string[];
     sets: readonly ProjectionSet[];
-    readonly logger: ReturnType<typeof memoryLogger>;
+    readonly logger: RecordingLogger;
   }
 
   function node(server: InMemoryLockServer, name: string, options: { createWatcher?: () => AppLock; sameOwner?: boolean; watchMembers?: boolean } = {}): Node {
     const locks: AppLock[] = [];
-    const logger = memoryLogger();
+    const logger = recordingLogger();
     let shared: AppLock | undefined;
     const distributor = new SingleTenantProjectionDistributor({
       databases: [{ id: 'main', schema: 'app' }],

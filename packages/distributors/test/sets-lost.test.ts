@@ -1,9 +1,10 @@
 import { LockLostError, type LockLostEvent } from '@polecat/app-lock';
+import { recordingLogger } from '@polecat/test-utils';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SetsLostEvent } from '../src/projection-distributor';
 import { shardName } from '../src/shard-name';
 import { SingleTenantProjectionDistributor } from '../src/single-tenant-projection-distributor';
-import { CountingLock, lockFactory, memoryLogger } from './support';
+import { CountingLock, lockFactory } from './support';
 
 /** A lock whose losses the test announces itself (with or without a session hold). */
 class AnnouncingLock extends CountingLock {
@@ -27,7 +28,7 @@ describe('lost locks become lost sets', () => {
 
   async function heldSets() {
     const factory = lockFactory();
-    const logger = memoryLogger();
+    const logger = recordingLogger();
     let lock: AnnouncingLock | undefined;
     const distributor = new SingleTenantProjectionDistributor({
       databases: [{ id: 'a' }],

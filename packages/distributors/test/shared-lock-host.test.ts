@@ -1,4 +1,5 @@
 import { InMemoryLockServer } from '@polecat/app-lock';
+import { recordingLogger } from '@polecat/test-utils';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_DAEMON_LOCK_ID, computeLockId } from '../src/compute-lock-id';
 import { DistributorError } from '../src/errors';
@@ -6,7 +7,6 @@ import { MultiTenantedProjectionDistributor, multiTenantedLockId } from '../src/
 import type { ProjectionDatabase } from '../src/projection-database';
 import { shardName } from '../src/shard-name';
 import { SingleTenantProjectionDistributor } from '../src/single-tenant-projection-distributor';
-import { memoryLogger } from './support';
 
 // Tenant databases whose locks live on ONE server (one connection string for
 // all). Without a lock host every tenant's set had the same lock id there: one tenant ran in the
@@ -59,7 +59,7 @@ describe('databases sharing a lock host', () => {
   });
 
   it("'polecat-compatible' keeps the raw daemonLockId for databases with a host of their own, per-database ids (and one warning) on a shared host", async () => {
-    const logger = memoryLogger();
+    const logger = recordingLogger();
     const server = new InMemoryLockServer();
     const own = multi(server, { lockIdStrategy: 'polecat-compatible' });
     expect((await own.buildDistribution()).map((set) => set.lockId)).toEqual(tenants.map(() => DEFAULT_DAEMON_LOCK_ID));

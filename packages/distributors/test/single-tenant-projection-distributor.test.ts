@@ -1,9 +1,10 @@
+import { recordingClock, recordingLogger } from '@polecat/test-utils';
 import { afterEach, describe, expect, it } from 'vitest';
 import { computeLockId } from '../src/compute-lock-id';
 import { DistributorError } from '../src/errors';
 import { shardName, withTenant } from '../src/shard-name';
 import { SingleTenantProjectionDistributor } from '../src/single-tenant-projection-distributor';
-import { lockFactory, memoryLogger, recordingClock, seededRandom } from './support';
+import { lockFactory, seededRandom } from './support';
 
 const trip = shardName('Trip');
 const day = shardName('Day');
@@ -101,7 +102,7 @@ describe('SingleTenantProjectionDistributor', () => {
 
   it('merges shards whose lock ids collide into one set and warns once', async () => {
     // 'Edge9d5KRa:All' and 'EdgesJSNVD:All' both map to lock id -2147479205 under schema dbo.
-    const logger = memoryLogger();
+    const logger = recordingLogger();
     const { distributor } = make({ shards: [shardName('Edge9d5KRa'), shardName('EdgesJSNVD')], logger });
     const sets = await distributor.buildDistribution();
     await distributor.buildDistribution();

@@ -1,10 +1,11 @@
 import { LockLostError } from '@polecat/app-lock';
+import { recordingLogger } from '@polecat/test-utils';
 import { describe, expect, it } from 'vitest';
 import { DistributorError } from '../src/errors';
 import type { ProjectionDatabase } from '../src/projection-database';
 import { shardName } from '../src/shard-name';
 import { SoloProjectionDistributor } from '../src/solo-projection-distributor';
-import { memoryLogger, seededRandom } from './support';
+import { seededRandom } from './support';
 
 const shards = [shardName('Trip'), shardName('Day')];
 
@@ -42,7 +43,7 @@ describe('SoloProjectionDistributor', () => {
 
   it('lock signals stay open until the database leaves or the distributor is disposed', async () => {
     let databases: ProjectionDatabase[] = [{ id: 'a' }, { id: 'b' }];
-    const logger = memoryLogger();
+    const logger = recordingLogger();
     const distributor = new SoloProjectionDistributor({ databases: () => databases, shards, logger });
     const sets = await distributor.buildDistribution();
     const setA = sets.find((s) => s.database.id === 'a')!;

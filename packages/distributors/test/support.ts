@@ -1,5 +1,4 @@
 import { AppLockError, InMemoryLockServer, type AppLock, type AttainOptions, type LockId, type LockLostEvent } from '@polecat/app-lock';
-import type { Clock, LogContext, Logger } from '@polecat/app-lock';
 
 /** Deterministic random source: a small LCG, same sequence for the same seed. */
 export function seededRandom(seed: number): () => number {
@@ -8,28 +7,6 @@ export function seededRandom(seed: number): () => number {
     state = (Math.imul(state, 1_664_525) + 1_013_904_223) >>> 0;
     return state / 2 ** 32;
   };
-}
-
-/** A clock whose sleeps resolve at once and are recorded. */
-export function recordingClock(): Clock & { readonly sleeps: number[] } {
-  const sleeps: number[] = [];
-  return {
-    sleeps,
-    now: () => 0,
-    sleep: async (ms, signal) => {
-      signal?.throwIfAborted();
-      sleeps.push(ms);
-    },
-  };
-}
-
-/** A logger that keeps every line. */
-export function memoryLogger(): Logger & { readonly lines: { level: string; message: string; context?: LogContext }[] } {
-  const lines: { level: string; message: string; context?: LogContext }[] = [];
-  const at = (level: string) => (message: string, context?: LogContext) => {
-    lines.push(context === undefined ? { level, message } : { level, message, context });
-  };
-  return { lines, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
 }
 
 /** Wraps an AppLock, counting calls; `failing = true` makes attempts reject like an unreachable database. */

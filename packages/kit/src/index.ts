@@ -4,4 +4,5 @@ export { ListenerSet, logListenerError, type Listener } from './listener-set';
 export { plainError } from './log-errors';
 export { isLoggerLike, silentLogger, toLogger, type ConsoleLike, type LogContext, type Logger, type PinoLike } from './logger';
 export { loggerOrStderr, maskSecrets, stderrLogger, type StderrLoggerOptions } from './stderr-logger';
+export { SerialQueue } from './serial-queue';
 export { PolecatError, hasBrand, isPolecatError, type PolecatErrorOptions } from './polecat-error';

@@ -4,6 +4,7 @@
 // are separate entries; `runShards` imports only the one its connection string needs.
 
 export type { AppLock, AppLockStats, AttainOptions, LockLostEvent } from '@polecat/app-lock';
+export { PolecatError, isPolecatError, type PolecatErrorOptions } from '@polecat/kit';
 export {
   ACCEPTED_CONNECTION_FORMS,
   APP_LOCK_ERROR_CODES,

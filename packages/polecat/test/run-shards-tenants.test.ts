@@ -1,20 +1,13 @@
+import { waitUntil } from '@polecat/test-utils';
 import { describe, expect, it } from 'vitest';
 import { InMemoryLockServer, SHARED_CONNECTION_HOST, computeLockId, runShards, type AgentContext, type ProjectionCoordinator } from '../src/index';
 
-// Issue 9, item 3: `runShards({ connection, databases: [6 tenants] })` puts every tenant's lock on
-// the ONE server of that connection. Before, every tenant's set had the same lock id there, so one
-// tenant ran in the whole cluster (2 of 12 shards). Now each database's lock id includes its
-// identity: every tenant runs, and tenants spread over the nodes.
+// `runShards({ connection, databases: [6 tenants] })` puts every tenant's lock on the ONE server of
+// that connection. Each database's lock id includes its identity, so the tenants' sets never share
+// a lock id there (one tenant would then run in the whole cluster): every tenant runs, and tenants
+// spread over the nodes.
 
 const TENANTS = Array.from({ length: 6 }, (_, i) => ({ id: `tenant${i + 1}` }));
-
-async function until(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 describe('runShards with several tenant databases on one connection', () => {
   it('3 nodes x 6 tenants x 2 shards on one lock server: all 12 shards run, once each, spread 2 tenants per node', async () => {
@@ -40,7 +33,7 @@ describe('runShards with several tenant databases on one connection', () => {
         nodes.push(await runShards({ connection: { backend: 'memory', server }, databases: TENANTS, shards: agentsOf(node), settings, random: Math.random }));
       }
       const total = (): number => [...running.values()].reduce((sum, set) => sum + set.size, 0);
-      await until(() => total() === 12 && nodes.every((node) => node.status().owned.length === 2), 'all 12 shards running, 2 tenants per node');
+      await waitUntil(() => total() === 12 && nodes.every((node) => node.status().owned.length === 2), 'all 12 shards running, 2 tenants per node', { timeoutMs: 10_000, intervalMs: 20 });
       const all = [...running.values()].flatMap((set) => [...set]);
       expect(new Set(all).size).toBe(12);
       for (const set of running.values()) {

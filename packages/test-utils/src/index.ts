@@ -41,3 +41,4 @@ export type { RecordingClock } from './clocks/recording-clock';
 export { recordingLogger } from './recording-logger';
 export type { LogLine, RecordingLogger } from './recording-logger';
 export { CleanupStack } from './cleanup-stack';
+export { waitUntil, type WaitUntilOptions } from './wait-until';

@@ -1,3 +1,4 @@
+import { ListenerSet } from '@polecat/kit';
 import type pg from 'pg';
 import { invalidConfiguration } from './postgres-errors';
 
@@ -21,7 +22,8 @@ export function assertReleaseChannel(channel: unknown): asserts channel is strin
  */
 export class ReleaseNotices {
   readonly channel: string;
-  readonly #listeners = new Set<() => void>();
+  /** A notice is a hint: a failing listener must not break the lock connection (its error is dropped). */
+  readonly #listeners = new ListenerSet();
 
   constructor(channel: string) {
     this.channel = channel;
@@ -29,10 +31,7 @@ export class ReleaseNotices {
 
   /** Subscribes; returns the unsubscribe function. */
   subscribe(listener: () => void): () => void {
-    this.#listeners.add(listener);
-    return () => {
-      this.#listeners.delete(listener);
-    };
+    return this.#listeners.add(listener);
   }
 
   /**
@@ -43,13 +42,7 @@ export class ReleaseNotices {
     client.on('notification', (message) => {
       if (message.channel !== this.channel) return;
       if (message.processId === ownPid) return;
-      for (const listener of [...this.#listeners]) {
-        try {
-          listener();
-        } catch {
-          // a notice is a hint: a failing listener must not break the lock connection
-        }
-      }
+      this.#listeners.emit();
     });
   }
 }

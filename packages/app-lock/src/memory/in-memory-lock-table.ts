@@ -1,3 +1,4 @@
+import { ListenerSet } from '@polecat/kit';
 import { systemClock, type Clock } from '../clock';
 import { AppLockError } from '../errors';
 import type { InMemorySession } from './in-memory-session';
@@ -26,7 +27,7 @@ export class InMemoryLockTable {
   readonly #owners = new Map<string, InMemorySession>();
   readonly #sessions = new Set<InMemorySession>();
   /** Release-notice listeners per lock owner (its driver): every OTHER owner hears a release. */
-  readonly #notices = new Map<object, Set<() => void>>();
+  readonly #notices = new Map<object, ListenerSet>();
   /** Waiting requests per key, in arrival order (see {@link InMemoryLockTable.waitFor}). */
   readonly #waiters = new Map<string, Waiter[]>();
   #available = true;
@@ -153,31 +154,26 @@ export class InMemoryLockTable {
     return true;
   }
 
-  /** Subscribes `source`'s listener to releases made by other owners. */
+  /**
+   * Subscribes `source`'s listener to releases made by other owners. It hears each release in its
+   * own microtask (asynchronously, like a NOTIFY); what it throws is dropped: a notice is a hint,
+   * a failing listener must not break the releasing owner.
+   */
   onReleaseNotice(source: object, listener: () => void): () => void {
     let listeners = this.#notices.get(source);
-    if (listeners === undefined) this.#notices.set(source, (listeners = new Set()));
+    if (listeners === undefined) this.#notices.set(source, (listeners = new ListenerSet()));
     const own = listeners;
-    own.add(listener);
+    const unsubscribe = own.add(inOwnMicrotask(listener));
     return () => {
-      own.delete(listener);
+      unsubscribe();
       if (own.size === 0 && this.#notices.get(source) === own) this.#notices.delete(source);
     };
   }
 
-  /** Announces a release by `source` to every other owner (asynchronously, like a NOTIFY). */
+  /** Announces a release by `source` to every other owner. */
   announceRelease(source: object): void {
     for (const [other, listeners] of this.#notices) {
-      if (other === source) continue;
-      for (const listener of [...listeners]) {
-        queueMicrotask(() => {
-          try {
-            listener();
-          } catch {
-            // a notice is a hint; a failing listener must not break the releasing owner
-          }
-        });
-      }
+      if (other !== source) listeners.emit();
     }
   }
 
@@ -219,4 +215,16 @@ export function tableOf(server: object): InMemoryLockTable {
   const table = tables.get(server);
   if (table === undefined) throw new AppLockError('INVALID_CONFIGURATION', 'expected an InMemoryLockServer');
   return table;
+}
+
+/** `listener` deferred to its own microtask, what it throws dropped (a release notice is a hint). */
+function inOwnMicrotask(listener: () => void): () => void {
+  return () =>
+    queueMicrotask(() => {
+      try {
+        listener();
+      } catch {
+        // a notice is a hint; a failing listener must not break the releasing owner
+      }
+    });
 }

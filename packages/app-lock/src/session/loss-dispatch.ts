@@ -1,3 +1,4 @@
+import { ListenerSet } from '@polecat/kit';
 import type { LockLostEvent } from '../app-lock';
 import type { LockLostError } from '../errors';
 import type { Logger } from '../logger';
@@ -9,19 +10,19 @@ import { LockHoldClosedError } from './lock-hold-closed-error';
  * deprecated `waitUntil`) collect work only while the listeners run.
  */
 export class LossDispatch {
-  readonly #listeners = new Set<(event: LockLostEvent) => void>();
+  readonly #listeners: ListenerSet<[LockLostEvent]>;
   readonly #logger: Logger;
   readonly #backend: string;
 
   constructor(logger: Logger, backend: string) {
     this.#logger = logger;
     this.#backend = backend;
+    this.#listeners = new ListenerSet((error) => logger.error('lock-lost listener threw', { error: describeError(error) }));
   }
 
   /** Subscribes `listener`; returns the unsubscribe function. */
   add(listener: (event: LockLostEvent) => void): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
+    return this.#listeners.add(listener);
   }
 
   /**
@@ -48,13 +49,7 @@ export class LossDispatch {
       collect(promise);
     };
     const event: LockLostEvent = { ids, error, hold, waitUntil };
-    for (const listener of [...this.#listeners]) {
-      try {
-        listener(event);
-      } catch (listenerError) {
-        this.#logger.error('lock-lost listener threw', { error: describeError(listenerError) });
-      }
-    }
+    this.#listeners.emit(event);
     dispatching = false;
     return work;
   }

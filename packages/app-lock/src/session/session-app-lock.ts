@@ -1,7 +1,6 @@
+import { linkSignals, SerialQueue } from '@polecat/kit';
 import type { AppLock, AppLockStats, AttainOptions, LockLostEvent, WaitForLockOptions } from '../app-lock';
 import { AppLockError, LockLostError, type LockLossReason } from '../errors';
-import { linkSignals } from '../internal/link-signals';
-import { SerialQueue } from '../internal/serial-queue';
 import { assertLockId, type LockId } from '../lock-id';
 import { acquireBatch } from './batch-acquire';
 import { BoundedRequests } from './bounded-request';

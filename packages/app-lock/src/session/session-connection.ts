@@ -1,5 +1,5 @@
+import { linkSignals } from '@polecat/kit';
 import { AppLockError } from '../errors';
-import { linkSignals } from '../internal/link-signals';
 import type { LockSession, LockSessionDriver } from './lock-session';
 
 /** What {@link SessionConnection} needs from its owner. */

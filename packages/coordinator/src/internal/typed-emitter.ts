@@ -1,18 +1,24 @@
 import type { Logger } from '@polecat/app-lock';
+import { ListenerSet } from '@polecat/kit';
 
 /** A listener of event `K` of map `E`. */
 export type Listener<E, K extends keyof E> = (payload: E[K]) => void;
 
 type AnyListener = (payload: never) => void;
 
+/** One event's listeners, and the disposer of each registered listener (keyed by the caller's function). */
+interface EventListeners {
+  readonly set: ListenerSet<[never]>;
+  readonly registered: Map<AnyListener, () => void>;
+}
+
 /**
- * A tiny typed emitter. A listener that throws is logged and skipped: listeners never break the
- * emitter's caller (the coordinator loop). A listener is registered once per event (adding it
- * again keeps one registration).
+ * A tiny typed emitter: one kit `ListenerSet` per event. A listener that throws is logged and
+ * skipped: listeners never break the emitter's caller (the coordinator loop). A listener is
+ * registered once per event (adding it again replaces its registration).
  */
 export class TypedEmitter<E extends object> {
-  /** event -> listener -> whether it is removed before its first call (`once`). */
-  readonly #listeners = new Map<keyof E, Map<AnyListener, boolean>>();
+  readonly #events = new Map<keyof E, EventListeners>();
   readonly #logger: Logger;
 
   constructor(logger: Logger) {
@@ -31,39 +37,51 @@ export class TypedEmitter<E extends object> {
 
   /** Removes `listener` (added with `on` or `once`); no-op when it is not registered. */
   off<K extends keyof E>(event: K, listener: Listener<E, K>): void {
-    this.#listeners.get(event)?.delete(listener as AnyListener);
+    this.#events.get(event)?.registered.get(listener as AnyListener)?.();
   }
 
   emit<K extends keyof E>(event: K, payload: E[K]): void {
-    const listeners = this.#listeners.get(event);
-    if (listeners === undefined) return;
-    for (const [listener, once] of [...listeners]) {
-      if (once) {
-        if (!listeners.delete(listener)) continue; // removed by an earlier listener of this emit
-      }
-      try {
-        (listener as Listener<E, K>)(payload);
-      } catch (error) {
-        this.#logger.error('coordinator event listener threw', { event: String(event), error });
-      }
-    }
+    (this.#events.get(event)?.set as ListenerSet<[E[K]]> | undefined)?.emit(payload);
   }
 
   clear(): void {
-    this.#listeners.clear();
+    for (const { set, registered } of this.#events.values()) {
+      set.clear();
+      registered.clear();
+    }
+    this.#events.clear();
   }
 
   #add<K extends keyof E>(event: K, listener: Listener<E, K>, once: boolean): () => void {
-    let listeners = this.#listeners.get(event);
-    if (listeners === undefined) {
-      listeners = new Map();
-      this.#listeners.set(event, listeners);
-    }
-    const entry = listener as AnyListener;
-    listeners.set(entry, once);
-    const registered = listeners;
-    return () => {
-      registered.delete(entry);
+    const listeners = this.#listenersOf(event);
+    const key = listener as AnyListener;
+    listeners.registered.get(key)?.();
+    let registered = true;
+    const remove = (): void => {
+      if (!registered) return;
+      registered = false;
+      unsubscribe();
+      if (listeners.registered.get(key) === remove) listeners.registered.delete(key);
     };
+    const call = (payload: E[K]): void => {
+      if (once) {
+        if (!registered) return; // removed by an earlier listener of this emit
+        remove();
+      }
+      listener(payload);
+    };
+    const unsubscribe = (listeners.set as ListenerSet<[E[K]]>).add(call);
+    listeners.registered.set(key, remove);
+    return remove;
+  }
+
+  #listenersOf(event: keyof E): EventListeners {
+    let listeners = this.#events.get(event);
+    if (listeners === undefined) {
+      const set = new ListenerSet<[never]>((error) => this.#logger.error('coordinator event listener threw', { event: String(event), error }));
+      listeners = { set, registered: new Map() };
+      this.#events.set(event, listeners);
+    }
+    return listeners;
   }
 }

@@ -1,4 +1,4 @@
-import { afterEach } from 'vitest';
+import { cleanupAfterEach } from '@polecat/test-utils/vitest';
 import type { harness } from './harness';
 
 /**
@@ -6,12 +6,9 @@ import type { harness } from './harness';
  * the test (call it once at the top of a test file).
  */
 export function disposeAfterEach(): <T extends ReturnType<typeof harness>>(h: T) => T {
-  const cleanups: (() => Promise<void>)[] = [];
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0)) await cleanup();
-  });
+  const cleanup = cleanupAfterEach();
   return (h) => {
-    cleanups.push(() => h.coordinator.dispose());
+    cleanup(() => h.coordinator.dispose());
     return h;
   };
 }

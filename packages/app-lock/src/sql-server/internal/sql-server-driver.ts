@@ -1,6 +1,6 @@
 import mssql from 'mssql';
+import { linkSignals } from '@polecat/kit';
 import { AppLockError } from '../../errors';
-import { linkSignals } from '../../internal/link-signals';
 import type { LockId } from '../../lock-id';
 import type { LockSession, LockSessionDriver } from '../../session/lock-session';
 import { lockConnectionConfig, type ParsedSqlServerConnection } from '../sql-server-connection-config';

@@ -1,10 +1,10 @@
 import type { AttainOptions } from '@polecat/app-lock';
+import { ListenerSet, logListenerError } from '@polecat/kit';
 import type { DatabaseMembership } from '../../cluster-membership';
 import type { LockingDistributorOptions } from '../../distributor-options';
 import { DistributorError } from '../../errors';
 import type { ProjectionDatabase } from '../../projection-database';
 import type { ProjectionSet } from '../../projection-set';
-import { ListenerSet } from '../listener-set';
 import { readDistribution } from '../read-distribution';
 import { randomWaitMs, shuffle } from '../shuffle';
 import { BuildCache } from './build-cache';
@@ -49,7 +49,7 @@ export class LockingCore {
     const { logger } = settings;
     this.#layout = layoutFactory({ daemonLockId: settings.daemonLockId, logger, lockHostOf: (database) => lockHostOf(settings.lockHost, database) });
     this.#scopes = new LockScopes(settings, this.#layout);
-    this.releaseNotices = new ListenerSet(logger, 'release-notice');
+    this.releaseNotices = new ListenerSet(logListenerError(logger, 'release-notice'));
     this.#owners = new LockOwners({
       createLock: settings.createLock,
       logger,

@@ -1,10 +1,10 @@
 import type { AttainOptions } from '@polecat/app-lock';
+import { ListenerSet, logListenerError } from '@polecat/kit';
 import { MEMBER_SLOT_PREFIX, memberSlotId, type DatabaseMembership } from '../../cluster-membership';
 import { DistributorError } from '../../errors';
 import { hash32 } from '../../lock-id-hash';
 import type { ProjectionDatabase } from '../../projection-database';
 import type { ProjectionSet } from '../../projection-set';
-import { ListenerSet } from '../listener-set';
 import type { LockOwner, LockOwners } from './lock-owners';
 import type { LockScopes } from './lock-scopes';
 import type { LockingSettings } from './locking-settings';
@@ -38,7 +38,7 @@ export class MembershipProbe {
 
   constructor(deps: MembershipProbeDeps) {
     this.#deps = deps;
-    this.#memberLeft = new ListenerSet(deps.settings.logger, 'member-left');
+    this.#memberLeft = new ListenerSet(logListenerError(deps.settings.logger, 'member-left'));
   }
 
   /** See `ProjectionDistributor.probeMembership`. */

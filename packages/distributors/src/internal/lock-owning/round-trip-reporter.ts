@@ -1,6 +1,6 @@
 import type { Clock, Logger } from '@polecat/app-lock';
+import { ListenerSet, logListenerError } from '@polecat/kit';
 import type { LockRoundTripEvent, LockRoundTripOperation } from '../../lock-round-trip';
-import { ListenerSet } from '../listener-set';
 
 /** Times the distributor's lock round trips and hands them to `onLockRoundTrip` listeners. */
 export class RoundTripReporter {
@@ -11,7 +11,7 @@ export class RoundTripReporter {
   constructor(clock: Clock, logger: Logger) {
     this.#clock = clock;
     this.#logger = logger;
-    this.#listeners = new ListenerSet(logger, 'lock round-trip');
+    this.#listeners = new ListenerSet(logListenerError(logger, 'lock round-trip'));
   }
 
   /** Whether someone listens (then that listener reports failures; the distributor does not log them). */

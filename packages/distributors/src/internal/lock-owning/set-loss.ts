@@ -1,6 +1,6 @@
 import type { LockLostEvent, Logger } from '@polecat/app-lock';
+import { ListenerSet, logListenerError } from '@polecat/kit';
 import type { SetsLostEvent } from '../../projection-distributor';
-import { ListenerSet } from '../listener-set';
 import type { BuildCache } from './build-cache';
 import type { LockOwner } from './lock-owners';
 
@@ -35,7 +35,7 @@ export class SetLoss {
 
   constructor(deps: SetLossDeps) {
     this.#deps = deps;
-    this.#listeners = new ListenerSet(deps.logger, 'sets-lost');
+    this.#listeners = new ListenerSet(logListenerError(deps.logger, 'sets-lost'));
   }
 
   /** Subscribes to set losses; returns the unsubscribe function. */
