@@ -3,7 +3,7 @@
  * default configuration and a BASELINE that behaves like the original, on the PostgreSQL at
  * POLECAT_TEST_PG (default postgres://postgres@127.0.0.1:5432/test), prints a table and writes
  * bench/results/latest.json. Only run one benchmark with
- * `--only takeover|takeover4|cycle|steady|standby|lock|tenants`; `--unwatched` adds our defaults
+ * `--only takeover|takeover4|cycle|steady|standby|lock|tenants|emmett`; `--unwatched` adds our defaults
  * without member watchers to benchmarks 1b and 3b (the "before").
  */
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -11,6 +11,7 @@ import os from 'node:os';
 import { checkPostgres, postgresTestUrl, redactUrl } from '@polecat/test-utils';
 import { BALANCED, BASELINE, CONFIGS, OURS, UNWATCHED, type BenchConfig } from './configs';
 import { postgresCycleTarget, runCycleCost, type CycleCostResult } from './cycle-cost';
+import { runEmmettBench } from './emmett/emmett-bench';
 import { runLockPrimitive } from './lock-primitive';
 import { runSqlServerBenchmarks } from './sql-server';
 import { renderTable, type Row, type Summary } from './stats';
@@ -207,6 +208,8 @@ async function main(): Promise<void> {
       );
     }
   }
+
+  if (wants('emmett')) rows.push(...(await runEmmettBench(url, quick, raw, log)));
 
   // SQL Server rows (only when POLECAT_TEST_MSSQL is set; otherwise one skip line).
   rows.push(...(await runSqlServerBenchmarks({ wants, cycleCounts: plan.cycleCounts, cycles: plan.cycles, raw, log })));
