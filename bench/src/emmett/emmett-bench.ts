@@ -1,6 +1,6 @@
 /** Benchmark E (issue 24): the Emmett side by side and the throughput overhead, as table rows. */
 import type { Row } from '../stats';
-import { EMMETT_FAULTS, EMMETT_VARIANTS, SIGSTOP_MS, runEmmettVariant, type EmmettPlan, type EmmettVariantResult } from './emmett-side-by-side';
+import { EMMETT_FAULTS, EMMETT_VARIANTS, SIGSTOP_MS, dropLeftoverSchemas, runEmmettVariant, type EmmettPlan, type EmmettVariantResult } from './emmett-side-by-side';
 import { runEmmettThroughput } from './emmett-throughput';
 
 const QUICK: EmmettPlan & { throughputEvents: number; throughputRounds: number } = {
@@ -17,6 +17,7 @@ const FULL: typeof QUICK = { ...QUICK, trials: 10, defaultLeaseCapMs: 330_000, t
 /** Runs every variant and the throughput rounds; stores the raw results in `raw.emmett`. */
 export async function runEmmettBench(url: string, quick: boolean, raw: Record<string, unknown>, log: (line: string) => void): Promise<Row[]> {
   const plan = quick ? QUICK : FULL;
+  await dropLeftoverSchemas(url);
   const variants: EmmettVariantResult[] = [];
   for (const variant of EMMETT_VARIANTS) {
     log(`E. emmett side by side (${variant.name}): 3 nodes, a projector and a reactor, ${plan.trials} trials per fault`);

@@ -1,6 +1,6 @@
 // One node process of the Emmett side by side: runs the projector and the reactor, either through
 // @polecat/emmett (`ours`) or as plain Emmett 0.42 consumers with Emmett's own processor lock
-// (`plain`: a standby retries the lock every second until it gets it). JSON lines on stdout:
+// (`plain`: a standby tries the lock again every second until it gets it). JSON lines on stdout:
 // `ready`, `started` / `stopped` per processor. SIGTERM stops it gracefully.
 import { postgreSQLEventStoreConsumer, type PostgreSQLEventStoreConsumer } from '@event-driven-io/emmett-postgresql';
 import { emmettProjector, emmettReactor, runEmmettProcessors } from '@polecat/emmett';
@@ -18,6 +18,7 @@ export interface EmmettNodeConfig {
 /** Plain: how often a standby retries Emmett's processor lock. */
 export const PLAIN_RETRY_MS = 1000;
 
+process.setMaxListeners(0); // plain Emmett adds SIGTERM/SIGINT listeners for every consumer it builds
 const config = JSON.parse(process.argv[2] ?? '{}') as EmmettNodeConfig;
 const say = (event: Record<string, unknown>): void => void process.stdout.write(`${JSON.stringify({ ...event, node: config.id, at: performance.timeOrigin + performance.now() })}\n`);
 
@@ -33,21 +34,37 @@ if (config.mode === 'ours') {
   emmett.coordinator.on('agentStopped', ({ shard }) => say({ type: 'stopped', shard: shard.name }));
   stop = () => emmett.stop();
 } else {
-  const lock = {
-    acquisitionPolicy: { type: 'retry', retries: 100_000, minTimeout: PLAIN_RETRY_MS, maxTimeout: PLAIN_RETRY_MS },
-    ...(config.leaseSeconds === undefined ? {} : { timeoutSeconds: config.leaseSeconds }),
-  } as const;
+  // Emmett's default acquisition policy ('fail'): a standby's start fails, and it tries again a
+  // second later with a new consumer. (Emmett's 'retry' policy retries inside one open transaction
+  // whose row lock on emt_processors blocks the owner's checkpoints: not usable by standbys.)
+  const lock = config.leaseSeconds === undefined ? {} : { timeoutSeconds: config.leaseSeconds };
+  const connectionOptions = { connectionString: config.url };
   const started = (shard: string) => ({ onStart: async () => say({ type: 'started', shard }) });
-  const consumers: PostgreSQLEventStoreConsumer[] = [];
-  const projectorConsumer = postgreSQLEventStoreConsumer<LegDriven>({ connectionString: config.url });
-  projectorConsumer.projector({ projection: tripTotals(), lock, hooks: started(PROJECTION) });
-  const reactorConsumer = postgreSQLEventStoreConsumer<LegDriven>({ connectionString: config.url });
-  reactorConsumer.reactor<LegDriven>({ processorId: REACTOR, eachMessage: logPosition, lock, hooks: started(REACTOR) });
-  consumers.push(projectorConsumer, reactorConsumer);
-  for (const consumer of consumers) void consumer.start().catch((error: unknown) => say({ type: 'error', error: String(error) }));
+  const builders: ((consumer: PostgreSQLEventStoreConsumer<LegDriven>) => void)[] = [
+    (consumer) => consumer.projector({ projection: tripTotals(), lock, connectionOptions, hooks: started(PROJECTION) }),
+    (consumer) => consumer.reactor<LegDriven>({ processorId: REACTOR, eachMessage: logPosition, lock, connectionOptions, hooks: started(REACTOR) }),
+  ];
+  let stopping = false;
+  const current = new Set<PostgreSQLEventStoreConsumer<LegDriven>>();
+  const runs = builders.map(async (build) => {
+    while (!stopping) {
+      const consumer = postgreSQLEventStoreConsumer<LegDriven>({ connectionString: config.url });
+      build(consumer);
+      current.add(consumer);
+      try {
+        await consumer.start(); // resolves when the consumer stopped; rejects when the lock was not acquired
+      } catch {
+        // the lock is another node's
+      }
+      current.delete(consumer);
+      await consumer.close().catch(() => undefined);
+      if (!stopping) await new Promise((resolve) => setTimeout(resolve, PLAIN_RETRY_MS));
+    }
+  });
   stop = async () => {
-    await Promise.all(consumers.map((consumer) => consumer.stop()));
-    await Promise.all(consumers.map((consumer) => consumer.close()));
+    stopping = true;
+    await Promise.all([...current].map((consumer) => consumer.stop().then(() => consumer.close())));
+    await Promise.all(runs);
   };
 }
 say({ type: 'ready' });

@@ -64,6 +64,18 @@ export interface EmmettVariantResult {
   readonly readModelRowsDiffering: number;
 }
 
+/** Drops the schemas an interrupted earlier run left (Emmett's migration skips functions that exist in any schema). */
+export async function dropLeftoverSchemas(url: string): Promise<void> {
+  const admin = new pg.Client({ connectionString: url, application_name: 'bench-emmett-cleanup' });
+  await admin.connect();
+  try {
+    const { rows } = await admin.query<{ name: string }>("SELECT nspname AS name FROM pg_namespace WHERE nspname LIKE 'bench\\_emmett\\_%'");
+    for (const { name } of rows) await admin.query(`DROP SCHEMA ${name} CASCADE`);
+  } finally {
+    await admin.end();
+  }
+}
+
 /** Creates a schema with Emmett's tables and the processors' tables; returns its admin client and store. */
 export async function createEmmettSchema(url: string, tag: string): Promise<{ schema: string; admin: pg.Client; drop: () => Promise<void> }> {
   const schema = `bench_emmett_${tag}_${Math.random().toString(36).slice(2, 8)}`;
@@ -210,7 +222,7 @@ async function exactlyOnce(admin: pg.Client): Promise<{ appliedTwice: number; lo
   }
   const diff = await admin.query<{ n: string }>(
     `WITH replay AS (
-       SELECT message_data->'data'->>'trip' AS trip, sum((message_data->'data'->>'km')::bigint) AS km, count(*)::int AS legs
+       SELECT message_data->>'trip' AS trip, sum((message_data->>'km')::bigint) AS km, count(*)::int AS legs
        FROM emt_messages WHERE global_position <= $1::bigint GROUP BY 1)
      SELECT count(*)::text AS n FROM ((SELECT trip, km, legs FROM trips EXCEPT SELECT * FROM replay) UNION ALL (SELECT * FROM replay EXCEPT SELECT trip, km, legs FROM trips)) d`,
     [projectorCheckpoint],
