@@ -41,6 +41,7 @@ export async function runEvent(
   nodeCount = 3,
   /** Before each fault, wait until every node runs its fair share (±1): the victim holds a quarter, not whatever it had. */
   waitBalanced = false,
+  shards = SHARDS,
 ): Promise<TakeoverResult> {
   const { daemonLockId, prefix } = scope(event[0]!);
   const ledger = new OwnershipLedger();
@@ -58,7 +59,7 @@ export async function runEvent(
     return spawnNode({
       id,
       databases: [{ id: 'main', url: nodeUrl }],
-      shards: SHARDS,
+      shards,
       shardPrefix: prefix,
       daemonLockId,
       ledger,
@@ -76,10 +77,10 @@ export async function runEvent(
   try {
     nodes = await Promise.all(Array.from({ length: nodeCount }, () => spawn()));
     for (let trial = 0; trial < trials; trial += 1) {
-      await waitUntil(() => nodes.reduce((sum, node) => sum + node.running(), 0) === SHARDS, 30_000);
+      await waitUntil(() => nodes.reduce((sum, node) => sum + node.running(), 0) === shards, 30_000);
       if (waitBalanced) {
-        const low = Math.floor(SHARDS / nodes.length);
-        await waitUntil(() => nodes.every((node) => node.running() >= low && node.running() <= low + 1) && nodes.reduce((sum, node) => sum + node.running(), 0) === SHARDS, 30_000);
+        const low = Math.floor(shards / nodes.length);
+        await waitUntil(() => nodes.every((node) => node.running() >= low && node.running() <= low + 1) && nodes.reduce((sum, node) => sum + node.running(), 0) === shards, 30_000);
       }
       await sleep(100 + Math.random() * 400); // random phase against the standbys' polls
       const victim = [...nodes].sort((a, b) => b.running() - a.running())[0]!;
