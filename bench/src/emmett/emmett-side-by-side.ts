@@ -13,7 +13,6 @@ import { sleep, summarize, type Summary } from '../stats';
 import { spawnEmmettNode, stopEmmettNode, type EmmettNode } from './emmett-nodes';
 import { PROCESSORS, PROJECTION, TABLES_SQL, schemaUrl, type LegDriven } from './projections';
 
-/** In this order: a SIGKILL under Emmett's default lease leaves its processors stuck for 300 s, so it comes last. */
 export const EMMETT_FAULTS = ['graceful-stop', 'sigstop', 'sigkill'] as const;
 export type EmmettFault = (typeof EMMETT_FAULTS)[number];
 
@@ -48,13 +47,11 @@ export interface EmmettFaultResult {
   readonly advancedAgain: Summary;
   /** Trials in which some processor had not advanced again within `capMs`. */
   readonly notAdvanced: number;
-}
-
-export interface EmmettVariantResult {
-  readonly variant: EmmettVariant['name'];
-  readonly faults: readonly EmmettFaultResult[];
+  readonly capMs: number;
+  /** Every trial, one that did not advance counted as `capMs` (then a lower bound). */
+  readonly withCap: Summary;
   readonly events: number;
-  /** Both processors caught up with the last appended message within `capMs` after the load stopped. */
+  /** Both processors caught up with the last appended message within `plan.capMs` after the load stopped. */
   readonly caughtUp: boolean;
   /** Messages applied more than once, both processors (rows in the logs beyond the first per position). */
   readonly appliedTwice: number;
@@ -118,8 +115,8 @@ export function startAppender(url: string, schema: string, everyMs: number): { s
   };
 }
 
-/** One variant: 3 nodes, `plan.trials` faults of each kind, then the exactly-once checks. */
-export async function runEmmettVariant(url: string, variant: EmmettVariant, plan: EmmettPlan, log: (line: string) => void): Promise<EmmettVariantResult> {
+/** One fault on a fresh schema and 3 fresh nodes: `plan.trials` trials, then the exactly-once checks. */
+export async function runEmmettFault(url: string, variant: EmmettVariant, fault: EmmettFault, plan: EmmettPlan, log: (line: string) => void): Promise<EmmettFaultResult> {
   const { schema, admin, drop } = await createEmmettSchema(url, variant.name.replace('-', '_'));
   let serial = 0;
   const spawn = (): Promise<EmmettNode> => {
@@ -127,62 +124,60 @@ export async function runEmmettVariant(url: string, variant: EmmettVariant, plan
     return spawnEmmettNode({ url: schemaUrl(url, schema, id), id, mode: variant.mode, ...(variant.leaseSeconds === undefined ? {} : { leaseSeconds: variant.leaseSeconds }) }, log);
   };
   let nodes: EmmettNode[] = [];
-  const faults: EmmettFaultResult[] = [];
   let appender: ReturnType<typeof startAppender> | undefined;
+  const leaseBound = fault === 'sigkill' && variant.name === 'plain-300s';
+  const trials = leaseBound ? plan.defaultLeaseKillTrials : plan.trials;
+  const capMs = leaseBound ? plan.defaultLeaseCapMs : plan.capMs;
   try {
     nodes = await Promise.all([spawn(), spawn(), spawn()]);
     appender = startAppender(url, schema, plan.appendEveryMs);
     const ownerOf = (shard: string): EmmettNode | undefined => nodes.find((node) => node.alive() && node.owned.has(shard));
-    for (const fault of EMMETT_FAULTS) {
-      const leaseBound = fault === 'sigkill' && variant.name === 'plain-300s';
-      const trials = leaseBound ? plan.defaultLeaseKillTrials : plan.trials;
-      const capMs = leaseBound ? plan.defaultLeaseCapMs : plan.capMs;
-      const times: number[] = [];
-      let notAdvanced = 0;
-      for (let trial = 0; trial < trials; trial += 1) {
-        const deadline = Date.now() + plan.capMs + 30_000;
-        while (PROCESSORS.some(({ shard }) => ownerOf(shard) === undefined)) {
-          if (Date.now() > deadline) throw new Error(`${variant.name}: the processors never had owners again`);
-          await sleep(20);
-        }
-        await sleep(1000 + Math.random() * 500); // running, at a random phase of the polls
-        const victim = ownerOf(PROJECTION)!;
-        const affected = PROCESSORS.filter(({ shard }) => victim.owned.has(shard));
-        const at = Date.now();
-        let contAt = Number.MAX_VALUE; // from then on, the victim's own messages count as advancing (SIGSTOP)
-        if (fault === 'sigkill') victim.child.kill('SIGKILL');
-        else if (fault === 'graceful-stop') void stopEmmettNode(victim);
-        else {
-          victim.child.kill('SIGSTOP');
-          contAt = at + SIGSTOP_MS;
-          setTimeout(() => victim.child.kill('SIGCONT'), SIGSTOP_MS);
-        }
-        const advancedAt = async (): Promise<number | undefined> => {
-          let latest = 0;
-          for (const { log: table } of affected) {
-            const { rows } = await admin.query<{ at: number | null }>(`SELECT min(at) AS at FROM ${table} WHERE at > $1 AND (node <> $2 OR at > $3)`, [at, victim.id, contAt]);
-            if (rows[0]!.at === null) return undefined;
-            latest = Math.max(latest, rows[0]!.at);
-          }
-          return latest;
-        };
-        let advanced: number | undefined;
-        while ((advanced = await advancedAt()) === undefined && Date.now() < at + capMs) await sleep(50);
-        if (advanced === undefined) notAdvanced += 1;
-        else times.push(advanced - at);
-        if (fault === 'sigstop') await sleep(Math.max(0, contAt - Date.now() + 200));
-        else {
-          await stopEmmettNode(victim); // already dead or stopping
-          nodes = [...nodes.filter((node) => node !== victim), await spawn()];
-        }
-        log(`  ${variant.name} ${fault} ${trial + 1}/${trials}: ${advanced === undefined ? `not advanced within ${capMs} ms` : `advanced again after ${(advanced - at).toFixed(0)} ms`} (victim ran ${affected.map((p) => p.shard).join(', ')})`);
+    const times: number[] = [];
+    let notAdvanced = 0;
+    for (let trial = 0; trial < trials; trial += 1) {
+      const deadline = Date.now() + plan.capMs + 30_000;
+      while (PROCESSORS.some(({ shard }) => ownerOf(shard) === undefined)) {
+        if (Date.now() > deadline) throw new Error(`${variant.name}: the processors never had owners again`);
+        await sleep(20);
       }
-      faults.push({ variant: variant.name, fault, advancedAgain: summarize(times), notAdvanced });
+      await sleep(1000 + Math.random() * 500); // running, at a random phase of the polls
+      const victim = ownerOf(PROJECTION)!;
+      const affected = PROCESSORS.filter(({ shard }) => victim.owned.has(shard));
+      const at = Date.now();
+      let contAt = Number.MAX_VALUE; // from then on, the victim's own messages count as advancing (SIGSTOP)
+      if (fault === 'sigkill') victim.child.kill('SIGKILL');
+      else if (fault === 'graceful-stop') void stopEmmettNode(victim);
+      else {
+        victim.child.kill('SIGSTOP');
+        contAt = at + SIGSTOP_MS;
+        setTimeout(() => victim.child.kill('SIGCONT'), SIGSTOP_MS);
+      }
+      const advancedAt = async (): Promise<number | undefined> => {
+        let latest = 0;
+        for (const { log: table } of affected) {
+          const { rows } = await admin.query<{ at: number | null }>(`SELECT min(at) AS at FROM ${table} WHERE at > $1 AND (node <> $2 OR at > $3)`, [at, victim.id, contAt]);
+          if (rows[0]!.at === null) return undefined;
+          latest = Math.max(latest, rows[0]!.at);
+        }
+        return latest;
+      };
+      let advanced: number | undefined;
+      while ((advanced = await advancedAt()) === undefined && Date.now() < at + capMs) await sleep(50);
+      if (advanced === undefined) notAdvanced += 1;
+      else times.push(advanced - at);
+      if (fault === 'sigstop') await sleep(Math.max(0, contAt - Date.now() + 200));
+      else {
+        await stopEmmettNode(victim); // already dead or stopping
+        nodes = [...nodes.filter((node) => node !== victim), await spawn()];
+      }
+      log(`  ${variant.name} ${fault} ${trial + 1}/${trials}: ${advanced === undefined ? `not advanced within ${capMs} ms` : `advanced again after ${(advanced - at).toFixed(0)} ms`} (victim ran ${affected.map((p) => p.shard).join(', ')})`);
     }
     const events = await appender.stop();
     appender = undefined;
     const caughtUp = await waitCaughtUp(admin, plan.capMs);
-    return { variant: variant.name, faults, events, caughtUp, ...(await exactlyOnce(admin)) };
+    const checks = await exactlyOnce(admin);
+    log(`  ${variant.name} ${fault}: ${events} events, ${checks.appliedTwice} applied twice, ${checks.lost} lost, ${checks.readModelRowsDiffering} read-model rows differ${caughtUp ? '' : ', not caught up'}`);
+    return { variant: variant.name, fault, advancedAgain: summarize(times), notAdvanced, capMs, withCap: summarize([...times, ...Array.from({ length: notAdvanced }, () => capMs)]), events, caughtUp, ...checks };
   } finally {
     await appender?.stop().catch(() => undefined);
     await Promise.all(nodes.map((node) => stopEmmettNode(node)));
