@@ -57,12 +57,18 @@ export function spawnEmmettNode(config: EmmettNodeConfig, log: (line: string) =>
   });
 }
 
-/** SIGTERM, then wait for the exit (SIGKILL after 20 s). */
-export async function stopEmmettNode(node: EmmettNode): Promise<void> {
-  if (!node.alive()) return;
+/** SIGTERM, then wait for the exit (SIGKILL after 10 s). Resolves with how long the exit took (ms; Infinity when killed). */
+export async function stopEmmettNode(node: EmmettNode): Promise<number> {
+  if (!node.alive()) return 0;
+  const started = performance.now();
+  let killed = false;
   node.child.kill('SIGCONT');
   node.child.kill('SIGTERM');
-  const timer = setTimeout(() => node.child.kill('SIGKILL'), 20_000);
+  const timer = setTimeout(() => {
+    killed = true;
+    node.child.kill('SIGKILL');
+  }, 10_000);
   await node.exited;
   clearTimeout(timer);
+  return killed ? Number.POSITIVE_INFINITY : performance.now() - started;
 }

@@ -50,6 +50,8 @@ export interface EmmettFaultResult {
   readonly capMs: number;
   /** Every trial, one that did not advance counted as `capMs` (then a lower bound). */
   readonly withCap: Summary;
+  /** Graceful stop: SIGTERM -> the victim process exited, per trial (Infinity: SIGKILLed after 10 s). */
+  readonly exitsMs: readonly number[];
   readonly events: number;
   /** Both processors caught up with the last appended message within `plan.capMs` after the load stopped. */
   readonly caughtUp: boolean;
@@ -133,6 +135,7 @@ export async function runEmmettFault(url: string, variant: EmmettVariant, fault:
     appender = startAppender(url, schema, plan.appendEveryMs);
     const ownerOf = (shard: string): EmmettNode | undefined => nodes.find((node) => node.alive() && node.owned.has(shard));
     const times: number[] = [];
+    const exitsMs: number[] = [];
     let notAdvanced = 0;
     for (let trial = 0; trial < trials; trial += 1) {
       const deadline = Date.now() + plan.capMs + 30_000;
@@ -145,8 +148,9 @@ export async function runEmmettFault(url: string, variant: EmmettVariant, fault:
       const affected = PROCESSORS.filter(({ shard }) => victim.owned.has(shard));
       const at = Date.now();
       let contAt = Number.MAX_VALUE; // from then on, the victim's own messages count as advancing (SIGSTOP)
+      let exited: Promise<number> | undefined;
       if (fault === 'sigkill') victim.child.kill('SIGKILL');
-      else if (fault === 'graceful-stop') void stopEmmettNode(victim);
+      else if (fault === 'graceful-stop') exited = stopEmmettNode(victim);
       else {
         victim.child.kill('SIGSTOP');
         contAt = at + SIGSTOP_MS;
@@ -167,17 +171,18 @@ export async function runEmmettFault(url: string, variant: EmmettVariant, fault:
       else times.push(advanced - at);
       if (fault === 'sigstop') await sleep(Math.max(0, contAt - Date.now() + 200));
       else {
-        await stopEmmettNode(victim); // already dead or stopping
+        const exitMs = await (exited ?? stopEmmettNode(victim)); // already dead, or stopping
+        if (exited !== undefined) exitsMs.push(exitMs);
         nodes = [...nodes.filter((node) => node !== victim), await spawn()];
       }
-      log(`  ${variant.name} ${fault} ${trial + 1}/${trials}: ${advanced === undefined ? `not advanced within ${capMs} ms` : `advanced again after ${(advanced - at).toFixed(0)} ms`} (victim ran ${affected.map((p) => p.shard).join(', ')})`);
+      log(`  ${variant.name} ${fault} ${trial + 1}/${trials}: ${advanced === undefined ? `not advanced within ${capMs} ms` : `advanced again after ${(advanced - at).toFixed(0)} ms`} (victim ran ${affected.map((p) => p.shard).join(', ')}${exited === undefined ? '' : `; exited ${exitsMs.at(-1)!.toFixed(0)} ms after SIGTERM`})`);
     }
     const events = await appender.stop();
     appender = undefined;
     const caughtUp = await waitCaughtUp(admin, plan.capMs);
     const checks = await exactlyOnce(admin);
     log(`  ${variant.name} ${fault}: ${events} events, ${checks.appliedTwice} applied twice, ${checks.lost} lost, ${checks.readModelRowsDiffering} read-model rows differ${caughtUp ? '' : ', not caught up'}`);
-    return { variant: variant.name, fault, advancedAgain: summarize(times), notAdvanced, capMs, withCap: summarize([...times, ...Array.from({ length: notAdvanced }, () => capMs)]), events, caughtUp, ...checks };
+    return { variant: variant.name, fault, advancedAgain: summarize(times), notAdvanced, capMs, withCap: summarize([...times, ...Array.from({ length: notAdvanced }, () => capMs)]), exitsMs, events, caughtUp, ...checks };
   } finally {
     await appender?.stop().catch(() => undefined);
     await Promise.all(nodes.map((node) => stopEmmettNode(node)));
