@@ -139,12 +139,14 @@ export async function runEmmettFault(url: string, variant: EmmettVariant, fault:
     let notAdvanced = 0;
     for (let trial = 0; trial < trials; trial += 1) {
       const deadline = Date.now() + plan.capMs + 30_000;
-      while (PROCESSORS.some(({ shard }) => ownerOf(shard) === undefined)) {
+      let victim: EmmettNode | undefined;
+      // both running, at a random phase of the polls; again if a hand-over (balancing) is under way then
+      while (victim === undefined || PROCESSORS.some(({ shard }) => ownerOf(shard) === undefined)) {
         if (Date.now() > deadline) throw new Error(`${variant.name}: the processors never had owners again`);
-        await sleep(20);
+        if (PROCESSORS.some(({ shard }) => ownerOf(shard) === undefined)) await sleep(20);
+        else await sleep(1000 + Math.random() * 500);
+        victim = ownerOf(PROJECTION);
       }
-      await sleep(1000 + Math.random() * 500); // running, at a random phase of the polls
-      const victim = ownerOf(PROJECTION)!;
       const affected = PROCESSORS.filter(({ shard }) => victim.owned.has(shard));
       const at = Date.now();
       let contAt = Number.MAX_VALUE; // from then on, the victim's own messages count as advancing (SIGSTOP)
