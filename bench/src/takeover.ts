@@ -77,10 +77,11 @@ export async function runEvent(
   try {
     nodes = await Promise.all(Array.from({ length: nodeCount }, () => spawn()));
     for (let trial = 0; trial < trials; trial += 1) {
-      await waitUntil(() => nodes.reduce((sum, node) => sum + node.running(), 0) === shards, 30_000);
+      const settleMs = 30_000 + shards * 10; // 10 000 shards on a loaded machine: up to 130 s
+      await waitUntil(() => nodes.reduce((sum, node) => sum + node.running(), 0) === shards, settleMs);
       if (waitBalanced) {
         const low = Math.floor(shards / nodes.length);
-        await waitUntil(() => nodes.every((node) => node.running() >= low && node.running() <= low + 1) && nodes.reduce((sum, node) => sum + node.running(), 0) === shards, 30_000);
+        await waitUntil(() => nodes.every((node) => node.running() >= low && node.running() <= low + 1) && nodes.reduce((sum, node) => sum + node.running(), 0) === shards, settleMs);
       }
       await sleep(100 + Math.random() * 400); // random phase against the standbys' polls
       const victim = [...nodes].sort((a, b) => b.running() - a.running())[0]!;
@@ -100,7 +101,7 @@ export async function runEvent(
       faultTimes.push(at);
       const otherNode = event === 'sigkill' || event === 'graceful-stop';
       const done = (): number | undefined => restartedAt(ledger, affected, at, otherNode ? victim.id : undefined);
-      await waitUntil(() => done() !== undefined, 30_000);
+      await waitUntil(() => done() !== undefined, settleMs);
       takeovers.push(done()! - at);
       if (!otherNode) {
         const stops = ledger.intervals().filter((i) => i.node === victim.id && i.stop !== undefined && i.stop >= at && affected.includes(i.shard));

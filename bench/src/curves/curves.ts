@@ -36,7 +36,7 @@ export const QUICK_CURVES: CurvesPlan = {
   baselineMaxShards: 10_000,
   steadySeconds: 10,
   cycles: 2,
-  takeoverShardCounts: [10, 100, 1_000, 10_000],
+  takeoverShardCounts: [10, 100, 1_000],
   nodeCounts: [2, 4, 8],
   nodeSeconds: 10,
   trials: 3,
@@ -45,6 +45,7 @@ export const QUICK_CURVES: CurvesPlan = {
 export const FULL_CURVES: CurvesPlan = {
   ...QUICK_CURVES,
   baselineMaxShards: 100_000,
+  takeoverShardCounts: [10, 100, 1_000, 10_000],
   steadySeconds: 30,
   cycles: 3,
   nodeCounts: [2, 4, 8, 16, 32],
@@ -62,6 +63,15 @@ export async function runCurves(plan: CurvesPlan, raw: Record<string, unknown>, 
   const rows: Row[] = [];
   const row = (group: string, metric: string, unit: string, pair: Pair, ours: BenchConfig['name'] = 'ours'): void =>
     void rows.push({ group, metric, unit, ours: pair[ours] ?? Number.NaN, baseline: pair.baseline ?? Number.NaN });
+  /** One measurement; a failure (a timeout on this loaded machine) becomes NaN and a log line, not the end of the run. */
+  const measure = async <T>(label: string, run: () => Promise<T>): Promise<T | undefined> => {
+    try {
+      return await run();
+    } catch (error) {
+      log(`  ${label} failed: ${error instanceof Error ? error.message : String(error)}`);
+      return undefined;
+    }
+  };
   const shards: Record<number, Record<string, Pair>> = {};
   const nodes: Record<number, Record<string, Pair>> = {};
   const cluster = await startCurvesCluster();
@@ -75,17 +85,18 @@ export async function runCurves(plan: CurvesPlan, raw: Record<string, unknown>, 
         for (const config of CONFIGS) {
           if (config === BASELINE && count > plan.baselineMaxShards) continue;
           log(`C1. ${count} shards (${config.name}): steady state ${plan.steadySeconds} s, cycle cost`);
-          const steady = await runSteadyState(url, config, count, plan.steadySeconds, emptyRss);
-          figures.cpu![config.name] = steady.ownerCpuPercent;
-          figures.rss![config.name] = steady.ownerRssAboveEmptyMb;
-          const cycle = await runCycleCost(postgresCycleTarget(url), config, [count], plan.cycles);
-          figures.ownerTrips![config.name] = cycle.find((c) => c.role === 'owner')!.roundTrips;
-          figures.standbyTrips![config.name] = cycle.find((c) => c.role === 'standby')!.roundTrips;
+          const steady = await measure(`steady ${count}`, () => runSteadyState(url, config, count, plan.steadySeconds, emptyRss));
+          figures.cpu![config.name] = steady?.ownerCpuPercent ?? Number.NaN;
+          figures.rss![config.name] = steady?.ownerRssAboveEmptyMb ?? Number.NaN;
+          const cycle = await measure(`cycle ${count}`, () => runCycleCost(postgresCycleTarget(url), config, [count], plan.cycles));
+          figures.ownerTrips![config.name] = cycle?.find((c) => c.role === 'owner')!.roundTrips ?? Number.NaN;
+          figures.standbyTrips![config.name] = cycle?.find((c) => c.role === 'standby')!.roundTrips ?? Number.NaN;
           if (plan.takeoverShardCounts.includes(count)) {
             const takeoverConfig = config === OURS ? BALANCED : config;
-            figures.takeover![takeoverConfig === BALANCED ? 'ours' : 'baseline'] = (
-              await runEvent(url, admin, takeoverConfig, 'sigkill', plan.trials, log, 3, takeoverConfig.coordinator.balance !== false, count)
-            ).takeover.p99;
+            const takeover = await measure(`sigkill ${count}`, () =>
+              runEvent(url, admin, takeoverConfig, 'sigkill', plan.trials, log, 3, takeoverConfig.coordinator.balance !== false, count),
+            );
+            figures.takeover![config.name] = takeover?.takeover.p99 ?? Number.NaN;
           }
         }
         shards[count] = figures;
@@ -95,18 +106,19 @@ export async function runCurves(plan: CurvesPlan, raw: Record<string, unknown>, 
         row(group, 'owner RSS above an idle node', 'MB', figures.rss!);
         row(group, 'owner round trips per cycle', 'n', figures.ownerTrips!);
         row(group, 'standby round trips per cycle', 'n', figures.standbyTrips!);
-        if (plan.takeoverShardCounts.includes(count)) row(group, `sigkill running elsewhere p99 (3 nodes, ${plan.trials} trials)`, 'ms', figures.takeover!);
+        if (plan.takeoverShardCounts.includes(count)) row(group, `sigkill running elsewhere p99 (3 nodes, our exact defaults, ${plan.trials} trials)`, 'ms', figures.takeover!);
       }
       for (const count of plan.nodeCounts) {
         const figures: Record<string, Pair> = { perNode: {}, server: {}, takeover: {}, join: {} };
         for (const config of [BALANCED, BASELINE]) {
           const name = config === BALANCED ? 'ours' : 'baseline';
           log(`C2. ${count} nodes x 100 shards (${name}): steady ${plan.nodeSeconds} s, sigkill, join`);
-          const standby = await runStandbyCost(url, config, plan.nodeSeconds, count);
-          figures.perNode![name] = standby.queriesPerSecond;
-          figures.server![name] = standby.queriesPerSecond * count;
-          figures.takeover![name] = (await runEvent(url, admin, config, 'sigkill', plan.trials, log, count, config.coordinator.balance !== false)).takeover.p99;
-          figures.join![name] = await timeToBalanceAfterJoin(url, config, count);
+          const standby = await measure(`standby ${count} nodes`, () => runStandbyCost(url, config, plan.nodeSeconds, count));
+          figures.perNode![name] = standby?.queriesPerSecond ?? Number.NaN;
+          figures.server![name] = (standby?.queriesPerSecond ?? Number.NaN) * count;
+          const takeover = await measure(`sigkill ${count} nodes`, () => runEvent(url, admin, config, 'sigkill', plan.trials, log, count, config.coordinator.balance !== false));
+          figures.takeover![name] = takeover?.takeover.p99 ?? Number.NaN;
+          figures.join![name] = (await measure(`join ${count} nodes`, () => timeToBalanceAfterJoin(url, config, count))) ?? Number.NaN;
         }
         nodes[count] = figures;
         const bound = count > cores ? `, ${count} processes on ${cores} cores: CPU-bound` : '';
@@ -125,11 +137,13 @@ export async function runCurves(plan: CurvesPlan, raw: Record<string, unknown>, 
   const tenants: Record<number, unknown> = {};
   for (const count of plan.tenantCounts) {
     log(`C3. ${count} tenants x 2 shards, 4 nodes (lock home vs a lock connection per tenant)`);
-    const result = await runTenants(0, log, { tenants: count, shards: 2, nodes: 4, maxConnections: 100, port: CURVES_PORTS.tenants });
+    const result = await measure(`tenants ${count}`, () => runTenants(0, log, { tenants: count, shards: 2, nodes: 4, maxConnections: 100, port: CURVES_PORTS.tenants }));
+    if (result === undefined) continue;
     tenants[count] = result;
     const refused = result.baseline.tooManyClients > 0 ? ', baseline refused connections (max_connections 100)' : '';
     const group = `C3 tenants: ${count} x 4 nodes${refused}`;
-    const pair = (pick: (r: typeof result.home) => number): Pair => ({ ours: pick(result.home), baseline: pick(result.baseline) });
+    const { home, baseline } = result;
+    const pair = (pick: (r: typeof home) => number): Pair => ({ ours: pick(home), baseline: pick(baseline) });
     row(group, 'lock connections per node', 'n', pair((r) => r.lockConnectionsPerNode));
     row(group, 'every tenant owned, from first start', 'ms', pair((r) => r.ownedAllFromStartMs));
     row(group, 'lock round trips per cycle per node', 'n', pair((r) => r.roundTripsPerCycle));
