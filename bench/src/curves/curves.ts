@@ -121,7 +121,7 @@ export async function runCurves(plan: CurvesPlan, raw: Record<string, unknown>, 
           figures.join![name] = (await measure(`join ${count} nodes`, () => timeToBalanceAfterJoin(url, config, count))) ?? Number.NaN;
         }
         nodes[count] = figures;
-        const bound = count > cores ? `, ${count} processes on ${cores} cores: CPU-bound` : '';
+        const bound = count > cores ? `, ${count} processes on ${cores} cores: the machine may be the limit` : '';
         const group = `C2 nodes: ${count} x 100 shards${bound}`;
         row(group, 'lock queries per node', '/s', figures.perNode!);
         row(group, 'lock queries on the server (all nodes)', '/s', figures.server!);
@@ -157,7 +157,7 @@ export async function runCurves(plan: CurvesPlan, raw: Record<string, unknown>, 
   ];
   const plot = renderPlot([
     { title: 'owner CPU, % of a core', x: 'shards per node', y: '% core', series: both(shards, 'cpu') },
-    { title: 'owner round trips per cycle', x: 'shards per node', y: 'round trips', series: both(shards, 'ownerTrips') },
+    { title: 'standby round trips per cycle', x: 'shards per node', y: 'round trips', series: both(shards, 'standbyTrips') },
     { title: 'lock queries/s on the server', x: 'nodes (100 shards)', y: 'queries/s', series: both(nodes, 'server') },
   ]);
   return { rows, plot };
