@@ -31,13 +31,19 @@ function change(now: number, then: number): string {
   return `${(now / then).toFixed(2)}x`;
 }
 
+/** Rows match on the group and on the metric without its run-specific parts (parentheses, numbers: trial and event counts). */
+function keyOf(row: Row): string {
+  const stable = (text: string): string => text.replace(/\([^)]*\)/g, '').replace(/\d[\d.,]*/g, '#').trim();
+  return `${row.group}\u0000${stable(row.metric)}`;
+}
+
 /** A Markdown table: every metric of `now` that `then` also has (ours only; the baseline as a column of its own). */
 export function renderComparison(now: readonly Row[], then: ResultsFile, nowLabel = 'now'): string {
-  const previous = new Map(then.rows.map((row) => [`${row.group}\u0000${row.metric}`, row]));
+  const previous = new Map(then.rows.map((row) => [keyOf(row), row]));
   const header = ['benchmark', 'metric', `ours ${nowLabel}`, `ours ${then.when.slice(0, 16)} (${then.mode})`, 'now/then', 'baseline now/then'];
   const lines: string[][] = [];
   for (const row of now) {
-    const old = previous.get(`${row.group}\u0000${row.metric}`);
+    const old = previous.get(keyOf(row));
     if (old === undefined) continue;
     lines.push([row.group, `${row.metric} (${row.unit})`, fmt(row.ours), fmt(old.ours), change(row.ours, old.ours), change(row.baseline, old.baseline)]);
   }
