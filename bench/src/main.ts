@@ -3,14 +3,20 @@
  * default configuration and a BASELINE that behaves like the original, on the PostgreSQL at
  * POLECAT_TEST_PG (default postgres://postgres@127.0.0.1:5432/test), prints a table and writes
  * bench/results/latest.json. Only run one benchmark with
- * `--only takeover|takeover4|cycle|steady|standby|lock|tenants`; `--unwatched` adds our defaults
- * without member watchers to benchmarks 1b and 3b (the "before").
+ * `--only takeover|takeover4|cycle|steady|standby|lock|tenants|emmett|curves` (emmett and curves run
+ * only when named); `--unwatched` adds our defaults
+ * without member watchers to benchmarks 1b and 3b (the "before"). `--compare <results.json>` adds a
+ * table of this run's figures against that file's; `--compare <old.json> --against <new.json>` only
+ * compares two files.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { checkPostgres, postgresTestUrl, redactUrl } from '@polecat/test-utils';
+import { compareFiles, readResults, renderComparison } from './compare';
 import { BALANCED, BASELINE, CONFIGS, OURS, UNWATCHED, type BenchConfig } from './configs';
 import { postgresCycleTarget, runCycleCost, type CycleCostResult } from './cycle-cost';
+import { runCurvesBench } from './curves/curves-bench';
+import { runEmmettBench } from './emmett/emmett-bench';
 import { runLockPrimitive } from './lock-primitive';
 import { runSqlServerBenchmarks } from './sql-server';
 import { renderTable, type Row, type Summary } from './stats';
@@ -26,12 +32,21 @@ const only = onlyIndex >= 0 ? args[onlyIndex + 1] : undefined;
 const wants = (name: string): boolean => only === undefined || only === name;
 /** Also measure our defaults without member watchers (the "before" of benchmarks 1b and 3b). */
 const unwatched = args.includes('--unwatched');
+/** `--compare <file>`: this run against a previous results file; with `--against <file>`: two files, nothing run. */
+const optionValue = (name: string): string | undefined => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
+const compareWith = optionValue('--compare');
+const against = optionValue('--against');
 const plan = quick
   ? { trials: 5, cycleCounts: [1, 100, 1000, 10_000], cycles: 2, steadySeconds: 10 }
   : { trials: 20, cycleCounts: [1, 100, 1000, 10_000], cycles: 5, steadySeconds: 60 };
 const log = (line: string): void => console.error(`[bench ${((performance.now() / 1000) | 0).toString().padStart(4)} s] ${line}`);
 
 async function main(): Promise<void> {
+  if (compareWith !== undefined && against !== undefined) {
+    console.log(await compareFiles(compareWith, against));
+    return;
+  }
+  const previous = compareWith === undefined ? undefined : await readResults(compareWith); // fail before a long run
   const url = postgresTestUrl();
   const availability = await checkPostgres(url);
   if (!availability.reachable) {
@@ -208,6 +223,9 @@ async function main(): Promise<void> {
     }
   }
 
+  if (only === 'emmett') rows.push(...(await runEmmettBench(url, quick, raw, log))); // long (35 min full): only when asked
+  if (only === 'curves') rows.push(...(await runCurvesBench(quick, raw, log))); // long (20 min quick): only when asked
+
   // SQL Server rows (only when POLECAT_TEST_MSSQL is set; otherwise one skip line).
   rows.push(...(await runSqlServerBenchmarks({ wants, cycleCounts: plan.cycleCounts, cycles: plan.cycles, trials: plan.trials, standbySeconds: quick ? 20 : 60, raw, log })));
 
@@ -224,8 +242,10 @@ async function main(): Promise<void> {
   };
   const dir = new URL('../results/', import.meta.url);
   await mkdir(dir, { recursive: true });
-  await writeFile(new URL('latest.json', dir), `${JSON.stringify(result, null, 2)}\n`);
-  log('wrote bench/results/latest.json');
+  const stamped = `${result.mode}-${result.when.replace(/[:.]/g, '-')}.json`;
+  for (const name of ['latest.json', stamped]) await writeFile(new URL(name, dir), `${JSON.stringify(result, null, 2)}\n`);
+  log(`wrote bench/results/latest.json and bench/results/${stamped}`);
+  if (previous !== undefined) console.log(`\ncompared with ${compareWith}:\n${renderComparison(rows, previous)}`);
 }
 
 main().catch((error: unknown) => {

@@ -48,11 +48,11 @@ export interface StandbyCostResult {
 }
 
 /** Benchmark 3b: 4 nodes × 100 shards at steady state (each at its fair share), queries per node. */
-export async function runStandbyCost(url: string, config: BenchConfig, seconds: number): Promise<StandbyCostResult> {
+export async function runStandbyCost(url: string, config: BenchConfig, seconds: number, nodeCount = DEFAULTS_NODES): Promise<StandbyCostResult> {
   const { daemonLockId, prefix } = scope('q');
   const nodes: NodeHandle[] = [];
   try {
-    for (let index = 0; index < DEFAULTS_NODES; index += 1) {
+    for (let index = 0; index < nodeCount; index += 1) {
       nodes.push(
         await spawnNode({
           id: `${prefix}-${config.name[0]}${index}`,
@@ -69,9 +69,9 @@ export async function runStandbyCost(url: string, config: BenchConfig, seconds: 
         }),
       );
     }
-    const deadline = Date.now() + 60_000;
+    const deadline = Date.now() + 60_000 + nodeCount * 5_000;
     while (nodes.reduce((sum, node) => sum + node.running(), 0) !== SHARDS) {
-      if (Date.now() > deadline) throw new Error('the 4 nodes never ran every shard');
+      if (Date.now() > deadline) throw new Error(`the ${nodeCount} nodes never ran every shard`);
       await sleep(20);
     }
     await sleep(12_000); // balanced, past the first slow polls

@@ -60,6 +60,8 @@ export async function runEvent(
   waitBalanced = false,
   /** SQL Server: where a `tcp-cut` proxy forwards (default: the `postgres://` URL's host and port). */
   route: ProxyRoute = postgresRoute(url),
+  /** Shards per node process. */
+  shards = SHARDS,
 ): Promise<TakeoverResult> {
   const { daemonLockId, prefix } = scope(event[0]!);
   const ledger = new OwnershipLedger();
@@ -76,7 +78,7 @@ export async function runEvent(
     return spawnNode({
       id,
       databases: [{ id: 'main', url: nodeUrl }],
-      shards: SHARDS,
+      shards,
       shardPrefix: prefix,
       daemonLockId,
       ledger,
@@ -94,10 +96,11 @@ export async function runEvent(
   try {
     nodes = await Promise.all(Array.from({ length: nodeCount }, () => spawn()));
     for (let trial = 0; trial < trials; trial += 1) {
-      await waitUntil(() => nodes.reduce((sum, node) => sum + node.running(), 0) === SHARDS, 30_000);
+      const settleMs = 30_000 + shards * 10; // 10 000 shards on a loaded machine: up to 130 s
+      await waitUntil(() => nodes.reduce((sum, node) => sum + node.running(), 0) === shards, settleMs);
       if (waitBalanced) {
-        const low = Math.floor(SHARDS / nodes.length);
-        await waitUntil(() => nodes.every((node) => node.running() >= low && node.running() <= low + 1) && nodes.reduce((sum, node) => sum + node.running(), 0) === SHARDS, 30_000);
+        const low = Math.floor(shards / nodes.length);
+        await waitUntil(() => nodes.every((node) => node.running() >= low && node.running() <= low + 1) && nodes.reduce((sum, node) => sum + node.running(), 0) === shards, settleMs);
       }
       await sleep(100 + Math.random() * 400); // random phase against the standbys' polls
       const victim = [...nodes].sort((a, b) => b.running() - a.running())[0]!;
@@ -117,7 +120,7 @@ export async function runEvent(
       faultTimes.push(at);
       const otherNode = event === 'sigkill' || event === 'graceful-stop';
       const done = (): number | undefined => restartedAt(ledger, affected, at, otherNode ? victim.id : undefined);
-      await waitUntil(() => done() !== undefined, 30_000);
+      await waitUntil(() => done() !== undefined, settleMs);
       takeovers.push(done()! - at);
       if (!otherNode) {
         const stops = ledger.intervals().filter((i) => i.node === victim.id && i.stop !== undefined && i.stop >= at && affected.includes(i.shard));

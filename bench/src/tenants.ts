@@ -15,6 +15,15 @@ import { sleep, summarize, type Summary } from './stats';
  */
 export const TENANT_PLAN = { tenants: 200, shards: 2, nodes: 4, maxConnections: 100, port: 16340 } as const;
 
+/** How many tenants, shards per tenant, nodes; the private cluster's `max_connections` and port. */
+export interface TenantPlan {
+  readonly tenants: number;
+  readonly shards: number;
+  readonly nodes: number;
+  readonly maxConnections: number;
+  readonly port: number;
+}
+
 export interface TenantsResult {
   readonly config: 'lock-home' | 'baseline';
   /** The most lock connections one node held (pg_stat_activity by application_name), sampled after start. */
@@ -41,23 +50,23 @@ export interface TenantsResult {
 const log0 = (): void => undefined;
 
 /** Runs both rows on one private cluster (created and destroyed here, with its 200 databases). */
-export async function runTenants(trials: number, log: (line: string) => void = log0): Promise<{ home: TenantsResult; baseline: TenantsResult; setupMs: number }> {
+export async function runTenants(trials: number, log: (line: string) => void = log0, plan: TenantPlan = TENANT_PLAN): Promise<{ home: TenantsResult; baseline: TenantsResult; setupMs: number }> {
   const bin = findPostgresBin();
   if (bin === undefined) throw new Error('no PostgreSQL server binaries under /usr/lib/postgresql/*/bin (needed for the private cluster)');
   const startedAt = performance.now();
-  const cluster = await PrivateCluster.start({ bin, port: TENANT_PLAN.port, listen: ['127.0.0.1'], maxConnections: TENANT_PLAN.maxConnections, dirPrefix: 'polecat-bench-pg-' });
+  const cluster = await PrivateCluster.start({ bin, port: plan.port, listen: ['127.0.0.1'], maxConnections: plan.maxConnections, dirPrefix: 'polecat-bench-pg-' });
   try {
     const admin = new pg.Client({ connectionString: cluster.url('postgres'), application_name: 'bench-admin' });
     await admin.connect();
     try {
-      const names = Array.from({ length: TENANT_PLAN.tenants }, (_, i) => `tenant_${String(i + 1).padStart(3, '0')}`);
+      const names = Array.from({ length: plan.tenants }, (_, i) => `tenant_${String(i + 1).padStart(4, '0')}`);
       for (const name of [...names, 'locks']) await admin.query(`create database ${name}`);
       const setupMs = performance.now() - startedAt;
-      log(`  private cluster on port ${TENANT_PLAN.port} (max_connections ${TENANT_PLAN.maxConnections}), ${names.length} tenant databases in ${(setupMs / 1000).toFixed(1)} s`);
+      log(`  private cluster on port ${plan.port} (max_connections ${plan.maxConnections}), ${names.length} tenant databases in ${(setupMs / 1000).toFixed(1)} s`);
       const tenants = names.map((name) => ({ id: name, url: cluster.url(name) }));
       const refusals = (): number => readFileSync(join(cluster.dir, 'server.log'), 'utf8').split('too many clients').length - 1;
-      const home = await runRow('lock-home', tenants, cluster.url('locks'), admin, trials, refusals, log);
-      const baseline = await runRow('baseline', tenants, undefined, admin, 0, refusals, log);
+      const home = await runRow('lock-home', tenants, cluster.url('locks'), admin, trials, refusals, log, plan);
+      const baseline = await runRow('baseline', tenants, undefined, admin, 0, refusals, log, plan);
       return { home, baseline, setupMs };
     } finally {
       await admin.end().catch(() => undefined);
@@ -73,7 +82,7 @@ async function connectionsOf(admin: pg.Client, id: string): Promise<number> {
 }
 
 /** Tenants (database ids) whose every shard runs somewhere now. */
-function tenantsOwned(ledger: OwnershipLedger): number {
+function tenantsOwned(ledger: OwnershipLedger, shardsPerTenant: number): number {
   const running = new Map<string, Set<string>>();
   for (const interval of ledger.intervals()) {
     if (interval.stop !== undefined) continue;
@@ -84,7 +93,7 @@ function tenantsOwned(ledger: OwnershipLedger): number {
     running.set(tenant, shards);
   }
   let owned = 0;
-  for (const shards of running.values()) if (shards.size >= TENANT_PLAN.shards) owned += 1;
+  for (const shards of running.values()) if (shards.size >= shardsPerTenant) owned += 1;
   return owned;
 }
 
@@ -96,6 +105,7 @@ async function runRow(
   trials: number,
   refusals: () => number,
   log: (line: string) => void,
+  plan: TenantPlan,
 ): Promise<TenantsResult> {
   const refusedBefore = refusals();
   const { daemonLockId, prefix } = scope(config === 'baseline' ? 'tb' : 'th');
@@ -108,7 +118,7 @@ async function runRow(
       id,
       databases: tenants,
       distributor: 'multi-tenanted',
-      shards: TENANT_PLAN.shards,
+      shards: plan.shards,
       shardPrefix: prefix,
       daemonLockId,
       storeName: prefix,
@@ -127,17 +137,17 @@ async function runRow(
   let nodes: NodeHandle[] = [];
   let ownedAllAt = Number.NaN;
   const watch = setInterval(() => {
-    if (Number.isNaN(ownedAllAt) && tenantsOwned(ledger) === tenants.length) ownedAllAt = preciseNow();
+    if (Number.isNaN(ownedAllAt) && tenantsOwned(ledger, plan.shards) === tenants.length) ownedAllAt = preciseNow();
   }, 2);
   const takeovers: number[] = [];
   try {
-    nodes = await Promise.all(Array.from({ length: TENANT_PLAN.nodes }, spawn));
+    nodes = await Promise.all(Array.from({ length: plan.nodes }, spawn));
     const firstReady = Math.min(...nodes.map((node) => node.events.find((event) => event.type === 'ready')?.at ?? Number.POSITIVE_INFINITY));
     // observe: every tenant owned, or the observation window (15 s; the baseline polls every 5 s) ends
     const deadline = Date.now() + 15_000;
     while (Number.isNaN(ownedAllAt) && Date.now() < deadline) await sleep(20);
     // settle: balancing hands sets over until every node runs its share (the baseline never balances)
-    const share = (tenants.length / TENANT_PLAN.nodes) * TENANT_PLAN.shards;
+    const share = (tenants.length / plan.nodes) * plan.shards;
     const settleBy = Date.now() + (config === 'baseline' ? 1_000 : 20_000);
     while (Date.now() < settleBy && !(config === 'lock-home' && nodes.every((node) => node.running() === share))) await sleep(20);
     await sleep(1_000);
@@ -162,19 +172,19 @@ async function runRow(
     const roundTripsPerCycle = perCycle.length === 0 ? Number.NaN : Math.max(...perCycle);
     const requestsPerCycle = requests.length === 0 ? Number.NaN : Math.max(...requests);
     const tooManyClients = refusals() - refusedBefore;
-    log(`  ${config}: connections per node ${counts.join('/')}, running ${nodes.map((node) => node.running()).join('/')}, tenants owned ${tenantsOwned(ledger)}/${tenants.length}, all owned ${Number.isNaN(ownedAllAt) ? 'never' : `${(ownedAllAt - spawnedAt).toFixed(0)} ms after spawn, ${(ownedAllAt - firstReady).toFixed(0)} ms after the first start`}, ${perCycle.map((n) => n.toFixed(2)).join('/')} round trips (${requests.map((n) => n.toFixed(2)).join('/')} attempt/probe requests) per cycle, ${tooManyClients} "too many clients" lines`);
+    log(`  ${config}: connections per node ${counts.join('/')}, running ${nodes.map((node) => node.running()).join('/')}, tenants owned ${tenantsOwned(ledger, plan.shards)}/${tenants.length}, all owned ${Number.isNaN(ownedAllAt) ? 'never' : `${(ownedAllAt - spawnedAt).toFixed(0)} ms after spawn, ${(ownedAllAt - firstReady).toFixed(0)} ms after the first start`}, ${perCycle.map((n) => n.toFixed(2)).join('/')} round trips (${requests.map((n) => n.toFixed(2)).join('/')} attempt/probe requests) per cycle, ${tooManyClients} "too many clients" lines`);
     const result = {
       config,
       lockConnectionsPerNode,
       lockConnectionsTotal,
-      tenantsOwned: tenantsOwned(ledger),
+      tenantsOwned: tenantsOwned(ledger, plan.shards),
       ownedAllFromSpawnMs: ownedAllAt - spawnedAt,
       ownedAllFromStartMs: ownedAllAt - firstReady,
       roundTripsPerCycle,
       requestsPerCycle,
     };
     for (let trial = 0; trial < trials; trial += 1) {
-      await waitUntil(() => tenantsOwned(ledger) === tenants.length, 30_000);
+      await waitUntil(() => tenantsOwned(ledger, plan.shards) === tenants.length, 30_000);
       // steady state first: the new node has received its share (hand-overs done), else the kill
       // measures a rebalancing in progress
       const balancedBy = Date.now() + 20_000;

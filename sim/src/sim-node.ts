@@ -70,6 +70,8 @@ export class SimNode {
       settings: world.settings,
       clock,
       epochs: world.epochs,
+      // the simulation's own trace reports what matters; the default stderr logger would print every simulated fault
+      logger: false,
     });
     this.coordinator.on('lockLost', ({ set }) => world.trace(`${instance} lost ${set.key}`));
     this.coordinator.on('takeover', ({ set, cause }) => world.trace(`${instance} took ${set.key} (${cause})`));

@@ -1,0 +1,164 @@
+/**
+ * Cost curves (issue 24), ours and the baseline in the same run, on private clusters: shards per
+ * node (owner CPU and RSS at steady state, round trips per cycle, SIGKILL takeover p99), nodes on
+ * one PostgreSQL (lock queries/s per node and on the server, SIGKILL takeover p99, time to balance
+ * after a join), tenants on one server (lock connections, time until every tenant is owned, lock
+ * round trips per cycle). Rows say where the 2-core machine, not the code, is the limit.
+ */
+import os from 'node:os';
+import { createPgAdmin } from '@polecat/test-utils';
+import { BALANCED, BASELINE, OURS, type BenchConfig } from '../configs';
+import { postgresCycleTarget, runCycleCost } from '../cycle-cost';
+import type { Row } from '../stats';
+import { emptyNodeRss, runSteadyState } from '../steady-state';
+import { runEvent } from '../takeover';
+import { runStandbyCost } from '../takeover-defaults';
+import { runTenants } from '../tenants';
+import { timeToBalanceAfterJoin } from './balance-after-join';
+import { CURVES_PORTS, startCurvesCluster } from './curves-cluster';
+import { renderPlot } from './plot';
+
+export interface CurvesPlan {
+  readonly shardCounts: readonly number[];
+  /** The baseline (one round trip per shard) is measured up to this many shards. */
+  readonly baselineMaxShards: number;
+  readonly steadySeconds: number;
+  readonly cycles: number;
+  readonly takeoverShardCounts: readonly number[];
+  readonly nodeCounts: readonly number[];
+  readonly nodeSeconds: number;
+  readonly trials: number;
+  readonly tenantCounts: readonly number[];
+}
+
+export const QUICK_CURVES: CurvesPlan = {
+  shardCounts: [10, 100, 1_000, 10_000, 100_000],
+  baselineMaxShards: 10_000,
+  steadySeconds: 10,
+  cycles: 2,
+  takeoverShardCounts: [10, 100, 1_000],
+  nodeCounts: [2, 4, 8],
+  nodeSeconds: 10,
+  trials: 3,
+  tenantCounts: [10, 100],
+};
+export const FULL_CURVES: CurvesPlan = {
+  ...QUICK_CURVES,
+  baselineMaxShards: 100_000,
+  takeoverShardCounts: [10, 100, 1_000, 10_000],
+  steadySeconds: 30,
+  cycles: 3,
+  nodeCounts: [2, 4, 8, 16, 32],
+  nodeSeconds: 30,
+  trials: 10,
+  tenantCounts: [10, 100, 1_000],
+};
+
+const CONFIGS = [OURS, BASELINE] as const;
+type Pair = Partial<Record<BenchConfig['name'], number>>;
+
+/** Runs every curve; returns the rows, keeps the figures in `raw.curves` and an SVG in `plot`. */
+export async function runCurves(plan: CurvesPlan, raw: Record<string, unknown>, log: (line: string) => void): Promise<{ rows: Row[]; plot: string }> {
+  const cores = os.cpus().length;
+  const rows: Row[] = [];
+  const row = (group: string, metric: string, unit: string, pair: Pair, ours: BenchConfig['name'] = 'ours'): void =>
+    void rows.push({ group, metric, unit, ours: pair[ours] ?? Number.NaN, baseline: pair.baseline ?? Number.NaN });
+  /** One measurement; a failure (a timeout on this loaded machine) becomes NaN and a log line, not the end of the run. */
+  const measure = async <T>(label: string, run: () => Promise<T>): Promise<T | undefined> => {
+    try {
+      return await run();
+    } catch (error) {
+      log(`  ${label} failed: ${error instanceof Error ? error.message : String(error)}`);
+      return undefined;
+    }
+  };
+  const shards: Record<number, Record<string, Pair>> = {};
+  const nodes: Record<number, Record<string, Pair>> = {};
+  const cluster = await startCurvesCluster();
+  try {
+    const url = cluster.url;
+    const admin = await createPgAdmin(url);
+    try {
+      const emptyRss = await emptyNodeRss();
+      for (const count of plan.shardCounts) {
+        const figures: Record<string, Pair> = { cpu: {}, rss: {}, ownerTrips: {}, standbyTrips: {}, takeover: {} };
+        for (const config of CONFIGS) {
+          if (config === BASELINE && count > plan.baselineMaxShards) continue;
+          log(`C1. ${count} shards (${config.name}): steady state ${plan.steadySeconds} s, cycle cost`);
+          const steady = await measure(`steady ${count}`, () => runSteadyState(url, config, count, plan.steadySeconds, emptyRss));
+          figures.cpu![config.name] = steady?.ownerCpuPercent ?? Number.NaN;
+          figures.rss![config.name] = steady?.ownerRssAboveEmptyMb ?? Number.NaN;
+          const cycle = await measure(`cycle ${count}`, () => runCycleCost(postgresCycleTarget(url), config, [count], plan.cycles));
+          figures.ownerTrips![config.name] = cycle?.find((c) => c.role === 'owner')!.roundTrips ?? Number.NaN;
+          figures.standbyTrips![config.name] = cycle?.find((c) => c.role === 'standby')!.roundTrips ?? Number.NaN;
+          if (plan.takeoverShardCounts.includes(count)) {
+            const takeoverConfig = config === OURS ? BALANCED : config;
+            const takeover = await measure(`sigkill ${count}`, () =>
+              runEvent(url, admin, takeoverConfig, 'sigkill', plan.trials, log, 3, takeoverConfig.coordinator.balance !== false, undefined, count),
+            );
+            figures.takeover![config.name] = takeover?.takeover.p99 ?? Number.NaN;
+          }
+        }
+        shards[count] = figures;
+        const cpuBound = (figures.cpu!.ours ?? 0) > 80 || (figures.cpu!.baseline ?? 0) > 80 ? ', CPU-bound on this 2-core machine' : '';
+        const group = `C1 shards per node: ${count}${cpuBound}`;
+        row(group, 'owner CPU at steady state', '% core', figures.cpu!);
+        row(group, 'owner RSS above an idle node', 'MB', figures.rss!);
+        row(group, 'owner round trips per cycle', 'n', figures.ownerTrips!);
+        row(group, 'standby round trips per cycle', 'n', figures.standbyTrips!);
+        if (plan.takeoverShardCounts.includes(count)) row(group, `sigkill running elsewhere p99 (3 nodes, our exact defaults, ${plan.trials} trials)`, 'ms', figures.takeover!);
+      }
+      for (const count of plan.nodeCounts) {
+        const figures: Record<string, Pair> = { perNode: {}, server: {}, takeover: {}, join: {} };
+        for (const config of [BALANCED, BASELINE]) {
+          const name = config === BALANCED ? 'ours' : 'baseline';
+          log(`C2. ${count} nodes x 100 shards (${name}): steady ${plan.nodeSeconds} s, sigkill, join`);
+          const standby = await measure(`standby ${count} nodes`, () => runStandbyCost(url, config, plan.nodeSeconds, count));
+          figures.perNode![name] = standby?.queriesPerSecond ?? Number.NaN;
+          figures.server![name] = (standby?.queriesPerSecond ?? Number.NaN) * count;
+          const takeover = await measure(`sigkill ${count} nodes`, () => runEvent(url, admin, config, 'sigkill', plan.trials, log, count, config.coordinator.balance !== false));
+          figures.takeover![name] = takeover?.takeover.p99 ?? Number.NaN;
+          figures.join![name] = (await measure(`join ${count} nodes`, () => timeToBalanceAfterJoin(url, config, count))) ?? Number.NaN;
+        }
+        nodes[count] = figures;
+        const bound = count > cores ? `, ${count} processes on ${cores} cores: the machine may be the limit` : '';
+        const group = `C2 nodes: ${count} x 100 shards${bound}`;
+        row(group, 'lock queries per node', '/s', figures.perNode!);
+        row(group, 'lock queries on the server (all nodes)', '/s', figures.server!);
+        row(group, `sigkill running elsewhere p99 (${plan.trials} trials)`, 'ms', figures.takeover!);
+        row(group, 'every node at its share after a join', 'ms', figures.join!);
+      }
+    } finally {
+      await admin.close();
+    }
+  } finally {
+    await cluster.destroy();
+  }
+  const tenants: Record<number, unknown> = {};
+  for (const count of plan.tenantCounts) {
+    log(`C3. ${count} tenants x 2 shards, 4 nodes (lock home vs a lock connection per tenant)`);
+    const result = await measure(`tenants ${count}`, () => runTenants(0, log, { tenants: count, shards: 2, nodes: 4, maxConnections: 100, port: CURVES_PORTS.tenants }));
+    if (result === undefined) continue;
+    tenants[count] = result;
+    const refused = result.baseline.tooManyClients > 0 ? ', baseline refused connections (max_connections 100)' : '';
+    const group = `C3 tenants: ${count} x 4 nodes${refused}`;
+    const { home, baseline } = result;
+    const pair = (pick: (r: typeof home) => number): Pair => ({ ours: pick(home), baseline: pick(baseline) });
+    row(group, 'lock connections per node', 'n', pair((r) => r.lockConnectionsPerNode));
+    row(group, 'every tenant owned, from first start', 'ms', pair((r) => r.ownedAllFromStartMs));
+    row(group, 'lock round trips per cycle per node', 'n', pair((r) => r.roundTripsPerCycle));
+  }
+  raw.curves = { plan, shards, nodes, tenants };
+  const series = (source: Record<number, Record<string, Pair>>, metric: string, name: 'ours' | 'baseline') =>
+    Object.entries(source).map(([x, f]) => [Number(x), f[metric]![name] ?? Number.NaN] as const);
+  const both = (source: Record<number, Record<string, Pair>>, metric: string) => [
+    { name: 'ours', color: '#1f77b4', points: series(source, metric, 'ours') },
+    { name: 'baseline', color: '#d62728', points: series(source, metric, 'baseline') },
+  ];
+  const plot = renderPlot([
+    { title: 'owner CPU, % of a core', x: 'shards per node', y: '% core', series: both(shards, 'cpu') },
+    { title: 'standby round trips per cycle', x: 'shards per node', y: 'round trips', series: both(shards, 'standbyTrips') },
+    { title: 'lock queries/s on the server', x: 'nodes (100 shards)', y: 'queries/s', series: both(nodes, 'server') },
+  ]);
+  return { rows, plot };
+}
