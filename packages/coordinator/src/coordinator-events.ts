@@ -28,9 +28,9 @@ export interface CoordinatorEvents {
   /** An agent stopped by the coordinator has returned (only then is its set's lock released). */
   agentStopped: { readonly shard: ShardName; readonly database: ProjectionDatabase; readonly reason: AgentStopReason };
   /**
-   * Agents of `set` were aborted `stopDrainTimeout` ago and have not returned: the set's lock stays
+   * Agents of `set` were aborted `stopDrainTimeoutMs` ago and have not returned: the set's lock stays
    * held (`lockHeld`; or, when it was lost, the set is not started here) until they do. Sent once
-   * per drain; a warning is logged at most once per `stopDrainTimeout` while they still run.
+   * per drain; a warning is logged at most once per `stopDrainTimeoutMs` while they still run.
    */
   drainOverrun: {
     readonly set: ProjectionSet;
@@ -42,7 +42,7 @@ export interface CoordinatorEvents {
   };
   /**
    * An agent failed (once per failure, with `agentPaused`): its consecutive `failures` on this node
-   * since `since` (clock ms), the delay before its restart here (`healthCheckPollingTime` doubled
+   * since `since` (clock ms), the delay before its restart here (`healthCheckPollingTimeMs` doubled
    * per failure, capped at `startFailureBackoff.maxMs`), and whether its set is now handed to
    * another node (`agentFailuresBeforeHandOver` reached).
    */
@@ -55,7 +55,7 @@ export interface CoordinatorEvents {
     readonly retryInMs: number;
     readonly handOver: boolean;
   };
-  /** An agent was found paused (failed); it is restarted after `healthCheckPollingTime` (growing with consecutive failures, see `agentFailed`). */
+  /** An agent was found paused (failed); it is restarted after `healthCheckPollingTimeMs` (growing with consecutive failures, see `agentFailed`). */
   agentPaused: { readonly shard: ShardName; readonly database: ProjectionDatabase; readonly error: unknown; readonly pausedAt: number };
   /** One cycle finished. */
   cycle: { readonly durationMs: number; readonly owned: number; readonly attempted: number; readonly granted: number; readonly sleepMs: number };

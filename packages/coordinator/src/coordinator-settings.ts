@@ -13,16 +13,16 @@ export interface CoordinatorSettings {
    * it for faster takeover (each cycle costs one lock round trip per database). A lost lock wakes
    * the loop at once whatever this value.
    */
-  readonly leadershipPollingTime: number;
+  readonly leadershipPollingTimeMs: number;
   /**
-   * Faster wait used instead of {@link leadershipPollingTime} after a cycle in which some attempted
+   * Faster wait used instead of {@link leadershipPollingTimeMs} after a cycle in which some attempted
    * set was denied (another node holds it and may die or release it soon): a standby node polls at
    * this rate so takeover is quick, while a node that holds everything it wants keeps the slow poll.
    * Each poll is one batched lock round trip per database, so a standby sends about
-   * `1000 / takeoverPollingTime` queries per second per database. Set it to `leadershipPollingTime`
+   * `1000 / takeoverPollingTimeMs` queries per second per database. Set it to `leadershipPollingTimeMs`
    * (or more) to get the original's behaviour. Default 500 ms.
    */
-  readonly takeoverPollingTime: number;
+  readonly takeoverPollingTimeMs: number;
   /**
    * How long a node that has just attained a set's lock waits before starting its agents (the lock
    * stays held meanwhile; if it is lost, nothing starts). A server that ends the previous owner's
@@ -36,12 +36,12 @@ export interface CoordinatorSettings {
    */
   readonly takeoverGraceMs: number;
   /** Wait between cycles while any agent is paused (failed). Default 1000 ms. */
-  readonly agentPauseTime: number;
+  readonly agentPauseTimeMs: number;
   /**
    * A paused (failed) agent is restarted once it has been paused longer than this, doubled for each
    * consecutive failure of that agent here, capped at `startFailureBackoff.maxMs`. Default 5000 ms.
    */
-  readonly healthCheckPollingTime: number;
+  readonly healthCheckPollingTimeMs: number;
   /**
    * After this many consecutive failures of one agent on this node, its set is handed to another
    * node (released, then backed off here: the failure may be local). `0` never hands over.
@@ -54,7 +54,7 @@ export interface CoordinatorSettings {
    * (reported by the `drainOverrun` event, `status().draining` and a warning at most once per
    * interval; `stop()` names them in its result). Default 5000 ms.
    */
-  readonly stopDrainTimeout: number;
+  readonly stopDrainTimeoutMs: number;
   /**
    * A `Stopped` agent (its function returned on its own) on a set this node holds is restarted
    * when `true`; when `false` the set's lock is released so another node can run it. Default `true`.
@@ -113,21 +113,63 @@ export const STALL_ACTIONS = ['report', 'restart', 'hand-over'] as const;
 /** One of {@link STALL_ACTIONS}. */
 export type StallAction = (typeof STALL_ACTIONS)[number];
 
+/**
+ * The first releases' duration names (the original's, without a unit), each accepted as a
+ * deprecated alias of its `...Ms` setting: `{ leadershipPollingTime: 1000 }` still means
+ * `{ leadershipPollingTimeMs: 1000 }`. Every duration of every `@polecat` package now names its unit.
+ */
+export const DEPRECATED_DURATION_NAMES = Object.freeze({
+  leadershipPollingTime: 'leadershipPollingTimeMs',
+  takeoverPollingTime: 'takeoverPollingTimeMs',
+  agentPauseTime: 'agentPauseTimeMs',
+  healthCheckPollingTime: 'healthCheckPollingTimeMs',
+  stopDrainTimeout: 'stopDrainTimeoutMs',
+} as const);
+
+/** The deprecated names of {@link DEPRECATED_DURATION_NAMES}, as optional inputs. */
+export interface DeprecatedDurationSettings {
+  /** @deprecated Use `leadershipPollingTimeMs`. */
+  readonly leadershipPollingTime?: number;
+  /** @deprecated Use `takeoverPollingTimeMs`. */
+  readonly takeoverPollingTime?: number;
+  /** @deprecated Use `agentPauseTimeMs`. */
+  readonly agentPauseTime?: number;
+  /** @deprecated Use `healthCheckPollingTimeMs`. */
+  readonly healthCheckPollingTime?: number;
+  /** @deprecated Use `stopDrainTimeoutMs`. */
+  readonly stopDrainTimeout?: number;
+}
+
 /** Settings as accepted by constructors: any subset, the rest defaults. */
-export type CoordinatorSettingsInput = Partial<Omit<CoordinatorSettings, 'startFailureBackoff'>> & {
-  readonly startFailureBackoff?: Partial<BackoffPolicy>;
-};
+export type CoordinatorSettingsInput = Partial<Omit<CoordinatorSettings, 'startFailureBackoff'>> &
+  DeprecatedDurationSettings & {
+    readonly startFailureBackoff?: Partial<BackoffPolicy>;
+  };
+
+/** `input` with each deprecated duration name moved to its `...Ms` name (both given and different: an error). */
+function withDurationUnits(input: CoordinatorSettingsInput): Omit<CoordinatorSettingsInput, keyof DeprecatedDurationSettings> {
+  const renamed: Record<string, unknown> = { ...input };
+  for (const [old, current] of Object.entries(DEPRECATED_DURATION_NAMES)) {
+    if (!(old in renamed)) continue;
+    const value = renamed[old];
+    delete renamed[old];
+    if (value === undefined) continue;
+    if (renamed[current] !== undefined && renamed[current] !== value) throw invalid(`${old} (deprecated) and ${current} disagree: give ${current} only`);
+    renamed[current] = value;
+  }
+  return renamed as Omit<CoordinatorSettingsInput, keyof DeprecatedDurationSettings>;
+}
 
 /** The original's defaults plus this port's improvements. */
 export const DEFAULT_COORDINATOR_SETTINGS: CoordinatorSettings = Object.freeze({
   daemonLockId: 4444,
-  leadershipPollingTime: 5000,
-  takeoverPollingTime: 500,
+  leadershipPollingTimeMs: 5000,
+  takeoverPollingTimeMs: 500,
   takeoverGraceMs: 50,
-  agentPauseTime: 1000,
-  healthCheckPollingTime: 5000,
+  agentPauseTimeMs: 1000,
+  healthCheckPollingTimeMs: 5000,
   agentFailuresBeforeHandOver: 5,
-  stopDrainTimeout: 5000,
+  stopDrainTimeoutMs: 5000,
   restartStoppedAgents: true,
   releaseLocksOnPause: true,
   releaseOnStartFailure: false,
@@ -139,7 +181,7 @@ export const DEFAULT_COORDINATOR_SETTINGS: CoordinatorSettings = Object.freeze({
   startCheckMs: 5000,
 });
 
-const DURATIONS = ['leadershipPollingTime', 'takeoverPollingTime', 'takeoverGraceMs', 'agentPauseTime', 'healthCheckPollingTime', 'stopDrainTimeout', 'stallTimeoutMs', 'startCheckMs'] as const;
+const DURATIONS = ['leadershipPollingTimeMs', 'takeoverPollingTimeMs', 'takeoverGraceMs', 'agentPauseTimeMs', 'healthCheckPollingTimeMs', 'stopDrainTimeoutMs', 'stallTimeoutMs', 'startCheckMs'] as const;
 const FLAGS = ['restartStoppedAgents', 'releaseLocksOnPause', 'releaseOnStartFailure', 'balance', 'failFastOnStart'] as const;
 const MAX_DELAY = 2_147_483_647; // setTimeout's limit
 
@@ -155,7 +197,7 @@ function checkDuration(name: string, value: unknown, min: number): void {
 
 /**
  * Fills defaults and validates. Throws `CoordinatorError` (`INVALID_CONFIGURATION`) on a bad value.
- * @example resolveCoordinatorSettings({ leadershipPollingTime: 500 })
+ * @example resolveCoordinatorSettings({ leadershipPollingTimeMs: 500 })
  */
 export function resolveCoordinatorSettings(input: CoordinatorSettingsInput = {}): CoordinatorSettings {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) throw invalid('expected an object');
@@ -164,12 +206,12 @@ export function resolveCoordinatorSettings(input: CoordinatorSettingsInput = {})
     throw invalid(`startFailureBackoff must be an object { initialMs, factor, maxMs } (any subset), got ${JSON.stringify(givenBackoff) ?? typeof givenBackoff}`);
   }
   const backoff: BackoffPolicy = { ...DEFAULT_BACKOFF_POLICY, ...(input.startFailureBackoff ?? {}) };
-  const settings: CoordinatorSettings = { ...DEFAULT_COORDINATOR_SETTINGS, ...input, startFailureBackoff: backoff };
+  const settings: CoordinatorSettings = { ...DEFAULT_COORDINATOR_SETTINGS, ...withDurationUnits(input), startFailureBackoff: backoff };
   const lockId = settings.daemonLockId;
   if (!Number.isInteger(lockId) || lockId < -2_147_483_648 || lockId > 2_147_483_647) {
     throw invalid(`daemonLockId must be a signed 32-bit integer, got ${String(lockId)}`);
   }
-  for (const name of DURATIONS) checkDuration(name, settings[name], name === 'leadershipPollingTime' || name === 'takeoverPollingTime' || name === 'agentPauseTime' ? 1 : 0);
+  for (const name of DURATIONS) checkDuration(name, settings[name], name === 'leadershipPollingTimeMs' || name === 'takeoverPollingTimeMs' || name === 'agentPauseTimeMs' ? 1 : 0);
   for (const name of FLAGS) {
     if (typeof settings[name] !== 'boolean') throw invalid(`${name} must be a boolean, got ${String(settings[name])}`);
   }

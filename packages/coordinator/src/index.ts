@@ -3,9 +3,11 @@ export type { ProjectionCoordinatorOptions } from './projection-coordinator-opti
 export { DAEMON_MODES, isDaemonMode, type DaemonMode } from './daemon-mode';
 export {
   DEFAULT_COORDINATOR_SETTINGS,
+  DEPRECATED_DURATION_NAMES,
   resolveCoordinatorSettings,
   type CoordinatorSettings,
   type CoordinatorSettingsInput,
+  type DeprecatedDurationSettings,
   STALL_ACTIONS,
   type StallAction,
 } from './coordinator-settings';

@@ -10,7 +10,7 @@ describe('an agent that keeps failing is a state of its own', () => {
   it('emits agentFailed with the error and its consecutive count, and backs its restarts off exponentially', async () => {
     const sets = setsOf(['A']);
     const shard = sets[0]!.names[0]!;
-    const h = track(harness(sets, { settings: { healthCheckPollingTime: 1000, agentFailuresBeforeHandOver: 0 } }));
+    const h = track(harness(sets, { settings: { healthCheckPollingTimeMs: 1000, agentFailuresBeforeHandOver: 0 } }));
     const failed: CoordinatorEvents['agentFailed'][] = [];
     h.coordinator.on('agentFailed', (event) => failed.push(event));
     await h.start();
@@ -52,7 +52,7 @@ describe('an agent that keeps failing is a state of its own', () => {
   it('hands the set to another node after agentFailuresBeforeHandOver consecutive failures, and backs off here', async () => {
     const sets = setsOf(['A']);
     const shard = sets[0]!.names[0]!;
-    const h = track(harness(sets, { settings: { healthCheckPollingTime: 10, agentFailuresBeforeHandOver: 2 } }));
+    const h = track(harness(sets, { settings: { healthCheckPollingTimeMs: 10, agentFailuresBeforeHandOver: 2 } }));
     await h.start();
     h.daemon().pause(shard, h.clock.now());
     await h.cycle();

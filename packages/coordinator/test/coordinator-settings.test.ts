@@ -2,20 +2,20 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_BACKOFF_POLICY } from '../src/backoff';
 import { backoffDelay } from '../src/internal/ownership/backoff';
 import { CoordinatorError } from '../src/coordinator-error';
-import { DEFAULT_COORDINATOR_SETTINGS, resolveCoordinatorSettings } from '../src/coordinator-settings';
+import { DEFAULT_COORDINATOR_SETTINGS, DEPRECATED_DURATION_NAMES, resolveCoordinatorSettings } from '../src/coordinator-settings';
 import { DAEMON_MODES, isDaemonMode } from '../src/daemon-mode';
 
 describe('coordinator settings', () => {
   it('keeps the original defaults', () => {
     expect(resolveCoordinatorSettings()).toEqual({
       daemonLockId: 4444,
-      leadershipPollingTime: 5000,
-      takeoverPollingTime: 500,
+      leadershipPollingTimeMs: 5000,
+      takeoverPollingTimeMs: 500,
       takeoverGraceMs: 50,
-      agentPauseTime: 1000,
-      healthCheckPollingTime: 5000,
+      agentPauseTimeMs: 1000,
+      healthCheckPollingTimeMs: 5000,
       agentFailuresBeforeHandOver: 5,
-      stopDrainTimeout: 5000,
+      stopDrainTimeoutMs: 5000,
       restartStoppedAgents: true,
       releaseLocksOnPause: true,
       releaseOnStartFailure: false,
@@ -42,11 +42,11 @@ describe('coordinator settings', () => {
   });
 
   it.each([
-    { leadershipPollingTime: 0 },
+    { leadershipPollingTimeMs: 0 },
     { balance: 'no' as unknown as boolean },
-    { agentPauseTime: Number.NaN },
-    { stopDrainTimeout: -1 },
-    { healthCheckPollingTime: 3e9 },
+    { agentPauseTimeMs: Number.NaN },
+    { stopDrainTimeoutMs: -1 },
+    { healthCheckPollingTimeMs: 3e9 },
     { daemonLockId: 1.5 },
     { daemonLockId: 2 ** 31 },
     { restartStoppedAgents: 'yes' as unknown as boolean },
@@ -69,5 +69,27 @@ describe('coordinator settings', () => {
     expect(DAEMON_MODES).toEqual(['Disabled', 'Solo', 'HotCold']);
     expect(isDaemonMode('Solo')).toBe(true);
     expect(isDaemonMode('solo')).toBe(false);
+  });
+});
+
+describe('duration settings name their unit', () => {
+  it('every duration setting ends in Ms', () => {
+    const durations = Object.entries(DEFAULT_COORDINATOR_SETTINGS).filter(([name, value]) => typeof value === 'number' && name !== 'daemonLockId' && name !== 'agentFailuresBeforeHandOver');
+    expect(durations.map(([name]) => name).filter((name) => !name.endsWith('Ms'))).toEqual([]);
+  });
+
+  it('accepts the first releases\' names as deprecated aliases of the ...Ms settings', () => {
+    const settings = resolveCoordinatorSettings({ leadershipPollingTime: 1234, takeoverPollingTime: 321, agentPauseTime: 222, healthCheckPollingTime: 4321, stopDrainTimeout: 999 });
+    expect(settings).toMatchObject({ leadershipPollingTimeMs: 1234, takeoverPollingTimeMs: 321, agentPauseTimeMs: 222, healthCheckPollingTimeMs: 4321, stopDrainTimeoutMs: 999 });
+    expect(Object.keys(settings).filter((name) => name in DEPRECATED_DURATION_NAMES)).toEqual([]);
+  });
+
+  it('refuses a deprecated name and its ...Ms name given with different values', () => {
+    expect(() => resolveCoordinatorSettings({ stopDrainTimeout: 100, stopDrainTimeoutMs: 200 })).toThrow(/stopDrainTimeout \(deprecated\) and stopDrainTimeoutMs disagree/);
+    expect(resolveCoordinatorSettings({ stopDrainTimeout: 100, stopDrainTimeoutMs: 100 }).stopDrainTimeoutMs).toBe(100);
+  });
+
+  it('validates a value given under a deprecated name like any other', () => {
+    expect(() => resolveCoordinatorSettings({ leadershipPollingTime: -1 })).toThrow(CoordinatorError);
   });
 });

@@ -31,7 +31,7 @@ describe('@polecat/coordinator/otel through the Prometheus exporter', () => {
         calls += 1;
         throw Object.assign(new Error('projection table missing'), { code: '42P01' });
       }),
-      settings: { leadershipPollingTime: 20, takeoverGraceMs: 0, agentPauseTime: 10, healthCheckPollingTime: 10, agentFailuresBeforeHandOver: 0 },
+      settings: { leadershipPollingTimeMs: 20, takeoverGraceMs: 0, agentPauseTimeMs: 10, healthCheckPollingTimeMs: 10, agentFailuresBeforeHandOver: 0 },
       logger: false,
     });
     stops.push(() => coordinator.stop());

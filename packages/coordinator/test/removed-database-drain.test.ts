@@ -42,7 +42,7 @@ describe('a removed database releases its lock only after its agents returned', 
       mode: 'HotCold',
       distributor,
       daemonFor: (database) => new FunctionAgentDaemon({ database, agents: () => agent, drainTimeoutMs: 20 }),
-      settings: { leadershipPollingTime: 3_600_000, takeoverGraceMs: 0, stopDrainTimeout: 50 },
+      settings: { leadershipPollingTimeMs: 3_600_000, takeoverGraceMs: 0, stopDrainTimeoutMs: 50 },
     });
     cleanup(async () => {
       for (const release of finish.values()) release();
@@ -59,7 +59,7 @@ describe('a removed database releases its lock only after its agents returned', 
     });
     coordinator.wake();
     await cycled;
-    await tick(150); // far beyond stopDrainTimeout: t1's agent still runs
+    await tick(150); // far beyond stopDrainTimeoutMs: t1's agent still runs
     const rival = serverOf('t1').createLock();
     cleanup(() => rival.dispose());
     expect(await rival.tryAttainLock(lockIdT1)).toBe(false);

@@ -13,7 +13,7 @@ import { ManualClock, mainDb, recordingLogger, setsOf, shard } from './fakes/fix
 
 // A set's lock is released only after every agent of the set has returned.
 // Agents here finish their "batch" only when the test lets them (long after their signal aborted,
-// beyond stopDrainTimeout); the shared log orders agent returns and lock releases.
+// beyond stopDrainTimeoutMs); the shared log orders agent returns and lock releases.
 
 const cleanup = cleanupAfterEach();
 
@@ -65,7 +65,7 @@ function setup(
     },
     clock,
     logger,
-    settings: { leadershipPollingTime: 3_600_000, agentPauseTime: 3_600_000, takeoverGraceMs: 0, stopDrainTimeout: 60, ...options.settings },
+    settings: { leadershipPollingTimeMs: 3_600_000, agentPauseTimeMs: 3_600_000, takeoverGraceMs: 0, stopDrainTimeoutMs: 60, ...options.settings },
     ...(options.policy === undefined ? {} : { policy: options.policy }),
     ...(options.epochs === undefined ? {} : { epochs: options.epochs }),
   });
@@ -94,14 +94,14 @@ function setup(
 }
 
 describe('ownership ends only when the agents have settled', () => {
-  it('hand-over (balancing): the lock stays held past stopDrainTimeout and is released right after the agent returned', async () => {
+  it('hand-over (balancing): the lock stays held past stopDrainTimeoutMs and is released right after the agent returned', async () => {
     const sets = setsOf(['A']);
     const { state, policy } = switchablePolicy();
     const h = setup(sets, { policy });
     await h.coordinator.start();
     await h.coordinator.whenOwned(1, { timeoutMs: 2000 });
     state.handOver = true;
-    await h.cycle(); // hands over: aborts A, waits at most stopDrainTimeout (60 ms)
+    await h.cycle(); // hands over: aborts A, waits at most stopDrainTimeoutMs (60 ms)
     await tick(150); // well past the drain timeout
     expect(h.distributor.held.has(sets[0]!.key)).toBe(true);
     expect(h.distributor.calls.filter((call) => call.startsWith('release'))).toEqual([]);
@@ -225,7 +225,7 @@ describe('stale-epoch hand-over', () => {
     });
     await h.coordinator.start();
     await waitUntil(() => h.log.includes('agent.start(A:All)'), 'A started');
-    await tick(300); // B refused, the set handed over, far beyond stopDrainTimeout (60 ms)
+    await tick(300); // B refused, the set handed over, far beyond stopDrainTimeoutMs (60 ms)
     expect(h.distributor.held.has(set.key)).toBe(true);
     await waitUntil(() => h.events.some((e) => e.name === 'drainOverrun'), 'the hand-over draining A');
     expect((h.events.find((e) => e.name === 'drainOverrun')!.payload as CoordinatorEvents['drainOverrun']).reason).toBe('stale-epoch');
@@ -238,7 +238,7 @@ describe('stale-epoch hand-over', () => {
 describe('pause / resume / stop are serialised', () => {
   it('resume() during an unfinished pause() leaves the node running AND owning its sets', async () => {
     const sets = setsOf(['A']);
-    const h = setup(sets, { settings: { stopDrainTimeout: 200 } });
+    const h = setup(sets, { settings: { stopDrainTimeoutMs: 200 } });
     await h.coordinator.start();
     await h.coordinator.whenOwned(1, { timeoutMs: 2000 });
     const pausing = h.coordinator.pause();
@@ -259,7 +259,7 @@ describe('pause / resume / stop are serialised', () => {
 
   it('stop() during an unfinished pause() waits for it and then stops', async () => {
     const sets = setsOf(['A']);
-    const h = setup(sets, { settings: { stopDrainTimeout: 200 } });
+    const h = setup(sets, { settings: { stopDrainTimeoutMs: 200 } });
     await h.coordinator.start();
     await h.coordinator.whenOwned(1, { timeoutMs: 2000 });
     const pausing = h.coordinator.pause();

@@ -6,14 +6,14 @@ import { runnersByShard, runningAt } from './support/ledger-checks';
 import { FAST_LOCK, eventually, randomScope } from './support/in-process-node';
 
 // Issue 9, item 1, on real PostgreSQL with separate processes: agents need 2-7 s to return after
-// their signal aborts (a projection finishing its batch), most of them beyond stopDrainTimeout
+// their signal aborts (a projection finishing its batch), most of them beyond stopDrainTimeoutMs
 // (1.5 s). The agent-side ledger (start stamp at the call, stop stamp at the RETURN) must never show
 // two processes running one shard at the same time: across balancing hand-overs (a node joining),
 // a graceful stop (SIGTERM), a crash (SIGKILL) and an operator's drain.
 
 const SHARDS = 12;
 const SLOW = { min: 2_000, max: 7_000 } as const;
-const SETTINGS = { leadershipPollingTime: 250, takeoverPollingTime: 250, stopDrainTimeout: 1_500 } as const;
+const SETTINGS = { leadershipPollingTimeMs: 250, takeoverPollingTimeMs: 250, stopDrainTimeoutMs: 1_500 } as const;
 
 await describePostgres('agents that take seconds to return (PostgreSQL, 3 processes)', (url) => {
   let nodes: NodeHandle[] = [];
@@ -80,8 +80,8 @@ await describePostgres('agents that take seconds to return (PostgreSQL, 3 proces
     await eventually(allRunningOnce, 'every shard running again after the SIGKILL', 30_000);
 
     expect(overlapDetails()).toEqual([]);
-    // the slow returns really happened past stopDrainTimeout (else this test proves nothing)
-    const returnedLate = ledger.intervals().filter((interval) => interval.node === graceful.id && interval.stop !== undefined && interval.stop - termAt > SETTINGS.stopDrainTimeout);
+    // the slow returns really happened past stopDrainTimeoutMs (else this test proves nothing)
+    const returnedLate = ledger.intervals().filter((interval) => interval.node === graceful.id && interval.stop !== undefined && interval.stop - termAt > SETTINGS.stopDrainTimeoutMs);
     expect(returnedLate.length).toBeGreaterThan(0);
   }, 150_000);
 
@@ -113,8 +113,8 @@ await describePostgres('agents that take seconds to return (PostgreSQL, 3 proces
     const movedStarts = ledger.intervals().filter((i) => i.node !== victim.id && i.start > drainAt);
     expect(movedStarts.map((i) => i.shard).sort()).toEqual([...drained].sort());
     expect(survivors.map((node) => node.running()).sort()).toEqual([SHARDS / 2, SHARDS / 2]);
-    // the slow returns really happened past stopDrainTimeout (else this test proves nothing)
-    const returnedLate = ledger.intervals().filter((i) => i.node === victim.id && i.stop !== undefined && i.stop - drainAt > SETTINGS.stopDrainTimeout);
+    // the slow returns really happened past stopDrainTimeoutMs (else this test proves nothing)
+    const returnedLate = ledger.intervals().filter((i) => i.node === victim.id && i.stop !== undefined && i.stop - drainAt > SETTINGS.stopDrainTimeoutMs);
     expect(returnedLate.length).toBeGreaterThan(0);
   }, 120_000);
 });

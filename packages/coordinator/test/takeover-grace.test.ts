@@ -83,7 +83,7 @@ async function takeOver(attemptMs: number, balance: boolean): Promise<{ probedAt
       startedAt ??= clock.now();
       await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
     }),
-    settings: { leadershipPollingTime: 100, takeoverPollingTime: 100, takeoverGraceMs: 50, balance },
+    settings: { leadershipPollingTimeMs: 100, takeoverPollingTimeMs: 100, takeoverGraceMs: 50, balance },
   });
   cleanup(async () => void (await coordinator.stop()));
   await coordinator.start();

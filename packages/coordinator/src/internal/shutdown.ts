@@ -26,7 +26,7 @@ async function closeAll(c: Coordination, releaseRest: boolean): Promise<void> {
 
 /**
  * The graceful stop: ends the loop and drops its wake sources, aborts every agent and waits for
- * them up to `stopDrainTimeout` BEFORE it releases anything, releases the sets whose agents
+ * them up to `stopDrainTimeoutMs` BEFORE it releases anything, releases the sets whose agents
  * returned, then (once no agent of a held set runs any more) the rest, the daemons and the
  * distributor. Resolves after the drain timeout at the latest; `settled` tells when all is done.
  */

@@ -25,7 +25,7 @@ interface IntentRow {
  * registry entry, with the semantics of `PostgresOpsNode`. SQL Server has no NOTIFY, so a node
  * learns of a new intent by the read at the start of its cycles, at most every `refreshMs`
  * (default 1 s): a pause or drain takes effect within `refreshMs` plus one cycle
- * (`leadershipPollingTime` when the node is idle). One query per `refreshMs` per node
+ * (`leadershipPollingTimeMs` when the node is idle). One query per `refreshMs` per node
  * (`SELECT` of the intents, a handful of rows) and one upsert per `registryIntervalMs`.
  * @example
  * const ops = new SqlServerOpsNode({ pool, nodeId: 'web-1' });

@@ -33,7 +33,7 @@ export interface CycleInput {
   readonly backoff: ReadonlyMap<string, BackoffEntry>;
   /** Clock ms. */
   readonly now: number;
-  readonly settings: Pick<CoordinatorSettings, 'healthCheckPollingTime' | 'restartStoppedAgents'>;
+  readonly settings: Pick<CoordinatorSettings, 'healthCheckPollingTimeMs' | 'restartStoppedAgents'>;
   /** Balancing seam; default: try every candidate. */
   readonly policy?: OwnershipPolicy;
   /**
@@ -48,7 +48,7 @@ export interface CycleInput {
    * handed over with that reason; the policy sees only the sets that may run. Default: none.
    */
   readonly withheld?: (set: ProjectionSet) => WithholdReason | undefined;
-  /** How long a paused agent waits before its restart (consecutive failures back off). Default: `healthCheckPollingTime`. */
+  /** How long a paused agent waits before its restart (consecutive failures back off). Default: `healthCheckPollingTimeMs`. */
   readonly restartDelay?: (set: ProjectionSet, shard: ShardName) => number;
   /** True when a paused agent failed often enough in a row here that its set goes to another node. Default: never. */
   readonly failingTooOften?: (set: ProjectionSet, shard: ShardName) => boolean;
@@ -85,7 +85,7 @@ function agentAction(input: CycleInput, set: ProjectionSet, shard: ShardName): S
     if (input.isStaleEpoch?.(state.error) === true) return 'stale-epoch';
     if (input.failingTooOften?.(set, shard) === true) return 'agents-failing';
     const pausedAt = state.pausedAt ?? input.now;
-    const delay = input.restartDelay?.(set, shard) ?? input.settings.healthCheckPollingTime;
+    const delay = input.restartDelay?.(set, shard) ?? input.settings.healthCheckPollingTimeMs;
     return input.now - pausedAt > delay ? 'restart-paused' : undefined;
   }
   return input.settings.restartStoppedAgents ? 'restart-stopped' : 'hand-over';

@@ -19,7 +19,7 @@ interface FailureRun {
 /**
  * Agent failure as a state of its own: consecutive failures per agent started here (a run ends when
  * the agent has run well for a restart step, or its set leaves this node), the restart delay after
- * each (exponential from `healthCheckPollingTime`, capped), whether the set should be handed to
+ * each (exponential from `healthCheckPollingTimeMs`, capped), whether the set should be handed to
  * another node (`agentFailuresBeforeHandOver` consecutive failures: the failure may be local), and
  * the `AGENTS_FAILING` health reason.
  */

@@ -52,9 +52,9 @@ export class SetOwnership {
   constructor(services: CoordinatorServices, hooks: SetOwnershipHooks = {}) {
     this.services = services;
     this.hooks = hooks;
-    const { healthCheckPollingTime, startFailureBackoff, agentFailuresBeforeHandOver } = services.settings;
+    const { healthCheckPollingTimeMs, startFailureBackoff, agentFailuresBeforeHandOver } = services.settings;
     this.backoff = new SetBackoff(startFailureBackoff);
-    this.failures = new AgentFailures({ initialMs: healthCheckPollingTime, factor: 2, maxMs: Math.max(healthCheckPollingTime, startFailureBackoff.maxMs) }, agentFailuresBeforeHandOver);
+    this.failures = new AgentFailures({ initialMs: healthCheckPollingTimeMs, factor: 2, maxMs: Math.max(healthCheckPollingTimeMs, startFailureBackoff.maxMs) }, agentFailuresBeforeHandOver);
     this.#drains = new SetDrains(services, () => hooks.onDrained?.());
   }
 
@@ -155,7 +155,7 @@ export class SetOwnership {
   /**
    * Stops the set's agents here and forgets its ownership; if asked, releases its lock, but only
    * once every agent of the set has returned (see {@link SetDrains}). Resolves when that is done or
-   * after `stopDrainTimeout`, whichever comes first (the drain goes on). Never rejects.
+   * after `stopDrainTimeoutMs`, whichever comes first (the drain goes on). Never rejects.
    */
   async stopSet(set: ProjectionSet, reason: AgentStopReason, release: boolean, abortReason?: unknown): Promise<void> {
     const owned = this.#owned.get(set.key);
@@ -181,7 +181,7 @@ export class SetOwnership {
   }
 
   /**
-   * Aborts every agent (lifetime signal) and stops them, waiting at most `stopDrainTimeout`; then,
+   * Aborts every agent (lifetime signal) and stops them, waiting at most `stopDrainTimeoutMs`; then,
    * with `release`, releases the sets whose agents all returned (ONE `releaseAll` when every set
    * drained in time) and leaves the others to be released by their drains; without it, keeps
    * tracking the sets (their agents restart after `resume`, once returned).
@@ -196,7 +196,7 @@ export class SetOwnership {
     const work = Promise.all([...this.#pending, ...owned.map((entry) => this.stopSet(entry.set, reason, false, why)), daemons.stopAll(why)]);
     if (!(await this.#drains.bounded(work))) {
       logger.warn('agents did not stop within the drain timeout; their locks stay held until they return', {
-        timeoutMs: settings.stopDrainTimeout,
+        timeoutMs: settings.stopDrainTimeoutMs,
         draining: this.#drains.status().map((drain) => drain.key),
       });
     }
