@@ -3,6 +3,7 @@ import { AppLockError, LockLostError, type LockLossReason } from '../errors';
 import { linkSignals } from '../internal/link-signals';
 import { SerialQueue } from '../internal/serial-queue';
 import { assertLockId, type LockId } from '../lock-id';
+import { AttainingIds } from './attaining-ids';
 import { acquireBatch } from './batch-acquire';
 import { BoundedRequests } from './bounded-request';
 import { describeError } from './describe-error';
@@ -36,6 +37,7 @@ export class SessionAppLock<Key> implements AppLock {
   readonly #options: ResolvedSessionOptions;
   readonly #queue = new SerialQueue();
   readonly #held = new HeldLocks<Key>();
+  readonly #attaining = new AttainingIds();
   readonly #lifetime = new AbortController();
   readonly #connection: SessionConnection<Key>;
   readonly #losses: LossDispatch;
@@ -90,10 +92,12 @@ export class SessionAppLock<Key> implements AppLock {
   async tryAttainLocks(ids: readonly LockId[], options: AttainOptions = {}): Promise<ReadonlySet<LockId>> {
     const requested = this.#prepare(ids);
     this.#throwIfUnusable(options.signal);
-    return this.#queue.run(async () => {
-      this.#throwIfUnusable(options.signal);
-      return acquireBatch(this.#parts, requested, options.signal);
-    });
+    return this.#attaining.during(ids, () =>
+      this.#queue.run(async () => {
+        this.#throwIfUnusable(options.signal);
+        return acquireBatch(this.#parts, requested, options.signal);
+      }),
+    );
   }
 
   /**
@@ -138,17 +142,19 @@ export class SessionAppLock<Key> implements AppLock {
       throw new AppLockError('INVALID_CONFIGURATION', `waitForLock: timeoutMs must be a finite number >= 0, got ${String(timeoutMs)}`);
     }
     this.#throwIfUnusable(options.signal);
-    return this.#queue.run(async () => {
-      this.#throwIfUnusable(options.signal);
-      if (this.#held.hasRequest(entry!)) return true;
-      // dispose() ends a wait too (it queues behind it otherwise)
-      const linked = linkSignals([options.signal, this.#lifetime.signal]);
-      try {
-        return await waitLoop(this.#parts, entry!, timeoutMs, linked.signal);
-      } finally {
-        linked.unlink();
-      }
-    });
+    return this.#attaining.during([id], () =>
+      this.#queue.run(async () => {
+        this.#throwIfUnusable(options.signal);
+        if (this.#held.hasRequest(entry!)) return true;
+        // dispose() ends a wait too (it queues behind it otherwise)
+        const linked = linkSignals([options.signal, this.#lifetime.signal]);
+        try {
+          return await waitLoop(this.#parts, entry!, timeoutMs, linked.signal);
+        } finally {
+          linked.unlink();
+        }
+      }),
+    );
   }
 
   hasLock(id: LockId): boolean {
@@ -184,17 +190,19 @@ export class SessionAppLock<Key> implements AppLock {
     });
   }
 
+  /** In queue order; an id neither held nor being attained returns at once (never behind a reconnect). */
   async releaseLock(id: LockId): Promise<void> {
     assertLockId(id);
-    if (this.#disposing) return;
+    if (this.#disposing || (!this.#held.has(id) && !this.#attaining.has(id))) return;
     await this.#queue.run(async () => {
       const held = this.#held.get(id);
       if (held) await this.#releaseHeld([held]);
     });
   }
 
+  /** Releases every held lock in queue order; with nothing held or being attained, returns at once. */
   async releaseAll(): Promise<void> {
-    if (this.#disposing) return;
+    if (this.#disposing || (this.#held.size === 0 && this.#attaining.isEmpty)) return;
     await this.#queue.run(() => this.#releaseHeld(this.#held.entries()));
   }
 
