@@ -25,8 +25,9 @@ async function closeAll(c: Coordination): Promise<void> {
 }
 
 /**
- * The graceful stop: aborts every agent at once, ends the loop and drops its wake sources, waits for
- * the agents up to `stopDrainTimeout`, releasing each set's lock the moment its own agents returned,
+ * The graceful stop: aborts every agent at once, ends the loop and drops its wake sources, leaves
+ * the membership (member slots released, set locks kept) while it waits for the agents up to
+ * `stopDrainTimeout`, releasing each set's lock the moment its own agents returned,
  * then (once no agent of a held set runs any more) the rest, the daemons and the distributor.
  * Resolves after one drain timeout at the latest; `settled` tells when all is done.
  */
@@ -35,6 +36,11 @@ export async function shutdown(c: Coordination | undefined, loop: CoordinatorLoo
   c?.ownership.abortAll('stop');
   await loop?.close();
   if (c === undefined) return { draining: [], settled: Promise.resolve() };
+  // out of the membership first (as a drain): the others count the nodes without this one from the
+  // first set it frees, and take each set as it is released instead of after an orphan grace
+  // (alongside the drain, not waited for by it: a slow database never makes stop() longer than one stopDrainTimeout)
+  const leave = c.distributor.leaveMembership?.bind(c.distributor);
+  const left = leave === undefined ? Promise.resolve() : quietly(c, 'leaving the membership', leave);
   await c.ownership.stopAll('stop', true);
   const draining = c.ownership.draining();
   if (draining.length > 0) {
@@ -44,7 +50,7 @@ export async function shutdown(c: Coordination | undefined, loop: CoordinatorLoo
   }
   // each set was released as its own agents returned; the rest (member slots, connections) only
   // once no agent of a held set runs any more
-  const settled = c.ownership.whenDrained().then(() => closeAll(c));
+  const settled = Promise.all([left, c.ownership.whenDrained()]).then(() => closeAll(c));
   if (draining.length === 0) await settled;
   await c.operations.dispose();
   return { draining, settled };
