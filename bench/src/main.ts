@@ -13,6 +13,7 @@ import { BALANCED, BASELINE, CONFIGS, OURS, UNWATCHED, type BenchConfig } from '
 import { postgresCycleTarget, runCycleCost, type CycleCostResult } from './cycle-cost';
 import { runLockPrimitive } from './lock-primitive';
 import { runSqlServerBenchmarks } from './sql-server';
+import { benchRollingRestart } from './rolling-restart';
 import { renderTable, type Row, type Summary } from './stats';
 import { emptyNodeRss, runSteadyState, type SteadyStateResult } from './steady-state';
 import { TAKEOVER_EVENTS, runTakeover, type TakeoverResult } from './takeover';
@@ -155,6 +156,8 @@ async function main(): Promise<void> {
       }
     }
   }
+
+  if (wants('rolling')) await benchRollingRestart(url, quick, rows, raw, log);
 
   if (wants('tenants')) {
     const { tenants, shards, nodes, maxConnections } = TENANT_PLAN;
