@@ -38,7 +38,7 @@ export const UNWATCHED: BenchConfig = { name: 'unwatched', coordinator: {}, lock
  */
 export const BASELINE: BenchConfig = {
   name: 'baseline',
-  coordinator: { leadershipPollingTime: 5000, takeoverPollingTime: 5000, takeoverGraceMs: 0, balance: false },
+  coordinator: { leadershipPollingTimeMs: 5000, takeoverPollingTimeMs: 5000, takeoverGraceMs: 0, balance: false },
   lock: { verifyIntervalMs: 0, releaseChannel: false },
   sequentialAttempts: true,
 };

@@ -44,7 +44,7 @@ export async function runCycleCost(target: CycleCostTarget, config: BenchConfig,
         distributor,
         daemonFor: createFunctionDaemonFactory(() => ({ signal }) => new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }))),
         // cycles only when woken, so each measured cycle is exactly one
-        settings: { ...config.coordinator, leadershipPollingTime: HOUR, takeoverPollingTime: HOUR },
+        settings: { ...config.coordinator, leadershipPollingTimeMs: HOUR, takeoverPollingTimeMs: HOUR },
       });
       return { lock, coordinator };
     };

@@ -29,7 +29,7 @@ export interface ChaosNodeConfig {
     readonly connectTimeoutMs: number;
     readonly serverKeepAlive: ServerKeepAlive;
   };
-  /** stopDrainTimeout of the coordinators (agents may need longer: see finishMs). */
+  /** stopDrainTimeoutMs of the coordinators (agents may need longer: see finishMs). */
   readonly stopDrainTimeoutMs: number;
 }
 

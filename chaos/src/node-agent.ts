@@ -113,7 +113,7 @@ export class ChaosAgents {
         await this.#write(fenceKey, key, epoch, abandon.signal);
       }
       if (!abandon.signal.aborted) {
-        // a voluntary stop: finish the current batch (0.5-10 s, some beyond stopDrainTimeout), then write it
+        // a voluntary stop: finish the current batch (0.5-10 s, some beyond stopDrainTimeoutMs), then write it
         this.stats.finishing += 1;
         try {
           // the batch keeps writing (fenced, its lock still held) until it is done

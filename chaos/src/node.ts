@@ -47,10 +47,10 @@ const lockFor = (url: string): PostgresAppLock => {
   return lock;
 };
 const settings = {
-  leadershipPollingTime: 250,
-  agentPauseTime: 250,
-  healthCheckPollingTime: 500,
-  stopDrainTimeout: config.stopDrainTimeoutMs,
+  leadershipPollingTimeMs: 250,
+  agentPauseTimeMs: 250,
+  healthCheckPollingTimeMs: 500,
+  stopDrainTimeoutMs: config.stopDrainTimeoutMs,
   startFailureBackoff: { initialMs: 200, maxMs: 2000 },
 };
 

@@ -54,7 +54,7 @@ const nodes = NODES.map((node) => {
     }),
     daemonFor: createFunctionDaemonFactory(() => agentFor(node)),
     // releaseLocksOnPause: false lets pause() stand in for a frozen process in this demo
-    settings: { leadershipPollingTime: POLL_MS, daemonLockId, releaseLocksOnPause: false },
+    settings: { leadershipPollingTimeMs: POLL_MS, daemonLockId, releaseLocksOnPause: false },
   });
   return { node, coordinator };
 });

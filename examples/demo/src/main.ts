@@ -84,7 +84,7 @@ for (let i = 1; i <= NODE_COUNT; i++) {
     shards: agentsFor(name),
     createLock: backend.createLock(name),
     // releaseLocksOnPause: false lets the demo freeze a node with its locks before killing its session
-    settings: { leadershipPollingTime: POLL_MS, daemonLockId, stopDrainTimeout: 2_000, releaseLocksOnPause: false },
+    settings: { leadershipPollingTimeMs: POLL_MS, daemonLockId, stopDrainTimeoutMs: 2_000, releaseLocksOnPause: false },
   });
   nodes.push({ name, coordinator, state: 'running' });
   await coordinator.start();

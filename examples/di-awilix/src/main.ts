@@ -35,13 +35,13 @@ const registry = new CoordinatorRegistry()
   .addProjectionCoordinator('HotCold', {
     shards: { Trip: agent('Trip'), Day: agent('Day') },
     createLock: () => backend.createLock(),
-    settings: { leadershipPollingTime: 500 },
+    settings: { leadershipPollingTimeMs: 500 },
   })
   .addProjectionCoordinator('HotCold', {
     store: 'orders',
     shards: { Order: agent('Order') },
     createLock: () => backend.createLock(),
-    settings: { leadershipPollingTime: 500, daemonLockId: 5555 },
+    settings: { leadershipPollingTimeMs: 500, daemonLockId: 5555 },
   });
 const coordinators = registerProjectionCoordinators(container, registry);
 console.log(`registered: ${[...coordinators.names.values()].join(', ')}`);

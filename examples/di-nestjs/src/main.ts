@@ -33,7 +33,7 @@ class ShardReport {
     DatabaseModule.forRoot(backend),
     PolecatModule.forRoot({
       // no shards here: the @Shard providers of TripsModule and BillingModule are the store's shards
-      coordinators: projectionCoordinator('HotCold', { createLock: () => backend.createLock(), settings: { leadershipPollingTime: 500 } }),
+      coordinators: projectionCoordinator('HotCold', { createLock: () => backend.createLock(), settings: { leadershipPollingTimeMs: 500 } }),
       isGlobal: true,
     }),
     TripsModule,

@@ -108,7 +108,7 @@ try {
   const killedAt = Date.now();
   victim.child.kill('SIGKILL');
   const afterKill = await startedElsewhere('trip_totals', victim, killedAt);
-  console.log(`SIGKILL ${victim.id} (owned trip_totals): ${afterKill.node.id} took it over after ${afterKill.ms} ms (leadershipPollingTime 500 ms)`);
+  console.log(`SIGKILL ${victim.id} (owned trip_totals): ${afterKill.node.id} took it over after ${afterKill.ms} ms (leadershipPollingTimeMs 500 ms)`);
 
   await sleep(1000);
   const leaving = await currentOwner('driver_stats');

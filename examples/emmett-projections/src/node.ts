@@ -10,7 +10,7 @@ const emmett = await runEmmettProcessors({
   applicationName: id,
   processors: [emmettProjector({ projection: tripTotals('trip_totals', 'trip_totals') }), emmettProjector({ projection: driverStats('driver_stats', 'driver_stats') })],
   pulling: { batchSize: 25, pullingFrequencyInMs: 20 },
-  settings: { leadershipPollingTime: 500 },
+  settings: { leadershipPollingTimeMs: 500 },
 });
 emmett.coordinator.on('agentStarted', ({ shard, epoch }) => say({ type: 'started', shard: shard.name, epoch: String(epoch) }));
 emmett.coordinator.on('agentStopped', ({ shard, reason }) => say({ type: 'stopped', shard: shard.name, reason }));

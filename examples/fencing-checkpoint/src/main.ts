@@ -87,7 +87,7 @@ function node(name: string) {
     }),
     daemonFor: createFunctionDaemonFactory(() => projection(name)),
     // releaseLocksOnPause: false lets pause() stand in for a frozen process that still holds its lock
-    settings: { daemonLockId, leadershipPollingTime: 200, releaseLocksOnPause: false },
+    settings: { daemonLockId, leadershipPollingTimeMs: 200, releaseLocksOnPause: false },
     epochs: fencing,
   });
 }

@@ -22,7 +22,7 @@ const shards = Object.fromEntries(
     },
   ]),
 );
-const coordinator = createProjectionCoordinator('HotCold', { shards, createLock: () => backend.createLock(), settings: { leadershipPollingTime: 500 } });
+const coordinator = createProjectionCoordinator('HotCold', { shards, createLock: () => backend.createLock(), settings: { leadershipPollingTimeMs: 500 } });
 
 await runHost({
   coordinators: [coordinator],

@@ -37,7 +37,7 @@ const coordinator = await runShards({
       }
     },
   },
-  settings: { leadershipPollingTime: 500, stallTimeoutMs: 400, stallAction: 'restart' },
+  settings: { leadershipPollingTimeMs: 500, stallTimeoutMs: 400, stallAction: 'restart' },
   logger, // pino: one JSON line per ownership change ("ownership changed", shard names)
 });
 const metrics = instrumentCoordinator(coordinator, { meterProvider, attributes: { 'polecat.store': 'default' } });

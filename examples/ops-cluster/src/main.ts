@@ -47,7 +47,7 @@ for (const nodeId of ['node-a', 'node-b', 'node-c']) {
     applicationName: ops.lockApplicationName, // polecat:node-a: how the cluster view names the holder
     ownershipIntents: ops, // pause / drain, read every cycle (NOTIFY: at once)
     shards: shardFunctions(nodeId),
-    settings: { leadershipPollingTime: 500, daemonLockId: 910_000 },
+    settings: { leadershipPollingTimeMs: 500, daemonLockId: 910_000 },
   });
   ops.attach(coordinator); // its owned sets go into the registry
   nodes.push({ ops, coordinator });

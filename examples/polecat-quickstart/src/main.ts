@@ -14,7 +14,7 @@ await using coordinator = await runShards({
       await new Promise((r) => signal.addEventListener('abort', r, { once: true }));
     },
   },
-  settings: { leadershipPollingTime: 500 },
+  settings: { leadershipPollingTimeMs: 500 },
 });
 
 const status = await coordinator.whenOwned(2, { timeoutMs: 10_000 });

@@ -13,7 +13,7 @@ import { OwnershipLedger, checkPostgres, findPgBouncer, keepPoolerBusy, postgres
 
 const SHARDS = 16;
 const SLOW = { min: 2_000, max: 5_000 } as const;
-const SETTINGS = { leadershipPollingTime: 250, takeoverPollingTime: 250, stopDrainTimeout: 1_500 } as const;
+const SETTINGS = { leadershipPollingTimeMs: 250, takeoverPollingTimeMs: 250, stopDrainTimeoutMs: 1_500 } as const;
 const LOCK = { verifyIntervalMs: 500, requestTimeoutMs: 2_000, connectTimeoutMs: 5_000 } as const;
 const RUN_MS = Number(process.env.POLECAT_POOLER_RUN_MS ?? 60_000);
 // Ports of this suite, inside the range reserved for app-lock-postgres (15400-15499).

@@ -28,9 +28,9 @@ export interface CoordinatorEvents {
   /** An agent stopped by the coordinator has returned (only then is its set's lock released). */
   agentStopped: { readonly shard: ShardName; readonly database: ProjectionDatabase; readonly reason: AgentStopReason };
   /**
-   * Agents of `set` were aborted `stopDrainTimeout` ago and have not returned: the set's lock stays
+   * Agents of `set` were aborted `stopDrainTimeoutMs` ago and have not returned: the set's lock stays
    * held (`lockHeld`; or, when it was lost, the set is not started here) until they do. Sent once
-   * per drain; a warning is logged at most once per `stopDrainTimeout` while they still run.
+   * per drain; a warning is logged at most once per `stopDrainTimeoutMs` while they still run.
    */
   drainOverrun: {
     readonly set: ProjectionSet;
@@ -40,7 +40,7 @@ export interface CoordinatorEvents {
     readonly since: number;
     readonly lockHeld: boolean;
   };
-  /** An agent was found paused (failed); it is restarted after `healthCheckPollingTime`. */
+  /** An agent was found paused (failed); it is restarted after `healthCheckPollingTimeMs`. */
   agentPaused: { readonly shard: ShardName; readonly database: ProjectionDatabase; readonly error: unknown; readonly pausedAt: number };
   /** One cycle finished. */
   cycle: { readonly durationMs: number; readonly owned: number; readonly attempted: number; readonly granted: number; readonly sleepMs: number };

@@ -13,16 +13,16 @@ export interface CoordinatorSettings {
    * it for faster takeover (each cycle costs one lock round trip per database). A lost lock wakes
    * the loop at once whatever this value.
    */
-  readonly leadershipPollingTime: number;
+  readonly leadershipPollingTimeMs: number;
   /**
-   * Faster wait used instead of {@link leadershipPollingTime} after a cycle in which some attempted
+   * Faster wait used instead of {@link leadershipPollingTimeMs} after a cycle in which some attempted
    * set was denied (another node holds it and may die or release it soon): a standby node polls at
    * this rate so takeover is quick, while a node that holds everything it wants keeps the slow poll.
    * Each poll is one batched lock round trip per database, so a standby sends about
-   * `1000 / takeoverPollingTime` queries per second per database. Set it to `leadershipPollingTime`
+   * `1000 / takeoverPollingTimeMs` queries per second per database. Set it to `leadershipPollingTimeMs`
    * (or more) to get the original's behaviour. Default 500 ms.
    */
-  readonly takeoverPollingTime: number;
+  readonly takeoverPollingTimeMs: number;
   /**
    * How long a node that has just attained a set's lock waits before starting its agents (the lock
    * stays held meanwhile; if it is lost, nothing starts). A server that ends the previous owner's
@@ -36,16 +36,16 @@ export interface CoordinatorSettings {
    */
   readonly takeoverGraceMs: number;
   /** Wait between cycles while any agent is paused (failed). Default 1000 ms. */
-  readonly agentPauseTime: number;
+  readonly agentPauseTimeMs: number;
   /** A paused agent is restarted once it has been paused longer than this. Default 5000 ms. */
-  readonly healthCheckPollingTime: number;
+  readonly healthCheckPollingTimeMs: number;
   /**
    * How long stop, pause and each hand-over wait for aborted agents before going on. It never
    * releases a lock early: a set whose agents are still running keeps its lock until they return
    * (reported by the `drainOverrun` event, `status().draining` and a warning at most once per
    * interval; `stop()` names them in its result). Default 5000 ms.
    */
-  readonly stopDrainTimeout: number;
+  readonly stopDrainTimeoutMs: number;
   /**
    * A `Stopped` agent (its function returned on its own) on a set this node holds is restarted
    * when `true`; when `false` the set's lock is released so another node can run it. Default `true`.
@@ -103,12 +103,12 @@ export type CoordinatorSettingsInput = Partial<Omit<CoordinatorSettings, 'startF
 /** The original's defaults plus this port's improvements. */
 export const DEFAULT_COORDINATOR_SETTINGS: CoordinatorSettings = Object.freeze({
   daemonLockId: 4444,
-  leadershipPollingTime: 5000,
-  takeoverPollingTime: 500,
+  leadershipPollingTimeMs: 5000,
+  takeoverPollingTimeMs: 500,
   takeoverGraceMs: 50,
-  agentPauseTime: 1000,
-  healthCheckPollingTime: 5000,
-  stopDrainTimeout: 5000,
+  agentPauseTimeMs: 1000,
+  healthCheckPollingTimeMs: 5000,
+  stopDrainTimeoutMs: 5000,
   restartStoppedAgents: true,
   releaseLocksOnPause: true,
   releaseOnStartFailure: false,
@@ -119,7 +119,7 @@ export const DEFAULT_COORDINATOR_SETTINGS: CoordinatorSettings = Object.freeze({
   failFastOnStart: false,
 });
 
-const DURATIONS = ['leadershipPollingTime', 'takeoverPollingTime', 'takeoverGraceMs', 'agentPauseTime', 'healthCheckPollingTime', 'stopDrainTimeout', 'stallTimeoutMs'] as const;
+const DURATIONS = ['leadershipPollingTimeMs', 'takeoverPollingTimeMs', 'takeoverGraceMs', 'agentPauseTimeMs', 'healthCheckPollingTimeMs', 'stopDrainTimeoutMs', 'stallTimeoutMs'] as const;
 const FLAGS = ['restartStoppedAgents', 'releaseLocksOnPause', 'releaseOnStartFailure', 'balance', 'failFastOnStart'] as const;
 const MAX_DELAY = 2_147_483_647; // setTimeout's limit
 
@@ -135,7 +135,7 @@ function checkDuration(name: string, value: unknown, min: number): void {
 
 /**
  * Fills defaults and validates. Throws `CoordinatorError` (`INVALID_CONFIGURATION`) on a bad value.
- * @example resolveCoordinatorSettings({ leadershipPollingTime: 500 })
+ * @example resolveCoordinatorSettings({ leadershipPollingTimeMs: 500 })
  */
 export function resolveCoordinatorSettings(input: CoordinatorSettingsInput = {}): CoordinatorSettings {
   if (typeof input !== 'object' || input === null) throw invalid('expected an object');
@@ -145,7 +145,7 @@ export function resolveCoordinatorSettings(input: CoordinatorSettingsInput = {})
   if (!Number.isInteger(lockId) || lockId < -2_147_483_648 || lockId > 2_147_483_647) {
     throw invalid(`daemonLockId must be a signed 32-bit integer, got ${String(lockId)}`);
   }
-  for (const name of DURATIONS) checkDuration(name, settings[name], name === 'leadershipPollingTime' || name === 'takeoverPollingTime' || name === 'agentPauseTime' ? 1 : 0);
+  for (const name of DURATIONS) checkDuration(name, settings[name], name === 'leadershipPollingTimeMs' || name === 'takeoverPollingTimeMs' || name === 'agentPauseTimeMs' ? 1 : 0);
   for (const name of FLAGS) {
     if (typeof settings[name] !== 'boolean') throw invalid(`${name} must be a boolean, got ${String(settings[name])}`);
   }

@@ -45,7 +45,7 @@ export interface DrainingSetStatus {
   readonly shards: readonly string[];
   /** The lock is still held here and is released once they have returned (false: it was lost, or is kept). */
   readonly lockHeld: boolean;
-  /** True once they overran `stopDrainTimeout` (the `drainOverrun` event was sent). */
+  /** True once they overran `stopDrainTimeoutMs` (the `drainOverrun` event was sent). */
   readonly overrun: boolean;
 }
 
@@ -80,7 +80,7 @@ export interface StalledAgentStatus {
 
 /**
  * What `ProjectionCoordinator.stop()` resolves with (plain data: `JSON.stringify` shows it all).
- * `stop()` aborts every agent and waits up to `stopDrainTimeout` for them BEFORE it releases
+ * `stop()` aborts every agent and waits up to `stopDrainTimeoutMs` for them BEFORE it releases
  * anything; a set whose agents all returned is released. When agents are still running at the
  * deadline, `drained` is `false`, `draining` names their sets, and their locks stay held (the
  * connections stay open) until they return, at which point the remaining locks are released and
@@ -88,7 +88,7 @@ export interface StalledAgentStatus {
  * server then frees the locks).
  */
 export interface StopResult {
-  /** Every agent returned within `stopDrainTimeout`; every lock was released and every connection closed. */
+  /** Every agent returned within `stopDrainTimeoutMs`; every lock was released and every connection closed. */
   readonly drained: boolean;
   /** Sets whose agents were still running at the deadline (empty when `drained`). */
   readonly draining: readonly DrainingSetStatus[];

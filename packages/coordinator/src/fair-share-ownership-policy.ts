@@ -26,7 +26,7 @@ export interface FairShareOptions {
    * A set seen free by consecutive probes for this long is attempted even by a node at (or above)
    * its share: an orphan is never left unowned, even while member counts are stale or some holder
    * takes no member slot (a .NET node). Default `1500` ms; the coordinator's default policy uses
-   * `3 × takeoverPollingTime`.
+   * `3 × takeoverPollingTimeMs`.
    */
   readonly orphanGraceMs?: number;
 }
@@ -124,7 +124,7 @@ function pickFree(free: readonly ProjectionSet[], room: number, group: Group, cl
  * - Without a probe result for a database (lock without `probeLocks`, probe failed) it behaves like
  *   the original for that database: attempt every candidate, hand nothing over.
  *
- * While it holds fewer sets than exist it asks for the fast poll (`takeoverPollingTime`): each poll
+ * While it holds fewer sets than exist it asks for the fast poll (`takeoverPollingTimeMs`): each poll
  * costs one probe round trip per database, plus one attempt round trip when something is free and
  * it has room.
  * @example new ProjectionCoordinator({ mode: 'HotCold', distributor, daemonFor, policy: fairShareOwnershipPolicy({ maxHandOverPerCycle: 2 }) })

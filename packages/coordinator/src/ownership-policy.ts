@@ -46,7 +46,7 @@ export interface OwnershipDecision {
    */
   readonly keepAtMost?: number;
   /**
-   * Poll again after `takeoverPollingTime` instead of `leadershipPollingTime` (e.g. while balancing:
+   * Poll again after `takeoverPollingTimeMs` instead of `leadershipPollingTimeMs` (e.g. while balancing:
    * a holder may die or hand a set over soon). A denied attempt already does this. Default `false`.
    */
   readonly pollSoon?: boolean;

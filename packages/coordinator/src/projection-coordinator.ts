@@ -100,7 +100,7 @@ export class ProjectionCoordinator implements AsyncDisposable {
   }
 
   /**
-   * Stops the loop and every agent (waiting up to `stopDrainTimeout`); with `releaseLocksOnPause`
+   * Stops the loop and every agent (waiting up to `stopDrainTimeoutMs`); with `releaseLocksOnPause`
    * (default) releases the locks so other nodes take over, each set's only once all its agents
    * returned (a set whose agents overrun the timeout keeps its lock until they do). `resume()`
    * starts again. `pause()`, `resume()` and `stop()` are serialised: each waits for the previous.
@@ -126,7 +126,7 @@ export class ProjectionCoordinator implements AsyncDisposable {
   }
 
   /**
-   * Graceful stop: ends the loop, aborts every agent and waits for them up to `stopDrainTimeout`
+   * Graceful stop: ends the loop, aborts every agent and waits for them up to `stopDrainTimeoutMs`
    * BEFORE it releases anything; releases the sets whose agents returned, then disposes the daemons
    * and the distributor (closing connections). Agents still running at the deadline are named in
    * the result (`drained: false`, `draining`): their locks stay held, and the connections open,

@@ -74,8 +74,8 @@ export interface ProjectionDaemon {
   /**
    * Optional: subscribes to agents that FAILED on their own (now `Paused`; not those stopped by the
    * coordinator). The coordinator then runs a cycle at once instead of at its next poll, so a
-   * stale-epoch failure is handed over without waiting `leadershipPollingTime` (a paused agent is
-   * still restarted only after `healthCheckPollingTime`). Returns the unsubscribe function.
+   * stale-epoch failure is handed over without waiting `leadershipPollingTimeMs` (a paused agent is
+   * still restarted only after `healthCheckPollingTimeMs`). Returns the unsubscribe function.
    */
   onAgentFailed?(listener: (shard: ShardName) => void): () => void;
   /** Stops everything and frees resources. Idempotent. */

@@ -42,13 +42,13 @@ describe('agent failure wakes the loop', () => {
         await new Promise((resolve) => setTimeout(resolve, 30));
         throw new Error('projection failed');
       }),
-      settings: { leadershipPollingTime: HOUR, takeoverPollingTime: HOUR, agentPauseTime: HOUR, takeoverGraceMs: 0 },
+      settings: { leadershipPollingTimeMs: HOUR, takeoverPollingTimeMs: HOUR, agentPauseTimeMs: HOUR, takeoverGraceMs: 0 },
     });
     coordinators.push(coordinator);
     const paused = new Promise<unknown>((resolve) => coordinator.on('agentPaused', (event) => resolve(event.error)));
     await coordinator.start();
     const error = await Promise.race([paused, new Promise((_, reject) => setTimeout(() => reject(new Error('no cycle after the failure')), 5_000))]);
     expect(error).toBeInstanceOf(Error);
-    expect(runs).toBe(1); // seen, not restarted: a paused agent waits healthCheckPollingTime
+    expect(runs).toBe(1); // seen, not restarted: a paused agent waits healthCheckPollingTimeMs
   });
 });

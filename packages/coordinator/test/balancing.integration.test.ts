@@ -25,7 +25,7 @@ await describePostgres('even load on PostgreSQL (default fair-share policy)', (u
     const { nodes: [a, b], roundTripsPerCycle } = await runBalancingScenario({
       database: { id: 'main', url },
       ledger,
-      settings: { leadershipPollingTime: 500, takeoverPollingTime: 100 },
+      settings: { leadershipPollingTimeMs: 500, takeoverPollingTimeMs: 100 },
       timeoutMs: 30_000,
       createLock: (database, node) => new PostgresAppLock(database.url, { ...FAST_LOCK, verifyIntervalMs: 0, applicationName: node }),
       killSession: async (node) => {

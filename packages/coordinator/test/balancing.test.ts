@@ -22,7 +22,7 @@ describe('even load on the in-memory lock (default fair-share policy)', () => {
     const { roundTripsPerCycle } = await runBalancingScenario({
       database: { id: 'main', url: 'memory://' },
       ledger,
-      settings: { leadershipPollingTime: 200, takeoverPollingTime: 20 },
+      settings: { leadershipPollingTimeMs: 200, takeoverPollingTimeMs: 20 },
       timeoutMs: 15_000,
       createLock: (_database, node) => server.createLock({ owner: node, verifyIntervalMs: 0 }),
       killSession: async (node) => {
@@ -44,7 +44,7 @@ describe('even load on the in-memory lock (default fair-share policy)', () => {
         mode: 'HotCold',
         distributor: new SingleTenantProjectionDistributor({ databases: [{ id: 'main' }], shards, createLock: () => server.createLock({ owner }) }),
         daemonFor: createFunctionDaemonFactory(() => ({ signal }) => new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve()))),
-        settings: { leadershipPollingTime: 30, takeoverPollingTime: 15 },
+        settings: { leadershipPollingTimeMs: 30, takeoverPollingTimeMs: 15 },
       });
       coordinators.push(coordinator);
       return coordinator;
@@ -73,7 +73,7 @@ describe('even load on the in-memory lock (default fair-share policy)', () => {
         mode: 'HotCold',
         distributor: new SingleTenantProjectionDistributor({ databases: [{ id: 'main' }], shards, createLock: () => server.createLock({ owner }) }),
         daemonFor: createFunctionDaemonFactory(() => ({ signal }) => new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve()))),
-        settings: { leadershipPollingTime: 20, takeoverPollingTime: 10, balance: false },
+        settings: { leadershipPollingTimeMs: 20, takeoverPollingTimeMs: 10, balance: false },
       });
       coordinators.push(coordinator);
       return coordinator;
@@ -100,7 +100,7 @@ describe('even load on the in-memory lock (default fair-share policy)', () => {
         started.push(shard.identity);
         return new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve()));
       }),
-      settings: { leadershipPollingTime: 20, takeoverPollingTime: 10 },
+      settings: { leadershipPollingTimeMs: 20, takeoverPollingTimeMs: 10 },
       policy: shareLimitPolicy(() => 2),
     });
     coordinators.push(coordinator);

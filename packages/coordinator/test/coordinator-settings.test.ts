@@ -9,12 +9,12 @@ describe('coordinator settings', () => {
   it('keeps the original defaults', () => {
     expect(resolveCoordinatorSettings()).toEqual({
       daemonLockId: 4444,
-      leadershipPollingTime: 5000,
-      takeoverPollingTime: 500,
+      leadershipPollingTimeMs: 5000,
+      takeoverPollingTimeMs: 500,
       takeoverGraceMs: 50,
-      agentPauseTime: 1000,
-      healthCheckPollingTime: 5000,
-      stopDrainTimeout: 5000,
+      agentPauseTimeMs: 1000,
+      healthCheckPollingTimeMs: 5000,
+      stopDrainTimeoutMs: 5000,
       restartStoppedAgents: true,
       releaseLocksOnPause: true,
       releaseOnStartFailure: false,
@@ -32,11 +32,11 @@ describe('coordinator settings', () => {
   });
 
   it.each([
-    { leadershipPollingTime: 0 },
+    { leadershipPollingTimeMs: 0 },
     { balance: 'no' as unknown as boolean },
-    { agentPauseTime: Number.NaN },
-    { stopDrainTimeout: -1 },
-    { healthCheckPollingTime: 3e9 },
+    { agentPauseTimeMs: Number.NaN },
+    { stopDrainTimeoutMs: -1 },
+    { healthCheckPollingTimeMs: 3e9 },
     { daemonLockId: 1.5 },
     { daemonLockId: 2 ** 31 },
     { restartStoppedAgents: 'yes' as unknown as boolean },

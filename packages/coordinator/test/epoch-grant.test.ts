@@ -39,7 +39,7 @@ describe('a lock lost between attain and start', () => {
         await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
       }),
       epochs,
-      settings: { leadershipPollingTime: 20, takeoverPollingTime: 10 },
+      settings: { leadershipPollingTimeMs: 20, takeoverPollingTimeMs: 10 },
     });
     coordinators.push(coordinator);
     await coordinator.start();
@@ -78,7 +78,7 @@ describe('a lock lost between attain and start', () => {
         await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
       }),
       logger: watching,
-      settings: { leadershipPollingTime: 20, takeoverPollingTime: 10, takeoverGraceMs: 50 },
+      settings: { leadershipPollingTimeMs: 20, takeoverPollingTimeMs: 10, takeoverGraceMs: 50 },
     });
     coordinators.push(coordinator);
     await coordinator.start();

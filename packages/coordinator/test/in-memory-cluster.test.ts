@@ -30,7 +30,7 @@ describe('three coordinators on the in-memory lock server (real distributor and 
           createLock: () => server.createLock({ owner: node }),
         }),
         daemonFor: createFunctionDaemonFactory(() => agent(node)),
-        settings: { leadershipPollingTime: 20, releaseLocksOnPause: false },
+        settings: { leadershipPollingTimeMs: 20, releaseLocksOnPause: false },
       });
       coordinators.push(coordinator);
       return { node, coordinator };

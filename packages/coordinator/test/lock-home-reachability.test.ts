@@ -30,7 +30,7 @@ it('an unreachable lock home: one warning per retry step for the home, per-datab
       random: () => 0,
     }),
     daemonFor: createFunctionDaemonFactory(() => untilAborted, { drainTimeoutMs: 2000 }),
-    settings: { leadershipPollingTime: 1000, takeoverPollingTime: 50, takeoverGraceMs: 0 },
+    settings: { leadershipPollingTimeMs: 1000, takeoverPollingTimeMs: 50, takeoverGraceMs: 0 },
     logger,
   });
   coordinators.push(coordinator);

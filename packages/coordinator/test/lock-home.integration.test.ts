@@ -45,7 +45,7 @@ await describePostgres('20 tenant databases in one lock home (PostgreSQL, 3 proc
         storeName: prefix,
         lockHomeUrl: url,
         ledger,
-        coordinator: { ...FAST_SETTINGS, takeoverPollingTime: 250 },
+        coordinator: { ...FAST_SETTINGS, takeoverPollingTimeMs: 250 },
         lock: FAST_LOCK,
         logLevel: 'error',
         modules: { coordinator: COORDINATOR_SOURCE },

@@ -54,7 +54,7 @@ await describePostgres('a given-up lock session is held open until its agents re
             ledger.stop(id, shard, preciseNow());
           }
         }),
-        settings: { leadershipPollingTime: 100, takeoverPollingTime: 100, stopDrainTimeout: 500, balance: false },
+        settings: { leadershipPollingTimeMs: 100, takeoverPollingTimeMs: 100, stopDrainTimeoutMs: 500, balance: false },
       });
       coordinators.push(coordinator);
       return coordinator;

@@ -44,7 +44,7 @@ await describePostgres('member watchers (PostgreSQL, node processes)', (url) => 
         daemonLockId,
         ledger,
         // balancing on (membership, watchers); polls far beyond the test's timeouts
-        coordinator: { leadershipPollingTime: 600_000, takeoverPollingTime: 600_000 },
+        coordinator: { leadershipPollingTimeMs: 600_000, takeoverPollingTimeMs: 600_000 },
         logLevel: 'warn',
         modules: { coordinator: COORDINATOR_SOURCE },
       });

@@ -48,7 +48,7 @@ describe('member watchers wake the coordinator (in-memory lock server)', () => {
     await old.probeMembership(sets);
     expect((await old.tryAttainMany(sets)).size).toBe(SHARDS.length);
 
-    const standby = coordinator(distributor(server, 'standby'), { leadershipPollingTime: 600_000, takeoverPollingTime: 600_000, takeoverGraceMs: 0 });
+    const standby = coordinator(distributor(server, 'standby'), { leadershipPollingTimeMs: 600_000, takeoverPollingTimeMs: 600_000, takeoverGraceMs: 0 });
     const left: string[] = [];
     standby.on('memberLeft', ({ databaseId }) => left.push(databaseId));
     await standby.start();
@@ -67,7 +67,7 @@ describe('member watchers wake the coordinator (in-memory lock server)', () => {
   it('at its fair share, a watched standby keeps the slow poll; unwatched (watchMembers: false) it keeps the takeover poll', async () => {
     for (const watchMembers of [true, false]) {
       const server = new InMemoryLockServer();
-      const settings = { leadershipPollingTime: 250, takeoverPollingTime: 20, takeoverGraceMs: 0 };
+      const settings = { leadershipPollingTimeMs: 250, takeoverPollingTimeMs: 20, takeoverGraceMs: 0 };
       const nodes = ['a', 'b'].map((name) => coordinator(distributor(server, name, { watchMembers }), settings));
       const sleeps = nodes.map(() => [] as number[]);
       nodes.forEach((node, i) => node.on('cycle', ({ sleepMs }) => sleeps[i]!.push(sleepMs)));
@@ -84,7 +84,7 @@ describe('member watchers wake the coordinator (in-memory lock server)', () => {
 
   it('a watcher that cannot wait leaves the takeover poll in place (fallback) and is logged, not fatal', async () => {
     const server = new InMemoryLockServer();
-    const settings = { leadershipPollingTime: 250, takeoverPollingTime: 20, takeoverGraceMs: 0 };
+    const settings = { leadershipPollingTimeMs: 250, takeoverPollingTimeMs: 20, takeoverGraceMs: 0 };
     const broken = (): AppLock => {
       const lock = server.createLock({ owner: 'broken-watcher' }) as InMemoryAppLock & { waitForLock: AppLock['waitForLock'] };
       lock.waitForLock = () => Promise.reject(new AppLockError('CONNECTION_FAILED', 'refused'));
@@ -126,7 +126,7 @@ describe('contention inside one cycle', () => {
         return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
       },
     });
-    const node = coordinator(contended, { leadershipPollingTime: 600_000, takeoverPollingTime: 600_000, takeoverGraceMs: 0 });
+    const node = coordinator(contended, { leadershipPollingTimeMs: 600_000, takeoverPollingTimeMs: 600_000, takeoverGraceMs: 0 });
     const cycles: { attempted: number; granted: number }[] = [];
     node.on('cycle', ({ attempted, granted }) => cycles.push({ attempted, granted }));
     await node.start();

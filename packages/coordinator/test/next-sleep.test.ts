@@ -5,7 +5,7 @@ import type { BackoffEntry } from '../src/internal/ownership/backoff';
 
 const START = 100_000;
 const END = START + 50;
-const settings = { ...DEFAULT_COORDINATOR_SETTINGS, leadershipPollingTime: 5000, takeoverPollingTime: 500, agentPauseTime: 1000 };
+const settings = { ...DEFAULT_COORDINATOR_SETTINGS, leadershipPollingTimeMs: 5000, takeoverPollingTimeMs: 500, agentPauseTimeMs: 1000 };
 
 function outcome(overrides: Partial<CycleOutcome> = {}): CycleOutcome {
   return { startedAt: START, planned: true, attempted: 0, granted: 0, pausedAtPlan: false, pausedAtEnd: false, pollSoon: false, ...overrides };
@@ -22,11 +22,11 @@ describe('nextSleep', () => {
     expect(sleep({ outcome: undefined })).toBe(5000);
   });
 
-  it('sleeps agentPauseTime while an agent is paused, even when it is longer than the slow poll', () => {
+  it('sleeps agentPauseTimeMs while an agent is paused, even when it is longer than the slow poll', () => {
     expect(sleep({ outcome: outcome({ pausedAtPlan: true }) })).toBe(1000);
     expect(sleep({ outcome: outcome({ pausedAtEnd: true }) })).toBe(1000);
-    expect(sleep({ settings: { ...settings, agentPauseTime: 9000 }, outcome: outcome({ pausedAtPlan: true }) })).toBe(9000);
-    expect(sleep({ settings: { ...settings, agentPauseTime: 9000 }, outcome: outcome({ pausedAtEnd: true }) })).toBe(5000);
+    expect(sleep({ settings: { ...settings, agentPauseTimeMs: 9000 }, outcome: outcome({ pausedAtPlan: true }) })).toBe(9000);
+    expect(sleep({ settings: { ...settings, agentPauseTimeMs: 9000 }, outcome: outcome({ pausedAtEnd: true }) })).toBe(5000);
   });
 
   it('polls at the takeover rate after a denial or when the policy asks, and at the contention rate after a partial win', () => {

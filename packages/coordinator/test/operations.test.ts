@@ -28,7 +28,7 @@ function node(server: InMemoryLockServer, owner: string, options: { shards?: str
       random: () => 0,
     }),
     daemonFor: createFunctionDaemonFactory(() => options.agent ?? untilAborted, { drainTimeoutMs: 2000 }),
-    settings: { leadershipPollingTime: 100, takeoverPollingTime: 20, takeoverGraceMs: 0, ...options.settings },
+    settings: { leadershipPollingTimeMs: 100, takeoverPollingTimeMs: 20, takeoverGraceMs: 0, ...options.settings },
     ...(options.logger === undefined ? {} : { logger: options.logger }),
   });
   coordinators.push(coordinator);
@@ -56,7 +56,7 @@ describe('an unreachable database', () => {
     const server = new InMemoryLockServer();
     server.setAvailable(false);
     const logger = recordingLogger();
-    const coordinator = node(server, 'n1', { logger, settings: { leadershipPollingTime: 1000, takeoverPollingTime: 50 } });
+    const coordinator = node(server, 'n1', { logger, settings: { leadershipPollingTimeMs: 1000, takeoverPollingTimeMs: 50 } });
     const errors = record(coordinator, 'error');
     const steps = record(coordinator, 'databaseUnreachable');
     const cycles = record(coordinator, 'cycle');
@@ -294,14 +294,14 @@ describe('health: loop not cycling', () => {
         clock,
       }),
       daemonFor: createFunctionDaemonFactory(() => untilAborted),
-      settings: { leadershipPollingTime: 10, takeoverGraceMs: 0 },
+      settings: { leadershipPollingTimeMs: 10, takeoverGraceMs: 0 },
       clock,
     });
     coordinators.push(coordinator);
     await coordinator.start();
     await until(() => reads >= 2);
     expect(coordinator.health().alive).toBe(true);
-    clock.advance(5000 + 30_000 + 100); // stopDrainTimeout + 30 s grace + the planned sleep
+    clock.advance(5000 + 30_000 + 100); // stopDrainTimeoutMs + 30 s grace + the planned sleep
     const health = coordinator.health();
     expect(health).toMatchObject({ status: 'unhealthy', alive: false, ready: false });
     expect(health.reasons.map((r) => r.code)).toContain('LOOP_NOT_CYCLING');
@@ -310,14 +310,14 @@ describe('health: loop not cycling', () => {
 });
 
 describe('health: draining agents', () => {
-  it('an aborted agent still running past stopDrainTimeout makes the node degraded (AGENTS_DRAINING) until it returns', async () => {
+  it('an aborted agent still running past stopDrainTimeoutMs makes the node degraded (AGENTS_DRAINING) until it returns', async () => {
     const server = new InMemoryLockServer();
     let finish!: () => void;
     const returned = new Promise<void>((resolve) => {
       finish = resolve;
     });
     const coordinator = node(server, 'n1', {
-      settings: { stopDrainTimeout: 100 },
+      settings: { stopDrainTimeoutMs: 100 },
       agent: async () => returned, // ignores its signal until told
     });
     const overruns = record(coordinator, 'drainOverrun');

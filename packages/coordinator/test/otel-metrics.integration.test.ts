@@ -23,7 +23,7 @@ await describePostgres('OpenTelemetry metrics (PostgreSQL)', (url) => {
   it('the in-memory reader sees owned sets, lock round trips and a takeover after a kill', async () => {
     const { daemonLockId, prefix } = randomScope();
     const ledger = new OwnershipLedger();
-    const settings = { ...FAST_SETTINGS, takeoverPollingTime: 100, balance: false };
+    const settings = { ...FAST_SETTINGS, takeoverPollingTimeMs: 100, balance: false };
     child = await spawnNode({
       id: `${prefix}-victim`,
       databases: [{ id: 'main', url }],

@@ -18,7 +18,7 @@ function coordinator(server: InMemoryLockServer, owner: string, shards: string[]
     mode: 'HotCold',
     distributor: new SingleTenantProjectionDistributor({ databases: [{ id: 'main' }], shards: shards.map((name) => shardName(name)), createLock: () => server.createLock({ owner }), random: () => 0 }),
     daemonFor: createFunctionDaemonFactory(() => ({ signal }) => new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve()))),
-    settings: { leadershipPollingTime: 50, takeoverPollingTime: 20, takeoverGraceMs: 0, balance: false },
+    settings: { leadershipPollingTimeMs: 50, takeoverPollingTimeMs: 20, takeoverGraceMs: 0, balance: false },
   });
   coordinators.push(created);
   return created;

@@ -114,7 +114,7 @@ describe('three coordinators honour pause and drain intents (in-memory lock serv
         distributor: new SingleTenantProjectionDistributor({ databases: [{ id: 'main' }], shards, createLock: () => server.createLock({ owner: node }) }),
         daemonFor: createFunctionDaemonFactory(() => agent(node)),
         // fast polls: the fair-share hand-overs settle quickly
-        settings: { leadershipPollingTime: 100, takeoverPollingTime: 50, takeoverGraceMs: 0 },
+        settings: { leadershipPollingTimeMs: 100, takeoverPollingTimeMs: 50, takeoverGraceMs: 0 },
         ownershipIntents: intents,
       });
       coordinators.push(coordinator);
@@ -202,7 +202,7 @@ describe('a draining node leaves the membership first', () => {
           await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
           await new Promise((resolve) => setTimeout(resolve, 50));
         }),
-        settings: { leadershipPollingTime: 100, takeoverPollingTime: 50, takeoverGraceMs: 0 },
+        settings: { leadershipPollingTimeMs: 100, takeoverPollingTimeMs: 50, takeoverGraceMs: 0 },
         ownershipIntents: intents,
       });
       coordinators.push(coordinator);
@@ -240,7 +240,7 @@ describe('OwnershipIntentSource.onChange', () => {
         await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
         running.delete(shard.identity);
       }),
-      settings: { leadershipPollingTime: 60_000, takeoverPollingTime: 60_000, takeoverGraceMs: 0, balance: false },
+      settings: { leadershipPollingTimeMs: 60_000, takeoverPollingTimeMs: 60_000, takeoverGraceMs: 0, balance: false },
       ownershipIntents: intents,
     });
     coordinators.push(coordinator);

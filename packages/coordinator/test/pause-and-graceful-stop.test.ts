@@ -23,8 +23,8 @@ describe('pause releases the locks (configurable)', () => {
   });
 });
 describe('graceful stop', () => {
-  it('waits for agents at most stopDrainTimeout, then still releases and disposes', async () => {
-    const h = harness(setsOf(['A']), { settings: { stopDrainTimeout: 50 }, configureDaemon: (d) => (d.hangStopAll = true) });
+  it('waits for agents at most stopDrainTimeoutMs, then still releases and disposes', async () => {
+    const h = harness(setsOf(['A']), { settings: { stopDrainTimeoutMs: 50 }, configureDaemon: (d) => (d.hangStopAll = true) });
     await h.start();
     await h.coordinator.stop();
     expect(h.logger.lines.some((line) => line.message.includes('drain timeout'))).toBe(true);

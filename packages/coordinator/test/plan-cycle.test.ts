@@ -51,7 +51,7 @@ describe('planCycle', () => {
     expect(plan.start).toHaveLength(1);
   });
 
-  it('restarts a paused agent only once paused longer than healthCheckPollingTime', () => {
+  it('restarts a paused agent only once paused longer than healthCheckPollingTimeMs', () => {
     const paused = (at: number): AgentState => ({ shard: shard('A'), status: 'Paused', pausedAt: at });
     const early = planCycle(input({ distribution: [a], held: [a], states: { 'A:All': paused(NOW - 5000) } }));
     expect(early.start).toEqual([]);
@@ -68,7 +68,7 @@ describe('planCycle', () => {
     expect(plan.handOver).toEqual([{ set, reason: 'stale-epoch' }]);
     expect(plan.start).toEqual([]);
     expect(plan.owned).toEqual([]);
-    // any other failure: the usual restart after healthCheckPollingTime, same epoch
+    // any other failure: the usual restart after healthCheckPollingTimeMs, same epoch
     const other = { 'A:All': { shard: shard('A'), status: 'Paused', pausedAt: NOW - 6000, error: new Error('boom') } as AgentState };
     const restart = planCycle(input({ distribution: [a], held: [a], states: other, isStaleEpoch }));
     expect(restart.handOver).toEqual([]);

@@ -175,7 +175,7 @@ describe('ProjectionCoordinator (original behaviour)', () => {
       () => new ProjectionCoordinator({ mode: 'HotCold', distributor }),
       () => new ProjectionCoordinator({ mode: 'Solo', distributor, daemonFor }),
       () => new ProjectionCoordinator({ mode: 'Hot' as 'HotCold', distributor, daemonFor }),
-      () => new ProjectionCoordinator({ mode: 'HotCold', distributor, daemonFor, settings: { leadershipPollingTime: -1 } }),
+      () => new ProjectionCoordinator({ mode: 'HotCold', distributor, daemonFor, settings: { leadershipPollingTimeMs: -1 } }),
     ];
     for (const make of bad) expect(make).toThrow(expect.objectContaining({ code: 'INVALID_CONFIGURATION' }));
   });
@@ -196,7 +196,7 @@ describe('ProjectionCoordinator (original behaviour)', () => {
         dispose: async () => {},
       }),
       signal: controller.signal,
-      settings: { leadershipPollingTime: 3_600_000 },
+      settings: { leadershipPollingTimeMs: 3_600_000 },
     });
     await coordinator.start();
     controller.abort();

@@ -16,7 +16,7 @@ await describePostgres('release notices on PostgreSQL: a standby wakes when the 
     const shards = shardNames(prefix, 20);
     const ledger = new OwnershipLedger();
     // polls far apart: only the release notice can explain a quick takeover
-    const settings = { leadershipPollingTime: 60_000, takeoverPollingTime: 60_000, balance: false, stopDrainTimeout: 2_000 };
+    const settings = { leadershipPollingTimeMs: 60_000, takeoverPollingTimeMs: 60_000, balance: false, stopDrainTimeoutMs: 2_000 };
     const make = (id: string): InProcessNode => {
       const node = createInProcessNode({
         id: `${prefix}-${id}`,

@@ -63,7 +63,7 @@ function node(server: InMemoryLockServer, name: string, shards: number, settings
 describe('a standby wakes on release notices (in-memory lock server)', () => {
   it("another node's graceful stop: the standby takes over at once, with ONE extra cycle and ONE round trip", async () => {
     const server = new InMemoryLockServer();
-    const slow = { leadershipPollingTime: 60_000, takeoverPollingTime: 60_000 };
+    const slow = { leadershipPollingTimeMs: 60_000, takeoverPollingTimeMs: 60_000 };
     const a = node(server, 'a', 8, slow);
     await a.coordinator.start();
     await a.coordinator.whenOwned(8, { timeoutMs: 5_000 });
@@ -85,7 +85,7 @@ describe('a standby wakes on release notices (in-memory lock server)', () => {
 
   it('an owner that hears a notice runs one cheap cycle (no round trip: nothing to attempt)', async () => {
     const server = new InMemoryLockServer();
-    const a = node(server, 'a', 4, { leadershipPollingTime: 60_000, takeoverPollingTime: 60_000 });
+    const a = node(server, 'a', 4, { leadershipPollingTimeMs: 60_000, takeoverPollingTimeMs: 60_000 });
     await a.coordinator.start();
     await a.coordinator.whenOwned(4, { timeoutMs: 5_000 });
     const other = server.createLock({ owner: 'other', verifyIntervalMs: 0 });
@@ -103,7 +103,7 @@ describe('per-agent cost', () => {
   it('starting 200 agents creates no AbortSignal.any combination and never lets whenOwned recompute per event', async () => {
     const any = vi.spyOn(AbortSignal, 'any');
     const server = new InMemoryLockServer();
-    const a = node(server, 'a', 200, { leadershipPollingTime: 60_000 });
+    const a = node(server, 'a', 200, { leadershipPollingTimeMs: 60_000 });
     const status = vi.spyOn(a.coordinator, 'status');
     const owned = a.coordinator.whenOwned(200, { timeoutMs: 10_000 });
     await a.coordinator.start();

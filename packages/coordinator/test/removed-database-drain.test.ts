@@ -50,7 +50,7 @@ describe('issue 9: a removed database releases its lock only after its agents re
       mode: 'HotCold',
       distributor,
       daemonFor: (database) => new FunctionAgentDaemon({ database, agents: () => agent, drainTimeoutMs: 20 }),
-      settings: { leadershipPollingTime: 3_600_000, takeoverGraceMs: 0, stopDrainTimeout: 50 },
+      settings: { leadershipPollingTimeMs: 3_600_000, takeoverGraceMs: 0, stopDrainTimeoutMs: 50 },
     });
     cleanups.push(async () => {
       for (const release of finish.values()) release();
@@ -67,7 +67,7 @@ describe('issue 9: a removed database releases its lock only after its agents re
     });
     coordinator.wake();
     await cycled;
-    await tick(150); // far beyond stopDrainTimeout: t1's agent still runs
+    await tick(150); // far beyond stopDrainTimeoutMs: t1's agent still runs
     const rival = serverOf('t1').createLock();
     cleanups.push(() => rival.dispose());
     expect(await rival.tryAttainLock(lockIdT1)).toBe(false);

@@ -11,7 +11,7 @@ import { ManualClock, mainDb, recordingLogger, setsOf, shard } from './fakes/fix
 
 // Issue 9, item 1: a set's lock is released only after every agent of the set has returned.
 // Agents here finish their "batch" only when the test lets them (long after their signal aborted,
-// beyond stopDrainTimeout); the shared log orders agent returns and lock releases.
+// beyond stopDrainTimeoutMs); the shared log orders agent returns and lock releases.
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -74,7 +74,7 @@ function setup(
     },
     clock,
     logger,
-    settings: { leadershipPollingTime: 3_600_000, agentPauseTime: 3_600_000, takeoverGraceMs: 0, stopDrainTimeout: 60, ...options.settings },
+    settings: { leadershipPollingTimeMs: 3_600_000, agentPauseTimeMs: 3_600_000, takeoverGraceMs: 0, stopDrainTimeoutMs: 60, ...options.settings },
     ...(options.policy === undefined ? {} : { policy: options.policy }),
     ...(options.epochs === undefined ? {} : { epochs: options.epochs }),
   });
@@ -103,14 +103,14 @@ function setup(
 }
 
 describe('issue 9: ownership ends only when the agents have settled', () => {
-  it('hand-over (balancing): the lock stays held past stopDrainTimeout and is released right after the agent returned', async () => {
+  it('hand-over (balancing): the lock stays held past stopDrainTimeoutMs and is released right after the agent returned', async () => {
     const sets = setsOf(['A']);
     const { state, policy } = switchablePolicy();
     const h = setup(sets, { policy });
     await h.coordinator.start();
     await h.coordinator.whenOwned(1, { timeoutMs: 2000 });
     state.handOver = true;
-    await h.cycle(); // hands over: aborts A, waits at most stopDrainTimeout (60 ms)
+    await h.cycle(); // hands over: aborts A, waits at most stopDrainTimeoutMs (60 ms)
     await tick(150); // well past the drain timeout
     expect(h.distributor.held.has(sets[0]!.key)).toBe(true);
     expect(h.distributor.calls.filter((call) => call.startsWith('release'))).toEqual([]);
@@ -179,7 +179,7 @@ describe('issue 9: ownership ends only when the agents have settled', () => {
 
   it('stop() releases a set the moment its own agents returned, while another set still drains (issue 22, item 1)', async () => {
     const sets = setsOf(['A', 'B']);
-    const h = setup(sets, { settings: { stopDrainTimeout: 60_000 } });
+    const h = setup(sets, { settings: { stopDrainTimeoutMs: 60_000 } });
     await h.coordinator.start();
     await h.coordinator.whenOwned(2, { timeoutMs: 2000 });
     const stopping = h.coordinator.stop();
@@ -202,7 +202,7 @@ describe('issue 9: ownership ends only when the agents have settled', () => {
           ? { attempt: candidates.filter((set) => set.key === sets[0]!.key) }
           : { attempt: candidates.filter((set) => set.key === sets[1]!.key), handOver: owned },
     };
-    const h = setup(sets, { policy, settings: { stopDrainTimeout: 60_000 } });
+    const h = setup(sets, { policy, settings: { stopDrainTimeoutMs: 60_000 } });
     await h.coordinator.start();
     await h.coordinator.whenOwned(1, { timeoutMs: 2000 });
     state.phase = 'swap';
@@ -216,13 +216,13 @@ describe('issue 9: ownership ends only when the agents have settled', () => {
     expect(h.overlaps()).toBe(0);
   });
 
-  it('stop() during a cycle blocked in a slow hand-over completes within ONE stopDrainTimeout (issue 22, item 2)', async () => {
+  it('stop() during a cycle blocked in a slow hand-over completes within ONE stopDrainTimeoutMs (issue 22, item 2)', async () => {
     const sets = setsOf(['A', 'B']);
     const state = { handOverA: false };
     const policy: OwnershipPolicy = {
       select: ({ owned, candidates }) => (state.handOverA ? { attempt: [], handOver: owned.filter((set) => set.key === sets[0]!.key) } : { attempt: candidates }),
     };
-    const h = setup(sets, { policy, settings: { stopDrainTimeout: 400 } });
+    const h = setup(sets, { policy, settings: { stopDrainTimeoutMs: 400 } });
     await h.coordinator.start();
     await h.coordinator.whenOwned(2, { timeoutMs: 2000 });
     state.handOverA = true;
@@ -292,7 +292,7 @@ describe('issue 9: stale-epoch hand-over', () => {
     });
     await h.coordinator.start();
     await until(() => h.log.includes('agent.start(A:All)'), 'A started');
-    await tick(300); // B refused, the set handed over, far beyond stopDrainTimeout (60 ms)
+    await tick(300); // B refused, the set handed over, far beyond stopDrainTimeoutMs (60 ms)
     expect(h.distributor.held.has(set.key)).toBe(true);
     await until(() => h.events.some((e) => e.name === 'drainOverrun'), 'the hand-over draining A');
     expect((h.events.find((e) => e.name === 'drainOverrun')!.payload as CoordinatorEvents['drainOverrun']).reason).toBe('stale-epoch');
@@ -305,7 +305,7 @@ describe('issue 9: stale-epoch hand-over', () => {
 describe('issue 9, item 5: pause / resume / stop are serialised', () => {
   it('resume() during an unfinished pause() leaves the node running AND owning its sets', async () => {
     const sets = setsOf(['A']);
-    const h = setup(sets, { settings: { stopDrainTimeout: 200 } });
+    const h = setup(sets, { settings: { stopDrainTimeoutMs: 200 } });
     await h.coordinator.start();
     await h.coordinator.whenOwned(1, { timeoutMs: 2000 });
     const pausing = h.coordinator.pause();
@@ -326,7 +326,7 @@ describe('issue 9, item 5: pause / resume / stop are serialised', () => {
 
   it('stop() during an unfinished pause() waits for it and then stops', async () => {
     const sets = setsOf(['A']);
-    const h = setup(sets, { settings: { stopDrainTimeout: 200 } });
+    const h = setup(sets, { settings: { stopDrainTimeoutMs: 200 } });
     await h.coordinator.start();
     await h.coordinator.whenOwned(1, { timeoutMs: 2000 });
     const pausing = h.coordinator.pause();

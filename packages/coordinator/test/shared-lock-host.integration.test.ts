@@ -50,7 +50,7 @@ await describePostgres('6 tenant databases sharing one lock host (PostgreSQL, 3 
           storeName: prefix,
           lockHost: 'one-connection',
           ledger,
-          coordinator: { ...FAST_SETTINGS, takeoverPollingTime: 250 },
+          coordinator: { ...FAST_SETTINGS, takeoverPollingTimeMs: 250 },
           lock: FAST_LOCK,
           logLevel: 'error',
           modules: { coordinator: COORDINATOR_SOURCE },

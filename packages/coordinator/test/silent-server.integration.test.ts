@@ -25,7 +25,7 @@ await describePostgres('a coordinator whose lock server goes silent after the st
       shards: shardNames(prefix, 3),
       daemonLockId,
       ledger: new OwnershipLedger(),
-      settings: { leadershipPollingTime: 200, startFailureBackoff: { initialMs: 100, maxMs: 200 } },
+      settings: { leadershipPollingTimeMs: 200, startFailureBackoff: { initialMs: 100, maxMs: 200 } },
       createLock: (database, applicationName) => new PostgresAppLock(database.url, { ...FAST_LOCK, connectTimeoutMs: 500, applicationName }),
     });
     await node.coordinator.start();

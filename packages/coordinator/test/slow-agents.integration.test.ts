@@ -6,7 +6,7 @@ import { runnersByShard, runningAt } from './support/ledger-checks';
 import { FAST_LOCK, eventually, randomScope } from './support/in-process-node';
 
 // Issue 9, item 1, on real PostgreSQL with separate processes: agents need 2-7 s to return after
-// their signal aborts (a projection finishing its batch), most of them beyond stopDrainTimeout
+// their signal aborts (a projection finishing its batch), most of them beyond stopDrainTimeoutMs
 // (1.5 s). The agent-side ledger (start stamp at the call, stop stamp at the RETURN) must never show
 // two processes running one shard at the same time: across balancing hand-overs (a node joining),
 // a graceful stop (SIGTERM), a crash (SIGKILL) and an operator's drain. Issue 22: a graceful stop
@@ -14,7 +14,7 @@ import { FAST_LOCK, eventually, randomScope } from './support/in-process-node';
 
 const SHARDS = 12;
 const SLOW = { min: 2_000, max: 7_000 } as const;
-const SETTINGS = { leadershipPollingTime: 250, takeoverPollingTime: 250, stopDrainTimeout: 1_500 } as const;
+const SETTINGS = { leadershipPollingTimeMs: 250, takeoverPollingTimeMs: 250, stopDrainTimeoutMs: 1_500 } as const;
 
 await describePostgres('agents that take seconds to return (PostgreSQL, 3 processes)', (url) => {
   let nodes: NodeHandle[] = [];
@@ -81,8 +81,8 @@ await describePostgres('agents that take seconds to return (PostgreSQL, 3 proces
     await eventually(allRunningOnce, 'every shard running again after the SIGKILL', 30_000);
 
     expect(overlapDetails()).toEqual([]);
-    // the slow returns really happened past stopDrainTimeout (else this test proves nothing)
-    const returnedLate = ledger.intervals().filter((interval) => interval.node === graceful.id && interval.stop !== undefined && interval.stop - termAt > SETTINGS.stopDrainTimeout);
+    // the slow returns really happened past stopDrainTimeoutMs (else this test proves nothing)
+    const returnedLate = ledger.intervals().filter((interval) => interval.node === graceful.id && interval.stop !== undefined && interval.stop - termAt > SETTINGS.stopDrainTimeoutMs);
     expect(returnedLate.length).toBeGreaterThan(0);
   }, 150_000);
 
@@ -114,15 +114,15 @@ await describePostgres('agents that take seconds to return (PostgreSQL, 3 proces
     const movedStarts = ledger.intervals().filter((i) => i.node !== victim.id && i.start > drainAt);
     expect(movedStarts.map((i) => i.shard).sort()).toEqual([...drained].sort());
     expect(survivors.map((node) => node.running()).sort()).toEqual([SHARDS / 2, SHARDS / 2]);
-    // the slow returns really happened past stopDrainTimeout (else this test proves nothing)
-    const returnedLate = ledger.intervals().filter((i) => i.node === victim.id && i.stop !== undefined && i.stop - drainAt > SETTINGS.stopDrainTimeout);
+    // the slow returns really happened past stopDrainTimeoutMs (else this test proves nothing)
+    const returnedLate = ledger.intervals().filter((i) => i.node === victim.id && i.stop !== undefined && i.stop - drainAt > SETTINGS.stopDrainTimeoutMs);
     expect(returnedLate.length).toBeGreaterThan(0);
   }, 120_000);
 
   it('a graceful stop hands each shard over as its own agent returns, not once the slowest did (issue 22, item 1)', async () => {
-    // agents return in 0.5-6 s, all within stopDrainTimeout (10 s): on the old path every set waited
+    // agents return in 0.5-6 s, all within stopDrainTimeoutMs (10 s): on the old path every set waited
     // for the node's slowest agent; now each shard runs elsewhere right after ITS agent returned
-    const spawn = spawnerFor(randomScope(), { min: 500, max: 6_000 }, { ...SETTINGS, stopDrainTimeout: 10_000 });
+    const spawn = spawnerFor(randomScope(), { min: 500, max: 6_000 }, { ...SETTINGS, stopDrainTimeoutMs: 10_000 });
     nodes = await Promise.all([spawn('a'), spawn('b')]);
     await eventually(() => allRunningOnce() && nodes.every((node) => node.running() === SHARDS / 2), 'every shard running once, 6 per node', 60_000);
     const [old, survivor] = nodes as [NodeHandle, NodeHandle];

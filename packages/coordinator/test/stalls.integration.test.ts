@@ -41,7 +41,7 @@ await describePostgres('stalls by progress (PostgreSQL)', (url) => {
             ledger.stop(id, shard, preciseNow());
           }
         }),
-        settings: { leadershipPollingTime: 250, takeoverPollingTime: 100, stopDrainTimeout: 3000, stallTimeoutMs: STALL_MS, stallAction: 'hand-over', balance: false },
+        settings: { leadershipPollingTimeMs: 250, takeoverPollingTimeMs: 100, stopDrainTimeoutMs: 3000, stallTimeoutMs: STALL_MS, stallAction: 'hand-over', balance: false },
       });
       coordinators.push(coordinator);
       return coordinator;

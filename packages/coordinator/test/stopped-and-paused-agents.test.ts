@@ -29,7 +29,7 @@ describe('a Stopped agent on a held set is never silently dead', () => {
     expect(h.daemon().starts).toEqual(['A:All']); // gives other nodes a chance first
   });
 
-  it('restarts a paused agent only after healthCheckPollingTime', async () => {
+  it('restarts a paused agent only after healthCheckPollingTimeMs', async () => {
     const sets = setsOf(['A']);
     const h = track(harness(sets));
     await h.start();
@@ -59,9 +59,9 @@ describe('a Stopped agent on a held set is never silently dead', () => {
     expect(h.named('agentPaused')).toHaveLength(2);
   });
 
-  it('sleeps agentPauseTime while an agent is paused', async () => {
+  it('sleeps agentPauseTimeMs while an agent is paused', async () => {
     const sets = setsOf(['A']);
-    const h = track(harness(sets, { settings: { agentPauseTime: 1234 } }));
+    const h = track(harness(sets, { settings: { agentPauseTimeMs: 1234 } }));
     await h.start();
     h.daemon().pause(sets[0]!.names[0]!, h.clock.now());
     expect((await h.cycle()).sleepMs).toBe(1234);

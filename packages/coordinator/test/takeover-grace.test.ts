@@ -119,7 +119,7 @@ async function takeOver(attemptMs: number, balance: boolean): Promise<{ probedAt
       startedAt ??= clock.now();
       await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
     }),
-    settings: { leadershipPollingTime: 100, takeoverPollingTime: 100, takeoverGraceMs: 50, balance },
+    settings: { leadershipPollingTimeMs: 100, takeoverPollingTimeMs: 100, takeoverGraceMs: 50, balance },
   });
   cleanups.push(async () => void (await coordinator.stop()));
   await coordinator.start();

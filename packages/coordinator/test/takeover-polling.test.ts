@@ -3,10 +3,10 @@ import { CONTENTION_RETRY_MS } from '../src/internal/loop/next-sleep';
 import { harness } from './fakes/harness';
 import { setsOf } from './fakes/fixtures';
 
-describe('takeoverPollingTime', () => {
+describe('takeoverPollingTimeMs', () => {
   it('polls at the takeover rate while some attempted set is denied', async () => {
     const sets = setsOf(['Trip', 'Day']);
-    const h = harness(sets, { settings: { takeoverPollingTime: 321 } });
+    const h = harness(sets, { settings: { takeoverPollingTimeMs: 321 } });
     h.distributor.grantable = (set) => set.key === sets[0]!.key;
     await h.start();
     const cycle = await h.cycle();
@@ -18,7 +18,7 @@ describe('takeoverPollingTime', () => {
 
   it('looks again after CONTENTION_RETRY_MS when a cycle won some attempted sets and lost others', async () => {
     const sets = setsOf(['Trip', 'Day', 'Week']);
-    const h = harness(sets, { settings: { takeoverPollingTime: 321 } });
+    const h = harness(sets, { settings: { takeoverPollingTimeMs: 321 } });
     h.distributor.grantable = (set) => set.key !== sets[2]!.key; // another node won Week at the same moment
     await h.start();
     const first = h.named('cycle')[0] as { attempted: number; granted: number; sleepMs: number };
@@ -31,7 +31,7 @@ describe('takeoverPollingTime', () => {
 
   it('keeps the slow leadership poll once it holds everything it attempts', async () => {
     const sets = setsOf(['Trip', 'Day']);
-    const h = harness(sets, { settings: { takeoverPollingTime: 321 } });
+    const h = harness(sets, { settings: { takeoverPollingTimeMs: 321 } });
     await h.start();
     const cycle = await h.cycle();
     expect(h.coordinator.status().owned).toHaveLength(2);
@@ -42,7 +42,7 @@ describe('takeoverPollingTime', () => {
 
   it('defaults to 500 ms and rejects 0', async () => {
     const { resolveCoordinatorSettings } = await import('../src/coordinator-settings');
-    expect(resolveCoordinatorSettings().takeoverPollingTime).toBe(500);
-    expect(() => resolveCoordinatorSettings({ takeoverPollingTime: 0 })).toThrow(/takeoverPollingTime/);
+    expect(resolveCoordinatorSettings().takeoverPollingTimeMs).toBe(500);
+    expect(() => resolveCoordinatorSettings({ takeoverPollingTimeMs: 0 })).toThrow(/takeoverPollingTimeMs/);
   });
 });

@@ -15,7 +15,7 @@ export interface DrainResult {
   readonly timedOut: boolean;
   /**
    * What `stop()` rejected with, a `DRAIN_FAILED` {@link DiAdapterError} per coordinator whose agents
-   * outlived its `stopDrainTimeout` (`stop()` resolved `{ drained: false }`), and one on a timeout.
+   * outlived its `stopDrainTimeoutMs` (`stop()` resolved `{ drained: false }`), and one on a timeout.
    */
   readonly errors: readonly unknown[];
   /** Wall-clock time the drain took (or until the deadline). */
@@ -41,7 +41,7 @@ export async function startCoordinators(coordinators: Iterable<HostedCoordinator
 
 /**
  * Stops every coordinator at once (each aborts its agents, waits for them up to its own
- * `stopDrainTimeout`, releases its locks and closes its connections) and resolves once all are
+ * `stopDrainTimeoutMs`, releases its locks and closes its connections) and resolves once all are
  * done or `timeoutMs` passed. Never rejects.
  * @param timeoutMs overall deadline; default: none (each coordinator's own drain timeout bounds it).
  */
@@ -52,10 +52,10 @@ export async function drainCoordinators(coordinators: Iterable<HostedCoordinator
     [...coordinators].map(async (coordinator) => {
       try {
         const outcome = await coordinator.stop();
-        // ProjectionCoordinator.stop() resolves { drained: false, draining } when agents passed stopDrainTimeout
+        // ProjectionCoordinator.stop() resolves { drained: false, draining } when agents passed stopDrainTimeoutMs
         if (typeof outcome === 'object' && outcome !== null && (outcome as { drained?: unknown }).drained === false) {
           const draining = ((outcome as { draining?: readonly { key: string }[] }).draining ?? []).map((set) => set.key);
-          errors.push(new DiAdapterError('DRAIN_FAILED', `agents of ${draining.length} set(s) did not stop within stopDrainTimeout: ${draining.join(', ') || 'unknown'}`));
+          errors.push(new DiAdapterError('DRAIN_FAILED', `agents of ${draining.length} set(s) did not stop within stopDrainTimeoutMs: ${draining.join(', ') || 'unknown'}`));
         }
       } catch (error) {
         errors.push(error);

@@ -60,7 +60,7 @@ export interface CoordinatorOptions {
   readonly distributor?: ProjectionDistributor;
   /** Custom daemons instead of agent functions (one per database). */
   readonly daemonFor?: (database: ProjectionDatabase) => ProjectionDaemon;
-  /** Coordinator timings (`leadershipPollingTime`, `stopDrainTimeout`, `daemonLockId`, ...). Defaults: the original's. */
+  /** Coordinator timings (`leadershipPollingTimeMs`, `stopDrainTimeoutMs`, `daemonLockId`, ...). Defaults: the original's. */
   readonly settings?: CoordinatorSettingsInput;
   /**
    * MultiTenanted lock ids: `'per-store'` (default, two stores in one database never collide) or

@@ -87,9 +87,9 @@ export function createProjectionCoordinator(mode: DaemonMode, options: Coordinat
     if (agents === undefined) {
       throw new DiAdapterError('INVALID_CONFIGURATION', `Store "${store}": shards given as a list of names need daemonFor; or pass shards as { name: agentFunction }`);
     }
-    const stopDrainTimeout = options.settings?.stopDrainTimeout;
+    const stopDrainTimeoutMs = options.settings?.stopDrainTimeoutMs;
     daemonFor = createFunctionDaemonFactory(agents, {
-      ...(stopDrainTimeout === undefined ? {} : { drainTimeoutMs: stopDrainTimeout }),
+      ...(stopDrainTimeoutMs === undefined ? {} : { drainTimeoutMs: stopDrainTimeoutMs }),
       ...(options.logger === undefined ? {} : { logger: options.logger }),
       ...(options.clock === undefined ? {} : { clock: options.clock }),
     });

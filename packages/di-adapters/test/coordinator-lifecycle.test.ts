@@ -46,7 +46,7 @@ describe('startCoordinators / drainCoordinators', () => {
 });
 
 describe('drainCoordinators with ProjectionCoordinator stop results', () => {
-  it('a stop that resolves { drained: false } (agents past stopDrainTimeout) is a DRAIN_FAILED error naming the sets', async () => {
+  it('a stop that resolves { drained: false } (agents past stopDrainTimeoutMs) is a DRAIN_FAILED error naming the sets', async () => {
     const undrained: HostedCoordinator = {
       start: () => {},
       stop: async () => ({ drained: false, draining: [{ key: 'default/123' }]}),
@@ -60,7 +60,7 @@ describe('drainCoordinators with ProjectionCoordinator stop results', () => {
     expect((await drainCoordinators([drained])).ok).toBe(true);
   });
 
-  it('a real coordinator whose agent ignores its signal past stopDrainTimeout fails the drain', async () => {
+  it('a real coordinator whose agent ignores its signal past stopDrainTimeoutMs fails the drain', async () => {
     const { InMemoryLockServer } = await import('@polecat/app-lock');
     const { createProjectionCoordinator } = await import('../src/index');
     let release!: () => void;
@@ -68,7 +68,7 @@ describe('drainCoordinators with ProjectionCoordinator stop results', () => {
     const coordinator = createProjectionCoordinator('HotCold', {
       shards: { Trip: () => stuck }, // ignores its signal
       createLock: () => new InMemoryLockServer().createLock(),
-      settings: { leadershipPollingTime: 50, stopDrainTimeout: 100 },
+      settings: { leadershipPollingTimeMs: 50, stopDrainTimeoutMs: 100 },
       random: () => 0,
     });
     await coordinator.start();

@@ -45,7 +45,7 @@ await describePostgres('health probes of the node host (PostgreSQL)', (url) => {
     const coordinator = createProjectionCoordinator('HotCold', {
       shards: agents,
       createLock: () => new PostgresAppLock(lockUrl, { applicationName: 'i12-probes', verifyIntervalMs: 300, requestTimeoutMs: 1000, connectTimeoutMs: 1000 }),
-      settings: { leadershipPollingTime: 500, takeoverPollingTime: 100, stopDrainTimeout: 2000, daemonLockId: randomLockBase() },
+      settings: { leadershipPollingTimeMs: 500, takeoverPollingTimeMs: 100, stopDrainTimeoutMs: 2000, daemonLockId: randomLockBase() },
     });
     const emitter = new EventEmitter();
     const proc: HostProcess = { on: (signal, listener) => emitter.on(signal, listener), off: (signal, listener) => emitter.off(signal, listener) };

@@ -3,7 +3,7 @@ import type { AgentFunction } from '@polecat/coordinator';
 import { computeLockId } from '@polecat/distributors';
 
 /** Fast timings for tests. */
-export const FAST = { leadershipPollingTime: 50, stopDrainTimeout: 2000 } as const;
+export const FAST = { leadershipPollingTimeMs: 50, stopDrainTimeoutMs: 2000 } as const;
 
 /** Agents that run until aborted, counting starts and stops. */
 export function trackedAgents(names: readonly string[]): {

@@ -103,7 +103,7 @@ describe('PolecatModule (real NestJS application)', () => {
             coordinators: projectionCoordinator('HotCold', {
               shards: agents,
               createLock: () => server.createLock(),
-              settings: { leadershipPollingTime: config.pollMs, daemonLockId: base },
+              settings: { leadershipPollingTimeMs: config.pollMs, daemonLockId: base },
               random: () => 0,
             }),
           }),
@@ -113,7 +113,7 @@ describe('PolecatModule (real NestJS application)', () => {
     closers.push(() => moduleRef.close());
     await moduleRef.init();
     const coordinator = moduleRef.get<ProjectionCoordinator>(getCoordinatorToken());
-    expect(coordinator.settings.leadershipPollingTime).toBe(50);
+    expect(coordinator.settings.leadershipPollingTimeMs).toBe(50);
     await coordinator.whenOwned(1, { timeoutMs: 5000 });
     await moduleRef.close();
     expect(running.size).toBe(0);

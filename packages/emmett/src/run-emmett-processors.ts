@@ -59,7 +59,7 @@ export interface EmmettProcessors extends AsyncDisposable {
  * await using emmett = await runEmmettProcessors({
  *   connectionString: process.env.DATABASE_URL!,
  *   processors: [emmettProjector({ projection: tripSummaries }), emmettReactor({ processorId: 'notify', eachMessage })],
- *   settings: { leadershipPollingTime: 1000 },
+ *   settings: { leadershipPollingTimeMs: 1000 },
  * });
  * @throws EmmettCoordinationError `INVALID_CONFIGURATION` for no processors, duplicate shards or a non-PostgreSQL connection string.
  */

@@ -135,7 +135,7 @@ await describePostgres('@polecat/emmett across node processes', (url) => {
 
       console.log(
         `[emmett failover] events=${total} ${counts.map((c) => `${c.table}: rows=${c.rows} distinct=${c.distinct} missing=${c.missing}`).join('; ')}; ` +
-          `log_a takeover after SIGKILL ${afterKillMs} ms (leadershipPollingTime 300 ms), after SIGTERM ${afterStopMs} ms; ` +
+          `log_a takeover after SIGKILL ${afterKillMs} ms (leadershipPollingTimeMs 300 ms), after SIGTERM ${afterStopMs} ms; ` +
           `log_b restarted ${restarted.at - cutAt} ms after its lock session was terminated (on ${restarted.node === cut.id ? 'the same node' : 'another node'}); ` +
           `log_a running again ${zombieStart.at - frozenAt} ms after its owner froze (${zombieStart.node === frozen.id ? 'on the woken node' : 'on another node'}); stale batches refused after waking: ${frozen.lines.filter((l) => l.type === 'paused' && l.error?.includes('StaleEpochError')).length}`,
       );

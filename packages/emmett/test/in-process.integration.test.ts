@@ -173,7 +173,7 @@ await describePostgres('@polecat/emmett in one process', (url) => {
             },
           }),
         ],
-        settings: { leadershipPollingTime: 200 },
+        settings: { leadershipPollingTimeMs: 200 },
       });
       await until('both projections to catch up', async () => (await schema.counts()).every((c) => c.rows === 20));
       expect(await admin.countConnections(applicationName)).toBeGreaterThan(0);

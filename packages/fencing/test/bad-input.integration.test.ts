@@ -72,7 +72,7 @@ await describePostgres('bad input and hostile conditions', (url) => {
         createLock: () => new PostgresAppLock(url, { applicationName: `${prefix}-dup` }),
       }),
       daemonFor: createFunctionDaemonFactory(() => async () => {}),
-      settings: { leadershipPollingTime: 50, daemonLockId },
+      settings: { leadershipPollingTimeMs: 50, daemonLockId },
       logger,
     });
     cleanups.push(() => coordinator.stop());
@@ -104,7 +104,7 @@ await describePostgres('bad input and hostile conditions', (url) => {
         await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
         running.delete(database.id);
       }),
-      settings: { leadershipPollingTime: 100, startFailureBackoff: { initialMs: 100, maxMs: 500 } },
+      settings: { leadershipPollingTimeMs: 100, startFailureBackoff: { initialMs: 100, maxMs: 500 } },
       logger,
     });
     cleanups.push(() => coordinator.stop());

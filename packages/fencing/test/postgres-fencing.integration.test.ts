@@ -180,7 +180,7 @@ await describePostgres('PostgresEpochStore (real PostgreSQL)', (url) => {
         epochsSeen.set(shard.identity, [...(epochsSeen.get(shard.identity) ?? []), epoch!]);
         await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
       }),
-      settings: { leadershipPollingTime: 100, daemonLockId },
+      settings: { leadershipPollingTimeMs: 100, daemonLockId },
       epochs: fencing,
     });
     try {

@@ -84,7 +84,7 @@ await describePostgres('security', (url) => {
           }
           await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
         }),
-        settings: { leadershipPollingTime: 100, daemonLockId },
+        settings: { leadershipPollingTimeMs: 100, daemonLockId },
         epochs: fencing,
       });
       await coordinator.start();
@@ -137,7 +137,7 @@ await describePostgres('security', (url) => {
           }
           await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
         }),
-        settings: { leadershipPollingTime: 100, daemonLockId },
+        settings: { leadershipPollingTimeMs: 100, daemonLockId },
         epochs: fencing,
       });
       await coordinator.start();
@@ -168,7 +168,7 @@ await describePostgres('security', (url) => {
         logger,
       }),
       daemonFor: createFunctionDaemonFactory(() => async () => {}),
-      settings: { leadershipPollingTime: 50, daemonLockId },
+      settings: { leadershipPollingTimeMs: 50, daemonLockId },
       logger,
     });
     try {

@@ -43,7 +43,7 @@ describe('a late grant by a former owner (current owner refused)', () => {
       daemonFor: createFunctionDaemonFactory(() => agent),
       epochs: fencing,
       // hour-long polls: the hand-over is driven by the agent's failure (it wakes the loop), not by polling
-      settings: { leadershipPollingTime: 3_600_000, takeoverPollingTime: 3_600_000, healthCheckPollingTime: 50, startFailureBackoff: { initialMs: 20, maxMs: 100 } },
+      settings: { leadershipPollingTimeMs: 3_600_000, takeoverPollingTimeMs: 3_600_000, healthCheckPollingTimeMs: 50, startFailureBackoff: { initialMs: 20, maxMs: 100 } },
     });
     coordinators.push(coordinator);
     const stops: string[] = [];

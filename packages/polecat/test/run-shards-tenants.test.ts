@@ -33,7 +33,7 @@ describe('runShards with several tenant databases on one connection', () => {
       };
       return { Trip: agent, Day: agent };
     };
-    const settings = { leadershipPollingTime: 50, takeoverPollingTime: 50, daemonLockId: 90_000 + Math.floor(Math.random() * 100_000) };
+    const settings = { leadershipPollingTimeMs: 50, takeoverPollingTimeMs: 50, daemonLockId: 90_000 + Math.floor(Math.random() * 100_000) };
     const nodes: ProjectionCoordinator[] = [];
     try {
       for (const node of ['a', 'b', 'c']) {
@@ -60,7 +60,7 @@ describe('runShards with several tenant databases on one connection', () => {
   it('lockHome: false opens one lock connection per tenant per node (same lock ids)', async () => {
     const server = new InMemoryLockServer();
     const agent = async ({ signal }: AgentContext): Promise<void> => void (await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true })));
-    const settings = { leadershipPollingTime: 50, takeoverPollingTime: 50, daemonLockId: 90_000 + Math.floor(Math.random() * 100_000) };
+    const settings = { leadershipPollingTimeMs: 50, takeoverPollingTimeMs: 50, daemonLockId: 90_000 + Math.floor(Math.random() * 100_000) };
     const coordinator = await runShards({ connection: { backend: 'memory', server }, databases: TENANTS, shards: { Trip: agent }, settings, lockHome: false });
     try {
       await coordinator.whenOwned(6, { timeoutMs: 5000 });
@@ -76,7 +76,7 @@ describe('runShards with several tenant databases on one connection', () => {
   it('one database keeps the original lock ids (no lock host); the shared host is exported', async () => {
     expect(SHARED_CONNECTION_HOST).toBe('runShards:connection');
     const server = new InMemoryLockServer();
-    const coordinator = await runShards({ connection: { backend: 'memory', server }, shards: { Trip: async ({ signal }) => void (await new Promise((r) => signal.addEventListener('abort', r))) }, settings: { leadershipPollingTime: 50 }, random: () => 0 });
+    const coordinator = await runShards({ connection: { backend: 'memory', server }, shards: { Trip: async ({ signal }) => void (await new Promise((r) => signal.addEventListener('abort', r))) }, settings: { leadershipPollingTimeMs: 50 }, random: () => 0 });
     try {
       await coordinator.whenOwned(1, { timeoutMs: 5000 });
       expect(coordinator.status().owned[0]!.lockId).toBe(computeLockId('dbo', 'Trip:All'));

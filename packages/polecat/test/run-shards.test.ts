@@ -41,7 +41,7 @@ describe('runShards', () => {
       await using coordinator = await runShards({
         connection: { backend: 'memory', server },
         shards: agentsUntilAborted(['Trip', 'Day'], running),
-        settings: { leadershipPollingTime: 50, daemonLockId: base },
+        settings: { leadershipPollingTimeMs: 50, daemonLockId: base },
         random: () => 0,
       });
       expect(coordinator).toBeInstanceOf(ProjectionCoordinator);
@@ -59,7 +59,7 @@ describe('runShards', () => {
     const a = new Set<string>();
     const b = new Set<string>();
     const names = ['S1', 'S2', 'S3', 'S4'];
-    const settings = { leadershipPollingTime: 50, daemonLockId: 70_000 };
+    const settings = { leadershipPollingTimeMs: 50, daemonLockId: 70_000 };
     const nodeA = await runShards({ connection: { backend: 'memory', server }, shards: agentsUntilAborted(names, a), settings, random: () => 0 });
     await nodeA.whenOwned(4, { timeoutMs: 5000 });
     const nodeB = await runShards({ connection: { backend: 'memory', server }, shards: agentsUntilAborted(names, b), settings, random: () => 0 });
@@ -72,7 +72,7 @@ describe('runShards', () => {
 
   it('honours a given createLock or Disabled mode without any connection', async () => {
     const server = new InMemoryLockServer();
-    const coordinator = await runShards({ createLock: () => server.createLock(), shards: { Trip: async () => {} }, settings: { leadershipPollingTime: 50 } });
+    const coordinator = await runShards({ createLock: () => server.createLock(), shards: { Trip: async () => {} }, settings: { leadershipPollingTimeMs: 50 } });
     expect(coordinator.mode).toBe('HotCold');
     await coordinator.stop();
     const disabled = await runShards({ mode: 'Disabled', shards: {} });

@@ -18,6 +18,6 @@ export function defaultOwnershipPolicy(
   if (mode !== 'HotCold' || !settings.balance || typeof distributor?.probeMembership !== 'function') return undefined;
   return fairShareOwnershipPolicy({
     scope: distributor.capabilities?.shareScope ?? (distributor.kind === 'multi-tenanted' ? 'cluster' : 'database'),
-    orphanGraceMs: 3 * settings.takeoverPollingTime,
+    orphanGraceMs: 3 * settings.takeoverPollingTimeMs,
   });
 }

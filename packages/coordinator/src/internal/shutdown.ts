@@ -27,7 +27,7 @@ async function closeAll(c: Coordination): Promise<void> {
 /**
  * The graceful stop: aborts every agent at once, ends the loop and drops its wake sources, leaves
  * the membership (member slots released, set locks kept) while it waits for the agents up to
- * `stopDrainTimeout`, releasing each set's lock the moment its own agents returned,
+ * `stopDrainTimeoutMs`, releasing each set's lock the moment its own agents returned,
  * then (once no agent of a held set runs any more) the rest, the daemons and the distributor.
  * Resolves after one drain timeout at the latest; `settled` tells when all is done.
  */
@@ -38,7 +38,7 @@ export async function shutdown(c: Coordination | undefined, loop: CoordinatorLoo
   if (c === undefined) return { draining: [], settled: Promise.resolve() };
   // out of the membership first (as a drain): the others count the nodes without this one from the
   // first set it frees, and take each set as it is released instead of after an orphan grace
-  // (alongside the drain, not waited for by it: a slow database never makes stop() longer than one stopDrainTimeout)
+  // (alongside the drain, not waited for by it: a slow database never makes stop() longer than one stopDrainTimeoutMs)
   const leave = c.distributor.leaveMembership?.bind(c.distributor);
   const left = leave === undefined ? Promise.resolve() : quietly(c, 'leaving the membership', leave);
   await c.ownership.stopAll('stop', true);

@@ -49,7 +49,7 @@ export function instrumentCoordinator(coordinator: InstrumentableCoordinator, op
 
   const owned = meter.createObservableGauge(METRIC_NAMES.setsOwned, { description: 'Projection sets this node owns (locks held, agents started).', unit: '{set}' });
   const stalled = meter.createObservableGauge(METRIC_NAMES.agentsStalled, { description: 'Running agents without progress for stallTimeoutMs.', unit: '{agent}' });
-  const draining = meter.createObservableGauge(METRIC_NAMES.agentsDraining, { description: 'Aborted agents still running past stopDrainTimeout (locks kept until they return).', unit: '{agent}' });
+  const draining = meter.createObservableGauge(METRIC_NAMES.agentsDraining, { description: 'Aborted agents still running past stopDrainTimeoutMs (locks kept until they return).', unit: '{agent}' });
   const unreachable = meter.createObservableGauge(METRIC_NAMES.databasesUnreachable, { description: 'Databases whose lock round trips fail.', unit: '{database}' });
   const healthGauge = meter.createObservableGauge(METRIC_NAMES.health, { description: 'Health of the coordinator: 0 healthy, 1 degraded, 2 unhealthy.', unit: '1' });
   const cycleDuration = meter.createHistogram(METRIC_NAMES.cycleDuration, { description: 'Duration of one coordinator cycle.', unit: 's' });

@@ -10,7 +10,7 @@ export const METRIC_NAMES = Object.freeze({
   setsOwned: 'polecat.coordinator.sets.owned',
   /** Gauge `{agent}`: stalled agents. */
   agentsStalled: 'polecat.coordinator.agents.stalled',
-  /** Gauge `{agent}`: aborted agents still running past `stopDrainTimeout` (their locks stay held). */
+  /** Gauge `{agent}`: aborted agents still running past `stopDrainTimeoutMs` (their locks stay held). */
   agentsDraining: 'polecat.coordinator.agents.draining',
   /** Gauge `{database}`: unreachable databases. */
   databasesUnreachable: 'polecat.coordinator.databases.unreachable',

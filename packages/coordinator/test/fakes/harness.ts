@@ -39,7 +39,7 @@ export function harness(sets: ProjectionSet[], options: HarnessOptions = {}) {
     daemonFor,
     clock,
     logger,
-    settings: { leadershipPollingTime: 3_600_000, agentPauseTime: 3_600_000, stopDrainTimeout: 200, ...options.settings },
+    settings: { leadershipPollingTimeMs: 3_600_000, agentPauseTimeMs: 3_600_000, stopDrainTimeoutMs: 200, ...options.settings },
     ...(options.epochs === undefined ? {} : { epochs: options.epochs }),
     ...(options.policy === undefined ? {} : { policy: options.policy }),
   });

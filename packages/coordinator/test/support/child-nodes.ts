@@ -33,7 +33,7 @@ export async function startProxiedNodes(options: {
           shardPrefix: options.shardPrefix,
           daemonLockId: options.daemonLockId,
           ledger: options.ledger,
-          coordinator: { ...FAST_SETTINGS, takeoverPollingTime: 250 },
+          coordinator: { ...FAST_SETTINGS, takeoverPollingTimeMs: 250 },
           lock: FAST_LOCK,
           logLevel: 'warn',
           modules: { coordinator: COORDINATOR_SOURCE },

@@ -14,7 +14,7 @@ import type { OwnershipPolicy } from '../../src/ownership-policy';
 import { ProjectionCoordinator } from '../../src/projection-coordinator';
 
 /** Fast timings for the multi-node suites (the defaults poll every 5 s). */
-export const FAST_SETTINGS: CoordinatorSettingsInput = { leadershipPollingTime: 250, stopDrainTimeout: 2_000 };
+export const FAST_SETTINGS: CoordinatorSettingsInput = { leadershipPollingTimeMs: 250, stopDrainTimeoutMs: 2_000 };
 /** Lock owner timings: verify every 500 ms, a request stalled for 1 s drops the connection. */
 export const FAST_LOCK = { verifyIntervalMs: 500, requestTimeoutMs: 1_000, connectTimeoutMs: 2_000 } as const;
 

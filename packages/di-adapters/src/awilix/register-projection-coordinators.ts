@@ -11,7 +11,7 @@ import { containerState, drainError, isScope, resolvedCoordinators } from './con
 export interface AwilixRegistrationOptions {
   /** Registration name per store. Default {@link coordinatorName}`(store)`. */
   readonly names?: Readonly<Record<string, string>>;
-  /** Overall deadline for draining in `stop()` / `container.dispose()`. Default: none (each coordinator's `stopDrainTimeout` bounds it). */
+  /** Overall deadline for draining in `stop()` / `container.dispose()`. Default: none (each coordinator's `stopDrainTimeoutMs` bounds it). */
   readonly drainTimeoutMs?: number;
 }
 

@@ -13,7 +13,7 @@ export interface PolecatModuleOptions {
   readonly autoStart?: boolean;
   /**
    * Overall deadline for draining on shutdown (each coordinator also bounds its agents by its
-   * `stopDrainTimeout`). Default: none.
+   * `stopDrainTimeoutMs`). Default: none.
    */
   readonly drainTimeoutMs?: number;
   /**

@@ -23,7 +23,7 @@ export interface CycleOutcome {
 
 /** Everything the sleep between two cycles depends on. */
 export interface SleepInput {
-  readonly settings: Pick<CoordinatorSettings, 'leadershipPollingTime' | 'takeoverPollingTime' | 'agentPauseTime'>;
+  readonly settings: Pick<CoordinatorSettings, 'leadershipPollingTimeMs' | 'takeoverPollingTimeMs' | 'agentPauseTimeMs'>;
   /** The cycle's outcome; `undefined` when it failed unexpectedly. */
   readonly outcome: CycleOutcome | undefined;
   /** Per-set start-failure backoff (set key -> entry). */
@@ -36,8 +36,8 @@ export interface SleepInput {
 
 /**
  * The ONE decision of how long the loop sleeps after a cycle (a wake-up ends the sleep earlier):
- * - `leadershipPollingTime` (the slow poll), or `agentPauseTime` while an agent is paused;
- * - the takeover poll (`takeoverPollingTime`) after a denial (its owner may die or release it
+ * - `leadershipPollingTimeMs` (the slow poll), or `agentPauseTimeMs` while an agent is paused;
+ * - the takeover poll (`takeoverPollingTimeMs`) after a denial (its owner may die or release it
  *   soon) or when the policy asks for it;
  * - {@link CONTENTION_RETRY_MS} after a cycle that won some sets and lost others to a node attempting
  *   at the same moment (the next probe shows what is still free; needs a grant each time, so it
@@ -48,12 +48,12 @@ export interface SleepInput {
  */
 export function nextSleep(input: SleepInput): number {
   const { settings, outcome, now } = input;
-  let sleepMs = settings.leadershipPollingTime;
+  let sleepMs = settings.leadershipPollingTimeMs;
   if (outcome?.planned === true) {
-    if (outcome.pausedAtPlan) sleepMs = settings.agentPauseTime;
-    if (outcome.pausedAtEnd) sleepMs = Math.min(sleepMs, settings.agentPauseTime);
+    if (outcome.pausedAtPlan) sleepMs = settings.agentPauseTimeMs;
+    if (outcome.pausedAtEnd) sleepMs = Math.min(sleepMs, settings.agentPauseTimeMs);
     const { attempted, granted } = outcome;
-    if (granted < attempted || outcome.pollSoon) sleepMs = Math.min(sleepMs, settings.takeoverPollingTime);
+    if (granted < attempted || outcome.pollSoon) sleepMs = Math.min(sleepMs, settings.takeoverPollingTimeMs);
     if (granted > 0 && granted < attempted) sleepMs = Math.min(sleepMs, CONTENTION_RETRY_MS);
     for (const entry of input.backoff.values()) {
       if (entry.nextAttemptAt <= outcome.startedAt) continue;

@@ -33,7 +33,7 @@ export interface CycleInput {
   readonly backoff: ReadonlyMap<string, BackoffEntry>;
   /** Clock ms. */
   readonly now: number;
-  readonly settings: Pick<CoordinatorSettings, 'healthCheckPollingTime' | 'restartStoppedAgents'>;
+  readonly settings: Pick<CoordinatorSettings, 'healthCheckPollingTimeMs' | 'restartStoppedAgents'>;
   /** Balancing seam; default: try every candidate. */
   readonly policy?: OwnershipPolicy;
   /**
@@ -89,7 +89,7 @@ function agentAction(input: CycleInput, set: ProjectionSet, shard: ShardName): S
     // refused forever; give the set up so the next grant (ours or another node's) is fresh.
     if (input.isStaleEpoch?.(state.error) === true) return 'stale-epoch';
     const pausedAt = state.pausedAt ?? input.now;
-    return input.now - pausedAt > input.settings.healthCheckPollingTime ? 'restart-paused' : undefined;
+    return input.now - pausedAt > input.settings.healthCheckPollingTimeMs ? 'restart-paused' : undefined;
   }
   return input.settings.restartStoppedAgents ? 'restart-stopped' : 'hand-over';
 }

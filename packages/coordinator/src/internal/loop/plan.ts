@@ -18,8 +18,8 @@ export function withholdReason(intents: OwnershipIntents, set: ProjectionSet): W
  * How long a set, once taken, is never handed over for balance: three takeover polls (as the
  * default policy's orphan grace), so a membership change moves each set at most once.
  */
-export function settleWindowMs(takeoverPollingTime: number): number {
-  return 3 * takeoverPollingTime;
+export function settleWindowMs(takeoverPollingTimeMs: number): number {
+  return 3 * takeoverPollingTimeMs;
 }
 
 /** The planner's input for this cycle: what was observed and pure reads of this node's state. */
@@ -41,7 +41,7 @@ export function cycleInput(c: Coordination, observed: Observation, view: Cluster
     ...(c.isStaleEpoch === undefined ? {} : { isStaleEpoch: c.isStaleEpoch }),
     ...(withheld === undefined ? {} : { withheld: (set: ProjectionSet) => withholdReason(withheld, set) }),
     ownedSince: (set) => ownership.entry(set.key)?.since,
-    settleWindowMs: settleWindowMs(c.settings.takeoverPollingTime),
+    settleWindowMs: settleWindowMs(c.settings.takeoverPollingTimeMs),
   };
 }
 

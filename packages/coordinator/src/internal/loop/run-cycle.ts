@@ -12,7 +12,7 @@ import { startGranted } from './start';
 /**
  * A node that wants nothing now (attempted nothing, hands nothing over, no set free) and whose
  * every database is watched (`ProjectionDistributor.isMembershipWatched`: a member watcher armed on
- * a healthy connection, and release notices) keeps the slow poll (`leadershipPollingTime`) instead
+ * a healthy connection, and release notices) keeps the slow poll (`leadershipPollingTimeMs`) instead
  * of the takeover poll: a member's death reaches it through its watcher (or, on PostgreSQL,
  * through the successor's release notice), a hand-over through a release notice. The slow poll
  * stays as the fallback for what no event reports.

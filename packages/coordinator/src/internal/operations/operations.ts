@@ -39,9 +39,9 @@ export class CoordinatorOperations {
     this.#ownership = ownership;
     const { events, logger, clock, settings } = deps;
     const policy: BackoffPolicy = {
-      initialMs: settings.takeoverPollingTime,
+      initialMs: settings.takeoverPollingTimeMs,
       factor: 2,
-      maxMs: Math.max(settings.leadershipPollingTime, settings.takeoverPollingTime, 5000),
+      maxMs: Math.max(settings.leadershipPollingTimeMs, settings.takeoverPollingTimeMs, 5000),
     };
     this.#reachability = new DatabaseReachability(events, logger, () => policy);
     this.#log = new OwnershipLog(logger, clock, () => ownership.trackedCount());
@@ -174,7 +174,7 @@ export class CoordinatorOperations {
       reasons.push({ code: 'NOT_RUNNING', status: 'unhealthy', message: `the coordinator is ${state}` });
     } else {
       // The loop plans its sleep; a cycle may take long (drains, takeover grace, request timeouts).
-      const graceMs = settings.stopDrainTimeout + settings.takeoverGraceMs + 30_000;
+      const graceMs = settings.stopDrainTimeoutMs + settings.takeoverGraceMs + 30_000;
       const lastAt = this.#lastCycleEndAt ?? this.#runningSince;
       const dueMs = this.#lastCycleEndAt === undefined ? 500 : this.#lastSleepMs;
       if (lastAt !== undefined && now - lastAt > dueMs + graceMs) {
@@ -188,7 +188,7 @@ export class CoordinatorOperations {
       reasons.push({
         code: 'AGENTS_DRAINING',
         status: 'degraded',
-        message: `${overrun.length} set(s) have agents still running past stopDrainTimeout after their abort; their locks stay held`,
+        message: `${overrun.length} set(s) have agents still running past stopDrainTimeoutMs after their abort; their locks stay held`,
         since: Math.min(...overrun.map((drain) => drain.since)),
         shards: overrun.flatMap((drain) => drain.shards.map((shard) => `${drain.databaseId}/${shard}`)),
       });

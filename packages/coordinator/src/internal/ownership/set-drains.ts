@@ -36,7 +36,7 @@ const MIN_WARNING_INTERVAL_MS = 1000;
 /**
  * Sets whose agents were aborted here and have not all returned yet. A drain keeps the set's lock
  * until the last agent returned, then releases it (when asked): ownership ends only when the
- * agents have settled, however long they take. Past `stopDrainTimeout` it reports the overrun
+ * agents have settled, however long they take. Past `stopDrainTimeoutMs` it reports the overrun
  * (`drainOverrun` event once, a warning at most once per interval) but never releases early.
  */
 export class SetDrains {
@@ -50,7 +50,7 @@ export class SetDrains {
   constructor(services: CoordinatorServices, onSettled: () => void) {
     this.#deps = services;
     this.#onSettled = onSettled;
-    this.#deadline = new CoalescedDeadline(services.clock, services.settings.stopDrainTimeout);
+    this.#deadline = new CoalescedDeadline(services.clock, services.settings.stopDrainTimeoutMs);
   }
 
   /** How many sets are draining. */
@@ -147,15 +147,15 @@ export class SetDrains {
   }
 
   /**
-   * Reports the batch's overruns at `stopDrainTimeout` (one `drainOverrun` event per set), then
+   * Reports the batch's overruns at `stopDrainTimeoutMs` (one `drainOverrun` event per set), then
    * warns at most once per interval while any of its agents still runs.
    */
   async #watch(batch: Batch): Promise<void> {
     const { clock, logger, settings, events, distributor } = this.#deps;
-    const interval = Math.max(settings.stopDrainTimeout, MIN_WARNING_INTERVAL_MS);
+    const interval = Math.max(settings.stopDrainTimeoutMs, MIN_WARNING_INTERVAL_MS);
     const signal = batch.cancel.signal;
     try {
-      await clock.sleep(settings.stopDrainTimeout, signal);
+      await clock.sleep(settings.stopDrainTimeoutMs, signal);
       for (const drain of batch.drains) {
         if (drain.running.size === 0) continue;
         drain.overrun = true;
@@ -166,7 +166,7 @@ export class SetDrains {
         const overdue = [...batch.drains].filter((drain) => drain.running.size > 0);
         if (overdue.length === 0) return;
         const held = overdue.filter((drain) => distributor.hasLock(drain.set)).length;
-        logger.warn('agents still running past stopDrainTimeout; their sets keep their locks (or, when lost, are not started here) until they return', {
+        logger.warn('agents still running past stopDrainTimeoutMs; their sets keep their locks (or, when lost, are not started here) until they return', {
           sets: overdue.length,
           locksHeld: held,
           draining: overdue.slice(0, LISTED_SETS).map((drain) => ({ set: drain.set.key, reason: drain.reason, shards: [...drain.running], runningForMs: clock.now() - drain.since })),
@@ -184,7 +184,7 @@ export class SetDrains {
   }
 
   /**
-   * `work`, or `stopDrainTimeout` if that comes first. Resolves `true` when `work` finished in time.
+   * `work`, or `stopDrainTimeoutMs` if that comes first. Resolves `true` when `work` finished in time.
    * Waits begun in the same tick share one timer (stopping 10 000 sets arms one, not 10 000).
    */
   bounded(work: Promise<unknown>): Promise<boolean> {

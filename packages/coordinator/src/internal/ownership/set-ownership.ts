@@ -136,7 +136,7 @@ export class SetOwnership {
   /**
    * Stops the set's agents here and forgets its ownership; if asked, releases its lock, but only
    * once every agent of the set has returned (see {@link SetDrains}). Resolves when that is done or
-   * after `stopDrainTimeout`, whichever comes first (the drain goes on). Never rejects.
+   * after `stopDrainTimeoutMs`, whichever comes first (the drain goes on). Never rejects.
    */
   async stopSet(set: ProjectionSet, reason: AgentStopReason, release: boolean, abortReason?: unknown): Promise<void> {
     const owned = this.#owned.get(set.key);
@@ -171,7 +171,7 @@ export class SetOwnership {
   }
 
   /**
-   * Aborts every agent (see {@link abortAll}) and stops them, waiting at most `stopDrainTimeout`.
+   * Aborts every agent (see {@link abortAll}) and stops them, waiting at most `stopDrainTimeoutMs`.
    * With `release`, each set's lock is released the moment that set's own agents returned (not
    * when the slowest agent of the node did); a set whose agents outlive the wait keeps its lock
    * until they return. Without it, keeps tracking the sets (their agents restart after `resume`,
@@ -185,7 +185,7 @@ export class SetOwnership {
     const work = Promise.all([...this.#pending, ...owned.map((entry) => this.stopSet(entry.set, reason, release, why)), daemons.stopAll(why)]);
     if (!(await this.#drains.bounded(work))) {
       logger.warn('agents did not stop within the drain timeout; their locks stay held until they return', {
-        timeoutMs: settings.stopDrainTimeout,
+        timeoutMs: settings.stopDrainTimeoutMs,
         draining: this.#drains.status().map((drain) => drain.key),
       });
     }
