@@ -14,6 +14,10 @@ import { OwnershipLedger, checkPostgres, findPgBouncer, keepPoolerBusy, postgres
 const SHARDS = 16;
 const SLOW = { min: 2_000, max: 5_000 } as const;
 const SETTINGS = { leadershipPollingTimeMs: 250, takeoverPollingTimeMs: 250, stopDrainTimeoutMs: 1_500 } as const;
+// A refused pooler is a permanent error: by default `start()` rejects with it. The nodes behind a transaction or
+// statement pooler here must keep trying for the whole run (every connect refused, nothing locked), so their
+// start does not wait for the first answer (`startCheckMs: 0`: the refusal is reported, the loop retries).
+const KEEP_TRYING = { ...SETTINGS, startCheckMs: 0 } as const;
 const LOCK = { verifyIntervalMs: 500, requestTimeoutMs: 2_000, connectTimeoutMs: 5_000 } as const;
 const RUN_MS = Number(process.env.POLECAT_POOLER_RUN_MS ?? 60_000);
 // Ports of this suite, inside the range reserved for app-lock-postgres (15400-15499).
@@ -62,7 +66,7 @@ async function eventually(check: () => boolean, what: string, timeoutMs: number)
   };
   const spawnerFor =
     (ledger: OwnershipLedger, { daemonLockId, prefix }: { daemonLockId: number; prefix: string }) =>
-    (id: string, nodeUrl: string, onStderr?: (line: string) => void): Promise<NodeHandle> =>
+    (id: string, nodeUrl: string, onStderr?: (line: string) => void, settings: Record<string, number> = SETTINGS): Promise<NodeHandle> =>
       spawnNode({
         id: `${prefix}-${id}`,
         databases: [{ id: 'main', url: nodeUrl }],
@@ -71,7 +75,7 @@ async function eventually(check: () => boolean, what: string, timeoutMs: number)
         daemonLockId,
         ledger,
         agentReturnDelayMs: SLOW,
-        coordinator: SETTINGS,
+        coordinator: settings,
         lock: LOCK,
         logLevel: onStderr === undefined ? 'error' : 'warn',
         modules: SOURCES,
@@ -108,7 +112,7 @@ async function eventually(check: () => boolean, what: string, timeoutMs: number)
         else if (line.includes('ran a statement on another server session')) kinds.moved += 1;
         else if (line.includes('is shared with another client')) kinds.shared += 1;
       };
-      const pooled = await Promise.all(['a', 'b', 'c', 'd'].map((id) => spawn(`pooled-${id}`, pooler!.url, countRefusals)));
+      const pooled = await Promise.all(['a', 'b', 'c', 'd'].map((id) => spawn(`pooled-${id}`, pooler!.url, countRefusals, KEEP_TRYING)));
       nodes = [...pooled];
       await sleep(RUN_MS);
       const pooledIds = new Set(pooled.map((node) => node.id));

@@ -168,7 +168,8 @@ await describePostgres('security', (url) => {
         logger,
       }),
       daemonFor: createFunctionDaemonFactory(() => async () => {}),
-      settings: { leadershipPollingTimeMs: 50, daemonLockId },
+      // startCheckMs 0: start resolves and the refused login is retried and logged, cycle after cycle
+      settings: { leadershipPollingTimeMs: 50, daemonLockId, startCheckMs: 0 },
       logger,
     });
     try {
