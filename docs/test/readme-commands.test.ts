@@ -37,6 +37,7 @@ const SKIPPED: readonly { readonly pattern: RegExp; readonly reason: string; rea
   { pattern: /^(pnpm examples|node scripts\/run-examples\.mjs)$/, reason: 'CI step of its own (every example command of the READMEs also runs here)', ciStep: 'node scripts/run-examples.mjs' },
   { pattern: /^pnpm chaos\b/, reason: 'minutes of fault injection; CI runs its short form', ciStep: 'pnpm --filter @polecat/chaos start -- --short' },
   { pattern: /^node --import tsx src\/node\.ts$/, reason: 'one chaos node process: the chaos runner starts it with its configuration' },
+  { pattern: /^pnpm sim\b/, reason: 'seed sweeps and scale runs take minutes; the sim package\'s own tests (part of pnpm test) run a fixed seed set, random seeds and the known defect', ciStep: 'pnpm test' },
   { pattern: /^pnpm bench\b/, reason: 'benchmarks take 2 to 7 minutes and measure rather than test (bench/README.md)' },
   { pattern: /^pnpm changeset$/, reason: 'interactive' },
   { pattern: /^npm i -g pnpm@/, reason: 'changes the machine-wide install; .ci/run installs pnpm this way', ciStep: 'npm install -g "pnpm@$PNPM_VERSION"' },

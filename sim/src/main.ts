@@ -8,7 +8,10 @@ import { summaryRows, type SeedSummary } from './sweep';
 /** Worker threads do not inherit `--import tsx` (Node 20): register it, then load the worker module. */
 const WORKER_BOOT = `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((tsx) => { tsx.register(); return import(${JSON.stringify(new URL('./seed-worker.ts', import.meta.url).href)}); });`;
 
+// `pnpm sim -- --seeds 10` hands the script a leading `--` (pnpm passes it on): drop it, so the options are parsed
+const argv = process.argv.slice(2);
 const { values } = parseArgs({
+  args: argv[0] === '--' ? argv.slice(1) : argv,
   options: {
     seeds: { type: 'string' },
     from: { type: 'string', default: '1' },
