@@ -88,6 +88,8 @@ describe('a lock lost between attain and start', () => {
     // after its grace: counted from the probe that saw the lock free, at least half of it from the
     // grant (see agentStartAt); 5 ms of timer granularity
     expect(starts[0]! - attainedAt[1]!).toBeGreaterThanOrEqual(20);
-    expect(logger.lines.some((line) => line.message === 'lock lost before its agents started; not starting them')).toBe(true);
+    // the loss was seen before any agent ran: inside the grace ("not starting them"), or, when a loaded machine let
+    // the grace end first, by the lost-sets room while the start awaited its first round trip (no agent either way)
+    expect(logger.lines.some((line) => line.message === 'lock lost before its agents started; not starting them' || line.message === 'set lost')).toBe(true);
   });
 });
