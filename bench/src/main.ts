@@ -19,7 +19,6 @@ import { runCurvesBench } from './curves/curves-bench';
 import { runEmmettBench } from './emmett/emmett-bench';
 import { runLockPrimitive } from './lock-primitive';
 import { runSqlServerBenchmarks } from './sql-server';
-import { benchRollingRestart } from './rolling-restart';
 import { renderTable, type Row, type Summary } from './stats';
 import { emptyNodeRss, runSteadyState, type SteadyStateResult } from './steady-state';
 import { TAKEOVER_EVENTS, runTakeover, type TakeoverResult } from './takeover';
@@ -171,8 +170,6 @@ async function main(): Promise<void> {
       }
     }
   }
-
-  if (wants('rolling')) await benchRollingRestart(url, quick, rows, raw, log);
 
   if (wants('tenants')) {
     const { tenants, shards, nodes, maxConnections } = TENANT_PLAN;

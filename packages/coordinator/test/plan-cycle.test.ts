@@ -2,8 +2,7 @@ import type { ProjectionSet, ShardName } from '@polecat/distributors';
 import { describe, expect, it } from 'vitest';
 import type { BackoffEntry } from '../src/internal/ownership/backoff';
 import { DEFAULT_COORDINATOR_SETTINGS } from '../src/coordinator-settings';
-import { fairShareOwnershipPolicy } from '../src/fair-share-ownership-policy';
-import { shareLimitPolicy, type ClusterView } from '../src/ownership-policy';
+import { shareLimitPolicy } from '../src/ownership-policy';
 import { planCycle, type CycleInput } from '../src/internal/loop/plan-cycle';
 import type { AgentState } from '../src/projection-daemon';
 import { setsOf, shard } from './fakes/fixtures';
@@ -137,33 +136,5 @@ describe('planCycle', () => {
     const plan = planCycle(input({ distribution: [a, b, c], held: [a], states: { 'A:All': running('A') }, policy: rogue }));
     expect(plan.attempt).toEqual([]);
     expect(plan.handOver).toEqual([]);
-  });
-});
-
-describe('planCycle with fair share: ownership moves only when it must (issue 22, item 5)', () => {
-  const [a, b, c, d] = setsOf(['A', 'B', 'C', 'D']) as [ProjectionSet, ProjectionSet, ProjectionSet, ProjectionSet];
-  const policy = fairShareOwnershipPolicy();
-  const twoNodes = (rank: number): ClusterView => ({ liveNodes: new Map([['main', 2]]), freeSince: new Map(), now: NOW, ranks: new Map([['main', rank]]) });
-
-  it('pausing a set elsewhere moves no other set: the shares do not shift', () => {
-    // 4 sets on 2 nodes, 2 each; A (on the other node) is paused: this node keeps C and D
-    const plan = planCycle(input({ distribution: [a, b, c, d], held: [c, d], policy, cluster: twoNodes(1), withheld: (set) => (set.key === a.key ? 'paused' : undefined) }));
-    expect(plan.handOver).toEqual([]);
-    expect(keys(plan.owned)).toEqual(keys([c, d]));
-  });
-
-  it('never hands over for balance a set taken within the settle window; a settled one goes instead', () => {
-    const since: Record<string, number> = { [a.key]: NOW - 60_000, [b.key]: NOW - 60_000, [c.key]: NOW - 100 };
-    const base = { distribution: [a, b, c, d], held: [a, b, c], policy, cluster: twoNodes(0), ownedSince: (set: ProjectionSet) => since[set.key], settleWindowMs: 1500 };
-    const plan = planCycle(input(base));
-    expect(plan.handOver.map(({ set, reason }) => [set.key, reason])).toHaveLength(1);
-    expect(plan.handOver[0]!.set.key).not.toBe(c.key);
-    expect(plan.handOver[0]!.reason).toBe('balance');
-    // every set just taken: nothing is handed over until they settled
-    const fresh = planCycle(input({ ...base, ownedSince: () => NOW - 100 }));
-    expect(fresh.handOver).toEqual([]);
-    expect(keys(fresh.owned).sort()).toEqual(keys([a, b, c]).sort());
-    const later = planCycle(input({ ...base, ownedSince: () => NOW - 1500 }));
-    expect(later.handOver).toHaveLength(1);
   });
 });

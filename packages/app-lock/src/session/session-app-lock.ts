@@ -2,7 +2,6 @@ import { linkSignals, SerialQueue } from '@polecat/kit';
 import type { AppLock, AppLockStats, AttainOptions, LockLostEvent, WaitForLockOptions } from '../app-lock';
 import { AppLockError, LockLostError, type LockLossReason } from '../errors';
 import { assertLockId, type LockId } from '../lock-id';
-import { AttainingIds } from './attaining-ids';
 import { acquireBatch } from './batch-acquire';
 import { BoundedRequests } from './bounded-request';
 import { describeError } from './describe-error';
@@ -36,7 +35,6 @@ export class SessionAppLock<Key> implements AppLock {
   readonly #options: ResolvedSessionOptions;
   readonly #queue = new SerialQueue();
   readonly #held = new HeldLocks<Key>();
-  readonly #attaining = new AttainingIds();
   readonly #lifetime = new AbortController();
   readonly #connection: SessionConnection<Key>;
   readonly #losses: LossDispatch;
@@ -91,12 +89,10 @@ export class SessionAppLock<Key> implements AppLock {
   async tryAttainLocks(ids: readonly LockId[], options: AttainOptions = {}): Promise<ReadonlySet<LockId>> {
     const requested = this.#prepare(ids);
     this.#throwIfUnusable(options.signal);
-    return this.#attaining.during(ids, () =>
-      this.#queue.run(async () => {
-        this.#throwIfUnusable(options.signal);
-        return acquireBatch(this.#parts, requested, options.signal);
-      }),
-    );
+    return this.#queue.run(async () => {
+      this.#throwIfUnusable(options.signal);
+      return acquireBatch(this.#parts, requested, options.signal);
+    });
   }
 
   /**
@@ -141,19 +137,17 @@ export class SessionAppLock<Key> implements AppLock {
       throw new AppLockError('INVALID_CONFIGURATION', `waitForLock: timeoutMs must be a finite number >= 0, got ${String(timeoutMs)}`);
     }
     this.#throwIfUnusable(options.signal);
-    return this.#attaining.during([id], () =>
-      this.#queue.run(async () => {
-        this.#throwIfUnusable(options.signal);
-        if (this.#held.hasRequest(entry!)) return true;
-        // dispose() ends a wait too (it queues behind it otherwise)
-        const linked = linkSignals([options.signal, this.#lifetime.signal]);
-        try {
-          return await waitLoop(this.#parts, entry!, timeoutMs, linked.signal);
-        } finally {
-          linked.unlink();
-        }
-      }),
-    );
+    return this.#queue.run(async () => {
+      this.#throwIfUnusable(options.signal);
+      if (this.#held.hasRequest(entry!)) return true;
+      // dispose() ends a wait too (it queues behind it otherwise)
+      const linked = linkSignals([options.signal, this.#lifetime.signal]);
+      try {
+        return await waitLoop(this.#parts, entry!, timeoutMs, linked.signal);
+      } finally {
+        linked.unlink();
+      }
+    });
   }
 
   hasLock(id: LockId): boolean {
@@ -189,19 +183,17 @@ export class SessionAppLock<Key> implements AppLock {
     });
   }
 
-  /** In queue order; an id neither held nor being attained returns at once (never behind a reconnect). */
   async releaseLock(id: LockId): Promise<void> {
     assertLockId(id);
-    if (this.#disposing || (!this.#held.has(id) && !this.#attaining.has(id))) return;
+    if (this.#disposing) return;
     await this.#queue.run(async () => {
       const held = this.#held.get(id);
       if (held) await this.#releaseHeld([held]);
     });
   }
 
-  /** Releases every held lock in queue order; with nothing held or being attained, returns at once. */
   async releaseAll(): Promise<void> {
-    if (this.#disposing || (this.#held.size === 0 && this.#attaining.isEmpty)) return;
+    if (this.#disposing) return;
     await this.#queue.run(() => this.#releaseHeld(this.#held.entries()));
   }
 

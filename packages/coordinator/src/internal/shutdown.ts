@@ -18,29 +18,21 @@ async function quietly(c: Coordination, what: string, action: () => Promise<void
   }
 }
 
-async function closeAll(c: Coordination): Promise<void> {
-  await quietly(c, 'releasing locks', () => c.distributor.releaseAll());
+async function closeAll(c: Coordination, releaseRest: boolean): Promise<void> {
+  if (releaseRest) await quietly(c, 'releasing locks', () => c.distributor.releaseAll());
   await c.daemons.disposeAll();
   await quietly(c, 'disposing the distributor', () => c.distributor.dispose());
 }
 
 /**
- * The graceful stop: aborts every agent at once, ends the loop and drops its wake sources, leaves
- * the membership (member slots released, set locks kept) while it waits for the agents up to
- * `stopDrainTimeoutMs`, releasing each set's lock the moment its own agents returned,
- * then (once no agent of a held set runs any more) the rest, the daemons and the distributor.
- * Resolves after one drain timeout at the latest; `settled` tells when all is done.
+ * The graceful stop: ends the loop and drops its wake sources, aborts every agent and waits for
+ * them up to `stopDrainTimeoutMs` BEFORE it releases anything, releases the sets whose agents
+ * returned, then (once no agent of a held set runs any more) the rest, the daemons and the
+ * distributor. Resolves after the drain timeout at the latest; `settled` tells when all is done.
  */
 export async function shutdown(c: Coordination | undefined, loop: CoordinatorLoop | undefined): Promise<Shutdown> {
-  // every agent aborted first: the running cycle is never waited for before the agents hear of the stop
-  c?.ownership.abortAll('stop');
   await loop?.close();
   if (c === undefined) return { draining: [], settled: Promise.resolve() };
-  // out of the membership first (as a drain): the others count the nodes without this one from the
-  // first set it frees, and take each set as it is released instead of after an orphan grace
-  // (alongside the drain, not waited for by it: a slow database never makes stop() longer than one stopDrainTimeoutMs)
-  const leave = c.distributor.leaveMembership?.bind(c.distributor);
-  const left = leave === undefined ? Promise.resolve() : quietly(c, 'leaving the membership', leave);
   await c.ownership.stopAll('stop', true);
   const draining = c.ownership.draining();
   if (draining.length > 0) {
@@ -48,9 +40,9 @@ export async function shutdown(c: Coordination | undefined, loop: CoordinatorLoo
       sets: draining.map((drain) => ({ set: drain.key, shards: drain.shards, since: drain.since })),
     });
   }
-  // each set was released as its own agents returned; the rest (member slots, connections) only
-  // once no agent of a held set runs any more
-  const settled = Promise.all([left, c.ownership.whenDrained()]).then(() => closeAll(c));
+  // the rest (member slots, connections) only once no agent of a held set runs any more
+  // (all drained in time: stopAll released everything at once)
+  const settled = c.ownership.whenDrained().then(() => closeAll(c, draining.length > 0));
   if (draining.length === 0) await settled;
   await c.operations.dispose();
   return { draining, settled };

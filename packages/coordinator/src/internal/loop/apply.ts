@@ -58,8 +58,7 @@ async function leaveMembership(c: Coordination, intents: IntentReader, when: 'st
 }
 
 /**
- * Step 3, apply: stop the agents of sets not held, hand sets over (stop, then release; neither is
- * waited for: each set's drain releases it), leave or
+ * Step 3, apply: stop the agents of sets not held, hand sets over (stop, then release), leave or
  * rejoin the membership while draining, dispose the daemons of databases gone, and start the
  * agents of held sets. Resolves `false` when the run was aborted meanwhile.
  */
@@ -67,15 +66,15 @@ export async function apply(c: Coordination, observed: Observation, plan: CycleP
   const { ownership, logger } = c;
   const draining = observed.intents?.draining === true;
   if (draining && c.intents !== undefined) await leaveMembership(c, c.intents, 'start');
-  // Neither waits for the agents: each set's drain releases its lock (hand-over) the moment its own
-  // agents returned and wakes the loop; this cycle goes on to attempt free sets meanwhile.
-  for (const { set, reason } of plan.stop) ownership.track(ownership.stopSet(set, reason, false));
-  for (const { set, reason } of plan.handOver) {
-    logger.debug('handing set over', { set: set.key, lockId: set.lockId, reason });
-    ownership.track(ownership.stopSet(set, reason, true));
-    const backOffCause = HAND_OVER_BACKOFF[reason];
-    if (backOffCause !== undefined) ownership.backOff(set, new Error(backOffCause));
-  }
+  await Promise.all(plan.stop.map(({ set, reason }) => ownership.stopSet(set, reason, false)));
+  await Promise.all(
+    plan.handOver.map(async ({ set, reason }) => {
+      logger.debug('handing set over', { set: set.key, lockId: set.lockId, reason });
+      await ownership.stopSet(set, reason, true);
+      const backOffCause = HAND_OVER_BACKOFF[reason];
+      if (backOffCause !== undefined) ownership.backOff(set, new Error(backOffCause));
+    }),
+  );
   if (draining && c.intents !== undefined) await leaveMembership(c, c.intents, 'end');
   else c.intents?.rejoined();
   await c.daemons.retain(databaseIds(observed.sets));

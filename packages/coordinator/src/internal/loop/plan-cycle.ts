@@ -45,22 +45,13 @@ export interface CycleInput {
   readonly cluster?: ClusterView;
   /**
    * Operator intents (see `OwnershipIntents`): a withheld set is never attempted and, when held,
-   * handed over with that reason; it is never a candidate of the policy, but still counts in its
-   * `distribution` (the shares do not shift: a pause moves only what it names). Default: none.
+   * handed over with that reason; the policy sees only the sets that may run. Default: none.
    */
   readonly withheld?: (set: ProjectionSet) => WithholdReason | undefined;
   /** How long a paused agent waits before its restart (consecutive failures back off). Default: `healthCheckPollingTimeMs`. */
   readonly restartDelay?: (set: ProjectionSet, shard: ShardName) => number;
   /** True when a paused agent failed often enough in a row here that its set goes to another node. Default: never. */
   readonly failingTooOften?: (set: ProjectionSet, shard: ShardName) => boolean;
-  /** Clock ms since which this node owns a tracked set (its `lockAcquired`); undefined when unknown. */
-  readonly ownedSince?: (set: ProjectionSet) => number | undefined;
-  /**
-   * With a membership probe (`cluster`), a set owned here for less than this is never handed over
-   * for balance (no set moves twice within it; the policy sees such sets first in `owned`, so it
-   * hands settled ones over). Default 0.
-   */
-  readonly settleWindowMs?: number;
 }
 
 /** What one cycle does, in order: stop, hand over, acquire + start, then ONE batched attempt (the sleep after it: `nextSleep`). */
@@ -100,19 +91,6 @@ function agentAction(input: CycleInput, set: ProjectionSet, shard: ShardName): S
   return input.settings.restartStoppedAgents ? 'restart-stopped' : 'hand-over';
 }
 
-/** Keys of the `kept` sets owned for less than the settle window (undefined: none, no window, or a policy that balances without a membership probe). */
-function unsettled(input: CycleInput, kept: readonly ProjectionSet[]): Set<string> | undefined {
-  const window = input.settleWindowMs ?? 0;
-  const since = input.ownedSince;
-  if (window <= 0 || since === undefined || input.cluster === undefined) return undefined;
-  let keys: Set<string> | undefined;
-  for (const set of kept) {
-    const at = since(set);
-    if (at !== undefined && input.now - at < window) (keys ??= new Set()).add(set.key);
-  }
-  return keys;
-}
-
 /**
  * The coordinator's decisions for one cycle, with no I/O: which agents to start, restart or stop,
  * which sets to hand over and which to try to attain.
@@ -139,9 +117,12 @@ export function planCycle(input: CycleInput): CyclePlan {
   const heldDraining: ProjectionSet[] = [];
   const candidates: ProjectionSet[] = [];
   const withheld = input.withheld;
+  let runnable: ProjectionSet[] | undefined; // the distribution without withheld sets (built only when one is)
   const draining = input.isDraining;
-  for (const set of input.distribution) {
+  for (const [index, set] of input.distribution.entries()) {
     const reason = withheld?.(set);
+    if (reason !== undefined) runnable ??= input.distribution.slice(0, index);
+    else runnable?.push(set);
     if (draining !== undefined && draining(set)) {
       // kept (not released, not restarted) while tracked; otherwise neither attempted nor acquired
       // (withheld too: handed over once its agents have returned)
@@ -185,11 +166,9 @@ export function planCycle(input: CycleInput): CyclePlan {
     }
   }
 
-  // The share counts withheld sets too: a pause moves only what it names (the shares do not shift).
-  const settling = unsettled(input, kept);
   const decision = (input.policy ?? greedyOwnershipPolicy).select({
-    distribution: input.distribution,
-    owned: settling === undefined ? kept : [...kept.filter((set) => settling.has(set.key)), ...kept.filter((set) => !settling.has(set.key))],
+    distribution: runnable ?? input.distribution,
+    owned: kept,
     candidates,
     ...(input.cluster === undefined ? {} : { cluster: input.cluster }),
   });
@@ -201,11 +180,11 @@ export function planCycle(input: CycleInput): CyclePlan {
   if (balancing.length > 0) {
     const keptKeys = new Set(kept.map((set) => set.key));
     for (const set of balancing) {
-      if (!keptKeys.has(set.key) || handedOver.has(set.key) || settling?.has(set.key) === true) continue;
+      if (!keptKeys.has(set.key) || handedOver.has(set.key)) continue;
       handOver.push({ set, reason: 'balance' });
       handedOver.add(set.key);
     }
-    const balanced = new Set(balancing.filter((set) => settling?.has(set.key) !== true).map((set) => set.key));
+    const balanced = new Set(balancing.map((set) => set.key));
     owned = kept.filter((set) => !balanced.has(set.key));
   }
 

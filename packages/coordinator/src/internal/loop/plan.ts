@@ -14,14 +14,6 @@ export function withholdReason(intents: OwnershipIntents, set: ProjectionSet): W
   return intents.draining ? 'draining' : undefined;
 }
 
-/**
- * How long a set, once taken, is never handed over for balance: three takeover polls (as the
- * default policy's orphan grace), so a membership change moves each set at most once.
- */
-export function settleWindowMs(takeoverPollingTimeMs: number): number {
-  return 3 * takeoverPollingTimeMs;
-}
-
 /** The planner's input for this cycle: what was observed and pure reads of this node's state. */
 export function cycleInput(c: Coordination, observed: Observation, view: ClusterView | undefined, now: number): CycleInput {
   const { distributor, ownership } = c;
@@ -42,8 +34,6 @@ export function cycleInput(c: Coordination, observed: Observation, view: Cluster
     ...(view === undefined ? {} : { cluster: view }),
     ...(c.isStaleEpoch === undefined ? {} : { isStaleEpoch: c.isStaleEpoch }),
     ...(withheld === undefined ? {} : { withheld: (set: ProjectionSet) => withholdReason(withheld, set) }),
-    ownedSince: (set) => ownership.entry(set.key)?.since,
-    settleWindowMs: settleWindowMs(c.settings.takeoverPollingTimeMs),
   };
 }
 

@@ -181,28 +181,19 @@ export class SetOwnership {
   }
 
   /**
-   * Aborts every agent at once: the lifetime signal and each set's one signal (idempotent). The
-   * graceful stop calls it before it waits for anything, the running cycle included.
-   */
-  abortAll(reason: 'pause' | 'stop'): void {
-    if (!this.#lifetime.signal.aborted) this.#lifetime.abort(new CoordinatorError('DISPOSED', `coordinator ${reason === 'pause' ? 'paused' : 'stopping'}`));
-    const why: unknown = this.#lifetime.signal.reason;
-    for (const entry of this.#owned.values()) entry.controller.abort(why);
-  }
-
-  /**
-   * Aborts every agent (see {@link abortAll}) and stops them, waiting at most `stopDrainTimeoutMs`.
-   * With `release`, each set's lock is released the moment that set's own agents returned (not
-   * when the slowest agent of the node did); a set whose agents outlive the wait keeps its lock
-   * until they return. Without it, keeps tracking the sets (their agents restart after `resume`,
-   * once returned).
+   * Aborts every agent (lifetime signal) and stops them, waiting at most `stopDrainTimeoutMs`; then,
+   * with `release`, releases the sets whose agents all returned (ONE `releaseAll` when every set
+   * drained in time) and leaves the others to be released by their drains; without it, keeps
+   * tracking the sets (their agents restart after `resume`, once returned).
    */
   async stopAll(reason: 'pause' | 'stop', release: boolean): Promise<void> {
-    const { daemons, logger, settings } = this.services;
-    this.abortAll(reason);
-    const why: unknown = this.#lifetime.signal.reason;
+    const { daemons, distributor, events, logger, errors, settings } = this.services;
+    const why = new CoordinatorError('DISPOSED', `coordinator ${reason === 'pause' ? 'paused' : 'stopping'}`);
+    this.#lifetime.abort(why);
+    // Abort every agent now (each set's one signal), before waiting for anything.
+    for (const entry of this.#owned.values()) entry.controller.abort(why);
     const owned = [...this.#owned.values()];
-    const work = Promise.all([...this.#pending, ...owned.map((entry) => this.stopSet(entry.set, reason, release, why)), daemons.stopAll(why)]);
+    const work = Promise.all([...this.#pending, ...owned.map((entry) => this.stopSet(entry.set, reason, false, why)), daemons.stopAll(why)]);
     if (!(await this.#drains.bounded(work))) {
       logger.warn('agents did not stop within the drain timeout; their locks stay held until they return', {
         timeoutMs: settings.stopDrainTimeoutMs,
@@ -211,15 +202,19 @@ export class SetOwnership {
     }
     if (!release) {
       for (const entry of owned) this.#owned.set(entry.set.key, { ...entry, controller: new AbortController(), started: new Set() });
-    } else if (reason === 'pause' && this.#drains.size === 0) {
-      // every set released already; a paused node also gives its member slots up (the original's releaseAll)
+      return;
+    }
+    if (this.#drains.size === 0) {
       try {
-        await this.services.distributor.releaseAll();
+        await distributor.releaseAll();
+        for (const entry of owned) events.emit('lockReleased', { set: entry.set, reason });
       } catch (error) {
         logger.warn('releasing locks failed', { error });
-        this.services.errors.record(error);
+        errors.record(error);
       }
+      return;
     }
+    await Promise.all(owned.map((entry) => this.#drains.releaseWhenSettled(entry.set)));
   }
 
   /** Sets whose agents have not all returned (see {@link SetDrains}). */
