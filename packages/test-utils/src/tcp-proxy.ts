@@ -27,7 +27,7 @@ export interface TcpProxy {
   accepted(): number;
   /** Destroys every open connection on both sides with a TCP reset (RST), like a crashed middlebox. */
   cutAll(): void;
-  /** Stops forwarding in both directions but keeps the sockets open (a partition / stalled peer). */
+  /** Stops forwarding in both directions but keeps the sockets open (a partition / stalled peer): a close on one side reaches the other only after {@link TcpProxy.resume}. */
   stall(): void;
   /** Undoes {@link TcpProxy.stall}: buffered data flows again. */
   resume(): void;
@@ -46,6 +46,9 @@ export async function startTcpProxy(options: TcpProxyOptions): Promise<TcpProxy>
   const pairs = new Set<Pair>();
   let stalled = false;
   let accepted = 0;
+  // Closes that happened while stalled: a stalled link carries no FIN or RST either, so the far side
+  // learns of the close only when the link flows again (or never, if the test ends it otherwise).
+  const closedWhileStalled = new Set<() => void>();
 
   const setFlow = (pair: Pair): void => {
     for (const socket of [pair.client, pair.upstream]) {
@@ -64,6 +67,10 @@ export async function startTcpProxy(options: TcpProxyOptions): Promise<TcpProxy>
     client.on('data', (chunk) => upstream.write(chunk));
     upstream.on('data', (chunk) => client.write(chunk));
     const teardown = (): void => {
+      if (stalled) {
+        closedWhileStalled.add(teardown);
+        return;
+      }
       if (!pairs.delete(pair)) return;
       client.destroy();
       upstream.destroy();
@@ -87,6 +94,7 @@ export async function startTcpProxy(options: TcpProxyOptions): Promise<TcpProxy>
   const port = address.port;
 
   const cutAll = (): void => {
+    closedWhileStalled.clear();
     for (const pair of [...pairs]) {
       pairs.delete(pair);
       pair.client.resetAndDestroy();
@@ -114,6 +122,9 @@ export async function startTcpProxy(options: TcpProxyOptions): Promise<TcpProxy>
     resume() {
       stalled = false;
       for (const pair of pairs) setFlow(pair);
+      const closes = [...closedWhileStalled];
+      closedWhileStalled.clear();
+      for (const close of closes) close();
     },
     close() {
       closed ??= new Promise<void>((resolve) => {
