@@ -53,8 +53,10 @@ export async function runCycleCost(target: CycleCostTarget, config: BenchConfig,
     try {
       await owner.coordinator.start();
       await ownsAll(owner.coordinator, count); // whenOwned() re-reads the status on every event: quadratic at 10 000
+      // listen before start(): start() itself may wait for the first cycle (startCheckMs)
+      const firstCycle = nextCycle(standby.coordinator);
       await standby.coordinator.start();
-      await nextCycle(standby.coordinator); // first cycle (after the random wait)
+      await firstCycle; // first cycle (after the random wait)
       for (const [role, node] of [['owner', owner], ['standby', standby]] as const) {
         const runs = count >= 10_000 && config.sequentialAttempts && role === 'standby' ? Math.min(cycles, 2) : cycles;
         let trips = 0;
