@@ -1,6 +1,7 @@
 import type { AppLock, LockLostEvent, Logger } from '@polecat/app-lock';
 import type { ProjectionDatabase } from '../../projection-database';
 import type { MemberWatcher } from './member-watcher';
+import type { NoticeBell } from './notice-bell';
 
 /**
  * One lock owner (one dedicated connection) and its subscriptions: either a database's own, or the
@@ -15,6 +16,8 @@ export interface LockOwner {
   readonly unsubscribe: () => void;
   /** Its member watcher (a second dedicated connection), created once this node has a predecessor; disposed with the owner. */
   watcher?: MemberWatcher;
+  /** Its notice bell, on a lock without server release notices (see `NoticeBell`); created at its first probe. */
+  bell?: NoticeBell;
 }
 
 /** What {@link LockOwners} needs from its distributor. */
@@ -182,6 +185,7 @@ export class LockOwners {
     const retiring = (async () => {
       try {
         await owner.watcher?.dispose();
+        await owner.bell?.settled();
         await owner.lock.dispose();
         if (why === 'removed') this.#deps.logger.info('database removed: its lock owner was disposed', fields);
       } catch (error) {

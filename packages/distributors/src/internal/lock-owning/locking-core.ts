@@ -66,6 +66,7 @@ export class LockingCore {
       roundTrips: this.roundTrips,
       ownerFor: (database) => this.#ownerFor(database),
       disposing: () => this.#disposing !== undefined,
+      releaseNoticed: () => this.releaseNotices.emit(),
     });
   }
 
@@ -143,6 +144,7 @@ export class LockingCore {
     const owner = this.#owners.any(set.database.id);
     if (owner === undefined) return;
     await owner.lock.releaseLock(set.lockId);
+    owner.bell?.ring(); // without server release notices: the ring of member watchers hears it
     await this.#owners.afterRelease(set.database.id);
   }
 

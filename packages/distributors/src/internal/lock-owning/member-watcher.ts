@@ -23,6 +23,13 @@ export interface MemberWatcherDeps {
   readonly createLock: () => AppLock | undefined;
   /** The watched member slot was granted: its node left (died, lost its session or released it). */
   readonly onMemberLeft: () => void;
+  /**
+   * With a watched NOTICE (see `NoticeBell`): the member slot behind a watched id, probed after a
+   * grant; still held means its node rang ({@link MemberWatcherDeps.onNotice}), free means it left.
+   */
+  readonly memberSlotOf?: (target: string) => string | undefined;
+  /** The watched node rang its notice (it released locks) and is still a member. */
+  readonly onNotice?: () => void;
   readonly logger: Logger;
   readonly clock: Clock;
   /** For logs (the database id). */
@@ -129,9 +136,11 @@ export class MemberWatcher {
         } catch (error) {
           this.#deps.logger.warn('member watcher: releasing a granted member slot failed', { database: this.#deps.label, slot: target, error });
         }
-        this.#deps.logger.debug('member watcher: a member left', { database: this.#deps.label, slot: target });
+        const rang = await this.#stillMember(lock, target);
+        this.#deps.logger.debug(rang ? 'member watcher: a member rang its notice' : 'member watcher: a member left', { database: this.#deps.label, slot: target });
         try {
-          this.#deps.onMemberLeft();
+          if (rang) this.#deps.onNotice?.();
+          else this.#deps.onMemberLeft();
         } catch (error) {
           this.#deps.logger.error('a member-left listener threw', { error });
         }
@@ -154,6 +163,17 @@ export class MemberWatcher {
       } finally {
         if (this.#current === controller) this.#current = undefined;
       }
+    }
+  }
+
+  /** After a grant of a notice: whether the member slot behind it is still held (its node rang, did not leave). */
+  async #stillMember(lock: WaitingLock, target: string): Promise<boolean> {
+    const slot = this.#deps.memberSlotOf?.(target);
+    if (slot === undefined || typeof lock.probeLocks !== 'function') return false;
+    try {
+      return (await lock.probeLocks([slot])).has(slot);
+    } catch {
+      return false; // counted as a departure: the woken node probes anyway
     }
   }
 

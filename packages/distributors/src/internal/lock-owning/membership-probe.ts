@@ -10,6 +10,7 @@ import type { LockScopes } from './lock-scopes';
 import type { LockingSettings } from './locking-settings';
 import { MemberWatcher, canWait } from './member-watcher';
 import { canProbe, probeRing, splitHomeMembership } from './membership';
+import { NoticeBell, noticeIdOf, relaysNotices, slotOfNotice } from './notice-bell';
 import { databaseIdsOf, groupByOwner, whereOf, type OwnerFailure } from './owner-groups';
 import type { RoundTripReporter } from './round-trip-reporter';
 
@@ -23,6 +24,8 @@ export interface MembershipProbeDeps {
   readonly ownerFor: (database: ProjectionDatabase) => LockOwner | undefined;
   /** Whether the distributor is being disposed (failures are then not reported). */
   readonly disposing: () => boolean;
+  /** A relayed notice was heard (see `NoticeBell`): forwarded like a server's release notice. */
+  readonly releaseNoticed: () => void;
 }
 
 const PROBE_FAILED = 'membership probe failed for a database; balancing skips it this cycle';
@@ -60,6 +63,7 @@ export class MembershipProbe {
           // joins are announced (a release notice) while watchers let the others poll slowly
           const joinNotice = settings.watchMembers && canWait(lock) ? `polecat:member:${scope}:joined` : undefined;
           const ring = await roundTrips.time(ids, 'probe', () => probeRing(lock, slots, sets, settings.random, options, joinNotice), owner.home);
+          await this.#bellOf(owner, sets[0]!.database)?.hold(slots.find((slot) => lock.hasLock(slot)), options);
           if (owner.home === undefined) result.set(ids[0]!, ring.membership);
           else for (const [id, membership] of splitHomeMembership(ring.membership, setsByDatabase(sets), (databaseId) => hash32(databaseId) >>> 0)) result.set(id, membership);
           this.#watch(owner, sets[0]!.database, ring.predecessor);
@@ -119,9 +123,19 @@ export class MembershipProbe {
   #watch(owner: LockOwner, database: ProjectionDatabase, predecessor: string | undefined): void {
     const { settings, owners } = this.#deps;
     if (!settings.watchMembers || this.#deps.disposing() || !canWait(owner.lock)) return;
+    const bell = owner.bell;
     if (owner.watcher === undefined) {
       if (predecessor === undefined) return;
       owner.watcher = new MemberWatcher({
+        ...(bell === undefined
+          ? {}
+          : {
+              memberSlotOf: slotOfNotice,
+              onNotice: () => {
+                this.#deps.releaseNoticed();
+                bell.relay();
+              },
+            }),
         createLock: () => {
           const lock = settings.createLock(database, owner.home);
           // a factory that hands out ONE shared owner: waiting on it would block every attempt
@@ -129,13 +143,27 @@ export class MembershipProbe {
         },
         onMemberLeft: () => {
           for (const databaseId of owners.databasesOf(owner)) this.#memberLeft.emit(databaseId);
+          bell?.relay();
         },
         logger: settings.logger,
         clock: settings.clock,
         label: owner.home === undefined ? database.id : `lock home ${owner.home}`,
       });
     }
-    owner.watcher.watch(predecessor);
+    owner.watcher.watch(predecessor === undefined || bell === undefined ? predecessor : noticeIdOf(predecessor));
+  }
+
+  /** The notice bell of `owner` when its lock relays notices (see `relaysNotices`), created on first need. */
+  #bellOf(owner: LockOwner, database: ProjectionDatabase): NoticeBell | undefined {
+    const { settings } = this.#deps;
+    if (owner.bell !== undefined || this.#deps.disposing() || !relaysNotices(owner.lock, settings.watchMembers)) return owner.bell;
+    owner.bell = new NoticeBell({
+      lock: owner.lock,
+      logger: settings.logger,
+      clock: settings.clock,
+      label: owner.home === undefined ? database.id : `lock home ${owner.home}`,
+    });
+    return owner.bell;
   }
 }
 
