@@ -1,4 +1,5 @@
-import { InMemoryLockServer, type AppLock } from '@polecat/app-lock';
+import { InMemoryLockServer, silentLogger, type AppLock } from '@polecat/app-lock';
+import { withoutReleaseNotices } from '@polecat/test-utils';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ProjectionSet } from '../src/projection-set';
 import { shardName } from '../src/shard-name';
@@ -12,17 +13,6 @@ const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve)
 async function until(check: () => boolean, what: string): Promise<void> {
   for (let i = 0; i < 500 && !check(); i++) await tick();
   if (!check()) throw new Error(`not reached: ${what}`);
-}
-
-/** `lock` as a server without a release-notice channel (SQL Server) shows it: no `onReleaseNotice`. */
-export function withoutReleaseNotices(lock: AppLock): AppLock {
-  return new Proxy(lock, {
-    get(target, property) {
-      if (property === 'onReleaseNotice') return undefined;
-      const value: unknown = Reflect.get(target, property, target);
-      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
-    },
-  });
 }
 
 interface Node {
@@ -47,7 +37,7 @@ describe('notice bells (release notices relayed round the ring of member watcher
       shards,
       daemonLockId: 9,
       random: seededRandom(name.charCodeAt(0)),
-      logger: false,
+      logger: silentLogger,
       createLock: () => {
         const lock = server.createLock({ owner: `${name}-${count++}`, verifyIntervalMs: 0 });
         result.locks.push(lock);

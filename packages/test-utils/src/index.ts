@@ -42,3 +42,4 @@ export { recordingLogger } from './recording-logger';
 export type { LogLine, RecordingLogger } from './recording-logger';
 export { CleanupStack } from './cleanup-stack';
 export { waitUntil, type WaitUntilOptions } from './wait-until';
+export { withoutReleaseNotices } from './without-release-notices';

@@ -143,7 +143,7 @@ export class MembershipProbe {
         },
         onMemberLeft: () => {
           for (const databaseId of owners.databasesOf(owner)) this.#memberLeft.emit(databaseId);
-          bell?.relay();
+          bell?.ring(); // a departure is news: rung on this node's own account
         },
         logger: settings.logger,
         clock: settings.clock,

@@ -5,8 +5,12 @@ import { canWait, type WaitingLock } from './member-watcher';
 export const NOTICE_SUFFIX = ':notice';
 /** How long a ring waits to take the notice back after letting it go (the successor's watcher takes and releases it first). */
 export const RING_RETAKE_MS = 1000;
-/** A node relays (rings on behalf of its predecessor) at most once per window: a ring travels one lap of the ring, then stops. */
-export const RELAY_WINDOW_MS = 1000;
+/**
+ * How long a node that rang expects its own ring back from its predecessor (one lap of the ring,
+ * milliseconds when nothing is overloaded): that one notice is not relayed again, so a ring stops
+ * after one lap. A lap slower than this goes round once more.
+ */
+export const LAP_WINDOW_MS = 2000;
 
 /** The notice lock id of member slot `slot`: `{slot}:notice`. */
 export function noticeIdOf(slot: string): string {
@@ -37,8 +41,8 @@ export interface NoticeBellDeps {
   readonly label: string;
   /** Default {@link RING_RETAKE_MS}. */
   readonly retakeMs?: number;
-  /** Default {@link RELAY_WINDOW_MS}. */
-  readonly relayWindowMs?: number;
+  /** Default {@link LAP_WINDOW_MS}. */
+  readonly lapWindowMs?: number;
 }
 
 /**
@@ -49,15 +53,17 @@ export interface NoticeBellDeps {
  * notice go and waits to take it back: the lock manager grants the queued watcher first (FIFO per
  * resource), the watcher releases it at once and the member gets it back, one or two round trips
  * later. A woken successor RELAYS: it rings its own notice, waking its own successor, and so on
- * round the ring; each node relays at most once per {@link RELAY_WINDOW_MS}, so a ring stops after
- * one lap. A notice carries no payload: woken nodes cycle and read what changed.
+ * round the ring; the node that rang does not relay the one notice that comes back to it (within
+ * {@link LAP_WINDOW_MS}), so a ring stops after one lap. A notice carries no payload: woken nodes
+ * cycle and read what changed; two rings at once may merge (a node then sees the second at its poll).
  */
 export class NoticeBell {
   readonly #deps: NoticeBellDeps;
   #notice: string | undefined;
   #ringing: Promise<void> | undefined;
   #again = false;
-  #lastRingAt = Number.NEGATIVE_INFINITY;
+  /** When this node last rang on its own account; its lap back is expected until {@link LAP_WINDOW_MS} later. */
+  #lapDue: number | undefined;
   #rings = 0;
 
   constructor(deps: NoticeBellDeps) {
@@ -80,20 +86,28 @@ export class NoticeBell {
     await this.#deps.lock.tryAttainLock(this.#notice, options);
   }
 
-  /** Announces a release of this node (its successor, then the whole ring, cycles now). Coalesced; never throws. */
+  /** Announces a release of this node, or a departure it saw (its successor, then the whole ring, cycles now). Coalesced; never throws. */
   ring(): void {
+    if (this.#notice === undefined) return;
+    this.#lapDue = this.#deps.clock.now() + (this.#deps.lapWindowMs ?? LAP_WINDOW_MS);
+    this.#start();
+  }
+
+  /** Passes a notice heard from the predecessor on, unless it is this node's own ring coming back. */
+  relay(): void {
+    const lapDue = this.#lapDue;
+    this.#lapDue = undefined;
+    if (lapDue !== undefined && this.#deps.clock.now() <= lapDue) return;
+    this.#start();
+  }
+
+  #start(): void {
     if (this.#notice === undefined) return;
     if (this.#ringing !== undefined) {
       this.#again = true;
       return;
     }
     this.#ringing = this.#ringLoop().finally(() => (this.#ringing = undefined));
-  }
-
-  /** Passes a notice heard from the predecessor on, unless this node rang within the relay window. */
-  relay(): void {
-    if (this.#deps.clock.now() - this.#lastRingAt < (this.#deps.relayWindowMs ?? RELAY_WINDOW_MS)) return;
-    this.ring();
   }
 
   /** Resolves once no ring is in progress (tests, disposal). */
@@ -107,7 +121,6 @@ export class NoticeBell {
       const notice = this.#notice;
       const { lock } = this.#deps;
       if (notice === undefined || !lock.hasLock(notice)) return; // the next probe takes it (no lap from here)
-      this.#lastRingAt = this.#deps.clock.now();
       try {
         await lock.releaseLock(notice);
         this.#rings += 1;
