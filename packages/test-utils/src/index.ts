@@ -43,3 +43,5 @@ export type { LogLine, RecordingLogger } from './recording-logger';
 export { CleanupStack } from './cleanup-stack';
 export { waitUntil, type WaitUntilOptions } from './wait-until';
 export { withoutReleaseNotices } from './without-release-notices';
+export { TEST_UTILS_SQL_SERVER_STATEMENTS, isListedTestUtilsStatement } from './sql-server-statements';
+export type { TestUtilsSqlServerStatement } from './sql-server-statements';

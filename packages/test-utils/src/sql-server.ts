@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type mssqlTypes from 'mssql';
 import type * as Testcontainers from 'testcontainers';
+import { COUNT_SESSIONS_SQL, LOGIN_PROBE_SQL, SESSION_IDS_SQL, killSql } from './sql-server-statements';
 
 /** Image the testcontainers path starts when no `POLECAT_TEST_MSSQL` is given. */
 export const SQL_SERVER_TEST_IMAGE = 'mcr.microsoft.com/mssql/server:2022-latest';
@@ -112,7 +113,7 @@ async function waitForLogin(connectionString: string, deadline: number): Promise
     pool.on('error', () => {});
     try {
       await pool.connect();
-      await pool.request().query('SELECT 1 AS ok');
+      await pool.request().query(LOGIN_PROBE_SQL);
       return;
     } catch (error) {
       if (Date.now() > deadline) throw error;
@@ -144,7 +145,7 @@ export async function createSqlServerAdmin(connectionString: string): Promise<Sq
     const result = await pool
       .request()
       .input('app', mssql.NVarChar(128), applicationName)
-      .query<{ id: number }>('SELECT session_id AS id FROM sys.dm_exec_sessions WHERE program_name = @app AND session_id <> @@SPID ORDER BY session_id');
+      .query<{ id: number }>(SESSION_IDS_SQL);
     return result.recordset.map((row) => row.id);
   };
   return {
@@ -153,13 +154,13 @@ export async function createSqlServerAdmin(connectionString: string): Promise<Sq
       const result = await pool
         .request()
         .input('prefix', mssql.NVarChar(128), prefix)
-        .query<{ n: number }>('SELECT COUNT(*) AS n FROM sys.dm_exec_sessions WHERE LEFT(program_name, LEN(@prefix)) = @prefix AND session_id <> @@SPID');
+        .query<{ n: number }>(COUNT_SESSIONS_SQL);
       return result.recordset[0]?.n ?? 0;
     },
     async killSessionsByApplicationName(applicationName) {
       const ids = await sessionIds(applicationName);
       // KILL takes no variable; the ids are integers read from the server, so the text is safe.
-      for (const id of ids) await pool.request().batch(`KILL ${Math.trunc(id)}`);
+      for (const id of ids) await pool.request().batch(killSql(Math.trunc(id)));
       return ids.length;
     },
     close: () => pool.close(),
