@@ -1,12 +1,13 @@
 /**
- * Benchmarks 1b (takeover, 4 nodes, exact defaults) and 3b (standby cost) on SQL Server, printed as
- * `sqlserver 1b ...` / `sqlserver 3b ...` rows next to the PostgreSQL ones. The node processes open a
+ * Benchmarks 1b (takeover, 4 nodes, exact defaults), 3b (standby cost) and 5 (tenants, see
+ * `sql-server-tenants.ts`) on SQL Server, printed as `sqlserver 1b ...` / `3b` / `5` rows next to the PostgreSQL ones. The node processes open a
  * `SqlServerAppLock` for a SQL Server connection string (test-utils' node process), a session kill is
  * `KILL` on the nodes' sessions (found by `program_name`), a TCP cut resets a per-node proxy.
  */
 import { parseSqlServerConnection } from '@polecat/app-lock/sql-server';
 import { createSqlServerAdmin, type TcpProxy } from '@polecat/test-utils';
 import { BALANCED, BASELINE, type BenchConfig } from './configs';
+import { runSqlServerTenantRows } from './sql-server-tenants';
 import type { Row } from './stats';
 import { DEFAULTS_NODES, DEFAULTS_TAKEOVER_EVENTS, runDefaultsTakeover, runStandbyCost, type StandbyCostResult } from './takeover-defaults';
 import type { ProxyRoute, TakeoverResult } from './takeover';
@@ -79,8 +80,6 @@ export async function runSqlServerTakeoverRows(connectionString: string, plan: S
       { group, metric: 'all queries per node', unit: '/s', ours: ours.queriesPerSecond, baseline: base.queriesPerSecond },
     );
   }
-  if (plan.wants('tenants')) {
-    plan.log('5. tenants on SQL Server: not measured (it needs one SQL Server database per tenant and a connection cap; not built yet)');
-  }
+  if (plan.wants('tenants')) rows.push(...(await runSqlServerTenantRows(connectionString, plan.trials, plan.raw, plan.log)));
   return rows;
 }

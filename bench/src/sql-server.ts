@@ -1,6 +1,6 @@
 /**
  * The SQL Server branch of the benchmarks: when POLECAT_TEST_MSSQL holds a connection string, the lock
- * primitive (4), cycle cost (2), takeover with 4 nodes (1b) and standby cost (3b) benchmarks run on it too, as extra rows whose group starts with
+ * primitive (4), cycle cost (2), takeover with 4 nodes (1b), standby cost (3b) and tenants (5) benchmarks run on it too, as extra rows whose group starts with
  * `sqlserver`; otherwise one line says they were skipped and why. PostgreSQL rows are untouched.
  */
 import mssql from 'mssql';

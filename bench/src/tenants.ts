@@ -49,6 +49,14 @@ export interface TenantsResult {
 
 const log0 = (): void => undefined;
 
+/** What a tenant row asks of the server it runs on. */
+export interface TenantServer {
+  /** Sessions of the node whose application name is `id`, now. */
+  readonly connectionsOf: (id: string) => Promise<number>;
+  /** Connections the server refused so far (`NaN`: not observable there). */
+  readonly refusals: () => number;
+}
+
 /** Runs both rows on one private cluster (created and destroyed here, with its 200 databases). */
 export async function runTenants(trials: number, log: (line: string) => void = log0, plan: TenantPlan = TENANT_PLAN): Promise<{ home: TenantsResult; baseline: TenantsResult; setupMs: number }> {
   const bin = findPostgresBin();
@@ -64,9 +72,12 @@ export async function runTenants(trials: number, log: (line: string) => void = l
       const setupMs = performance.now() - startedAt;
       log(`  private cluster on port ${plan.port} (max_connections ${plan.maxConnections}), ${names.length} tenant databases in ${(setupMs / 1000).toFixed(1)} s`);
       const tenants = names.map((name) => ({ id: name, url: cluster.url(name) }));
-      const refusals = (): number => readFileSync(join(cluster.dir, 'server.log'), 'utf8').split('too many clients').length - 1;
-      const home = await runRow('lock-home', tenants, cluster.url('locks'), admin, trials, refusals, log, plan);
-      const baseline = await runRow('baseline', tenants, undefined, admin, 0, refusals, log, plan);
+      const server: TenantServer = {
+        connectionsOf: (id) => connectionsOf(admin, id),
+        refusals: () => readFileSync(join(cluster.dir, 'server.log'), 'utf8').split('too many clients').length - 1,
+      };
+      const home = await runTenantRow('lock-home', tenants, cluster.url('locks'), server, trials, log, plan);
+      const baseline = await runTenantRow('baseline', tenants, undefined, server, 0, log, plan);
       return { home, baseline, setupMs };
     } finally {
       await admin.end().catch(() => undefined);
@@ -97,16 +108,17 @@ function tenantsOwned(ledger: OwnershipLedger, shardsPerTenant: number): number 
   return owned;
 }
 
-async function runRow(
+/** One row (lock home, or the baseline's connection per tenant) on tenant databases of one server (PostgreSQL or SQL Server). */
+export async function runTenantRow(
   config: TenantsResult['config'],
   tenants: readonly { readonly id: string; readonly url: string }[],
   homeUrl: string | undefined,
-  admin: pg.Client,
+  server: TenantServer,
   trials: number,
-  refusals: () => number,
   log: (line: string) => void,
-  plan: TenantPlan,
+  plan: Pick<TenantPlan, 'shards' | 'nodes'>,
 ): Promise<TenantsResult> {
+  const { refusals } = server;
   const refusedBefore = refusals();
   const { daemonLockId, prefix } = scope(config === 'baseline' ? 'tb' : 'th');
   const ledger = new OwnershipLedger();
@@ -152,7 +164,7 @@ async function runRow(
     while (Date.now() < settleBy && !(config === 'lock-home' && nodes.every((node) => node.running() === share))) await sleep(20);
     await sleep(1_000);
     const counts: number[] = [];
-    for (const node of nodes) counts.push(await connectionsOf(admin, node.id));
+    for (const node of nodes) counts.push(await server.connectionsOf(node.id));
     const lockConnectionsPerNode = Math.max(...counts);
     const lockConnectionsTotal = counts.reduce((a, b) => a + b, 0);
     // steady-state round trips per cycle, per node (cumulative lock round trips in each cycle event)
