@@ -1,12 +1,10 @@
-import { hostname } from 'node:os';
-import { systemClock, toLogger, type Clock, type Logger } from '@polecat/app-lock';
 import { ListenerSet } from '@polecat/kit';
 import type { CoordinatorStatus, OwnershipIntentReadContext, OwnershipIntentSource, OwnershipIntents } from '@polecat/coordinator';
 import { assertNodeId } from './internal/identifiers';
+import { OpsNodeCore, type IntentRow, type RegistryEntry } from './internal/ops-node-core';
 import { openPgClient, type PgClientLike } from './internal/pg-client';
-import { knownSetRecords, ownedSetRecords, type KnownSetRecord } from './node-record';
 import { OpsError } from './ops-error';
-import { opsNodeIntervals, type OpsNodeOptions } from './ops-node-options';
+import type { OpsNodeOptions } from './ops-node-options';
 import { OPS_NOTIFY_CHANNEL, ensureOpsSchema, opsTables, runQuery, type OpsSchemaOptions } from './ops-schema';
 
 /** Prefix of the lock connections' `application_name`: `polecat:{nodeId}` names the node in `pg_stat_activity`. */
@@ -22,11 +20,6 @@ export function lockApplicationName(nodeId: string): string {
 export interface PostgresOpsNodeOptions extends OpsSchemaOptions, OpsNodeOptions {
   /** `postgres://...` of the database holding the ops tables (normally the lock database). */
   readonly connection: string;
-}
-
-interface IntentRow {
-  readonly kind: string;
-  readonly target: string;
 }
 
 /**
@@ -46,20 +39,10 @@ export class PostgresOpsNode implements OwnershipIntentSource, AsyncDisposable {
   readonly lockApplicationName: string;
   readonly #options: PostgresOpsNodeOptions;
   readonly #tables: ReturnType<typeof opsTables>;
-  readonly #logger: Logger;
-  readonly #clock: Clock;
-  readonly #refreshMs: number;
-  readonly #registryIntervalMs: number;
-  readonly #startedAt = new Date().toISOString();
-  readonly #listeners = new ListenerSet((error) => this.#logger.error('an ownership-intent change listener threw', { error }));
+  readonly #core: OpsNodeCore<PgClientLike>;
+  readonly #listeners = new ListenerSet((error) => this.#core.logger.error('an ownership-intent change listener threw', { error }));
   #client: Promise<PgClientLike> | undefined;
-  #intents: OwnershipIntents | undefined;
-  #readAt = 0;
   #dirty = true;
-  #writtenAt: number | undefined;
-  #known: readonly KnownSetRecord[] = [];
-  #status: (() => Pick<CoordinatorStatus, 'owned'>) | undefined;
-  #disposed = false;
 
   constructor(options: PostgresOpsNodeOptions) {
     this.lockApplicationName = lockApplicationName(options?.nodeId);
@@ -67,40 +50,28 @@ export class PostgresOpsNode implements OwnershipIntentSource, AsyncDisposable {
     if (typeof options.connection !== 'string' || options.connection.length === 0) throw new OpsError('INVALID_ARGUMENT', 'connection must be a postgres:// connection string');
     this.#tables = opsTables(options);
     this.#options = options;
-    ({ refreshMs: this.#refreshMs, registryIntervalMs: this.#registryIntervalMs } = opsNodeIntervals(options));
-    this.#logger = toLogger(options.logger);
-    this.#clock = options.clock ?? systemClock;
+    this.#core = new OpsNodeCore(options.nodeId, options, {
+      name: 'PostgresOpsNode',
+      connect: () => this.#connect(),
+      readIntents: async (client) => (await runQuery(client, `SELECT kind, target FROM ${this.#tables.intents}`)).rows as readonly IntentRow[],
+      register: (client, entry) => this.#register(client, entry),
+      takeChanged: () => {
+        const dirty = this.#dirty;
+        this.#dirty = false;
+        return dirty;
+      },
+    });
   }
 
   /** Reports `coordinator.status()` owned sets in the registry (call once the coordinator exists). Returns `this`. */
   attach(coordinator: { status(): Pick<CoordinatorStatus, 'owned'> }): this {
-    this.#status = () => coordinator.status();
+    this.#core.attach(coordinator);
     return this;
   }
 
   /** {@link OwnershipIntentSource.read}: the intents in force for this node; also keeps the registry entry fresh. */
-  async read(context: OwnershipIntentReadContext): Promise<OwnershipIntents> {
-    if (this.#disposed) throw new OpsError('INVALID_ARGUMENT', 'PostgresOpsNode was disposed');
-    this.#known = knownSetRecords(context.distribution);
-    const client = await this.#connect();
-    const now = this.#clock.now();
-    if (this.#writtenAt === undefined || now - this.#writtenAt >= this.#registryIntervalMs) {
-      this.#writtenAt = now;
-      await this.#register(client).catch((error: unknown) => this.#logger.warn('registry write failed', { error }));
-    }
-    if (this.#intents === undefined || this.#dirty || now - this.#readAt >= this.#refreshMs) {
-      this.#dirty = false;
-      const { rows } = await runQuery(client, `SELECT kind, target FROM ${this.#tables.intents}`);
-      const paused = new Set<string>();
-      let draining = false;
-      for (const row of rows as readonly IntentRow[]) {
-        if (row.kind === 'pause') paused.add(row.target);
-        else if (row.kind === 'drain' && row.target === this.nodeId) draining = true;
-      }
-      this.#intents = { paused, draining };
-      this.#readAt = now;
-    }
-    return this.#intents;
+  read(context: OwnershipIntentReadContext): Promise<OwnershipIntents> {
+    return this.#core.read(context);
   }
 
   /** {@link OwnershipIntentSource.onChange}: called on every intent NOTIFY. */
@@ -139,38 +110,25 @@ export class PostgresOpsNode implements OwnershipIntentSource, AsyncDisposable {
     return opened;
   }
 
-  async #register(client: PgClientLike): Promise<void> {
-    const owned = this.#status === undefined ? [] : ownedSetRecords(this.#status());
+  async #register(client: PgClientLike, entry: RegistryEntry): Promise<void> {
     await runQuery(
       client,
       `INSERT INTO ${this.#tables.nodes} (node_id, host, pid, version, started_at, seen_at, sets, owned)
        VALUES ($1, $2, $3, $4, $5, now(), $6::jsonb, $7::jsonb)
        ON CONFLICT (node_id) DO UPDATE SET host = EXCLUDED.host, pid = EXCLUDED.pid, version = EXCLUDED.version,
          started_at = EXCLUDED.started_at, seen_at = EXCLUDED.seen_at, sets = EXCLUDED.sets, owned = EXCLUDED.owned`,
-      [
-        this.nodeId,
-        this.#options.host ?? hostname(),
-        this.#options.pid ?? process.pid,
-        this.#options.version ?? 'unknown',
-        this.#startedAt,
-        JSON.stringify(this.#known),
-        JSON.stringify(owned),
-      ],
+      [entry.nodeId, entry.host, entry.pid, entry.version, entry.startedAt.toISOString(), entry.sets, entry.owned],
     );
   }
 
   /** Writes a last registry entry (owning nothing) and closes the connection. Idempotent. */
   async dispose(): Promise<void> {
-    if (this.#disposed) return;
-    this.#disposed = true;
     const pending = this.#client;
-    this.#client = undefined;
-    if (pending === undefined) return;
-    const client = await pending.catch(() => undefined);
-    if (client === undefined) return;
-    this.#status = () => ({ owned: [] });
-    await this.#register(client).catch((error: unknown) => this.#logger.debug('final registry write failed', { error }));
-    await client.end().catch(() => undefined);
+    const client = await this.#core.dispose(async () => {
+      this.#client = undefined;
+      return pending?.catch(() => undefined);
+    });
+    await client?.end().catch(() => undefined);
   }
 
   [Symbol.asyncDispose](): Promise<void> {
