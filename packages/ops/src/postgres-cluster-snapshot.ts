@@ -23,15 +23,16 @@ interface LockRow {
   readonly application_name: string | null;
 }
 
-interface NodeRow {
+/** One registry row as read: `sets` and `owned` are JSON values on PostgreSQL (`jsonb`), JSON text on SQL Server. */
+export interface NodeRow {
   readonly node_id: string;
   readonly host: string;
   readonly pid: number;
   readonly version: string;
   readonly started_at: Date | string;
   readonly seen_at: Date | string;
-  readonly sets: NodeRecord['sets'];
-  readonly owned: NodeRecord['owned'];
+  readonly sets: NodeRecord['sets'] | string;
+  readonly owned: NodeRecord['owned'] | string;
 }
 
 interface IntentRow {
@@ -44,6 +45,20 @@ interface IntentRow {
 
 const iso = (value: Date | string): string => (value instanceof Date ? value : new Date(value)).toISOString();
 
+/** Maps a registry row (both backends); `toIso` reads its times (default: a `Date`, or text `Date` parses). */
+export function nodeRecord(row: NodeRow, toIso: (value: Date | string) => string = iso): NodeRecord {
+  return {
+    nodeId: row.node_id,
+    host: row.host,
+    pid: row.pid,
+    version: row.version,
+    startedAt: toIso(row.started_at),
+    seenAt: toIso(row.seen_at),
+    sets: typeof row.sets === 'string' ? (JSON.parse(row.sets) as NodeRecord['sets']) : row.sets,
+    owned: typeof row.owned === 'string' ? (JSON.parse(row.owned) as NodeRecord['owned']) : row.owned,
+  };
+}
+
 /** Maps an intent row. */
 export function intentRecord(row: IntentRow): IntentRecord {
   return { kind: row.kind, target: row.target, requestedBy: row.requested_by, requestedAt: iso(row.requested_at), ...(row.reason === null ? {} : { reason: row.reason }) };
@@ -52,16 +67,7 @@ export function intentRecord(row: IntentRow): IntentRecord {
 /** Reads the registry rows. */
 export async function readNodeRecords(db: PostgresQueryable, options: OpsSchemaOptions = {}): Promise<NodeRecord[]> {
   const { rows } = await runQuery(db, `SELECT node_id, host, pid, version, started_at, seen_at, sets, owned FROM ${opsTables(options).nodes}`);
-  return (rows as readonly NodeRow[]).map((row) => ({
-    nodeId: row.node_id,
-    host: row.host,
-    pid: row.pid,
-    version: row.version,
-    startedAt: iso(row.started_at),
-    seenAt: iso(row.seen_at),
-    sets: row.sets,
-    owned: row.owned,
-  }));
+  return (rows as readonly NodeRow[]).map((row) => nodeRecord(row));
 }
 
 /** Reads the recorded intents. */

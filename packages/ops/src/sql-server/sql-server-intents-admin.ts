@@ -3,37 +3,17 @@ import { checkText, defaultRequester, resolveShardTarget, unknownNode, unknownSh
 import { assertNodeId } from '../internal/identifiers';
 import type { NodeRecord } from '../node-record';
 import { OpsError } from '../ops-error';
-import { intentRecord } from '../postgres-cluster-snapshot';
+import { intentRecord, nodeRecord, type NodeRow } from '../postgres-cluster-snapshot';
 import type { SqlServerQueryable } from '../sql-server-cluster-snapshot';
 import { assertSqlServerOpsSchema, runSqlServerOps, type SqlServerOpsSchemaOptions } from './sql-server-ops-schema';
 import { READ_INTENTS, READ_NODES, RECORD_INTENT, REMOVE_INTENT, sqlServerOpsTables } from './sql-server-ops-statements';
-
-interface NodeRow {
-  readonly node_id: string;
-  readonly host: string;
-  readonly pid: number;
-  readonly version: string;
-  readonly started_at: Date | string;
-  readonly seen_at: Date | string;
-  readonly sets: string;
-  readonly owned: string;
-}
 
 const iso = (value: Date | string): string => (value instanceof Date ? value : new Date(`${value}Z`)).toISOString();
 
 /** The registry rows of the SQL Server ops tables (`sets` and `owned` are stored as JSON text). */
 export async function readSqlServerNodeRecords(db: SqlServerQueryable, options: SqlServerOpsSchemaOptions = {}): Promise<NodeRecord[]> {
   const rows = (await runSqlServerOps(db, READ_NODES, sqlServerOpsTables(options.schema))) as readonly NodeRow[];
-  return rows.map((row) => ({
-    nodeId: row.node_id,
-    host: row.host,
-    pid: row.pid,
-    version: row.version,
-    startedAt: iso(row.started_at),
-    seenAt: iso(row.seen_at),
-    sets: JSON.parse(row.sets) as NodeRecord['sets'],
-    owned: JSON.parse(row.owned) as NodeRecord['owned'],
-  }));
+  return rows.map((row) => nodeRecord(row, iso));
 }
 
 /** The intents recorded in the SQL Server ops tables, oldest first. */
