@@ -6,23 +6,16 @@ import { describeError } from './describe-error';
 import { LockHoldClosedError } from './lock-hold-closed-error';
 
 /**
- * The `onLockLost` listeners and the one way a loss reaches them: an event whose `hold` (and
- * deprecated `waitUntil`) collect work only while the listeners run.
+ * The `onLockLost` listeners (kit's {@link ListenerSet}: `add` subscribes) and the one way a loss
+ * reaches them: an event whose `hold` (and deprecated `waitUntil`) collect work only while the
+ * listeners run.
  */
-export class LossDispatch {
-  readonly #listeners: ListenerSet<[LockLostEvent]>;
-  readonly #logger: Logger;
-  readonly #backend: string;
+export class LossDispatch extends ListenerSet<[LockLostEvent]> {
+  readonly #warn: (message: string, fields: Record<string, unknown>) => void;
 
   constructor(logger: Logger, backend: string) {
-    this.#logger = logger;
-    this.#backend = backend;
-    this.#listeners = new ListenerSet((error) => logger.error('lock-lost listener threw', { error: describeError(error) }));
-  }
-
-  /** Subscribes `listener`; returns the unsubscribe function. */
-  add(listener: (event: LockLostEvent) => void): () => void {
-    return this.#listeners.add(listener);
+    super((error) => logger.error('lock-lost listener threw', { error: describeError(error) }));
+    this.#warn = (message, fields) => logger.warn(message, { backend, ...fields });
   }
 
   /**
@@ -43,13 +36,13 @@ export class LossDispatch {
     };
     const waitUntil = (promise: PromiseLike<unknown>): void => {
       if (!dispatching) {
-        this.#logger.warn('LockLostEvent.waitUntil called after the event was dispatched; ignored (call it synchronously from the listener)', { backend: this.#backend, ids });
+        this.#warn('LockLostEvent.waitUntil called after the event was dispatched; ignored (call it synchronously from the listener)', { ids });
         return;
       }
       collect(promise);
     };
     const event: LockLostEvent = { ids, error, hold, waitUntil };
-    this.#listeners.emit(event);
+    this.emit(event);
     dispatching = false;
     return work;
   }

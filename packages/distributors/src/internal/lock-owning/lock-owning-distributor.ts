@@ -84,7 +84,7 @@ export class LockOwningDistributor implements ProjectionDistributor {
 
   /** Subscribes to every lock round trip (attempt, probe) with its database(s), duration and failure. */
   onLockRoundTrip(listener: (event: LockRoundTripEvent) => void): () => void {
-    return this.#parts.roundTrips.on(listener);
+    return this.#parts.roundTrips.add(listener);
   }
 
   /**
