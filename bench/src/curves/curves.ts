@@ -14,6 +14,7 @@ import { emptyNodeRss, runSteadyState } from '../steady-state';
 import { runEvent } from '../takeover';
 import { runStandbyCost } from '../takeover-defaults';
 import { runTenants } from '../tenants';
+import { runGuardCost, type GuardCostPoint } from '../guard-cost';
 import { timeToBalanceAfterJoin } from './balance-after-join';
 import { CURVES_PORTS, startCurvesCluster } from './curves-cluster';
 import { renderPlot } from './plot';
@@ -29,6 +30,9 @@ export interface CurvesPlan {
   readonly nodeSeconds: number;
   readonly trials: number;
   readonly tenantCounts: readonly number[];
+  /** Advisory locks held cluster-wide for the one-statement cost (C0), and samples per size. */
+  readonly lockTableSizes: readonly number[];
+  readonly statementSamples: number;
 }
 
 export const QUICK_CURVES: CurvesPlan = {
@@ -41,6 +45,8 @@ export const QUICK_CURVES: CurvesPlan = {
   nodeSeconds: 10,
   trials: 3,
   tenantCounts: [10, 100],
+  lockTableSizes: [1, 1_000, 10_000, 100_000],
+  statementSamples: 20,
 };
 export const FULL_CURVES: CurvesPlan = {
   ...QUICK_CURVES,
@@ -74,11 +80,21 @@ export async function runCurves(plan: CurvesPlan, raw: Record<string, unknown>, 
   };
   const shards: Record<number, Record<string, Pair>> = {};
   const nodes: Record<number, Record<string, Pair>> = {};
+  let statements: readonly GuardCostPoint[] | undefined;
   const cluster = await startCurvesCluster();
   try {
     const url = cluster.url;
     const admin = await createPgAdmin(url);
     try {
+      log(`C0. one lock statement against the advisory locks held cluster-wide: ${plan.lockTableSizes.join(' / ')}`);
+      statements = await measure('statement cost', () => runGuardCost(url, plan.lockTableSizes, plan.statementSamples, log));
+      for (const point of statements ?? []) {
+        const group = `C0 one-key lock statement, ${point.locksHeld} advisory locks held on the server (pg_locks is read whole)`;
+        row(group, "try-acquire round trip, ours (pid guard) vs the original's bare pg_try_advisory_lock", 'ms', { ours: point.guardedTryMs, baseline: point.unguardedTryMs });
+        row(group, 'release round trip (pid guard)', 'ms', { ours: point.guardedReleaseMs });
+        row(group, 'verify round trip (held count and keys)', 'ms', { ours: point.verifyMs });
+        row(group, 'probe round trip', 'ms', { ours: point.probeMs });
+      }
       const emptyRss = await emptyNodeRss();
       for (const count of plan.shardCounts) {
         const figures: Record<string, Pair> = { cpu: {}, rss: {}, ownerTrips: {}, standbyTrips: {}, takeover: {} };
@@ -148,7 +164,7 @@ export async function runCurves(plan: CurvesPlan, raw: Record<string, unknown>, 
     row(group, 'every tenant owned, from first start', 'ms', pair((r) => r.ownedAllFromStartMs));
     row(group, 'lock round trips per cycle per node', 'n', pair((r) => r.roundTripsPerCycle));
   }
-  raw.curves = { plan, shards, nodes, tenants };
+  raw.curves = { plan, statements, shards, nodes, tenants };
   const series = (source: Record<number, Record<string, Pair>>, metric: string, name: 'ours' | 'baseline') =>
     Object.entries(source).map(([x, f]) => [Number(x), f[metric]![name] ?? Number.NaN] as const);
   const both = (source: Record<number, Record<string, Pair>>, metric: string) => [
