@@ -13,6 +13,8 @@ export interface EmmettNodeConfig {
   readonly mode: 'ours' | 'plain';
   /** Plain: Emmett's `lock.timeoutSeconds` (undefined: Emmett's default, 300 s). */
   readonly leaseSeconds?: number;
+  /** When set, a `cpu` line (this process's user + system CPU so far, ms) every this many ms. */
+  readonly cpuSampleMs?: number;
 }
 
 /** Plain: how often a standby retries Emmett's processor lock. */
@@ -68,6 +70,14 @@ if (config.mode === 'ours') {
   };
 }
 say({ type: 'ready' });
+if (config.cpuSampleMs !== undefined) {
+  const sample = (): void => {
+    const { user, system } = process.cpuUsage();
+    say({ type: 'cpu', cpuMs: (user + system) / 1000 });
+  };
+  sample();
+  setInterval(sample, config.cpuSampleMs).unref();
+}
 let stopping = false;
 process.on('SIGTERM', () => {
   if (stopping) return;

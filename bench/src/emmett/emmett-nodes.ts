@@ -12,6 +12,7 @@ interface NodeLine {
   readonly at: number;
   readonly shard?: string;
   readonly error?: string;
+  readonly cpuMs?: number;
 }
 
 /** A running node process of the side by side. */
@@ -21,6 +22,8 @@ export interface EmmettNode {
   readonly exited: Promise<void>;
   /** Shards whose processor runs here now (from `started` / `stopped` lines). */
   readonly owned: Set<string>;
+  /** The process's CPU (ms) over time (ms since the epoch), from `cpu` lines (`cpuSampleMs` only). */
+  readonly cpu: { at: number; cpuMs: number }[];
   alive(): boolean;
 }
 
@@ -28,7 +31,7 @@ export interface EmmettNode {
 export function spawnEmmettNode(config: EmmettNodeConfig, log: (line: string) => void): Promise<EmmettNode> {
   const child = spawn(process.execPath, ['--import', 'tsx', SCRIPT, JSON.stringify(config)], { stdio: ['pipe', 'pipe', 'pipe'] });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const node: EmmettNode = { id: config.id, child, exited, owned: new Set(), alive: () => child.exitCode === null && child.signalCode === null };
+  const node: EmmettNode = { id: config.id, child, exited, owned: new Set(), cpu: [], alive: () => child.exitCode === null && child.signalCode === null };
   const stderr: string[] = [];
   createInterface({ input: child.stderr! }).on('line', (text) => {
     stderr.push(text);
@@ -52,6 +55,7 @@ export function spawnEmmettNode(config: EmmettNodeConfig, log: (line: string) =>
         resolve(node);
       } else if (line.type === 'started' && line.shard !== undefined) node.owned.add(line.shard);
       else if (line.type === 'stopped' && line.shard !== undefined) node.owned.delete(line.shard);
+      else if (line.type === 'cpu' && line.cpuMs !== undefined) node.cpu.push({ at: line.at, cpuMs: line.cpuMs });
       else if (line.type === 'error') log(`  ${config.id}: ${line.error ?? ''}`);
     });
   });
