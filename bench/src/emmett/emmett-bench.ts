@@ -5,6 +5,7 @@ import { runEmmettThroughput } from './emmett-throughput';
 
 const QUICK: EmmettPlan & { throughputEvents: number; throughputPairs: number } = {
   trials: 2,
+  plainTrials: 2,
   capMs: 30_000,
   defaultLeaseKillTrials: 1,
   defaultLeaseCapMs: 20_000,
@@ -12,7 +13,12 @@ const QUICK: EmmettPlan & { throughputEvents: number; throughputPairs: number } 
   throughputEvents: 3_000,
   throughputPairs: 3,
 };
-const FULL: typeof QUICK = { ...QUICK, trials: 10, defaultLeaseCapMs: 330_000, throughputEvents: 5_000, throughputPairs: 10 };
+/**
+ * About 19 minutes on a quiet 2-core machine (estimated from the parts): SIGSTOP trials last 15 s
+ * each whoever coordinates (10 ours + 5 + 5 plain: ~6 min), the one default-lease SIGKILL 300 s,
+ * 8 throughput pairs ~3 min, fresh nodes per fault and variant ~2 min.
+ */
+const FULL: typeof QUICK = { ...QUICK, trials: 10, plainTrials: 5, defaultLeaseCapMs: 330_000, throughputEvents: 3_000, throughputPairs: 8 };
 
 /** Runs every variant and the throughput rounds; stores the raw results in `raw.emmett`. */
 export async function runEmmettBench(url: string, quick: boolean, raw: Record<string, unknown>, log: (line: string) => void): Promise<Row[]> {
@@ -22,7 +28,9 @@ export async function runEmmettBench(url: string, quick: boolean, raw: Record<st
   for (const variant of EMMETT_VARIANTS) {
     for (const fault of EMMETT_FAULTS) {
       log(`E. emmett side by side (${variant.name}, ${fault}): 3 fresh nodes, a projector and a reactor, appends every ${plan.appendEveryMs} ms`);
+      const started = performance.now();
       results.push(await runEmmettFault(url, variant, fault, plan, log));
+      log(`  (${variant.name} ${fault} took ${((performance.now() - started) / 1000).toFixed(0)} s)`);
     }
   }
   log(`E. emmett throughput: ${plan.throughputEvents} events drained by one node, ${plan.throughputPairs} adjacent plain/ours pairs`);
