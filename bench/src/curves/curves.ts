@@ -23,6 +23,12 @@ export interface CurvesPlan {
   readonly shardCounts: readonly number[];
   /** The baseline (one round trip per shard) is measured up to this many shards. */
   readonly baselineMaxShards: number;
+  /**
+   * The baseline's cycle cost is measured up to this many shards: its standby makes one guarded
+   * statement per shard, each reading the whole lock table (C0), so at 10 000 a cycle takes about
+   * 40 s on a quiet machine (bench row 2 measures it) and several minutes under load.
+   */
+  readonly baselineCycleMaxShards: number;
   /** The baseline's SIGKILL takeover (its 5 s poll decides it) is measured up to this many shards, with `baselineTrials`. */
   readonly baselineTakeoverMaxShards: number;
   readonly baselineTrials: number;
@@ -41,6 +47,7 @@ export interface CurvesPlan {
 export const QUICK_CURVES: CurvesPlan = {
   shardCounts: [10, 100, 1_000, 10_000, 100_000],
   baselineMaxShards: 10_000,
+  baselineCycleMaxShards: 1_000,
   baselineTakeoverMaxShards: 1_000,
   baselineTrials: 3,
   steadySeconds: 10,
@@ -124,7 +131,8 @@ export async function runCurves(plan: CurvesPlan, raw: Record<string, unknown>, 
           const steady = await measure(`steady ${count} ${config.name}`, () => runSteadyState(url, config, count, plan.steadySeconds, emptyRss));
           figures.cpu![config.name] = steady?.ownerCpuPercent ?? Number.NaN;
           figures.rss![config.name] = steady?.ownerRssAboveEmptyMb ?? Number.NaN;
-          const cycle = await measure(`cycle ${count} ${config.name}`, () => runCycleCost(postgresCycleTarget(url), config, [count], plan.cycles));
+          const cycle =
+            config === BASELINE && count > plan.baselineCycleMaxShards ? undefined : await measure(`cycle ${count} ${config.name}`, () => runCycleCost(postgresCycleTarget(url), config, [count], plan.cycles));
           figures.ownerTrips![config.name] = cycle?.find((c) => c.role === 'owner')!.roundTrips ?? Number.NaN;
           figures.standbyTrips![config.name] = cycle?.find((c) => c.role === 'standby')!.roundTrips ?? Number.NaN;
           if (plan.takeoverShardCounts.includes(count) && (config === OURS || count <= plan.baselineTakeoverMaxShards)) {
@@ -137,7 +145,12 @@ export async function runCurves(plan: CurvesPlan, raw: Record<string, unknown>, 
         }
         shards[count] = figures;
         const cpuBound = (figures.cpu!.ours ?? 0) > 80 || (figures.cpu!.baseline ?? 0) > 80 ? ', CPU-bound on this 2-core machine' : '';
-        const notRun = count > plan.baselineMaxShards ? ', baseline not run (one guarded statement per shard, each reading the whole lock table: see C0)' : '';
+        const notRun =
+          count > plan.baselineMaxShards
+            ? ', baseline not run (one guarded statement per shard, each reading the whole lock table: see C0)'
+            : count > plan.baselineCycleMaxShards
+              ? ', baseline cycle not run (one statement per shard by construction; bench row 2 measures it)'
+              : '';
         const group = `C1 shards per node: ${count}${cpuBound}${notRun}`;
         row(group, 'owner CPU at steady state', '% core', figures.cpu!);
         row(group, 'owner RSS above an idle node', 'MB', figures.rss!);
