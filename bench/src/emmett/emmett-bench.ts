@@ -84,6 +84,15 @@ export async function runEmmettBench(url: string, quick: boolean, raw: Record<st
       target: 'overhead <= 5 %',
       met: throughput.cpu.medianPercent <= 5,
     },
+    {
+      group,
+      metric: `database statements sent by the node per event (a count: load-proof), ours vs plain (medians); ${spread(throughput.statements)}`,
+      unit: 'n',
+      ours: throughput.oursStatementsPerEvent,
+      baseline: throughput.plainStatementsPerEvent,
+      target: 'overhead <= 5 %',
+      met: throughput.statements.medianPercent <= 5,
+    },
   );
   return rows;
 }

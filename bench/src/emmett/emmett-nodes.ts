@@ -13,6 +13,7 @@ interface NodeLine {
   readonly shard?: string;
   readonly error?: string;
   readonly cpuMs?: number;
+  readonly queries?: number;
 }
 
 /** A running node process of the side by side. */
@@ -22,8 +23,8 @@ export interface EmmettNode {
   readonly exited: Promise<void>;
   /** Shards whose processor runs here now (from `started` / `stopped` lines). */
   readonly owned: Set<string>;
-  /** The process's CPU (ms) over time (ms since the epoch), from `cpu` lines (`cpuSampleMs` only). */
-  readonly cpu: { at: number; cpuMs: number }[];
+  /** The process's CPU (ms) and statements sent, over time (ms since the epoch), from `cpu` lines (`cpuSampleMs` only). */
+  readonly cpu: { at: number; cpuMs: number; queries: number }[];
   alive(): boolean;
 }
 
@@ -55,7 +56,7 @@ export function spawnEmmettNode(config: EmmettNodeConfig, log: (line: string) =>
         resolve(node);
       } else if (line.type === 'started' && line.shard !== undefined) node.owned.add(line.shard);
       else if (line.type === 'stopped' && line.shard !== undefined) node.owned.delete(line.shard);
-      else if (line.type === 'cpu' && line.cpuMs !== undefined) node.cpu.push({ at: line.at, cpuMs: line.cpuMs });
+      else if (line.type === 'cpu' && line.cpuMs !== undefined) node.cpu.push({ at: line.at, cpuMs: line.cpuMs, queries: line.queries ?? Number.NaN });
       else if (line.type === 'error') log(`  ${config.id}: ${line.error ?? ''}`);
     });
   });

@@ -6,7 +6,8 @@
  * (plain then ours, ours then plain, alternating who goes first), the ratio taken WITHIN each pair
  * (both legs saw about the same load) and reported as the median with its spread; and the node's
  * CPU time per event (process user + system CPU over the projector's first to last applied
- * message, sampled every {@link CPU_SAMPLE_MS} ms), which load slows far less than wall time.
+ * message, sampled every {@link CPU_SAMPLE_MS} ms); and the statements the node sent per event over
+ * the same window, a count no load changes (under load 20-30 the CPU per event swung 2.6x too).
  */
 import { getPostgreSQLEventStore } from '@event-driven-io/emmett-postgresql';
 import { summarize } from '../stats';
@@ -25,6 +26,8 @@ export interface DrainRound {
   readonly eventsPerSecond: number;
   /** Node process CPU (user + system, µs) per event over the same window (NaN without samples). */
   readonly cpuMicrosPerEvent: number;
+  /** Statements the node sent per event over the same window: a count, whatever the load. */
+  readonly statementsPerEvent: number;
 }
 
 export interface EmmettThroughputResult {
@@ -35,11 +38,15 @@ export interface EmmettThroughputResult {
   readonly rate: PairedOverhead;
   /** Per pair ours CPU per event / plain CPU per event - 1, in %. */
   readonly cpu: PairedOverhead;
+  /** Per pair ours statements per event / plain's - 1, in %. */
+  readonly statements: PairedOverhead;
   /** Medians over the rounds, for the table. */
   readonly plainEventsPerSecond: number;
   readonly oursEventsPerSecond: number;
   readonly plainCpuMicrosPerEvent: number;
   readonly oursCpuMicrosPerEvent: number;
+  readonly plainStatementsPerEvent: number;
+  readonly oursStatementsPerEvent: number;
 }
 
 /** `pairs` adjacent plain/ours pairs of `events` each; the order inside a pair alternates. */
@@ -47,6 +54,7 @@ export async function runEmmettThroughput(url: string, events: number, pairs: nu
   const rounds: DrainRound[] = [];
   const ratePairs: [number, number][] = [];
   const cpuPairs: [number, number][] = [];
+  const statementPairs: [number, number][] = [];
   for (let pair = 0; pair < pairs; pair += 1) {
     const order = pair % 2 === 0 ? (['plain', 'ours'] as const) : (['ours', 'plain'] as const);
     const got: Partial<Record<'ours' | 'plain', DrainRound>> = {};
@@ -54,11 +62,12 @@ export async function runEmmettThroughput(url: string, events: number, pairs: nu
       const round = await drain(url, mode, events, log);
       got[mode] = round;
       rounds.push(round);
-      log(`  throughput pair ${pair + 1}/${pairs} ${mode}: ${round.eventsPerSecond.toFixed(0)} events/s, ${round.cpuMicrosPerEvent.toFixed(0)} µs CPU per event`);
+      log(`  throughput pair ${pair + 1}/${pairs} ${mode}: ${round.eventsPerSecond.toFixed(0)} events/s, ${round.cpuMicrosPerEvent.toFixed(0)} µs CPU and ${round.statementsPerEvent.toFixed(2)} statements per event`);
     }
     // plain's rate over ours (> 1: ours slower); ours' CPU over plain's (> 1: ours costs more)
     ratePairs.push([got.plain!.eventsPerSecond, got.ours!.eventsPerSecond]);
     cpuPairs.push([got.ours!.cpuMicrosPerEvent, got.plain!.cpuMicrosPerEvent]);
+    statementPairs.push([got.ours!.statementsPerEvent, got.plain!.statementsPerEvent]);
   }
   const median = (mode: 'ours' | 'plain', pick: (round: DrainRound) => number): number => summarize(rounds.filter((r) => r.mode === mode).map(pick)).median;
   return {
@@ -67,10 +76,13 @@ export async function runEmmettThroughput(url: string, events: number, pairs: nu
     rounds,
     rate: pairedOverhead(ratePairs),
     cpu: pairedOverhead(cpuPairs),
+    statements: pairedOverhead(statementPairs),
     plainEventsPerSecond: median('plain', (r) => r.eventsPerSecond),
     oursEventsPerSecond: median('ours', (r) => r.eventsPerSecond),
     plainCpuMicrosPerEvent: median('plain', (r) => r.cpuMicrosPerEvent),
     oursCpuMicrosPerEvent: median('ours', (r) => r.cpuMicrosPerEvent),
+    plainStatementsPerEvent: median('plain', (r) => r.statementsPerEvent),
+    oursStatementsPerEvent: median('ours', (r) => r.statementsPerEvent),
   };
 }
 
@@ -94,19 +106,20 @@ async function drain(url: string, mode: 'ours' | 'plain', events: number, log: (
     const { rows } = await admin.query<{ n: string; first: number; last: number }>('SELECT count(*)::text AS n, min(at) AS first, max(at) AS last FROM projector_log');
     const row = rows[0]!;
     const applied = Number(row.n) - 1;
-    const cpuMs = cpuAt(node.cpu, row.last) - cpuAt(node.cpu, row.first);
-    return { mode, eventsPerSecond: applied / ((row.last - row.first) / 1000), cpuMicrosPerEvent: (cpuMs * 1000) / applied };
+    const cpuMs = sampleAt(node.cpu, 'cpuMs', row.last) - sampleAt(node.cpu, 'cpuMs', row.first);
+    const statements = sampleAt(node.cpu, 'queries', row.last) - sampleAt(node.cpu, 'queries', row.first);
+    return { mode, eventsPerSecond: applied / ((row.last - row.first) / 1000), cpuMicrosPerEvent: (cpuMs * 1000) / applied, statementsPerEvent: statements / applied };
   } finally {
     await drop();
   }
 }
 
-/** The process CPU (ms) at time `at`, interpolated between the samples around it (NaN outside them). */
-export function cpuAt(samples: readonly { at: number; cpuMs: number }[], at: number): number {
+/** A sampled counter (`cpuMs`, `queries`) at time `at`, interpolated between the samples around it (NaN outside them). */
+export function sampleAt<K extends string>(samples: readonly ({ at: number } & Record<K, number>)[], key: K, at: number): number {
   for (let i = 1; i < samples.length; i += 1) {
     const a = samples[i - 1]!;
     const b = samples[i]!;
-    if (a.at <= at && at <= b.at) return b.at === a.at ? a.cpuMs : a.cpuMs + ((b.cpuMs - a.cpuMs) * (at - a.at)) / (b.at - a.at);
+    if (a.at <= at && at <= b.at) return b.at === a.at ? a[key] : a[key] + ((b[key] - a[key]) * (at - a.at)) / (b.at - a.at);
   }
   return Number.NaN;
 }
