@@ -30,7 +30,9 @@ export interface EmmettNode {
 
 /** Spawns a node and resolves once it printed `ready` (rejects if it exits first or after 60 s). */
 export function spawnEmmettNode(config: EmmettNodeConfig, log: (line: string) => void): Promise<EmmettNode> {
-  const child = spawn(process.execPath, ['--import', 'tsx', SCRIPT, JSON.stringify(config)], { stdio: ['pipe', 'pipe', 'pipe'] });
+  // POLECAT_NODE_EXEC_ARGV (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`) as for the other node processes
+  const extra = (process.env.POLECAT_NODE_EXEC_ARGV ?? '').split(/\s+/).filter(Boolean);
+  const child = spawn(process.execPath, [...extra, '--import', 'tsx', SCRIPT, JSON.stringify(config)], { stdio: ['pipe', 'pipe', 'pipe'] });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const node: EmmettNode = { id: config.id, child, exited, owned: new Set(), cpu: [], alive: () => child.exitCode === null && child.signalCode === null };
   const stderr: string[] = [];
