@@ -9,8 +9,14 @@ export interface SteadyStateResult {
   readonly config: BenchConfig['name'];
   readonly shards: number;
   readonly seconds: number;
-  /** Owner process CPU, % of one core. */
+  /** Owner process CPU, % of one core, over the whole window. */
   readonly ownerCpuPercent: number;
+  /**
+   * The same over consecutive sub-windows of {@link cpuWindowSeconds} (two or more of the owner's
+   * 5 s cycles each): what varies shows here (one garbage collection, a burst of machine load
+   * lifts one window, not the median).
+   */
+  readonly ownerCpuWindowsPercent: readonly number[];
   /** Owner RSS minus an idle Node process's RSS (MB). */
   readonly ownerRssAboveEmptyMb: number;
   /** Lock queries per second sent by the owner / by a standby. */
@@ -26,6 +32,11 @@ export async function emptyNodeRss(): Promise<number> {
   const script = fileURLToPath(new URL('./empty-node.ts', import.meta.url));
   const { stdout } = await exec(process.execPath, ['--import', 'tsx', script]);
   return (JSON.parse(stdout.trim()) as { rss: number }).rss;
+}
+
+/** Sub-windows of the owner's CPU: 10 s (two 5 s cycles, five 2 s verifications), 5 s below 30 s. */
+export function cpuWindowSeconds(seconds: number): number {
+  return seconds >= 30 ? 10 : 5;
 }
 
 /** Benchmark 3: one node owning `shards` shards (and one standby) for `seconds`. */
@@ -51,8 +62,14 @@ export async function runSteadyState(url: string, config: BenchConfig, shards: n
     standby = await spawnNode({ ...common, id: `${prefix}-standby` });
     await sleep(6_000); // past the standby's first cycles and the owner's start-up garbage
     const [o1, s1] = await Promise.all([owner.usage(), standby.usage()]);
-    await sleep(seconds * 1000);
+    const windowSeconds = cpuWindowSeconds(seconds);
+    const ownerSamples = [o1];
+    for (let left = seconds; left > 0; left -= windowSeconds) {
+      await sleep(Math.min(windowSeconds, left) * 1000);
+      if (left > windowSeconds) ownerSamples.push(await owner.usage());
+    }
     const [o2, s2] = await Promise.all([owner.usage(), standby.usage()]);
+    ownerSamples.push(o2);
     const cpu = (a: NodeUsage, b: NodeUsage): number => ((b.cpuUserMicros + b.cpuSystemMicros - a.cpuUserMicros - a.cpuSystemMicros) / 1000 / (b.at - a.at)) * 100;
     const qps = (a: NodeUsage, b: NodeUsage): number => ((b.roundTrips - a.roundTrips) / (b.at - a.at)) * 1000;
     return {
@@ -60,6 +77,7 @@ export async function runSteadyState(url: string, config: BenchConfig, shards: n
       shards,
       seconds,
       ownerCpuPercent: cpu(o1, o2),
+      ownerCpuWindowsPercent: ownerSamples.slice(1).map((b, i) => cpu(ownerSamples[i]!, b)),
       ownerRssAboveEmptyMb: (o2.rss - emptyRss) / 1024 / 1024,
       ownerQueriesPerSecond: qps(o1, o2),
       standbyQueriesPerSecond: qps(s1, s2),

@@ -4,6 +4,7 @@
 // `ready`, `started` / `stopped` per processor. SIGTERM stops it gracefully.
 import { postgreSQLEventStoreConsumer, type PostgreSQLEventStoreConsumer } from '@event-driven-io/emmett-postgresql';
 import { emmettProjector, emmettReactor, runEmmettProcessors } from '@polecat/emmett';
+import pg from 'pg';
 import { PROJECTION, REACTOR, logPosition, tripTotals, type LegDriven } from './projections';
 
 /** What the harness passes as the one argument (JSON). */
@@ -13,6 +14,11 @@ export interface EmmettNodeConfig {
   readonly mode: 'ours' | 'plain';
   /** Plain: Emmett's `lock.timeoutSeconds` (undefined: Emmett's default, 300 s). */
   readonly leaseSeconds?: number;
+  /**
+   * When set, a `cpu` line every this many ms: this process's user + system CPU so far (ms) and the
+   * statements it sent so far (every `pg.Client#query`: Emmett's, the fencing's, the lock's).
+   */
+  readonly cpuSampleMs?: number;
 }
 
 /** Plain: how often a standby retries Emmett's processor lock. */
@@ -20,6 +26,15 @@ export const PLAIN_RETRY_MS = 1000;
 
 process.setMaxListeners(0); // plain Emmett adds SIGTERM/SIGINT listeners for every consumer it builds
 const config = JSON.parse(process.argv[2] ?? '{}') as EmmettNodeConfig;
+let queries = 0;
+if (config.cpuSampleMs !== undefined) {
+  // one pg copy serves Emmett, dumbo, the fencing and the lock: count at the client
+  const query = pg.Client.prototype.query as (...args: unknown[]) => unknown;
+  pg.Client.prototype.query = function counted(this: pg.Client, ...args: unknown[]) {
+    queries += 1;
+    return query.apply(this, args);
+  } as typeof pg.Client.prototype.query;
+}
 const say = (event: Record<string, unknown>): void => void process.stdout.write(`${JSON.stringify({ ...event, node: config.id, at: performance.timeOrigin + performance.now() })}\n`);
 
 let stop: () => Promise<void>;
@@ -68,6 +83,14 @@ if (config.mode === 'ours') {
   };
 }
 say({ type: 'ready' });
+if (config.cpuSampleMs !== undefined) {
+  const sample = (): void => {
+    const { user, system } = process.cpuUsage();
+    say({ type: 'cpu', cpuMs: (user + system) / 1000, queries });
+  };
+  sample();
+  setInterval(sample, config.cpuSampleMs).unref();
+}
 let stopping = false;
 process.on('SIGTERM', () => {
   if (stopping) return;

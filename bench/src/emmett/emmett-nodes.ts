@@ -12,6 +12,8 @@ interface NodeLine {
   readonly at: number;
   readonly shard?: string;
   readonly error?: string;
+  readonly cpuMs?: number;
+  readonly queries?: number;
 }
 
 /** A running node process of the side by side. */
@@ -21,14 +23,18 @@ export interface EmmettNode {
   readonly exited: Promise<void>;
   /** Shards whose processor runs here now (from `started` / `stopped` lines). */
   readonly owned: Set<string>;
+  /** The process's CPU (ms) and statements sent, over time (ms since the epoch), from `cpu` lines (`cpuSampleMs` only). */
+  readonly cpu: { at: number; cpuMs: number; queries: number }[];
   alive(): boolean;
 }
 
 /** Spawns a node and resolves once it printed `ready` (rejects if it exits first or after 60 s). */
 export function spawnEmmettNode(config: EmmettNodeConfig, log: (line: string) => void): Promise<EmmettNode> {
-  const child = spawn(process.execPath, ['--import', 'tsx', SCRIPT, JSON.stringify(config)], { stdio: ['pipe', 'pipe', 'pipe'] });
+  // POLECAT_NODE_EXEC_ARGV (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`) as for the other node processes
+  const extra = (process.env.POLECAT_NODE_EXEC_ARGV ?? '').split(/\s+/).filter(Boolean);
+  const child = spawn(process.execPath, [...extra, '--import', 'tsx', SCRIPT, JSON.stringify(config)], { stdio: ['pipe', 'pipe', 'pipe'] });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const node: EmmettNode = { id: config.id, child, exited, owned: new Set(), alive: () => child.exitCode === null && child.signalCode === null };
+  const node: EmmettNode = { id: config.id, child, exited, owned: new Set(), cpu: [], alive: () => child.exitCode === null && child.signalCode === null };
   const stderr: string[] = [];
   createInterface({ input: child.stderr! }).on('line', (text) => {
     stderr.push(text);
@@ -52,6 +58,7 @@ export function spawnEmmettNode(config: EmmettNodeConfig, log: (line: string) =>
         resolve(node);
       } else if (line.type === 'started' && line.shard !== undefined) node.owned.add(line.shard);
       else if (line.type === 'stopped' && line.shard !== undefined) node.owned.delete(line.shard);
+      else if (line.type === 'cpu' && line.cpuMs !== undefined) node.cpu.push({ at: line.at, cpuMs: line.cpuMs, queries: line.queries ?? Number.NaN });
       else if (line.type === 'error') log(`  ${config.id}: ${line.error ?? ''}`);
     });
   });
