@@ -41,17 +41,16 @@ async function replay(seed: number, trace: boolean): Promise<void> {
   process.exitCode = result.violations.length === 0 ? 0 : 1;
 }
 
-/** `--seeds N [--from S] [--workers K]`: N schedules; failing seeds and a summary table. */
+/**
+ * `--seeds N [--from S] [--workers K]`: N schedules on K worker threads (one per core); failing
+ * seeds and a summary table, printed in seed order whatever order the workers finish in.
+ */
 async function sweep(count: number, from: number, workers: number): Promise<void> {
   const started = performance.now();
   const seeds = Array.from({ length: count }, (_, i) => from + i);
   const summaries: SeedSummary[] = [];
   const onSummary = (summary: SeedSummary): void => {
     summaries.push(summary);
-    if (summary.violations.length > 0) {
-      const first = summary.violations[0]!;
-      console.log(`FAIL seed ${summary.seed}: ${first.kind} at ${(first.atMs / 1000).toFixed(3)} s: ${first.detail} (faults ${summary.faults.join(', ')})`);
-    }
     if (summaries.length % 500 === 0) console.error(`${summaries.length}/${count} seeds, ${((performance.now() - started) / 1000).toFixed(0)} s`);
   };
   await Promise.all(
@@ -65,9 +64,14 @@ async function sweep(count: number, from: number, workers: number): Promise<void
       });
     }),
   );
-  const failing = summaries.filter((summary) => summary.violations.length > 0).map((summary) => summary.seed).sort((a, b) => a - b);
+  summaries.sort((a, b) => a.seed - b.seed);
+  const failing = summaries.filter((summary) => summary.violations.length > 0);
+  for (const summary of failing) {
+    const first = summary.violations[0]!;
+    console.log(`FAIL seed ${summary.seed}: ${first.kind} at ${(first.atMs / 1000).toFixed(3)} s: ${first.detail} (faults ${summary.faults.join(', ')})`);
+  }
   console.table(summaryRows(summaries, performance.now() - started));
-  console.log(failing.length === 0 ? 'failing seeds: none' : `failing seeds: ${failing.join(' ')}\nreplay: pnpm sim -- --seed ${failing[0]} --trace`);
+  console.log(failing.length === 0 ? 'failing seeds: none' : `failing seeds: ${failing.map((summary) => summary.seed).join(' ')}\nreplay: pnpm sim -- --seed ${failing[0]!.seed} --trace`);
   process.exitCode = failing.length === 0 && summaries.length === count ? 0 : 1;
 }
 

@@ -153,7 +153,7 @@ export class SimLockDriver implements LockSessionDriver<string> {
       network.up(channel, () => {
         server.count('connect');
         let client: SimLockSession | undefined;
-        const session = server.open(channel, () => network.down(channel, () => client?.reset()));
+        const session = server.open(channel, () => client?.reset());
         network.down(channel, () => {
           if (session === undefined) {
             fail(new AppLockError('CONNECTION_FAILED', 'sim lock server is down', { retryable: true }));

@@ -67,8 +67,12 @@ describe('SimLockServer (advisory-lock semantics)', () => {
     await run(2000);
     expect(server.isTaken('k')).toBe(true);
     await run(2000);
-    expect(ended).toEqual(['a']);
+    expect(a.alive).toBe(false);
     expect(server.isTaken('k')).toBe(false);
+    expect(ended).toEqual([]); // the reset reaches the node only once the partition heals
+    network.heal('a');
+    await run(10);
+    expect(ended).toEqual(['a']);
   });
 
   it('refuses connections while restarting and ends every session', () => {
