@@ -63,6 +63,7 @@ export class SimLockServer {
   readonly #locks = new Map<string, Holding>();
   readonly #waiters = new Map<string, Waiter[]>();
   readonly #requests = new Map<RequestKind, number>();
+  readonly #keys = new Map<RequestKind, number>();
   readonly #deadNodes = new Set<string>();
   readonly #noticeListeners = new Set<NoticeListener>();
   /** Per node: sessions holding locks that the server ended and whose reset has not reached the node yet. */
@@ -96,9 +97,18 @@ export class SimLockServer {
     return total;
   }
 
-  /** Counts one request (called when it arrives). */
-  count(kind: RequestKind): void {
+  /** Lock keys carried by the requests received so far (a probe of 1 000 ids counts 1 000), per kind. */
+  keyCount(kind?: RequestKind): number {
+    if (kind !== undefined) return this.#keys.get(kind) ?? 0;
+    let total = 0;
+    for (const count of this.#keys.values()) total += count;
+    return total;
+  }
+
+  /** Counts one request carrying `keys` lock keys (called when it arrives). */
+  count(kind: RequestKind, keys = 0): void {
     this.#requests.set(kind, (this.#requests.get(kind) ?? 0) + 1);
+    if (keys > 0) this.#keys.set(kind, (this.#keys.get(kind) ?? 0) + keys);
   }
 
   /** Opens a session for `node` (on the server); undefined while the server is down. */

@@ -23,6 +23,7 @@ const { values } = parseArgs({
     shards: { type: 'string' },
     tenants: { type: 'string' },
     trials: { type: 'string', default: '1' },
+    'wall-limit': { type: 'string' },
   },
 });
 
@@ -76,8 +77,9 @@ async function sweep(count: number, from: number, workers: number): Promise<void
 }
 
 /**
- * `--scale [--nodes N] [--shards M] [--tenants T] [--trials K]`: convergence and load figures (one
- * row, or the default grid); with K trials (seeds 1..K) the loss convergence shows median/max.
+ * `--scale [--nodes N] [--shards M] [--tenants T] [--trials K] [--wall-limit S]`: convergence and
+ * load figures (one row, or the default grid); with K trials (seeds 1..K) the loss convergence shows
+ * median/max; a row running past S seconds of wall time reports what it reached.
  */
 async function scale(): Promise<void> {
   const grid =
@@ -94,7 +96,8 @@ async function scale(): Promise<void> {
   const rows = [];
   for (const row of grid) {
     const results = [];
-    for (let seed = 1; seed <= trials; seed++) results.push(await runScale({ ...row, seed }));
+    const wallLimit = values['wall-limit'] === undefined ? {} : { wallLimitMs: Number(values['wall-limit']) * 1000 };
+    for (let seed = 1; seed <= trials; seed++) results.push(await runScale({ ...row, seed, ...wallLimit }));
     const first = results[0]!;
     const loss = results.map((result) => result.lossConvergeMs ?? Number.POSITIVE_INFINITY).sort((a, b) => a - b);
     const line = {
@@ -107,9 +110,11 @@ async function scale(): Promise<void> {
       'moves after -10% nodes': first.movesAfterLoss,
       'minimal moves': first.minimalMoves,
       'lock requests/s (steady)': first.steadyRequestsPerSecond.toFixed(1),
+      'lock keys/s (steady)': first.steadyKeysPerSecond.toFixed(0),
       'without verification, per node (/s)': first.standbyRequestsPerNodeSecond.toFixed(2),
       connections: first.connections,
-      'wall (s)': (results.reduce((sum, result) => sum + result.wallMs, 0) / 1000).toFixed(1),
+      'heap (MB)': first.heapMb.toFixed(0),
+      'wall (s)': (results.reduce((sum, result) => sum + result.wallMs, 0) / 1000).toFixed(1) + (results.some((result) => result.cutShort) ? ' (wall limit: cut short)' : ''),
     };
     console.error(JSON.stringify(line));
     rows.push(line);
