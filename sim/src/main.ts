@@ -50,9 +50,12 @@ async function sweep(count: number, from: number, workers: number): Promise<void
   const started = performance.now();
   const seeds = Array.from({ length: count }, (_, i) => from + i);
   const summaries: SeedSummary[] = [];
+  let failingSoFar = 0;
   const onSummary = (summary: SeedSummary): void => {
     summaries.push(summary);
-    if (summaries.length % 500 === 0) console.error(`${summaries.length}/${count} seeds, ${((performance.now() - started) / 1000).toFixed(0)} s`);
+    if (summary.violations.length > 0) failingSoFar++;
+    // progress on stderr (the failing seeds themselves are printed in seed order at the end)
+    if (summaries.length % 500 === 0) console.error(`${summaries.length}/${count} seeds, ${failingSoFar} failing, ${((performance.now() - started) / 1000).toFixed(0)} s`);
   };
   await Promise.all(
     Array.from({ length: Math.max(1, workers) }, (_, index) => {
