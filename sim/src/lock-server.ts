@@ -27,7 +27,7 @@ export interface ServerSession {
   readonly node: string;
   readonly channel: Channel;
   alive: boolean;
-  /** Called (on the server) when the server ends the session; the client hears it over the network. */
+  /** Called on the NODE once the server's reset arrived over the network (the server ended the session). */
   readonly onEnded: () => void;
 }
 
@@ -63,8 +63,11 @@ export class SimLockServer {
   readonly #locks = new Map<string, Holding>();
   readonly #waiters = new Map<string, Waiter[]>();
   readonly #requests = new Map<RequestKind, number>();
+  readonly #keys = new Map<RequestKind, number>();
   readonly #deadNodes = new Set<string>();
   readonly #noticeListeners = new Set<NoticeListener>();
+  /** Per node: sessions holding locks that the server ended and whose reset has not reached the node yet. */
+  readonly #unheardRevocations = new Map<string, number>();
   #nextSession = 1;
   #up = true;
   #sweeping = false;
@@ -94,9 +97,18 @@ export class SimLockServer {
     return total;
   }
 
-  /** Counts one request (called when it arrives). */
-  count(kind: RequestKind): void {
+  /** Lock keys carried by the requests received so far (a probe of 1 000 ids counts 1 000), per kind. */
+  keyCount(kind?: RequestKind): number {
+    if (kind !== undefined) return this.#keys.get(kind) ?? 0;
+    let total = 0;
+    for (const count of this.#keys.values()) total += count;
+    return total;
+  }
+
+  /** Counts one request carrying `keys` lock keys (called when it arrives). */
+  count(kind: RequestKind, keys = 0): void {
     this.#requests.set(kind, (this.#requests.get(kind) ?? 0) + 1);
+    if (keys > 0) this.#keys.set(kind, (this.#keys.get(kind) ?? 0) + keys);
   }
 
   /** Opens a session for `node` (on the server); undefined while the server is down. */
@@ -208,8 +220,30 @@ export class SimLockServer {
       this.#locks.delete(key);
       this.#grantNext(key);
     }
-    if (notify && freed.length > 0) this.#onLocksRevoked?.(session.node, freed);
-    if (notify) session.onEnded();
+    if (!notify) return;
+    if (freed.length > 0) {
+      this.#onLocksRevoked?.(session.node, freed);
+      this.#unheardRevocations.set(session.node, (this.#unheardRevocations.get(session.node) ?? 0) + 1);
+    }
+    // the reset travels to the node like any reply: after what the server sent it before
+    this.#network.down(session.channel, () => {
+      if (freed.length > 0) this.#heard(session.node);
+      session.onEnded();
+    });
+  }
+
+  /**
+   * Whether the server revoked locks of `node` that it has not heard of yet: a grant sent just
+   * before the revocation may still arrive, and agents started on it overlap the next owner (fenced).
+   */
+  revokedUnheard(node: string): boolean {
+    return this.#unheardRevocations.has(node);
+  }
+
+  #heard(node: string): void {
+    const left = (this.#unheardRevocations.get(node) ?? 1) - 1;
+    if (left <= 0) this.#unheardRevocations.delete(node);
+    else this.#unheardRevocations.set(node, left);
   }
 
   /** Ends every session of `node` (`pg_terminate_backend`, or the OS resetting a dead process's sockets). */

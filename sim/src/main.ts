@@ -23,6 +23,7 @@ const { values } = parseArgs({
     shards: { type: 'string' },
     tenants: { type: 'string' },
     trials: { type: 'string', default: '1' },
+    'wall-limit': { type: 'string' },
   },
 });
 
@@ -41,18 +42,20 @@ async function replay(seed: number, trace: boolean): Promise<void> {
   process.exitCode = result.violations.length === 0 ? 0 : 1;
 }
 
-/** `--seeds N [--from S] [--workers K]`: N schedules; failing seeds and a summary table. */
+/**
+ * `--seeds N [--from S] [--workers K]`: N schedules on K worker threads (one per core); failing
+ * seeds and a summary table, printed in seed order whatever order the workers finish in.
+ */
 async function sweep(count: number, from: number, workers: number): Promise<void> {
   const started = performance.now();
   const seeds = Array.from({ length: count }, (_, i) => from + i);
   const summaries: SeedSummary[] = [];
+  let failingSoFar = 0;
   const onSummary = (summary: SeedSummary): void => {
     summaries.push(summary);
-    if (summary.violations.length > 0) {
-      const first = summary.violations[0]!;
-      console.log(`FAIL seed ${summary.seed}: ${first.kind} at ${(first.atMs / 1000).toFixed(3)} s: ${first.detail} (faults ${summary.faults.join(', ')})`);
-    }
-    if (summaries.length % 500 === 0) console.error(`${summaries.length}/${count} seeds, ${((performance.now() - started) / 1000).toFixed(0)} s`);
+    if (summary.violations.length > 0) failingSoFar++;
+    // progress on stderr (the failing seeds themselves are printed in seed order at the end)
+    if (summaries.length % 500 === 0) console.error(`${summaries.length}/${count} seeds, ${failingSoFar} failing, ${((performance.now() - started) / 1000).toFixed(0)} s`);
   };
   await Promise.all(
     Array.from({ length: Math.max(1, workers) }, (_, index) => {
@@ -65,15 +68,21 @@ async function sweep(count: number, from: number, workers: number): Promise<void
       });
     }),
   );
-  const failing = summaries.filter((summary) => summary.violations.length > 0).map((summary) => summary.seed).sort((a, b) => a - b);
+  summaries.sort((a, b) => a.seed - b.seed);
+  const failing = summaries.filter((summary) => summary.violations.length > 0);
+  for (const summary of failing) {
+    const first = summary.violations[0]!;
+    console.log(`FAIL seed ${summary.seed}: ${first.kind} at ${(first.atMs / 1000).toFixed(3)} s: ${first.detail} (faults ${summary.faults.join(', ')})`);
+  }
   console.table(summaryRows(summaries, performance.now() - started));
-  console.log(failing.length === 0 ? 'failing seeds: none' : `failing seeds: ${failing.join(' ')}\nreplay: pnpm sim -- --seed ${failing[0]} --trace`);
+  console.log(failing.length === 0 ? 'failing seeds: none' : `failing seeds: ${failing.map((summary) => summary.seed).join(' ')}\nreplay: pnpm sim -- --seed ${failing[0]!.seed} --trace`);
   process.exitCode = failing.length === 0 && summaries.length === count ? 0 : 1;
 }
 
 /**
- * `--scale [--nodes N] [--shards M] [--tenants T] [--trials K]`: convergence and load figures (one
- * row, or the default grid); with K trials (seeds 1..K) the loss convergence shows median/max.
+ * `--scale [--nodes N] [--shards M] [--tenants T] [--trials K] [--wall-limit S]`: convergence and
+ * load figures (one row, or the default grid); with K trials (seeds 1..K) the loss convergence shows
+ * median/max; a row running past S seconds of wall time reports what it reached.
  */
 async function scale(): Promise<void> {
   const grid =
@@ -90,7 +99,8 @@ async function scale(): Promise<void> {
   const rows = [];
   for (const row of grid) {
     const results = [];
-    for (let seed = 1; seed <= trials; seed++) results.push(await runScale({ ...row, seed }));
+    const wallLimit = values['wall-limit'] === undefined ? {} : { wallLimitMs: Number(values['wall-limit']) * 1000 };
+    for (let seed = 1; seed <= trials; seed++) results.push(await runScale({ ...row, seed, ...wallLimit }));
     const first = results[0]!;
     const loss = results.map((result) => result.lossConvergeMs ?? Number.POSITIVE_INFINITY).sort((a, b) => a - b);
     const line = {
@@ -103,9 +113,11 @@ async function scale(): Promise<void> {
       'moves after -10% nodes': first.movesAfterLoss,
       'minimal moves': first.minimalMoves,
       'lock requests/s (steady)': first.steadyRequestsPerSecond.toFixed(1),
+      'lock keys/s (steady)': first.steadyKeysPerSecond.toFixed(0),
       'without verification, per node (/s)': first.standbyRequestsPerNodeSecond.toFixed(2),
       connections: first.connections,
-      'wall (s)': (results.reduce((sum, result) => sum + result.wallMs, 0) / 1000).toFixed(1),
+      'heap (MB)': first.heapMb.toFixed(0),
+      'wall (s)': (results.reduce((sum, result) => sum + result.wallMs, 0) / 1000).toFixed(1) + (results.some((result) => result.cutShort) ? ' (wall limit: cut short)' : ''),
     };
     console.error(JSON.stringify(line));
     rows.push(line);

@@ -22,8 +22,10 @@ export interface AgentRun {
 
 /**
  * Every agent start and return, checked as it happens: two runs of one shard at once is a
- * violation, unless the older one's node was cut off (frozen, partitioned) and fencing refuses
- * its writes (its epoch is lower than the newer grant's): those are counted apart.
+ * violation, unless the cut-off one (its node frozen, partitioned, or started on a grant the
+ * server had already revoked) has the LOWER epoch, so that fencing refuses its writes: those are
+ * counted apart. A cut-off run with the higher epoch is `stale-epoch` (fencing would refuse the
+ * live owner instead).
  */
 export class OwnershipLedger {
   readonly #running = new Map<string, AgentRun[]>();
@@ -65,7 +67,11 @@ export class OwnershipLedger {
     const run: AgentRun = { node, shard, epoch, startedAt: this.#now(), cutOff };
     const runs = this.#running.get(shard) ?? [];
     for (const other of runs) {
-      if (!other.cutOff) {
+      if (!other.cutOff && cutOff) {
+        // a cut-off node started on a grant the server had already revoked (it arrived late)
+        if (other.epoch !== undefined && epoch !== undefined && epoch < other.epoch) this.#fencedOverlaps++;
+        else this.report('stale-epoch', `${shard} started on cut-off ${node} (a late grant) with epoch ${epoch}, not below live ${other.node}'s ${other.epoch}`);
+      } else if (!other.cutOff) {
         this.report('double-run', `${shard} started on ${node} while it runs on ${other.node} (since ${other.startedAt})`);
       } else if (other.epoch === undefined || epoch === undefined || other.epoch >= epoch) {
         this.report('stale-epoch', `${shard} on ${node} has epoch ${epoch}, cut-off ${other.node} still runs with ${other.epoch}`);

@@ -1,4 +1,4 @@
-import { SingleTenantProjectionDistributor, shardName, type ProjectionDatabase } from '@polecat/distributors';
+import { DEFAULT_MAX_NODES, SingleTenantProjectionDistributor, shardName, type ProjectionDatabase } from '@polecat/distributors';
 import { seededRandom } from './prng';
 import { allOwned } from './settled-checks';
 import { SimNode } from './sim-node';
@@ -14,6 +14,8 @@ export interface ScaleOptions {
   readonly limitMs?: number;
   /** Prints the timeline from the crash on (stderr). */
   readonly trace?: boolean;
+  /** Gives a row up after this much WALL time (ms; the row then reports what it reached). Default: no limit. */
+  readonly wallLimitMs?: number;
 }
 
 /** Figures of one scale scenario (virtual time). */
@@ -31,12 +33,18 @@ export interface ScaleResult {
   readonly minimalMoves: number;
   /** Lock requests per second at the server over 10 s of steady state. */
   readonly steadyRequestsPerSecond: number;
+  /** Lock keys those requests carried per second (a probe carries every member slot and unheld set). */
+  readonly steadyKeysPerSecond: number;
   /** The same without the periodic verification of held locks, per node (bench row 3b). */
   readonly standbyRequestsPerNodeSecond: number;
   /** Server sessions (connections) at steady state. */
   readonly connections: number;
   readonly wallMs: number;
   readonly steps: number;
+  /** Heap in use once converged after the start (MB; after a GC when run with `--expose-gc`). */
+  readonly heapMb: number;
+  /** Whether the wall limit cut the row short (later figures are then missing or partial). */
+  readonly cutShort: boolean;
 }
 
 /**
@@ -51,6 +59,8 @@ export async function runScale(options: ScaleOptions): Promise<ScaleResult> {
   let crashedAt = 0;
   const perTenant = Math.max(1, Math.ceil(options.shards / options.tenants));
   const shards = Array.from({ length: perTenant }, (_, i) => shardName(`P${i}`));
+  // every node must get a member slot, or the extras count only themselves and balance is off
+  const maxNodes = Math.max(DEFAULT_MAX_NODES, options.nodes);
   const databases: ProjectionDatabase[] = Array.from({ length: options.tenants }, (_, i) => ({ id: options.tenants === 1 ? 'main' : `t${i}` }));
   const shardIds = databases.flatMap((database) => shards.map((shard) => `${database.id}/${shard.identity}`));
   const world = createWorld(random, ({ scheduler }) => ({
@@ -63,8 +73,8 @@ export async function runScale(options: ScaleOptions): Promise<ScaleResult> {
     },
     distributorFor: (parts) =>
       options.tenants === 1
-        ? new SingleTenantProjectionDistributor(parts)
-        : new SingleTenantProjectionDistributor({ ...parts, lockHost: 'locks', createHomeLock: () => parts.createLock() }),
+        ? new SingleTenantProjectionDistributor({ ...parts, maxNodes })
+        : new SingleTenantProjectionDistributor({ ...parts, maxNodes, lockHost: 'locks', createHomeLock: () => parts.createLock() }),
   }));
   const { scheduler, server, ledger } = world;
   const nodes: SimNode[] = [];
@@ -75,11 +85,19 @@ export async function runScale(options: ScaleOptions): Promise<ScaleResult> {
       node.start();
     });
   }
+  const wallDeadline = options.wallLimitMs === undefined ? Number.POSITIVE_INFINITY : wallStart + options.wallLimitMs;
+  let cutShort = false;
+  const outOfWall = (): boolean => {
+    cutShort ||= performance.now() > wallDeadline;
+    return cutShort;
+  };
+  const run = (ms: number): Promise<void> => scheduler.runUntil(scheduler.now + ms, outOfWall);
   const converge = async (): Promise<number | undefined> => {
     const from = scheduler.now;
     let nextCheck = from;
     let done: number | undefined;
     await scheduler.runUntil(from + limitMs, () => {
+      if (outOfWall()) return true;
       if (scheduler.now < nextCheck || ledger.runningShards < shardIds.length) return false;
       nextCheck = scheduler.now + 50;
       const live = new Set(nodes.filter((node) => node.life === 'running').map((node) => node.instance));
@@ -90,11 +108,15 @@ export async function runScale(options: ScaleOptions): Promise<ScaleResult> {
     return done;
   };
   const startConvergeMs = await converge();
-  await scheduler.runUntil(scheduler.now + 20_000);
+  (globalThis as { gc?: () => void }).gc?.();
+  const heapMb = process.memoryUsage().heapUsed / 1e6;
+  await run(20_000);
   const before = server.requestCount();
+  const keysBefore = server.keyCount();
   const verifiesBefore = server.requestCount('verify');
-  await scheduler.runUntil(scheduler.now + 10_000);
+  await run(10_000);
   const steadyRequestsPerSecond = (server.requestCount() - before) / 10;
+  const steadyKeysPerSecond = (server.keyCount() - keysBefore) / 10;
   const standbyRequestsPerNodeSecond = (steadyRequestsPerSecond - (server.requestCount('verify') - verifiesBefore) / 10) / options.nodes;
   const connections = server.openSessions;
   const movesBefore = ledger.moves;
@@ -107,7 +129,7 @@ export async function runScale(options: ScaleOptions): Promise<ScaleResult> {
     node.crash('process');
   }
   const lossConvergeMs = await converge();
-  await scheduler.runUntil(scheduler.now + 30_000);
+  await run(30_000);
   const result: ScaleResult = {
     nodes: options.nodes,
     shards: shardIds.length,
@@ -117,10 +139,13 @@ export async function runScale(options: ScaleOptions): Promise<ScaleResult> {
     movesAfterLoss: ledger.moves - movesBefore,
     minimalMoves,
     steadyRequestsPerSecond,
+    steadyKeysPerSecond,
     standbyRequestsPerNodeSecond,
     connections,
     wallMs: performance.now() - wallStart,
     steps: scheduler.steps,
+    heapMb,
+    cutShort,
   };
   for (const node of nodes) if (node.life === 'running') node.crash('process');
   return result;

@@ -33,27 +33,27 @@ class SimLockSession implements LockSession<string> {
   }
 
   tryAcquire(keys: readonly string[]): Promise<readonly boolean[]> {
-    return this.#call('tryAcquire', (s) => keys.map((key) => this.#server.tryLock(s, key)));
+    return this.#call('tryAcquire', keys.length, (s) => keys.map((key) => this.#server.tryLock(s, key)));
   }
 
   verify(keys: readonly string[]): Promise<readonly boolean[]> {
-    return this.#call('verify', (s) => keys.map((key) => this.#server.holds(s, key)));
+    return this.#call('verify', keys.length, (s) => keys.map((key) => this.#server.holds(s, key)));
   }
 
   probe(keys: readonly string[]): Promise<readonly boolean[]> {
-    return this.#call('probe', () => keys.map((key) => this.#server.isTaken(key)));
+    return this.#call('probe', keys.length, () => keys.map((key) => this.#server.isTaken(key)));
   }
 
   waitAcquire(key: string, waitMs: number): Promise<boolean> {
-    return this.#request('waitAcquire', (s, reply) => this.#server.waitLock(s, key, waitMs, reply));
+    return this.#request('waitAcquire', 1, (s, reply) => this.#server.waitLock(s, key, waitMs, reply));
   }
 
   cancelWait(): Promise<void> {
-    return this.#call('cancelWait', (s) => this.#server.cancelWaits(s));
+    return this.#call('cancelWait', 0, (s) => this.#server.cancelWaits(s));
   }
 
   release(keys: readonly string[]): Promise<void> {
-    return this.#call('release', (s) => {
+    return this.#call('release', keys.length, (s) => {
       let released = false;
       for (const key of keys) released = this.#server.unlock(s, key) || released;
       if (released) this.#server.announceRelease(this.#source);
@@ -78,17 +78,17 @@ class SimLockSession implements LockSession<string> {
     });
   }
 
-  #call<T>(kind: RequestKind, handle: (session: ServerSession) => T): Promise<T> {
-    return this.#request(kind, (session, reply) => reply(handle(session)));
+  #call<T>(kind: RequestKind, keys: number, handle: (session: ServerSession) => T): Promise<T> {
+    return this.#request(kind, keys, (session, reply) => reply(handle(session)));
   }
 
   /** One round trip: the request travels up, `handle` runs on the server, the reply travels down. */
-  #request<T>(kind: RequestKind, handle: (session: ServerSession, reply: (value: T) => void) => void): Promise<T> {
+  #request<T>(kind: RequestKind, keys: number, handle: (session: ServerSession, reply: (value: T) => void) => void): Promise<T> {
     if (this.#ended) return Promise.reject(connectionLost(this.#channel.node));
     const network = this.#server.network;
     return new Promise<T>((resolve, reject) => {
       network.up(this.#channel, () => {
-        this.#server.count(kind);
+        this.#server.count(kind, keys);
         if (!this.#session.alive) {
           network.down(this.#channel, () => reject(connectionLost(this.#channel.node)));
           return;
@@ -153,7 +153,7 @@ export class SimLockDriver implements LockSessionDriver<string> {
       network.up(channel, () => {
         server.count('connect');
         let client: SimLockSession | undefined;
-        const session = server.open(channel, () => network.down(channel, () => client?.reset()));
+        const session = server.open(channel, () => client?.reset());
         network.down(channel, () => {
           if (session === undefined) {
             fail(new AppLockError('CONNECTION_FAILED', 'sim lock server is down', { retryable: true }));

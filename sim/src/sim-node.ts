@@ -148,7 +148,8 @@ export class SimNode {
   #agent(shard: string, clock: Clock): (context: AgentContext) => Promise<void> {
     const world = this.#world;
     return async ({ signal, epoch }) => {
-      const run = world.ledger.start(this.instance, shard, epoch, this.cutOff);
+      // a grant that crossed the server's revocation of this node's session: cut off until it hears the reset
+      const run = world.ledger.start(this.instance, shard, epoch, this.cutOff || world.server.revokedUnheard(this.instance));
       world.trace(`${this.instance} runs ${shard} (epoch ${epoch})`);
       await new Promise<void>((resolve) => {
         if (signal.aborted) resolve();

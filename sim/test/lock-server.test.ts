@@ -67,8 +67,26 @@ describe('SimLockServer (advisory-lock semantics)', () => {
     await run(2000);
     expect(server.isTaken('k')).toBe(true);
     await run(2000);
-    expect(ended).toEqual(['a']);
+    expect(a.alive).toBe(false);
     expect(server.isTaken('k')).toBe(false);
+    expect(ended).toEqual([]); // the reset reaches the node only once the partition heals
+    network.heal('a');
+    await run(10);
+    expect(ended).toEqual(['a']);
+  });
+
+  it('sends the reset of a killed session after its earlier replies; until it arrives the node counts as revoked-unheard', async () => {
+    const { server, network, run } = world();
+    const channel = network.channel('a');
+    const heard: string[] = [];
+    const a = server.open(channel, () => heard.push('reset'))!;
+    server.tryLock(a, 'k');
+    network.down(channel, () => heard.push(`grant (revoked unheard: ${server.revokedUnheard('a')})`));
+    server.endSessionsOf('a');
+    expect(server.revokedUnheard('a')).toBe(true);
+    await run(10);
+    expect(heard).toEqual(['grant (revoked unheard: true)', 'reset']);
+    expect(server.revokedUnheard('a')).toBe(false);
   });
 
   it('refuses connections while restarting and ends every session', () => {
