@@ -1,3 +1,4 @@
+import { releaseOptionsFor } from './release-notice-reason';
 import type { DrainingSetStatus } from '../coordinator-status';
 import type { Coordination } from './coordination';
 import type { CoordinatorLoop } from './loop/coordinator-loop';
@@ -19,7 +20,7 @@ async function quietly(c: Coordination, what: string, action: () => Promise<void
 }
 
 async function closeAll(c: Coordination, releaseRest: boolean): Promise<void> {
-  if (releaseRest) await quietly(c, 'releasing locks', () => c.distributor.releaseAll());
+  if (releaseRest) await quietly(c, 'releasing locks', () => c.distributor.releaseAll(releaseOptionsFor('stop')));
   await c.daemons.disposeAll();
   await quietly(c, 'disposing the distributor', () => c.distributor.dispose());
 }

@@ -99,14 +99,9 @@ export class CoordinatorOperations {
     this.#deps.events.emit('lockRoundTrip', event);
   }
 
-  /** Another node released locks (a release notice). */
-  releaseNoticed(): void {
-    this.#takeovers.notice(this.#deps.clock.now());
-  }
-
-  /** This node's member watcher saw a member leave. */
-  memberLeft(): void {
-    this.#takeovers.memberLeft(this.#deps.clock.now());
+  /** Another node released locks (a release notice, with the releaser's reason when it gave one). */
+  releaseNoticed(reason?: string): void {
+    this.#takeovers.notice(this.#deps.clock.now(), reason);
   }
 
   /** Paused or stopping: no stall checks, no running-since. */

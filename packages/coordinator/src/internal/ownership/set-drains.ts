@@ -1,3 +1,4 @@
+import { releaseOptionsFor } from '../release-notice-reason';
 import type { ProjectionSet, ShardName } from '@polecat/distributors';
 import type { AgentStopReason } from '../../coordinator-events';
 import type { DrainingSetStatus } from '../../coordinator-status';
@@ -123,7 +124,7 @@ export class SetDrains {
   /** Releases one set's lock now, reporting `lockReleased`; failures are logged and reported, never thrown. */
   async release(set: ProjectionSet, reason?: AgentStopReason): Promise<void> {
     try {
-      await this.#deps.distributor.release(set);
+      await this.#deps.distributor.release(set, releaseOptionsFor(reason));
       this.#deps.events.emit('lockReleased', reason === undefined ? { set } : { set, reason });
     } catch (error) {
       this.#deps.logger.warn('releasing set failed', { set: set.key, lockId: set.lockId, error });

@@ -1,3 +1,4 @@
+import { releaseOptionsFor } from '../release-notice-reason';
 import type { ProjectionSet, ShardName } from '@polecat/distributors';
 import { CoordinatorError } from '../../coordinator-error';
 import type { AgentStopReason } from '../../coordinator-events';
@@ -206,7 +207,7 @@ export class SetOwnership {
     }
     if (this.#drains.size === 0) {
       try {
-        await distributor.releaseAll();
+        await distributor.releaseAll(releaseOptionsFor(reason));
         for (const entry of owned) events.emit('lockReleased', { set: entry.set, reason });
       } catch (error) {
         logger.warn('releasing locks failed', { error });
