@@ -24,7 +24,7 @@ function source<T>() {
 describe('the loop wake sources', () => {
   it('subscribe once to every source and drop them all with one disposer; operations hear notices (with their reason) and round trips from there', async () => {
     const lost = source<unknown>();
-    const notices = source<undefined>();
+    const notices = source<{ reason: string } | undefined>();
     const left = source<string>();
     const roundTrips = source<LockRoundTripEvent>();
     const intents = source<undefined>();

@@ -161,7 +161,7 @@ export class SetOwnership {
   async stopSet(set: ProjectionSet, reason: AgentStopReason, release: boolean, abortReason?: unknown): Promise<void> {
     const owned = this.#owned.get(set.key);
     this.#owned.delete(set.key);
-    this.failures.forgetSet(set);
+    this.failures.forgetSet(set, reason === 'agents-failing');
     const why = abortReason ?? new CoordinatorError('DISPOSED', `agents of ${describeSet(set)} stopped (${reason})`);
     if (owned === undefined) {
       // nothing started here under this ownership; an earlier drain keeps the lock until it ends
