@@ -37,7 +37,9 @@ export async function shutdown(c: Coordination | undefined, loop: CoordinatorLoo
   await c.ownership.stopAll('stop', true);
   const draining = c.ownership.draining();
   if (draining.length > 0) {
-    c.logger.warn('stopped with agents still running; their locks stay held until they return or the process ends', {
+    // the ONE line of a stop that could not end its agents in time (the drains' watchdog stays quiet)
+    c.logger.warn('stopped with agents still running past stopDrainTimeoutMs; their locks stay held until they return or the process ends', {
+      timeoutMs: c.settings.stopDrainTimeoutMs,
       sets: draining.map((drain) => ({ set: drain.key, shards: drain.shards, since: drain.since })),
     });
   }

@@ -195,8 +195,9 @@ export class SetOwnership {
     for (const entry of this.#owned.values()) entry.controller.abort(why);
     const owned = [...this.#owned.values()];
     const work = Promise.all([...this.#pending, ...owned.map((entry) => this.stopSet(entry.set, reason, false, why)), daemons.stopAll(why)]);
-    if (!(await this.#drains.bounded(work))) {
-      logger.warn('agents did not stop within the drain timeout; their locks stay held until they return', {
+    // a stop whose sets still drain prints ONE summary of them (shutdown.ts); this line is for the rest
+    if (!(await this.#drains.bounded(work)) && (reason === 'pause' || this.#drains.size === 0)) {
+      logger.warn(`${reason}: agents did not stop within the drain timeout; their locks stay held until they return`, {
         timeoutMs: settings.stopDrainTimeoutMs,
         draining: this.#drains.status().map((drain) => drain.key),
       });
