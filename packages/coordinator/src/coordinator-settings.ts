@@ -95,7 +95,8 @@ export interface CoordinatorSettings {
   readonly stallAction: StallAction;
   /**
    * `start()` waits for the first cycle and rejects with `DATABASE_UNREACHABLE` (the coordinator
-   * then stopped) when a database could not be reached. Default `false`: start resolves at once and
+   * then stopped) when a database could not be reached: at its first failed lock round trip, so a
+   * host that never answers costs one `connectTimeoutMs` of the lock, not one per round trip. Default `false`: start resolves at once and
    * the loop keeps retrying an unreachable database with backoff (reported through `health()`,
    * `status().health`, events `databaseUnreachable` and `error`).
    */

@@ -96,6 +96,9 @@ export class CoordinatorOperations {
     this.#databasesSeen.add(event.databaseId);
     this.#reachability.observe(event, this.#deps.clock.now());
     if (event.error === undefined) this.#startVerdict.answered();
+    // failFastOnStart: the first failed round trip decides (one connect timeout), not the whole
+    // first cycle (its later round trips, e.g. the membership probe, would wait out another one)
+    else this.#firstCycle?.resolve();
     this.#deps.events.emit('lockRoundTrip', event);
   }
 
@@ -165,7 +168,10 @@ export class CoordinatorOperations {
     return this.#stalls?.track(set, shard);
   }
 
-  /** For `failFastOnStart`: waits for the first cycle, then the error to reject `start()` with, if any. */
+  /**
+   * For `failFastOnStart`: waits for the first cycle or its first failed lock round trip, whichever
+   * comes first, then the error to reject `start()` with, if any.
+   */
   async firstCycleFailure(): Promise<CoordinatorError | undefined> {
     let resolve!: () => void;
     const promise = new Promise<void>((r) => {
@@ -174,9 +180,11 @@ export class CoordinatorOperations {
     this.#firstCycle = { promise, resolve };
     await promise;
     this.#firstCycle = undefined;
-    const ids = this.#reachability.unreachableIds();
-    if (ids.length === 0) return undefined;
-    const first = this.#reachability.errorOf(ids[0]!);
+    const failing = this.#reachability.unreachableIds().map((databaseId) => ({ databaseId, error: this.#reachability.errorOf(databaseId) }));
+    const failed = failing.length > 0 ? failing : this.#reachability.failuresThisCycle();
+    if (failed.length === 0) return undefined;
+    const ids = failed.map((failure) => failure.databaseId);
+    const first = failed[0]!.error;
     return new CoordinatorError('DATABASE_UNREACHABLE', `start failed fast: ${ids.length === 1 ? `database ${ids[0]!} is` : `databases ${ids.join(', ')} are`} unreachable (${first?.message ?? 'no answer'})`, {
       cause: first?.cause,
     });
