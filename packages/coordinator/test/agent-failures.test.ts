@@ -109,4 +109,25 @@ describe('an agent that keeps failing is a state of its own', () => {
     await h.cycle();
     expect(h.daemon().starts).toHaveLength(2); // backed off: another node goes first
   });
+
+  it('the only node takes a set handed over for failing back: the count goes on and AGENTS_FAILING does not flap', async () => {
+    const sets = setsOf(['A']);
+    const shard = sets[0]!.names[0]!;
+    const h = track(harness(sets, { settings: { healthCheckPollingTimeMs: 1000, agentFailuresBeforeHandOver: 2 } }));
+    const failed: CoordinatorEvents['agentFailed'][] = [];
+    h.coordinator.on('agentFailed', (event) => failed.push(event));
+    await h.start();
+    for (let failure = 1; failure <= 4; failure++) {
+      h.daemon().pause(shard, h.clock.now(), new Error('boom'));
+      await h.cycle();
+      expect(failed.at(-1)?.failures).toBe(failure);
+      for (let step = 0; step < 4 && h.daemon().starts.length <= failure; step++) {
+        expect(h.coordinator.health().reasons.map((reason) => reason.code)).toContain('AGENTS_FAILING');
+        h.clock.advance(failed.at(-1)!.retryInMs / 2);
+        await h.cycle(); // released and taken back here (no other node), restarted after its backoff
+      }
+      expect(h.daemon().starts).toHaveLength(failure + 1);
+    }
+    expect(failed.map((event) => event.handOver)).toEqual([false, true, true, true]);
+  });
 });

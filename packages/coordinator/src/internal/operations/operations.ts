@@ -213,7 +213,7 @@ export class CoordinatorOperations {
     reasons.push(...this.#reachability.reasons(this.#databasesSeen.size));
     if (state === 'running') reasons.push(...this.#distribution.reasons());
     if (this.#stalls !== undefined) reasons.push(...this.#stalls.reasons());
-    if (state === 'running') reasons.push(...this.#ownership.failures.reasons(this.#ownership.startedAgentCount()));
+    if (state === 'running') reasons.push(...this.#ownership.failures.reasons(this.#ownership.startedAgentCount(), now));
     const overrun = draining.filter((drain) => drain.overrun);
     if (overrun.length > 0) {
       reasons.push({

@@ -16,7 +16,7 @@ interface FailureRun {
   lastError: unknown;
   /** Clock ms since which the agent has been seen running without a failure (first seen at a cycle); undefined while it is not. */
   runningSince: number | undefined;
-  /** Its set was handed over for failing: kept (not reported) so a retake here continues the count. */
+  /** Its set was handed over for failing: kept so a retake here continues the count (reported until a restart step passed without a failure). */
   handedOver: boolean;
 }
 
@@ -76,9 +76,13 @@ export class AgentFailures {
         continue;
       }
       run.runningSince ??= now;
-      const healthyAfter = Math.max(this.#policy.initialMs, backoffDelay(this.#policy, run.count));
-      if (now - run.runningSince >= healthyAfter) this.#runs.delete(key);
+      if (now - run.runningSince >= this.#healthyAfter(run.count)) this.#runs.delete(key);
     }
+  }
+
+  /** "A while": how long an agent must run without failing to have recovered. */
+  #healthyAfter(count: number): number {
+    return Math.max(this.#policy.initialMs, backoffDelay(this.#policy, count));
   }
 
   /**
@@ -99,9 +103,13 @@ export class AgentFailures {
     }
   }
 
-  /** `AGENTS_FAILING`: unhealthy when every agent this node runs is failing, else degraded. */
-  reasons(agentsStartedHere: number): HealthReason[] {
-    const runs = [...this.#runs.values()].filter((run) => !run.handedOver);
+  /**
+   * `AGENTS_FAILING`: unhealthy when every agent this node runs is failing, else degraded. A set
+   * handed over for failing stays reported for one restart step after its last failure (so a single
+   * node that takes it back and fails again does not flap to healthy in between).
+   */
+  reasons(agentsStartedHere: number, now: number): HealthReason[] {
+    const runs = [...this.#runs.values()].filter((run) => !run.handedOver || now - run.lastAt < this.#healthyAfter(run.count));
     if (runs.length === 0) return [];
     const last = runs.reduce((latest, run) => (run.lastAt > latest.lastAt ? run : latest));
     return [
