@@ -1,4 +1,4 @@
-import { SessionAppLock, enforceLockTiming, silentLogger, toLogger, type ConsoleLike, type Logger, type SessionAppLockOptions } from '@polecat/app-lock';
+import { SessionAppLock, enforceLockTiming, silentLogger, toLogger, type ConsoleLike, type Logger, type ReleaseNotice, type SessionAppLockOptions } from '@polecat/app-lock';
 import { PostgresDriver } from './internal/postgres-driver';
 import { invalidConfiguration } from './internal/postgres-errors';
 import { DEFAULT_RELEASE_CHANNEL, assertReleaseChannel } from './internal/release-notices';
@@ -39,7 +39,7 @@ export interface PostgresAppLockOptions extends Omit<SessionAppLockOptions, 'log
   readonly serverKeepAlive?: Partial<ServerKeepAlive> | false;
   /**
    * Release notices: every release (`releaseLock`, `releaseAll`, `dispose`) also runs
-   * `pg_notify(<channel>, '')` in the SAME round trip, and the lock connection `LISTEN`s on the
+   * `pg_notify(<channel>, <reason>)` in the SAME round trip (the payload: the release's `reason`, or `''`), and the lock connection `LISTEN`s on the
    * channel, so {@link PostgresAppLock.onReleaseNotice} listeners hear OTHER owners' releases at
    * once (a standby takes over in milliseconds instead of at its next poll). Notices are per
    * database; use one channel per application (a plain identifier, at most 63 characters).
@@ -141,10 +141,11 @@ export class PostgresAppLock extends SessionAppLock<string> {
   /**
    * Called whenever ANOTHER lock session on this database released locks (see `releaseChannel`).
    * Heard only while this owner's connection is open (it opens on the first attempt). A hint: no
-   * ids, possibly coalesced; keep polling. Not called when `releaseChannel` is `false`.
+   * ids, possibly coalesced; keep polling. The notice carries the releaser's `reason`
+   * (`releaseLock(id, { reason })`), the `NOTIFY` payload. Not called when `releaseChannel` is `false`.
    * Returns the unsubscribe function.
    */
-  onReleaseNotice(listener: () => void): () => void {
+  onReleaseNotice(listener: (notice: ReleaseNotice) => void): () => void {
     return this.#driver.notices?.subscribe(listener) ?? (() => undefined);
   }
 }

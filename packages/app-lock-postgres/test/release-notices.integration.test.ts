@@ -45,6 +45,20 @@ await describePostgres('PostgresAppLock release notices (LISTEN / pg_notify)', (
     expect(ownerHeard).toBe(0);
   });
 
+  it('the notice carries the release reason (the NOTIFY payload); none or an invalid one: no reason', async () => {
+    const owner = create();
+    const standby = create();
+    const heard: unknown[] = [];
+    standby.onReleaseNotice((notice) => heard.push(notice));
+    await owner.tryAttainLocks([base + 20, base + 21, base + 22]);
+    await standby.tryAttainLocks([base + 23]);
+    await owner.releaseLock(base + 20, { reason: 'stopped' });
+    await owner.releaseLock(base + 21);
+    await owner.releaseLock(base + 22, { reason: "'; drop table x; --" });
+    await until(() => heard.length === 3);
+    expect(heard).toEqual([{ reason: 'stopped' }, {}, {}]);
+  });
+
   it('releaseChannel: false sends no notice and listens to none', async () => {
     const quiet = create({ releaseChannel: false });
     const listener = create();

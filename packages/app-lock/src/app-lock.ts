@@ -1,5 +1,6 @@
 import type { LockLostError } from './errors';
 import type { LockId } from './lock-id';
+import type { ReleaseNotice, ReleaseOptions } from './release-notice';
 
 /** Options accepted by lock attempts and verification. */
 export interface AttainOptions {
@@ -116,9 +117,10 @@ export interface AppLock extends AsyncDisposable {
    * A hint, not a guarantee: notices carry no ids, may be coalesced or missed (keep polling), and
    * a lock freed by a dying session (kill, crash) is never announced. PostgreSQL: `LISTEN` on the
    * lock connection + `pg_notify` in the release round trip; in-memory: on every release; SQL
-   * Server: not available (no channel; polling remains). Returns the unsubscribe function.
+   * Server: not available (no channel; polling remains). Each notice carries the releaser's
+   * `reason` ({@link ReleaseOptions}) when it gave one. Returns the unsubscribe function.
    */
-  onReleaseNotice?(listener: () => void): () => void;
+  onReleaseNotice?(listener: (notice?: ReleaseNotice) => void): () => void;
   /**
    * Optional extra (backends with a waiting lock request): waits until the server grants `id` to
    * this owner, at most `timeoutMs`. Resolves `true` once it is held (exactly as after
@@ -132,9 +134,9 @@ export interface AppLock extends AsyncDisposable {
    */
   waitForLock?(id: LockId, options: WaitForLockOptions): Promise<boolean>;
   /** Releases `id`. Releasing an id that is not held is a no-op. */
-  releaseLock(id: LockId): Promise<void>;
+  releaseLock(id: LockId, options?: ReleaseOptions): Promise<void>;
   /** Releases every held id in one round trip (several for a batch too large for one). */
-  releaseAll(): Promise<void>;
+  releaseAll(options?: ReleaseOptions): Promise<void>;
   /** Subscribes to losses; returns the unsubscribe function. */
   onLockLost(listener: (event: LockLostEvent) => void): () => void;
   /** Counters (round trips, connects, held, lost). */

@@ -27,6 +27,7 @@ export {
   type ConnectionStringForm,
 } from './connection-form';
 export { redactConnectionString } from './redact';
+export { releaseNoticeOf, releaseReasonOf, type ReleaseNotice, type ReleaseOptions } from './release-notice';
 export type { LockSession, LockSessionDriver } from './session/lock-session';
 export { SessionAppLock } from './session/session-app-lock';
 export type { SessionAppLockOptions } from './session/session-options';

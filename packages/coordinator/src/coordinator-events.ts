@@ -62,8 +62,11 @@ export interface CoordinatorEvents {
   /**
    * This node took over `set` after its first cycle (not a start-up grant): see {@link TakeoverCause}.
    * `unownedMs` (cause `regained`): time from this node's loss of the set to owning it again.
+   * `reason` (cause `released`): why the releasing node let go, from its release notice
+   * (`stopped`, `drained`, `paused`, `balanced`, `agents-failing`, ...), when it said.
+   * Sent once per takeover, by the node that took the set only.
    */
-  takeover: { readonly set: ProjectionSet; readonly cause: TakeoverCause; readonly unownedMs?: number };
+  takeover: { readonly set: ProjectionSet; readonly cause: TakeoverCause; readonly unownedMs?: number; readonly reason?: string };
   /** One lock round trip to one database (batched attempt or membership probe), with its duration and failure. */
   lockRoundTrip: LockRoundTripEvent;
   /**

@@ -45,7 +45,10 @@ export interface CoordinatorSettings {
   /**
    * After this many consecutive failures of one agent on this node, its set is handed to another
    * node (released, then backed off here: the failure may be local). `0` never hands over.
-   * Default 5.
+   * Failures count across restarts until the agent has run well for a while: seen running, with no
+   * failure, for `max(healthCheckPollingTimeMs, the restart delay it just waited)` (an agent that
+   * crashes sooner keeps counting); a set handed over for failing and taken back here (e.g. by the
+   * only node) continues its count. Default 5.
    */
   readonly agentFailuresBeforeHandOver: number;
   /**
@@ -92,7 +95,8 @@ export interface CoordinatorSettings {
   readonly stallAction: StallAction;
   /**
    * `start()` waits for the first cycle and rejects with `DATABASE_UNREACHABLE` (the coordinator
-   * then stopped) when a database could not be reached. Default `false`: start resolves at once and
+   * then stopped) when a database could not be reached: at its first failed lock round trip, so a
+   * host that never answers costs one `connectTimeoutMs` of the lock, not one per round trip. Default `false`: start resolves at once and
    * the loop keeps retrying an unreachable database with backoff (reported through `health()`,
    * `status().health`, events `databaseUnreachable` and `error`).
    */

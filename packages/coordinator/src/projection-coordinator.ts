@@ -79,7 +79,9 @@ export class ProjectionCoordinator implements AsyncDisposable {
    * stops the coordinator and rejects with `DATABASE_REFUSED`, saying what to fix; one that does
    * not answer (refused port, black-holed host) is transient: start resolves and the loop retries
    * with backoff (`health()` unhealthy, `DATABASE_UNREACHABLE`). With `failFastOnStart`, it waits for
-   * the first cycle: an unreachable database also stops the coordinator and rejects.
+   * the first cycle or its first failed lock round trip, whichever comes first: an unreachable
+   * database also stops the coordinator and rejects (`DATABASE_UNREACHABLE`), after one connect
+   * timeout at most for a host that never answers.
    */
   start(): Promise<void> {
     if (this.#state === 'stopping' || this.#state === 'stopped') return Promise.reject(new CoordinatorError('DISPOSED', 'the coordinator was stopped'));

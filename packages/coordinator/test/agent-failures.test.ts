@@ -32,6 +32,50 @@ describe('an agent that keeps failing is a state of its own', () => {
     expect(h.daemon().starts).toHaveLength(3);
   });
 
+  it('a crash loop counts its failures across restarts (an agent seen running a moment after each restart has not recovered)', async () => {
+    const sets = setsOf(['A']);
+    const shard = sets[0]!.names[0]!;
+    const h = track(harness(sets, { settings: { healthCheckPollingTimeMs: 1000, agentFailuresBeforeHandOver: 0 } }));
+    const failed: CoordinatorEvents['agentFailed'][] = [];
+    h.coordinator.on('agentFailed', (event) => failed.push(event));
+    await h.start();
+    for (let failure = 1; failure <= 5; failure++) {
+      h.daemon().pause(shard, h.clock.now(), new Error('boom'));
+      await h.cycle();
+      expect(failed.at(-1)?.failures).toBe(failure);
+      h.clock.advance(failed.at(-1)!.retryInMs + 1000); // well past the restart step
+      await h.cycle(); // restarted
+      await h.cycle(); // seen running, then it crashes again
+    }
+    expect(h.coordinator.health().reasons).toEqual([expect.objectContaining({ code: 'AGENTS_FAILING', count: 5 })]);
+  });
+
+  it('an agent that has run for a while after its restart (max(healthCheckPollingTimeMs, the restart delay)) has recovered: the count starts again', async () => {
+    const sets = setsOf(['A']);
+    const shard = sets[0]!.names[0]!;
+    const h = track(harness(sets, { settings: { healthCheckPollingTimeMs: 1000, agentFailuresBeforeHandOver: 0 } }));
+    const failed: CoordinatorEvents['agentFailed'][] = [];
+    h.coordinator.on('agentFailed', (event) => failed.push(event));
+    await h.start();
+    for (let failure = 1; failure <= 2; failure++) {
+      h.daemon().pause(shard, h.clock.now(), new Error('boom'));
+      await h.cycle();
+      h.clock.advance(failed.at(-1)!.retryInMs + 1);
+      await h.cycle(); // restarted
+    }
+    expect(h.daemon().starts).toHaveLength(3);
+    await h.cycle(); // seen running
+    h.clock.advance(1999); // the last restart delay was 2 s
+    await h.cycle();
+    expect(h.coordinator.health().status).not.toBe('healthy');
+    h.clock.advance(1);
+    await h.cycle();
+    expect(h.coordinator.health().status).toBe('healthy');
+    h.daemon().pause(shard, h.clock.now(), new Error('boom'));
+    await h.cycle();
+    expect(failed.at(-1)?.failures).toBe(1);
+  });
+
   it('reports AGENTS_FAILING (shard, count, last error, since) and is not ready while every agent fails', async () => {
     const sets = setsOf(['A']);
     const shard = sets[0]!.names[0]!;
@@ -64,5 +108,26 @@ describe('an agent that keeps failing is a state of its own', () => {
     expect(h.named('lockReleased')).toEqual([expect.objectContaining({ reason: 'agents-failing' })]);
     await h.cycle();
     expect(h.daemon().starts).toHaveLength(2); // backed off: another node goes first
+  });
+
+  it('the only node takes a set handed over for failing back: the count goes on and AGENTS_FAILING does not flap', async () => {
+    const sets = setsOf(['A']);
+    const shard = sets[0]!.names[0]!;
+    const h = track(harness(sets, { settings: { healthCheckPollingTimeMs: 1000, agentFailuresBeforeHandOver: 2 } }));
+    const failed: CoordinatorEvents['agentFailed'][] = [];
+    h.coordinator.on('agentFailed', (event) => failed.push(event));
+    await h.start();
+    for (let failure = 1; failure <= 4; failure++) {
+      h.daemon().pause(shard, h.clock.now(), new Error('boom'));
+      await h.cycle();
+      expect(failed.at(-1)?.failures).toBe(failure);
+      for (let step = 0; step < 4 && h.daemon().starts.length <= failure; step++) {
+        expect(h.coordinator.health().reasons.map((reason) => reason.code)).toContain('AGENTS_FAILING');
+        h.clock.advance(failed.at(-1)!.retryInMs / 2);
+        await h.cycle(); // released and taken back here (no other node), restarted after its backoff
+      }
+      expect(h.daemon().starts).toHaveLength(failure + 1);
+    }
+    expect(failed.map((event) => event.handOver)).toEqual([false, true, true, true]);
   });
 });

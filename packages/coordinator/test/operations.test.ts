@@ -190,7 +190,7 @@ describe('stalls judged by progress', () => {
     await n2.start();
     await n2.whenOwned(1, { timeoutMs: 5_000 });
     expect(released.map(({ payload }) => payload.reason)).toEqual(['stalled']);
-    expect(takeovers.map(({ payload }) => payload.cause)).toEqual(['released']);
+    expect(takeovers.map(({ payload }) => [payload.cause, payload.reason])).toEqual([['released', 'stalled']]); // the notice says why
     expect(stuckOn).toEqual(new Set(['n2']));
     expect(n1.status().owned).toHaveLength(0);
   });
@@ -210,7 +210,10 @@ describe('takeovers, round trips and ownership lines', () => {
     expect(trips.every(({ payload }) => payload.databaseId === 'main' && payload.operation === 'attain' && payload.error === undefined)).toBe(true);
     await n1.pause(); // releases: a notice wakes n2
     await n2.whenOwned(2, { timeoutMs: 5_000 });
-    expect(takeovers.map(({ payload }) => payload.cause)).toEqual(['released', 'released']);
+    expect(takeovers.map(({ payload }) => [payload.cause, payload.reason])).toEqual([
+      ['released', 'paused'],
+      ['released', 'paused'],
+    ]);
   });
 
   it('a session ended by the server: the other node takes over (orphaned)', async () => {

@@ -22,9 +22,9 @@ function source<T>() {
 }
 
 describe('the loop wake sources', () => {
-  it('subscribe once to every source and drop them all with one disposer; operations hear notices, departures and round trips from there', async () => {
+  it('subscribe once to every source and drop them all with one disposer; operations hear notices (with their reason) and round trips from there', async () => {
     const lost = source<unknown>();
-    const notices = source<undefined>();
+    const notices = source<{ reason: string } | undefined>();
     const left = source<string>();
     const roundTrips = source<LockRoundTripEvent>();
     const intents = source<undefined>();
@@ -42,8 +42,7 @@ describe('the loop wake sources', () => {
         onLockRoundTrip: roundTrips.subscribe,
       },
       operations: {
-        releaseNoticed: () => heard.push('notice'),
-        memberLeft: () => heard.push('member left'),
+        releaseNoticed: (reason?: string) => heard.push(`notice ${reason ?? '-'}`),
         lockRoundTrip: (event: LockRoundTripEvent) => heard.push(`round trip ${event.databaseId}`),
       },
       intentSource: { read: async () => ({ paused: new Set<string>(), draining: false }), onChange: intents.subscribe },
@@ -61,12 +60,12 @@ describe('the loop wake sources', () => {
     expect(wakes).toBe(1);
     intents.fire(undefined);
     expect(wakes).toBe(2);
-    notices.fire(undefined);
+    notices.fire({ reason: 'stopped' });
     notices.fire(undefined);
     roundTrips.fire({ databaseId: 'main', operation: 'attain', durationMs: 1 } as LockRoundTripEvent);
     await new Promise((resolve) => setTimeout(resolve, 50)); // a burst of notices: one coalesced wake-up (5 ms)
     expect(wakes).toBe(3);
-    expect(heard).toEqual(['memberLeft event main', 'member left', 'notice', 'notice', 'round trip main']);
+    expect(heard).toEqual(['memberLeft event main', 'notice stopped', 'notice -', 'round trip main']);
 
     dispose();
     expect(all.map((s) => s.listeners.size)).toEqual([0, 0, 0, 0, 0]);

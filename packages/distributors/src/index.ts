@@ -15,6 +15,7 @@ export type { ProjectionDistributor, SetsLostEvent } from './projection-distribu
 export { DISTRIBUTOR_SHARE_SCOPES, type DistributorCapabilities, type DistributorShareScope } from './distributor-capabilities';
 export { LOCK_ROUND_TRIP_OPERATIONS, type LockRoundTripEvent, type LockRoundTripOperation } from './lock-round-trip';
 export { DEFAULT_MAX_NODES, memberSlotId, type DatabaseMembership } from './cluster-membership';
+export { MEMBER_JOINED_NOTICE, MEMBER_LEAVING_NOTICE, MEMBER_LEFT_NOTICE } from './release-reasons';
 export type { DistributorOptions, LockHostSource, LockingDistributorOptions, ShardSource } from './distributor-options';
 export { hash32 } from './lock-id-hash';
 export { DEFAULT_DAEMON_LOCK_ID, DEFAULT_SCHEMA, computeLockId } from './compute-lock-id';

@@ -1,4 +1,4 @@
-import type { AttainOptions, LockLostError } from '@polecat/app-lock';
+import type { AttainOptions, LockLostError, ReleaseNotice, ReleaseOptions } from '@polecat/app-lock';
 import type { DatabaseMembership } from './cluster-membership';
 import type { DistributorCapabilities } from './distributor-capabilities';
 import type { LockRoundTripEvent } from './lock-round-trip';
@@ -64,10 +64,10 @@ export interface ProjectionDistributor extends AsyncDisposable {
    * logged and its sets are simply not held; other databases are unaffected.
    */
   tryAttainMany(sets: readonly ProjectionSet[], options?: AttainOptions): Promise<ReadonlySet<string>>;
-  /** Releases one set's lock (no-op when not held). */
-  release(set: ProjectionSet): Promise<void>;
-  /** Releases every lock held through this distributor. */
-  releaseAll(): Promise<void>;
+  /** Releases one set's lock (no-op when not held); `reason` goes into the release notice. */
+  release(set: ProjectionSet, options?: ReleaseOptions): Promise<void>;
+  /** Releases every lock held through this distributor; `reason` goes into the release notice. */
+  releaseAll(options?: ReleaseOptions): Promise<void>;
   /** Subscribes to set losses; returns the unsubscribe function. */
   onSetsLost(listener: (event: SetsLostEvent) => void): () => void;
   /** Releases everything and disposes every lock owner. Idempotent. */
@@ -87,9 +87,10 @@ export interface ProjectionDistributor extends AsyncDisposable {
    * Optional (the locking distributors; heard when their `AppLock` implements `onReleaseNotice`):
    * subscribes to "another node released locks on one of the databases" hints, so a coordinator can
    * try at once instead of at its next poll. No set is named; notices may be coalesced or missed.
+   * Each carries the releaser's reason when it gave one (see {@link MEMBER_LEFT_NOTICE}).
    * Returns the unsubscribe function.
    */
-  onReleaseNotice?(listener: () => void): () => void;
+  onReleaseNotice?(listener: (notice?: ReleaseNotice) => void): () => void;
   /**
    * Optional (the locking distributors with member watchers, see `watchMembers`): subscribes to
    * "a member of this database left" (its member slot, watched by a waiting lock request, was

@@ -1,4 +1,4 @@
-import { LockLostError, toLogger, type Logger } from '@polecat/app-lock';
+import { LockLostError, toLogger, type Logger, type ReleaseOptions } from '@polecat/app-lock';
 import { DEFAULT_DAEMON_LOCK_ID, assertDaemonLockId } from './compute-lock-id';
 import type { DistributorCapabilities } from './distributor-capabilities';
 import type { DistributorOptions, ShardSource } from './distributor-options';
@@ -88,9 +88,9 @@ export class SoloProjectionDistributor implements ProjectionDistributor {
     return new Set(sets.map((set) => set.key));
   }
 
-  async release(_set: ProjectionSet): Promise<void> {}
+  async release(_set: ProjectionSet, _options?: ReleaseOptions): Promise<void> {}
 
-  async releaseAll(): Promise<void> {}
+  async releaseAll(_options?: ReleaseOptions): Promise<void> {}
 
   onSetsLost(_listener: (event: SetsLostEvent) => void): () => void {
     return () => {};

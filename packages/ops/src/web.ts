@@ -1,3 +1,3 @@
 // `@polecat/ops/web`: the live status page (plain node:http).
 export { startStatusServer, type StatusServer, type StatusServerOptions, type StatusState } from './web/status-server';
-export { diffHolders, type TimelineEntry } from './web/takeover-timeline';
+export { KILLED_WINDOW_MS, diffHolders, reviseCauses, type HeardReleaseNotice, type TimelineCause, type TimelineEntry } from './web/takeover-timeline';

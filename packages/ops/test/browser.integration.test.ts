@@ -94,7 +94,11 @@ if (!browserAvailable.ok && !browserAvailable.mustFail) {
       }, 10_000);
       expect(victimRow).toBe('no');
       const timeline = await page.$$eval('#timeline li', (items) => items.map((item) => item.textContent ?? ''));
-      for (const shard of moving) expect(timeline.some((line) => line.includes(shard) && line.includes(`${victim.nodeId} -> `))).toBe(true);
+      // the timeline names the shards (not their lock ids) and says why they moved: their holder was killed
+      for (const shard of moving) {
+        const name = shard.replace(/:All$/, '');
+        expect(timeline.some((line) => line.includes(`${name}: ${victim.nodeId} -> `) && line.endsWith('(killed)')), timeline.join('\n')).toBe(true);
+      }
       expect(ledger.maxConcurrency()).toBe(1);
 
       web.abort();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { advisoryKey, buildClusterSnapshot, nodeIdOfApplicationName, resolveShardTarget, type NodeRecord } from '../src/index';
-import { diffHolders } from '../src/web';
+import { diffHolders, reviseCauses } from '../src/web';
 
 const known = [
   { key: 'default/1001', lockId: 1001, database: 'default', shards: ['Trip:All'] },
@@ -80,13 +80,31 @@ describe('buildClusterSnapshot', () => {
 });
 
 describe('diffHolders', () => {
-  it('reports holder changes between snapshots', () => {
-    const base = { backend: 'postgres' as const, nodes: [node('a', '2026-01-01T00:00:00.000Z')], sessions: [], intents: [] };
-    const first = buildClusterSnapshot({ ...base, at: 't1', locks: new Map([['1001', { nodeId: 'a', session: 1, applicationName: 'polecat:a' }]]) });
-    const second = buildClusterSnapshot({ ...base, at: 't2', locks: new Map([['1001', { nodeId: 'b', session: 2, applicationName: 'polecat:b' }]]) });
-    expect(diffHolders(undefined, first)).toEqual([{ at: 't1', set: 'default/1001', shards: ['Trip:All'], to: 'a' }]);
-    expect(diffHolders(first, second)).toEqual([{ at: 't2', set: 'default/1001', shards: ['Trip:All'], from: 'a', to: 'b' }]);
-    expect(diffHolders(second, second)).toEqual([]);
+  it('reports holder changes between snapshots with their cause; the first snapshot is state, not a change', () => {
+    const base = { backend: 'postgres' as const, nodes: [node('a', '2026-01-01T00:00:00.000Z'), node('b', '2026-01-01T00:00:00.000Z')], intents: [] };
+    const both = [
+      { nodeId: 'a', session: 1, applicationName: 'polecat:a' },
+      { nodeId: 'b', session: 2, applicationName: 'polecat:b' },
+    ];
+    const first = buildClusterSnapshot({ ...base, at: 't1', sessions: both, locks: new Map([['1001', both[0]!]]) });
+    const movedAlive = buildClusterSnapshot({ ...base, at: 't2', sessions: both, locks: new Map([['1001', both[1]!]]) });
+    const movedDead = buildClusterSnapshot({ ...base, at: 't2', sessions: [both[1]!], locks: new Map([['1001', both[1]!]]) });
+    expect(diffHolders(undefined, first)).toEqual([]);
+    expect(diffHolders(first, movedDead)).toEqual([{ at: 't2', set: 'default/1001', shards: ['Trip:All'], from: 'a', to: 'b', cause: 'killed' }]);
+    expect(diffHolders(first, movedAlive)).toEqual([{ at: 't2', set: 'default/1001', shards: ['Trip:All'], from: 'a', to: 'b', cause: 'lock lost' }]);
+    expect(diffHolders(first, movedAlive, [{ session: 1, reason: 'balanced' }])[0]?.cause).toBe('balanced');
+    expect(diffHolders(first, movedDead, [{ session: 1, reason: 'stopped' }])[0]?.cause).toBe('stopped');
+    expect(diffHolders(movedAlive, movedAlive)).toEqual([]);
+  });
+
+  it('a lock lost whose node has no session left moments later was killed (its other sessions lingered)', () => {
+    const base = { backend: 'postgres' as const, nodes: [node('a', '2026-01-01T00:00:00.000Z')], intents: [], locks: new Map() };
+    const entry = { at: '2026-01-01T00:00:00.000Z', set: 'default/1001', shards: ['Trip:All'], from: 'a', to: 'b', cause: 'lock lost' as const };
+    const aGone = (at: string) => buildClusterSnapshot({ ...base, at, sessions: [] });
+    const aLive = buildClusterSnapshot({ ...base, at: '2026-01-01T00:00:01.000Z', sessions: [{ nodeId: 'a', session: 9, applicationName: 'polecat:a' }] });
+    expect(reviseCauses([entry], aGone('2026-01-01T00:00:01.000Z'))[0]?.cause).toBe('killed');
+    expect(reviseCauses([entry], aLive)[0]?.cause).toBe('lock lost');
+    expect(reviseCauses([entry], aGone('2026-01-01T00:01:00.000Z'))[0]?.cause).toBe('lock lost'); // long after: a separate event
   });
 });
 

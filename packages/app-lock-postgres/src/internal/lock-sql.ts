@@ -87,13 +87,13 @@ from ${GUARD}`;
 
 /**
  * Releases each key of `$1` once when the guard holds (`$2` pid, `$3` held count); one row. With
- * `$4` a channel, also announces it (`pg_notify($4, '')`) in the SAME statement: PostgreSQL
- * delivers the notice at commit, after the unlocks, so a listener that wakes on it finds the
- * locks free.
+ * `$4` a channel, also announces it (`pg_notify($4, $5)`, `$5` the release reason or `''`) in the
+ * SAME statement: PostgreSQL delivers the notice at commit, after the unlocks, so a listener that
+ * wakes on it finds the locks free.
  */
 export const RELEASE_SQL = `select g.pid, g.held, g.ok, (
   select count(*) from unnest($1::bigint[]) as t(k) where case when g.ok then pg_advisory_unlock(t.k) else false end
-) as released, case when g.ok and $4::text is not null then pg_notify($4::text, '') end as notified
+) as released, case when g.ok and $4::text is not null then pg_notify($4::text, $5::text) end as notified
 from ${GUARD}`;
 
 /**

@@ -111,8 +111,8 @@ export class PostgresSession implements LockSession<string> {
     await this.#cancel(this.#pid);
   }
 
-  async release(keys: readonly string[]): Promise<void> {
-    const result = await this.#client.query<GuardedRow>(RELEASE_SQL, [bigintArray(keys), this.#pid, this.#taken.size, this.#releaseChannel ?? null]);
+  async release(keys: readonly string[], reason?: string): Promise<void> {
+    const result = await this.#client.query<GuardedRow>(RELEASE_SQL, [bigintArray(keys), this.#pid, this.#taken.size, this.#releaseChannel ?? null, reason ?? '']);
     this.#guarded(result.rows);
     for (const key of keys) this.#taken.delete(key);
   }

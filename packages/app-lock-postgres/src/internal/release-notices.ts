@@ -1,3 +1,4 @@
+import { releaseNoticeOf, type ReleaseNotice } from '@polecat/app-lock';
 import { ListenerSet } from '@polecat/kit';
 import type pg from 'pg';
 import { invalidConfiguration } from './postgres-errors';
@@ -18,19 +19,20 @@ export function assertReleaseChannel(channel: unknown): asserts channel is strin
 
 /**
  * Fans the `NOTIFY`s of every lock session of one `PostgresAppLock` out to its release-notice
- * listeners. A session's own notices (same backend pid) are ignored: a node does not wake itself.
+ * listeners, with the releaser's reason (the payload). A session's own notices (same backend pid)
+ * are ignored: a node does not wake itself.
  */
 export class ReleaseNotices {
   readonly channel: string;
   /** A notice is a hint: a failing listener must not break the lock connection (its error is dropped). */
-  readonly #listeners = new ListenerSet();
+  readonly #listeners = new ListenerSet<[ReleaseNotice]>();
 
   constructor(channel: string) {
     this.channel = channel;
   }
 
   /** Subscribes; returns the unsubscribe function. */
-  subscribe(listener: () => void): () => void {
+  subscribe(listener: (notice: ReleaseNotice) => void): () => void {
     return this.#listeners.add(listener);
   }
 
@@ -42,7 +44,7 @@ export class ReleaseNotices {
     client.on('notification', (message) => {
       if (message.channel !== this.channel) return;
       if (message.processId === ownPid) return;
-      this.#listeners.emit();
+      this.#listeners.emit(releaseNoticeOf(message.payload));
     });
   }
 }

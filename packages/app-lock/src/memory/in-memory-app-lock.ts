@@ -1,3 +1,4 @@
+import type { ReleaseNotice } from '../release-notice';
 import { SessionAppLock } from '../session/session-app-lock';
 import type { SessionAppLockOptions } from '../session/session-options';
 import { InMemoryDriver } from './in-memory-driver';
@@ -27,7 +28,7 @@ export class InMemoryAppLock extends SessionAppLock<string> {
   }
 
   /** Called (asynchronously) whenever ANOTHER owner of this server releases locks it held. */
-  onReleaseNotice(listener: () => void): () => void {
+  onReleaseNotice(listener: (notice: ReleaseNotice) => void): () => void {
     return this.#driver.onReleaseNotice(listener);
   }
 }

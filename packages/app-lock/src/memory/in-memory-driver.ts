@@ -1,3 +1,4 @@
+import type { ReleaseNotice } from '../release-notice';
 import { lockIdKey } from '../internal/lock-key';
 import type { LockId } from '../lock-id';
 import type { LockSession, LockSessionDriver } from '../session/lock-session';
@@ -27,7 +28,7 @@ export class InMemoryDriver implements LockSessionDriver<string> {
   }
 
   /** Subscribes to releases made by the table's OTHER owners. */
-  onReleaseNotice(listener: () => void): () => void {
+  onReleaseNotice(listener: (notice: ReleaseNotice) => void): () => void {
     return this.#table.onReleaseNotice(this, listener);
   }
 }

@@ -1,3 +1,4 @@
+import type { ReleaseNotice } from '../release-notice';
 import { ListenerSet } from '@polecat/kit';
 import { systemClock, type Clock } from '../clock';
 import { AppLockError } from '../errors';
@@ -27,7 +28,7 @@ export class InMemoryLockTable {
   readonly #owners = new Map<string, InMemorySession>();
   readonly #sessions = new Set<InMemorySession>();
   /** Release-notice listeners per lock owner (its driver): every OTHER owner hears a release. */
-  readonly #notices = new Map<object, ListenerSet>();
+  readonly #notices = new Map<object, ListenerSet<[ReleaseNotice]>>();
   /** Waiting requests per key, in arrival order (see {@link InMemoryLockTable.waitFor}). */
   readonly #waiters = new Map<string, Waiter[]>();
   #available = true;
@@ -159,9 +160,9 @@ export class InMemoryLockTable {
    * own microtask (asynchronously, like a NOTIFY); what it throws is dropped: a notice is a hint,
    * a failing listener must not break the releasing owner.
    */
-  onReleaseNotice(source: object, listener: () => void): () => void {
+  onReleaseNotice(source: object, listener: (notice: ReleaseNotice) => void): () => void {
     let listeners = this.#notices.get(source);
-    if (listeners === undefined) this.#notices.set(source, (listeners = new ListenerSet()));
+    if (listeners === undefined) this.#notices.set(source, (listeners = new ListenerSet<[ReleaseNotice]>()));
     const own = listeners;
     const unsubscribe = own.add(inOwnMicrotask(listener));
     return () => {
@@ -170,10 +171,11 @@ export class InMemoryLockTable {
     };
   }
 
-  /** Announces a release by `source` to every other owner. */
-  announceRelease(source: object): void {
+  /** Announces a release by `source` to every other owner, with its reason. */
+  announceRelease(source: object, reason?: string): void {
+    const notice: ReleaseNotice = reason === undefined ? {} : { reason };
     for (const [other, listeners] of this.#notices) {
-      if (other !== source) listeners.emit();
+      if (other !== source) listeners.emit(notice);
     }
   }
 
@@ -218,11 +220,11 @@ export function tableOf(server: object): InMemoryLockTable {
 }
 
 /** `listener` deferred to its own microtask, what it throws dropped (a release notice is a hint). */
-function inOwnMicrotask(listener: () => void): () => void {
-  return () =>
+function inOwnMicrotask(listener: (notice: ReleaseNotice) => void): (notice: ReleaseNotice) => void {
+  return (notice) =>
     queueMicrotask(() => {
       try {
-        listener();
+        listener(notice);
       } catch {
         // a notice is a hint; a failing listener must not break the releasing owner
       }

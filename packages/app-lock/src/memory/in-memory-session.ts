@@ -48,12 +48,12 @@ export class InMemorySession implements LockSession<string> {
     this.#table.cancelWaits(this);
   }
 
-  async release(keys: readonly string[]): Promise<void> {
+  async release(keys: readonly string[], reason?: string): Promise<void> {
     await this.#table.delay();
     this.#throwIfEnded();
     let released = false;
     for (const key of keys) released = this.#table.release(this, key) || released;
-    if (released) this.#table.announceRelease(this.#source);
+    if (released) this.#table.announceRelease(this.#source, reason);
   }
 
   onClosed(listener: (cause: unknown) => void): void {

@@ -30,8 +30,11 @@ export interface LockSession<Key> {
    * delivered. Without it, an abandoned wait drops the connection.
    */
   cancelWait?(): Promise<void>;
-  /** Releases each key held by this session. */
-  release(keys: readonly Key[]): Promise<void>;
+  /**
+   * Releases each key held by this session; backends with release notices announce `reason`
+   * (a valid `ReleaseOptions.reason`, already checked) with them.
+   */
+  release(keys: readonly Key[], reason?: string): Promise<void>;
   /**
    * Registers the listener called once when the connection ends or errors for any reason other
    * than {@link LockSession.close} (server kill, socket reset, protocol error).

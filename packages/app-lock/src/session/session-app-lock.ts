@@ -2,6 +2,7 @@ import { linkSignals, SerialQueue } from '@polecat/kit';
 import type { AppLock, AppLockStats, AttainOptions, LockLostEvent, WaitForLockOptions } from '../app-lock';
 import { AppLockError, LockLostError, type LockLossReason } from '../errors';
 import { assertLockId, type LockId } from '../lock-id';
+import { releaseReasonOf, type ReleaseOptions } from '../release-notice';
 import { acquireBatch } from './batch-acquire';
 import { BoundedRequests } from './bounded-request';
 import { describeError } from './describe-error';
@@ -183,18 +184,18 @@ export class SessionAppLock<Key> implements AppLock {
     });
   }
 
-  async releaseLock(id: LockId): Promise<void> {
+  async releaseLock(id: LockId, options?: ReleaseOptions): Promise<void> {
     assertLockId(id);
     if (this.#disposing) return;
     await this.#queue.run(async () => {
       const held = this.#held.get(id);
-      if (held) await this.#releaseHeld([held]);
+      if (held) await this.#releaseHeld([held], releaseReasonOf(options));
     });
   }
 
-  async releaseAll(): Promise<void> {
+  async releaseAll(options?: ReleaseOptions): Promise<void> {
     if (this.#disposing) return;
-    await this.#queue.run(() => this.#releaseHeld(this.#held.entries()));
+    await this.#queue.run(() => this.#releaseHeld(this.#held.entries(), releaseReasonOf(options)));
   }
 
   /** Subscribes to losses (see {@link LockLostEvent.hold}); returns the unsubscribe function. */
@@ -239,7 +240,7 @@ export class SessionAppLock<Key> implements AppLock {
     signal?.throwIfAborted();
   }
 
-  async #releaseHeld(entries: readonly HeldLock<Key>[]): Promise<void> {
+  async #releaseHeld(entries: readonly HeldLock<Key>[], reason?: string): Promise<void> {
     const current = entries.filter((h) => this.#held.isCurrent(h));
     if (current.length === 0) return;
     this.#held.remove(current);
@@ -249,7 +250,7 @@ export class SessionAppLock<Key> implements AppLock {
     if (session === undefined) return;
     try {
       await this.#requests.sendInChunks(session, current.map((h) => h.key), 'release', async (keys) => {
-        await session.release(keys);
+        await session.release(keys, reason);
         return [];
       }, 'lock release');
     } catch (error) {

@@ -1,3 +1,4 @@
+import { releaseOptionsFor } from './release-notice-reason';
 import type { DrainingSetStatus } from '../coordinator-status';
 import type { Coordination } from './coordination';
 import type { CoordinatorLoop } from './loop/coordinator-loop';
@@ -19,7 +20,7 @@ async function quietly(c: Coordination, what: string, action: () => Promise<void
 }
 
 async function closeAll(c: Coordination, releaseRest: boolean): Promise<void> {
-  if (releaseRest) await quietly(c, 'releasing locks', () => c.distributor.releaseAll());
+  if (releaseRest) await quietly(c, 'releasing locks', () => c.distributor.releaseAll(releaseOptionsFor('stop')));
   await c.daemons.disposeAll();
   await quietly(c, 'disposing the distributor', () => c.distributor.dispose());
 }
@@ -36,7 +37,9 @@ export async function shutdown(c: Coordination | undefined, loop: CoordinatorLoo
   await c.ownership.stopAll('stop', true);
   const draining = c.ownership.draining();
   if (draining.length > 0) {
-    c.logger.warn('stopped with agents still running; their locks stay held until they return or the process ends', {
+    // the ONE line of a stop that could not end its agents in time (the drains' watchdog stays quiet)
+    c.logger.warn('stopped with agents still running past stopDrainTimeoutMs; their locks stay held until they return or the process ends', {
+      timeoutMs: c.settings.stopDrainTimeoutMs,
       sets: draining.map((drain) => ({ set: drain.key, shards: drain.shards, since: drain.since })),
     });
   }

@@ -4,7 +4,8 @@ import { drainNode, pauseShard, resumeShard, undrainNode, type IntentChange } fr
 import { OpsError } from '../ops-error';
 import { ensureOpsSchema } from '../ops-schema';
 import { readPostgresClusterSnapshot } from '../postgres-cluster-snapshot';
-import { startStatusServer } from '../web/status-server';
+import { startStatusServer, type StatusServerOptions } from '../web/status-server';
+import { listenForReleases } from './release-notices';
 import { connectionBackend, openPostgres, resolveConnection, withPostgres } from './connection';
 import { readSqlServerStatus, sqlServerStatus } from './sql-server-status';
 import { openSqlServer, withSqlServer } from './sql-server-connection';
@@ -104,7 +105,7 @@ export function createProgram(io: CliIo): Command {
       }
       if (options.web === true) {
         const client = await openPostgres(connection);
-        await serveUntilAborted(() => readPostgresClusterSnapshot(client, schemaOf(options)), options, io).finally(() => client.end().catch(() => undefined));
+        await serveUntilAborted(() => readPostgresClusterSnapshot(client, schemaOf(options)), options, io, await listenForReleases(client)).finally(() => client.end().catch(() => undefined));
         return;
       }
       const snapshot = await withPostgres(connection, (client) => readPostgresClusterSnapshot(client, schemaOf(options)));
@@ -153,9 +154,9 @@ export function createProgram(io: CliIo): Command {
 }
 
 /** Serves the live status page on `read` until the CLI's signal aborts (`status --web`). */
-async function serveUntilAborted(read: () => Promise<ClusterSnapshot>, options: StatusOptions, io: CliIo): Promise<void> {
+async function serveUntilAborted(read: () => Promise<ClusterSnapshot>, options: StatusOptions, io: CliIo, notices?: StatusServerOptions['notices']): Promise<void> {
   await read(); // fail now (schema missing, bad connection), not in the browser
-  const server = await startStatusServer({ read, port: options.port, host: options.host, intervalMs: options.interval });
+  const server = await startStatusServer({ read, port: options.port, host: options.host, intervalMs: options.interval, ...(notices === undefined ? {} : { notices }) });
   io.out(`polecat status: serving ${server.url} (Ctrl-C stops)\n`);
   await new Promise<void>((resolve) => {
     if (io.signal?.aborted === true) resolve();

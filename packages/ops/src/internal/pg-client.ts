@@ -5,7 +5,7 @@ export interface PgClientLike {
   connect(): Promise<unknown>;
   query(text: string, values?: unknown[]): Promise<{ readonly rows: readonly unknown[] }>;
   end(): Promise<void>;
-  on(event: 'notification', listener: (message: { readonly channel: string; readonly payload?: string }) => void): unknown;
+  on(event: 'notification', listener: (message: { readonly channel: string; readonly payload?: string; readonly processId?: number }) => void): unknown;
   on(event: 'error' | 'end', listener: (error?: Error) => void): unknown;
 }
 

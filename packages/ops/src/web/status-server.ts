@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { ClusterSnapshot } from '../cluster-snapshot';
 import { OpsError } from '../ops-error';
 import { STATUS_PAGE } from './status-page';
-import { diffHolders, type TimelineEntry } from './takeover-timeline';
+import { diffHolders, reviseCauses, type HeardReleaseNotice, type TimelineEntry } from './takeover-timeline';
 
 /** Options of {@link startStatusServer}. */
 export interface StatusServerOptions {
@@ -17,6 +17,13 @@ export interface StatusServerOptions {
   readonly intervalMs?: number;
   /** Timeline entries kept (oldest dropped). Default 200. */
   readonly timelineLimit?: number;
+  /**
+   * Subscribes to the lock release notices (PostgreSQL: `LISTEN polecat_lock_released`, the
+   * releasing backend pid and the payload), so the timeline says why a LIVE holder let a set go
+   * (`stopped`, `drained`, `paused`, `balanced`). Returns the unsubscribe function. Without it
+   * (SQL Server has no notices) causes come from the intents and from which sessions died.
+   */
+  readonly notices?: (listener: (notice: HeardReleaseNotice) => void) => () => void;
 }
 
 /** A running status server. */
@@ -37,7 +44,8 @@ export interface StatusState {
 /**
  * Serves the live cluster view on plain `node:http`: `GET /` one page, `GET /events` Server-Sent
  * Events (one `StatusState` per snapshot), `GET /state` the current state as JSON. Snapshots are
- * read every `intervalMs`; the takeover timeline is built by comparing consecutive snapshots.
+ * read every `intervalMs`; the takeover timeline is built by comparing consecutive snapshots (none
+ * at the first: what is held at page load is state, not an event), each change with its cause.
  */
 export async function startStatusServer(options: StatusServerOptions): Promise<StatusServer> {
   const intervalMs = options.intervalMs ?? 1000;
@@ -51,10 +59,18 @@ export async function startStatusServer(options: StatusServerOptions): Promise<S
   };
   let closed = false;
   let timer: NodeJS.Timeout | undefined;
+  // notices heard since the last read, and those of the read before (a notice may arrive just after
+  // the snapshot that already shows its release)
+  let heard: HeardReleaseNotice[] = [];
+  let heardBefore: HeardReleaseNotice[] = [];
+  const unsubscribe = options.notices?.((notice) => void heard.push(notice));
   const poll = async (): Promise<void> => {
     try {
       const snapshot = await options.read();
-      const timeline = [...state.timeline, ...diffHolders(state.snapshot, snapshot)].slice(-limit);
+      const notices = [...heardBefore, ...heard];
+      heardBefore = heard;
+      heard = [];
+      const timeline = [...reviseCauses(state.timeline, snapshot), ...diffHolders(state.snapshot, snapshot, notices)].slice(-limit);
       state = { snapshot, timeline };
     } catch (error) {
       state = { ...state, error: error instanceof Error ? error.message : String(error) };
@@ -90,6 +106,7 @@ export async function startStatusServer(options: StatusServerOptions): Promise<S
     if (closed) return;
     closed = true;
     clearTimeout(timer);
+    unsubscribe?.();
     for (const client of clients) client.end();
     clients.clear();
     await new Promise<void>((resolve) => server.close(() => resolve()));

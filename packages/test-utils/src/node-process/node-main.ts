@@ -177,6 +177,10 @@ async function main(): Promise<void> {
     if (trace) emit({ type: 'trace', what: String((event as { operation?: unknown }).operation), durationMs: Number((event as { durationMs?: unknown }).durationMs) });
   });
   if (trace) coordinator.on('memberLeft', () => emit({ type: 'trace', what: 'member-left' }));
+  coordinator.on('takeover', (event) => {
+    const { set, cause, reason } = event as { set: { key: string; names: readonly { identity: string }[] }; cause: string; reason?: string };
+    emit({ type: 'takeover', set: set.key, shards: set.names.map((name) => name.identity), cause, ...(reason === undefined ? {} : { reason }) });
+  });
   coordinator.on('lockLost', (event) => {
     const error = event.error as { reason?: unknown } | undefined;
     emit({ type: 'lock-lost', sets: 1, reason: String(error?.reason ?? 'unknown') });

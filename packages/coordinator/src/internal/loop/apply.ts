@@ -1,3 +1,4 @@
+import { releaseOptionsFor } from '../release-notice-reason';
 import type { ProjectionSet } from '@polecat/distributors';
 import type { HandOverReason } from '../../coordinator-events';
 import type { Coordination } from '../coordination';
@@ -48,7 +49,7 @@ async function leaveMembership(c: Coordination, intents: IntentReader, when: 'st
   if (when !== (early === undefined ? 'end' : 'start')) return;
   if (early === undefined && (c.ownership.trackedCount() > 0 || c.ownership.draining().length > 0)) return;
   try {
-    await (early ?? (() => c.distributor.releaseAll()))();
+    await (early ?? (() => c.distributor.releaseAll(releaseOptionsFor('draining'))))();
     intents.leftMembership = true;
     c.logger.info(early === undefined ? 'draining: every set handed over; member slots released' : 'draining: member slots released; handing every set over');
   } catch (error) {

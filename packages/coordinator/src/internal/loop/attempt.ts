@@ -1,3 +1,4 @@
+import { releaseOptionsFor } from '../release-notice-reason';
 import type { ProjectionSet } from '@polecat/distributors';
 import type { Coordination } from '../coordination';
 import type { LoopRun, Observation } from './observe';
@@ -21,7 +22,7 @@ async function releaseSurplus(c: Coordination, attempt: readonly ProjectionSet[]
   const surplus = won.slice(keep);
   await Promise.all(
     surplus.map((set) =>
-      c.distributor.release(set).catch((error: unknown) => {
+      c.distributor.release(set, releaseOptionsFor('balance')).catch((error: unknown) => {
         c.logger.warn('releasing a surplus grant failed', { set: set.key, error });
         c.errors.report(error, set);
       }),

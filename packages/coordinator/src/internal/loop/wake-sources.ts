@@ -20,9 +20,9 @@ export function subscribeWakeSources(c: Coordination): () => void {
   if (typeof distributor.onReleaseNotice === 'function') {
     const waker = new ReleaseNoticeWaker(wake, clock);
     disposers.push(
-      distributor.onReleaseNotice(() => {
+      distributor.onReleaseNotice((notice) => {
         waker.notice();
-        operations.releaseNoticed();
+        operations.releaseNoticed(notice?.reason);
       }),
       () => waker.dispose(),
     );
@@ -33,7 +33,6 @@ export function subscribeWakeSources(c: Coordination): () => void {
         logger.debug('a member left; cycling now', { database: databaseId });
         events.emit('memberLeft', { databaseId });
         wake();
-        operations.memberLeft();
       }),
     );
   }

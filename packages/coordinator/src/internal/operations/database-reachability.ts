@@ -83,6 +83,11 @@ export class DatabaseReachability {
     return this.#cycle.get(databaseId) !== undefined;
   }
 
+  /** The databases whose round trips failed in the current (not yet ended) cycle, with their typed errors (for fail-fast). */
+  failuresThisCycle(): readonly { readonly databaseId: string; readonly error: CoordinatorError }[] {
+    return [...this.#cycle].flatMap(([databaseId, cause]) => (cause === undefined ? [] : [{ databaseId, error: failureError(databaseId, cause) }]));
+  }
+
   /** Unreachable database ids (for fail-fast). */
   unreachableIds(): readonly string[] {
     return [...this.#unreachable.keys()];

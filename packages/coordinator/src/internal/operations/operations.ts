@@ -96,17 +96,15 @@ export class CoordinatorOperations {
     this.#databasesSeen.add(event.databaseId);
     this.#reachability.observe(event, this.#deps.clock.now());
     if (event.error === undefined) this.#startVerdict.answered();
+    // failFastOnStart: the first failed round trip decides (one connect timeout), not the whole
+    // first cycle (its later round trips, e.g. the membership probe, would wait out another one)
+    else this.#firstCycle?.resolve();
     this.#deps.events.emit('lockRoundTrip', event);
   }
 
-  /** Another node released locks (a release notice). */
-  releaseNoticed(): void {
-    this.#takeovers.notice(this.#deps.clock.now());
-  }
-
-  /** This node's member watcher saw a member leave. */
-  memberLeft(): void {
-    this.#takeovers.memberLeft(this.#deps.clock.now());
+  /** Another node released locks (a release notice, with the releaser's reason when it gave one). */
+  releaseNoticed(reason?: string): void {
+    this.#takeovers.notice(this.#deps.clock.now(), reason);
   }
 
   /** Paused or stopping: no stall checks, no running-since. */
@@ -170,7 +168,10 @@ export class CoordinatorOperations {
     return this.#stalls?.track(set, shard);
   }
 
-  /** For `failFastOnStart`: waits for the first cycle, then the error to reject `start()` with, if any. */
+  /**
+   * For `failFastOnStart`: waits for the first cycle or its first failed lock round trip, whichever
+   * comes first, then the error to reject `start()` with, if any.
+   */
   async firstCycleFailure(): Promise<CoordinatorError | undefined> {
     let resolve!: () => void;
     const promise = new Promise<void>((r) => {
@@ -179,9 +180,11 @@ export class CoordinatorOperations {
     this.#firstCycle = { promise, resolve };
     await promise;
     this.#firstCycle = undefined;
-    const ids = this.#reachability.unreachableIds();
-    if (ids.length === 0) return undefined;
-    const first = this.#reachability.errorOf(ids[0]!);
+    const failing = this.#reachability.unreachableIds().map((databaseId) => ({ databaseId, error: this.#reachability.errorOf(databaseId) }));
+    const failed = failing.length > 0 ? failing : this.#reachability.failuresThisCycle();
+    if (failed.length === 0) return undefined;
+    const ids = failed.map((failure) => failure.databaseId);
+    const first = failed[0]!.error;
     return new CoordinatorError('DATABASE_UNREACHABLE', `start failed fast: ${ids.length === 1 ? `database ${ids[0]!} is` : `databases ${ids.join(', ')} are`} unreachable (${first?.message ?? 'no answer'})`, {
       cause: first?.cause,
     });
@@ -210,7 +213,7 @@ export class CoordinatorOperations {
     reasons.push(...this.#reachability.reasons(this.#databasesSeen.size));
     if (state === 'running') reasons.push(...this.#distribution.reasons());
     if (this.#stalls !== undefined) reasons.push(...this.#stalls.reasons());
-    if (state === 'running') reasons.push(...this.#ownership.failures.reasons(this.#ownership.startedAgentCount()));
+    if (state === 'running') reasons.push(...this.#ownership.failures.reasons(this.#ownership.startedAgentCount(), now));
     const overrun = draining.filter((drain) => drain.overrun);
     if (overrun.length > 0) {
       reasons.push({

@@ -14,14 +14,24 @@ interface FailureRun {
   /** Clock ms of the last failure. */
   lastAt: number;
   lastError: unknown;
+  /** Clock ms since which the agent has been seen running without a failure (first seen at a cycle); undefined while it is not. */
+  runningSince: number | undefined;
+  /** Its set was handed over for failing: kept so a retake here continues the count (reported until a restart step passed without a failure). */
+  handedOver: boolean;
 }
 
 /**
- * Agent failure as a state of its own: consecutive failures per agent started here (a run ends when
- * the agent has run well for a restart step, or its set leaves this node), the restart delay after
+ * Agent failure as a state of its own: consecutive failures per agent started here, counted across
+ * its restarts, the restart delay after
  * each (exponential from `healthCheckPollingTimeMs`, capped), whether the set should be handed to
  * another node (`agentFailuresBeforeHandOver` consecutive failures: the failure may be local), and
  * the `AGENTS_FAILING` health reason.
+ *
+ * A run ends once the agent has RUN WELL FOR A WHILE: seen running at two cycles at least
+ * `max(healthCheckPollingTimeMs, the restart delay it just waited)` apart with no failure between
+ * (so an agent that crashes at once, or before that time, keeps counting through every restart and
+ * reaches `agentFailuresBeforeHandOver`), or when its set leaves this node for another reason than
+ * failing (a set handed over for failing and taken back here, e.g. by the only node, continues its count).
  */
 export class AgentFailures {
   readonly #runs = new Map<string, FailureRun>();
@@ -37,10 +47,12 @@ export class AgentFailures {
   /** Records one failure; returns the run (count, since) and the delay before the restart. */
   failed(set: ProjectionSet, shard: ShardName, error: unknown, now: number): { readonly count: number; readonly since: number; readonly retryInMs: number } {
     const key = keyOf(set, shard);
-    const run = this.#runs.get(key) ?? { set, shard, count: 0, since: now, lastAt: now, lastError: error };
+    const run = this.#runs.get(key) ?? { set, shard, count: 0, since: now, lastAt: now, lastError: error, runningSince: undefined, handedOver: false };
     run.count += 1;
     run.lastAt = now;
     run.lastError = error;
+    run.runningSince = undefined;
+    run.handedOver = false;
     this.#runs.set(key, run);
     return { count: run.count, since: run.since, retryInMs: this.restartDelay(set, shard) };
   }
@@ -55,23 +67,50 @@ export class AgentFailures {
     return this.#handOverAfter > 0 && (this.#runs.get(keyOf(set, shard))?.count ?? 0) >= this.#handOverAfter;
   }
 
-  /** Ends the runs of agents that have been running a whole restart step since their last failure. */
+  /** Ends the runs of agents that have run well for a while (see the class); call once per cycle. */
   forgetRecovered(now: number, isRunning: (set: ProjectionSet, shard: ShardName) => boolean): void {
     for (const [key, run] of this.#runs) {
-      const healthyAfter = backoffDelay(this.#policy, run.count) + this.#policy.initialMs;
-      if (now - run.lastAt >= healthyAfter && isRunning(run.set, run.shard)) this.#runs.delete(key);
+      if (run.handedOver) continue;
+      if (!isRunning(run.set, run.shard)) {
+        run.runningSince = undefined;
+        continue;
+      }
+      run.runningSince ??= now;
+      if (now - run.runningSince >= this.#healthyAfter(run.count)) this.#runs.delete(key);
     }
   }
 
-  /** The set left this node (released, lost, handed over): its agents' runs end here. */
-  forgetSet(set: ProjectionSet): void {
-    for (const shard of set.names) this.#runs.delete(keyOf(set, shard));
+  /** "A while": how long an agent must run without failing to have recovered. */
+  #healthyAfter(count: number): number {
+    return Math.max(this.#policy.initialMs, backoffDelay(this.#policy, count));
   }
 
-  /** `AGENTS_FAILING`: unhealthy when every agent this node runs is failing, else degraded. */
-  reasons(agentsStartedHere: number): HealthReason[] {
-    if (this.#runs.size === 0) return [];
-    const runs = [...this.#runs.values()];
+  /**
+   * The set left this node: its agents' runs end here, unless it was handed over for failing (then
+   * they are kept, unreported, and continue if this node takes the set again).
+   */
+  forgetSet(set: ProjectionSet, handedOverForFailing = false): void {
+    for (const shard of set.names) {
+      const key = keyOf(set, shard);
+      const run = this.#runs.get(key);
+      if (run === undefined) continue;
+      if (handedOverForFailing) {
+        run.handedOver = true;
+        run.runningSince = undefined;
+      } else {
+        this.#runs.delete(key);
+      }
+    }
+  }
+
+  /**
+   * `AGENTS_FAILING`: unhealthy when every agent this node runs is failing, else degraded. A set
+   * handed over for failing stays reported for one restart step after its last failure (so a single
+   * node that takes it back and fails again does not flap to healthy in between).
+   */
+  reasons(agentsStartedHere: number, now: number): HealthReason[] {
+    const runs = [...this.#runs.values()].filter((run) => !run.handedOver || now - run.lastAt < this.#healthyAfter(run.count));
+    if (runs.length === 0) return [];
     const last = runs.reduce((latest, run) => (run.lastAt > latest.lastAt ? run : latest));
     return [
       {

@@ -1,3 +1,4 @@
+import { releaseOptionsFor } from '../release-notice-reason';
 import type { ProjectionSet, ShardName } from '@polecat/distributors';
 import type { AgentStopReason } from '../../coordinator-events';
 import type { DrainingSetStatus } from '../../coordinator-status';
@@ -123,7 +124,7 @@ export class SetDrains {
   /** Releases one set's lock now, reporting `lockReleased`; failures are logged and reported, never thrown. */
   async release(set: ProjectionSet, reason?: AgentStopReason): Promise<void> {
     try {
-      await this.#deps.distributor.release(set);
+      await this.#deps.distributor.release(set, releaseOptionsFor(reason));
       this.#deps.events.emit('lockReleased', reason === undefined ? { set } : { set, reason });
     } catch (error) {
       this.#deps.logger.warn('releasing set failed', { set: set.key, lockId: set.lockId, error });
@@ -148,7 +149,8 @@ export class SetDrains {
 
   /**
    * Reports the batch's overruns at `stopDrainTimeoutMs` (one `drainOverrun` event per set), then
-   * warns at most once per interval while any of its agents still runs.
+   * warns at most once per interval while any of its agents still runs (not for the drains of a
+   * stop or a pause: those print one summary of their own).
    */
   async #watch(batch: Batch): Promise<void> {
     const { clock, logger, settings, events, distributor } = this.#deps;
@@ -163,7 +165,10 @@ export class SetDrains {
         events.emit('drainOverrun', { set: drain.set, shards: pending, reason: drain.reason, since: drain.since, lockHeld: distributor.hasLock(drain.set) });
       }
       for (;;) {
-        const overdue = [...batch.drains].filter((drain) => drain.running.size > 0);
+        const running = [...batch.drains].filter((drain) => drain.running.size > 0);
+        if (running.length === 0) return;
+        // a stop or pause says it once in its own summary; the watchdog warns for the other drains
+        const overdue = running.filter((drain) => drain.reason !== 'stop' && drain.reason !== 'pause');
         if (overdue.length === 0) return;
         const held = overdue.filter((drain) => distributor.hasLock(drain.set)).length;
         logger.warn('agents still running past stopDrainTimeoutMs; their sets keep their locks (or, when lost, are not started here) until they return', {

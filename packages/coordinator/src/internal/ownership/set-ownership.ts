@@ -1,3 +1,4 @@
+import { releaseOptionsFor } from '../release-notice-reason';
 import type { ProjectionSet, ShardName } from '@polecat/distributors';
 import { CoordinatorError } from '../../coordinator-error';
 import type { AgentStopReason } from '../../coordinator-events';
@@ -160,7 +161,7 @@ export class SetOwnership {
   async stopSet(set: ProjectionSet, reason: AgentStopReason, release: boolean, abortReason?: unknown): Promise<void> {
     const owned = this.#owned.get(set.key);
     this.#owned.delete(set.key);
-    this.failures.forgetSet(set);
+    this.failures.forgetSet(set, reason === 'agents-failing');
     const why = abortReason ?? new CoordinatorError('DISPOSED', `agents of ${describeSet(set)} stopped (${reason})`);
     if (owned === undefined) {
       // nothing started here under this ownership; an earlier drain keeps the lock until it ends
@@ -194,8 +195,9 @@ export class SetOwnership {
     for (const entry of this.#owned.values()) entry.controller.abort(why);
     const owned = [...this.#owned.values()];
     const work = Promise.all([...this.#pending, ...owned.map((entry) => this.stopSet(entry.set, reason, false, why)), daemons.stopAll(why)]);
-    if (!(await this.#drains.bounded(work))) {
-      logger.warn('agents did not stop within the drain timeout; their locks stay held until they return', {
+    // a stop whose sets still drain prints ONE summary of them (shutdown.ts); this line is for the rest
+    if (!(await this.#drains.bounded(work)) && (reason === 'pause' || this.#drains.size === 0)) {
+      logger.warn(`${reason}: agents did not stop within the drain timeout; their locks stay held until they return`, {
         timeoutMs: settings.stopDrainTimeoutMs,
         draining: this.#drains.status().map((drain) => drain.key),
       });
@@ -206,7 +208,7 @@ export class SetOwnership {
     }
     if (this.#drains.size === 0) {
       try {
-        await distributor.releaseAll();
+        await distributor.releaseAll(releaseOptionsFor(reason));
         for (const entry of owned) events.emit('lockReleased', { set: entry.set, reason });
       } catch (error) {
         logger.warn('releasing locks failed', { error });

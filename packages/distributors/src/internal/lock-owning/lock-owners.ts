@@ -1,4 +1,4 @@
-import type { AppLock, LockLostEvent, Logger } from '@polecat/app-lock';
+import type { AppLock, LockLostEvent, Logger, ReleaseNotice } from '@polecat/app-lock';
 import type { ProjectionDatabase } from '../../projection-database';
 import type { MemberWatcher } from './member-watcher';
 import type { NoticeBell } from './notice-bell';
@@ -26,7 +26,7 @@ export interface LockOwnersDeps {
   readonly createLock: (database: ProjectionDatabase, home: string | undefined) => AppLock;
   readonly logger: Logger;
   readonly onLockLost: (owner: LockOwner, event: LockLostEvent) => void;
-  readonly onReleaseNotice: () => void;
+  readonly onReleaseNotice: (notice: ReleaseNotice) => void;
   /** Whether `owner` still holds set locks of `databaseId` (a removed database's owner waits for them). */
   readonly holdsSetLocks: (databaseId: string, owner: LockOwner) => boolean;
 }
@@ -113,7 +113,7 @@ export class LockOwners {
       const lock = this.#deps.createLock(database, home);
       const holder: { owner?: LockOwner } = {};
       const unsubscribeLost = lock.onLockLost((event) => this.#deps.onLockLost(holder.owner!, event));
-      const unsubscribeNotice = lock.onReleaseNotice?.(() => this.#deps.onReleaseNotice());
+      const unsubscribeNotice = lock.onReleaseNotice?.((notice) => this.#deps.onReleaseNotice(notice ?? {}));
       holder.owner = {
         key,
         home,

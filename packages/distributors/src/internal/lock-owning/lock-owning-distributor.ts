@@ -1,4 +1,4 @@
-import type { AttainOptions } from '@polecat/app-lock';
+import type { AttainOptions, ReleaseNotice, ReleaseOptions } from '@polecat/app-lock';
 import type { DatabaseMembership } from '../../cluster-membership';
 import type { LockingDistributorOptions } from '../../distributor-options';
 import type { LockRoundTripEvent } from '../../lock-round-trip';
@@ -92,7 +92,7 @@ export class LockOwningDistributor implements ProjectionDistributor {
    * the lock implements it): another node released locks, a free set may be waiting. Heard only
    * from lock owners already created (the first attempt on a database creates its owner).
    */
-  onReleaseNotice(listener: () => void): () => void {
+  onReleaseNotice(listener: (notice: ReleaseNotice) => void): () => void {
     return this.#parts.releaseNotices.add(listener);
   }
 
@@ -101,12 +101,12 @@ export class LockOwningDistributor implements ProjectionDistributor {
   }
 
   /** Releases one set's lock; the last held set of a removed database also disposes its owner. */
-  release(set: ProjectionSet): Promise<void> {
-    return this.#parts.release(set);
+  release(set: ProjectionSet, options?: ReleaseOptions): Promise<void> {
+    return this.#parts.release(set, options);
   }
 
-  releaseAll(): Promise<void> {
-    return this.#parts.releaseAll();
+  releaseAll(options?: ReleaseOptions): Promise<void> {
+    return this.#parts.releaseAll(options);
   }
 
   dispose(): Promise<void> {

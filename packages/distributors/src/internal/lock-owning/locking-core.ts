@@ -1,4 +1,4 @@
-import type { AttainOptions } from '@polecat/app-lock';
+import type { AttainOptions, ReleaseNotice, ReleaseOptions } from '@polecat/app-lock';
 import { ListenerSet, logListenerError } from '@polecat/kit';
 import type { DatabaseMembership } from '../../cluster-membership';
 import type { LockingDistributorOptions } from '../../distributor-options';
@@ -40,7 +40,7 @@ export class LockingCore {
   /** Membership probes, member watchers (`onMemberLeft`, `isMembershipWatched`). */
   readonly membership: MembershipProbe;
   /** Every lock owner's release notices, forwarded (`onReleaseNotice`). */
-  readonly releaseNotices: ListenerSet<[]>;
+  readonly releaseNotices: ListenerSet<[ReleaseNotice]>;
   #disposing: Promise<void> | undefined;
 
   constructor(options: LockingDistributorOptions, layoutFactory: SetLayoutFactory) {
@@ -54,7 +54,7 @@ export class LockingCore {
       createLock: settings.createLock,
       logger,
       onLockLost: (owner, event) => this.loss.lockLost(owner, event),
-      onReleaseNotice: () => this.releaseNotices.emit(),
+      onReleaseNotice: (notice) => this.releaseNotices.emit(notice),
       holdsSetLocks: (databaseId, owner) => this.#holdsSetLocks(databaseId, owner),
     });
     this.roundTrips = new RoundTripReporter(settings.clock, logger);
@@ -140,16 +140,16 @@ export class LockingCore {
   }
 
   /** Releases one set's lock; the last held set of a removed database also disposes its owner (a lock home: once no other database uses it). */
-  async release(set: ProjectionSet): Promise<void> {
+  async release(set: ProjectionSet, options?: ReleaseOptions): Promise<void> {
     const owner = this.#owners.any(set.database.id);
     if (owner === undefined) return;
-    await owner.lock.releaseLock(set.lockId);
+    await owner.lock.releaseLock(set.lockId, options);
     owner.bell?.ring(); // without server release notices: the ring of member watchers hears it
     await this.#owners.afterRelease(set.database.id);
   }
 
-  async releaseAll(): Promise<void> {
-    const results = await Promise.allSettled(this.#owners.all().map((owner) => owner.lock.releaseAll()));
+  async releaseAll(options?: ReleaseOptions): Promise<void> {
+    const results = await Promise.allSettled(this.#owners.all().map((owner) => owner.lock.releaseAll(options)));
     const errors = results.flatMap((result) => (result.status === 'rejected' ? [result.reason as unknown] : []));
     if (errors.length > 0) {
       throw new DistributorError('RELEASE_FAILED', `Releasing locks failed for ${errors.length} database(s)`, {

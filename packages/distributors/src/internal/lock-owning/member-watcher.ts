@@ -1,4 +1,5 @@
 import type { AppLock, Clock, Logger } from '@polecat/app-lock';
+import { MEMBER_LEFT_NOTICE } from '../../release-reasons';
 
 /** An AppLock that implements the optional `waitForLock` extra. */
 export type WaitingLock = AppLock & Required<Pick<AppLock, 'waitForLock'>>;
@@ -132,7 +133,7 @@ export class MemberWatcher {
         this.#grants += 1;
         if (this.#target === target) this.#target = undefined; // until the next probe names the new predecessor
         try {
-          await lock.releaseLock(target);
+          await lock.releaseLock(target, { reason: MEMBER_LEFT_NOTICE });
         } catch (error) {
           this.#deps.logger.warn('member watcher: releasing a granted member slot failed', { database: this.#deps.label, slot: target, error });
         }

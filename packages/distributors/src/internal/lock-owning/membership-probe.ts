@@ -3,6 +3,7 @@ import { ListenerSet, logListenerError } from '@polecat/kit';
 import { MEMBER_SLOT_PREFIX, memberSlotId, type DatabaseMembership } from '../../cluster-membership';
 import { DistributorError } from '../../errors';
 import { hash32 } from '../../lock-id-hash';
+import { MEMBER_LEAVING_NOTICE } from '../../release-reasons';
 import type { ProjectionDatabase } from '../../projection-database';
 import type { ProjectionSet } from '../../projection-set';
 import type { LockOwner, LockOwners } from './lock-owners';
@@ -87,7 +88,7 @@ export class MembershipProbe {
       this.#deps.owners.all().map(async (owner) => {
         owner.watcher?.watch(undefined);
         const slots = owner.lock.heldLocks().filter((id): id is string => typeof id === 'string' && id.startsWith(MEMBER_SLOT_PREFIX));
-        for (const slot of slots) await owner.lock.releaseLock(slot);
+        for (const slot of slots) await owner.lock.releaseLock(slot, { reason: MEMBER_LEAVING_NOTICE });
       }),
     );
     const errors = results.flatMap((result) => (result.status === 'rejected' ? [result.reason as unknown] : []));

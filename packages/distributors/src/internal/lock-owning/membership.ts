@@ -1,6 +1,7 @@
 import type { AppLock, AttainOptions, LockId } from '@polecat/app-lock';
 import type { DatabaseMembership } from '../../cluster-membership';
 import type { ProjectionSet } from '../../projection-set';
+import { MEMBER_JOINED_NOTICE } from '../../release-reasons';
 
 /** An AppLock that implements the optional `probeLocks` extra. */
 export type ProbingLock = AppLock & Required<Pick<AppLock, 'probeLocks'>>;
@@ -61,7 +62,7 @@ export async function probeRing(
       member = true;
       seen.add(pick);
       if (joinNotice !== undefined && typeof lock.onReleaseNotice === 'function' && (await lock.tryAttainLock(joinNotice, options))) {
-        await lock.releaseLock(joinNotice);
+        await lock.releaseLock(joinNotice, { reason: MEMBER_JOINED_NOTICE });
       }
     }
   }
