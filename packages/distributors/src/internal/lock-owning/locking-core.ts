@@ -66,7 +66,7 @@ export class LockingCore {
       roundTrips: this.roundTrips,
       ownerFor: (database) => this.#ownerFor(database),
       disposing: () => this.#disposing !== undefined,
-      releaseNoticed: () => this.releaseNotices.emit(),
+      releaseNoticed: () => this.releaseNotices.emit({}), // a bell carries no reason (SQL Server: see the README)
     });
   }
 
