@@ -38,6 +38,24 @@ export interface RingView {
 }
 
 /**
+ * The member slot a joining node takes: the lowest free slot above every live one, so that it ranks
+ * after every member already there (ranks follow slot order) and the `sets % liveNodes` members
+ * holding one set more keep it: a join moves only the sets the joiner's share needs. Nodes joining
+ * at the same instant pick the same slot; the losers take the next one at their next probe. When
+ * the highest slot is live, a random free one (the ranks then shift once).
+ */
+function joinSlot(slots: readonly string[], seen: ReadonlySet<LockId>, random: () => number): string | undefined {
+  let highest = -1;
+  slots.forEach((slot, index) => {
+    if (seen.has(slot)) highest = index;
+  });
+  const above = slots.slice(highest + 1).find((slot) => !seen.has(slot));
+  if (above !== undefined) return above;
+  const free = slots.filter((slot) => !seen.has(slot));
+  return free[Math.floor(random() * free.length)];
+}
+
+/**
  * {@link probeDatabase}, also naming the predecessor's slot (see {@link RingView}). With
  * `joinNotice` (a lock id), a node that has just taken its slot also takes and releases that id
  * (two round trips, in join cycles only), so a lock with release notices tells every other node at
@@ -56,8 +74,7 @@ export async function probeRing(
   const seen = new Set(await lock.probeLocks(ids, options));
   let member = slots.some((slot) => lock.hasLock(slot));
   if (!member) {
-    const freeSlots = slots.filter((slot) => !seen.has(slot));
-    const pick = freeSlots[Math.floor(random() * freeSlots.length)];
+    const pick = joinSlot(slots, seen, random);
     if (pick !== undefined && (await lock.tryAttainLock(pick, options))) {
       member = true;
       seen.add(pick);
