@@ -6,6 +6,7 @@ import { releaseReasonOf, type ReleaseOptions } from '../release-notice';
 import { acquireBatch } from './batch-acquire';
 import { BoundedRequests } from './bounded-request';
 import { describeError } from './describe-error';
+import { releaseHeldLocks, verifyHeldLocks } from './held-round-trips';
 import { HeldLocks, prepareRequests, type HeldLock, type LockRequest } from './held-locks';
 import type { LockSession, LockSessionDriver } from './lock-session';
 import { LossDispatch } from './loss-dispatch';
@@ -28,7 +29,7 @@ export type { SessionAppLockOptions } from './session-options';
  * This class is the face; its parts live beside it: `session-options` (defaults, checks),
  * `held-locks` (the registry), `session-connection` (connect, detach, close), `bounded-request`
  * (the timeout race), `batch-acquire` (`tryAttainLocks`), `wait-loop` (`waitForLock`),
- * `verify-loop` (periodic verification), `loss-dispatch` (listeners, `hold`) and
+ * `verify-loop` (periodic verification), `held-round-trips` (verify and release of held ids), `loss-dispatch` (listeners, `hold`) and
  * `lost-session-hold` (a given-up session kept open).
  */
 export class SessionAppLock<Key> implements AppLock {
@@ -69,6 +70,7 @@ export class SessionAppLock<Key> implements AppLock {
       requests: this.#requests,
       dropSession: (session, reason, cause) => this.#dropSession(session, reason, cause),
       releaseHeld: (entries) => this.#releaseHeld(entries),
+      markLost: (entries, reason, cause) => this.#markLost(entries, reason, cause),
       onGranted: () => this.#verifyLoop.start(),
     };
   }
@@ -165,23 +167,7 @@ export class SessionAppLock<Key> implements AppLock {
 
   async verifyLocks(options: AttainOptions = {}): Promise<readonly LockId[]> {
     this.#throwIfUnusable(options.signal);
-    return this.#queue.run(async () => {
-      const held = this.#held.entries();
-      const session = this.#connection.current;
-      if (held.length === 0 || session === undefined) return [];
-      let stillHeld: readonly boolean[];
-      try {
-        stillHeld = await this.#requests.sendInChunks(session, held.map((h) => h.key), 'verify', (keys) => session.verify(keys), 'lock verification');
-      } catch (error) {
-        // Unverifiable means untrustworthy: drop the connection (the server frees whatever it still
-        // held) rather than keep running agents on a belief.
-        if (this.#connection.isCurrent(session)) this.#dropSession(session, 'connection-lost', error);
-        throw error;
-      }
-      const missing = held.filter((h, index) => stillHeld[index] !== true && this.#held.isCurrent(h));
-      if (missing.length > 0) this.#markLost(missing, 'verification-failed', undefined);
-      return missing.map((h) => h.id);
-    });
+    return this.#queue.run(() => verifyHeldLocks(this.#parts));
   }
 
   async releaseLock(id: LockId, options?: ReleaseOptions): Promise<void> {
@@ -240,28 +226,8 @@ export class SessionAppLock<Key> implements AppLock {
     signal?.throwIfAborted();
   }
 
-  async #releaseHeld(entries: readonly HeldLock<Key>[], reason?: string): Promise<void> {
-    const current = entries.filter((h) => this.#held.isCurrent(h));
-    if (current.length === 0) return;
-    this.#held.remove(current);
-    const released = new LockLostError(current.map((h) => h.id), 'released');
-    for (const h of current) h.controller?.abort(released);
-    const session = this.#connection.current;
-    if (session === undefined) return;
-    try {
-      await this.#requests.sendInChunks(session, current.map((h) => h.key), 'release', async (keys) => {
-        await session.release(keys, reason);
-        return [];
-      }, 'lock release');
-    } catch (error) {
-      // The server may still hold them: dropping the connection is the only way to be sure it does not.
-      this.#options.logger.warn('lock release failed; dropping the lock connection so the server frees the locks', {
-        backend: this.#driver.backend,
-        ids: current.map((h) => h.id),
-        error: describeError(error),
-      });
-      this.#dropSession(session, 'connection-lost', error);
-    }
+  #releaseHeld(entries: readonly HeldLock<Key>[], reason?: string): Promise<void> {
+    return releaseHeldLocks(this.#parts, entries, reason);
   }
 
   /**

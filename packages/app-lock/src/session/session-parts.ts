@@ -7,7 +7,7 @@ import type { LockSession, LockSessionDriver } from './lock-session';
 import type { SessionConnection } from './session-connection';
 
 /**
- * The parts of a `SessionAppLock` its operations (`batch-acquire`, `wait-loop`) work with; the
+ * The parts of a `SessionAppLock` its operations (`batch-acquire`, `wait-loop`, `held-round-trips`) work with; the
  * owner builds it once.
  */
 export interface SessionParts<Key> {
@@ -22,6 +22,8 @@ export interface SessionParts<Key> {
   dropSession(session: LockSession<Key>, reason: LockLossReason, cause: unknown): void;
   /** Releases entries granted to a caller who gave up meanwhile. */
   releaseHeld(entries: readonly HeldLock<Key>[]): Promise<void>;
+  /** Marks `entries` lost (aborts their signals, tells the listeners); returns their `hold` work. */
+  markLost(entries: readonly HeldLock<Key>[], reason: LockLossReason, cause: unknown): PromiseLike<unknown>[];
   /** Called after a grant (starts periodic verification). */
   onGranted(): void;
 }
