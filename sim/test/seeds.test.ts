@@ -5,9 +5,11 @@ import { runSeed } from '../src/run-seed';
  * Seeds every CI run checks (a mix of crashes, freezes, partitions, restarts), plus seeds that once
  * failed: 104381 (a node restarted after the run's end was never stopped: a harness bug), 668 (a
  * grant that crossed the server's revocation of its session started agents the ledger did not count
- * as cut off: a model bug; the overlap is fenced by the lower epoch).
+ * as cut off: a model bug; the overlap is fenced by the lower epoch), 1213 and 3782 (a node frozen
+ * with a grant in flight read it after the server ended its session and took a NEWER epoch than the
+ * live owner: a coordinator finding, fixed by confirming the lock after the epoch, `stale-epoch`).
  */
-const FIXED_SEEDS = [...Array.from({ length: 20 }, (_, i) => i + 1), 668, 104381];
+const FIXED_SEEDS = [...Array.from({ length: 20 }, (_, i) => i + 1), 668, 1213, 3782, 104381];
 /** A fresh range each run (printed on failure: replay with `pnpm sim -- --seed S --trace`). */
 const RANDOM_COUNT = Number(process.env.POLECAT_SIM_SEEDS ?? 120);
 const RANDOM_BASE = Number(process.env.POLECAT_SIM_SEED_BASE ?? 1_000_000 + Math.floor(Math.random() * 1_000_000_000));

@@ -1,11 +1,12 @@
 /** The batched lock operations a locking distributor sends, one round trip per lock owner each (a database's own, or a lock home). */
-export const LOCK_ROUND_TRIP_OPERATIONS = ['attain', 'probe'] as const;
+export const LOCK_ROUND_TRIP_OPERATIONS = ['attain', 'probe', 'confirm'] as const;
 /** One of {@link LOCK_ROUND_TRIP_OPERATIONS}. */
 export type LockRoundTripOperation = (typeof LOCK_ROUND_TRIP_OPERATIONS)[number];
 
 /**
  * One lock round trip to one database (see `ProjectionDistributor.onLockRoundTrip`): a batched
- * attempt (`tryAttainLocks`) or a membership probe (`probeLocks`). `error` is set when it failed
+ * attempt (`tryAttainLocks`), a membership probe (`probeLocks`) or a confirmation of held locks
+ * (`verifyLocks`, see `ProjectionDistributor.confirmHeld`). `error` is set when it failed
  * (the database is unreachable or refused): the distributor then treats that database's sets as
  * not held for this cycle, as always.
  */

@@ -110,12 +110,22 @@ export interface ProjectionDistributor extends AsyncDisposable {
   isMembershipWatched?(databaseId: string): boolean;
   /**
    * Optional (the locking distributors): subscribes to every lock round trip (batched attempt,
-   * membership probe) with its database, duration and failure, for metrics and for reporting an
+   * membership probe, confirmation) with its database, duration and failure, for metrics and for reporting an
    * unreachable database. While someone listens, the distributor does not log failed round trips
    * itself (the listener reports them, e.g. the coordinator once per retry step). Returns the
    * unsubscribe function.
    */
   onLockRoundTrip?(listener: (event: LockRoundTripEvent) => void): () => void;
+  /**
+   * Optional (the locking distributors): asks the server, in ONE round trip per lock owner (the
+   * lock's own session: `AppLock.verifyLocks`), whether the locks of `sets` are still granted here.
+   * Resolves with the keys of the sets confirmed held. A lock found missing, or whose session fails
+   * the round trip (a session the server ended), is marked lost and announced (`onSetsLost`) and its
+   * set is absent; so is a set never attained here. The coordinator calls it after taking a fencing
+   * epoch and before starting agents: a live session proves the lock was still held when the epoch
+   * was taken, so no later owner (with an older epoch) can exist.
+   */
+  confirmHeld?(sets: readonly ProjectionSet[], options?: AttainOptions): Promise<ReadonlySet<string>>;
   /**
    * Optional (the locking distributors with membership): releases this node's member slots on every
    * database (every lock home) and idles its member watchers, keeping every set lock. The other

@@ -1,6 +1,6 @@
 /**
  * The metric names `instrumentCoordinator` publishes (OpenTelemetry style: dotted, `polecat.coordinator.*`;
- * units in UCUM: `s`, `{set}`, ...). Attributes: `polecat.lock.operation` (`attain`, `probe`),
+ * units in UCUM: `s`, `{set}`, ...). Attributes: `polecat.lock.operation` (`attain`, `probe`, `confirm`),
  * `error.type` (a failed round trip's error code), `polecat.takeover.cause` (`released`,
  * `orphaned`, `regained`), `polecat.lock.lost_reason`, `polecat.agent.restart_kind`, plus the
  * `attributes` option.

@@ -9,6 +9,7 @@ import type { CoordinatorServices } from '../coordination';
 import { describeSet } from '../describe-set';
 import { AgentFailures } from './agent-failures';
 import { startAgents } from './agent-start';
+import { HeldConfirmation } from './held-confirmation';
 import { SetBackoff } from './backoff';
 import { SetDrains } from './set-drains';
 
@@ -48,6 +49,7 @@ export class SetOwnership {
   readonly #owned = new Map<string, OwnedSet>();
   readonly #pending = new Set<Promise<void>>();
   readonly #drains: SetDrains;
+  readonly #confirmation: HeldConfirmation;
   #lifetime = new AbortController();
 
   constructor(services: CoordinatorServices, hooks: SetOwnershipHooks = {}) {
@@ -57,6 +59,7 @@ export class SetOwnership {
     this.backoff = new SetBackoff(startFailureBackoff);
     this.failures = new AgentFailures({ initialMs: healthCheckPollingTimeMs, factor: 2, maxMs: Math.max(healthCheckPollingTimeMs, startFailureBackoff.maxMs) }, agentFailuresBeforeHandOver);
     this.#drains = new SetDrains(services, () => hooks.onDrained?.());
+    this.#confirmation = new HeldConfirmation(services.distributor, () => this.#lifetime.signal);
   }
 
   /** Aborted by pause and stop (renewed by {@link renew}). */
@@ -135,6 +138,14 @@ export class SetOwnership {
     // start nothing; the next cycle sees it free or held elsewhere.
     if (!distributor.hasLock(set)) {
       logger.info('lock lost before its agents started; not starting them', { set: set.key, ...(epoch === undefined ? {} : { epoch: String(epoch) }) });
+      return;
+    }
+    // With fencing, the epoch must belong to a live grant: a node that read a late grant (frozen
+    // while it was in flight) before the reset of its ended session would otherwise run with an
+    // epoch NEWER than the live owner's. One round trip on the lock's own session after the epoch
+    // proves the lock was still held when it was taken (batched per cycle; see the README, `EpochSource`).
+    if (epoch !== undefined && this.#confirmation.enabled && !(await this.#confirmation.confirm(set))) {
+      logger.info('lock not confirmed after its epoch was taken; not starting its agents', { set: set.key, epoch: String(epoch) });
       return;
     }
     if (this.#owned.has(set.key)) return;

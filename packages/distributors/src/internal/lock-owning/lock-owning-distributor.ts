@@ -63,6 +63,11 @@ export class LockOwningDistributor implements ProjectionDistributor {
     return this.#parts.tryAttainMany(sets, options);
   }
 
+  /** One `verifyLocks` round trip per lock owner of `sets` (see `ProjectionDistributor.confirmHeld`). */
+  confirmHeld(sets: readonly ProjectionSet[], options?: AttainOptions): Promise<ReadonlySet<string>> {
+    return this.#parts.confirmHeld(sets, options);
+  }
+
   probeMembership(distribution: readonly ProjectionSet[], options?: AttainOptions): Promise<ReadonlyMap<string, DatabaseMembership>> {
     return this.#parts.probeMembership(distribution, options);
   }

@@ -18,6 +18,7 @@ import { SetLoss } from './set-loss';
 import type { SetLayout, SetLayoutFactory } from './set-layout';
 
 const ATTEMPT_FAILED = 'lock attempt failed for a database; its sets are not held this cycle';
+const CONFIRM_FAILED = 'confirming held locks failed for a database; its sets are not started';
 
 /**
  * The lock-owning distributors composed from their parts: one lazily created lock owner per
@@ -125,6 +126,35 @@ export class LockingCore {
     options?.signal?.throwIfAborted();
     this.#assertNotDisposed(); // disposed meanwhile: nothing is held any more
     return held;
+  }
+
+  /**
+   * One `verifyLocks` round trip per lock owner that holds some of `sets` (owners are never created
+   * here: a set of a database without one is not held); the keys of the sets still held after it.
+   * A failed round trip confirms nothing of its owner (the session is dropped, its locks lost).
+   */
+  async confirmHeld(sets: readonly ProjectionSet[], options?: AttainOptions): Promise<ReadonlySet<string>> {
+    this.#assertNotDisposed();
+    const confirmed = new Set<string>();
+    const groups = groupByOwner(sets, (set) => set.database, (database) => this.#owners.any(database.id), []);
+    await Promise.all(
+      [...groups.values()].map(async (group) => {
+        const { owner, items } = group;
+        if (!items.some((set) => owner.lock.hasLock(set.lockId))) return;
+        const ids = databaseIdsOf(group);
+        try {
+          await this.roundTrips.time(ids, 'confirm', () => owner.lock.verifyLocks(options), owner.home);
+        } catch (error) {
+          if (options?.signal?.aborted || this.#disposing !== undefined) return;
+          this.roundTrips.failed(CONFIRM_FAILED, { ...whereOf(owner, ids), sets: items.length, error });
+          return;
+        }
+        for (const set of items) if (owner.lock.hasLock(set.lockId)) confirmed.add(set.key);
+      }),
+    );
+    options?.signal?.throwIfAborted();
+    this.#assertNotDisposed();
+    return confirmed;
   }
 
   async probeMembership(distribution: readonly ProjectionSet[], options?: AttainOptions): Promise<ReadonlyMap<string, DatabaseMembership>> {
