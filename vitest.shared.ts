@@ -21,9 +21,7 @@ export function packageTestConfig(packageName: string, overrides: ViteUserConfig
       hookTimeout: 30_000,
       // Integration suites share one database server; files in a package run one at a time.
       fileParallelism: false,
-      reporters: resultsDir
-        ? ['default', ['json', { outputFile: resolve(resultsDir, `${safeName}-node${nodeMajor}.json`) }]]
-        : ['default'],
+      reporters: resultsDir ? ['default', ['json', { outputFile: resolve(resultsDir, `${safeName}-node${nodeMajor}.json`) }]] : ['default'],
       ...overrides,
     },
   });

@@ -51,7 +51,9 @@ for (const file of files) {
 for (const line of failures) console.log(`FAILED ${line}`);
 function firstLine(text) {
   // strip ANSI colours; keep it to one short line
-  const plain = String(text ?? '').replace(/\u001b\[[0-9;]*m/g, '').trim();
+  const plain = String(text ?? '')
+    .replace(/\u001b\[[0-9;]*m/g, '')
+    .trim();
   const line = plain.split('\n')[0] ?? '';
   return line.length > 300 ? `${line.slice(0, 300)}...` : line;
 }

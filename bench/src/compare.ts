@@ -33,7 +33,11 @@ function change(now: number, then: number): string {
 
 /** Rows match on the group and on the metric without its run-specific parts (parentheses, numbers: trial and event counts). */
 function keyOf(row: Row): string {
-  const stable = (text: string): string => text.replace(/\([^)]*\)/g, '').replace(/\d[\d.,]*/g, '#').trim();
+  const stable = (text: string): string =>
+    text
+      .replace(/\([^)]*\)/g, '')
+      .replace(/\d[\d.,]*/g, '#')
+      .trim();
   return `${row.group}\u0000${stable(row.metric)}`;
 }
 

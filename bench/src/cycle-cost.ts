@@ -42,7 +42,11 @@ export async function runCycleCost(target: CycleCostTarget, config: BenchConfig,
       const coordinator = new ProjectionCoordinator({
         mode: 'HotCold',
         distributor,
-        daemonFor: createFunctionDaemonFactory(() => ({ signal }) => new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }))),
+        daemonFor: createFunctionDaemonFactory(
+          () =>
+            ({ signal }) =>
+              new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true })),
+        ),
         // cycles only when woken, so each measured cycle is exactly one
         settings: { ...config.coordinator, leadershipPollingTimeMs: HOUR, takeoverPollingTimeMs: HOUR },
       });
@@ -57,7 +61,10 @@ export async function runCycleCost(target: CycleCostTarget, config: BenchConfig,
       const firstCycle = nextCycle(standby.coordinator);
       await standby.coordinator.start();
       await firstCycle; // first cycle (after the random wait)
-      for (const [role, node] of [['owner', owner], ['standby', standby]] as const) {
+      for (const [role, node] of [
+        ['owner', owner],
+        ['standby', standby],
+      ] as const) {
         const runs = count >= 10_000 && config.sequentialAttempts && role === 'standby' ? Math.min(cycles, 2) : cycles;
         let trips = 0;
         let wall = 0;

@@ -38,7 +38,8 @@ export async function runGuardCost(url: string, sizes: readonly number[], sample
     let held = 0;
     for (const size of sizes) {
       // the holder's locks count once each: pg_advisory_lock is re-entrant, so take only the new ones
-      if (size > held) await holder.query('select count(pg_advisory_lock(k)) from generate_series($1::bigint, $2::bigint) k', [HOLDER_BASE + held, HOLDER_BASE + size - 1]);
+      if (size > held)
+        await holder.query('select count(pg_advisory_lock(k)) from generate_series($1::bigint, $2::bigint) k', [HOLDER_BASE + held, HOLDER_BASE + size - 1]);
       held = size;
       const time = async (call: () => Promise<unknown>): Promise<number> => {
         const started = performance.now();

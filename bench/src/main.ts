@@ -89,7 +89,15 @@ async function main(): Promise<void> {
         const ours = pick('ours');
         const base = pick('baseline');
         rows.push(
-          { group: `2 cycle ${count} shards`, metric: `${role} round trips`, unit: 'n', ours: ours.roundTrips, baseline: base.roundTrips, target: '<= 2', met: ours.roundTrips <= 2 },
+          {
+            group: `2 cycle ${count} shards`,
+            metric: `${role} round trips`,
+            unit: 'n',
+            ours: ours.roundTrips,
+            baseline: base.roundTrips,
+            target: '<= 2',
+            met: ours.roundTrips <= 2,
+          },
           { group: `2 cycle ${count} shards`, metric: `${role} wall`, unit: 'ms', ours: ours.wallMs, baseline: base.wallMs },
         );
       }
@@ -106,7 +114,15 @@ async function main(): Promise<void> {
     raw.steadyState = { emptyNodeRssMb: emptyRss / 1024 / 1024, results: steady };
     const [ours, base] = [steady.find((s) => s.config === 'ours')!, steady.find((s) => s.config === 'baseline')!];
     rows.push(
-      { group: '3 steady 10000 shards', metric: 'owner CPU', unit: '% core', ours: ours.ownerCpuPercent, baseline: base.ownerCpuPercent, target: '<= 2', met: ours.ownerCpuPercent <= 2 },
+      {
+        group: '3 steady 10000 shards',
+        metric: 'owner CPU',
+        unit: '% core',
+        ours: ours.ownerCpuPercent,
+        baseline: base.ownerCpuPercent,
+        target: '<= 2',
+        met: ours.ownerCpuPercent <= 2,
+      },
       {
         group: '3 steady 10000 shards',
         metric: `owner CPU, median of ${cpuWindowSeconds(plan.steadySeconds)} s windows (range ${windowRange(ours.ownerCpuWindowsPercent)}; what varies)`,
@@ -114,7 +130,15 @@ async function main(): Promise<void> {
         ours: summarize(ours.ownerCpuWindowsPercent).median,
         baseline: summarize(base.ownerCpuWindowsPercent).median,
       },
-      { group: '3 steady 10000 shards', metric: 'owner RSS above idle node', unit: 'MB', ours: ours.ownerRssAboveEmptyMb, baseline: base.ownerRssAboveEmptyMb, target: '<= 50', met: ours.ownerRssAboveEmptyMb <= 50 },
+      {
+        group: '3 steady 10000 shards',
+        metric: 'owner RSS above idle node',
+        unit: 'MB',
+        ours: ours.ownerRssAboveEmptyMb,
+        baseline: base.ownerRssAboveEmptyMb,
+        target: '<= 50',
+        met: ours.ownerRssAboveEmptyMb <= 50,
+      },
       { group: '3 steady 10000 shards', metric: 'owner queries', unit: '/s', ours: ours.ownerQueriesPerSecond, baseline: base.ownerQueriesPerSecond },
       { group: '3 steady 10000 shards', metric: 'standby queries', unit: '/s', ours: ours.standbyQueriesPerSecond, baseline: base.standbyQueriesPerSecond },
       { group: '3 steady 10000 shards', metric: 'standby CPU', unit: '% core', ours: ours.standbyCpuPercent, baseline: base.standbyCpuPercent },
@@ -147,11 +171,33 @@ async function main(): Promise<void> {
       };
       add(event === 'session-kill' || event === 'tcp-cut' ? 'owned again' : 'running elsewhere', ours.takeover, base.takeover, targets[event]);
       if (ours.aborted !== undefined && base.aborted !== undefined) add('agents aborted', ours.aborted, base.aborted, 1000);
-      rows.push({ group: `1 takeover ${event}`, metric: 'ledger overlaps', unit: 'n', ours: ours.overlaps, baseline: base.overlaps, target: '= 0', met: ours.overlaps === 0 });
+      rows.push({
+        group: `1 takeover ${event}`,
+        metric: 'ledger overlaps',
+        unit: 'n',
+        ours: ours.overlaps,
+        baseline: base.overlaps,
+        target: '= 0',
+        met: ours.overlaps === 0,
+      });
       // the same with our defaults exactly (balancing on: the victim held about a third)
       const balancedGroup = `1 takeover ${event} (balanced)`;
-      add(event === 'session-kill' || event === 'tcp-cut' ? 'owned again' : 'running elsewhere', balanced.takeover, base.takeover, targets[event], balancedGroup);
-      rows.push({ group: balancedGroup, metric: 'ledger overlaps', unit: 'n', ours: balanced.overlaps, baseline: base.overlaps, target: '= 0', met: balanced.overlaps === 0 });
+      add(
+        event === 'session-kill' || event === 'tcp-cut' ? 'owned again' : 'running elsewhere',
+        balanced.takeover,
+        base.takeover,
+        targets[event],
+        balancedGroup,
+      );
+      rows.push({
+        group: balancedGroup,
+        metric: 'ledger overlaps',
+        unit: 'n',
+        ours: balanced.overlaps,
+        baseline: base.overlaps,
+        target: '= 0',
+        met: balanced.overlaps === 0,
+      });
     }
   }
 
@@ -187,7 +233,9 @@ async function main(): Promise<void> {
 
   if (wants('tenants')) {
     const { tenants, shards, nodes, maxConnections } = TENANT_PLAN;
-    log(`5. tenants: ${tenants} tenant databases x ${shards} shards, ${nodes} node processes, private cluster with max_connections ${maxConnections}; lock home vs one lock connection per tenant`);
+    log(
+      `5. tenants: ${tenants} tenant databases x ${shards} shards, ${nodes} node processes, private cluster with max_connections ${maxConnections}; lock home vs one lock connection per tenant`,
+    );
     const result = await runTenants(plan.trials, log);
     raw.tenants = result;
     const { home, baseline } = result;
@@ -225,7 +273,17 @@ async function main(): Promise<void> {
   if (only === 'curves') rows.push(...(await runCurvesBench(quick, raw, log))); // long (20 min quick): only when asked
 
   // SQL Server rows (only when POLECAT_TEST_MSSQL is set; otherwise one skip line).
-  rows.push(...(await runSqlServerBenchmarks({ wants, cycleCounts: plan.cycleCounts, cycles: plan.cycles, trials: plan.trials, standbySeconds: quick ? 20 : 60, raw, log })));
+  rows.push(
+    ...(await runSqlServerBenchmarks({
+      wants,
+      cycleCounts: plan.cycleCounts,
+      cycles: plan.cycles,
+      trials: plan.trials,
+      standbySeconds: quick ? 20 : 60,
+      raw,
+      log,
+    })),
+  );
 
   const table = renderTable(rows);
   console.log(table);

@@ -46,7 +46,10 @@ export async function runSqlServerTakeoverRows(connectionString: string, plan: S
   const configs: BenchConfig[] = [BALANCED, BASELINE];
   if (plan.wants('takeover4')) {
     const admin = await createSqlServerAdmin(connectionString);
-    const backend = { admin: { terminateBackendsByApplicationName: (name: string) => admin.killSessionsByApplicationName(name) }, route: sqlServerRoute(connectionString) };
+    const backend = {
+      admin: { terminateBackendsByApplicationName: (name: string) => admin.killSessionsByApplicationName(name) },
+      route: sqlServerRoute(connectionString),
+    };
     const results: TakeoverResult[] = [];
     try {
       for (const config of configs) {
@@ -62,7 +65,8 @@ export async function runSqlServerTakeoverRows(connectionString: string, plan: S
       const base = results.find((t) => t.config === BASELINE.name && t.event === event)!;
       const group = `sqlserver 1b takeover ${DEFAULTS_NODES} nodes (defaults) ${event}`;
       const metric = event === 'sigkill' ? 'running elsewhere' : 'owned again';
-      for (const key of ['median', 'p99', 'worst'] as const) rows.push({ group, metric: `${metric} ${key}`, unit: 'ms', ours: ours.takeover[key], baseline: base.takeover[key] });
+      for (const key of ['median', 'p99', 'worst'] as const)
+        rows.push({ group, metric: `${metric} ${key}`, unit: 'ms', ours: ours.takeover[key], baseline: base.takeover[key] });
       rows.push({ group, metric: 'ledger overlaps', unit: 'n', ours: ours.overlaps, baseline: base.overlaps, target: '= 0', met: ours.overlaps === 0 });
     }
   }

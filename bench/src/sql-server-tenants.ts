@@ -22,13 +22,22 @@ export function sqlServerConnectionWithDatabase(connectionString: string, databa
     return url.toString();
   }
   const keyword = /(^|;)\s*(database|initial catalog)\s*=\s*(\{[^}]*\}|[^;]*)/i;
-  return keyword.test(connectionString) ? connectionString.replace(keyword, `$1Database=${database}`) : `${connectionString.replace(/;?\s*$/, '')};Database=${database}`;
+  return keyword.test(connectionString)
+    ? connectionString.replace(keyword, `$1Database=${database}`)
+    : `${connectionString.replace(/;?\s*$/, '')};Database=${database}`;
 }
 
 /** Rows `sqlserver 5 ...`: creates the tenant databases and a lock-home database, runs both configurations, drops them. */
-export async function runSqlServerTenantRows(connectionString: string, trials: number, raw: Record<string, unknown>, log: (line: string) => void): Promise<Row[]> {
+export async function runSqlServerTenantRows(
+  connectionString: string,
+  trials: number,
+  raw: Record<string, unknown>,
+  log: (line: string) => void,
+): Promise<Row[]> {
   const { tenants: count, shards, nodes } = TENANT_PLAN;
-  log(`5. tenants on SQL Server: ${count} tenant databases x ${shards} shards, ${nodes} node processes (no connection cap); lock home vs one lock session per tenant`);
+  log(
+    `5. tenants on SQL Server: ${count} tenant databases x ${shards} shards, ${nodes} node processes (no connection cap); lock home vs one lock session per tenant`,
+  );
   const run = randomBytes(3).toString('hex');
   const names = Array.from({ length: count }, (_, i) => `polecat_bench_${run}_t${String(i + 1).padStart(4, '0')}`);
   const homeName = `polecat_bench_${run}_locks`;
@@ -47,7 +56,15 @@ export async function runSqlServerTenantRows(connectionString: string, trials: n
     const tenants = names.map((name) => ({ id: name, url: sqlServerConnectionWithDatabase(connectionString, name) }));
     const server: TenantServer = { connectionsOf: async (id) => (await admin.sessionIds(id)).length, refusals: () => Number.NaN };
     const plan = { shards, nodes };
-    const home: TenantsResult = await runTenantRow('lock-home', tenants, sqlServerConnectionWithDatabase(connectionString, homeName), server, trials, log, plan);
+    const home: TenantsResult = await runTenantRow(
+      'lock-home',
+      tenants,
+      sqlServerConnectionWithDatabase(connectionString, homeName),
+      server,
+      trials,
+      log,
+      plan,
+    );
     const baseline: TenantsResult = await runTenantRow('baseline', tenants, undefined, server, 0, log, plan);
     raw.sqlServerTenants = { home, baseline };
     return tenantRows(`sqlserver 5 tenants ${count} dbs x ${nodes} nodes (no connection cap)`, count, home, baseline, false);

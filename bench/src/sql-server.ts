@@ -25,7 +25,6 @@ export interface SqlServerBenchPlan {
   readonly log: (line: string) => void;
 }
 
-
 /** Runs the SQL Server rows, or logs the one skip line and returns none. */
 export async function runSqlServerBenchmarks(plan: SqlServerBenchPlan): Promise<Row[]> {
   const connectionString = process.env.POLECAT_TEST_MSSQL?.trim();
@@ -119,4 +118,3 @@ async function lockPrimitive(connectionString: string, count: number): Promise<L
     await single.dispose();
   }
 }
-

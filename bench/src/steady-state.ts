@@ -70,7 +70,8 @@ export async function runSteadyState(url: string, config: BenchConfig, shards: n
     }
     const [o2, s2] = await Promise.all([owner.usage(), standby.usage()]);
     ownerSamples.push(o2);
-    const cpu = (a: NodeUsage, b: NodeUsage): number => ((b.cpuUserMicros + b.cpuSystemMicros - a.cpuUserMicros - a.cpuSystemMicros) / 1000 / (b.at - a.at)) * 100;
+    const cpu = (a: NodeUsage, b: NodeUsage): number =>
+      ((b.cpuUserMicros + b.cpuSystemMicros - a.cpuUserMicros - a.cpuSystemMicros) / 1000 / (b.at - a.at)) * 100;
     const qps = (a: NodeUsage, b: NodeUsage): number => ((b.roundTrips - a.roundTrips) / (b.at - a.at)) * 1000;
     return {
       config: config.name,

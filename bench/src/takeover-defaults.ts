@@ -14,13 +14,31 @@ const SHARDS = 100;
  * Benchmark 1b: 4 nodes × 100 shards, `trials` faults of each kind; before each fault the nodes are
  * balanced (each runs 25; the baseline, which does not balance, is measured as it stands).
  */
-export async function runDefaultsTakeover(url: string, config: BenchConfig, trials: number, log: (line: string) => void, backend?: TakeoverBackend): Promise<TakeoverResult[]> {
+export async function runDefaultsTakeover(
+  url: string,
+  config: BenchConfig,
+  trials: number,
+  log: (line: string) => void,
+  backend?: TakeoverBackend,
+): Promise<TakeoverResult[]> {
   const pgAdmin = backend === undefined ? await createPgAdmin(url) : undefined;
   const admin: SessionKiller = backend?.admin ?? pgAdmin!;
   const results: TakeoverResult[] = [];
   try {
     for (const event of DEFAULTS_TAKEOVER_EVENTS) {
-      results.push(await runEvent(url, admin, config, event, trials, log, DEFAULTS_NODES, config.coordinator.balance !== false, ...(backend === undefined ? [] : [backend.route])));
+      results.push(
+        await runEvent(
+          url,
+          admin,
+          config,
+          event,
+          trials,
+          log,
+          DEFAULTS_NODES,
+          config.coordinator.balance !== false,
+          ...(backend === undefined ? [] : [backend.route]),
+        ),
+      );
     }
   } finally {
     await pgAdmin?.close();

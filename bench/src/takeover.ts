@@ -100,7 +100,10 @@ export async function runEvent(
       await waitUntil(() => nodes.reduce((sum, node) => sum + node.running(), 0) === shards, settleMs);
       if (waitBalanced) {
         const low = Math.floor(shards / nodes.length);
-        await waitUntil(() => nodes.every((node) => node.running() >= low && node.running() <= low + 1) && nodes.reduce((sum, node) => sum + node.running(), 0) === shards, settleMs);
+        await waitUntil(
+          () => nodes.every((node) => node.running() >= low && node.running() <= low + 1) && nodes.reduce((sum, node) => sum + node.running(), 0) === shards,
+          settleMs,
+        );
       }
       await sleep(100 + Math.random() * 400); // random phase against the standbys' polls
       const victim = [...nodes].sort((a, b) => b.running() - a.running())[0]!;
@@ -141,7 +144,9 @@ export async function runEvent(
     const fault = faultTimes.filter((t) => t <= overlap.second.start).at(-1) ?? faultTimes[0] ?? 0;
     const span = (i: { start: number; stop?: number | undefined }): string =>
       `[${(i.start - fault).toFixed(1)}, ${i.stop === undefined ? 'open' : (i.stop - fault).toFixed(1)}]`;
-    log(`  OVERLAP ${config.name} ${event} ${overlap.shard}: ${overlap.first.node} ${span(overlap.first)} vs ${overlap.second.node} ${span(overlap.second)} ms after fault ${faultTimes.indexOf(fault) + 1} (${overlaps.length} in all)`);
+    log(
+      `  OVERLAP ${config.name} ${event} ${overlap.shard}: ${overlap.first.node} ${span(overlap.first)} vs ${overlap.second.node} ${span(overlap.second)} ms after fault ${faultTimes.indexOf(fault) + 1} (${overlaps.length} in all)`,
+    );
   }
   return {
     config: config.name,

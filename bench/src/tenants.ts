@@ -58,11 +58,21 @@ export interface TenantServer {
 }
 
 /** Runs both rows on one private cluster (created and destroyed here, with its 200 databases). */
-export async function runTenants(trials: number, log: (line: string) => void = log0, plan: TenantPlan = TENANT_PLAN): Promise<{ home: TenantsResult; baseline: TenantsResult; setupMs: number }> {
+export async function runTenants(
+  trials: number,
+  log: (line: string) => void = log0,
+  plan: TenantPlan = TENANT_PLAN,
+): Promise<{ home: TenantsResult; baseline: TenantsResult; setupMs: number }> {
   const bin = findPostgresBin();
   if (bin === undefined) throw new Error('no PostgreSQL server binaries under /usr/lib/postgresql/*/bin (needed for the private cluster)');
   const startedAt = performance.now();
-  const cluster = await PrivateCluster.start({ bin, port: plan.port, listen: ['127.0.0.1'], maxConnections: plan.maxConnections, dirPrefix: 'polecat-bench-pg-' });
+  const cluster = await PrivateCluster.start({
+    bin,
+    port: plan.port,
+    listen: ['127.0.0.1'],
+    maxConnections: plan.maxConnections,
+    dirPrefix: 'polecat-bench-pg-',
+  });
   try {
     const admin = new pg.Client({ connectionString: cluster.url('postgres'), application_name: 'bench-admin' });
     await admin.connect();
@@ -70,7 +80,9 @@ export async function runTenants(trials: number, log: (line: string) => void = l
       const names = Array.from({ length: plan.tenants }, (_, i) => `tenant_${String(i + 1).padStart(4, '0')}`);
       for (const name of [...names, 'locks']) await admin.query(`create database ${name}`);
       const setupMs = performance.now() - startedAt;
-      log(`  private cluster on port ${plan.port} (max_connections ${plan.maxConnections}), ${names.length} tenant databases in ${(setupMs / 1000).toFixed(1)} s`);
+      log(
+        `  private cluster on port ${plan.port} (max_connections ${plan.maxConnections}), ${names.length} tenant databases in ${(setupMs / 1000).toFixed(1)} s`,
+      );
       const tenants = names.map((name) => ({ id: name, url: cluster.url(name) }));
       const server: TenantServer = {
         connectionsOf: (id) => connectionsOf(admin, id),
@@ -172,7 +184,11 @@ export async function runTenantRow(
       nodes.map((node) => {
         const cycles = node.events.filter((event) => event.type === 'cycle');
         const last = cycles.at(-1);
-        return { cycles: cycles.length, roundTrips: last?.type === 'cycle' ? last.roundTrips : 0, requests: last?.type === 'cycle' ? (last.lockRequests ?? Number.NaN) : 0 };
+        return {
+          cycles: cycles.length,
+          roundTrips: last?.type === 'cycle' ? last.roundTrips : 0,
+          requests: last?.type === 'cycle' ? (last.lockRequests ?? Number.NaN) : 0,
+        };
       });
     const before = sample();
     await sleep(10_000);
@@ -184,7 +200,9 @@ export async function runTenantRow(
     const roundTripsPerCycle = perCycle.length === 0 ? Number.NaN : Math.max(...perCycle);
     const requestsPerCycle = requests.length === 0 ? Number.NaN : Math.max(...requests);
     const tooManyClients = refusals() - refusedBefore;
-    log(`  ${config}: connections per node ${counts.join('/')}, running ${nodes.map((node) => node.running()).join('/')}, tenants owned ${tenantsOwned(ledger, plan.shards)}/${tenants.length}, all owned ${Number.isNaN(ownedAllAt) ? 'never' : `${(ownedAllAt - spawnedAt).toFixed(0)} ms after spawn, ${(ownedAllAt - firstReady).toFixed(0)} ms after the first start`}, ${perCycle.map((n) => n.toFixed(2)).join('/')} round trips (${requests.map((n) => n.toFixed(2)).join('/')} attempt/probe requests) per cycle, ${tooManyClients} "too many clients" lines`);
+    log(
+      `  ${config}: connections per node ${counts.join('/')}, running ${nodes.map((node) => node.running()).join('/')}, tenants owned ${tenantsOwned(ledger, plan.shards)}/${tenants.length}, all owned ${Number.isNaN(ownedAllAt) ? 'never' : `${(ownedAllAt - spawnedAt).toFixed(0)} ms after spawn, ${(ownedAllAt - firstReady).toFixed(0)} ms after the first start`}, ${perCycle.map((n) => n.toFixed(2)).join('/')} round trips (${requests.map((n) => n.toFixed(2)).join('/')} attempt/probe requests) per cycle, ${tooManyClients} "too many clients" lines`,
+    );
     const result = {
       config,
       lockConnectionsPerNode,
@@ -207,12 +225,23 @@ export async function runTenantRow(
       const at = victim.kill('SIGKILL');
       await waitUntil(() => restartedAt(ledger, affected, at, victim.id) !== undefined, 30_000);
       takeovers.push(restartedAt(ledger, affected, at, victim.id)! - at);
-      if (process.env.BENCH_TRACE === '1') traceTakeover(nodes.filter((node) => node !== victim), at, takeovers.at(-1)!, log);
+      if (process.env.BENCH_TRACE === '1')
+        traceTakeover(
+          nodes.filter((node) => node !== victim),
+          at,
+          takeovers.at(-1)!,
+          log,
+        );
       await victim.exited;
       nodes = [...nodes.filter((node) => node !== victim), await spawn()];
       if ((trial + 1) % 5 === 0) log(`  ${config} sigkill: ${trial + 1}/${trials} (last ${takeovers.at(-1)!.toFixed(0)} ms)`);
     }
-    return { ...result, tooManyClients: refusals() - refusedBefore, overlaps: ledger.findOverlaps().length, ...(takeovers.length > 0 ? { sigkill: summarize(takeovers) } : {}) };
+    return {
+      ...result,
+      tooManyClients: refusals() - refusedBefore,
+      overlaps: ledger.findOverlaps().length,
+      ...(takeovers.length > 0 ? { sigkill: summarize(takeovers) } : {}),
+    };
   } finally {
     clearInterval(watch);
     await Promise.all(nodes.map((node) => node.stop()));

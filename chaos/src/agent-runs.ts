@@ -62,7 +62,13 @@ export interface RunOverlapReport {
  * Per shard, finds pairs of runs by different processes that overlap in time (an open run lasts
  * until `now`). Touching runs (`a.end === b.start`) do not overlap.
  */
-export function findRunOverlaps(runs: readonly AgentRun[], freezes: readonly FreezeWindow[], now: number, residualMs = 1000, forcedReleases: readonly ForcedRelease[] = []): RunOverlapReport {
+export function findRunOverlaps(
+  runs: readonly AgentRun[],
+  freezes: readonly FreezeWindow[],
+  now: number,
+  residualMs = 1000,
+  forcedReleases: readonly ForcedRelease[] = [],
+): RunOverlapReport {
   const byKey = new Map<string, AgentRun[]>();
   for (const run of runs) {
     const list = byKey.get(run.key) ?? [];
@@ -125,14 +131,19 @@ export function takeoverAfter(
     const next = runs.filter((other) => other.key === run.key && other.pid !== pid && other.start > at).sort((a, b) => a.start - b.start)[0];
     if (next === undefined) {
       if (!ignore(run.key)) missing.push(run.key);
-    }
-    else {
+    } else {
       owned = Math.max(owned, next.start - at);
       times.push({ key: run.key, ms: next.start - at });
     }
   }
   const slowest = times.sort((a, b) => b.ms - a.ms).slice(0, 3);
-  return { shards: held.length, stoppedMs: held.length === 0 ? undefined : stopped, ownedElsewhereMs: held.length === 0 || missing.length > 0 ? undefined : owned, missing, slowest };
+  return {
+    shards: held.length,
+    stoppedMs: held.length === 0 ? undefined : stopped,
+    ownedElsewhereMs: held.length === 0 || missing.length > 0 ? undefined : owned,
+    missing,
+    slowest,
+  };
 }
 
 /** How long `pid` was frozen within [from, to] (ms). */

@@ -63,7 +63,12 @@ watchdog.unref();
 
 const netns = netnsOk ? await NetnsHost.create(runId.slice(0, 4), '198.18.94.1', '198.18.94.2') : undefined;
 if (netns) cleanups.push(() => netns.destroy());
-const cluster = await PrivateCluster.start({ bin, port: options.pgPort, dirPrefix: 'polecat-chaos-pg-', listen: ['127.0.0.1', ...(netns ? [netns.hostAddress] : [])] });
+const cluster = await PrivateCluster.start({
+  bin,
+  port: options.pgPort,
+  dirPrefix: 'polecat-chaos-pg-',
+  listen: ['127.0.0.1', ...(netns ? [netns.hostAddress] : [])],
+});
 cleanups.push(() => (options.keep ? Promise.resolve(console.log(`kept the cluster in ${cluster.dir}`)) : cluster.destroy()));
 
 const tenantIds = Array.from({ length: options.tenants + 1 }, (_, i) => `chaos_t${i + 1}`);
@@ -79,9 +84,15 @@ cleanups.push(() => admin.close());
 const ledgerTable = `chaos_ledger_${runId}`;
 const refusalTable = `chaos_refused_${runId}`;
 const epochTable = `chaos_epochs_${runId}`;
-await admin.query(`CREATE TABLE ${ledgerTable} (id bigserial PRIMARY KEY, shard text NOT NULL, node text NOT NULL, pid int NOT NULL, epoch bigint NOT NULL, written_at timestamptz NOT NULL DEFAULT clock_timestamp())`);
-await admin.query(`CREATE TABLE ${refusalTable} (id bigserial PRIMARY KEY, shard text NOT NULL, node text NOT NULL, pid int NOT NULL, epoch bigint NOT NULL, current_epoch bigint, at timestamptz NOT NULL DEFAULT clock_timestamp())`);
-await admin.query(`CREATE TABLE ${epochTable} (lock_key text PRIMARY KEY, epoch bigint NOT NULL CHECK (epoch > 0), updated_at timestamptz NOT NULL DEFAULT now())`);
+await admin.query(
+  `CREATE TABLE ${ledgerTable} (id bigserial PRIMARY KEY, shard text NOT NULL, node text NOT NULL, pid int NOT NULL, epoch bigint NOT NULL, written_at timestamptz NOT NULL DEFAULT clock_timestamp())`,
+);
+await admin.query(
+  `CREATE TABLE ${refusalTable} (id bigserial PRIMARY KEY, shard text NOT NULL, node text NOT NULL, pid int NOT NULL, epoch bigint NOT NULL, current_epoch bigint, at timestamptz NOT NULL DEFAULT clock_timestamp())`,
+);
+await admin.query(
+  `CREATE TABLE ${epochTable} (lock_key text PRIMARY KEY, epoch bigint NOT NULL CHECK (epoch > 0), updated_at timestamptz NOT NULL DEFAULT now())`,
+);
 
 const tenantFile = join(tmpdir(), `polecat-chaos-tenants-${runId}.json`);
 let tenants = tenantIds.slice(0, options.tenants);
@@ -89,7 +100,12 @@ writeTenants(tenantFile, tenants);
 
 // Lock timings obeying the timing rule with room for the agents: a partitioned node gives up after
 // 1 s + 2 s; the server frees its locks after tcp_user_timeout = 8 s (keepalive probes from 2 s).
-const lock = { verifyIntervalMs: 1000, requestTimeoutMs: 2000, connectTimeoutMs: 3000, serverKeepAlive: { idleSeconds: 2, intervalSeconds: 1, count: 3, userTimeoutMs: 6000 } };
+const lock = {
+  verifyIntervalMs: 1000,
+  requestTimeoutMs: 2000,
+  connectTimeoutMs: 3000,
+  serverKeepAlive: { idleSeconds: 2, intervalSeconds: 1, count: 3, userTimeoutMs: 6000 },
+};
 const baseConfig = {
   runId,
   shards: options.shards,
@@ -119,7 +135,15 @@ for (let i = 1; i <= options.nodes; i += 1) {
   nodes.push(new NodeHandle(config.node, proxy, config, options.verbose));
 }
 cleanups.push(async () => void (await Promise.all(proxies.map((proxy) => proxy.close()))));
-const vanishing = netns ? new NodeHandle('v1', undefined, { ...baseConfig, node: 'v1', url: cluster.url('chaos', netns.hostAddress), seed: options.seed + 99 }, options.verbose, netns.exec) : undefined;
+const vanishing = netns
+  ? new NodeHandle(
+      'v1',
+      undefined,
+      { ...baseConfig, node: 'v1', url: cluster.url('chaos', netns.hostAddress), seed: options.seed + 99 },
+      options.verbose,
+      netns.exec,
+    )
+  : undefined;
 const everyNode = vanishing ? [...nodes, vanishing] : nodes;
 cleanups.push(async () => void (await Promise.all(everyNode.map((node) => node.kill()))));
 for (const node of everyNode) node.start();
@@ -154,7 +178,9 @@ async function schedule(): Promise<void> {
     }
   }
   if (wants('restart')) {
-    const restartAt = options.short ? [0.65 * T] : Array.from({ length: Math.max(1, Math.floor((0.6 * T - 10_000) / 45_000) + 1) }, (_, i) => 0.4 * T + i * 45_000);
+    const restartAt = options.short
+      ? [0.65 * T]
+      : Array.from({ length: Math.max(1, Math.floor((0.6 * T - 10_000) / 45_000) + 1) }, (_, i) => 0.4 * T + i * 45_000);
     for (const at of restartAt) {
       events.push({
         at,
@@ -225,7 +251,10 @@ const finalWindowStart = now() + settleMs - 2000;
 await sleep(settleMs); // every shard must have an owner again and write
 const measuredUntil = now();
 const snapshot = {
-  nodes: everyNode.map((node) => `${node.name}: ${node.alive ? 'alive' : 'dead'}${node.paused ? ' paused' : ''}, ${node.owned} agents running; ${node.detail}; stderr: ${node.stderrTail() || '-'}`),
+  nodes: everyNode.map(
+    (node) =>
+      `${node.name}: ${node.alive ? 'alive' : 'dead'}${node.paused ? ' paused' : ''}, ${node.owned} agents running; ${node.detail}; stderr: ${node.stderrTail() || '-'}`,
+  ),
   locks: (
     await admin.query<{ application_name: string; datname: string; locks: string }>(
       `SELECT a.application_name, a.datname, count(*) AS locks FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid

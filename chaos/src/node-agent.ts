@@ -147,7 +147,8 @@ export class ChaosAgents {
         throw error;
       }
       this.stats.errors += 1;
-      if (this.stats.errors <= 3 || process.env.CHAOS_DEBUG) process.stderr.write(`[${this.#config.node}] write failed: ${error instanceof Error ? error.message : String(error)}\n`);
+      if (this.stats.errors <= 3 || process.env.CHAOS_DEBUG)
+        process.stderr.write(`[${this.#config.node}] write failed: ${error instanceof Error ? error.message : String(error)}\n`);
       await sleep(100, abandon);
     }
   }
@@ -177,7 +178,12 @@ export class ChaosAgents {
         await this.#phase('assert', this.#store.assertCurrent(client, fenceKey, epoch));
         await this.#phase(
           'insert',
-          client.query(`INSERT INTO ${this.#config.ledgerTable} (shard, node, pid, epoch) VALUES ($1, $2, $3, $4)`, [shard, this.#config.node, process.pid, epoch.toString()]),
+          client.query(`INSERT INTO ${this.#config.ledgerTable} (shard, node, pid, epoch) VALUES ($1, $2, $3, $4)`, [
+            shard,
+            this.#config.node,
+            process.pid,
+            epoch.toString(),
+          ]),
         );
         await this.#phase('commit', client.query('COMMIT'));
       } catch (error) {

@@ -135,7 +135,11 @@ process.on('unhandledRejection', (reason) => {
   process.exit(70);
 });
 const detail = (): string => {
-  const waiting = [...agents.phases].filter(([, count]) => count > 0).map(([phase, count]) => `${phase} ${count}`).join(' ') || 'none';
+  const waiting =
+    [...agents.phases]
+      .filter(([, count]) => count > 0)
+      .map(([phase, count]) => `${phase} ${count}`)
+      .join(' ') || 'none';
   const states = coordinators.map((coordinator) => {
     const status = coordinator.status();
     const error = status.lastError instanceof Error ? status.lastError.message : status.lastError === undefined ? '-' : String(status.lastError);

@@ -20,8 +20,12 @@ export function printForcedBreakdown(forced: readonly RunOverlap[], nodes: reado
     const ownerNode = byName.get(o.first.node);
     const firstEnd = o.first.end ?? now;
     const frozenFrom = (from: number): number =>
-      (ownerNode?.freezes ?? []).filter((f) => f.pid === o.first.pid).reduce((sum, f) => sum + Math.max(0, Math.min(firstEnd, f.to) - Math.max(from, f.from)), 0);
-    const ownerForced = (ownerNode?.forcedReleases ?? []).some((f) => f.pid === o.first.pid && f.at <= o.second.start && firstEnd - f.at - frozenFrom(f.at) <= forcedResidueMs);
+      (ownerNode?.freezes ?? [])
+        .filter((f) => f.pid === o.first.pid)
+        .reduce((sum, f) => sum + Math.max(0, Math.min(firstEnd, f.to) - Math.max(from, f.from)), 0);
+    const ownerForced = (ownerNode?.forcedReleases ?? []).some(
+      (f) => f.pid === o.first.pid && f.at <= o.second.start && firstEnd - f.at - frozenFrom(f.at) <= forcedResidueMs,
+    );
     const run = ownerForced ? o.first : o.second;
     const node = ownerForced ? ownerNode : byName.get(o.second.node);
     const fault = (node?.faultLog ?? []).filter((f) => f.pid === run.pid && f.at <= o.second.start).at(-1);
@@ -34,16 +38,22 @@ export function printForcedBreakdown(forced: readonly RunOverlap[], nodes: reado
     group.count += 1;
     group.longestMs = Math.max(group.longestMs, o.ms);
     // awake: the time its process was frozen (SIGSTOP) does not count, as in the invariant's exception
-    const frozen = (node?.freezes ?? []).filter((f) => f.pid === run.pid).reduce((sum, f) => sum + Math.max(0, Math.min(end, f.to) - Math.max(releasedAt, f.from)), 0);
+    const frozen = (node?.freezes ?? [])
+      .filter((f) => f.pid === run.pid)
+      .reduce((sum, f) => sum + Math.max(0, Math.min(end, f.to) - Math.max(releasedAt, f.from)), 0);
     group.longestReturnMs = Math.max(group.longestReturnMs, end - releasedAt - frozen);
     if (notice === undefined || o.second.start < notice.at) group.beforeNotice += 1;
     if (notice !== undefined) group.reasons.add(notice.reason);
     groups.set(kind, group);
   }
   console.log('');
-  console.log('forced overlaps by the fault on the run that lost its lock by force (count; longest overlap; longest return after the forced release, awake; later run started before that process announced the loss; loss reasons):');
+  console.log(
+    'forced overlaps by the fault on the run that lost its lock by force (count; longest overlap; longest return after the forced release, awake; later run started before that process announced the loss; loss reasons):',
+  );
   for (const [kind, g] of [...groups].sort((a, b) => b[1].count - a[1].count)) {
-    console.log(`  ${kind}: ${g.count}; ${(g.longestMs / 1000).toFixed(2)} s; ${(g.longestReturnMs / 1000).toFixed(2)} s; ${g.beforeNotice} of ${g.count}; ${[...g.reasons].join(', ') || '-'}`);
+    console.log(
+      `  ${kind}: ${g.count}; ${(g.longestMs / 1000).toFixed(2)} s; ${(g.longestReturnMs / 1000).toFixed(2)} s; ${g.beforeNotice} of ${g.count}; ${[...g.reasons].join(', ') || '-'}`,
+    );
   }
   // the timelines of the longest ones (times in s relative to the later run's start)
   for (const o of [...forced].sort((a, b) => b.ms - a.ms).slice(0, 6)) {

@@ -61,9 +61,22 @@ export async function evaluateRun(facts: RunFacts): Promise<boolean> {
   const ledger = await admin.query<{ id: string; shard: string; node: string; pid: number; epoch: string; at: number }>(
     `SELECT id, shard, node, pid, epoch, extract(epoch from written_at) * 1000 AS at FROM ${tables.ledgerTable} ORDER BY id`,
   );
-  const rows: LedgerRow[] = ledger.rows.map((row) => ({ id: Number(row.id), shard: row.shard, node: row.node, pid: row.pid, epoch: Number(row.epoch), at: Number(row.at) }));
-  const refusedRows = await admin.query<{ shard: string; epoch: string; current_epoch: string | null }>(`SELECT shard, epoch, current_epoch FROM ${tables.refusalTable}`);
-  const refusals: RefusalRow[] = refusedRows.rows.map((row) => ({ shard: row.shard, epoch: Number(row.epoch), currentEpoch: row.current_epoch === null ? null : Number(row.current_epoch) }));
+  const rows: LedgerRow[] = ledger.rows.map((row) => ({
+    id: Number(row.id),
+    shard: row.shard,
+    node: row.node,
+    pid: row.pid,
+    epoch: Number(row.epoch),
+    at: Number(row.at),
+  }));
+  const refusedRows = await admin.query<{ shard: string; epoch: string; current_epoch: string | null }>(
+    `SELECT shard, epoch, current_epoch FROM ${tables.refusalTable}`,
+  );
+  const refusals: RefusalRow[] = refusedRows.rows.map((row) => ({
+    shard: row.shard,
+    epoch: Number(row.epoch),
+    currentEpoch: row.current_epoch === null ? null : Number(row.current_epoch),
+  }));
   const grants = (await admin.query<{ grants: string }>(`SELECT coalesce(sum(epoch), 0) AS grants FROM ${tables.epochTable}`)).rows[0]!.grants;
 
   const single = Array.from({ length: options.shards }, (_, i) => `chaos/C${String(i).padStart(3, '0')}:All`);
@@ -81,12 +94,20 @@ export async function evaluateRun(facts: RunFacts): Promise<boolean> {
   // the agent-side ledger: runs as the agents recorded them, frozen windows as the parent caused them
   const runs: AgentRun[] = facts.nodes.flatMap((node) => node.allRuns());
   const freezes = facts.nodes.flatMap((node) => node.freezes);
-  const overlaps = findRunOverlaps(runs, freezes, facts.measuredUntil, FORCED_RESIDUE_MS, facts.nodes.flatMap((node) => node.forcedReleases));
+  const overlaps = findRunOverlaps(
+    runs,
+    freezes,
+    facts.measuredUntil,
+    FORCED_RESIDUE_MS,
+    facts.nodes.flatMap((node) => node.forcedReleases),
+  );
   const frozenOverlaps = overlaps.overlaps.filter((o) => o.frozen).length;
   const forcedOverlaps = overlaps.overlaps.filter((o) => o.forced);
   const removed = facts.allTenants.filter((tenant) => !facts.finalTenants.includes(tenant) && facts.tenantEvents.includes(`removed ${tenant}`));
   const removedStillRunning = runs.filter((run) => run.end === undefined && removed.some((tenant) => run.key.startsWith(`${tenant}/`)));
-  const tenantsWithoutOwner = facts.finalTenants.filter((tenant) => tenantKeys(tenant).some((key) => !rows.some((row) => row.shard === key && row.at >= facts.finalWindowStart)));
+  const tenantsWithoutOwner = facts.finalTenants.filter((tenant) =>
+    tenantKeys(tenant).some((key) => !rows.some((row) => row.shard === key && row.at >= facts.finalWindowStart)),
+  );
 
   const vanishResults = facts.vanishes.map((v) => {
     // a tenant removed during the run has no owner afterwards by design: not a missing takeover
@@ -113,34 +134,73 @@ export async function evaluateRun(facts: RunFacts): Promise<boolean> {
   const reported = facts.nodes.reduce((sum, node) => sum + node.totals().refused, 0);
   const unexpected = facts.nodes.flatMap((node) => node.unexpectedExits);
   const invariants: Invariant[] = [
-    { title: 'no two accepted writes of one shard from different epochs interleave', ok: analysis.interleavings === 0, detail: `${analysis.interleavings} rows carry an epoch older than one accepted before them` },
-    { title: 'each epoch is written by one process only (one grant, one owner)', ok: analysis.sharedEpochs === 0, detail: `${analysis.sharedEpochs} (shard, epoch) pairs written by two processes` },
-    { title: 'every refused write was genuinely stale (a newer epoch existed)', ok: analysis.wrongRefusals === 0, detail: `${analysis.wrongRefusals} refusals of a current epoch` },
     {
-      title: "per shard, no two processes' agents ran at the same time (agent-side ledger; only a frozen process or a forced server-side release, <= 4 s awake (verification bound + 1 s), excepted)",
+      title: 'no two accepted writes of one shard from different epochs interleave',
+      ok: analysis.interleavings === 0,
+      detail: `${analysis.interleavings} rows carry an epoch older than one accepted before them`,
+    },
+    {
+      title: 'each epoch is written by one process only (one grant, one owner)',
+      ok: analysis.sharedEpochs === 0,
+      detail: `${analysis.sharedEpochs} (shard, epoch) pairs written by two processes`,
+    },
+    {
+      title: 'every refused write was genuinely stale (a newer epoch existed)',
+      ok: analysis.wrongRefusals === 0,
+      detail: `${analysis.wrongRefusals} refusals of a current epoch`,
+    },
+    {
+      title:
+        "per shard, no two processes' agents ran at the same time (agent-side ledger; only a frozen process or a forced server-side release, <= 4 s awake (verification bound + 1 s), excepted)",
       ok: overlaps.unexplained.length === 0,
       detail: overlaps.unexplained
         .slice(0, 10)
         .map((o) => `${o.key}: ${o.first.node}#${o.first.pid} and ${o.second.node}#${o.second.pid} for ${o.ms.toFixed(0)} ms`)
         .join('; '),
     },
-    { title: 'every shard and every tenant has an owner again after the faults stop', ok: analysis.shardsWithoutOwnerAtEnd === 0 && tenantsWithoutOwner.length === 0, detail: `${analysis.shardsWithoutOwnerAtEnd} shards did not write in the final window; tenants without owner: ${tenantsWithoutOwner.join(', ') || '-'}` },
-    { title: "a removed tenant's agents all stopped", ok: removedStillRunning.length === 0, detail: removedStillRunning.map((run) => `${run.key} on ${run.node}`).join(', ') },
+    {
+      title: 'every shard and every tenant has an owner again after the faults stop',
+      ok: analysis.shardsWithoutOwnerAtEnd === 0 && tenantsWithoutOwner.length === 0,
+      detail: `${analysis.shardsWithoutOwnerAtEnd} shards did not write in the final window; tenants without owner: ${tenantsWithoutOwner.join(', ') || '-'}`,
+    },
+    {
+      title: "a removed tenant's agents all stopped",
+      ok: removedStillRunning.length === 0,
+      detail: removedStillRunning.map((run) => `${run.key} on ${run.node}`).join(', '),
+    },
     {
       title: 'vanished host: its agents stopped before the server freed the first of its locks',
-      ok: facts.vanishingPid === undefined || (vanishResults.length > 0 && vanishResults.every((v) => v.shards > 0 && v.stoppedMs !== undefined && v.freedMs !== undefined && v.stoppedMs < v.freedMs)),
-      detail: vanishResults.map((v) => `${v.shards} shards, stopped after ${s(v.stoppedMs)} s, server freed the first lock after ${s(v.freedMs)} s`).join('; ') || 'no vanish ran',
+      ok:
+        facts.vanishingPid === undefined ||
+        (vanishResults.length > 0 &&
+          vanishResults.every((v) => v.shards > 0 && v.stoppedMs !== undefined && v.freedMs !== undefined && v.stoppedMs < v.freedMs)),
+      detail:
+        vanishResults.map((v) => `${v.shards} shards, stopped after ${s(v.stoppedMs)} s, server freed the first lock after ${s(v.freedMs)} s`).join('; ') ||
+        'no vanish ran',
     },
     {
       title: `vanished host: its shards ran elsewhere within ${VANISH_TAKEOVER_LIMIT_MS / 1000} s`,
-      ok: facts.vanishingPid === undefined || (vanishResults.length > 0 && vanishResults.every((v) => v.ownedElsewhereMs !== undefined && v.ownedElsewhereMs <= VANISH_TAKEOVER_LIMIT_MS)),
+      ok:
+        facts.vanishingPid === undefined ||
+        (vanishResults.length > 0 && vanishResults.every((v) => v.ownedElsewhereMs !== undefined && v.ownedElsewhereMs <= VANISH_TAKEOVER_LIMIT_MS)),
       detail: vanishResults
-        .map((v) => `owned elsewhere after ${s(v.ownedElsewhereMs)} s${v.missing.length ? ` (never: ${v.missing.slice(0, 5).join(', ')})` : ''}; slowest ${v.slowest.map((x) => `${x.key} ${s(x.ms)} s`).join(', ')}`)
+        .map(
+          (v) =>
+            `owned elsewhere after ${s(v.ownedElsewhereMs)} s${v.missing.length ? ` (never: ${v.missing.slice(0, 5).join(', ')})` : ''}; slowest ${v.slowest.map((x) => `${x.key} ${s(x.ms)} s`).join(', ')}`,
+        )
         .join('; '),
     },
-    { title: 'database restart: every shard wrote again', ok: restartResults.every((r) => r.recoveryMs !== undefined), detail: restartResults.map((r) => `${r.unrecovered} shards never wrote after the restart`).join('; ') },
+    {
+      title: 'database restart: every shard wrote again',
+      ok: restartResults.every((r) => r.recoveryMs !== undefined),
+      detail: restartResults.map((r) => `${r.unrecovered} shards never wrote after the restart`).join('; '),
+    },
     { title: 'no node process crashed (only the exits the run caused)', ok: unexpected.length === 0, detail: unexpected.join('\n') },
-    { title: 'no leaked sessions on the server after the nodes stop', ok: facts.remainingSessions === 0, detail: `${facts.remainingSessions} sessions named ${appPrefix(facts.runId)}* still open` },
+    {
+      title: 'no leaked sessions on the server after the nodes stop',
+      ok: facts.remainingSessions === 0,
+      detail: `${facts.remainingSessions} sessions named ${appPrefix(facts.runId)}* still open`,
+    },
     { title: 'the run wrote a ledger', ok: analysis.writes > 0, detail: 'no ledger rows at all' },
   ];
 
@@ -162,7 +222,10 @@ export async function evaluateRun(facts: RunFacts): Promise<boolean> {
     ['agent runs (agent-side ledger)', overlaps.runs],
     ['overlapping runs, unexplained', overlaps.unexplained.length],
     ['overlapping runs, frozen process (fenced)', frozenOverlaps],
-    ['overlapping runs, forced server-side release (fenced)', `${forcedOverlaps.length} (longest ${s(forcedOverlaps.reduce((max, o) => Math.max(max, o.ms), 0))} s)`],
+    [
+      'overlapping runs, forced server-side release (fenced)',
+      `${forcedOverlaps.length} (longest ${s(forcedOverlaps.reduce((max, o) => Math.max(max, o.ms), 0))} s)`,
+    ],
     ['longest unexplained overlap (s)', s(overlaps.longestUnexplainedMs)],
     ...vanishResults.map((v, i): [string, string] => [
       `vanish ${i + 1}: agents stopped / server freed first lock / owned elsewhere / all locks freed (s)`,
@@ -196,10 +259,15 @@ export async function evaluateRun(facts: RunFacts): Promise<boolean> {
     }
     for (const [shard, last] of analysis.lastWrites) {
       if (finalShards.has(shard) && (last === undefined || last.at < facts.finalWindowStart)) {
-        console.log(`  ${shard}: last write ${last === undefined ? 'never' : `${((facts.measuredUntil - last.at) / 1000).toFixed(2)} s before the end by ${last.node} epoch ${last.epoch}`}`);
+        console.log(
+          `  ${shard}: last write ${last === undefined ? 'never' : `${((facts.measuredUntil - last.at) / 1000).toFixed(2)} s before the end by ${last.node} epoch ${last.epoch}`}`,
+        );
       }
     }
   }
-  if (process.env.POLECAT_TEST_RESULTS) console.log(`report: ${writeVitestReport(process.env.POLECAT_TEST_RESULTS, invariants, Date.now() - facts.startedAt, options.lockHome ? 'lock-home' : undefined)}`);
+  if (process.env.POLECAT_TEST_RESULTS)
+    console.log(
+      `report: ${writeVitestReport(process.env.POLECAT_TEST_RESULTS, invariants, Date.now() - facts.startedAt, options.lockHome ? 'lock-home' : undefined)}`,
+    );
   return ok;
 }

@@ -43,7 +43,14 @@ async function heldLocks(admin: ClusterAdmin, lockApp: string): Promise<Set<stri
  * free), keeps the link cut `holdAfterFreeMs` longer (so the others take over while the node is
  * still unreachable), then heals it. Bounded by `maxMs`.
  */
-export async function vanish(node: NodeHandle, netns: NetnsHost, admin: ClusterAdmin, lockApp: string, holdAfterFreeMs: number, maxMs: number): Promise<VanishRecord> {
+export async function vanish(
+  node: NodeHandle,
+  netns: NetnsHost,
+  admin: ClusterAdmin,
+  lockApp: string,
+  holdAfterFreeMs: number,
+  maxMs: number,
+): Promise<VanishRecord> {
   const pid = node.pid;
   if (pid === undefined || !node.alive) throw new Error(`${node.name} is not running`);
   node.busy = true;

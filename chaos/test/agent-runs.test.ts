@@ -33,7 +33,13 @@ describe('agent-side ledger', () => {
   });
 
   it('measures a takeover: when the faulted process stopped and when each shard ran elsewhere', () => {
-    const runs = [run('v', 9, 'x', 0, 3000), run('v', 9, 'y', 0, 2500), run('n', 1, 'x', 9000, undefined), run('n', 2, 'y', 11_000, undefined), run('v', 9, 'z', 5000, 6000)];
+    const runs = [
+      run('v', 9, 'x', 0, 3000),
+      run('v', 9, 'y', 0, 2500),
+      run('n', 1, 'x', 9000, undefined),
+      run('n', 2, 'y', 11_000, undefined),
+      run('v', 9, 'z', 5000, 6000),
+    ];
     const takeover = takeoverAfter(runs, 9, 1000);
     expect(takeover).toMatchObject({ shards: 2, stoppedMs: 2000, ownedElsewhereMs: 10_000, missing: [] });
     expect(takeover.slowest[0]).toEqual({ key: 'y', ms: 10_000 });

@@ -35,11 +35,23 @@ describe('a CommonJS TypeScript project (moduleResolution node10)', () => {
   it('resolves the types of every entry (no TS2307)', { timeout: 120_000 }, async () => {
     rmSync(scratch, { recursive: true, force: true });
     mkdirSync(scratch, { recursive: true });
-    writeFileSync(join(scratch, 'entries.ts'), entries.map((entry, index) => `import * as entry${index} from '${entry}';\nexport { entry${index} };`).join('\n') + '\n');
+    writeFileSync(
+      join(scratch, 'entries.ts'),
+      entries.map((entry, index) => `import * as entry${index} from '${entry}';\nexport { entry${index} };`).join('\n') + '\n',
+    );
     writeFileSync(
       join(scratch, 'tsconfig.json'),
       JSON.stringify({
-        compilerOptions: { module: 'commonjs', moduleResolution: 'node10', target: 'es2022', strict: true, skipLibCheck: true, noEmit: true, types: ['node'], ignoreDeprecations: '5.0' },
+        compilerOptions: {
+          module: 'commonjs',
+          moduleResolution: 'node10',
+          target: 'es2022',
+          strict: true,
+          skipLibCheck: true,
+          noEmit: true,
+          types: ['node'],
+          ignoreDeprecations: '5.0',
+        },
         files: ['entries.ts'],
       }),
     );

@@ -10,8 +10,16 @@ const root = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 
 describe('pnpm demo failures', () => {
   it.each([
-    ['an unreachable database', 'pnpm demo -- --url postgres://nobody:hunter2-secret@127.0.0.1:1/none', /^demo: Could not open a PostgreSQL lock session to postgres:\/\/nobody:\*\*\*@127\.0\.0\.1:1\/none/],
-    ['a string of no known form', "pnpm demo -- --url 'postgresql//nobody:hunter2-secret@127.0.0.1/none'", /^demo: connection is not a connection string of a recognised form/],
+    [
+      'an unreachable database',
+      'pnpm demo -- --url postgres://nobody:hunter2-secret@127.0.0.1:1/none',
+      /^demo: Could not open a PostgreSQL lock session to postgres:\/\/nobody:\*\*\*@127\.0\.0\.1:1\/none/,
+    ],
+    [
+      'a string of no known form',
+      "pnpm demo -- --url 'postgresql//nobody:hunter2-secret@127.0.0.1/none'",
+      /^demo: connection is not a connection string of a recognised form/,
+    ],
     ['an unknown flag', 'pnpm demo -- --bogus', /^demo: unknown option --bogus/],
     ['a missing value', 'pnpm demo -- --url', /^demo: --url needs a value/],
   ])('%s: one line, exit 1', async (_what, command, line) => {
@@ -20,7 +28,9 @@ describe('pnpm demo failures', () => {
     const lines = `${run.stdout}\n${run.stderr}`.split('\n').filter((l) => l.trim() !== '');
     // the build's progress lines (scripts/demo.mjs) come before the demo runs
     const progress = /^demo: building the packages it needs|^ {2}building @polecat\/|^demo: packages up to date$|^demo: built \d+ packages in/;
-    const own = lines.filter((l) => !/^\$ node scripts\/demo\.mjs|^\[ELIFECYCLE\] Command failed with exit code 1\.$|^ ELIFECYCLE /.test(l) && !progress.test(l));
+    const own = lines.filter(
+      (l) => !/^\$ node scripts\/demo\.mjs|^\[ELIFECYCLE\] Command failed with exit code 1\.$|^ ELIFECYCLE /.test(l) && !progress.test(l),
+    );
     expect(own, lines.join('\n')).toHaveLength(1);
     expect(own[0]).toMatch(line);
     // (pnpm's echo of the command line repeats what the user typed; everything after it is ours)

@@ -27,16 +27,21 @@ describe('published package metadata', () => {
     expect(published.length).toBeGreaterThanOrEqual(8);
   });
 
-  it.each(published.map(({ dir, manifest }) => [manifest.name, dir, manifest] as const))('%s names its repository, homepage, issues and license', (_name, dir, manifest) => {
-    expect(manifest.license).toBe('MIT');
-    expect(manifest.repository).toMatchObject({ type: 'git', directory: dir });
-    expect(manifest.repository?.url).toMatch(/^git\+https:\/\/.+\.git$/);
-    expect(manifest.homepage).toMatch(new RegExp(`/${dir}#readme$`));
-    expect(manifest.bugs?.url).toMatch(/\/issues$/);
-  });
+  it.each(published.map(({ dir, manifest }) => [manifest.name, dir, manifest] as const))(
+    '%s names its repository, homepage, issues and license',
+    (_name, dir, manifest) => {
+      expect(manifest.license).toBe('MIT');
+      expect(manifest.repository).toMatchObject({ type: 'git', directory: dir });
+      expect(manifest.repository?.url).toMatch(/^git\+https:\/\/.+\.git$/);
+      expect(manifest.homepage).toMatch(new RegExp(`/${dir}#readme$`));
+      expect(manifest.bugs?.url).toMatch(/\/issues$/);
+    },
+  );
 
   it.each(published.map(({ dir, manifest }) => [manifest.name, dir] as const))('%s packs its LICENSE and README', (_name, dir) => {
-    const packed = JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: join(root, dir), encoding: 'utf8' })) as { files: { path: string }[] }[];
+    const packed = JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: join(root, dir), encoding: 'utf8' })) as {
+      files: { path: string }[];
+    }[];
     const files = packed[0]!.files.map((file) => file.path);
     expect(files).toContain('LICENSE');
     expect(files).toContain('README.md');

@@ -34,14 +34,25 @@ const SKIPPED: readonly { readonly pattern: RegExp; readonly reason: string; rea
   { pattern: /^pnpm test$/, reason: 'CI step (and this test runs inside it: it would recurse)', ciStep: 'pnpm test' },
   { pattern: /^pnpm (build|lint|typecheck)$/, reason: 'CI step of its own', ciStep: true },
   { pattern: /^pnpm check:packages$/, reason: 'CI step of its own', ciStep: 'pnpm check:packages' },
-  { pattern: /^(pnpm examples|node scripts\/run-examples\.mjs)$/, reason: 'CI step of its own (every example command of the READMEs also runs here)', ciStep: 'node scripts/run-examples.mjs' },
+  {
+    pattern: /^(pnpm examples|node scripts\/run-examples\.mjs)$/,
+    reason: 'CI step of its own (every example command of the READMEs also runs here)',
+    ciStep: 'node scripts/run-examples.mjs',
+  },
   { pattern: /^pnpm chaos\b/, reason: 'minutes of fault injection; CI runs its short form', ciStep: 'pnpm --filter @polecat/chaos start -- --short' },
   { pattern: /^node --import tsx src\/node\.ts$/, reason: 'one chaos node process: the chaos runner starts it with its configuration' },
-  { pattern: /^pnpm sim\b/, reason: 'seed sweeps and scale runs take minutes; the sim package\'s own tests (part of pnpm test) run a fixed seed set, random seeds and the known defect', ciStep: 'pnpm test' },
+  {
+    pattern: /^pnpm sim\b/,
+    reason: "seed sweeps and scale runs take minutes; the sim package's own tests (part of pnpm test) run a fixed seed set, random seeds and the known defect",
+    ciStep: 'pnpm test',
+  },
   { pattern: /^pnpm bench\b/, reason: 'benchmarks take 2 to 7 minutes and measure rather than test (bench/README.md)' },
   { pattern: /^pnpm changeset$/, reason: 'interactive' },
   { pattern: /^npm i -g pnpm@/, reason: 'changes the machine-wide install; .ci/run installs pnpm this way', ciStep: 'npm install -g "pnpm@$PNPM_VERSION"' },
-  { pattern: /^(pnpm add|npm install) @polecat\//, reason: 'the packages are not on the registry from here; the packed-tarball tests install the same sets (packages/polecat, packages/app-lock)' },
+  {
+    pattern: /^(pnpm add|npm install) @polecat\//,
+    reason: 'the packages are not on the registry from here; the packed-tarball tests install the same sets (packages/polecat, packages/app-lock)',
+  },
   { pattern: /^pnpm --filter @polecat\/[\w-]+ test$/, reason: 'one package suite: part of pnpm test', ciStep: 'pnpm test' },
   { pattern: /--mssql |Server=\.\.\./, reason: 'needs a SQL Server (none here; the SQL Server suites run when POLECAT_TEST_MSSQL is set)' },
 ];
@@ -96,7 +107,9 @@ describe('README shell commands', () => {
   it('finds the commands (the extraction itself works)', () => {
     expect(commands.length).toBeGreaterThan(30);
     expect(toRun.length).toBeGreaterThan(10);
-    console.log(`[docs] ${commands.length} commands in ${readmes.length} READMEs; ${toRun.length} distinct ones run, ${commands.filter((c) => skipOf(c.command)).length} checked statically`);
+    console.log(
+      `[docs] ${commands.length} commands in ${readmes.length} READMEs; ${toRun.length} distinct ones run, ${commands.filter((c) => skipOf(c.command)).length} checked statically`,
+    );
   });
 
   it.each(commands.filter((c) => skipOf(c.command) !== undefined).map((c) => [`${c.file}:${c.line} ${c.command}`, c] as const))(
@@ -147,7 +160,10 @@ describe('code blocks marked <!-- docs-test: run -->', () => {
         writeFileSync(file, `// ${block.file}:${block.line}\n${block.code}`);
         return file;
       });
-    writeFileSync(join(scratch, 'tsconfig.json'), JSON.stringify({ extends: '../../tsconfig.base.json', include: files.map((file) => relative(scratch, file)) }));
+    writeFileSync(
+      join(scratch, 'tsconfig.json'),
+      JSON.stringify({ extends: '../../tsconfig.base.json', include: files.map((file) => relative(scratch, file)) }),
+    );
     const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
     return runUntil(process.execPath, [tsc, '-p', join(scratch, 'tsconfig.json')], { cwd: join(root, 'docs'), timeoutMs: 120_000 }).then((run) => {
       expect(run.code, `${run.stdout}\n${run.stderr}`).toBe(0);
@@ -163,7 +179,12 @@ describe('code blocks marked <!-- docs-test: run -->', () => {
     const env = { ...process.env, ...(postgres.reachable ? { DATABASE_URL: postgres.url } : {}) };
     const tsx = join(root, 'node_modules', '.bin', 'tsx');
     const [command, args] = extension === 'ts' ? [tsx, [file]] : [process.execPath, [file]];
-    const run = await runUntil(command, args, { cwd: join(root, 'docs'), env, ...(block.run!.until === undefined ? {} : { until: block.run!.until }), timeoutMs: 60_000 });
+    const run = await runUntil(command, args, {
+      cwd: join(root, 'docs'),
+      env,
+      ...(block.run!.until === undefined ? {} : { until: block.run!.until }),
+      timeoutMs: 60_000,
+    });
     const output = `${run.stdout}\n${run.stderr}`.trim();
     if (block.run!.until !== undefined) expect(run.sawUntil, `never printed "${block.run!.until}":\n${output}`).toBe(true);
     expect(run.code, `exit ${run.code ?? run.signal}:\n${output}`).toBe(0);

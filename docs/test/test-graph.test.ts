@@ -8,11 +8,13 @@ import { markdownBlocks, markdownCommands } from '@polecat/test-utils';
 import { describe, expect, it } from 'vitest';
 
 const root = resolve(fileURLToPath(new URL('../..', import.meta.url)));
-const readmes = [
-  'README.md',
-  ...['packages', 'examples'].flatMap((dir) => readdirSync(join(root, dir)).map((name) => `${dir}/${name}/README.md`)),
-].filter((file) => existsSync(join(root, file)));
-const docsManifest = JSON.parse(readFileSync(join(root, 'docs', 'package.json'), 'utf8')) as { dependencies?: Record<string, string>; devDependencies?: Record<string, string> };
+const readmes = ['README.md', ...['packages', 'examples'].flatMap((dir) => readdirSync(join(root, dir)).map((name) => `${dir}/${name}/README.md`))].filter(
+  (file) => existsSync(join(root, file)),
+);
+const docsManifest = JSON.parse(readFileSync(join(root, 'docs', 'package.json'), 'utf8')) as {
+  dependencies?: Record<string, string>;
+  devDependencies?: Record<string, string>;
+};
 const docsDependencies = new Set(Object.keys({ ...docsManifest.dependencies, ...docsManifest.devDependencies }));
 
 /** Workspace package names that README commands filter on or marked blocks import. */

@@ -55,7 +55,8 @@ async function sweep(count: number, from: number, workers: number): Promise<void
     summaries.push(summary);
     if (summary.violations.length > 0) failingSoFar++;
     // progress on stderr (the failing seeds themselves are printed in seed order at the end)
-    if (summaries.length % 500 === 0) console.error(`${summaries.length}/${count} seeds, ${failingSoFar} failing, ${((performance.now() - started) / 1000).toFixed(0)} s`);
+    if (summaries.length % 500 === 0)
+      console.error(`${summaries.length}/${count} seeds, ${failingSoFar} failing, ${((performance.now() - started) / 1000).toFixed(0)} s`);
   };
   await Promise.all(
     Array.from({ length: Math.max(1, workers) }, (_, index) => {
@@ -75,7 +76,11 @@ async function sweep(count: number, from: number, workers: number): Promise<void
     console.log(`FAIL seed ${summary.seed}: ${first.kind} at ${(first.atMs / 1000).toFixed(3)} s: ${first.detail} (faults ${summary.faults.join(', ')})`);
   }
   console.table(summaryRows(summaries, performance.now() - started));
-  console.log(failing.length === 0 ? 'failing seeds: none' : `failing seeds: ${failing.map((summary) => summary.seed).join(' ')}\nreplay: pnpm sim -- --seed ${failing[0]!.seed} --trace`);
+  console.log(
+    failing.length === 0
+      ? 'failing seeds: none'
+      : `failing seeds: ${failing.map((summary) => summary.seed).join(' ')}\nreplay: pnpm sim -- --seed ${failing[0]!.seed} --trace`,
+  );
   process.exitCode = failing.length === 0 && summaries.length === count ? 0 : 1;
 }
 
@@ -117,7 +122,9 @@ async function scale(): Promise<void> {
       'without verification, per node (/s)': first.standbyRequestsPerNodeSecond.toFixed(2),
       connections: first.connections,
       'heap (MB)': first.heapMb.toFixed(0),
-      'wall (s)': (results.reduce((sum, result) => sum + result.wallMs, 0) / 1000).toFixed(1) + (results.some((result) => result.cutShort) ? ' (wall limit: cut short)' : ''),
+      'wall (s)':
+        (results.reduce((sum, result) => sum + result.wallMs, 0) / 1000).toFixed(1) +
+        (results.some((result) => result.cutShort) ? ' (wall limit: cut short)' : ''),
     };
     console.error(JSON.stringify(line));
     rows.push(line);

@@ -70,7 +70,8 @@ export class OwnershipLedger {
       if (!other.cutOff && cutOff) {
         // a cut-off node started on a grant the server had already revoked (it arrived late)
         if (other.epoch !== undefined && epoch !== undefined && epoch < other.epoch) this.#fencedOverlaps++;
-        else this.report('stale-epoch', `${shard} started on cut-off ${node} (a late grant) with epoch ${epoch}, not below live ${other.node}'s ${other.epoch}`);
+        else
+          this.report('stale-epoch', `${shard} started on cut-off ${node} (a late grant) with epoch ${epoch}, not below live ${other.node}'s ${other.epoch}`);
       } else if (!other.cutOff) {
         this.report('double-run', `${shard} started on ${node} while it runs on ${other.node} (since ${other.startedAt})`);
       } else if (other.epoch === undefined || epoch === undefined || other.epoch >= epoch) {

@@ -31,7 +31,8 @@ export function checkSettled(ledger: OwnershipLedger, server: SimLockServer, nod
   for (const node of running) {
     for (const set of node.coordinator.status().owned) {
       const holder = server.holderOf(String(set.lockId));
-      if (holder?.node !== node.instance) ledger.report('lock-mismatch', `${node.instance} owns ${set.key} but the server grants it to ${holder?.node ?? 'nobody'}`);
+      if (holder?.node !== node.instance)
+        ledger.report('lock-mismatch', `${node.instance} owns ${set.key} but the server grants it to ${holder?.node ?? 'nobody'}`);
     }
   }
   if (!isBalanced(running)) ledger.report('unbalanced', `owned sets per node ${running.map((node) => node.coordinator.status().owned.length).join('/')}`);

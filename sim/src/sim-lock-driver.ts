@@ -143,7 +143,9 @@ export class SimLockDriver implements LockSessionDriver<string> {
         if (settled) return;
         settled = true;
         giveUp.abort();
-        reject(cause instanceof AppLockError ? cause : new AppLockError('CONNECTION_FAILED', `sim connect of ${this.#node} failed`, { retryable: true, cause }));
+        reject(
+          cause instanceof AppLockError ? cause : new AppLockError('CONNECTION_FAILED', `sim connect of ${this.#node} failed`, { retryable: true, cause }),
+        );
       };
       signal?.addEventListener('abort', () => fail(signal.reason), { once: true, signal: giveUp.signal });
       this.#clock.sleep(CONNECT_TIMEOUT_MS, giveUp.signal).then(

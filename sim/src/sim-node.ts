@@ -1,5 +1,12 @@
 import type { AppLock, Clock } from '@polecat/app-lock';
-import { ProjectionCoordinator, createFunctionDaemonFactory, type AgentContext, type CoordinatorSettingsInput, type EpochSource, type ProjectionDaemon } from '@polecat/coordinator';
+import {
+  ProjectionCoordinator,
+  createFunctionDaemonFactory,
+  type AgentContext,
+  type CoordinatorSettingsInput,
+  type EpochSource,
+  type ProjectionDaemon,
+} from '@polecat/coordinator';
 import { SingleTenantProjectionDistributor, type ProjectionDatabase, type ProjectionDistributor, type ShardName } from '@polecat/distributors';
 import type { SimLockServer } from './lock-server';
 import type { OwnershipLedger } from './ownership-ledger';

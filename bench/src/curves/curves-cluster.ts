@@ -12,7 +12,13 @@ export const CURVES_PORTS = { shardsAndNodes: 16510, tenants: 16520 } as const;
 export async function startCurvesCluster(): Promise<{ url: string; destroy: () => Promise<void> }> {
   const bin = findPostgresBin();
   if (bin === undefined) throw new Error('no PostgreSQL server binaries under /usr/lib/postgresql/*/bin (needed for the private cluster)');
-  const cluster = await PrivateCluster.start({ bin, port: CURVES_PORTS.shardsAndNodes, listen: ['127.0.0.1'], maxConnections: 300, dirPrefix: 'polecat-bench-curves-' });
+  const cluster = await PrivateCluster.start({
+    bin,
+    port: CURVES_PORTS.shardsAndNodes,
+    listen: ['127.0.0.1'],
+    maxConnections: 300,
+    dirPrefix: 'polecat-bench-curves-',
+  });
   try {
     const admin = new pg.Client({ connectionString: cluster.url('postgres'), application_name: 'bench-curves-admin' });
     await admin.connect();

@@ -117,7 +117,10 @@ export async function runCurves(plan: CurvesPlan, raw: Record<string, unknown>, 
       statements = await measure('statement cost', () => runGuardCost(url, plan.lockTableSizes, plan.statementSamples, log));
       for (const point of statements ?? []) {
         const group = `C0 one-key lock statement, ${point.locksHeld} advisory locks held on the server (pg_locks is read whole)`;
-        row(group, "try-acquire round trip, ours (pid guard) vs the original's bare pg_try_advisory_lock", 'ms', { ours: point.guardedTryMs, baseline: point.unguardedTryMs });
+        row(group, "try-acquire round trip, ours (pid guard) vs the original's bare pg_try_advisory_lock", 'ms', {
+          ours: point.guardedTryMs,
+          baseline: point.unguardedTryMs,
+        });
         row(group, 'release round trip (pid guard)', 'ms', { ours: point.guardedReleaseMs });
         row(group, 'verify round trip (held count and keys)', 'ms', { ours: point.verifyMs });
         row(group, 'probe round trip', 'ms', { ours: point.probeMs });
@@ -132,7 +135,9 @@ export async function runCurves(plan: CurvesPlan, raw: Record<string, unknown>, 
           figures.cpu![config.name] = steady?.ownerCpuPercent ?? Number.NaN;
           figures.rss![config.name] = steady?.ownerRssAboveEmptyMb ?? Number.NaN;
           const cycle =
-            config === BASELINE && count > plan.baselineCycleMaxShards ? undefined : await measure(`cycle ${count} ${config.name}`, () => runCycleCost(postgresCycleTarget(url), config, [count], plan.cycles));
+            config === BASELINE && count > plan.baselineCycleMaxShards
+              ? undefined
+              : await measure(`cycle ${count} ${config.name}`, () => runCycleCost(postgresCycleTarget(url), config, [count], plan.cycles));
           figures.ownerTrips![config.name] = cycle?.find((c) => c.role === 'owner')!.roundTrips ?? Number.NaN;
           figures.standbyTrips![config.name] = cycle?.find((c) => c.role === 'standby')!.roundTrips ?? Number.NaN;
           if (plan.takeoverShardCounts.includes(count) && (config === OURS || count <= plan.baselineTakeoverMaxShards)) {
@@ -156,7 +161,13 @@ export async function runCurves(plan: CurvesPlan, raw: Record<string, unknown>, 
         row(group, 'owner RSS above an idle node', 'MB', figures.rss!);
         row(group, 'owner round trips per cycle', 'n', figures.ownerTrips!);
         row(group, 'standby round trips per cycle', 'n', figures.standbyTrips!);
-        if (plan.takeoverShardCounts.includes(count)) row(group, `sigkill running elsewhere p99 (3 nodes, our exact defaults, trials ${trialsText(count <= plan.baselineTakeoverMaxShards)})`, 'ms', figures.takeover!);
+        if (plan.takeoverShardCounts.includes(count))
+          row(
+            group,
+            `sigkill running elsewhere p99 (3 nodes, our exact defaults, trials ${trialsText(count <= plan.baselineTakeoverMaxShards)})`,
+            'ms',
+            figures.takeover!,
+          );
       }
       for (const count of plan.nodeCounts) {
         const figures: Record<string, Pair> = { perNode: {}, server: {}, takeover: {}, join: {} };
@@ -166,7 +177,9 @@ export async function runCurves(plan: CurvesPlan, raw: Record<string, unknown>, 
           const standby = await measure(`standby ${count} nodes ${name}`, () => runStandbyCost(url, config, plan.nodeSeconds, count));
           figures.perNode![name] = standby?.queriesPerSecond ?? Number.NaN;
           figures.server![name] = (standby?.queriesPerSecond ?? Number.NaN) * count;
-          const takeover = await measure(`sigkill ${count} nodes ${name}`, () => runEvent(url, admin, config, 'sigkill', trialsOf(config), log, count, config.coordinator.balance !== false));
+          const takeover = await measure(`sigkill ${count} nodes ${name}`, () =>
+            runEvent(url, admin, config, 'sigkill', trialsOf(config), log, count, config.coordinator.balance !== false),
+          );
           figures.takeover![name] = takeover?.takeover.p99 ?? Number.NaN;
           figures.join![name] = (await measure(`join ${count} nodes ${name}`, () => timeToBalanceAfterJoin(url, config, count))) ?? Number.NaN;
         }
@@ -187,16 +200,33 @@ export async function runCurves(plan: CurvesPlan, raw: Record<string, unknown>, 
   const tenants: Record<number, unknown> = {};
   for (const count of plan.tenantCounts) {
     log(`C3. ${count} tenants x 2 shards, 4 nodes (lock home vs a lock connection per tenant)`);
-    const result = await measure(`tenants ${count}`, () => runTenants(0, log, { tenants: count, shards: 2, nodes: 4, maxConnections: 100, port: CURVES_PORTS.tenants }));
+    const result = await measure(`tenants ${count}`, () =>
+      runTenants(0, log, { tenants: count, shards: 2, nodes: 4, maxConnections: 100, port: CURVES_PORTS.tenants }),
+    );
     if (result === undefined) continue;
     tenants[count] = result;
     const refused = result.baseline.tooManyClients > 0 ? ', baseline refused connections (max_connections 100)' : '';
     const group = `C3 tenants: ${count} x 4 nodes${refused}`;
     const { home, baseline } = result;
     const pair = (pick: (r: typeof home) => number): Pair => ({ ours: pick(home), baseline: pick(baseline) });
-    row(group, 'lock connections per node', 'n', pair((r) => r.lockConnectionsPerNode));
-    row(group, 'every tenant owned, from first start', 'ms', pair((r) => r.ownedAllFromStartMs));
-    row(group, 'lock round trips per cycle per node', 'n', pair((r) => r.roundTripsPerCycle));
+    row(
+      group,
+      'lock connections per node',
+      'n',
+      pair((r) => r.lockConnectionsPerNode),
+    );
+    row(
+      group,
+      'every tenant owned, from first start',
+      'ms',
+      pair((r) => r.ownedAllFromStartMs),
+    );
+    row(
+      group,
+      'lock round trips per cycle per node',
+      'n',
+      pair((r) => r.roundTripsPerCycle),
+    );
   }
   raw.curves = { plan, durations, statements, shards, nodes, tenants };
   const series = (source: Record<number, Record<string, Pair>>, metric: string, name: 'ours' | 'baseline') =>

@@ -32,11 +32,19 @@ function panel(p: Panel, offset: number): string {
   if (points.length === 0) return '';
   const xs = decades(Math.min(...points.map(([x]) => x)), Math.max(...points.map(([x]) => x)));
   const ys = decades(Math.min(...points.map(([, y]) => y)), Math.max(...points.map(([, y]) => y)));
-  const sx = (x: number): number => offset + M.left + ((Math.log10(x) - Math.log10(xs[0]!)) / (Math.log10(xs.at(-1)!) - Math.log10(xs[0]!) || 1)) * (W - M.left - M.right);
-  const sy = (y: number): number => H - M.bottom - ((Math.log10(y) - Math.log10(ys[0]!)) / (Math.log10(ys.at(-1)!) - Math.log10(ys[0]!) || 1)) * (H - M.top - M.bottom);
+  const sx = (x: number): number =>
+    offset + M.left + ((Math.log10(x) - Math.log10(xs[0]!)) / (Math.log10(xs.at(-1)!) - Math.log10(xs[0]!) || 1)) * (W - M.left - M.right);
+  const sy = (y: number): number =>
+    H - M.bottom - ((Math.log10(y) - Math.log10(ys[0]!)) / (Math.log10(ys.at(-1)!) - Math.log10(ys[0]!) || 1)) * (H - M.top - M.bottom);
   const parts = [`<text x="${offset + W / 2}" y="16" text-anchor="middle" font-weight="bold">${escape(p.title)}</text>`];
-  for (const x of xs) parts.push(`<line x1="${sx(x)}" y1="${M.top}" x2="${sx(x)}" y2="${H - M.bottom}" stroke="#ddd"/><text x="${sx(x)}" y="${H - M.bottom + 14}" text-anchor="middle">${label(x)}</text>`);
-  for (const y of ys) parts.push(`<line x1="${offset + M.left}" y1="${sy(y)}" x2="${offset + W - M.right}" y2="${sy(y)}" stroke="#ddd"/><text x="${offset + M.left - 4}" y="${sy(y) + 4}" text-anchor="end">${label(y)}</text>`);
+  for (const x of xs)
+    parts.push(
+      `<line x1="${sx(x)}" y1="${M.top}" x2="${sx(x)}" y2="${H - M.bottom}" stroke="#ddd"/><text x="${sx(x)}" y="${H - M.bottom + 14}" text-anchor="middle">${label(x)}</text>`,
+    );
+  for (const y of ys)
+    parts.push(
+      `<line x1="${offset + M.left}" y1="${sy(y)}" x2="${offset + W - M.right}" y2="${sy(y)}" stroke="#ddd"/><text x="${offset + M.left - 4}" y="${sy(y) + 4}" text-anchor="end">${label(y)}</text>`,
+    );
   parts.push(`<text x="${offset + W / 2}" y="${H - 6}" text-anchor="middle">${escape(p.x)}</text>`);
   parts.push(`<text transform="translate(${offset + 12},${H / 2}) rotate(-90)" text-anchor="middle">${escape(p.y)}</text>`);
   p.series.forEach((s, i) => {

@@ -1,6 +1,14 @@
 /** Benchmark E (issue 24): the Emmett side by side and the throughput overhead, as table rows. */
 import type { Row } from '../stats';
-import { EMMETT_FAULTS, EMMETT_VARIANTS, SIGSTOP_MS, dropLeftoverSchemas, runEmmettFault, type EmmettFaultResult, type EmmettPlan } from './emmett-side-by-side';
+import {
+  EMMETT_FAULTS,
+  EMMETT_VARIANTS,
+  SIGSTOP_MS,
+  dropLeftoverSchemas,
+  runEmmettFault,
+  type EmmettFaultResult,
+  type EmmettPlan,
+} from './emmett-side-by-side';
 import { runEmmettThroughput } from './emmett-throughput';
 
 const QUICK: EmmettPlan & { throughputEvents: number; throughputPairs: number } = {
@@ -44,7 +52,10 @@ export async function runEmmettBench(url: string, quick: boolean, raw: Record<st
       const b = results.find((r) => r.variant === plain.name && r.fault === fault)!;
       const group = `E emmett vs plain Emmett (${lease}): ${fault === 'sigstop' ? `sigstop ${SIGSTOP_MS / 1000} s` : fault}`;
       // a plain trial that never advanced counts as the cap: a lower bound, said in the metric
-      const stuck = b.notAdvanced > 0 ? `; plain: ${b.notAdvanced} of ${b.notAdvanced + b.advancedAgain.n} not advanced within ${b.capMs / 1000} s, counted as ${b.capMs / 1000} s` : '';
+      const stuck =
+        b.notAdvanced > 0
+          ? `; plain: ${b.notAdvanced} of ${b.notAdvanced + b.advancedAgain.n} not advanced within ${b.capMs / 1000} s, counted as ${b.capMs / 1000} s`
+          : '';
       for (const key of ['median', 'p99'] as const) {
         rows.push({
           group,
@@ -56,9 +67,33 @@ export async function runEmmettBench(url: string, quick: boolean, raw: Record<st
         });
       }
       rows.push(
-        { group, metric: `events applied twice (of ${a.events} / ${b.events})`, unit: 'n', ours: a.appliedTwice, baseline: b.appliedTwice, target: '= 0', met: a.appliedTwice === 0 },
-        { group, metric: `events lost up to the checkpoint${b.caughtUp ? '' : ' (plain did not catch up)'}`, unit: 'n', ours: a.lost, baseline: b.lost, target: '= 0', met: a.lost === 0 && a.caughtUp },
-        { group, metric: 'read-model rows differing from a replay', unit: 'n', ours: a.readModelRowsDiffering, baseline: b.readModelRowsDiffering, target: '= 0', met: a.readModelRowsDiffering === 0 },
+        {
+          group,
+          metric: `events applied twice (of ${a.events} / ${b.events})`,
+          unit: 'n',
+          ours: a.appliedTwice,
+          baseline: b.appliedTwice,
+          target: '= 0',
+          met: a.appliedTwice === 0,
+        },
+        {
+          group,
+          metric: `events lost up to the checkpoint${b.caughtUp ? '' : ' (plain did not catch up)'}`,
+          unit: 'n',
+          ours: a.lost,
+          baseline: b.lost,
+          target: '= 0',
+          met: a.lost === 0 && a.caughtUp,
+        },
+        {
+          group,
+          metric: 'read-model rows differing from a replay',
+          unit: 'n',
+          ours: a.readModelRowsDiffering,
+          baseline: b.readModelRowsDiffering,
+          target: '= 0',
+          met: a.readModelRowsDiffering === 0,
+        },
       );
     }
   }

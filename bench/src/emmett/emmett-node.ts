@@ -35,7 +35,8 @@ if (config.cpuSampleMs !== undefined) {
     return query.apply(this, args);
   } as typeof pg.Client.prototype.query;
 }
-const say = (event: Record<string, unknown>): void => void process.stdout.write(`${JSON.stringify({ ...event, node: config.id, at: performance.timeOrigin + performance.now() })}\n`);
+const say = (event: Record<string, unknown>): void =>
+  void process.stdout.write(`${JSON.stringify({ ...event, node: config.id, at: performance.timeOrigin + performance.now() })}\n`);
 
 let stop: () => Promise<void>;
 if (config.mode === 'ours') {

@@ -124,12 +124,21 @@ export function startAppender(url: string, schema: string, everyMs: number): { s
 }
 
 /** One fault on a fresh schema and 3 fresh nodes: `plan.trials` trials, then the exactly-once checks. */
-export async function runEmmettFault(url: string, variant: EmmettVariant, fault: EmmettFault, plan: EmmettPlan, log: (line: string) => void): Promise<EmmettFaultResult> {
+export async function runEmmettFault(
+  url: string,
+  variant: EmmettVariant,
+  fault: EmmettFault,
+  plan: EmmettPlan,
+  log: (line: string) => void,
+): Promise<EmmettFaultResult> {
   const { schema, admin, drop } = await createEmmettSchema(url, variant.name.replace('-', '_'));
   let serial = 0;
   const spawn = (): Promise<EmmettNode> => {
     const id = `${schema}-n${(serial += 1)}`;
-    return spawnEmmettNode({ url: schemaUrl(url, schema, id), id, mode: variant.mode, ...(variant.leaseSeconds === undefined ? {} : { leaseSeconds: variant.leaseSeconds }) }, log);
+    return spawnEmmettNode(
+      { url: schemaUrl(url, schema, id), id, mode: variant.mode, ...(variant.leaseSeconds === undefined ? {} : { leaseSeconds: variant.leaseSeconds }) },
+      log,
+    );
   };
   let nodes: EmmettNode[] = [];
   let appender: ReturnType<typeof startAppender> | undefined;
@@ -167,7 +176,11 @@ export async function runEmmettFault(url: string, variant: EmmettVariant, fault:
       const advancedAt = async (): Promise<number | undefined> => {
         let latest = 0;
         for (const { log: table } of affected) {
-          const { rows } = await admin.query<{ at: number | null }>(`SELECT min(at) AS at FROM ${table} WHERE at > $1 AND (node <> $2 OR at > $3)`, [at, victim.id, contAt]);
+          const { rows } = await admin.query<{ at: number | null }>(`SELECT min(at) AS at FROM ${table} WHERE at > $1 AND (node <> $2 OR at > $3)`, [
+            at,
+            victim.id,
+            contAt,
+          ]);
           if (rows[0]!.at === null) return undefined;
           latest = Math.max(latest, rows[0]!.at);
         }
@@ -183,14 +196,29 @@ export async function runEmmettFault(url: string, variant: EmmettVariant, fault:
         if (exited !== undefined) exitsMs.push(exitMs);
         nodes = [...nodes.filter((node) => node !== victim), await spawn()];
       }
-      log(`  ${variant.name} ${fault} ${trial + 1}/${trials}: ${advanced === undefined ? `not advanced within ${capMs} ms` : `advanced again after ${(advanced - at).toFixed(0)} ms`} (victim ran ${affected.map((p) => p.shard).join(', ')}${exited === undefined ? '' : `; exited ${exitsMs.at(-1)!.toFixed(0)} ms after SIGTERM`})`);
+      log(
+        `  ${variant.name} ${fault} ${trial + 1}/${trials}: ${advanced === undefined ? `not advanced within ${capMs} ms` : `advanced again after ${(advanced - at).toFixed(0)} ms`} (victim ran ${affected.map((p) => p.shard).join(', ')}${exited === undefined ? '' : `; exited ${exitsMs.at(-1)!.toFixed(0)} ms after SIGTERM`})`,
+      );
     }
     const events = await appender.stop();
     appender = undefined;
     const caughtUp = await waitCaughtUp(admin, plan.capMs);
     const checks = await exactlyOnce(admin);
-    log(`  ${variant.name} ${fault}: ${events} events, ${checks.appliedTwice} applied twice, ${checks.lost} lost, ${checks.readModelRowsDiffering} read-model rows differ${caughtUp ? '' : ', not caught up'}`);
-    return { variant: variant.name, fault, advancedAgain: summarize(times), notAdvanced, capMs, withCap: summarize([...times, ...Array.from({ length: notAdvanced }, () => capMs)]), exitsMs, events, caughtUp, ...checks };
+    log(
+      `  ${variant.name} ${fault}: ${events} events, ${checks.appliedTwice} applied twice, ${checks.lost} lost, ${checks.readModelRowsDiffering} read-model rows differ${caughtUp ? '' : ', not caught up'}`,
+    );
+    return {
+      variant: variant.name,
+      fault,
+      advancedAgain: summarize(times),
+      notAdvanced,
+      capMs,
+      withCap: summarize([...times, ...Array.from({ length: notAdvanced }, () => capMs)]),
+      exitsMs,
+      events,
+      caughtUp,
+      ...checks,
+    };
   } finally {
     await appender?.stop().catch(() => undefined);
     await Promise.all(nodes.map((node) => stopEmmettNode(node)));
@@ -217,7 +245,10 @@ async function exactlyOnce(admin: pg.Client): Promise<{ appliedTwice: number; lo
   let lost = 0;
   let projectorCheckpoint = '0';
   for (const { processorId, log } of PROCESSORS) {
-    const { rows } = await admin.query<{ checkpoint: string | null }>('SELECT last_processed_checkpoint::bigint::text AS checkpoint FROM emt_processors WHERE processor_id = $1', [processorId]);
+    const { rows } = await admin.query<{ checkpoint: string | null }>(
+      'SELECT last_processed_checkpoint::bigint::text AS checkpoint FROM emt_processors WHERE processor_id = $1',
+      [processorId],
+    );
     const checkpoint = rows[0]?.checkpoint ?? '0';
     if (log === 'projector_log') projectorCheckpoint = checkpoint;
     const counts = await admin.query<{ twice: string; lost: string }>(

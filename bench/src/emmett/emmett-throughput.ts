@@ -62,7 +62,9 @@ export async function runEmmettThroughput(url: string, events: number, pairs: nu
       const round = await drain(url, mode, events, log);
       got[mode] = round;
       rounds.push(round);
-      log(`  throughput pair ${pair + 1}/${pairs} ${mode}: ${round.eventsPerSecond.toFixed(0)} events/s, ${round.cpuMicrosPerEvent.toFixed(0)} µs CPU and ${round.statementsPerEvent.toFixed(2)} statements per event`);
+      log(
+        `  throughput pair ${pair + 1}/${pairs} ${mode}: ${round.eventsPerSecond.toFixed(0)} events/s, ${round.cpuMicrosPerEvent.toFixed(0)} µs CPU and ${round.statementsPerEvent.toFixed(2)} statements per event`,
+      );
     }
     // plain's rate over ours (> 1: ours slower); ours' CPU over plain's (> 1: ours costs more)
     ratePairs.push([got.plain!.eventsPerSecond, got.ours!.eventsPerSecond]);
@@ -91,7 +93,10 @@ async function drain(url: string, mode: 'ours' | 'plain', events: number, log: (
   try {
     const store = getPostgreSQLEventStore(schemaUrl(url, schema, `${schema}-appender`), { schema: { autoMigration: 'None' } });
     for (let first = 0; first < events; first += 100) {
-      const batch: LegDriven[] = Array.from({ length: Math.min(100, events - first) }, (_, i) => ({ type: 'LegDriven', data: { trip: `trip-${(first / 100) % 40}`, km: 1 + ((first + i) % 17) } }));
+      const batch: LegDriven[] = Array.from({ length: Math.min(100, events - first) }, (_, i) => ({
+        type: 'LegDriven',
+        data: { trip: `trip-${(first / 100) % 40}`, km: 1 + ((first + i) % 17) },
+      }));
       await store.appendToStream(`trip-${(first / 100) % 40}`, batch);
     }
     await store.close();
@@ -103,12 +108,19 @@ async function drain(url: string, mode: 'ours' | 'plain', events: number, log: (
     } finally {
       await stopEmmettNode(node);
     }
-    const { rows } = await admin.query<{ n: string; first: number; last: number }>('SELECT count(*)::text AS n, min(at) AS first, max(at) AS last FROM projector_log');
+    const { rows } = await admin.query<{ n: string; first: number; last: number }>(
+      'SELECT count(*)::text AS n, min(at) AS first, max(at) AS last FROM projector_log',
+    );
     const row = rows[0]!;
     const applied = Number(row.n) - 1;
     const cpuMs = sampleAt(node.cpu, 'cpuMs', row.last) - sampleAt(node.cpu, 'cpuMs', row.first);
     const statements = sampleAt(node.cpu, 'queries', row.last) - sampleAt(node.cpu, 'queries', row.first);
-    return { mode, eventsPerSecond: applied / ((row.last - row.first) / 1000), cpuMicrosPerEvent: (cpuMs * 1000) / applied, statementsPerEvent: statements / applied };
+    return {
+      mode,
+      eventsPerSecond: applied / ((row.last - row.first) / 1000),
+      cpuMicrosPerEvent: (cpuMs * 1000) / applied,
+      statementsPerEvent: statements / applied,
+    };
   } finally {
     await drop();
   }

@@ -27,9 +27,10 @@ export class ClusterAdmin {
 
   /** `pg_terminate_backend` of every session named `applicationName` (all databases of the private cluster). */
   async terminate(applicationName: string): Promise<number> {
-    const result = await this.query<{ ok: boolean }>('select pg_terminate_backend(pid) as ok from pg_stat_activity where application_name = $1 and pid <> pg_backend_pid()', [
-      applicationName,
-    ]);
+    const result = await this.query<{ ok: boolean }>(
+      'select pg_terminate_backend(pid) as ok from pg_stat_activity where application_name = $1 and pid <> pg_backend_pid()',
+      [applicationName],
+    );
     return result.rows.filter((row) => row.ok).length;
   }
 

@@ -12,7 +12,10 @@ export function exampleArgs(usage: string, extra: NonNullable<ParseArgsConfig['o
   const raw = process.argv.slice(2).filter((arg) => arg !== '--'); // `pnpm start -- --pg` passes the '--' on
   const args = raw.flatMap((arg, i) => (arg === '--pg' && (raw[i + 1] === undefined || raw[i + 1]!.startsWith('--')) ? ['--pg', MACHINE_POSTGRES] : [arg]));
   try {
-    return parseArgs({ args, options: { pg: { type: 'string' }, url: { type: 'string' }, ...extra }, strict: true }).values as Record<string, string | boolean | undefined>;
+    return parseArgs({ args, options: { pg: { type: 'string' }, url: { type: 'string' }, ...extra }, strict: true }).values as Record<
+      string,
+      string | boolean | undefined
+    >;
   } catch (error) {
     console.error(`${error instanceof Error ? error.message : String(error)}\nusage: ${usage}`);
     process.exit(1);

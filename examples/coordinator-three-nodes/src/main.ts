@@ -91,7 +91,9 @@ const killedAt = performance.now();
 await backend.killSession(victim);
 const takeoverMs = await waitFor(() => allRunning(victim), `after killing ${victim}: survivors take over`);
 table.release();
-console.log(`\ntakeover: every shard of ${victim} runs elsewhere ${Math.round(performance.now() - killedAt)} ms after the kill (wait loop: ${Math.round(takeoverMs)} ms)`);
+console.log(
+  `\ntakeover: every shard of ${victim} runs elsewhere ${Math.round(performance.now() - killedAt)} ms after the kill (wait loop: ${Math.round(takeoverMs)} ms)`,
+);
 
 await Promise.all(nodes.map(({ coordinator }) => coordinator.stop()));
 await backend.close();

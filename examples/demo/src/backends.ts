@@ -1,12 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import {
-  InMemoryLockServer,
-  connectionStringForm,
-  isPostgresConnectionString,
-  lockFactoryFor,
-  redactConnectionString,
-  type AppLock,
-} from '@polecat/polecat';
+import { InMemoryLockServer, connectionStringForm, isPostgresConnectionString, lockFactoryFor, redactConnectionString, type AppLock } from '@polecat/polecat';
 import { parsePostgresKeywordString } from '@polecat/polecat/postgres';
 import pg from 'pg';
 

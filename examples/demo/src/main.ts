@@ -155,7 +155,11 @@ const takeover = new Promise<number>((resolve) => {
   }
 });
 const takeoverMs = await Promise.race([takeover, new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 10_000))]);
-event(takeoverMs === undefined ? `takeover INCOMPLETE after 10 s: ${[...orphans].join(', ')} unowned` : `takeover complete in ${takeoverMs} ms: ${moved.join(', ')}`);
+event(
+  takeoverMs === undefined
+    ? `takeover INCOMPLETE after 10 s: ${[...orphans].join(', ')} unowned`
+    : `takeover complete in ${takeoverMs} ms: ${moved.join(', ')}`,
+);
 
 await new Promise((resolve) => setTimeout(resolve, Math.max(0, RUN_MS - elapsed())));
 clearInterval(timer);
@@ -166,7 +170,9 @@ const stopStarted = Date.now();
 await Promise.all(nodes.map((node) => node.coordinator.stop()));
 for (const node of nodes) if (node.state === 'running') node.state = 'stopped';
 console.log(`all nodes stopped and their locks released in ${Date.now() - stopStarted} ms; shards that ran on two nodes at once: ${overlaps}`);
-console.log(`longest a shard had no owner before the kill (hand-overs while nodes joined): ${longestGapMs === 0 ? 'never unowned' : `${longestGapMs} ms (${gapShard})`}`);
+console.log(
+  `longest a shard had no owner before the kill (hand-overs while nodes joined): ${longestGapMs === 0 ? 'never unowned' : `${longestGapMs} ms (${gapShard})`}`,
+);
 await backend.close();
 const ok = takeoverMs !== undefined && overlaps === 0;
 console.log(ok ? `\nOK: takeover in ${takeoverMs} ms, no shard ran twice.` : '\nFAILED: see the events above.');

@@ -79,4 +79,3 @@ export function render(view: View, final = false): void {
 export function announce(event: string): void {
   if (!tty) console.log(`  ${event}`);
 }
-

@@ -53,11 +53,13 @@ export function createBackend(): Backend {
   const locksHeld = async (): Promise<number> => {
     const probe = new pg.Client({ connectionString: url, application_name: `${applicationName}-probe` });
     await probe.connect();
-    const { rows } = await probe.query(
-      `select count(*)::int as n from pg_locks l join pg_stat_activity a on a.pid = l.pid
+    const { rows } = await probe
+      .query(
+        `select count(*)::int as n from pg_locks l join pg_stat_activity a on a.pid = l.pid
         where l.locktype = 'advisory' and l.granted and a.application_name = $1`,
-      [applicationName],
-    ).finally(() => probe.end());
+        [applicationName],
+      )
+      .finally(() => probe.end());
     return Number(rows[0]!.n);
   };
   return {

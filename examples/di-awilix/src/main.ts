@@ -13,23 +13,27 @@ const backend = createBackend();
 const container = createContainer();
 container.register({
   backend: asValue(backend),
-  pool: asFunction(() => backend.pool).singleton().disposer(async (pool) => {
-    console.log('  pool disposed (after the coordinators drained)');
-    await pool.end();
-  }),
+  pool: asFunction(() => backend.pool)
+    .singleton()
+    .disposer(async (pool) => {
+      console.log('  pool disposed (after the coordinators drained)');
+      await pool.end();
+    }),
 });
 const pool = container.resolve<Queryable>('pool'); // resolved before the coordinators, as an app would
 
 /** A shard's work: one query per batch until aborted, then the batch in flight. */
-const agent = (name: string): AgentFunction => async ({ signal }) => {
-  console.log(`  agent ${name} started`);
-  while (!signal.aborted) {
-    await pool.query('select 1 as n');
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  await pool.query('select 1 as n'); // the pool must still be open here
-  console.log(`  agent ${name} stopped after its last batch`);
-};
+const agent =
+  (name: string): AgentFunction =>
+  async ({ signal }) => {
+    console.log(`  agent ${name} started`);
+    while (!signal.aborted) {
+      await pool.query('select 1 as n');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    await pool.query('select 1 as n'); // the pool must still be open here
+    console.log(`  agent ${name} stopped after its last batch`);
+  };
 
 const registry = new CoordinatorRegistry()
   .addProjectionCoordinator('HotCold', {
@@ -68,5 +72,7 @@ const { projectionCoordinator, ordersProjectionCoordinator } = container.cradle 
 };
 await projectionCoordinator.whenOwned(2, { timeoutMs: 10_000 });
 await ordersProjectionCoordinator.whenOwned(1, { timeoutMs: 10_000 });
-console.log(`Awilix ${frameworkMajor('awilix')}, ${backend.name}: all shards running; advisory locks held: ${await backend.locksHeld()}; sending myself SIGTERM`);
+console.log(
+  `Awilix ${frameworkMajor('awilix')}, ${backend.name}: all shards running; advisory locks held: ${await backend.locksHeld()}; sending myself SIGTERM`,
+);
 process.kill(process.pid, 'SIGTERM');

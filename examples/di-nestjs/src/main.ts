@@ -47,5 +47,7 @@ const app = await NestFactory.createApplicationContext(AppModule, { logger: ['lo
 app.enableShutdownHooks(['SIGTERM', 'SIGINT'], { useProcessExit: true }); // exit 0 once closed (Nest >= 11.1)
 const report = app.get(ShardReport);
 await report.whenRunning(3);
-console.log(`NestJS ${frameworkMajor('@nestjs/core')}, ${backend.name}: owned ${report.owned().join(', ')}; advisory locks held: ${await backend.locksHeld()}; sending myself SIGTERM`);
+console.log(
+  `NestJS ${frameworkMajor('@nestjs/core')}, ${backend.name}: owned ${report.owned().join(', ')}; advisory locks held: ${await backend.locksHeld()}; sending myself SIGTERM`,
+);
 process.kill(process.pid, 'SIGTERM');

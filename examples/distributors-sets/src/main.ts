@@ -15,12 +15,7 @@ import {
   type ProjectionSet,
 } from '@polecat/distributors';
 
-const shards = [
-  shardName('Trip'),
-  shardName('Day'),
-  shardName('Distance', { version: 2 }),
-  shardName('Trip', { shardKey: 'Europe' }),
-];
+const shards = [shardName('Trip'), shardName('Day'), shardName('Distance', { version: 2 }), shardName('Trip', { shardKey: 'Europe' })];
 const tenants = ['acme', 'globex', 'initech'];
 
 function printSets(title: string, sets: readonly ProjectionSet[]): void {
@@ -84,7 +79,11 @@ async function main(): Promise<void> {
     console.table(
       [...setsA]
         .sort((a, b) => a.key.localeCompare(b.key))
-        .map((set) => ({ set: set.names.map((n) => n.identity).join(', '), lockId: set.lockId, owner: heldA.has(set.key) ? 'A' : heldB.has(set.key) ? 'B' : '-' })),
+        .map((set) => ({
+          set: set.names.map((n) => n.identity).join(', '),
+          lockId: set.lockId,
+          owner: heldA.has(set.key) ? 'A' : heldB.has(set.key) ? 'B' : '-',
+        })),
     );
     if (setsA.some((set) => heldA.has(set.key) === heldB.has(set.key))) throw new Error('a set is held by both nodes or by none');
   } finally {

@@ -142,14 +142,21 @@ try {
   await replay.close();
 
   const checks: boolean[] = [];
-  for (const [table, key] of [['trip_totals', 'trip'], ['driver_stats', 'driver']] as const) {
+  for (const [table, key] of [
+    ['trip_totals', 'trip'],
+    ['driver_stats', 'driver'],
+  ] as const) {
     const diff = await admin.query<{ n: string }>(
       `SELECT count(*)::text AS n FROM ((TABLE ${table} EXCEPT TABLE replay_${table}) UNION ALL (TABLE replay_${table} EXCEPT TABLE ${table})) d`,
     );
-    const sum = await admin.query<{ rows: string; km: string; legs: string }>(`SELECT count(*)::text AS rows, sum(km)::text AS km, sum(legs)::text AS legs FROM ${table}`);
+    const sum = await admin.query<{ rows: string; km: string; legs: string }>(
+      `SELECT count(*)::text AS rows, sum(km)::text AS km, sum(legs)::text AS legs FROM ${table}`,
+    );
     const same = diff.rows[0]!.n === '0' && sum.rows[0]!.legs === String(appended);
     checks.push(same);
-    console.log(`${table.padEnd(12)} rows=${sum.rows[0]!.rows} km=${sum.rows[0]!.km} legs=${sum.rows[0]!.legs} (events ${appended}), rows differing from the replay by ${key}: ${diff.rows[0]!.n} -> ${same ? 'OK' : 'MISMATCH'}`);
+    console.log(
+      `${table.padEnd(12)} rows=${sum.rows[0]!.rows} km=${sum.rows[0]!.km} legs=${sum.rows[0]!.legs} (events ${appended}), rows differing from the replay by ${key}: ${diff.rows[0]!.n} -> ${same ? 'OK' : 'MISMATCH'}`,
+    );
   }
   equal = checks.every(Boolean);
   console.log(equal ? 'read models equal a single-process replay: every event applied exactly once by each projection' : 'MISMATCH');

@@ -8,7 +8,10 @@ const say = (event: Record<string, unknown>): void => void process.stdout.write(
 const emmett = await runEmmettProcessors({
   connectionString: url,
   applicationName: id,
-  processors: [emmettProjector({ projection: tripTotals('trip_totals', 'trip_totals') }), emmettProjector({ projection: driverStats('driver_stats', 'driver_stats') })],
+  processors: [
+    emmettProjector({ projection: tripTotals('trip_totals', 'trip_totals') }),
+    emmettProjector({ projection: driverStats('driver_stats', 'driver_stats') }),
+  ],
   pulling: { batchSize: 25, pullingFrequencyInMs: 20 },
   settings: { leadershipPollingTimeMs: 500 },
 });

@@ -31,7 +31,9 @@ export function driverStats(name: string, table: string): PostgreSQLProjectionDe
     name,
     canHandle: ['LegDriven'],
     init: async ({ context }) => {
-      await context.connection.client.query(`CREATE TABLE IF NOT EXISTS ${table} (driver text PRIMARY KEY, km bigint NOT NULL, legs int NOT NULL, last_trip text NOT NULL)`);
+      await context.connection.client.query(
+        `CREATE TABLE IF NOT EXISTS ${table} (driver text PRIMARY KEY, km bigint NOT NULL, legs int NOT NULL, last_trip text NOT NULL)`,
+      );
     },
     handle: async (events, { connection }) => {
       for (const { data } of events) {

@@ -62,13 +62,20 @@ const until = async (what: string, condition: () => boolean | Promise<boolean>):
   }
 };
 const status = async (): Promise<void> => {
-  const code = await runCli(['status', url, '--schema', schema], { out: (text) => process.stdout.write(text), err: (text) => process.stderr.write(text), env: {} });
+  const code = await runCli(['status', url, '--schema', schema], {
+    out: (text) => process.stdout.write(text),
+    err: (text) => process.stderr.write(text),
+    env: {},
+  });
   if (code !== 0) throw new Error(`polecat status exited ${code}`);
 };
 const snapshot = () => readPostgresClusterSnapshot(admin, { schema });
 
 try {
-  await until('every shard running and registered', async () => running.size === 6 && (await snapshot()).sets.every((set) => set.holder !== undefined && set.since !== undefined));
+  await until(
+    'every shard running and registered',
+    async () => running.size === 6 && (await snapshot()).sets.every((set) => set.holder !== undefined && set.since !== undefined),
+  );
   console.log('\n$ polecat status');
   await status();
 
@@ -79,7 +86,11 @@ try {
 
   console.log('\n$ polecat drain node-a --reason "deploy"');
   await drainNode(admin, 'node-a', { schema, by: 'example', reason: 'deploy' });
-  await until('node-a empty', async () => ![...running.values()].includes('node-a') && running.size === 5 && (await snapshot()).nodes.find((n) => n.nodeId === 'node-a')?.holds.length === 0);
+  await until(
+    'node-a empty',
+    async () =>
+      ![...running.values()].includes('node-a') && running.size === 5 && (await snapshot()).nodes.find((n) => n.nodeId === 'node-a')?.holds.length === 0,
+  );
   await status();
 
   console.log('\n$ polecat resume Trip; polecat undrain node-a');

@@ -1,4 +1,13 @@
-import { SessionAppLock, enforceLockTiming, silentLogger, toLogger, type ConsoleLike, type Logger, type ReleaseNotice, type SessionAppLockOptions } from '@polecat/app-lock';
+import {
+  SessionAppLock,
+  enforceLockTiming,
+  silentLogger,
+  toLogger,
+  type ConsoleLike,
+  type Logger,
+  type ReleaseNotice,
+  type SessionAppLockOptions,
+} from '@polecat/app-lock';
 import { PostgresDriver } from './internal/postgres-driver';
 import { invalidConfiguration } from './internal/postgres-errors';
 import { DEFAULT_RELEASE_CHANNEL, assertReleaseChannel } from './internal/release-notices';

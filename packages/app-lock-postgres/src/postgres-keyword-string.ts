@@ -50,7 +50,19 @@ export function parsePostgresKeywordString(connection: string): PostgresConnecti
   return toConfig(pairs, fail);
 }
 
-const SUPPORTED = new Set(['host', 'hostaddr', 'port', 'dbname', 'user', 'password', 'application_name', 'fallback_application_name', 'connect_timeout', 'options', 'sslmode']);
+const SUPPORTED = new Set([
+  'host',
+  'hostaddr',
+  'port',
+  'dbname',
+  'user',
+  'password',
+  'application_name',
+  'fallback_application_name',
+  'connect_timeout',
+  'options',
+  'sslmode',
+]);
 
 function toConfig(pairs: ReadonlyMap<string, string>, fail: (what: string) => never): PostgresConnectionConfig {
   const config: Record<string, unknown> = {};

@@ -59,10 +59,14 @@ await describePostgres('lead on PostgreSQL (leader election with kills)', (url) 
         new Promise<void>((resolve) => {
           const term: { startedAt: number; endedBy?: unknown } = { startedAt: Date.now() };
           terms.push(term);
-          signal.addEventListener('abort', () => {
-            term.endedBy = signal.reason;
-            resolve();
-          }, { once: true });
+          signal.addEventListener(
+            'abort',
+            () => {
+              term.endedBy = signal.reason;
+              resolve();
+            },
+            { once: true },
+          );
         }),
       { retryDelayMs: 200, signal: stop.signal },
     );
@@ -80,9 +84,13 @@ await describePostgres('lead on PostgreSQL (leader election with kills)', (url) 
 
   it('another process leads within seconds after the leading process is SIGKILLed', { timeout: 60_000 }, async () => {
     const id = `polecat:test:lead:${tag}:kill`;
-    const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./support/leader.ts', import.meta.url)), url, applicationName('child'), id], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', fileURLToPath(new URL('./support/leader.ts', import.meta.url)), url, applicationName('child'), id],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
     children.push(child);
     await whenPrinted(child, 'leading', 30_000);
     const standby = campaign(id, 'standby');

@@ -15,7 +15,11 @@ const inCi = (): boolean => {
 
 const postgres = await checkPostgres();
 const binary = postgres.reachable ? findPgBouncer() : undefined;
-const why = !postgres.reachable ? `PostgreSQL unreachable (${postgres.cause})` : binary === undefined ? 'pgbouncer is not installed (apt-get install pgbouncer)' : undefined;
+const why = !postgres.reachable
+  ? `PostgreSQL unreachable (${postgres.cause})`
+  : binary === undefined
+    ? 'pgbouncer is not installed (apt-get install pgbouncer)'
+    : undefined;
 
 if (why !== undefined && !inCi()) console.log(`[skip] PostgresAppLock through PgBouncer: ${why} (CI=true makes this a failure).`);
 

@@ -50,7 +50,9 @@ await describePostgres('PostgresSession pid guard: a statement on another server
     const victim = await connect();
     await victim.client.query('select pg_advisory_lock($1::bigint)', [String(KEY_BASE + 4)]);
     // the guarded release of a session that proved another backend reaches the victim's backend
-    const row = (await victim.client.query<{ pid: number; ok: boolean; released: string }>(RELEASE_SQL, [`{${KEY_BASE + 4}}`, victim.pid + 100_000, 1, null, ''])).rows[0]!;
+    const row = (
+      await victim.client.query<{ pid: number; ok: boolean; released: string }>(RELEASE_SQL, [`{${KEY_BASE + 4}}`, victim.pid + 100_000, 1, null, ''])
+    ).rows[0]!;
     expect(row).toMatchObject({ pid: victim.pid, ok: false });
     expect(Number(row.released)).toBe(0);
     const observer = await connect();

@@ -1,7 +1,18 @@
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
-import { OwnershipLedger, checkPostgres, findPgBouncer, keepPoolerBusy, postgresTestUrl, spawnNode, startPgBouncer, type BusyClients, type NodeHandle, type PgBouncer } from '@polecat/test-utils';
+import {
+  OwnershipLedger,
+  checkPostgres,
+  findPgBouncer,
+  keepPoolerBusy,
+  postgresTestUrl,
+  spawnNode,
+  startPgBouncer,
+  type BusyClients,
+  type NodeHandle,
+  type PgBouncer,
+} from '@polecat/test-utils';
 
 // Exactly one owner behind any pooler: 4 coordinator node PROCESSES whose lock connections go
 // through a real PgBouncer kept busy by other clients, agents that need seconds to return. In
@@ -88,67 +99,77 @@ async function eventually(check: () => boolean, what: string, timeoutMs: number)
     return runners.size === SHARDS && [...runners.values()].every((count) => count === 1);
   };
   const overlaps = (ledger: OwnershipLedger): string[] =>
-    ledger.findOverlaps().map((o) => `${o.shard}: ${o.first.node} [${o.first.start.toFixed(0)}, ${o.first.stop?.toFixed(0)}] / ${o.second.node} [${o.second.start.toFixed(0)}, ${o.second.stop?.toFixed(0)}]`);
+    ledger
+      .findOverlaps()
+      .map(
+        (o) =>
+          `${o.shard}: ${o.first.node} [${o.first.start.toFixed(0)}, ${o.first.stop?.toFixed(0)}] / ${o.second.node} [${o.second.start.toFixed(0)}, ${o.second.stop?.toFixed(0)}]`,
+      );
   const advisoryLocksOn = async (pids: readonly number[]): Promise<number> => {
     const client = new pg.Client({ connectionString: url, application_name: 'polecat-pooler-test' });
     await client.connect();
     try {
-      return (await client.query<{ n: number }>("select count(*)::int as n from pg_locks where locktype = 'advisory' and pid = any($1::int[])", [pids])).rows[0]!.n;
+      return (await client.query<{ n: number }>("select count(*)::int as n from pg_locks where locktype = 'advisory' and pid = any($1::int[])", [pids]))
+        .rows[0]!.n;
     } finally {
       await client.end();
     }
   };
 
   for (const mode of ['transaction', 'statement'] as const) {
-    it(`${mode} mode, pool of 3 kept busy by 8 clients, 4 node processes through it: no agent start, nothing stranded; direct nodes then own every shard`, async () => {
-      pooler = await startPgBouncer({ url, mode, port: PORTS[mode], poolSize: 3 });
-      busy = await keepPoolerBusy(pooler.url, { clients: 8, sleepMs: 20, applicationName: 'psql' });
-      const ledger = new OwnershipLedger();
-      const spawn = spawnerFor(ledger, scope());
-      // refusals by where they happened: the connect-time proof, a guarded statement on another backend, a shared backend
-      const kinds = { proof: 0, moved: 0, shared: 0 };
-      const countRefusals = (line: string): void => {
-        if (line.includes('goes through a pooler in transaction or statement mode')) kinds.proof += 1;
-        else if (line.includes('ran a statement on another server session')) kinds.moved += 1;
-        else if (line.includes('is shared with another client')) kinds.shared += 1;
-      };
-      const pooled = await Promise.all(['a', 'b', 'c', 'd'].map((id) => spawn(`pooled-${id}`, pooler!.url, countRefusals, KEEP_TRYING)));
-      nodes = [...pooled];
-      await sleep(RUN_MS);
-      const pooledIds = new Set(pooled.map((node) => node.id));
-      const startsThroughPooler = ledger.intervals().filter((interval) => pooledIds.has(interval.node));
-      const overlapsThroughPooler = overlaps(ledger);
-      const busyStatements = busy.statements();
-      const refusalsThroughPooler = kinds.proof + kinds.moved + kinds.shared;
-      // what the pooler's server connections hold once every client of it is gone
-      await Promise.all(pooled.map((node) => node.stop()));
-      nodes = [];
-      await busy.stop();
-      busy = undefined;
-      const serverPids = await pooler.serverPids();
-      const stranded = await advisoryLocksOn(serverPids);
-      // healthy nodes connected directly own every shard within seconds
-      const directStartedAt = Date.now();
-      nodes = await Promise.all(['x', 'y'].map((id) => spawn(`direct-${id}`, url)));
-      let directMs: number | undefined;
-      try {
-        await eventually(() => allRunningOnce(ledger), 'every shard running once on the direct nodes', 20_000);
-        directMs = Date.now() - directStartedAt;
-      } catch {
-        // reported below with the counts
-      }
-      console.log(
-        `[pooler:${mode}] ${RUN_MS} ms through a busy pool (${busyStatements} busy-client statements, ${refusalsThroughPooler} refusals logged by the nodes: ${kinds.proof} at connect, ${kinds.moved} moved, ${kinds.shared} shared): ${startsThroughPooler.length} agent starts through the pooler, ` +
-          `${overlapsThroughPooler.length} overlaps, ${stranded} locks left on ${serverPids.length} pooler server connections; direct nodes own every shard after ${directMs ?? 'never (20 s)'} ms`,
-      );
-      expect(startsThroughPooler.map((interval) => `${interval.node} ${interval.shard}`)).toEqual([]);
-      expect(overlaps(ledger)).toEqual([]);
-      expect(stranded).toBe(0);
-      expect(directMs, 'direct nodes own every shard within 20 s').toBeDefined();
-      // the pool really was busy, and the nodes really tried it
-      expect(busyStatements).toBeGreaterThan(RUN_MS / 100);
-      expect(refusalsThroughPooler).toBeGreaterThan(0);
-    }, RUN_MS + 120_000);
+    it(
+      `${mode} mode, pool of 3 kept busy by 8 clients, 4 node processes through it: no agent start, nothing stranded; direct nodes then own every shard`,
+      async () => {
+        pooler = await startPgBouncer({ url, mode, port: PORTS[mode], poolSize: 3 });
+        busy = await keepPoolerBusy(pooler.url, { clients: 8, sleepMs: 20, applicationName: 'psql' });
+        const ledger = new OwnershipLedger();
+        const spawn = spawnerFor(ledger, scope());
+        // refusals by where they happened: the connect-time proof, a guarded statement on another backend, a shared backend
+        const kinds = { proof: 0, moved: 0, shared: 0 };
+        const countRefusals = (line: string): void => {
+          if (line.includes('goes through a pooler in transaction or statement mode')) kinds.proof += 1;
+          else if (line.includes('ran a statement on another server session')) kinds.moved += 1;
+          else if (line.includes('is shared with another client')) kinds.shared += 1;
+        };
+        const pooled = await Promise.all(['a', 'b', 'c', 'd'].map((id) => spawn(`pooled-${id}`, pooler!.url, countRefusals, KEEP_TRYING)));
+        nodes = [...pooled];
+        await sleep(RUN_MS);
+        const pooledIds = new Set(pooled.map((node) => node.id));
+        const startsThroughPooler = ledger.intervals().filter((interval) => pooledIds.has(interval.node));
+        const overlapsThroughPooler = overlaps(ledger);
+        const busyStatements = busy.statements();
+        const refusalsThroughPooler = kinds.proof + kinds.moved + kinds.shared;
+        // what the pooler's server connections hold once every client of it is gone
+        await Promise.all(pooled.map((node) => node.stop()));
+        nodes = [];
+        await busy.stop();
+        busy = undefined;
+        const serverPids = await pooler.serverPids();
+        const stranded = await advisoryLocksOn(serverPids);
+        // healthy nodes connected directly own every shard within seconds
+        const directStartedAt = Date.now();
+        nodes = await Promise.all(['x', 'y'].map((id) => spawn(`direct-${id}`, url)));
+        let directMs: number | undefined;
+        try {
+          await eventually(() => allRunningOnce(ledger), 'every shard running once on the direct nodes', 20_000);
+          directMs = Date.now() - directStartedAt;
+        } catch {
+          // reported below with the counts
+        }
+        console.log(
+          `[pooler:${mode}] ${RUN_MS} ms through a busy pool (${busyStatements} busy-client statements, ${refusalsThroughPooler} refusals logged by the nodes: ${kinds.proof} at connect, ${kinds.moved} moved, ${kinds.shared} shared): ${startsThroughPooler.length} agent starts through the pooler, ` +
+            `${overlapsThroughPooler.length} overlaps, ${stranded} locks left on ${serverPids.length} pooler server connections; direct nodes own every shard after ${directMs ?? 'never (20 s)'} ms`,
+        );
+        expect(startsThroughPooler.map((interval) => `${interval.node} ${interval.shard}`)).toEqual([]);
+        expect(overlaps(ledger)).toEqual([]);
+        expect(stranded).toBe(0);
+        expect(directMs, 'direct nodes own every shard within 20 s').toBeDefined();
+        // the pool really was busy, and the nodes really tried it
+        expect(busyStatements).toBeGreaterThan(RUN_MS / 100);
+        expect(refusalsThroughPooler).toBeGreaterThan(0);
+      },
+      RUN_MS + 120_000,
+    );
   }
 
   it('session mode: 4 node processes work through it, through SIGKILLs and restarts, never two runners of one shard', async () => {
@@ -171,7 +192,9 @@ async function eventually(check: () => boolean, what: string, timeoutMs: number)
     await graceful.stop();
     nodes = nodes.filter((node) => node !== graceful);
     await eventually(() => allRunningOnce(ledger), 'every shard running once after a SIGTERM', 60_000);
-    console.log(`[pooler:session] ${ledger.intervals().length} agent runs over 4 nodes, 2 SIGKILLs, 2 restarts, 1 SIGTERM: ${overlaps(ledger).length} overlaps`);
+    console.log(
+      `[pooler:session] ${ledger.intervals().length} agent runs over 4 nodes, 2 SIGKILLs, 2 restarts, 1 SIGTERM: ${overlaps(ledger).length} overlaps`,
+    );
     expect(overlaps(ledger)).toEqual([]);
   }, 240_000);
 });

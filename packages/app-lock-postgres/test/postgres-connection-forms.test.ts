@@ -17,7 +17,11 @@ function invalid(make: () => unknown): AppLockError {
 
 describe('libpq keyword/value strings', () => {
   it('parses pairs, quotes and escapes into a pg config', () => {
-    expect(parsePostgresKeywordString(`host=db port=6432 dbname=orders user=app password='a b\\'c\\\\' sslmode=require application_name=x options='-c search_path=s'`)).toEqual({
+    expect(
+      parsePostgresKeywordString(
+        `host=db port=6432 dbname=orders user=app password='a b\\'c\\\\' sslmode=require application_name=x options='-c search_path=s'`,
+      ),
+    ).toEqual({
       host: 'db',
       port: 6432,
       database: 'orders',

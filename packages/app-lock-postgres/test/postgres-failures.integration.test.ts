@@ -130,7 +130,13 @@ await describePostgres('PostgresAppLock against real failures', (url) => {
   it('accepts a config object and shows a redacted target', async () => {
     const lock = track(
       new PostgresAppLock(
-        { host: target.hostname, port: Number(target.port || 5432), user: decodeURIComponent(target.username), password: PASSWORD, database: target.pathname.slice(1) },
+        {
+          host: target.hostname,
+          port: Number(target.port || 5432),
+          user: decodeURIComponent(target.username),
+          password: PASSWORD,
+          database: target.pathname.slice(1),
+        },
         { applicationName: app() },
       ),
     );
@@ -204,7 +210,9 @@ await describePostgres('PostgresAppLock against real failures', (url) => {
       const lost = new Promise<string>((resolve) => a.onLockLost((event) => resolve(event.error.reason)));
       proxy.stall();
       expect(await lost).toBe('verification-timeout');
-      console.log(`[postgres] stalled connection -> loss (verification-timeout) after ${(performance.now() - since).toFixed(0)} ms (verify every 100 ms, timeout 400 ms)`);
+      console.log(
+        `[postgres] stalled connection -> loss (verification-timeout) after ${(performance.now() - since).toFixed(0)} ms (verify every 100 ms, timeout 400 ms)`,
+      );
       expect(a.hasLock(id)).toBe(false);
       expect(await b.tryAttainLock(id)).toBe(false); // still held by the stalled server session
       proxy.resume(); // the client's close now reaches the server

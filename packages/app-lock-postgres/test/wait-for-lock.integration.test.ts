@@ -116,7 +116,11 @@ await describePostgres('PostgresAppLock.waitForLock (pg_advisory_lock with a bou
     const holder = create('holder');
     expect(await holder.tryAttainLock(id)).toBe(true);
     const applicationName = `pc-wait-${tag}-killed-${(serial += 1)}`;
-    const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./support/wait-then-hang.ts', import.meta.url)), url, applicationName, id], { stdio: 'ignore' });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', fileURLToPath(new URL('./support/wait-then-hang.ts', import.meta.url)), url, applicationName, id],
+      { stdio: 'ignore' },
+    );
     try {
       await untilWaiting(admin, applicationName);
       child.kill('SIGKILL');

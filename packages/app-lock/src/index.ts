@@ -12,7 +12,18 @@ export {
 export { permanentLockError } from './permanent-errors';
 export { PolecatError, isPolecatError, type PolecatErrorOptions } from '@polecat/kit';
 export { assertLockId, isLockId, type LockId } from './lock-id';
-export { isLoggerLike, loggerOrStderr, silentLogger, stderrLogger, toLogger, type ConsoleLike, type LogContext, type Logger, type PinoLike, type StderrLoggerOptions } from './logger';
+export {
+  isLoggerLike,
+  loggerOrStderr,
+  silentLogger,
+  stderrLogger,
+  toLogger,
+  type ConsoleLike,
+  type LogContext,
+  type Logger,
+  type PinoLike,
+  type StderrLoggerOptions,
+} from './logger';
 export { InMemoryAppLock, type InMemoryAppLockOptions } from './memory/in-memory-app-lock';
 export { InMemoryLockServer, type InMemoryLockServerOptions } from './memory/in-memory-lock-server';
 export {

@@ -105,7 +105,13 @@ export async function lead(lock: AppLock, id: LockId, task: LeaderTask, options:
 }
 
 /** One term: runs the task while `id` is held, then releases it. Resolves when the term is over. */
-async function serveTerm(lock: AppLock, id: LockId, task: LeaderTask, signal: AbortSignal | undefined, onError: ((error: unknown) => void) | undefined): Promise<void> {
+async function serveTerm(
+  lock: AppLock,
+  id: LockId,
+  task: LeaderTask,
+  signal: AbortSignal | undefined,
+  onError: ((error: unknown) => void) | undefined,
+): Promise<void> {
   const lockSignal = lock.lockSignal(id);
   if (lockSignal === undefined) return; // lost between the grant and now
   const linked = linkSignals([lockSignal, signal]);

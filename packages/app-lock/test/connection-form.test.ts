@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { ACCEPTED_CONNECTION_FORMS, CONNECTION_BACKENDS, CONNECTION_STRING_FORMS, connectionStringBackend, connectionStringForm, redactConnectionString } from '../src';
+import {
+  ACCEPTED_CONNECTION_FORMS,
+  CONNECTION_BACKENDS,
+  CONNECTION_STRING_FORMS,
+  connectionStringBackend,
+  connectionStringForm,
+  redactConnectionString,
+} from '../src';
 import { parseSqlServerConnection, parseSqlServerUrl } from '../src/sql-server';
 import { AppLockError } from '../src/errors';
 
@@ -85,7 +92,9 @@ describe('redactConnectionString, every form', () => {
     expect(redactConnectionString(`Server=db;Database=x;Password=${PW};Encrypt=true`)).toBe('Server=db;Database=x;Password=***;Encrypt=true');
     expect(redactConnectionString(`postgresql//app:${PW}@db/x`)).toBe('postgresql//app:***@db/x');
     expect(redactConnectionString('getaddrinfo ENOTFOUND base')).toBe('getaddrinfo ENOTFOUND base');
-    expect(redactConnectionString('expected postgres://user@host:5432/db or postgresql://...')).toBe('expected postgres://user@host:5432/db or postgresql://...');
+    expect(redactConnectionString('expected postgres://user@host:5432/db or postgresql://...')).toBe(
+      'expected postgres://user@host:5432/db or postgresql://...',
+    );
     expect(redactConnectionString(`to postgres://app:${PW}@db:5432/x: refused`)).toBe('to postgres://app:***@db:5432/x: refused');
     expect(redactConnectionString('to postgres://app:***@db:5432/x: refused')).toBe('to postgres://app:***@db:5432/x: refused'); // idempotent
     expect(redactConnectionString('password authentication failed for user "app"')).toBe('password authentication failed for user "app"');
@@ -96,24 +105,36 @@ describe('SQL Server URLs', () => {
   it('reads mssql:// and sqlserver:// URLs; the target has no password', () => {
     const url = `mssql://svc:${encodeURIComponent(PW + '@;')}@db.example:14330/app?encrypt=true&trustServerCertificate=false&applicationName=billing`;
     const parsed = parseSqlServerConnection(url);
-    expect(parsed.config).toMatchObject({ server: 'db.example', port: 14330, user: 'svc', password: `${PW}@;`, database: 'app', options: { encrypt: true, trustServerCertificate: false } });
+    expect(parsed.config).toMatchObject({
+      server: 'db.example',
+      port: 14330,
+      user: 'svc',
+      password: `${PW}@;`,
+      database: 'app',
+      options: { encrypt: true, trustServerCertificate: false },
+    });
     expect(parsed.applicationName).toBe('billing');
     expect(parsed.target).toBe('sqlserver://svc@db.example:14330/app');
     expect(parseSqlServerUrl('sqlserver://db/x?instanceName=SQL1').config).toMatchObject({ server: 'db', database: 'x', options: { instanceName: 'SQL1' } });
   });
 
-  it.each([`mssql://sa:${PW}@/x`, `mssql://sa:${PW}@db/x?encrypt=yes`, `mssql://sa:${PW}@db/x?pooling=true`, `mssql://sa:%E0%A4%A@db/x`, `postgres://sa:${PW}@db/x`, `Database=x;Password=${PW}`, 'nonsense'])(
-    'refuses %s with INVALID_CONFIGURATION, never repeating it',
-    (text) => {
-      let thrown: unknown;
-      try {
-        parseSqlServerConnection(text);
-      } catch (error) {
-        thrown = error;
-      }
-      expect(AppLockError.hasCode(thrown, 'INVALID_CONFIGURATION')).toBe(true);
-      expect((thrown as Error).message).not.toContain(PW);
-      expect((thrown as Error).message).not.toContain(text);
-    },
-  );
+  it.each([
+    `mssql://sa:${PW}@/x`,
+    `mssql://sa:${PW}@db/x?encrypt=yes`,
+    `mssql://sa:${PW}@db/x?pooling=true`,
+    `mssql://sa:%E0%A4%A@db/x`,
+    `postgres://sa:${PW}@db/x`,
+    `Database=x;Password=${PW}`,
+    'nonsense',
+  ])('refuses %s with INVALID_CONFIGURATION, never repeating it', (text) => {
+    let thrown: unknown;
+    try {
+      parseSqlServerConnection(text);
+    } catch (error) {
+      thrown = error;
+    }
+    expect(AppLockError.hasCode(thrown, 'INVALID_CONFIGURATION')).toBe(true);
+    expect((thrown as Error).message).not.toContain(PW);
+    expect((thrown as Error).message).not.toContain(text);
+  });
 });

@@ -29,7 +29,9 @@ describe('InMemoryLockServer and its owners', () => {
 
   it('publishes no internals: the server exposes only its documented members', () => {
     const server = new InMemoryLockServer();
-    const members = Object.getOwnPropertyNames(InMemoryLockServer.prototype).filter((name) => name !== 'constructor').sort();
+    const members = Object.getOwnPropertyNames(InMemoryLockServer.prototype)
+      .filter((name) => name !== 'constructor')
+      .sort();
     expect(members).toEqual(['createLock', 'holderOf', 'openSessions', 'setAvailable', 'terminateSession', 'waitersFor', 'waitingRequests']);
     expect(server.waitingRequests).toBe(0);
   });

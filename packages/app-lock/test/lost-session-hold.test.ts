@@ -112,7 +112,10 @@ describe('SessionAppLock: a given-up session is held open until its lost locksâ€
   });
 
   it('destroys the connection at the hold limit when the work never settles, with a warning', async () => {
-    const { scripted, lock, time, lines } = await giveUpAfterTimeout({ lostSessionHoldMs: 1000, onLost: (event) => event.waitUntil?.(new Promise(() => undefined)) });
+    const { scripted, lock, time, lines } = await giveUpAfterTimeout({
+      lostSessionHoldMs: 1000,
+      onLost: (event) => event.waitUntil?.(new Promise(() => undefined)),
+    });
     time.advance(999);
     await time.flush();
     expect(scripted.sessions[0]!.destroyed).toBe(0);

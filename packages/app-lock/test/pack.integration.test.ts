@@ -60,15 +60,25 @@ describe('packed @polecat/app-lock in an empty npm project', () => {
     expect(readdirSync(join(app, 'node_modules', '@polecat')).sort()).toEqual(['app-lock', 'kit']);
 
     const tsc = join(app, 'node_modules', 'typescript', 'bin', 'tsc');
-    execFileSync('node', [tsc, 'check.mts', '--strict', '--module', 'nodenext', '--target', 'es2022', '--types', 'node', '--outDir', 'out'], { cwd: app, stdio: 'pipe' });
+    execFileSync('node', [tsc, 'check.mts', '--strict', '--module', 'nodenext', '--target', 'es2022', '--types', 'node', '--outDir', 'out'], {
+      cwd: app,
+      stdio: 'pipe',
+    });
     expect(existsSync(join(app, 'out', 'check.mjs'))).toBe(true);
     const result = JSON.parse(execFileSync('node', ['out/check.mjs'], { cwd: app, encoding: 'utf8', timeout: 60_000 }).trim()) as Record<string, unknown>;
     expect(result).toEqual({ resource: '4444', code: 'CONNECTION_FAILED', leaksPassword: false, memory: true });
 
-    const cjs = execFileSync('node', ['-e', "const { SqlServerAppLock } = require('@polecat/app-lock/sql-server'); const l = new SqlServerAppLock('Server=db;Database=x'); console.log(l.backend); l.dispose()"], {
-      cwd: app,
-      encoding: 'utf8',
-    });
+    const cjs = execFileSync(
+      'node',
+      [
+        '-e',
+        "const { SqlServerAppLock } = require('@polecat/app-lock/sql-server'); const l = new SqlServerAppLock('Server=db;Database=x'); console.log(l.backend); l.dispose()",
+      ],
+      {
+        cwd: app,
+        encoding: 'utf8',
+      },
+    );
     expect(cjs.trim()).toBe('sqlserver');
   });
 });

@@ -129,15 +129,25 @@ describe('SQL Server lock waits are budgeted', () => {
 
 describe('the safety timing rule', () => {
   it('passes when the owner gives up before the server frees its locks', () => {
-    expect(checkLockTiming({ backend: 'postgres', verifyIntervalMs: 2000, requestTimeoutMs: 5000, serverReleaseMs: 25_000, serverReleaseSource: 'x' })).toMatchObject({
+    expect(
+      checkLockTiming({ backend: 'postgres', verifyIntervalMs: 2000, requestTimeoutMs: 5000, serverReleaseMs: 25_000, serverReleaseSource: 'x' }),
+    ).toMatchObject({
       kind: 'ok',
       giveUpMs: 7000,
     });
-    expect(checkLockTiming({ backend: 'postgres', verifyIntervalMs: 60_000, requestTimeoutMs: 5000, serverReleaseMs: undefined, serverReleaseSource: 'x' }).kind).toBe('ok');
+    expect(
+      checkLockTiming({ backend: 'postgres', verifyIntervalMs: 60_000, requestTimeoutMs: 5000, serverReleaseMs: undefined, serverReleaseSource: 'x' }).kind,
+    ).toBe('ok');
   });
 
   it('names the numbers when it is violated (equal counts as violated)', () => {
-    const verdict = checkLockTiming({ backend: 'postgres', verifyIntervalMs: 20_000, requestTimeoutMs: 5000, serverReleaseMs: 25_000, serverReleaseSource: 'keepalive' });
+    const verdict = checkLockTiming({
+      backend: 'postgres',
+      verifyIntervalMs: 20_000,
+      requestTimeoutMs: 5000,
+      serverReleaseMs: 25_000,
+      serverReleaseSource: 'keepalive',
+    });
     expect(verdict.kind).toBe('violated');
     if (verdict.kind !== 'violated') return;
     expect(verdict.message).toContain('20000 + 5000 = 25000 ms');
@@ -145,7 +155,9 @@ describe('the safety timing rule', () => {
   });
 
   it('flags disabled verification as unbounded (a warning, not an error)', () => {
-    expect(checkLockTiming({ backend: 'postgres', verifyIntervalMs: 0, requestTimeoutMs: 5000, serverReleaseMs: 25_000, serverReleaseSource: 'x' }).kind).toBe('unbounded');
+    expect(checkLockTiming({ backend: 'postgres', verifyIntervalMs: 0, requestTimeoutMs: 5000, serverReleaseMs: 25_000, serverReleaseSource: 'x' }).kind).toBe(
+      'unbounded',
+    );
   });
 
   it('SqlServerAppLock refuses settings that outlast the server keepalive, lock wait included', () => {
@@ -159,7 +171,9 @@ describe('the safety timing rule', () => {
     }
     expect(AppLockError.hasCode(caught, 'INVALID_CONFIGURATION')).toBe(true);
     expect((caught as Error).message).toContain('2000 + 30000 = 32000 ms');
-    expect(() => new SqlServerAppLock(connection, { verifyIntervalMs: 2000, requestTimeoutMs: 5000, lockTimeoutMs: 25_000, serverKeepAliveMs: 60_000 })).not.toThrow();
+    expect(
+      () => new SqlServerAppLock(connection, { verifyIntervalMs: 2000, requestTimeoutMs: 5000, lockTimeoutMs: 25_000, serverKeepAliveMs: 60_000 }),
+    ).not.toThrow();
     expect(() => new SqlServerAppLock(connection, { verifyIntervalMs: 40_000, serverKeepAliveMs: false })).not.toThrow();
   });
 });

@@ -38,7 +38,9 @@ describe('SQL Server statements of the lock', () => {
   });
 
   it('lists every statement constant of the package, each with a Microsoft page', () => {
-    const constants = Object.entries(sqlText).filter(([name]) => name.endsWith('_SQL')).map(([, sql]) => sql);
+    const constants = Object.entries(sqlText)
+      .filter(([name]) => name.endsWith('_SQL'))
+      .map(([, sql]) => sql);
     expect(new Set(SQL_SERVER_STATEMENTS.map((statement) => statement.sql))).toEqual(new Set(constants));
     for (const statement of SQL_SERVER_STATEMENTS) {
       expect(statement.docs.length, statement.name).toBeGreaterThan(0);

@@ -34,10 +34,7 @@ await describeSqlServer('SqlServerAppLock conformance (SQL Server)', (connection
     createLock: (options) => create(connectionString, options),
     async killSession(lock) {
       // KILL takes no variable, so the session ids found by program_name are killed through EXEC.
-      const result = await admin
-        .request()
-        .input('app', mssql.NVarChar(128), lock.applicationName)
-        .query<{ killed: number }>(`SET NOCOUNT ON;
+      const result = await admin.request().input('app', mssql.NVarChar(128), lock.applicationName).query<{ killed: number }>(`SET NOCOUNT ON;
 DECLARE @id int, @killed int = 0, @sql nvarchar(64);
 DECLARE s CURSOR LOCAL FAST_FORWARD FOR SELECT session_id FROM sys.dm_exec_sessions WHERE program_name = @app AND session_id <> @@SPID;
 OPEN s; FETCH NEXT FROM s INTO @id;

@@ -127,7 +127,9 @@ describe('mapSqlServerError', () => {
 
 describe('connection settings', () => {
   it('parses ADO-style strings and describes them without the password', () => {
-    const parsed = parseSqlServerConnection(`Server=tcp:db.example,14330;Database=app;User Id=svc;Password={${PASSWORD}};Encrypt=true;Application Name=billing`);
+    const parsed = parseSqlServerConnection(
+      `Server=tcp:db.example,14330;Database=app;User Id=svc;Password={${PASSWORD}};Encrypt=true;Application Name=billing`,
+    );
     expect(parsed.config.server).toBe('db.example');
     expect(parsed.config.port).toBe(14330);
     expect(parsed.config.password).toBe(PASSWORD);
@@ -153,7 +155,19 @@ describe('connection settings', () => {
   });
 
   it('rejects malformed settings with INVALID_CONFIGURATION and no password in the message', () => {
-    const bad: unknown[] = ['', '   ', `Database=app;Password=${PASSWORD}`, `Server=;Password=${PASSWORD}`, `Server=db;User Id=;Password={${PASSWORD}}`, `Server=db;Password={${PASSWORD}`, 'garbage', null, 42, { user: 'x', password: PASSWORD }, { server: 'db', port: 0 }];
+    const bad: unknown[] = [
+      '',
+      '   ',
+      `Database=app;Password=${PASSWORD}`,
+      `Server=;Password=${PASSWORD}`,
+      `Server=db;User Id=;Password={${PASSWORD}}`,
+      `Server=db;Password={${PASSWORD}`,
+      'garbage',
+      null,
+      42,
+      { user: 'x', password: PASSWORD },
+      { server: 'db', port: 0 },
+    ];
     for (const connection of bad) {
       let thrown: unknown;
       try {
@@ -193,7 +207,9 @@ describe('SQL text', () => {
       expect(sql).toContain('@@SPID');
       expect(sql).not.toMatch(/\$\{|polecat_projection/);
     }
-    expect(ACQUIRE_SQL).toMatch(/sp_getapplock @Resource = @resource, @LockMode = 'Exclusive', @LockOwner = 'Session', @LockTimeout = @lockTimeout, @DbPrincipal = 'public'/);
+    expect(ACQUIRE_SQL).toMatch(
+      /sp_getapplock @Resource = @resource, @LockMode = 'Exclusive', @LockOwner = 'Session', @LockTimeout = @lockTimeout, @DbPrincipal = 'public'/,
+    );
     expect(VERIFY_SQL).toContain("APPLOCK_MODE('public', CAST(j.[value] AS nvarchar(255)), 'Session')");
     expect(PROBE_SQL).toContain("APPLOCK_TEST('public', CAST(j.[value] AS nvarchar(255)), 'Exclusive', 'Session') AS grantable");
     expect(RELEASE_SQL).toMatch(/sp_releaseapplock @Resource = @resource, @LockOwner = 'Session', @DbPrincipal = 'public'/);

@@ -38,11 +38,14 @@ describe('withLock (run once while holding a lock)', () => {
 
   it('aborts fn signal with the LockLostError when the session is killed, and rejects with it', async () => {
     const lock = owner();
-    const outcome = withLock(lock, 'report', (signal) =>
-      new Promise<string>((resolve) => {
-        signal.addEventListener('abort', () => resolve(`stopped: ${(signal.reason as Error).name}`), { once: true });
-        server.terminateSession(lock);
-      }),
+    const outcome = withLock(
+      lock,
+      'report',
+      (signal) =>
+        new Promise<string>((resolve) => {
+          signal.addEventListener('abort', () => resolve(`stopped: ${(signal.reason as Error).name}`), { once: true });
+          server.terminateSession(lock);
+        }),
     );
     const error = await outcome.catch((caught: unknown) => caught);
     expect(LockLostError.isLockLost(error)).toBe(true);

@@ -77,7 +77,13 @@ export interface CoordinatorEvents {
   /** A database that was unreachable answered again. */
   databaseReachable: { readonly databaseId: string; readonly unreachableForMs: number };
   /** A running agent reported no progress (`context.progress()`) for `stallTimeoutMs`. */
-  agentStalled: { readonly shard: ShardName; readonly database: ProjectionDatabase; readonly lastProgressAt: number; readonly stalledForMs: number; readonly position?: unknown };
+  agentStalled: {
+    readonly shard: ShardName;
+    readonly database: ProjectionDatabase;
+    readonly lastProgressAt: number;
+    readonly stalledForMs: number;
+    readonly position?: unknown;
+  };
   /** A stalled agent made progress again, or stopped (`stopped: true`). */
   agentStallEnded: { readonly shard: ShardName; readonly database: ProjectionDatabase; readonly stalledForMs: number; readonly stopped: boolean };
   /**

@@ -185,7 +185,16 @@ export const DEFAULT_COORDINATOR_SETTINGS: CoordinatorSettings = Object.freeze({
   startCheckMs: 5000,
 });
 
-const DURATIONS = ['leadershipPollingTimeMs', 'takeoverPollingTimeMs', 'takeoverGraceMs', 'agentPauseTimeMs', 'healthCheckPollingTimeMs', 'stopDrainTimeoutMs', 'stallTimeoutMs', 'startCheckMs'] as const;
+const DURATIONS = [
+  'leadershipPollingTimeMs',
+  'takeoverPollingTimeMs',
+  'takeoverGraceMs',
+  'agentPauseTimeMs',
+  'healthCheckPollingTimeMs',
+  'stopDrainTimeoutMs',
+  'stallTimeoutMs',
+  'startCheckMs',
+] as const;
 const FLAGS = ['restartStoppedAgents', 'releaseLocksOnPause', 'releaseOnStartFailure', 'balance', 'failFastOnStart'] as const;
 const MAX_DELAY = 2_147_483_647; // setTimeout's limit
 
@@ -207,7 +216,9 @@ export function resolveCoordinatorSettings(input: CoordinatorSettingsInput = {})
   if (typeof input !== 'object' || input === null || Array.isArray(input)) throw invalid('expected an object');
   const givenBackoff: unknown = input.startFailureBackoff;
   if (givenBackoff !== undefined && (typeof givenBackoff !== 'object' || givenBackoff === null || Array.isArray(givenBackoff))) {
-    throw invalid(`startFailureBackoff must be an object { initialMs, factor, maxMs } (any subset), got ${JSON.stringify(givenBackoff) ?? typeof givenBackoff}`);
+    throw invalid(
+      `startFailureBackoff must be an object { initialMs, factor, maxMs } (any subset), got ${JSON.stringify(givenBackoff) ?? typeof givenBackoff}`,
+    );
   }
   const backoff: BackoffPolicy = { ...DEFAULT_BACKOFF_POLICY, ...(input.startFailureBackoff ?? {}) };
   const settings: CoordinatorSettings = { ...DEFAULT_COORDINATOR_SETTINGS, ...withDurationUnits(input), startFailureBackoff: backoff };
@@ -215,7 +226,8 @@ export function resolveCoordinatorSettings(input: CoordinatorSettingsInput = {})
   if (!Number.isInteger(lockId) || lockId < -2_147_483_648 || lockId > 2_147_483_647) {
     throw invalid(`daemonLockId must be a signed 32-bit integer, got ${String(lockId)}`);
   }
-  for (const name of DURATIONS) checkDuration(name, settings[name], name === 'leadershipPollingTimeMs' || name === 'takeoverPollingTimeMs' || name === 'agentPauseTimeMs' ? 1 : 0);
+  for (const name of DURATIONS)
+    checkDuration(name, settings[name], name === 'leadershipPollingTimeMs' || name === 'takeoverPollingTimeMs' || name === 'agentPauseTimeMs' ? 1 : 0);
   for (const name of FLAGS) {
     if (typeof settings[name] !== 'boolean') throw invalid(`${name} must be a boolean, got ${String(settings[name])}`);
   }
@@ -223,7 +235,8 @@ export function resolveCoordinatorSettings(input: CoordinatorSettingsInput = {})
   if (typeof handOverAfter !== 'number' || !Number.isInteger(handOverAfter) || handOverAfter < 0) {
     throw invalid(`agentFailuresBeforeHandOver must be an integer >= 0, got ${String(handOverAfter)}`);
   }
-  if (!(STALL_ACTIONS as readonly unknown[]).includes(settings.stallAction)) throw invalid(`stallAction must be one of ${STALL_ACTIONS.join(', ')}, got ${String(settings.stallAction)}`);
+  if (!(STALL_ACTIONS as readonly unknown[]).includes(settings.stallAction))
+    throw invalid(`stallAction must be one of ${STALL_ACTIONS.join(', ')}, got ${String(settings.stallAction)}`);
   checkDuration('startFailureBackoff.initialMs', backoff.initialMs, 1);
   checkDuration('startFailureBackoff.maxMs', backoff.maxMs, backoff.initialMs);
   if (typeof backoff.factor !== 'number' || !Number.isFinite(backoff.factor) || backoff.factor < 1) {

@@ -118,7 +118,13 @@ export class FunctionAgentDaemon implements ProjectionDaemon, AsyncDisposable {
     const controller = dedicated ? context.controller! : new AbortController();
     const unlink = dedicated ? noop : linked.link(context.signal, controller);
     const signal = controller.signal;
-    const agentContext: AgentContext = { signal, shard, database: this.database, progress: context.progress ?? noop, ...(context.epoch === undefined ? {} : { epoch: context.epoch }) };
+    const agentContext: AgentContext = {
+      signal,
+      shard,
+      database: this.database,
+      progress: context.progress ?? noop,
+      ...(context.epoch === undefined ? {} : { epoch: context.epoch }),
+    };
     this.#states.set(shard.identity, { shard, status: 'Running' });
     const done = Promise.resolve()
       .then(() => agent(agentContext))

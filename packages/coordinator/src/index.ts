@@ -52,19 +52,8 @@ export {
   type OwnershipDecision,
   type ClusterView,
 } from './ownership-policy';
-export {
-  FAIR_SHARE_SCOPES,
-  fairShareOwnershipPolicy,
-  type FairShareOptions,
-  type FairShareScope,
-} from './fair-share-ownership-policy';
-export {
-  AGENT_STATUSES,
-  type AgentStatus,
-  type AgentState,
-  type AgentStartContext,
-  type ProjectionDaemon,
-} from './projection-daemon';
+export { FAIR_SHARE_SCOPES, fairShareOwnershipPolicy, type FairShareOptions, type FairShareScope } from './fair-share-ownership-policy';
+export { AGENT_STATUSES, type AgentStatus, type AgentState, type AgentStartContext, type ProjectionDaemon } from './projection-daemon';
 export {
   FunctionAgentDaemon,
   createFunctionDaemonFactory,

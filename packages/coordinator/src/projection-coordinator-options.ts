@@ -38,4 +38,3 @@ export interface ProjectionCoordinatorOptions {
   /** Aborting it stops the coordinator (like `stop()`). */
   readonly signal?: AbortSignal;
 }
-

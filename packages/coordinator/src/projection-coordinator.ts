@@ -200,7 +200,10 @@ export class ProjectionCoordinator implements AsyncDisposable {
 
   /** A snapshot: mode, state, owned sets with their agents, cycle count, last error. */
   status(): CoordinatorStatus {
-    return snapshot({ mode: this.mode, state: this.#state, clock: this.#clock, errors: this.#errors, cycles: this.#loop?.cycles ?? 0, health: this.health() }, this.#c);
+    return snapshot(
+      { mode: this.mode, state: this.#state, clock: this.#clock, errors: this.#errors, cycles: this.#loop?.cycles ?? 0, health: this.health() },
+      this.#c,
+    );
   }
 
   /**

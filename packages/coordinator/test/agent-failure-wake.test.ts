@@ -18,7 +18,10 @@ describe('agent failure wakes the loop', () => {
   it('FunctionAgentDaemon reports failures, not stops by the coordinator', async () => {
     const daemon = new FunctionAgentDaemon({
       database: mainDb,
-      agents: { Fails: async () => Promise.reject(new Error('boom')), Runs: ({ signal }) => new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve())) },
+      agents: {
+        Fails: async () => Promise.reject(new Error('boom')),
+        Runs: ({ signal }) => new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve())),
+      },
     });
     const failed: string[] = [];
     const off = daemon.onAgentFailed((failedShard) => failed.push(failedShard.identity));
@@ -36,7 +39,11 @@ describe('agent failure wakes the loop', () => {
     let runs = 0;
     const coordinator = new ProjectionCoordinator({
       mode: 'HotCold',
-      distributor: new SingleTenantProjectionDistributor({ databases: [{ id: 'main' }], shards: [shardName('A')], createLock: () => server.createLock({ owner: 'n1' }) }),
+      distributor: new SingleTenantProjectionDistributor({
+        databases: [{ id: 'main' }],
+        shards: [shardName('A')],
+        createLock: () => server.createLock({ owner: 'n1' }),
+      }),
       daemonFor: createFunctionDaemonFactory(() => async () => {
         runs += 1;
         await new Promise((resolve) => setTimeout(resolve, 30));

@@ -89,7 +89,13 @@ describe('an agent that keeps failing is a state of its own', () => {
     expect(health.status).toBe('unhealthy');
     expect(health.ready).toBe(false);
     expect(health.reasons).toEqual([
-      expect.objectContaining({ code: 'AGENTS_FAILING', shards: [`main/${shard.identity}`], count: 1, since, message: expect.stringContaining('projection table missing') }),
+      expect.objectContaining({
+        code: 'AGENTS_FAILING',
+        shards: [`main/${shard.identity}`],
+        count: 1,
+        since,
+        message: expect.stringContaining('projection table missing'),
+      }),
     ]);
   });
 

@@ -6,13 +6,15 @@ function daemonWithSignals() {
   const signals = new Map<string, AbortSignal>();
   const daemon = new FunctionAgentDaemon({
     database: { id: 'main' },
-    agents: () => async ({ signal, shard }: AgentContext) => {
-      signals.set(shard.identity, signal);
-      await new Promise<void>((resolve) => {
-        if (signal.aborted) resolve();
-        else signal.addEventListener('abort', () => resolve(), { once: true });
-      });
-    },
+    agents:
+      () =>
+      async ({ signal, shard }: AgentContext) => {
+        signals.set(shard.identity, signal);
+        await new Promise<void>((resolve) => {
+          if (signal.aborted) resolve();
+          else signal.addEventListener('abort', () => resolve(), { once: true });
+        });
+      },
   });
   return { daemon, signals };
 }

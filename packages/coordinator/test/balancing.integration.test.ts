@@ -22,7 +22,10 @@ await describePostgres('even load on PostgreSQL (default fair-share policy)', (u
 
   it('3 nodes started one after another over 24 shards: 8/8/8 (checked in pg_locks); one killed: 12/12; never two runners', async () => {
     const ledger = new OwnershipLedger();
-    const { nodes: [a, b], roundTripsPerCycle } = await runBalancingScenario({
+    const {
+      nodes: [a, b],
+      roundTripsPerCycle,
+    } = await runBalancingScenario({
       database: { id: 'main', url },
       ledger,
       settings: { leadershipPollingTimeMs: 500, takeoverPollingTimeMs: 100 },

@@ -43,7 +43,11 @@ describe('even load on the in-memory lock (default fair-share policy)', () => {
       const coordinator = new ProjectionCoordinator({
         mode: 'HotCold',
         distributor: new SingleTenantProjectionDistributor({ databases: [{ id: 'main' }], shards, createLock: () => server.createLock({ owner }) }),
-        daemonFor: createFunctionDaemonFactory(() => ({ signal }) => new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve()))),
+        daemonFor: createFunctionDaemonFactory(
+          () =>
+            ({ signal }) =>
+              new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve())),
+        ),
         settings: { leadershipPollingTimeMs: 30, takeoverPollingTimeMs: 15 },
       });
       coordinators.push(coordinator);
@@ -72,7 +76,11 @@ describe('even load on the in-memory lock (default fair-share policy)', () => {
       const coordinator = new ProjectionCoordinator({
         mode: 'HotCold',
         distributor: new SingleTenantProjectionDistributor({ databases: [{ id: 'main' }], shards, createLock: () => server.createLock({ owner }) }),
-        daemonFor: createFunctionDaemonFactory(() => ({ signal }) => new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve()))),
+        daemonFor: createFunctionDaemonFactory(
+          () =>
+            ({ signal }) =>
+              new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve())),
+        ),
         settings: { leadershipPollingTimeMs: 20, takeoverPollingTimeMs: 10, balance: false },
       });
       coordinators.push(coordinator);

@@ -69,7 +69,10 @@ await describePostgres('3 coordinator processes (PostgreSQL)', (url) => {
     const target = victim();
     const killedAt = preciseNow();
     expect(await admin.terminateBackendsByApplicationName(target.node.id)).toBeGreaterThanOrEqual(1); // its lock session (and its member watcher)
-    await eventually(() => allRunningOnce() && handoversDone(target, runningAt(ledger, target.node.id, killedAt), killedAt), 'victim stopped and every shard running again');
+    await eventually(
+      () => allRunningOnce() && handoversDone(target, runningAt(ledger, target.node.id, killedAt), killedAt),
+      'victim stopped and every shard running again',
+    );
     const affected = runningAt(ledger, target.node.id, killedAt);
     expect(affected.length).toBeGreaterThan(0);
     expectOrderedHandovers(target.node.id, affected, killedAt, false);
@@ -81,7 +84,10 @@ await describePostgres('3 coordinator processes (PostgreSQL)', (url) => {
     const target = victim();
     const cutAt = preciseNow();
     target.proxy.cutAll();
-    await eventually(() => allRunningOnce() && handoversDone(target, runningAt(ledger, target.node.id, cutAt), cutAt), 'victim stopped and every shard running again');
+    await eventually(
+      () => allRunningOnce() && handoversDone(target, runningAt(ledger, target.node.id, cutAt), cutAt),
+      'victim stopped and every shard running again',
+    );
     const affected = runningAt(ledger, target.node.id, cutAt);
     expect(affected.length).toBeGreaterThan(0);
     expectOrderedHandovers(target.node.id, affected, cutAt, false);
@@ -100,7 +106,11 @@ await describePostgres('3 coordinator processes (PostgreSQL)', (url) => {
     // the shards the node ran at the stall (a set it had handed over just before may run elsewhere).
     const affected = runningAt(ledger, target.node.id, stalledAt);
     expect(affected.length).toBeGreaterThan(0);
-    const startedElsewhere = (): string[] => ledger.intervals().filter((i) => i.node !== target.node.id && i.start >= stalledAt && affected.includes(i.shard)).map((i) => i.shard);
+    const startedElsewhere = (): string[] =>
+      ledger
+        .intervals()
+        .filter((i) => i.node !== target.node.id && i.start >= stalledAt && affected.includes(i.shard))
+        .map((i) => i.shard);
     expect(startedElsewhere()).toEqual([]);
     // The server session ends when we terminate it. Should the server (or the path) have ended it on its own
     // already, the shards may legitimately run elsewhere from that moment, which lies after `nothingOwnedAt`

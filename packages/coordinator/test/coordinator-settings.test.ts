@@ -74,18 +74,34 @@ describe('coordinator settings', () => {
 
 describe('duration settings name their unit', () => {
   it('every duration setting ends in Ms', () => {
-    const durations = Object.entries(DEFAULT_COORDINATOR_SETTINGS).filter(([name, value]) => typeof value === 'number' && name !== 'daemonLockId' && name !== 'agentFailuresBeforeHandOver');
+    const durations = Object.entries(DEFAULT_COORDINATOR_SETTINGS).filter(
+      ([name, value]) => typeof value === 'number' && name !== 'daemonLockId' && name !== 'agentFailuresBeforeHandOver',
+    );
     expect(durations.map(([name]) => name).filter((name) => !name.endsWith('Ms'))).toEqual([]);
   });
 
-  it('accepts the first releases\' names as deprecated aliases of the ...Ms settings', () => {
-    const settings = resolveCoordinatorSettings({ leadershipPollingTime: 1234, takeoverPollingTime: 321, agentPauseTime: 222, healthCheckPollingTime: 4321, stopDrainTimeout: 999 });
-    expect(settings).toMatchObject({ leadershipPollingTimeMs: 1234, takeoverPollingTimeMs: 321, agentPauseTimeMs: 222, healthCheckPollingTimeMs: 4321, stopDrainTimeoutMs: 999 });
+  it("accepts the first releases' names as deprecated aliases of the ...Ms settings", () => {
+    const settings = resolveCoordinatorSettings({
+      leadershipPollingTime: 1234,
+      takeoverPollingTime: 321,
+      agentPauseTime: 222,
+      healthCheckPollingTime: 4321,
+      stopDrainTimeout: 999,
+    });
+    expect(settings).toMatchObject({
+      leadershipPollingTimeMs: 1234,
+      takeoverPollingTimeMs: 321,
+      agentPauseTimeMs: 222,
+      healthCheckPollingTimeMs: 4321,
+      stopDrainTimeoutMs: 999,
+    });
     expect(Object.keys(settings).filter((name) => name in DEPRECATED_DURATION_NAMES)).toEqual([]);
   });
 
   it('refuses a deprecated name and its ...Ms name given with different values', () => {
-    expect(() => resolveCoordinatorSettings({ stopDrainTimeout: 100, stopDrainTimeoutMs: 200 })).toThrow(/stopDrainTimeout \(deprecated\) and stopDrainTimeoutMs disagree/);
+    expect(() => resolveCoordinatorSettings({ stopDrainTimeout: 100, stopDrainTimeoutMs: 200 })).toThrow(
+      /stopDrainTimeout \(deprecated\) and stopDrainTimeoutMs disagree/,
+    );
     expect(resolveCoordinatorSettings({ stopDrainTimeout: 100, stopDrainTimeoutMs: 100 }).stopDrainTimeoutMs).toBe(100);
   });
 

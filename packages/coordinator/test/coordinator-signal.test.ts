@@ -34,7 +34,12 @@ describe('ProjectionCoordinator with an AbortSignal', () => {
     expect(removed).toEqual(['abort']);
 
     const controller = new AbortController();
-    const third = new ProjectionCoordinator({ mode: 'HotCold', distributor: new FakeDistributor(setsOf(['Trip'])), daemonFor: (database) => new FakeDaemon(database, []), signal: controller.signal });
+    const third = new ProjectionCoordinator({
+      mode: 'HotCold',
+      distributor: new FakeDistributor(setsOf(['Trip'])),
+      daemonFor: (database) => new FakeDaemon(database, []),
+      signal: controller.signal,
+    });
     await third.start();
     controller.abort();
     await third.whenStopped({ timeoutMs: 5_000 });

@@ -12,7 +12,9 @@ describe('health covers a node that can do nothing', () => {
     await h.start();
     const health = h.coordinator.health();
     expect(health.status).toBe('unhealthy');
-    expect(health.reasons).toEqual([expect.objectContaining({ code: 'DISTRIBUTION_FAILING', message: expect.stringContaining('tenant table missing'), count: 1 })]);
+    expect(health.reasons).toEqual([
+      expect.objectContaining({ code: 'DISTRIBUTION_FAILING', message: expect.stringContaining('tenant table missing'), count: 1 }),
+    ]);
     h.distributor.buildError = undefined;
     await h.cycle();
     expect(h.coordinator.health().status).toBe('healthy');

@@ -79,7 +79,11 @@ describe('the lock is confirmed after the fencing epoch', () => {
     const run = async (withEpochs: boolean): Promise<{ calls: number[]; verifies: number }> => {
       const server = new LateResetServer();
       const { distributor, calls } = counting(
-        new SingleTenantProjectionDistributor({ databases: [{ id: 'main' }], shards: ['A', 'B', 'C'].map((name) => shardName(name)), createLock: () => server.createLock('n1') }),
+        new SingleTenantProjectionDistributor({
+          databases: [{ id: 'main' }],
+          shards: ['A', 'B', 'C'].map((name) => shardName(name)),
+          createLock: () => server.createLock('n1'),
+        }),
       );
       let epoch = 0n;
       const epochs: EpochSource = { nextEpoch: async () => (epoch += 1n) };

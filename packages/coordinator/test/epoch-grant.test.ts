@@ -33,7 +33,11 @@ describe('a lock lost between attain and start', () => {
     const started: bigint[] = [];
     const coordinator = new ProjectionCoordinator({
       mode: 'HotCold',
-      distributor: new SingleTenantProjectionDistributor({ databases: [{ id: 'main' }], shards: [shardName('A')], createLock: () => server.createLock({ owner: 'n1' }) }),
+      distributor: new SingleTenantProjectionDistributor({
+        databases: [{ id: 'main' }],
+        shards: [shardName('A')],
+        createLock: () => server.createLock({ owner: 'n1' }),
+      }),
       daemonFor: createFunctionDaemonFactory(() => async ({ signal, epoch: granted }) => {
         started.push(granted!);
         await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
@@ -72,7 +76,11 @@ describe('a lock lost between attain and start', () => {
     };
     const coordinator = new ProjectionCoordinator({
       mode: 'HotCold',
-      distributor: new SingleTenantProjectionDistributor({ databases: [{ id: 'main' }], shards: [shardName('A')], createLock: () => server.createLock({ owner: 'n1' }) }),
+      distributor: new SingleTenantProjectionDistributor({
+        databases: [{ id: 'main' }],
+        shards: [shardName('A')],
+        createLock: () => server.createLock({ owner: 'n1' }),
+      }),
       daemonFor: createFunctionDaemonFactory(() => async ({ signal }) => {
         starts.push(performance.now());
         await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));

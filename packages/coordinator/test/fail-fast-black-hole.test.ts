@@ -32,7 +32,11 @@ describe('failFastOnStart against a host that never answers', () => {
         shards: [shardName('Trip')],
         createLock: () => new PostgresAppLock(url, { connectTimeoutMs: 500, verifyIntervalMs: 0 }),
       }),
-      daemonFor: createFunctionDaemonFactory(() => async ({ signal }) => new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve()))),
+      daemonFor: createFunctionDaemonFactory(
+        () =>
+          async ({ signal }) =>
+            new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve())),
+      ),
       settings: { failFastOnStart: true, startCheckMs: 0 },
       logger: false,
     });

@@ -136,7 +136,11 @@ describe('fairShareOwnershipPolicy (pure)', () => {
     const idle = policy.select(context({ sets: four, owned: [], free: [four[3]!], liveNodes: { main: 3 }, ranks: { main: 2 } }));
     expect(keys(idle.attempt)).toEqual([four[3]!.key]);
     // 2/1/1 is stable: nobody hands over, nobody attempts a fresh set (no churn)
-    for (const [rank, owned] of [[0, four.slice(0, 2)], [1, four.slice(2, 3)], [2, four.slice(3, 4)]] as const) {
+    for (const [rank, owned] of [
+      [0, four.slice(0, 2)],
+      [1, four.slice(2, 3)],
+      [2, four.slice(3, 4)],
+    ] as const) {
       const decision = policy.select(context({ sets: four, owned, liveNodes: { main: 3 }, ranks: { main: rank } }));
       expect(decision.handOver).toEqual([]);
       expect(decision.attempt).toEqual([]);
@@ -181,4 +185,3 @@ describe('fairShareOwnershipPolicy (pure)', () => {
     expect(defaultOwnershipPolicy('Solo', probing, DEFAULT_COORDINATOR_SETTINGS)).toBeUndefined();
   });
 });
-

@@ -15,12 +15,14 @@ describe('three coordinators on the in-memory lock server (real distributor and 
     const shards = Array.from({ length: 20 }, (_, i) => shardName(`P${i}`));
     const runningOn = new Map<string, string>();
     let overlaps = 0;
-    const agent = (node: string) => async ({ signal, shard }: AgentContext) => {
-      if (runningOn.has(shard.identity)) overlaps++;
-      runningOn.set(shard.identity, node);
-      await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
-      runningOn.delete(shard.identity);
-    };
+    const agent =
+      (node: string) =>
+      async ({ signal, shard }: AgentContext) => {
+        if (runningOn.has(shard.identity)) overlaps++;
+        runningOn.set(shard.identity, node);
+        await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+        runningOn.delete(shard.identity);
+      };
     const nodes = ['n1', 'n2', 'n3'].map((node) => {
       const coordinator = new ProjectionCoordinator({
         mode: 'HotCold',

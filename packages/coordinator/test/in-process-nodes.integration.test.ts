@@ -51,7 +51,10 @@ function suite(backend: Backend, admin: () => PgAdmin | undefined): void {
       }),
     );
     await Promise.all(nodes.map((node) => node.coordinator.start()));
-    await eventually(() => runnersByShard(ledger).size === SHARDS && [...runnersByShard(ledger).values()].every((r) => r.length === 1), `all ${SHARDS} shards running`);
+    await eventually(
+      () => runnersByShard(ledger).size === SHARDS && [...runnersByShard(ledger).values()].every((r) => r.length === 1),
+      `all ${SHARDS} shards running`,
+    );
     return { shards: shards.map((shard) => `main/${shard.identity}`), ids };
   };
 
@@ -74,7 +77,10 @@ function suite(backend: Backend, admin: () => PgAdmin | undefined): void {
     const pg = admin();
     if (pg !== undefined) {
       const lockIds = nodes.flatMap((node) => node.coordinator.status().owned.map((set) => ({ lockId: set.lockId, node: node.id })));
-      const holders = await advisoryLockHolders(pg, lockIds.map((entry) => entry.lockId));
+      const holders = await advisoryLockHolders(
+        pg,
+        lockIds.map((entry) => entry.lockId),
+      );
       for (const { lockId, node } of lockIds) expect(holders.get(lockId)).toEqual([node]);
     }
     expect(ledger.findOverlaps()).toEqual([]);
@@ -104,7 +110,12 @@ function suite(backend: Backend, admin: () => PgAdmin | undefined): void {
     const killedAt = performance.timeOrigin + performance.now();
     // the lock session, and the member watcher's session once it has connected (same application_name)
     expect(await backend.killSessions(victim.id)).toBeGreaterThanOrEqual(1);
-    await eventually(() => runnersByShard(ledger).size === SHARDS && ledger.intervals().filter((i) => i.node === victim.id && i.stop !== undefined && i.stop >= killedAt).length >= affected.length, 'victim stopped and every shard running again');
+    await eventually(
+      () =>
+        runnersByShard(ledger).size === SHARDS &&
+        ledger.intervals().filter((i) => i.node === victim.id && i.stop !== undefined && i.stop >= killedAt).length >= affected.length,
+      'victim stopped and every shard running again',
+    );
     for (const handover of handovers(ledger, victim.id, affected, killedAt)) expect(handover.nextStart.start).toBeGreaterThanOrEqual(handover.stoppedAt);
     expect(ledger.findOverlaps()).toEqual([]);
   });

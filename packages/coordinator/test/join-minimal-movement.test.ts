@@ -17,12 +17,14 @@ describe('minimal movement: a join moves only the sets the joiner’s share need
     const shards = Array.from({ length: 10 }, (_, i) => shardName(`P${i}`));
     const running = new Map<string, string>();
     let overlaps = 0;
-    const agent = (node: string) => async ({ signal, shard }: AgentContext): Promise<void> => {
-      if (running.has(shard.identity)) overlaps++;
-      running.set(shard.identity, node);
-      await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
-      running.delete(shard.identity);
-    };
+    const agent =
+      (node: string) =>
+      async ({ signal, shard }: AgentContext): Promise<void> => {
+        if (running.has(shard.identity)) overlaps++;
+        running.set(shard.identity, node);
+        await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+        running.delete(shard.identity);
+      };
     const acquired: string[] = [];
     const make = (node: string): ProjectionCoordinator => {
       const coordinator = new ProjectionCoordinator({

@@ -47,7 +47,13 @@ function shares(policy: OwnershipPolicy, distribution: readonly ProjectionSet[],
 describe('fair share over a lock home', () => {
   it('SingleTenant, 200 tenants x 2 sets, 4 nodes: about 100 each (400 in all), not 200/200/0/0', async () => {
     const { distribution, views } = await probedNodes(
-      (server) => new SingleTenantProjectionDistributor({ databases: tenants, shards, lockHost: 'one', createHomeLock: () => server.createLock({ verifyIntervalMs: 0 }) }),
+      (server) =>
+        new SingleTenantProjectionDistributor({
+          databases: tenants,
+          shards,
+          lockHost: 'one',
+          createHomeLock: () => server.createLock({ verifyIntervalMs: 0 }),
+        }),
     );
     expect(distribution).toHaveLength(400);
     const counts = shares(fairShareOwnershipPolicy({ scope: 'database' }), distribution, views);
@@ -59,7 +65,13 @@ describe('fair share over a lock home', () => {
 
   it("MultiTenanted, 200 tenants (one set each), 4 nodes, scope 'cluster': exactly 50 each", async () => {
     const { distribution, views } = await probedNodes(
-      (server) => new MultiTenantedProjectionDistributor({ databases: tenants, shards, lockHost: 'one', createHomeLock: () => server.createLock({ verifyIntervalMs: 0 }) }),
+      (server) =>
+        new MultiTenantedProjectionDistributor({
+          databases: tenants,
+          shards,
+          lockHost: 'one',
+          createHomeLock: () => server.createLock({ verifyIntervalMs: 0 }),
+        }),
     );
     expect(distribution).toHaveLength(200);
     expect(shares(fairShareOwnershipPolicy({ scope: 'cluster' }), distribution, views)).toEqual([50, 50, 50, 50]);

@@ -55,14 +55,27 @@ await describePostgres('20 tenant databases in one lock home (PostgreSQL, 3 proc
       const runners = runnersByShard(ledger);
       return runners.size === TENANTS * SHARDS && [...runners.values()].every((list) => list.length === 1);
     };
-    await eventually(() => allOnce() && nodes.map((node) => node.running()).sort().join() === '12,14,14', 'every tenant running once, 7/7/6 tenants', 30_000);
+    await eventually(
+      () =>
+        allOnce() &&
+        nodes
+          .map((node) => node.running())
+          .sort()
+          .join() === '12,14,14',
+      'every tenant running once, 7/7/6 tenants',
+      30_000,
+    );
     for (const node of nodes) expect(await admin.countConnections(node.id)).toBeLessThanOrEqual(2); // the home (+ its watcher, if any)
 
     const [victim, ...survivors] = nodes;
     victim!.kill('SIGKILL');
     await victim!.exited;
     nodes = survivors;
-    await eventually(() => allOnce() && survivors.map((node) => node.running()).join() === '20,20', 'every tenant running once on the 2 survivors, 10/10', 30_000);
+    await eventually(
+      () => allOnce() && survivors.map((node) => node.running()).join() === '20,20',
+      'every tenant running once on the 2 survivors, 10/10',
+      30_000,
+    );
     for (const node of survivors) expect(await admin.countConnections(node.id)).toBeLessThanOrEqual(2);
     expect(ledger.findOverlaps()).toEqual([]);
   }, 90_000);

@@ -12,7 +12,11 @@ afterEach(async () => {
   await Promise.all(distributors.splice(0).map((d) => d.dispose()));
 });
 
-function distributor(server: InMemoryLockServer, owner: string, options: { watchMembers?: boolean; watcher?: () => AppLock } = {}): SingleTenantProjectionDistributor {
+function distributor(
+  server: InMemoryLockServer,
+  owner: string,
+  options: { watchMembers?: boolean; watcher?: () => AppLock } = {},
+): SingleTenantProjectionDistributor {
   let created = 0;
   return new SingleTenantProjectionDistributor({
     databases: [{ id: 'main' }],
@@ -31,7 +35,11 @@ function coordinator(dist: SingleTenantProjectionDistributor, settings: Record<s
   const c = new ProjectionCoordinator({
     mode: 'HotCold',
     distributor: dist,
-    daemonFor: createFunctionDaemonFactory(() => ({ signal }) => new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }))),
+    daemonFor: createFunctionDaemonFactory(
+      () =>
+        ({ signal }) =>
+          new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true })),
+    ),
     settings,
   });
   coordinators.push(c);
@@ -54,7 +62,9 @@ describe('member watchers wake the coordinator (in-memory lock server)', () => {
     await standby.start();
     await standby.whenOwned((status) => status.cycles >= 1, { timeoutMs: 5_000 });
     expect(standby.status().owned).toHaveLength(0); // everything is held by the old owner
-    await expect.poll(() => server.waitersFor(`polecat:member:single-tenant:dbo:77:${slotIndexOf(server, 'old')}`), { timeout: 5_000 }).toEqual(['standby-watcher']);
+    await expect
+      .poll(() => server.waitersFor(`polecat:member:single-tenant:dbo:77:${slotIndexOf(server, 'old')}`), { timeout: 5_000 })
+      .toEqual(['standby-watcher']);
     const cyclesBefore = standby.status().cycles;
 
     server.terminateSession('old'); // its session dies: its slot and set locks are freed, nothing is announced

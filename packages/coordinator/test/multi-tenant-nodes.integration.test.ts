@@ -43,7 +43,8 @@ await describePostgres('multi-tenant coordination over 2 databases (PostgreSQL)'
     }
     return result;
   };
-  const allRunning = (): boolean => runnersByShard(ledger).size === TENANTS.length * SHARDS && [...runnersByShard(ledger).values()].every((r) => r.length === 1);
+  const allRunning = (): boolean =>
+    runnersByShard(ledger).size === TENANTS.length * SHARDS && [...runnersByShard(ledger).values()].every((r) => r.length === 1);
 
   it('keeps each database’s shards together on one node, and moves them together', async () => {
     const { daemonLockId, prefix } = randomScope();

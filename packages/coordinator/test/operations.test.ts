@@ -18,7 +18,11 @@ afterEach(async () => {
 
 const untilAborted: AgentFunction = ({ signal }) => new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
 
-function node(server: InMemoryLockServer, owner: string, options: { shards?: string[]; agent?: AgentFunction; settings?: CoordinatorSettingsInput; logger?: ReturnType<typeof recordingLogger> } = {}): ProjectionCoordinator {
+function node(
+  server: InMemoryLockServer,
+  owner: string,
+  options: { shards?: string[]; agent?: AgentFunction; settings?: CoordinatorSettingsInput; logger?: ReturnType<typeof recordingLogger> } = {},
+): ProjectionCoordinator {
   const coordinator = new ProjectionCoordinator({
     mode: 'HotCold',
     distributor: new SingleTenantProjectionDistributor({
@@ -173,14 +177,16 @@ describe('stalls judged by progress', () => {
   it("stallAction 'hand-over' releases the set once its agent settled; another node takes it", async () => {
     const server = new InMemoryLockServer();
     const stuckOn = new Set<string>();
-    const agentFor = (owner: string): AgentFunction => async ({ signal, progress }) => {
-      if (owner === 'n1') return untilAborted({ signal, progress } as Parameters<AgentFunction>[0]); // stuck but honours abort
-      stuckOn.add(owner);
-      while (!signal.aborted) {
-        progress();
-        await sleep(10);
-      }
-    };
+    const agentFor =
+      (owner: string): AgentFunction =>
+      async ({ signal, progress }) => {
+        if (owner === 'n1') return untilAborted({ signal, progress } as Parameters<AgentFunction>[0]); // stuck but honours abort
+        stuckOn.add(owner);
+        while (!signal.aborted) {
+          progress();
+          await sleep(10);
+        }
+      };
     const n1 = node(server, 'n1', { agent: agentFor('n1'), settings: { stallTimeoutMs: 150, stallAction: 'hand-over', balance: false } });
     await n1.start();
     await n1.whenOwned(1);
@@ -197,7 +203,7 @@ describe('stalls judged by progress', () => {
 });
 
 describe('takeovers, round trips and ownership lines', () => {
-  it('a killed node\'s sets are taken over (orphaned); the killed node regains nothing it still sees held', async () => {
+  it("a killed node's sets are taken over (orphaned); the killed node regains nothing it still sees held", async () => {
     const server = new InMemoryLockServer();
     const n1 = node(server, 'n1', { shards: ['A', 'B'], settings: { balance: false } });
     await n1.start();

@@ -39,7 +39,14 @@ await describePostgres('OpenTelemetry metrics (PostgreSQL)', (url) => {
     await child.whenOwned(SHARDS, 15_000);
 
     const reader = inMemoryMetrics();
-    survivor = createInProcessNode({ id: `${prefix}-survivor`, databases: [{ id: 'main', url }], shards: shardNames(prefix, SHARDS), daemonLockId, ledger, settings });
+    survivor = createInProcessNode({
+      id: `${prefix}-survivor`,
+      databases: [{ id: 'main', url }],
+      shards: shardNames(prefix, SHARDS),
+      daemonLockId,
+      ledger,
+      settings,
+    });
     const metrics = instrumentCoordinator(survivor.coordinator, { meterProvider: reader.provider });
     await survivor.coordinator.start();
     await eventually(() => survivor!.coordinator.status().cycles >= 3, 'the standby polled three times');

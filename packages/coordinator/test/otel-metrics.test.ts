@@ -16,8 +16,17 @@ afterEach(async () => {
 function coordinator(server: InMemoryLockServer, owner: string, shards: string[]): ProjectionCoordinator {
   const created = new ProjectionCoordinator({
     mode: 'HotCold',
-    distributor: new SingleTenantProjectionDistributor({ databases: [{ id: 'main' }], shards: shards.map((name) => shardName(name)), createLock: () => server.createLock({ owner }), random: () => 0 }),
-    daemonFor: createFunctionDaemonFactory(() => ({ signal }) => new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve()))),
+    distributor: new SingleTenantProjectionDistributor({
+      databases: [{ id: 'main' }],
+      shards: shards.map((name) => shardName(name)),
+      createLock: () => server.createLock({ owner }),
+      random: () => 0,
+    }),
+    daemonFor: createFunctionDaemonFactory(
+      () =>
+        ({ signal }) =>
+          new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve())),
+    ),
     settings: { leadershipPollingTimeMs: 50, takeoverPollingTimeMs: 20, takeoverGraceMs: 0, balance: false },
   });
   coordinators.push(created);

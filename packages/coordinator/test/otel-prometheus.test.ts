@@ -26,7 +26,12 @@ describe('@polecat/coordinator/otel through the Prometheus exporter', () => {
     let calls = 0;
     const coordinator = new ProjectionCoordinator({
       mode: 'HotCold',
-      distributor: new SingleTenantProjectionDistributor({ databases: [{ id: 'main' }], shards: [shardName('Trip')], createLock: () => new InMemoryLockServer().createLock(), random: () => 0 }),
+      distributor: new SingleTenantProjectionDistributor({
+        databases: [{ id: 'main' }],
+        shards: [shardName('Trip')],
+        createLock: () => new InMemoryLockServer().createLock(),
+        random: () => 0,
+      }),
       daemonFor: createFunctionDaemonFactory(() => async () => {
         calls += 1;
         throw Object.assign(new Error('projection table missing'), { code: '42P01' });
@@ -44,7 +49,9 @@ describe('@polecat/coordinator/otel through the Prometheus exporter', () => {
 
     await coordinator.start();
     await expect.poll(() => calls, { timeout: 5000 }).toBeGreaterThanOrEqual(1);
-    await expect.poll(async () => scrape(exporter), { timeout: 5000 }).toMatch(/polecat_coordinator_agent_failures(_total)?\{[^}]*error_type="42P01"[^}]*\} [1-9]/);
+    await expect
+      .poll(async () => scrape(exporter), { timeout: 5000 })
+      .toMatch(/polecat_coordinator_agent_failures(_total)?\{[^}]*error_type="42P01"[^}]*\} [1-9]/);
     const text = await scrape(exporter);
     expect(text).toMatch(/polecat_coordinator_agent_failures(_total)?\{[^}]*polecat_shard="main\/Trip:All"/);
     // buckets in seconds: a cycle of some ms lands below 1 s, not only in the SDK's default le="5"

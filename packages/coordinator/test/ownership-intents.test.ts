@@ -98,13 +98,15 @@ describe('three coordinators honour pause and drain intents (in-memory lock serv
     const shards = Array.from({ length: 6 }, (_, i) => shardName(`P${i}`));
     const runningOn = new Map<string, string>();
     let overlaps = 0;
-    const agent = (node: string) => async ({ signal, shard }: AgentContext) => {
-      if (runningOn.has(shard.identity)) overlaps++;
-      runningOn.set(shard.identity, node);
-      await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
-      await new Promise((resolve) => setTimeout(resolve, 100)); // slow to return: the lock must wait for it
-      runningOn.delete(shard.identity);
-    };
+    const agent =
+      (node: string) =>
+      async ({ signal, shard }: AgentContext) => {
+        if (runningOn.has(shard.identity)) overlaps++;
+        runningOn.set(shard.identity, node);
+        await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+        await new Promise((resolve) => setTimeout(resolve, 100)); // slow to return: the lock must wait for it
+        runningOn.delete(shard.identity);
+      };
     const shared = { paused: new Set<string>(), draining: new Set<string>() };
     const trace: string[] = [];
     const nodes = ['n1', 'n2', 'n3'].map((node) => {
@@ -119,17 +121,24 @@ describe('three coordinators honour pause and drain intents (in-memory lock serv
       });
       coordinators.push(coordinator);
       for (const event of ['lockAcquired', 'lockReleased', 'lockLost', 'agentStarted', 'agentStopped', 'error'] as const) {
-        coordinator.on(event, (payload) => trace.push(`${node} ${event} ${JSON.stringify(payload, (_k, v: unknown) => (v instanceof Error ? v.message : typeof v === 'bigint' ? String(v) : v)).slice(0, 200)}`));
+        coordinator.on(event, (payload) =>
+          trace.push(
+            `${node} ${event} ${JSON.stringify(payload, (_k, v: unknown) => (v instanceof Error ? v.message : typeof v === 'bigint' ? String(v) : v)).slice(0, 200)}`,
+          ),
+        );
       }
       return { node, coordinator, intents };
     });
     const changed = () => nodes.forEach(({ intents }) => intents.changed());
     const total = () => nodes.reduce((sum, { coordinator }) => sum + coordinator.status().owned.length, 0);
-      const until = async (predicate: () => boolean, what: string): Promise<void> => {
+    const until = async (predicate: () => boolean, what: string): Promise<void> => {
       try {
         await nodes[0]!.coordinator.whenOwned(predicate, { timeoutMs: 10_000 });
       } catch (error) {
-        throw new Error(`${what}: owned ${total()}, running ${[...runningOn.keys()].join(',')}\n${trace.join('\n')}\n${JSON.stringify(nodes.map((n) => [n.node, n.coordinator.status().owned.map((o) => o.key), n.coordinator.status().backingOff]))}`, { cause: error });
+        throw new Error(
+          `${what}: owned ${total()}, running ${[...runningOn.keys()].join(',')}\n${trace.join('\n')}\n${JSON.stringify(nodes.map((n) => [n.node, n.coordinator.status().owned.map((o) => o.key), n.coordinator.status().backingOff]))}`,
+          { cause: error },
+        );
       }
     };
     await Promise.all(nodes.map(({ coordinator }) => coordinator.start()));
@@ -211,7 +220,9 @@ describe('a draining node leaves the membership first', () => {
     const first = make('n1');
     const second = make('n2');
     await Promise.all([first.coordinator.start(), second.coordinator.start()]);
-    await first.coordinator.whenOwned(() => first.coordinator.status().owned.length === 2 && second.coordinator.status().owned.length === 2, { timeoutMs: 10_000 });
+    await first.coordinator.whenOwned(() => first.coordinator.status().owned.length === 2 && second.coordinator.status().owned.length === 2, {
+      timeoutMs: 10_000,
+    });
     const memberSlots = (locksOf.get('n1') ?? []).flatMap((lock) => lock.heldLocks().filter((id) => typeof id === 'string'));
     expect(memberSlots).toHaveLength(1);
     first.coordinator.on('lockReleased', ({ reason }) => {
@@ -234,7 +245,11 @@ describe('OwnershipIntentSource.onChange', () => {
     const intents = new MutableIntents('solo', shared);
     const coordinator = new ProjectionCoordinator({
       mode: 'HotCold',
-      distributor: new SingleTenantProjectionDistributor({ databases: [{ id: 'main' }], shards: [shardName('A'), shardName('B')], createLock: () => server.createLock({ owner: 'solo' }) }),
+      distributor: new SingleTenantProjectionDistributor({
+        databases: [{ id: 'main' }],
+        shards: [shardName('A'), shardName('B')],
+        createLock: () => server.createLock({ owner: 'solo' }),
+      }),
       daemonFor: createFunctionDaemonFactory(() => async ({ signal, shard }: AgentContext) => {
         running.add(shard.identity);
         await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));

@@ -120,7 +120,9 @@ describe('planCycle', () => {
   });
 
   it('lets a policy limit attempts and hand over extras', () => {
-    const plan = planCycle(input({ distribution: [a, b, c], held: [a, b], states: { 'A:All': running('A'), 'B:All': running('B') }, policy: shareLimitPolicy(() => 1) }));
+    const plan = planCycle(
+      input({ distribution: [a, b, c], held: [a, b], states: { 'A:All': running('A'), 'B:All': running('B') }, policy: shareLimitPolicy(() => 1) }),
+    );
     expect(plan.attempt).toEqual([]);
     expect(plan.handOver).toEqual([{ set: b, reason: 'balance' }]);
     expect(keys(plan.owned)).toEqual([a.key]);

@@ -30,7 +30,13 @@ function switchablePolicy() {
 
 function setup(
   sets: ProjectionSet[],
-  options: { settings?: CoordinatorSettingsInput; policy?: OwnershipPolicy; failStart?: (identity: string) => boolean; epochs?: EpochSource; agentFor?: (identity: string) => ((context: AgentContext) => Promise<void>) | undefined } = {},
+  options: {
+    settings?: CoordinatorSettingsInput;
+    policy?: OwnershipPolicy;
+    failStart?: (identity: string) => boolean;
+    epochs?: EpochSource;
+    agentFor?: (identity: string) => ((context: AgentContext) => Promise<void>) | undefined;
+  } = {},
 ) {
   const log: string[] = [];
   const distributor = new FakeDistributor(sets, { log });
@@ -59,7 +65,12 @@ function setup(
     mode: 'HotCold',
     distributor,
     daemonFor: (database) => {
-      const daemon = new FunctionAgentDaemon({ database, agents: (name) => (options.failStart?.(name.identity) === true ? undefined : (options.agentFor?.(name.identity) ?? agent)), drainTimeoutMs: 30, clock });
+      const daemon = new FunctionAgentDaemon({
+        database,
+        agents: (name) => (options.failStart?.(name.identity) === true ? undefined : (options.agentFor?.(name.identity) ?? agent)),
+        drainTimeoutMs: 30,
+        clock,
+      });
       daemons.push(daemon);
       return daemon;
     },

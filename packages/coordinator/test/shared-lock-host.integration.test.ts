@@ -65,9 +65,7 @@ await describePostgres('6 tenant databases sharing one lock host (PostgreSQL, 3 
     await eventually(spread, 'all 12 shards running once, 2 tenants (4 shards) per node', 30_000);
     for (const node of nodes) {
       const tenantsOfNode = new Set(
-        [...runnersByShard(ledger).entries()]
-          .filter(([, runners]) => runners.includes(node.id))
-          .map(([key]) => key.slice(0, key.indexOf('/'))),
+        [...runnersByShard(ledger).entries()].filter(([, runners]) => runners.includes(node.id)).map(([key]) => key.slice(0, key.indexOf('/'))),
       );
       expect(tenantsOfNode.size).toBe(2);
     }

@@ -29,7 +29,12 @@ await describePostgres('agents that take seconds to return (PostgreSQL, 3 proces
     return runners.size === SHARDS && [...runners.values()].every((list) => list.length === 1);
   };
   const overlapDetails = (): string[] =>
-    ledger.findOverlaps().map((o) => `${o.shard}: ${o.first.node} [${o.first.start.toFixed(0)}, ${o.first.stop?.toFixed(0)}] / ${o.second.node} [${o.second.start.toFixed(0)}, ${o.second.stop?.toFixed(0)}]`);
+    ledger
+      .findOverlaps()
+      .map(
+        (o) =>
+          `${o.shard}: ${o.first.node} [${o.first.start.toFixed(0)}, ${o.first.stop?.toFixed(0)}] / ${o.second.node} [${o.second.start.toFixed(0)}, ${o.second.stop?.toFixed(0)}]`,
+      );
 
   /** A node process of one test (`scope`) whose agents need 2-7 s to return. */
   const spawnerFor =
@@ -81,7 +86,9 @@ await describePostgres('agents that take seconds to return (PostgreSQL, 3 proces
 
     expect(overlapDetails()).toEqual([]);
     // the slow returns really happened past stopDrainTimeoutMs (else this test proves nothing)
-    const returnedLate = ledger.intervals().filter((interval) => interval.node === graceful.id && interval.stop !== undefined && interval.stop - termAt > SETTINGS.stopDrainTimeoutMs);
+    const returnedLate = ledger
+      .intervals()
+      .filter((interval) => interval.node === graceful.id && interval.stop !== undefined && interval.stop - termAt > SETTINGS.stopDrainTimeoutMs);
     expect(returnedLate.length).toBeGreaterThan(0);
   }, 150_000);
 

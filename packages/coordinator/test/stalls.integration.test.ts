@@ -41,7 +41,14 @@ await describePostgres('stalls by progress (PostgreSQL)', (url) => {
             ledger.stop(id, shard, preciseNow());
           }
         }),
-        settings: { leadershipPollingTimeMs: 250, takeoverPollingTimeMs: 100, stopDrainTimeoutMs: 3000, stallTimeoutMs: STALL_MS, stallAction: 'hand-over', balance: false },
+        settings: {
+          leadershipPollingTimeMs: 250,
+          takeoverPollingTimeMs: 100,
+          stopDrainTimeoutMs: 3000,
+          stallTimeoutMs: STALL_MS,
+          stallAction: 'hand-over',
+          balance: false,
+        },
       });
       coordinators.push(coordinator);
       return coordinator;

@@ -3,7 +3,8 @@ import { CoordinatorError } from '../src/coordinator-error';
 import type { CoordinatorStatus } from '../src/coordinator-status';
 import { StatusWaiters } from '../src/internal/status-waiters';
 
-const status = (owned: number): CoordinatorStatus => ({ mode: 'HotCold', state: 'running', owned: Array.from({ length: owned }) as never, cycles: 0, backingOff: {} }) as unknown as CoordinatorStatus;
+const status = (owned: number): CoordinatorStatus =>
+  ({ mode: 'HotCold', state: 'running', owned: Array.from({ length: owned }) as never, cycles: 0, backingOff: {} }) as unknown as CoordinatorStatus;
 
 describe('StatusWaiters (whenOwned / whenStopped)', () => {
   it('rejects with TIMEOUT after timeoutMs (default 30 s: a test awaiter)', async () => {

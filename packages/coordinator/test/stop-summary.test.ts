@@ -40,7 +40,10 @@ describe('a stop prints one summary', () => {
     release?.();
     await sleep(50);
     const loud = logger.lines.filter((line) => line.level === 'warn' || line.level === 'error');
-    expect(loud.map((line) => line.message), logger.text()).toHaveLength(1);
+    expect(
+      loud.map((line) => line.message),
+      logger.text(),
+    ).toHaveLength(1);
     expect(logger.text()).toContain('Stubborn:All');
   });
 });

@@ -11,7 +11,8 @@ import { FAST_LOCK, FAST_SETTINGS, randomScope } from './support/in-process-node
 const SHARDS = 6;
 
 type Takeover = Extract<NodeEvent, { type: 'takeover' }>;
-const takeoversOf = (node: NodeHandle, since: number): Takeover[] => node.events.filter((event): event is Takeover => event.type === 'takeover' && event.at >= since);
+const takeoversOf = (node: NodeHandle, since: number): Takeover[] =>
+  node.events.filter((event): event is Takeover => event.type === 'takeover' && event.at >= since);
 
 await describePostgres('takeover causes on PostgreSQL (node processes)', (url) => {
   let nodes: NodeHandle[] = [];

@@ -55,7 +55,12 @@ export async function drainCoordinators(coordinators: Iterable<HostedCoordinator
         // ProjectionCoordinator.stop() resolves { drained: false, draining } when agents passed stopDrainTimeoutMs
         if (typeof outcome === 'object' && outcome !== null && (outcome as { drained?: unknown }).drained === false) {
           const draining = ((outcome as { draining?: readonly { key: string }[] }).draining ?? []).map((set) => set.key);
-          errors.push(new DiAdapterError('DRAIN_FAILED', `agents of ${draining.length} set(s) did not stop within stopDrainTimeoutMs: ${draining.join(', ') || 'unknown'}`));
+          errors.push(
+            new DiAdapterError(
+              'DRAIN_FAILED',
+              `agents of ${draining.length} set(s) did not stop within stopDrainTimeoutMs: ${draining.join(', ') || 'unknown'}`,
+            ),
+          );
         }
       } catch (error) {
         errors.push(error);

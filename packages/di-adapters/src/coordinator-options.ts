@@ -1,20 +1,6 @@
 import type { AppLock, Clock, ConsoleLike, Logger } from '@polecat/app-lock';
-import type {
-  AgentFunction,
-  CoordinatorSettingsInput,
-  EpochSource,
-  OwnershipIntentSource,
-  OwnershipPolicy,
-  ProjectionDaemon,
-} from '@polecat/coordinator';
-import type {
-  DatabaseSource,
-  LockHostSource,
-  MultiTenantedLockIdStrategy,
-  ProjectionDatabase,
-  ProjectionDistributor,
-  ShardName,
-} from '@polecat/distributors';
+import type { AgentFunction, CoordinatorSettingsInput, EpochSource, OwnershipIntentSource, OwnershipPolicy, ProjectionDaemon } from '@polecat/coordinator';
+import type { DatabaseSource, LockHostSource, MultiTenantedLockIdStrategy, ProjectionDatabase, ProjectionDistributor, ShardName } from '@polecat/distributors';
 
 /** The store name used when none is given. */
 export const DEFAULT_STORE = 'default';

@@ -60,7 +60,10 @@ export function asyncDaemon(options: AsyncDaemonOptions = {}): CoordinatorRegist
   assertStore(store);
   const { mode = 'Solo', ...rest } = options;
   if (mode !== 'Solo' && mode !== 'Disabled') {
-    throw new DiAdapterError('INVALID_CONFIGURATION', `addAsyncDaemon mode must be 'Solo' or 'Disabled', got ${String(mode)}; for HotCold use addProjectionCoordinator('HotCold')`);
+    throw new DiAdapterError(
+      'INVALID_CONFIGURATION',
+      `addAsyncDaemon mode must be 'Solo' or 'Disabled', got ${String(mode)}; for HotCold use addProjectionCoordinator('HotCold')`,
+    );
   }
   return Object.freeze({ kind: 'async-daemon', store, mode, options: rest, create: () => createProjectionCoordinator(mode, rest) });
 }

@@ -1,11 +1,6 @@
 import type { DaemonMode, ProjectionCoordinator } from '@polecat/coordinator';
 import type { CoordinatorOptions } from './coordinator-options';
-import {
-  asyncDaemon,
-  projectionCoordinator,
-  type AsyncDaemonOptions,
-  type CoordinatorRegistration,
-} from './coordinator-registration';
+import { asyncDaemon, projectionCoordinator, type AsyncDaemonOptions, type CoordinatorRegistration } from './coordinator-registration';
 import { DiAdapterError } from './errors';
 import { assertNoSharedLockIds } from './shared-lock-ids';
 

@@ -1,10 +1,5 @@
 import { loggerOrStderr } from '@polecat/kit';
-import {
-  ProjectionCoordinator,
-  createFunctionDaemonFactory,
-  isDaemonMode,
-  type DaemonMode,
-} from '@polecat/coordinator';
+import { ProjectionCoordinator, createFunctionDaemonFactory, isDaemonMode, type DaemonMode } from '@polecat/coordinator';
 import {
   MultiTenantedProjectionDistributor,
   SingleTenantProjectionDistributor,
@@ -77,7 +72,8 @@ export function createDistributor(mode: DaemonMode, options: CoordinatorOptions)
  * await coordinator.start();
  */
 export function createProjectionCoordinator(mode: DaemonMode, given: CoordinatorOptions = {}): ProjectionCoordinator {
-  if (typeof given !== 'object' || given === null) throw new DiAdapterError('INVALID_CONFIGURATION', `options must be an object, got ${given === null ? 'null' : typeof given}`);
+  if (typeof given !== 'object' || given === null)
+    throw new DiAdapterError('INVALID_CONFIGURATION', `options must be an object, got ${given === null ? 'null' : typeof given}`);
   const store = given.store ?? DEFAULT_STORE;
   checkLogger(given.logger, store);
   // ONE logger for the distributor, the daemons and the coordinator: none given is stderr, not silence
@@ -93,7 +89,10 @@ export function createProjectionCoordinator(mode: DaemonMode, given: Coordinator
   if (daemonFor === undefined) {
     const { agents } = readShards(options.shards, store);
     if (agents === undefined) {
-      throw new DiAdapterError('INVALID_CONFIGURATION', `Store "${store}": shards given as a list of names need daemonFor; or pass shards as { name: agentFunction }`);
+      throw new DiAdapterError(
+        'INVALID_CONFIGURATION',
+        `Store "${store}": shards given as a list of names need daemonFor; or pass shards as { name: agentFunction }`,
+      );
     }
     const stopDrainTimeoutMs = options.settings?.stopDrainTimeoutMs;
     daemonFor = createFunctionDaemonFactory(agents, {

@@ -21,7 +21,12 @@ export interface HealthReportReason {
   readonly databaseId?: string;
   readonly shards?: readonly string[];
   readonly count?: number;
-  readonly error?: { readonly name: string; readonly code?: string; readonly message: string; readonly cause?: { readonly name: string; readonly code?: string; readonly message: string } };
+  readonly error?: {
+    readonly name: string;
+    readonly code?: string;
+    readonly message: string;
+    readonly cause?: { readonly name: string; readonly code?: string; readonly message: string };
+  };
 }
 
 /** The combined health of several coordinators, JSON-safe (the body of `/healthz` and `/readyz`). */
@@ -74,7 +79,12 @@ export function healthReport(sources: HealthSources): HealthReport {
         ...(reason.count === undefined ? {} : { count: reason.count }),
         ...(reason.error === undefined
           ? {}
-          : { error: { ...describeError(reason.error), ...((reason.error as { cause?: unknown }).cause === undefined ? {} : { cause: describeError((reason.error as { cause?: unknown }).cause) }) } }),
+          : {
+              error: {
+                ...describeError(reason.error),
+                ...((reason.error as { cause?: unknown }).cause === undefined ? {} : { cause: describeError((reason.error as { cause?: unknown }).cause) }),
+              },
+            }),
       })),
     };
   }

@@ -15,7 +15,12 @@ await describePostgres('Awilix container.dispose() with a real pg pool (PostgreS
     const applicationName = `polecat-awilix-${randomUUID().slice(0, 8)}`;
     const admin = await createPgAdmin(url);
     const container = createContainer();
-    container.register('pool', asFunction(() => new pg.Pool({ connectionString: url, max: 2, application_name: `${applicationName}-pool` })).singleton().disposer((pool) => pool.end()));
+    container.register(
+      'pool',
+      asFunction(() => new pg.Pool({ connectionString: url, max: 2, application_name: `${applicationName}-pool` }))
+        .singleton()
+        .disposer((pool) => pool.end()),
+    );
     const pool = container.resolve<pg.Pool>('pool'); // resolved first: Awilix alone would end it first
     const batches: string[] = [];
     const agent: AgentFunction = async ({ signal }) => {

@@ -34,7 +34,10 @@ describe('Awilix: names, scopes, disposal order, drain errors', () => {
     expect(coordinatorName('order-events')).toBe(coordinatorName('order_events'));
     const container = createContainer();
     const error = caught(() =>
-      registerProjectionCoordinators(container, [asyncDaemon({ store: 'order-events', shards: { A: async () => {} } }), asyncDaemon({ store: 'order_events', shards: { B: async () => {} } })]),
+      registerProjectionCoordinators(container, [
+        asyncDaemon({ store: 'order-events', shards: { A: async () => {} } }),
+        asyncDaemon({ store: 'order_events', shards: { B: async () => {} } }),
+      ]),
     );
     expect(DiAdapterError.hasCode(error, 'NAME_COLLISION')).toBe(true);
     expect((error as Error).message).toContain('"order-events" and "order_events"');
@@ -49,7 +52,12 @@ describe('Awilix: names, scopes, disposal order, drain errors', () => {
     expect([...handle.names.values()]).toEqual(['orderEventsProjectionCoordinator', 'orderEventsUnderscoreCoordinator']);
 
     const other = createContainer().register('projectionCoordinator', asValue('taken'));
-    expect(DiAdapterError.hasCode(caught(() => registerProjectionCoordinators(other, asyncDaemon({ shards: { A: async () => {} } }))), 'NAME_COLLISION')).toBe(true);
+    expect(
+      DiAdapterError.hasCode(
+        caught(() => registerProjectionCoordinators(other, asyncDaemon({ shards: { A: async () => {} } }))),
+        'NAME_COLLISION',
+      ),
+    ).toBe(true);
   });
 
   it('a second call for a store already registered on the container is refused, never a silent replacement', () => {
@@ -60,19 +68,29 @@ describe('Awilix: names, scopes, disposal order, drain errors', () => {
     expect(DiAdapterError.hasCode(conflicting, 'CONFLICTING_REGISTRATION')).toBe(true);
     const duplicate = caught(() => registerProjectionCoordinators(container, projectionCoordinator('Solo', { shards: { Trip: async () => {} } })));
     expect(DiAdapterError.hasCode(duplicate, 'DUPLICATE_REGISTRATION')).toBe(true);
-    expect((container.resolve<ProjectionCoordinator>('projectionCoordinator')).mode).toBe('HotCold');
+    expect(container.resolve<ProjectionCoordinator>('projectionCoordinator').mode).toBe('HotCold');
   });
 
   it('refuses a scoped container (scope.dispose() would leave the coordinator running)', () => {
     const scope = createContainer().createScope();
     const error = caught(() => registerProjectionCoordinators(scope, asyncDaemon({ shards: { A: async () => {} } })));
     expect(DiAdapterError.hasCode(error, 'SCOPED_CONTAINER')).toBe(true);
-    expect(DiAdapterError.hasCode(caught(() => registerProjectionCoordinators(createContainer().createScope().createScope(), asyncDaemon({ shards: { A: async () => {} } }))), 'SCOPED_CONTAINER')).toBe(true);
+    expect(
+      DiAdapterError.hasCode(
+        caught(() => registerProjectionCoordinators(createContainer().createScope().createScope(), asyncDaemon({ shards: { A: async () => {} } }))),
+        'SCOPED_CONTAINER',
+      ),
+    ).toBe(true);
   });
 
   it('container.dispose() drains the coordinator before it disposes the pool its agents use, whatever the resolution order', async () => {
     const container = createContainer();
-    container.register('pool', asFunction(() => new FakePool()).singleton().disposer((pool) => pool.end()));
+    container.register(
+      'pool',
+      asFunction(() => new FakePool())
+        .singleton()
+        .disposer((pool) => pool.end()),
+    );
     const pool = container.resolve<FakePool>('pool'); // resolved FIRST: Awilix would dispose it first
     const events: string[] = [];
     const agent: AgentFunction = async ({ signal }) => {
@@ -84,7 +102,12 @@ describe('Awilix: names, scopes, disposal order, drain errors', () => {
     const server = new InMemoryLockServer();
     const handle = registerProjectionCoordinators(
       container,
-      projectionCoordinator('HotCold', { shards: { Trip: agent }, createLock: () => server.createLock(), settings: { ...FAST, daemonLockId: randomLockBase() }, random: () => 0 }),
+      projectionCoordinator('HotCold', {
+        shards: { Trip: agent },
+        createLock: () => server.createLock(),
+        settings: { ...FAST, daemonLockId: randomLockBase() },
+        random: () => 0,
+      }),
     );
     await handle.start();
     await container.resolve<ProjectionCoordinator>('projectionCoordinator').whenOwned(1, { timeoutMs: 5000 });
@@ -115,15 +138,26 @@ describe('Awilix: names, scopes, disposal order, drain errors', () => {
     };
     const container = createContainer();
     let poolEnded = false;
-    container.register('pool', asFunction(() => ({})).singleton().disposer(() => void (poolEnded = true)));
+    container.register(
+      'pool',
+      asFunction(() => ({}))
+        .singleton()
+        .disposer(() => void (poolEnded = true)),
+    );
     container.resolve('pool');
     const handle = registerProjectionCoordinators(container, failing);
     await handle.start();
-    const fromStop = await handle.stop().then(() => undefined, (e: unknown) => e);
+    const fromStop = await handle.stop().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(DiAdapterError.hasCode(fromStop, 'DRAIN_FAILED')).toBe(true);
     expect((fromStop as Error).message).toContain('checkpoint flush failed');
     expect(((fromStop as Error).cause as AggregateError).errors[0]).toBeInstanceOf(Error);
-    const fromDispose = await container.dispose().then(() => undefined, (e: unknown) => e);
+    const fromDispose = await container.dispose().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(DiAdapterError.hasCode(fromDispose, 'DRAIN_FAILED')).toBe(true);
     expect(poolEnded).toBe(true);
   });
@@ -137,7 +171,10 @@ describe('Awilix: names, scopes, disposal order, drain errors', () => {
       projectionCoordinator('HotCold', { shards: a.agents, createLock: () => server.createLock(), settings: FAST }),
       projectionCoordinator('HotCold', { store: 'orders', shards: b.agents, createLock: () => server.createLock(), settings: FAST }),
     ]);
-    const error = await handle.start().then(() => undefined, (e: unknown) => e);
+    const error = await handle.start().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(DiAdapterError.hasCode(error, 'SHARED_LOCK_ID')).toBe(true);
     expect((error as Error).message).toMatch(/"default" \(Trip:All\) and "orders" \(Trip:All\)/);
     expect(a.starts.length + b.starts.length).toBe(0);

@@ -49,8 +49,19 @@ describe('Awilix registration (real container)', () => {
     const orders = trackedAgents(['Order']);
     const container = createContainer();
     const registry = new CoordinatorRegistry()
-      .addProjectionCoordinator('HotCold', { shards: main.agents, createLock: () => server.createLock(), settings: { ...FAST, daemonLockId: base }, random: () => 0 })
-      .addProjectionCoordinator('HotCold', { store: 'orders', shards: orders.agents, createLock: () => server.createLock(), settings: { ...FAST, daemonLockId: base + 1 }, random: () => 0 });
+      .addProjectionCoordinator('HotCold', {
+        shards: main.agents,
+        createLock: () => server.createLock(),
+        settings: { ...FAST, daemonLockId: base },
+        random: () => 0,
+      })
+      .addProjectionCoordinator('HotCold', {
+        store: 'orders',
+        shards: orders.agents,
+        createLock: () => server.createLock(),
+        settings: { ...FAST, daemonLockId: base + 1 },
+        random: () => 0,
+      });
     {
       await using handle = registerProjectionCoordinators(container, registry, { names: { orders: 'orderCoordinator' } });
       expect([...handle.names.values()]).toEqual(['projectionCoordinator', 'orderCoordinator']);

@@ -49,9 +49,9 @@ describe('drainCoordinators with ProjectionCoordinator stop results', () => {
   it('a stop that resolves { drained: false } (agents past stopDrainTimeoutMs) is a DRAIN_FAILED error naming the sets', async () => {
     const undrained: HostedCoordinator = {
       start: () => {},
-      stop: async () => ({ drained: false, draining: [{ key: 'default/123' }]}),
+      stop: async () => ({ drained: false, draining: [{ key: 'default/123' }] }),
     };
-    const drained: HostedCoordinator = { start: () => {}, stop: async () => ({ drained: true, draining: []}) };
+    const drained: HostedCoordinator = { start: () => {}, stop: async () => ({ drained: true, draining: [] }) };
     const result = await drainCoordinators([undrained, drained]);
     expect(result.ok).toBe(false);
     expect(result.errors).toHaveLength(1);

@@ -12,7 +12,11 @@ import { randomLockBase, trackedAgents } from './helpers';
 
 interface Probe {
   readonly status: number;
-  readonly body: { ready: boolean; alive: boolean; coordinators: Record<string, { reasons: { code: string; since?: string; error?: { code?: string; cause?: { code?: string } } }[] }> };
+  readonly body: {
+    ready: boolean;
+    alive: boolean;
+    coordinators: Record<string, { reasons: { code: string; since?: string; error?: { code?: string; cause?: { code?: string } } }[] }>;
+  };
 }
 
 async function probe(port: number, path: '/healthz' | '/readyz'): Promise<Probe> {

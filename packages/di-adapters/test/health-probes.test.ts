@@ -17,7 +17,23 @@ import { FAST, randomLockBase, trackedAgents } from './helpers';
 const fixed = (health: CoordinatorHealth): HealthSource => ({ health: () => health });
 const healthy = healthFrom('running', [], 0);
 const degraded = healthFrom('running', [{ code: 'AGENTS_STALLED', status: 'degraded', message: 'stalled', shards: ['default/Trip:All'], since: 0 }], 0);
-const unreachable = healthFrom('running', [{ code: 'DATABASE_UNREACHABLE', status: 'unhealthy', message: 'down', databaseId: 'default', since: 0, error: Object.assign(new Error('database default is unreachable'), { code: 'DATABASE_UNREACHABLE', cause: Object.assign(new Error('connect ECONNREFUSED'), { code: 'CONNECTION_FAILED' }) }) }], 0);
+const unreachable = healthFrom(
+  'running',
+  [
+    {
+      code: 'DATABASE_UNREACHABLE',
+      status: 'unhealthy',
+      message: 'down',
+      databaseId: 'default',
+      since: 0,
+      error: Object.assign(new Error('database default is unreachable'), {
+        code: 'DATABASE_UNREACHABLE',
+        cause: Object.assign(new Error('connect ECONNREFUSED'), { code: 'CONNECTION_FAILED' }),
+      }),
+    },
+  ],
+  0,
+);
 const wedged = healthFrom('running', [{ code: 'LOOP_NOT_CYCLING', status: 'unhealthy', message: 'no cycle', since: 0 }], 0);
 
 async function probe(port: number, path: string): Promise<{ status: number; body: Record<string, unknown> }> {
@@ -48,7 +64,12 @@ describe('serveHealth', () => {
       message: 'down',
       since: '1970-01-01T00:00:00.000Z',
       databaseId: 'default',
-      error: { name: 'Error', code: 'DATABASE_UNREACHABLE', message: 'database default is unreachable', cause: { name: 'Error', code: 'CONNECTION_FAILED', message: 'connect ECONNREFUSED' } },
+      error: {
+        name: 'Error',
+        code: 'DATABASE_UNREACHABLE',
+        message: 'database default is unreachable',
+        cause: { name: 'Error', code: 'CONNECTION_FAILED', message: 'connect ECONNREFUSED' },
+      },
     });
     expect(JSON.stringify(report)).not.toContain('    at ');
   });
@@ -58,7 +79,11 @@ describe('runHost({ health })', () => {
   it('serves the probes from before start until the drain ends', async () => {
     const server = new InMemoryLockServer();
     const { agents } = trackedAgents(['Trip']);
-    const coordinator = createProjectionCoordinator('HotCold', { shards: agents, createLock: () => server.createLock({ owner: 'host' }), settings: { ...FAST, daemonLockId: randomLockBase() } });
+    const coordinator = createProjectionCoordinator('HotCold', {
+      shards: agents,
+      createLock: () => server.createLock({ owner: 'host' }),
+      settings: { ...FAST, daemonLockId: randomLockBase() },
+    });
     const emitter = new EventEmitter();
     const proc: HostProcess = { on: (signal, listener) => emitter.on(signal, listener), off: (signal, listener) => emitter.off(signal, listener) };
     const host = await runHost({ coordinators: [coordinator], health: { port: 0, host: '127.0.0.1' }, exit: false, process: proc });
@@ -76,14 +101,28 @@ describe('health report keys', () => {
     const server = new InMemoryLockServer();
     const emitter = new EventEmitter();
     const proc: HostProcess = { on: (signal, listener) => emitter.on(signal, listener), off: (signal, listener) => emitter.off(signal, listener) };
-    const single = createProjectionCoordinator('HotCold', { shards: trackedAgents(['Trip']).agents, createLock: () => server.createLock(), settings: { ...FAST, daemonLockId: randomLockBase() } });
+    const single = createProjectionCoordinator('HotCold', {
+      shards: trackedAgents(['Trip']).agents,
+      createLock: () => server.createLock(),
+      settings: { ...FAST, daemonLockId: randomLockBase() },
+    });
     const one = await runHost({ coordinators: [single], health: { port: 0, host: '127.0.0.1' }, exit: false, process: proc });
     expect(Object.keys((await probe(one.health!.port, '/readyz')).body.coordinators as object)).toEqual(['default']);
     await one.dispose();
     const registered = await runHost({
       coordinators: [
-        projectionCoordinator('HotCold', { store: 'orders', shards: trackedAgents(['Order']).agents, createLock: () => server.createLock(), settings: { ...FAST, daemonLockId: randomLockBase() } }),
-        projectionCoordinator('HotCold', { store: 'billing', shards: trackedAgents(['Invoice']).agents, createLock: () => server.createLock(), settings: { ...FAST, daemonLockId: randomLockBase() } }),
+        projectionCoordinator('HotCold', {
+          store: 'orders',
+          shards: trackedAgents(['Order']).agents,
+          createLock: () => server.createLock(),
+          settings: { ...FAST, daemonLockId: randomLockBase() },
+        }),
+        projectionCoordinator('HotCold', {
+          store: 'billing',
+          shards: trackedAgents(['Invoice']).agents,
+          createLock: () => server.createLock(),
+          settings: { ...FAST, daemonLockId: randomLockBase() },
+        }),
       ],
       health: { port: 0, host: '127.0.0.1' },
       exit: false,
@@ -116,7 +155,13 @@ describe('PolecatHealthIndicator (NestJS Terminus)', () => {
       imports: [
         TerminusModule,
         PolecatModule.forRoot({
-          coordinators: [projectionCoordinator('HotCold', { shards: agents, createLock: () => server.createLock({ owner: 'nest' }), settings: { ...FAST, daemonLockId: randomLockBase() } })],
+          coordinators: [
+            projectionCoordinator('HotCold', {
+              shards: agents,
+              createLock: () => server.createLock({ owner: 'nest' }),
+              settings: { ...FAST, daemonLockId: randomLockBase() },
+            }),
+          ],
         }),
       ],
       providers: [PolecatHealthIndicator, Probe],
@@ -134,7 +179,10 @@ describe('PolecatHealthIndicator (NestJS Terminus)', () => {
       () => 'not rejected',
       (error: { getResponse?: () => unknown }) => error.getResponse?.(),
     );
-    expect(down).toMatchObject({ status: 'error', error: { polecat: { status: 'down', health: 'unhealthy', coordinators: { default: { reasons: [{ code: 'NOT_RUNNING' }] } } } } });
+    expect(down).toMatchObject({
+      status: 'error',
+      error: { polecat: { status: 'down', health: 'unhealthy', coordinators: { default: { reasons: [{ code: 'NOT_RUNNING' }] } } } },
+    });
     await app.close();
   });
 });

@@ -93,7 +93,11 @@ describe('PolecatModule: @Shard providers, forFeature, one coordinator per store
     const App = appModule(
       [
         PolecatModule.forRoot({
-          coordinators: projectionCoordinator('HotCold', { createLock: () => server.createLock({ owner: 'nest' }), settings: { ...FAST, daemonLockId: base }, random: () => 0 }),
+          coordinators: projectionCoordinator('HotCold', {
+            createLock: () => server.createLock({ owner: 'nest' }),
+            settings: { ...FAST, daemonLockId: base },
+            random: () => 0,
+          }),
           isGlobal: true,
           logger: new Logger('PolecatTest'), // Nest's own Logger is accepted
         }),
@@ -118,7 +122,10 @@ describe('PolecatModule: @Shard providers, forFeature, one coordinator per store
 
   it('a second forRoot for the same store is refused at boot: HotCold + async daemon is CONFLICTING_REGISTRATION, the same mode twice DUPLICATE_REGISTRATION', async () => {
     const server = new InMemoryLockServer();
-    const hotCold = () => PolecatModule.forRoot({ coordinators: projectionCoordinator('HotCold', { shards: { Trip: async () => {} }, createLock: () => server.createLock(), settings: FAST }) });
+    const hotCold = () =>
+      PolecatModule.forRoot({
+        coordinators: projectionCoordinator('HotCold', { shards: { Trip: async () => {} }, createLock: () => server.createLock(), settings: FAST }),
+      });
     const daemon = () => PolecatModule.forRoot({ coordinators: asyncDaemon({ shards: { Trip: async () => {} }, settings: FAST }) });
     const inModule = (name: string, imported: unknown): Type<unknown> => {
       class M {}
@@ -145,7 +152,12 @@ describe('PolecatModule: @Shard providers, forFeature, one coordinator per store
     const twice = await bootError(appModule([root(), feature('A', [Database], [shardClass('Trip')]), feature('B', [Database], [shardClass('Trip')])]));
     expect(DiAdapterError.hasCode(twice, 'DUPLICATE_SHARD')).toBe(true);
 
-    const inline = await bootError(appModule([PolecatModule.forRoot({ coordinators: asyncDaemon({ shards: { Trip: async () => {} }, settings: FAST }) }), feature('A', [Database], [shardClass('Trip')])]));
+    const inline = await bootError(
+      appModule([
+        PolecatModule.forRoot({ coordinators: asyncDaemon({ shards: { Trip: async () => {} }, settings: FAST }) }),
+        feature('A', [Database], [shardClass('Trip')]),
+      ]),
+    );
     expect(DiAdapterError.hasCode(inline, 'DUPLICATE_SHARD')).toBe(true);
 
     class RequestShard {
@@ -189,7 +201,9 @@ describe('PolecatModule: @Shard providers, forFeature, one coordinator per store
     const running = new Set<string>();
     class PolecatConfig implements PolecatOptionsFactory {
       createPolecatOptions(): PolecatModuleOptions {
-        return { coordinators: projectionCoordinator('HotCold', { createLock: () => server.createLock(), settings: { ...FAST, daemonLockId: base }, random: () => 0 }) };
+        return {
+          coordinators: projectionCoordinator('HotCold', { createLock: () => server.createLock(), settings: { ...FAST, daemonLockId: base }, random: () => 0 }),
+        };
       }
     }
     Injectable()(PolecatConfig);
@@ -208,7 +222,10 @@ describe('PolecatModule: @Shard providers, forFeature, one coordinator per store
 
     class ConfigModule {}
     Module({ providers: [PolecatConfig], exports: [PolecatConfig] })(ConfigModule);
-    const viaExisting = appModule([PolecatModule.forRootAsync({ imports: [ConfigModule], useExisting: PolecatConfig, isGlobal: true }), feature('Trips', [Database], [TripShard])]);
+    const viaExisting = appModule([
+      PolecatModule.forRootAsync({ imports: [ConfigModule], useExisting: PolecatConfig, isGlobal: true }),
+      feature('Trips', [Database], [TripShard]),
+    ]);
     const second = await NestFactory.createApplicationContext(viaExisting, { logger: false, abortOnError: false });
     closers.push(() => second.close());
     await second.get<ProjectionCoordinator>('polecat:coordinator:default').whenOwned(1, { timeoutMs: 5000 });

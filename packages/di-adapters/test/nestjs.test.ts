@@ -67,7 +67,12 @@ describe('PolecatModule (real NestJS application)', () => {
     Inject(getCoordinatorToken('orders'))(Reporter, undefined, 1);
 
     const registry = new CoordinatorRegistry()
-      .addProjectionCoordinator('HotCold', { shards: main.agents, createLock: () => server.createLock(), settings: { ...FAST, daemonLockId: base }, random: () => 0 })
+      .addProjectionCoordinator('HotCold', {
+        shards: main.agents,
+        createLock: () => server.createLock(),
+        settings: { ...FAST, daemonLockId: base },
+        random: () => 0,
+      })
       .addAsyncDaemon({ store: 'orders', shards: orders.agents, settings: FAST });
     class AppModule {}
     Module({ imports: [PolecatModule.forRoot({ coordinators: registry })], providers: [Reporter] })(AppModule);

@@ -109,7 +109,10 @@ describe('createProjectionCoordinator', () => {
   it('an async daemon runs every shard on every node (no locks)', async () => {
     const a = trackedAgents(['Trip', 'Day']);
     const b = trackedAgents(['Trip', 'Day']);
-    const registry = new CoordinatorRegistry([asyncDaemon({ shards: a.agents, settings: FAST }), asyncDaemon({ store: 'copy', shards: b.agents, settings: FAST })]);
+    const registry = new CoordinatorRegistry([
+      asyncDaemon({ shards: a.agents, settings: FAST }),
+      asyncDaemon({ store: 'copy', shards: b.agents, settings: FAST }),
+    ]);
     const coordinators = [...registry.createAll().values()];
     await Promise.all(coordinators.map((c) => c.start()));
     await Promise.all(coordinators.map((c) => c.whenOwned(1, { timeoutMs: 5000 })));

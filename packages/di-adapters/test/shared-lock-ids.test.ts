@@ -24,10 +24,27 @@ describe('assertNoSharedLockIds', () => {
 
   it('accepts them apart: their own daemonLockId, their own schema, different database ids, or one store without locks', async () => {
     const other = { store: 'orders', shards: shard, createLock };
-    await expect(assertNoSharedLockIds([projectionCoordinator('HotCold', { shards: shard, createLock }), projectionCoordinator('HotCold', { ...other, settings: { daemonLockId: 5555 } })])).resolves.toBeUndefined();
-    await expect(assertNoSharedLockIds([projectionCoordinator('HotCold', { shards: shard, createLock }), projectionCoordinator('HotCold', { ...other, databases: [{ id: 'default', schema: 'orders' }] })])).resolves.toBeUndefined();
-    await expect(assertNoSharedLockIds([projectionCoordinator('HotCold', { shards: shard, createLock }), projectionCoordinator('HotCold', { ...other, databases: [{ id: 'orders-db' }] })])).resolves.toBeUndefined();
-    await expect(assertNoSharedLockIds([projectionCoordinator('HotCold', { shards: shard, createLock }), asyncDaemon({ store: 'orders', shards: shard })])).resolves.toBeUndefined();
+    await expect(
+      assertNoSharedLockIds([
+        projectionCoordinator('HotCold', { shards: shard, createLock }),
+        projectionCoordinator('HotCold', { ...other, settings: { daemonLockId: 5555 } }),
+      ]),
+    ).resolves.toBeUndefined();
+    await expect(
+      assertNoSharedLockIds([
+        projectionCoordinator('HotCold', { shards: shard, createLock }),
+        projectionCoordinator('HotCold', { ...other, databases: [{ id: 'default', schema: 'orders' }] }),
+      ]),
+    ).resolves.toBeUndefined();
+    await expect(
+      assertNoSharedLockIds([
+        projectionCoordinator('HotCold', { shards: shard, createLock }),
+        projectionCoordinator('HotCold', { ...other, databases: [{ id: 'orders-db' }] }),
+      ]),
+    ).resolves.toBeUndefined();
+    await expect(
+      assertNoSharedLockIds([projectionCoordinator('HotCold', { shards: shard, createLock }), asyncDaemon({ store: 'orders', shards: shard })]),
+    ).resolves.toBeUndefined();
   });
 
   it('MultiTenanted: per-store ids (default) never clash; polecat-compatible ids (the raw daemonLockId) do', async () => {

@@ -6,9 +6,7 @@ import type { ShardName } from './shard-name';
  * The shards to coordinate: one fixed list for every database, or a function called for each
  * database at every distribution build (so shards can differ per database and change over time).
  */
-export type ShardSource =
-  | readonly ShardName[]
-  | ((database: ProjectionDatabase, signal?: AbortSignal) => readonly ShardName[] | Promise<readonly ShardName[]>);
+export type ShardSource = readonly ShardName[] | ((database: ProjectionDatabase, signal?: AbortSignal) => readonly ShardName[] | Promise<readonly ShardName[]>);
 
 /** Options shared by every distributor. */
 export interface DistributorOptions {

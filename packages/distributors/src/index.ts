@@ -19,17 +19,9 @@ export { MEMBER_JOINED_NOTICE, MEMBER_LEAVING_NOTICE, MEMBER_LEFT_NOTICE } from 
 export type { DistributorOptions, LockHostSource, LockingDistributorOptions, ShardSource } from './distributor-options';
 export { hash32 } from './lock-id-hash';
 export { DEFAULT_DAEMON_LOCK_ID, DEFAULT_SCHEMA, computeLockId } from './compute-lock-id';
-export {
-  DISTRIBUTOR_ERROR_CODES,
-  DistributorError,
-  type DistributorErrorCode,
-  type DistributorErrorOptions,
-} from './errors';
+export { DISTRIBUTOR_ERROR_CODES, DistributorError, type DistributorErrorCode, type DistributorErrorOptions } from './errors';
 export { SoloProjectionDistributor, type SoloProjectionDistributorOptions } from './solo-projection-distributor';
-export {
-  SingleTenantProjectionDistributor,
-  type SingleTenantProjectionDistributorOptions,
-} from './single-tenant-projection-distributor';
+export { SingleTenantProjectionDistributor, type SingleTenantProjectionDistributorOptions } from './single-tenant-projection-distributor';
 export {
   DEFAULT_STORE_NAME,
   MULTI_TENANTED_LOCK_ID_STRATEGIES,

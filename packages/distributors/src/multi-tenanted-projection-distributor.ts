@@ -124,7 +124,11 @@ class MultiTenantedLayout implements SetLayout {
       const other = this.#onHost.get(key);
       if (other === undefined) this.#onHost.set(key, database.id);
       else if (other !== database.id) {
-        this.#context.logger.warn('two databases on one lock host hash to the same lock id; they never run at the same time', { lockHost: host, lockId, databases: [other, database.id] });
+        this.#context.logger.warn('two databases on one lock host hash to the same lock id; they never run at the same time', {
+          lockHost: host,
+          lockId,
+          databases: [other, database.id],
+        });
       }
     }
     return [makeSet(database, lockId, shards)];
@@ -146,7 +150,10 @@ class MultiTenantedLayout implements SetLayout {
     if (this.#context.lockHostOf(database) === undefined) return multiTenantedLockId(schema, this.#lockOptions());
     if (this.#lockIdStrategy === 'polecat-compatible' && !this.#warnedCompatible) {
       this.#warnedCompatible = true;
-      this.#context.logger.warn("lockIdStrategy 'polecat-compatible' applies to databases with a lock host of their own; databases sharing one get per-database lock ids", { database: database.id });
+      this.#context.logger.warn(
+        "lockIdStrategy 'polecat-compatible' applies to databases with a lock host of their own; databases sharing one get per-database lock ids",
+        { database: database.id },
+      );
     }
     return multiTenantedLockId(schema, { ...this.#lockOptions(), databaseId: database.id });
   }

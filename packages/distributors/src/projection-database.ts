@@ -7,6 +7,4 @@ export interface ProjectionDatabase {
 }
 
 /** The databases of a store: a fixed list, or a function re-read at every distribution build. */
-export type DatabaseSource =
-  | readonly ProjectionDatabase[]
-  | ((signal?: AbortSignal) => readonly ProjectionDatabase[] | Promise<readonly ProjectionDatabase[]>);
+export type DatabaseSource = readonly ProjectionDatabase[] | ((signal?: AbortSignal) => readonly ProjectionDatabase[] | Promise<readonly ProjectionDatabase[]>);

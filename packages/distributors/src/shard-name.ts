@@ -114,15 +114,16 @@ export function parseShardName(identity: string): ShardName {
   if (parts.length === 2) return shardName(name, { shardKey: second });
   if (parts.length === 3) {
     const version = versionOf(second);
-    return version === undefined
-      ? shardName(name, { shardKey: second, tenant: third! })
-      : shardName(name, { shardKey: third!, version });
+    return version === undefined ? shardName(name, { shardKey: second, tenant: third! }) : shardName(name, { shardKey: third!, version });
   }
   if (parts.length === 4) {
     const version = versionOf(second);
     if (version !== undefined) return shardName(name, { shardKey: third!, version, tenant: fourth! });
   }
-  throw new DistributorError('INVALID_SHARD_NAME', `Invalid shard identity "${String(identity)}": expected Name:Key, Name:V{n}:Key, optionally followed by :Tenant`);
+  throw new DistributorError(
+    'INVALID_SHARD_NAME',
+    `Invalid shard identity "${String(identity)}": expected Name:Key, Name:V{n}:Key, optionally followed by :Tenant`,
+  );
 }
 
 /**

@@ -48,9 +48,7 @@ export class SoloProjectionDistributor implements ProjectionDistributor {
     this.#assertNotDisposed();
     const read = await readDistribution(this.#databases, this.#shards, signal);
     this.#assertNotDisposed();
-    const sets = read.flatMap(({ database, shards }) =>
-      shards.length === 0 ? [] : [makeSet(database, this.#daemonLockId, shards)],
-    );
+    const sets = read.flatMap(({ database, shards }) => (shards.length === 0 ? [] : [makeSet(database, this.#daemonLockId, shards)]));
     const current = new Set(read.map(({ database }) => database.id));
     for (const [key, entry] of this.#signals) {
       if (current.has(entry.set.database.id)) continue;

@@ -140,7 +140,9 @@ describe('lock home (createHomeLock)', () => {
     expect(server.openSessions).toBe(1);
     for (const set of grown) if (set.database.id !== 'tenant-000') await distributor.release(set);
     expect(server.openSessions).toBe(0);
-    expect(logger.lines.some((line) => line.message === 'database removed: its lock owner was disposed' && line.context?.lockHost === 'tenants-server')).toBe(true);
+    expect(logger.lines.some((line) => line.message === 'database removed: its lock owner was disposed' && line.context?.lockHost === 'tenants-server')).toBe(
+      true,
+    );
     // a tenant coming back gets a new home
     tenants = tenantIds(1);
     expect((await distributor.tryAttainMany(await distributor.buildDistribution())).size).toBe(1);
@@ -174,7 +176,9 @@ describe('lock home (createHomeLock)', () => {
 
   it('rejects createHomeLock without lockHost, and a database without a host when there is no createLock', async () => {
     const server = new InMemoryLockServer();
-    expect(() => new MultiTenantedProjectionDistributor({ databases: tenantIds(2), shards, createHomeLock: () => server.createLock() })).toThrow(DistributorError);
+    expect(() => new MultiTenantedProjectionDistributor({ databases: tenantIds(2), shards, createHomeLock: () => server.createLock() })).toThrow(
+      DistributorError,
+    );
     const logger = recordingLogger();
     const distributor = new MultiTenantedProjectionDistributor({
       databases: tenantIds(2),

@@ -28,8 +28,7 @@ describe('one lock owner per database: lazy owners, batched attempts, removed da
       logger,
       random: seededRandom(3),
     };
-    const distributor =
-      kind === 'single' ? new SingleTenantProjectionDistributor(options) : new MultiTenantedProjectionDistributor(options);
+    const distributor = kind === 'single' ? new SingleTenantProjectionDistributor(options) : new MultiTenantedProjectionDistributor(options);
     cleanups.push(async () => {
       await distributor.dispose();
       await locks.disposeAll();
@@ -57,7 +56,12 @@ describe('one lock owner per database: lazy owners, batched attempts, removed da
     for (const id of ['a', 'b', 'c']) {
       const [lock] = locks.locksOf(id);
       expect(lock!.tryAttainLocksCalls).toHaveLength(1);
-      expect([...lock!.tryAttainLocksCalls[0]!].sort()).toEqual(sets.filter((s) => s.database.id === id).map((s) => s.lockId).sort());
+      expect([...lock!.tryAttainLocksCalls[0]!].sort()).toEqual(
+        sets
+          .filter((s) => s.database.id === id)
+          .map((s) => s.lockId)
+          .sort(),
+      );
       expect(lock!.tryAttainLockCalls).toBe(0);
     }
     for (const set of sets) expect(distributor.hasLock(set)).toBe(true);

@@ -53,7 +53,10 @@ describe('member watchers (a waiting request on the predecessor member slot)', (
       ...(options.watchMembers === undefined ? {} : { watchMembers: options.watchMembers }),
       createLock: () => {
         if (options.sameOwner === true && shared !== undefined) return shared;
-        const lock = locks.length > 0 && options.createWatcher !== undefined ? options.createWatcher() : server.createLock({ owner: `${name}-${locks.length}`, verifyIntervalMs: 0 });
+        const lock =
+          locks.length > 0 && options.createWatcher !== undefined
+            ? options.createWatcher()
+            : server.createLock({ owner: `${name}-${locks.length}`, verifyIntervalMs: 0 });
         shared ??= lock;
         locks.push(lock);
         return lock;
@@ -120,7 +123,12 @@ describe('member watchers (a waiting request on the predecessor member slot)', (
     const membership = await successor.distributor.probeMembership(successor.sets);
     expect(membership.get('main')?.liveNodes).toBe(2);
     await until(() => server.waitingRequests === 2);
-    expect(ring(server, [a, c].filter((n) => n !== victim))).toEqual({ [successor.name]: other.name, [other.name]: successor.name });
+    expect(
+      ring(
+        server,
+        [a, c].filter((n) => n !== victim),
+      ),
+    ).toEqual({ [successor.name]: other.name, [other.name]: successor.name });
   });
 
   it('re-targets when a member joins between a node and its predecessor', async () => {

@@ -79,9 +79,19 @@ describe('probeMembership (member slots in the lock itself)', () => {
     expect(granted.size).toBe(2);
     const seenByB = (await b.distributor.probeMembership(sets)).get('main')!;
     expect(seenByB.liveNodes).toBe(3);
-    expect([...seenByB.free].sort()).toEqual(sets.slice(2).map((s) => s.key).sort());
+    expect([...seenByB.free].sort()).toEqual(
+      sets
+        .slice(2)
+        .map((s) => s.key)
+        .sort(),
+    );
     const seenByA = (await a.distributor.probeMembership(sets)).get('main')!;
-    expect([...seenByA.free].sort()).toEqual(sets.slice(2).map((s) => s.key).sort()); // its own are not "free"
+    expect([...seenByA.free].sort()).toEqual(
+      sets
+        .slice(2)
+        .map((s) => s.key)
+        .sort(),
+    ); // its own are not "free"
     // every member sees a distinct rank, 0..live-1, in member-slot order
     const ranks = await Promise.all([a, b, c].map(async (n) => (await n.distributor.probeMembership(sets)).get('main')!.rank));
     expect([...ranks].sort()).toEqual([0, 1, 2]);
@@ -108,7 +118,12 @@ describe('probeMembership (member slots in the lock itself)', () => {
     expect(sets.slice(0, 2).every((set) => a.distributor.hasLock(set))).toBe(true);
     const seenByB = (await b.distributor.probeMembership(sets)).get('main')!;
     expect(seenByB).toMatchObject({ liveNodes: 1, rank: 0 });
-    expect([...seenByB.free].sort()).toEqual(sets.slice(2).map((s) => s.key).sort()); // a's sets are still held
+    expect([...seenByB.free].sort()).toEqual(
+      sets
+        .slice(2)
+        .map((s) => s.key)
+        .sort(),
+    ); // a's sets are still held
     await a.distributor.leaveMembership(); // nothing held: a no-op
     expect((await a.distributor.probeMembership(sets)).get('main')).toMatchObject({ liveNodes: 2, member: true });
     expect((await b.distributor.probeMembership(sets)).get('main')!.liveNodes).toBe(2);

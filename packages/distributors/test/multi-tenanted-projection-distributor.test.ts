@@ -1,7 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { computeLockId } from '../src/compute-lock-id';
 import { DistributorError } from '../src/errors';
-import { MultiTenantedProjectionDistributor, multiTenantedLockId, type MultiTenantedProjectionDistributorOptions } from '../src/multi-tenanted-projection-distributor';
+import {
+  MultiTenantedProjectionDistributor,
+  multiTenantedLockId,
+  type MultiTenantedProjectionDistributorOptions,
+} from '../src/multi-tenanted-projection-distributor';
 import { shardName } from '../src/shard-name';
 import { lockFactory, seededRandom } from './support';
 
@@ -54,9 +58,7 @@ describe('MultiTenantedProjectionDistributor', () => {
       return (await distributor.buildDistribution())[0]!.lockId;
     };
     // different schema, same database
-    expect(await idOf({ databases: [{ id: 'shared-db', schema: 'orders' }] })).not.toBe(
-      await idOf({ databases: [{ id: 'shared-db', schema: 'billing' }] }),
-    );
+    expect(await idOf({ databases: [{ id: 'shared-db', schema: 'orders' }] })).not.toBe(await idOf({ databases: [{ id: 'shared-db', schema: 'billing' }] }));
     // same schema, different store names
     expect(await idOf({ storeName: 'orders' })).not.toBe(await idOf({ storeName: 'billing' }));
     // compatible: the raw daemonLockId, whatever the schema or store
@@ -87,7 +89,12 @@ describe('MultiTenantedProjectionDistributor', () => {
     const setsOne = await one.buildDistribution();
     const heldOne = await one.tryAttainMany(setsOne.filter((s) => s.database.id !== 'tenant-c'));
     const heldTwo = await two.tryAttainMany(await two.buildDistribution());
-    expect([...heldOne].sort()).toEqual(setsOne.filter((s) => s.database.id !== 'tenant-c').map((s) => s.key).sort());
+    expect([...heldOne].sort()).toEqual(
+      setsOne
+        .filter((s) => s.database.id !== 'tenant-c')
+        .map((s) => s.key)
+        .sort(),
+    );
     expect([...heldTwo]).toEqual([setsOne.find((s) => s.database.id === 'tenant-c')!.key]);
   });
 

@@ -70,7 +70,9 @@ describe('notice bells (release notices relayed round the ring of member watcher
     const server = new InMemoryLockServer();
     const members = await ringOfFour(server);
     for (const n of members) {
-      const held = n.locks[0]!.heldLocks().map(String).filter((id) => id.startsWith('polecat:member:'));
+      const held = n.locks[0]!.heldLocks()
+        .map(String)
+        .filter((id) => id.startsWith('polecat:member:'));
       const slot = held.find((id) => !id.endsWith(NOTICE_SUFFIX))!;
       expect(held.sort()).toEqual([slot, `${slot}${NOTICE_SUFFIX}`]);
       const notice = `${slot}${NOTICE_SUFFIX}`;

@@ -42,8 +42,16 @@ describe('release notices, cached builds, removed databases', () => {
   it("forwards another node's release as ONE notice per release batch (none for its own releases)", async () => {
     const server = new InMemoryLockServer();
     const shards = [shardName('Trip'), shardName('Day'), shardName('Week')];
-    const a = node(server, () => [{ id: 'main' }], () => shards);
-    const b = node(server, () => [{ id: 'main' }], () => shards);
+    const a = node(
+      server,
+      () => [{ id: 'main' }],
+      () => shards,
+    );
+    const b = node(
+      server,
+      () => [{ id: 'main' }],
+      () => shards,
+    );
     let aHeard = 0;
     let bHeard = 0;
     a.distributor.onReleaseNotice(() => aHeard++);
@@ -66,7 +74,11 @@ describe('release notices, cached builds, removed databases', () => {
   it('reuses the same set objects while databases and shards are unchanged, rebuilds on a change', async () => {
     const server = new InMemoryLockServer();
     let shards = [shardName('Trip'), shardName('Day')];
-    const { distributor } = node(server, () => [{ id: 'main' }], () => [...shards]); // a fresh array every build
+    const { distributor } = node(
+      server,
+      () => [{ id: 'main' }],
+      () => [...shards],
+    ); // a fresh array every build
     const first = await distributor.buildDistribution();
     const second = await distributor.buildDistribution();
     const byKey = (sets: readonly { key: string }[]) => new Map(sets.map((set) => [set.key, set]));
@@ -81,7 +93,11 @@ describe('release notices, cached builds, removed databases', () => {
   it('a removed database is not announced lost and its locks stay held until each set is released', async () => {
     const server = new InMemoryLockServer();
     let databases: ProjectionDatabase[] = [{ id: 'a' }, { id: 'b' }];
-    const { distributor, serverOf } = node(server, () => databases, () => [shardName('Trip')]);
+    const { distributor, serverOf } = node(
+      server,
+      () => databases,
+      () => [shardName('Trip')],
+    );
     const sets = await distributor.buildDistribution();
     expect((await distributor.tryAttainMany(sets)).size).toBe(2);
     const events: SetsLostEvent[] = [];

@@ -51,7 +51,14 @@ describe('lost locks become lost sets', () => {
     const { sets, lock, events } = await heldSets();
     const held: PromiseLike<unknown>[] = [];
     const work = Promise.resolve('agents returned');
-    lock.announce({ ids: sets.map((set) => set.lockId), error: new LockLostError(sets.map((set) => set.lockId), 'connection-lost'), hold: (promise) => held.push(promise) });
+    lock.announce({
+      ids: sets.map((set) => set.lockId),
+      error: new LockLostError(
+        sets.map((set) => set.lockId),
+        'connection-lost',
+      ),
+      hold: (promise) => held.push(promise),
+    });
     expect(events).toHaveLength(1);
     events[0]!.hold?.(work);
     expect(held).toEqual([work]);
@@ -76,7 +83,10 @@ describe('lost locks become lost sets', () => {
 
   it('announces nothing (only a warning) when the lost ids name no set, such as a member slot', async () => {
     const { lock, events, logger } = await heldSets();
-    lock.announce({ ids: ['polecat:member:single-tenant:dbo:4444:0'], error: new LockLostError(['polecat:member:single-tenant:dbo:4444:0'], 'connection-lost') });
+    lock.announce({
+      ids: ['polecat:member:single-tenant:dbo:4444:0'],
+      error: new LockLostError(['polecat:member:single-tenant:dbo:4444:0'], 'connection-lost'),
+    });
     expect(events).toEqual([]);
     expect(logger.lines.some((line) => line.level === 'warn' && line.message === 'locks lost')).toBe(true);
   });

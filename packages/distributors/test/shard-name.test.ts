@@ -65,7 +65,10 @@ describe('parseShardName', () => {
 
   it('rejects malformed identities', () => {
     for (const bad of ['', 'Trip', ':All', 'Trip:', 'a:b:c:d', 'a:V2:b:c:d', 'Trip::All']) {
-      expect(codeOf(() => parseShardName(bad)), bad).toBe('INVALID_SHARD_NAME');
+      expect(
+        codeOf(() => parseShardName(bad)),
+        bad,
+      ).toBe('INVALID_SHARD_NAME');
     }
   });
 });

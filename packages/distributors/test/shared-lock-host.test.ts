@@ -73,7 +73,10 @@ describe('databases sharing a lock host', () => {
 
   it('SingleTenant: two databases on one host get distinct ids per shard; one database without a host keeps the original', async () => {
     const server = new InMemoryLockServer();
-    const databases: ProjectionDatabase[] = [{ id: 'x', schema: 'public' }, { id: 'y', schema: 'public' }];
+    const databases: ProjectionDatabase[] = [
+      { id: 'x', schema: 'public' },
+      { id: 'y', schema: 'public' },
+    ];
     const distributor = new SingleTenantProjectionDistributor({ databases, shards, createLock: () => server.createLock(), lockHost: 'shared' });
     cleanups.push(() => distributor.dispose());
     const sets = await distributor.buildDistribution();

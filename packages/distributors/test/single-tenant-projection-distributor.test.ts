@@ -82,7 +82,12 @@ describe('SingleTenantProjectionDistributor', () => {
   it('two nodes race for the same locks: each set is held by exactly one', async () => {
     const locks = lockFactory();
     const node = (seed: number) =>
-      new SingleTenantProjectionDistributor({ databases: [{ id: 'main' }], shards: [trip, day, tripV2], createLock: locks.createLock, random: seededRandom(seed) });
+      new SingleTenantProjectionDistributor({
+        databases: [{ id: 'main' }],
+        shards: [trip, day, tripV2],
+        createLock: locks.createLock,
+        random: seededRandom(seed),
+      });
     const a = node(1);
     const b = node(2);
     cleanups.push(async () => {

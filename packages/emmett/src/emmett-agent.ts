@@ -1,6 +1,14 @@
 import { dumbo } from '@event-driven-io/dumbo';
 import { postgreSQLEventStoreConsumer, type PostgreSQLProcessorHandlerContext } from '@event-driven-io/emmett-postgresql';
-import { StaleEpochError, assertEpochCurrent, silentLogger, type AgentContext, type AgentFunction, type Logger, type PostgresFencingTable } from '@polecat/polecat';
+import {
+  StaleEpochError,
+  assertEpochCurrent,
+  silentLogger,
+  type AgentContext,
+  type AgentFunction,
+  type Logger,
+  type PostgresFencingTable,
+} from '@polecat/polecat';
 import { EmmettCoordinationError } from './emmett-error';
 import type { EmmettProcessor } from './emmett-processor';
 import { observeProcessor, type RunFailure } from './internal/observed-processor';
@@ -47,7 +55,10 @@ export function emmettAgent(processor: EmmettProcessor, options: EmmettAgentOpti
     if (signal.aborted) return;
     const key = options.fencingKeyFor(database, shard);
     if (key === undefined || epoch === undefined) {
-      throw new EmmettCoordinationError('MISSING_EPOCH', `shard ${shard.identity} started without a fencing epoch (build the coordinator with runEmmettProcessors)`);
+      throw new EmmettCoordinationError(
+        'MISSING_EPOCH',
+        `shard ${shard.identity} started without a fencing epoch (build the coordinator with runEmmettProcessors)`,
+      );
     }
     const fencedTransactions = new WeakSet<object>();
     const fence = async (context: PostgreSQLProcessorHandlerContext): Promise<void> => {

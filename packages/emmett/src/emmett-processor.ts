@@ -1,9 +1,5 @@
 import type { Event, Message } from '@event-driven-io/emmett';
-import type {
-  PostgreSQLProcessorEachMessageHandler,
-  PostgreSQLProjectorOptions,
-  PostgreSQLReactorOptions,
-} from '@event-driven-io/emmett-postgresql';
+import type { PostgreSQLProcessorEachMessageHandler, PostgreSQLProjectorOptions, PostgreSQLReactorOptions } from '@event-driven-io/emmett-postgresql';
 import { EmmettCoordinationError } from './emmett-error';
 import { registerBuilder, toShardName, type ProcessorBuilder } from './internal/processor-builders';
 
@@ -28,8 +24,7 @@ export interface EmmettShardOption {
 }
 
 /** An Emmett projector as one shard: Emmett's `postgreSQLProjector` options minus {@link ManagedEmmettOption}. */
-export type EmmettProjectorOptions<EventType extends Event = Event> = Omit<PostgreSQLProjectorOptions<EventType>, ManagedEmmettOption> &
-  EmmettShardOption;
+export type EmmettProjectorOptions<EventType extends Event = Event> = Omit<PostgreSQLProjectorOptions<EventType>, ManagedEmmettOption> & EmmettShardOption;
 
 /**
  * An Emmett reactor as one shard: Emmett's `postgreSQLReactor` options minus {@link ManagedEmmettOption},

@@ -21,8 +21,10 @@ import { builderOf } from './internal/processor-builders';
  * Options of {@link runEmmettProcessors}: the Emmett event store, its processors, and any
  * coordinator option of `runShards` (`settings`, `logger`, `clock`, `applicationName`, `policy`, ...).
  */
-export interface RunEmmettProcessorsOptions
-  extends Omit<RunShardsOptions, 'connection' | 'shards' | 'epochs' | 'daemonFor' | 'distributor' | 'createLock' | 'createHomeLock' | 'databases' | 'lockHost' | 'lockHome' | 'mode'> {
+export interface RunEmmettProcessorsOptions extends Omit<
+  RunShardsOptions,
+  'connection' | 'shards' | 'epochs' | 'daemonFor' | 'distributor' | 'createLock' | 'createHomeLock' | 'databases' | 'lockHost' | 'lockHome' | 'mode'
+> {
   /**
    * The Emmett event store's PostgreSQL connection string (`postgres://...`). The advisory locks,
    * the fencing epochs and Emmett's checkpoints all live in this database.

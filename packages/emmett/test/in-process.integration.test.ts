@@ -61,7 +61,9 @@ await describePostgres('@polecat/emmett in one process', (url) => {
 
       const [log] = await schema.counts();
       expect(log).toEqual({ table: LOG_TABLES[0], rows: 30, distinct: 30, missing: 0 });
-      const { rows } = await schema.admin.query<{ node: string; count: string }>(`SELECT node, count(*) AS count FROM ${LOG_TABLES[0]} WHERE n >= 10 GROUP BY node`);
+      const { rows } = await schema.admin.query<{ node: string; count: string }>(
+        `SELECT node, count(*) AS count FROM ${LOG_TABLES[0]} WHERE n >= 10 GROUP BY node`,
+      );
       expect(rows.map((row) => ({ node: row.node, count: Number(row.count) }))).toEqual([{ node: 'new', count: 20 }]); // not one event after the new grant came from the old owner
       expect(before).toBe(10n); // the old owner had checkpointed its 10 events...
       expect(await schema.checkpoint('emt:processor:projector:log_a')).toBe(30n); // ...and the new one the rest

@@ -10,11 +10,21 @@ describe('emmettProjector / emmettReactor', () => {
   it('derive the shard from the projection name or processorId (":" becomes ".")', () => {
     expect(emmettProjector({ projection })).toEqual({ kind: 'projector', shard: 'trip.summaries', processorId: 'emt:processor:projector:trip:summaries' });
     expect(emmettProjector({ projection, shard: 'Trips', processorId: 'p1' })).toEqual({ kind: 'projector', shard: 'Trips', processorId: 'p1' });
-    expect(emmettReactor({ processorId: 'notify:drivers', eachMessage: async () => undefined })).toEqual({ kind: 'reactor', shard: 'notify.drivers', processorId: 'notify:drivers' });
+    expect(emmettReactor({ processorId: 'notify:drivers', eachMessage: async () => undefined })).toEqual({
+      kind: 'reactor',
+      shard: 'notify.drivers',
+      processorId: 'notify:drivers',
+    });
   });
 
   it('refuse the options @polecat/emmett sets on every run, and what Emmett 0.42 would silently ignore', () => {
-    const managed = [{ startFrom: 'BEGINNING' }, { truncateOnStart: true }, { lock: { timeoutSeconds: 300 } }, { processorInstanceId: 'x' }, { connectionOptions: { connectionString: 'postgres://x' } }];
+    const managed = [
+      { startFrom: 'BEGINNING' },
+      { truncateOnStart: true },
+      { lock: { timeoutSeconds: 300 } },
+      { processorInstanceId: 'x' },
+      { connectionOptions: { connectionString: 'postgres://x' } },
+    ];
     for (const extra of managed) expect(() => emmettProjector({ projection, ...(extra as object) })).toThrow(expect.toSatisfy(invalid));
     expect(() => emmettProjector({ projection: { ...projection, name: undefined } })).toThrow(expect.toSatisfy(invalid));
     const eachBatch = { processorId: 'r', eachBatch: async () => undefined } as unknown as Parameters<typeof emmettReactor>[0];
@@ -28,7 +38,9 @@ describe('runEmmettProcessors', () => {
     const one = emmettProjector({ projection });
     await expect(runEmmettProcessors({ connectionString: 'Server=x;Database=y', processors: [one] })).rejects.toSatisfy(invalid);
     await expect(runEmmettProcessors({ connectionString: 'postgres://127.0.0.1:1/x', processors: [] })).rejects.toSatisfy(invalid);
-    await expect(runEmmettProcessors({ connectionString: 'postgres://127.0.0.1:1/x', processors: [one, emmettProjector({ projection })] })).rejects.toSatisfy(invalid);
+    await expect(runEmmettProcessors({ connectionString: 'postgres://127.0.0.1:1/x', processors: [one, emmettProjector({ projection })] })).rejects.toSatisfy(
+      invalid,
+    );
     const forged = { kind: 'projector', shard: 'x', processorId: 'x' } as const;
     await expect(runEmmettProcessors({ connectionString: 'postgres://127.0.0.1:1/x', processors: [forged] })).rejects.toSatisfy(invalid);
   });
@@ -43,6 +55,8 @@ describe('emmettAgent', () => {
 
   it('returns at once when started with an aborted signal', async () => {
     const agent = emmettAgent(emmettProjector({ projection }), { connectionString: 'postgres://127.0.0.1:1/x', fencingKeyFor: () => 'k' });
-    await expect(agent({ signal: AbortSignal.abort(), shard: shardName('trip.summaries'), database: { id: 'default' }, epoch: 1n, progress: () => {} })).resolves.toBeUndefined();
+    await expect(
+      agent({ signal: AbortSignal.abort(), shard: shardName('trip.summaries'), database: { id: 'default' }, epoch: 1n, progress: () => {} }),
+    ).resolves.toBeUndefined();
   });
 });

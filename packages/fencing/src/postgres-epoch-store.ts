@@ -141,12 +141,7 @@ RETURNING epoch`;
  * await client.query('UPDATE checkpoints SET position = $2 WHERE shard = $1', [shard, position]);
  * await client.query('COMMIT');
  */
-export async function assertEpochCurrent(
-  client: PostgresQueryable,
-  key: string,
-  epoch: bigint | number,
-  table: PostgresFencingTable = {},
-): Promise<void> {
+export async function assertEpochCurrent(client: PostgresQueryable, key: string, epoch: bigint | number, table: PostgresFencingTable = {}): Promise<void> {
   await checkEpoch(client, postgresFencingTableName(table), key, epoch);
 }
 

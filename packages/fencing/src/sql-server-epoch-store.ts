@@ -117,11 +117,9 @@ export class SqlServerEpochStore implements EpochStore {
   async assertCurrent(transaction: SqlServerRequestFactory, key: string, epoch: bigint | number): Promise<void> {
     assertKey(key);
     const expected = toEpoch(epoch);
-    const rows = await run(transaction, ASSERT_CURRENT.sql(this.tableName), { key }).catch(
-      (cause: unknown) => {
-        throw new FencingError('STORE_FAILED', `Could not check the fencing epoch in ${this.tableName}`, { cause });
-      },
-    );
+    const rows = await run(transaction, ASSERT_CURRENT.sql(this.tableName), { key }).catch((cause: unknown) => {
+      throw new FencingError('STORE_FAILED', `Could not check the fencing epoch in ${this.tableName}`, { cause });
+    });
     const row = rows[0] as { epoch?: unknown } | undefined;
     const current = row === undefined ? undefined : readEpoch(row.epoch);
     if (current !== expected) throw new StaleEpochError(key, expected, current);

@@ -47,7 +47,10 @@ await describePostgres('bad input and hostile conditions', (url) => {
   it('bad-input: lock names with quotes, brackets, unicode, 0 length and > 255 characters; numeric ids negative, huge, fractional', async () => {
     const a = new PostgresAppLock(url, { applicationName: `${prefix}-a` });
     const b = new PostgresAppLock(url, { applicationName: `${prefix}-b` });
-    cleanups.push(() => a.dispose(), () => b.dispose());
+    cleanups.push(
+      () => a.dispose(),
+      () => b.dispose(),
+    );
     const long = `${run}${'x'.repeat(300)}`;
     const names = [`${run}'q"`, `${run}[b]]`, `${run}é🔒\u200b`, long, `${long}y`, `${run}'; DROP TABLE x; --`];
     expect([...(await a.tryAttainLocks(names))].sort()).toEqual([...names].sort());
@@ -94,7 +97,10 @@ await describePostgres('bad input and hostile conditions', (url) => {
     const coordinator = new ProjectionCoordinator({
       mode: 'HotCold',
       distributor: new MultiTenantedProjectionDistributor({
-        databases: [{ id: 'main', schema: 'public' }, { id: 'tenant', schema: 'public' }],
+        databases: [
+          { id: 'main', schema: 'public' },
+          { id: 'tenant', schema: 'public' },
+        ],
         shards: [shardName('Ten')],
         storeName: `bad${run}`,
         createLock: (database) => new PostgresAppLock(urls[database.id]!, { applicationName: `${prefix}-${database.id}`, connectTimeoutMs: 2000 }),
@@ -144,7 +150,15 @@ await describePostgres('bad input and hostile conditions', (url) => {
     const require = createRequire(import.meta.url);
     const child = spawn(
       process.execPath,
-      ['--import', pathToFileURL(require.resolve('tsx')).href, fileURLToPath(new URL('./fixtures/startup-child.ts', import.meta.url)), url, `${prefix}-boot`, `bad_boot_${run}`, String(100_000 + Math.floor(Math.random() * 1e9))],
+      [
+        '--import',
+        pathToFileURL(require.resolve('tsx')).href,
+        fileURLToPath(new URL('./fixtures/startup-child.ts', import.meta.url)),
+        url,
+        `${prefix}-boot`,
+        `bad_boot_${run}`,
+        String(100_000 + Math.floor(Math.random() * 1e9)),
+      ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let stderr = '';

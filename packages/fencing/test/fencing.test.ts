@@ -58,7 +58,10 @@ describe('InMemoryEpochStore', () => {
 
 describe('FencingEpochSource', () => {
   it('bumps the set key in the database store and remembers each shard key', async () => {
-    const stores = new Map<string, InMemoryEpochStore>([['t1', new InMemoryEpochStore()], ['t2', new InMemoryEpochStore()]]);
+    const stores = new Map<string, InMemoryEpochStore>([
+      ['t1', new InMemoryEpochStore()],
+      ['t2', new InMemoryEpochStore()],
+    ]);
     const source = new FencingEpochSource({ store: (database) => stores.get(database.id)! });
     const set = { key: 't1/42', lockId: 42, database: { id: 't1' }, names: [{ identity: 'A:All' }, { identity: 'B:All' }] };
     expect(source.keyFor('t1', 'A:All')).toBeUndefined();
@@ -124,10 +127,12 @@ describe('SQL sent (no database)', () => {
       },
     };
     const store = new SqlServerEpochStore(db);
-    const key = "]; DROP TABLE x; --";
+    const key = ']; DROP TABLE x; --';
     expect(await store.nextEpoch(key)).toBe(3n);
     expect(batches[0]!.inputs).toEqual({ table: '[dbo].[polecat_fencing_epochs]' });
-    expect(batches[1]!.batch).toMatch(/BEGIN TRANSACTION;\nUPDATE \[dbo\]\.\[polecat_fencing_epochs\] WITH \(UPDLOCK, HOLDLOCK\)[\s\S]*IF @@ROWCOUNT = 0[\s\S]*INSERT INTO \[dbo\]\.\[polecat_fencing_epochs\][\s\S]*COMMIT TRANSACTION;/);
+    expect(batches[1]!.batch).toMatch(
+      /BEGIN TRANSACTION;\nUPDATE \[dbo\]\.\[polecat_fencing_epochs\] WITH \(UPDLOCK, HOLDLOCK\)[\s\S]*IF @@ROWCOUNT = 0[\s\S]*INSERT INTO \[dbo\]\.\[polecat_fencing_epochs\][\s\S]*COMMIT TRANSACTION;/,
+    );
     expect(batches[1]!.batch).not.toContain('MERGE');
     expect(batches[1]!.batch).not.toContain(key);
     expect(batches[1]!.inputs).toEqual({ key });

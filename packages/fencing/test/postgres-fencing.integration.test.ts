@@ -142,7 +142,9 @@ await describePostgres('PostgresEpochStore (real PostgreSQL)', (url) => {
         if (waiting.rows[0]!.n === '1') break;
         await new Promise((resolve) => setTimeout(resolve, 10));
       }
-      const waiting = await admin.query<{ n: string }>("select count(*) as n from pg_stat_activity where application_name = $1 and wait_event_type = 'Lock'", [`${app}-bump`]);
+      const waiting = await admin.query<{ n: string }>("select count(*) as n from pg_stat_activity where application_name = $1 and wait_event_type = 'Lock'", [
+        `${app}-bump`,
+      ]);
       expect(waiting.rows[0]!.n).toBe('1');
       await clientA.query(`insert into ${checkpoints} (shard, position, epoch) values ($1, 1, $2)`, [key, epochA.toString()]);
       order.push('A wrote');

@@ -15,7 +15,10 @@ const PASSWORD = 'Sup3r-s3cret-pw';
 function errorChain(error: unknown): string {
   const parts: string[] = [];
   for (let e = error, i = 0; e !== undefined && e !== null && i < 10; e = (e as { cause?: unknown }).cause, i += 1) {
-    parts.push(e instanceof Error ? `${e.name}: ${e.message}\n${e.stack ?? ''}` : String(e), JSON.stringify(e, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v)) ?? '');
+    parts.push(
+      e instanceof Error ? `${e.name}: ${e.message}\n${e.stack ?? ''}` : String(e),
+      JSON.stringify(e, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v)) ?? '',
+    );
   }
   return parts.join('\n');
 }

@@ -39,11 +39,20 @@ describe('a late grant by a former owner (current owner refused)', () => {
     const server = new InMemoryLockServer();
     const coordinator = new ProjectionCoordinator({
       mode: 'HotCold',
-      distributor: new SingleTenantProjectionDistributor({ databases: [{ id: 'main' }], shards: [shardName('Ledger')], createLock: () => server.createLock({ owner: 'n1' }) }),
+      distributor: new SingleTenantProjectionDistributor({
+        databases: [{ id: 'main' }],
+        shards: [shardName('Ledger')],
+        createLock: () => server.createLock({ owner: 'n1' }),
+      }),
       daemonFor: createFunctionDaemonFactory(() => agent),
       epochs: fencing,
       // hour-long polls: the hand-over is driven by the agent's failure (it wakes the loop), not by polling
-      settings: { leadershipPollingTimeMs: 3_600_000, takeoverPollingTimeMs: 3_600_000, healthCheckPollingTimeMs: 50, startFailureBackoff: { initialMs: 20, maxMs: 100 } },
+      settings: {
+        leadershipPollingTimeMs: 3_600_000,
+        takeoverPollingTimeMs: 3_600_000,
+        healthCheckPollingTimeMs: 50,
+        startFailureBackoff: { initialMs: 20, maxMs: 100 },
+      },
     });
     coordinators.push(coordinator);
     const stops: string[] = [];

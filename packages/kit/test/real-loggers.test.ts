@@ -12,7 +12,15 @@ function sink(): { stream: Writable; lines: () => Record<string, unknown>[] } {
       done();
     },
   });
-  return { stream, lines: () => chunks.join('').split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as Record<string, unknown>) };
+  return {
+    stream,
+    lines: () =>
+      chunks
+        .join('')
+        .split('\n')
+        .filter((line) => line !== '')
+        .map((line) => JSON.parse(line) as Record<string, unknown>),
+  };
 }
 
 describe('toLogger with real loggers', () => {
@@ -31,7 +39,12 @@ describe('toLogger with real loggers', () => {
     const logger = toLogger(winston.createLogger({ format: winston.format.json(), transports: [new winston.transports.Stream({ stream })] }));
     logger.warn('database unreachable; retrying with backoff', { database: 'default', error: new Error('refused') });
     const [line] = lines();
-    expect(line).toMatchObject({ level: 'warn', message: 'database unreachable; retrying with backoff', database: 'default', error: { type: 'Error', message: 'refused' } });
+    expect(line).toMatchObject({
+      level: 'warn',
+      message: 'database unreachable; retrying with backoff',
+      database: 'default',
+      error: { type: 'Error', message: 'refused' },
+    });
   });
 
   it('gives console the message first and the error object itself', () => {

@@ -30,7 +30,10 @@ describe('stderrLogger', () => {
 
   it('never prints a password', () => {
     const lines: string[] = [];
-    stderrLogger({ write: (line) => lines.push(line) }).error('cannot connect', { cause: 'postgres://app:s3cret@db/app', conn: 'host=db password=s3cret dbname=app' });
+    stderrLogger({ write: (line) => lines.push(line) }).error('cannot connect', {
+      cause: 'postgres://app:s3cret@db/app',
+      conn: 'host=db password=s3cret dbname=app',
+    });
     expect(lines.join('\n')).not.toContain('s3cret');
     expect(maskSecrets('Server=db;Password=s3cret;User Id=sa')).toBe('Server=db;Password=***;User Id=sa');
   });

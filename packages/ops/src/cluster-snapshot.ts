@@ -96,7 +96,9 @@ export function buildClusterSnapshot(input: ClusterSnapshotInput): ClusterSnapsh
   const known = new Map<string, KnownSetRecord>((input.knownSets ?? []).map((set) => [set.key, set]));
   const byRecency = [...input.nodes].sort((a, b) => a.seenAt.localeCompare(b.seenAt));
   for (const node of byRecency) for (const set of node.sets) known.set(set.key, set);
-  const ownedBy = new Map<string, Map<string, OwnedSetRecord>>(input.nodes.map((node) => [node.nodeId, new Map(node.owned.map((owned) => [owned.key, owned]))]));
+  const ownedBy = new Map<string, Map<string, OwnedSetRecord>>(
+    input.nodes.map((node) => [node.nodeId, new Map(node.owned.map((owned) => [owned.key, owned]))]),
+  );
 
   const sets: SetView[] = [...known.values()]
     .sort((a, b) => a.key.localeCompare(b.key))
@@ -116,7 +118,10 @@ export function buildClusterSnapshot(input: ClusterSnapshotInput): ClusterSnapsh
       };
     });
 
-  const nodeIds = new Set<string>([...input.nodes.map((node) => node.nodeId), ...input.sessions.flatMap((session) => (session.nodeId === undefined ? [] : [session.nodeId]))]);
+  const nodeIds = new Set<string>([
+    ...input.nodes.map((node) => node.nodeId),
+    ...input.sessions.flatMap((session) => (session.nodeId === undefined ? [] : [session.nodeId])),
+  ]);
   const liveIds = new Set(input.sessions.flatMap((session) => (session.nodeId === undefined ? [] : [session.nodeId])));
   const records = new Map(input.nodes.map((node) => [node.nodeId, node]));
   const nodes: NodeView[] = [...nodeIds].sort().map((nodeId) => {
@@ -124,9 +129,7 @@ export function buildClusterSnapshot(input: ClusterSnapshotInput): ClusterSnapsh
     const draining = drains.get(nodeId);
     return {
       nodeId,
-      ...(record === undefined
-        ? {}
-        : { host: record.host, pid: record.pid, version: record.version, startedAt: record.startedAt, seenAt: record.seenAt }),
+      ...(record === undefined ? {} : { host: record.host, pid: record.pid, version: record.version, startedAt: record.startedAt, seenAt: record.seenAt }),
       live: liveIds.has(nodeId),
       ...(draining === undefined ? {} : { draining }),
       holds: sets.filter((set) => set.holder?.nodeId === nodeId).map((set) => set.key),
@@ -135,7 +138,11 @@ export function buildClusterSnapshot(input: ClusterSnapshotInput): ClusterSnapsh
 
   const setKeyByLockKey = new Map([...known.values()].map((set) => [lockKey(set), set.key]));
   const unsettledAgents = sets.flatMap((set) =>
-    set.holder?.nodeId === undefined ? [] : set.agents.filter((agent) => agent.status !== 'Running').map((agent) => ({ nodeId: set.holder!.nodeId!, set: set.key, shard: agent.shard, status: agent.status })),
+    set.holder?.nodeId === undefined
+      ? []
+      : set.agents
+          .filter((agent) => agent.status !== 'Running')
+          .map((agent) => ({ nodeId: set.holder!.nodeId!, set: set.key, shard: agent.shard, status: agent.status })),
   );
   return {
     backend: input.backend,

@@ -66,7 +66,13 @@ async function knownSets(db: PostgresQueryable, options: OpsSchemaOptions): Prom
   return (await readNodeRecords(db, options)).flatMap((node) => node.sets);
 }
 
-async function record(db: PostgresQueryable, options: IntentRequestOptions, kind: 'pause' | 'drain', action: 'pause' | 'drain', target: string): Promise<IntentRecord> {
+async function record(
+  db: PostgresQueryable,
+  options: IntentRequestOptions,
+  kind: 'pause' | 'drain',
+  action: 'pause' | 'drain',
+  target: string,
+): Promise<IntentRecord> {
   const t = opsTables(options);
   const by = checkText('by', options.by ?? defaultRequester(), 200);
   const reason = options.reason === undefined ? null : checkText('reason', options.reason, 2000);
@@ -84,7 +90,13 @@ async function record(db: PostgresQueryable, options: IntentRequestOptions, kind
   return intentRecord(rows[0] as Parameters<typeof intentRecord>[0]);
 }
 
-async function remove(db: PostgresQueryable, options: IntentRequestOptions, kind: 'pause' | 'drain', action: 'resume' | 'undrain', target: string): Promise<boolean> {
+async function remove(
+  db: PostgresQueryable,
+  options: IntentRequestOptions,
+  kind: 'pause' | 'drain',
+  action: 'resume' | 'undrain',
+  target: string,
+): Promise<boolean> {
   const t = opsTables(options);
   const by = checkText('by', options.by ?? defaultRequester(), 200);
   const reason = options.reason === undefined ? null : checkText('reason', options.reason, 2000);
@@ -132,7 +144,11 @@ export async function drainNode(db: PostgresQueryable, nodeId: string, options: 
   assertNodeId(nodeId);
   await assertOpsSchema(db, options);
   const nodes = await readNodeRecords(db, options);
-  if (!nodes.some((node) => node.nodeId === nodeId)) throw unknownNode(nodeId, nodes.map((node) => node.nodeId));
+  if (!nodes.some((node) => node.nodeId === nodeId))
+    throw unknownNode(
+      nodeId,
+      nodes.map((node) => node.nodeId),
+    );
   const already = (await readIntents(db, options)).some((intent) => intent.kind === 'drain' && intent.target === nodeId);
   return { changed: !already, target: nodeId, intent: await record(db, options, 'drain', 'drain', nodeId) };
 }
@@ -144,7 +160,11 @@ export async function undrainNode(db: PostgresQueryable, nodeId: string, options
   const draining = (await readIntents(db, options)).some((intent) => intent.kind === 'drain' && intent.target === nodeId);
   if (!draining) {
     const nodes = await readNodeRecords(db, options);
-    if (!nodes.some((node) => node.nodeId === nodeId)) throw unknownNode(nodeId, nodes.map((node) => node.nodeId));
+    if (!nodes.some((node) => node.nodeId === nodeId))
+      throw unknownNode(
+        nodeId,
+        nodes.map((node) => node.nodeId),
+      );
   }
   return { changed: await remove(db, options, 'drain', 'undrain', nodeId), target: nodeId };
 }
@@ -152,11 +172,17 @@ export async function undrainNode(db: PostgresQueryable, nodeId: string, options
 /** The `UNKNOWN_SHARD` error, listing the known shards. */
 export function unknownShard(shard: string, known: readonly KnownSetRecord[]): OpsError {
   const names = [...new Set(known.flatMap((set) => set.shards))].sort();
-  const list = names.length === 0 ? 'no node has registered any shard yet' : `known shards: ${names.slice(0, 20).join(', ')}${names.length > 20 ? `, ... (${names.length})` : ''}`;
+  const list =
+    names.length === 0
+      ? 'no node has registered any shard yet'
+      : `known shards: ${names.slice(0, 20).join(', ')}${names.length > 20 ? `, ... (${names.length})` : ''}`;
   return new OpsError('UNKNOWN_SHARD', `no registered node knows shard ${JSON.stringify(shard)} (${list}); pass force (--force) to pause it anyway`);
 }
 
 /** The `UNKNOWN_NODE` error, listing the registered nodes. */
 export function unknownNode(nodeId: string, known: readonly string[]): OpsError {
-  return new OpsError('UNKNOWN_NODE', `no node ${JSON.stringify(nodeId)} has registered (${known.length === 0 ? 'none has' : `registered: ${[...known].sort().join(', ')}`})`);
+  return new OpsError(
+    'UNKNOWN_NODE',
+    `no node ${JSON.stringify(nodeId)} has registered (${known.length === 0 ? 'none has' : `registered: ${[...known].sort().join(', ')}`})`,
+  );
 }

@@ -23,7 +23,10 @@ export interface OpsNodeOptions {
 
 /** The checked `refreshMs` and `registryIntervalMs` of `options`, defaults applied. Throws `INVALID_ARGUMENT`. */
 export function opsNodeIntervals(options: OpsNodeOptions): { readonly refreshMs: number; readonly registryIntervalMs: number } {
-  return { refreshMs: atLeast('refreshMs', options.refreshMs ?? 1000, 0), registryIntervalMs: atLeast('registryIntervalMs', options.registryIntervalMs ?? 10_000, 1000) };
+  return {
+    refreshMs: atLeast('refreshMs', options.refreshMs ?? 1000, 0),
+    registryIntervalMs: atLeast('registryIntervalMs', options.registryIntervalMs ?? 10_000, 1000),
+  };
 }
 
 function atLeast(name: string, value: number, min: number): number {

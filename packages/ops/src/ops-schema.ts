@@ -85,7 +85,10 @@ export async function assertOpsSchema(db: PostgresQueryable, options: OpsSchemaO
   const { rows } = await runQuery(db, 'SELECT to_regclass($1) AS nodes, to_regclass($2) AS intents, to_regclass($3) AS log', [t.nodes, t.intents, t.log]);
   const row = rows[0] as { nodes: unknown; intents: unknown; log: unknown } | undefined;
   if (row === undefined || row.nodes === null || row.intents === null || row.log === null) {
-    throw new OpsError('SCHEMA_MISSING', `the ops tables (${t.nodes}, ${t.intents}, ${t.log}) do not exist in this database; create them with \`polecat init <connection>\` or ensureOpsSchema()`);
+    throw new OpsError(
+      'SCHEMA_MISSING',
+      `the ops tables (${t.nodes}, ${t.intents}, ${t.log}) do not exist in this database; create them with \`polecat init <connection>\` or ensureOpsSchema()`,
+    );
   }
 }
 
@@ -95,7 +98,12 @@ export async function runQuery(db: PostgresQueryable, text: string, values?: unk
     return await db.query(text, values);
   } catch (cause) {
     if (OpsError.is(cause)) throw cause;
-    if (sqlState(cause) === '42P01') throw new OpsError('SCHEMA_MISSING', `the ops tables do not exist in this database; create them with \`polecat init <connection>\` (${describe(cause)})`, { cause });
+    if (sqlState(cause) === '42P01')
+      throw new OpsError(
+        'SCHEMA_MISSING',
+        `the ops tables do not exist in this database; create them with \`polecat init <connection>\` (${describe(cause)})`,
+        { cause },
+      );
     throw new OpsError('QUERY_FAILED', `query failed: ${describe(cause)}`, { cause });
   }
 }

@@ -61,7 +61,13 @@ export function nodeRecord(row: NodeRow, toIso: (value: Date | string) => string
 
 /** Maps an intent row. */
 export function intentRecord(row: IntentRow): IntentRecord {
-  return { kind: row.kind, target: row.target, requestedBy: row.requested_by, requestedAt: iso(row.requested_at), ...(row.reason === null ? {} : { reason: row.reason }) };
+  return {
+    kind: row.kind,
+    target: row.target,
+    requestedBy: row.requested_by,
+    requestedAt: iso(row.requested_at),
+    ...(row.reason === null ? {} : { reason: row.reason }),
+  };
 }
 
 /** Reads the registry rows. */
@@ -104,7 +110,11 @@ export async function readPostgresClusterSnapshot(db: PostgresQueryable, options
   const locks = new Map<string, LockHolder>();
   for (const row of rows as readonly LockRow[]) {
     const nodeId = nodeIdOfApplicationName(row.application_name);
-    locks.set(advisoryKey(row.classid, row.objid), { session: row.pid, applicationName: row.application_name ?? '', ...(nodeId === undefined ? {} : { nodeId }) });
+    locks.set(advisoryKey(row.classid, row.objid), {
+      session: row.pid,
+      applicationName: row.application_name ?? '',
+      ...(nodeId === undefined ? {} : { nodeId }),
+    });
   }
   const sessions = (sessionRows.rows as readonly { pid: number; application_name: string; at: Date }[]).map((row) => {
     const nodeId = nodeIdOfApplicationName(row.application_name);

@@ -47,7 +47,8 @@ export class PostgresOpsNode implements OwnershipIntentSource, AsyncDisposable {
   constructor(options: PostgresOpsNodeOptions) {
     this.lockApplicationName = lockApplicationName(options?.nodeId);
     this.nodeId = options.nodeId;
-    if (typeof options.connection !== 'string' || options.connection.length === 0) throw new OpsError('INVALID_ARGUMENT', 'connection must be a postgres:// connection string');
+    if (typeof options.connection !== 'string' || options.connection.length === 0)
+      throw new OpsError('INVALID_ARGUMENT', 'connection must be a postgres:// connection string');
     this.#tables = opsTables(options);
     this.#options = options;
     this.#core = new OpsNodeCore(options.nodeId, options, {

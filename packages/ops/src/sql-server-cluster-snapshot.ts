@@ -105,5 +105,13 @@ export async function readSqlServerClusterSnapshot(db: SqlServerQueryable, optio
     return { session: row.session_id, applicationName: row.program_name, ...(nodeId === undefined ? {} : { nodeId }) };
   });
   const at = sessionRows[0]?.at ?? new Date();
-  return buildClusterSnapshot({ backend: 'sql-server', at: new Date(at).toISOString(), nodes: options.nodes ?? [], knownSets: options.sets, locks, sessions, intents: options.intents ?? [] });
+  return buildClusterSnapshot({
+    backend: 'sql-server',
+    at: new Date(at).toISOString(),
+    nodes: options.nodes ?? [],
+    knownSets: options.sets,
+    locks,
+    sessions,
+    intents: options.intents ?? [],
+  });
 }

@@ -19,7 +19,7 @@ export interface StrandedLock {
 /** What an operator does about {@link StrandedLock}s (printed by `polecat status`). */
 export const STRANDED_LOCK_ADVICE =
   'held by a session that is not a live node (a pooler server connection, a tool, or a node of another stack such as .NET): ' +
-  'if it is not one of your nodes, end it with `polecat terminate <pid>` (refuses a live node\'s session) and connect ' +
+  "if it is not one of your nodes, end it with `polecat terminate <pid>` (refuses a live node's session) and connect " +
   'the nodes directly or through a session-mode pooler';
 
 /**

@@ -39,9 +39,16 @@ export async function terminateStrandedSession(db: PostgresQueryable, pid: numbe
   const applicationName = row.application_name ?? '';
   const nodeId = nodeIdOfApplicationName(applicationName);
   if (nodeId !== undefined) {
-    throw new OpsError('INVALID_ARGUMENT', `session ${pid} is the lock session of node ${nodeId} (application_name ${applicationName}): stop or drain the node instead`);
+    throw new OpsError(
+      'INVALID_ARGUMENT',
+      `session ${pid} is the lock session of node ${nodeId} (application_name ${applicationName}): stop or drain the node instead`,
+    );
   }
-  if (row.locks === 0) throw new OpsError('INVALID_ARGUMENT', `session ${pid} (${applicationName || 'no application_name'}) holds no advisory lock in this database: nothing stranded to free`);
+  if (row.locks === 0)
+    throw new OpsError(
+      'INVALID_ARGUMENT',
+      `session ${pid} (${applicationName || 'no application_name'}) holds no advisory lock in this database: nothing stranded to free`,
+    );
   const ended = await runQuery(db, 'SELECT pg_terminate_backend($1) AS ended', [pid]);
   if ((ended.rows[0] as { ended?: boolean } | undefined)?.ended !== true) {
     throw new OpsError('QUERY_FAILED', `pg_terminate_backend(${pid}) did not end the session (it may have ended already, or this role may not signal it)`);

@@ -44,7 +44,10 @@ if (!browserAvailable.ok && !browserAvailable.mustFail) {
       for (const nodeId of ['w1', 'w2', 'w3']) nodes.push(spawnOpsNode({ url, nodeId, shards: SHARDS, schema, daemonLockId, pollingMs: 1000 }, ledger));
       await Promise.all(nodes.map((node) => node.ready));
       // the nodes create the ops tables on their first cycle; the web view refuses a database without them
-      await waitFor('the nodes to register', async () => (await readPostgresClusterSnapshot(admin, { schema }).catch(() => undefined))?.sets.length === SHARDS.length);
+      await waitFor(
+        'the nodes to register',
+        async () => (await readPostgresClusterSnapshot(admin, { schema }).catch(() => undefined))?.sets.length === SHARDS.length,
+      );
 
       let printed = '';
       served = runCli(['status', url, '--schema', schema, '--web', '--interval', '250'], {
@@ -62,42 +65,63 @@ if (!browserAvailable.ok && !browserAvailable.mustFail) {
       const page = await browser.newPage();
       await page.goto(pageUrl);
       const holders = (): Promise<Record<string, string>> =>
-        page.$$eval('#sets tr[data-set]', (rows) => Object.fromEntries(rows.map((row) => [row.getAttribute('data-shards') ?? '', row.querySelector('.holder')?.textContent ?? ''])));
+        page.$$eval('#sets tr[data-set]', (rows) =>
+          Object.fromEntries(rows.map((row) => [row.getAttribute('data-shards') ?? '', row.querySelector('.holder')?.textContent ?? ''])),
+        );
 
       // every shard shown with a holder, spread over the three nodes
-      const before = await waitFor('the page to show every shard held by the three nodes', async () => {
-        const shown = await holders();
-        const values = Object.values(shown);
-        return values.length === SHARDS.length && new Set(values).size === 3 && values.every((holder) => ['w1', 'w2', 'w3'].includes(holder)) ? shown : undefined;
-      }, 30_000);
+      const before = await waitFor(
+        'the page to show every shard held by the three nodes',
+        async () => {
+          const shown = await holders();
+          const values = Object.values(shown);
+          return values.length === SHARDS.length && new Set(values).size === 3 && values.every((holder) => ['w1', 'w2', 'w3'].includes(holder))
+            ? shown
+            : undefined;
+        },
+        30_000,
+      );
       expect(Object.keys(before).sort()).toEqual(SHARDS.map((name) => `${name}:All`));
 
       const victim = nodes[0]!;
-      const moving = Object.entries(before).filter(([, holder]) => holder === victim.nodeId).map(([shard]) => shard);
+      const moving = Object.entries(before)
+        .filter(([, holder]) => holder === victim.nodeId)
+        .map(([shard]) => shard);
       expect(moving.length).toBeGreaterThan(0);
       await victim.kill();
 
       // fair-share balancing may also move the survivors' own sets between them (a set can show no
       // holder for a moment then): wait until every shard is shown on a live survivor
-      const after = await waitFor('the page to show every shard, the victim ones included, on the other nodes', async () => {
-        const shown = await holders();
-        const all = Object.keys(shown).length === SHARDS.length && Object.values(shown).every((holder) => ['w2', 'w3'].includes(holder));
-        return all ? shown : undefined;
-      }, 30_000);
+      const after = await waitFor(
+        'the page to show every shard, the victim ones included, on the other nodes',
+        async () => {
+          const shown = await holders();
+          const all = Object.keys(shown).length === SHARDS.length && Object.values(shown).every((holder) => ['w2', 'w3'].includes(holder));
+          return all ? shown : undefined;
+        },
+        30_000,
+      );
       expect(Object.keys(after).sort()).toEqual(Object.keys(before).sort());
       for (const shard of moving) expect(['w2', 'w3']).toContain(after[shard]);
       // the victim's sessions leave pg_stat_activity once the server noticed the dead client (a waiting
       // member watcher checks every second): the page shows it not live after that
-      const victimRow = await waitFor('the page to show the victim not live', async () => {
-        const cell = await page.$eval(`#nodes tr[data-node="${victim.nodeId}"] .live`, (element) => element.textContent);
-        return cell === 'no' ? cell : undefined;
-      }, 10_000);
+      const victimRow = await waitFor(
+        'the page to show the victim not live',
+        async () => {
+          const cell = await page.$eval(`#nodes tr[data-node="${victim.nodeId}"] .live`, (element) => element.textContent);
+          return cell === 'no' ? cell : undefined;
+        },
+        10_000,
+      );
       expect(victimRow).toBe('no');
       const timeline = await page.$$eval('#timeline li', (items) => items.map((item) => item.textContent ?? ''));
       // the timeline names the shards (not their lock ids) and says why they moved: their holder was killed
       for (const shard of moving) {
         const name = shard.replace(/:All$/, '');
-        expect(timeline.some((line) => line.includes(`${name}: ${victim.nodeId} -> `) && line.endsWith('(killed)')), timeline.join('\n')).toBe(true);
+        expect(
+          timeline.some((line) => line.includes(`${name}: ${victim.nodeId} -> `) && line.endsWith('(killed)')),
+          timeline.join('\n'),
+        ).toBe(true);
       }
       expect(ledger.maxConcurrency()).toBe(1);
 

@@ -107,7 +107,12 @@ await describePostgres('three node processes steered through the ops tables', (u
     // restart a node (SIGKILL, same id) and let the cluster rebalance: P0 never starts
     const victim = first.sets.find((set) => set.holder?.nodeId !== undefined && set.holder.nodeId !== p0.holder?.nodeId)?.holder?.nodeId ?? 'n1';
     await nodes.get(victim)!.kill();
-    await waitFor('the others took the victim sets over', () => allHeld(SHARDS.length - 1, ['n1', 'n2', 'n3'].filter((id) => id !== victim)));
+    await waitFor('the others took the victim sets over', () =>
+      allHeld(
+        SHARDS.length - 1,
+        ['n1', 'n2', 'n3'].filter((id) => id !== victim),
+      ),
+    );
     await start(victim);
     await waitFor('rebalanced onto the restarted node', async () => {
       const s = await allHeld(SHARDS.length - 1);

@@ -51,14 +51,19 @@ describe('buildClusterSnapshot', () => {
       backend: 'postgres',
       at: '2026-01-01T00:01:00.000Z',
       nodes: [
-        node('a', '2026-01-01T00:00:50.000Z', [{ key: 'default/1001', since: '2026-01-01T00:00:10.000Z', agents: [{ shard: 'Trip:All', status: 'Stopping' }] }]),
+        node('a', '2026-01-01T00:00:50.000Z', [
+          { key: 'default/1001', since: '2026-01-01T00:00:10.000Z', agents: [{ shard: 'Trip:All', status: 'Stopping' }] },
+        ]),
         node('gone', '2026-01-01T00:00:01.000Z'),
       ],
       locks: new Map([
         ['1001', { nodeId: 'a', session: 11, applicationName: 'polecat:a' }],
         ['-5', { session: 99, applicationName: 'dotnet' }],
       ]),
-      sessions: [{ nodeId: 'a', session: 11, applicationName: 'polecat:a' }, { nodeId: 'b', session: 12, applicationName: 'polecat:b' }],
+      sessions: [
+        { nodeId: 'a', session: 11, applicationName: 'polecat:a' },
+        { nodeId: 'b', session: 12, applicationName: 'polecat:b' },
+      ],
       intents: [
         { kind: 'pause', target: 'Day:All', requestedBy: 'me', requestedAt: '2026-01-01T00:00:30.000Z', reason: 'why' },
         { kind: 'drain', target: 'b', requestedBy: 'me', requestedAt: '2026-01-01T00:00:31.000Z' },

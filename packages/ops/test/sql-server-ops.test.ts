@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { OpsError } from '../src/ops-error';
-import { drainNodeOnSqlServer, pauseShardOnSqlServer, readSqlServerIntents, resumeShardOnSqlServer, undrainNodeOnSqlServer } from '../src/sql-server/sql-server-intents-admin';
+import {
+  drainNodeOnSqlServer,
+  pauseShardOnSqlServer,
+  readSqlServerIntents,
+  resumeShardOnSqlServer,
+  undrainNodeOnSqlServer,
+} from '../src/sql-server/sql-server-intents-admin';
 import { SqlServerOpsNode, intentsFor } from '../src/sql-server/sql-server-ops-node';
 import { readSqlServerClusterSnapshotWithRegistry } from '../src/sql-server/sql-server-registry-snapshot';
 import { assertSqlServerOpsSchema, ensureSqlServerOpsSchema } from '../src/sql-server/sql-server-ops-schema';
@@ -40,14 +46,18 @@ function recordingPool(options: { tablesExist?: boolean; failWith?: unknown } = 
         async query(sql: string) {
           sent.push({ sql, inputs });
           if (options.failWith !== undefined) throw options.failWith;
-          if (sql.startsWith('SELECT OBJECT_ID')) return { recordset: [options.tablesExist === false ? { nodes: null, intents: null, log: null } : { nodes: 1, intents: 2, log: 3 }] };
+          if (sql.startsWith('SELECT OBJECT_ID'))
+            return { recordset: [options.tablesExist === false ? { nodes: null, intents: null, log: null } : { nodes: 1, intents: 2, log: 3 }] };
           if (sql.startsWith('SELECT node_id')) return { recordset: [NODE_ROW] };
           if (sql.startsWith('SELECT kind')) return { recordset: [INTENT_ROW] };
-          if (sql.startsWith('SELECT l.request_session_id')) return { recordset: [{ session_id: 60, resource_description: `0:[${'x'.repeat(32)}]:(8194a26e)`, program_name: 'polecat:web-1' }] };
-          if (sql.startsWith('SELECT session_id')) return { recordset: [{ session_id: 60, program_name: 'polecat:web-1', at: new Date('2026-01-01T00:00:03Z') }] };
+          if (sql.startsWith('SELECT l.request_session_id'))
+            return { recordset: [{ session_id: 60, resource_description: `0:[${'x'.repeat(32)}]:(8194a26e)`, program_name: 'polecat:web-1' }] };
+          if (sql.startsWith('SELECT session_id'))
+            return { recordset: [{ session_id: 60, program_name: 'polecat:web-1', at: new Date('2026-01-01T00:00:03Z') }] };
           if (sql.startsWith('SELECT APPLOCK_TEST')) return { recordset: [{ grantable: String(inputs.resource).endsWith('17') ? 0 : 1 }] };
           if (sql.includes('SELECT @removed')) return { recordset: [{ removed: 1 }] };
-          if (sql.includes('INSERT INTO [dbo].[polecat_intent_log]') && sql.includes('UPDLOCK')) return { recordset: [{ ...INTENT_ROW, kind: inputs.kind, target: inputs.target }] };
+          if (sql.includes('INSERT INTO [dbo].[polecat_intent_log]') && sql.includes('UPDLOCK'))
+            return { recordset: [{ ...INTENT_ROW, kind: inputs.kind, target: inputs.target }] };
           return { recordset: [] };
         },
       };
@@ -80,7 +90,9 @@ describe('SQL Server ops statements', () => {
 
   it('creates the tables in one transaction behind a transaction-owned application lock, without MERGE', () => {
     const create = SQL_SERVER_OPS_STATEMENTS[0]!.sql(sqlServerOpsTables('ops'));
-    expect(create).toMatch(/BEGIN TRANSACTION;[\s\S]*sp_getapplock @Resource = N'polecat:ops-schema', @LockMode = 'Exclusive', @LockOwner = 'Transaction'[\s\S]*COMMIT TRANSACTION;$/);
+    expect(create).toMatch(
+      /BEGIN TRANSACTION;[\s\S]*sp_getapplock @Resource = N'polecat:ops-schema', @LockMode = 'Exclusive', @LockOwner = 'Transaction'[\s\S]*COMMIT TRANSACTION;$/,
+    );
     expect(create.match(/IF OBJECT_ID\(@\w+Name, N'U'\) IS NULL\nCREATE TABLE \[ops\]\./g)).toHaveLength(3);
     for (const statement of SQL_SERVER_OPS_STATEMENTS) expect(statement.sql(sqlServerOpsTables())).not.toMatch(/\bMERGE\b/);
   });
@@ -125,7 +137,12 @@ describe('SQL Server ops semantics (shared with PostgreSQL)', () => {
   });
 
   it('a node sees every pause and only its own drain, re-reading at most every refreshMs', async () => {
-    expect(intentsFor('web-1', [{ kind: 'pause', target: 'A:All' }, { kind: 'drain', target: 'web-2' }])).toEqual({ paused: new Set(['A:All']), draining: false });
+    expect(
+      intentsFor('web-1', [
+        { kind: 'pause', target: 'A:All' },
+        { kind: 'drain', target: 'web-2' },
+      ]),
+    ).toEqual({ paused: new Set(['A:All']), draining: false });
     expect(intentsFor('web-2', [{ kind: 'drain', target: 'web-2' }]).draining).toBe(true);
     const { pool, sent } = recordingPool();
     let now = 0;
@@ -148,7 +165,14 @@ describe('polecat CLI with a SQL Server connection string', () => {
     const { runCli } = await import('../src/cli/program');
     // nothing listens on port 1: each command gets as far as connecting to SQL Server
     const connection = 'Server=127.0.0.1,1;Database=polecat;User Id=sa;Password=x;Encrypt=false;Connect Timeout=2';
-    for (const argv of [['init', connection], ['pause', 'Trip', '-c', connection], ['resume', 'Trip', '-c', connection], ['drain', 'web-1', '-c', connection], ['undrain', 'web-1', '-c', connection], ['status', connection, '--web']]) {
+    for (const argv of [
+      ['init', connection],
+      ['pause', 'Trip', '-c', connection],
+      ['resume', 'Trip', '-c', connection],
+      ['drain', 'web-1', '-c', connection],
+      ['undrain', 'web-1', '-c', connection],
+      ['status', connection, '--web'],
+    ]) {
       const errors: string[] = [];
       const code = await runCli(argv, { out: () => undefined, err: (text) => errors.push(text), env: {} });
       expect(code, argv.join(' ')).toBe(1);

@@ -56,7 +56,9 @@ await describePostgres('stranded locks: listed by status, freed by terminate, a 
     const refusedNode = await cli('terminate', String(node.pid), '-c', url);
     expect(refusedNode.code).toBe(2);
     expect(refusedNode.err).toMatch(/lock session of node web-1/);
-    await expect(terminateStrandedSession(admin, idle.pid)).rejects.toSatisfy((error) => OpsError.hasCode(error, 'INVALID_ARGUMENT') && /holds no advisory lock/.test((error as Error).message));
+    await expect(terminateStrandedSession(admin, idle.pid)).rejects.toSatisfy(
+      (error) => OpsError.hasCode(error, 'INVALID_ARGUMENT') && /holds no advisory lock/.test((error as Error).message),
+    );
     await expect(terminateStrandedSession(admin, 2_000_000_000)).rejects.toSatisfy((error) => OpsError.hasCode(error, 'INVALID_ARGUMENT'));
     // both still alive
     expect((await node.client.query('select 1 as one')).rows[0]).toEqual({ one: 1 });

@@ -11,7 +11,16 @@ import { CHROMIUM, CHROMIUM_FLAGS, ensureChromium } from './support/chromium';
 const SHARDS = ['Trip', 'Day', 'Fare', 'Zone', 'Rate'];
 const known = SHARDS.map((name, index) => ({ key: `default/${1001 + index}`, lockId: 1001 + index, database: 'default', shards: [`${name}:All`] }));
 const lockOf = (name: string): string => String(1001 + SHARDS.indexOf(name));
-const registered = (nodeId: string): NodeRecord => ({ nodeId, host: 'h', pid: 1, version: '1.0.0', startedAt: '2026-01-01T00:00:00.000Z', seenAt: '2026-01-01T00:00:00.000Z', sets: known, owned: [] });
+const registered = (nodeId: string): NodeRecord => ({
+  nodeId,
+  host: 'h',
+  pid: 1,
+  version: '1.0.0',
+  startedAt: '2026-01-01T00:00:00.000Z',
+  seenAt: '2026-01-01T00:00:00.000Z',
+  sets: known,
+  owned: [],
+});
 const session = (nodeId: string, pid: number): LockHolder => ({ nodeId, session: pid, applicationName: `polecat:${nodeId}` });
 const intent = (kind: 'pause' | 'drain', target: string): IntentRecord => ({ kind, target, requestedBy: 'ops@host', requestedAt: new Date().toISOString() });
 
@@ -39,7 +48,14 @@ const SCRIPT: readonly Step[] = [
 
 function snapshotOf(step: Step, at: string): ClusterSnapshot {
   const locks = new Map(Object.entries(step.holders).map(([shard, holder]) => [lockOf(shard), holder]));
-  return buildClusterSnapshot({ backend: 'postgres', at, nodes: ['a', 'b', 'c', 'd', 'e'].map(registered), locks, sessions: step.sessions, intents: step.intents ?? [] });
+  return buildClusterSnapshot({
+    backend: 'postgres',
+    at,
+    nodes: ['a', 'b', 'c', 'd', 'e'].map(registered),
+    locks,
+    sessions: step.sessions,
+    intents: step.intents ?? [],
+  });
 }
 
 const browserAvailable = ensureChromium();

@@ -95,7 +95,10 @@ export async function lockFactoryFor(connection: LockConnection, options: LockFa
   if (typeof connection === 'object' && connection !== null && connection.backend === 'memory') {
     const given: unknown = connection.server;
     if (given !== undefined && typeof (given as { createLock?: unknown } | null)?.createLock !== 'function') {
-      throw new DiAdapterError('INVALID_CONFIGURATION', `connection { backend: 'memory', server } needs an InMemoryLockServer as server, got ${given === null ? 'null' : typeof given}`);
+      throw new DiAdapterError(
+        'INVALID_CONFIGURATION',
+        `connection { backend: 'memory', server } needs an InMemoryLockServer as server, got ${given === null ? 'null' : typeof given}`,
+      );
     }
     const server = connection.server ?? new InMemoryLockServer();
     return () => server.createLock(shared);
@@ -123,9 +126,13 @@ async function loadDriver<T>(spec: ConnectionBackendSpec, load: () => Promise<T>
     const code = (error as { code?: unknown } | null)?.code;
     const message = error instanceof Error ? error.message : '';
     if ((code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') && new RegExp(`['"]${spec.driver}['"/]`).test(message)) {
-      throw new DiAdapterError('MISSING_DRIVER', `A ${spec.label} connection needs the "${spec.driver}" package, an optional peer dependency of @polecat/polecat: install it (npm install ${spec.driver})`, {
-        cause: error,
-      });
+      throw new DiAdapterError(
+        'MISSING_DRIVER',
+        `A ${spec.label} connection needs the "${spec.driver}" package, an optional peer dependency of @polecat/polecat: install it (npm install ${spec.driver})`,
+        {
+          cause: error,
+        },
+      );
     }
     throw error;
   }

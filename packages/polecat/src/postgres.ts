@@ -1,1 +1,9 @@
-export { PostgresAppLock, parsePostgresKeywordString, postgresLockKey, type PostgresAppLockOptions, type PostgresConnection, type PostgresConnectionConfig, type ServerKeepAlive } from '@polecat/app-lock-postgres';
+export {
+  PostgresAppLock,
+  parsePostgresKeywordString,
+  postgresLockKey,
+  type PostgresAppLockOptions,
+  type PostgresConnection,
+  type PostgresConnectionConfig,
+  type ServerKeepAlive,
+} from '@polecat/app-lock-postgres';

@@ -14,7 +14,10 @@ export function checkRunShardsOptions(options: unknown): asserts options is obje
   }
   const logger = (options as { logger?: unknown }).logger;
   if (logger !== undefined && logger !== false && !isLoggerLike(logger)) {
-    throw new DiAdapterError('INVALID_CONFIGURATION', `logger must have debug, info, warn and error methods (console, pino, winston, a Logger) or be false, got ${logger === null ? 'null' : typeof logger}`);
+    throw new DiAdapterError(
+      'INVALID_CONFIGURATION',
+      `logger must have debug, info, warn and error methods (console, pino, winston, a Logger) or be false, got ${logger === null ? 'null' : typeof logger}`,
+    );
   }
 }
 
@@ -33,6 +36,9 @@ export async function probeDatabases(databases: unknown, store: string): Promise
     throw new DiAdapterError('INVALID_CONFIGURATION', `Store "${store}": the databases function threw: ${detail}`, { cause: error });
   }
   if (!Array.isArray(listed)) {
-    throw new DiAdapterError('INVALID_CONFIGURATION', `Store "${store}": the databases function must return a list of { id }, got ${listed === null ? 'null' : typeof listed}`);
+    throw new DiAdapterError(
+      'INVALID_CONFIGURATION',
+      `Store "${store}": the databases function must return a list of { id }, got ${listed === null ? 'null' : typeof listed}`,
+    );
   }
 }

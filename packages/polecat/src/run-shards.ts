@@ -47,7 +47,10 @@ export async function runShards(options: RunShardsOptions): Promise<ProjectionCo
   let createHomeLock = rest.createHomeLock;
   if (createLock === undefined && rest.distributor === undefined && mode === 'HotCold') {
     if (connection === undefined) {
-      throw new DiAdapterError('INVALID_CONFIGURATION', "runShards needs a connection (postgres://..., Server=...;..., or { backend: 'memory' }), a createLock or a distributor");
+      throw new DiAdapterError(
+        'INVALID_CONFIGURATION',
+        "runShards needs a connection (postgres://..., Server=...;..., or { backend: 'memory' }), a createLock or a distributor",
+      );
     }
     createLock = await lockFactoryFor(connection, { ...(applicationName === undefined ? {} : { applicationName }), logger: rest.logger });
     // ONE connection for every database: with several databases their locks share one server, so

@@ -16,13 +16,17 @@ export interface StopSignalOptions {
   /** Where the one line of a second signal goes. Default: stderr. */
   readonly write?: (line: string) => void;
   /** Where signals come from. Default `process`. */
-  readonly signalSource?: { on(signal: StopSignal, listener: (signal: StopSignal) => void): unknown; off(signal: StopSignal, listener: (signal: StopSignal) => void): unknown };
+  readonly signalSource?: {
+    on(signal: StopSignal, listener: (signal: StopSignal) => void): unknown;
+    off(signal: StopSignal, listener: (signal: StopSignal) => void): unknown;
+  };
 }
 
 /** The shards whose agents still run on this node (owned or draining), for the line of a second signal. */
 export function runningShards(status: CoordinatorStatus): string[] {
   const running = new Set<string>();
-  for (const set of status.owned) for (const agent of set.agents) if (agent.status === 'Running' || agent.status === 'Stopping') running.add(`${set.databaseId}/${agent.shard}`);
+  for (const set of status.owned)
+    for (const agent of set.agents) if (agent.status === 'Running' || agent.status === 'Stopping') running.add(`${set.databaseId}/${agent.shard}`);
   for (const drain of status.draining) for (const shard of drain.shards) running.add(`${drain.databaseId}/${shard}`);
   return [...running];
 }
@@ -52,7 +56,9 @@ export function untilStopSignal(coordinator: { status(): CoordinatorStatus }, op
       for (const each of signals) source.off(each, onSignal);
       const running = runningShards(coordinator.status());
       const code = 128 + SIGNAL_NUMBERS[signal];
-      write(`polecat: second ${signal}: exiting now (${code}) ${running.length === 0 ? 'with no agent running' : `with agents still running: ${running.join(', ')}`}`);
+      write(
+        `polecat: second ${signal}: exiting now (${code}) ${running.length === 0 ? 'with no agent running' : `with agents still running: ${running.join(', ')}`}`,
+      );
       exit(code);
     };
     for (const signal of signals) source.on(signal, onSignal);

@@ -70,7 +70,9 @@ describe('packed umbrella in an empty npm project', () => {
     const app = join(work, 'app');
     mkdirSync(app);
     const dependencies = {
-      ...Object.fromEntries(files.map((file) => [`@polecat/${file.replace(/^polecat-/, '').replace(/-\d+\.\d+\.\d+.*\.tgz$/, '')}`, `file:${join(tarballs, file)}`])),
+      ...Object.fromEntries(
+        files.map((file) => [`@polecat/${file.replace(/^polecat-/, '').replace(/-\d+\.\d+\.\d+.*\.tgz$/, '')}`, `file:${join(tarballs, file)}`]),
+      ),
       pg: '^8.11.0', // what the README's `npm install @polecat/polecat pg` adds
     };
     writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'empty-app', private: true, type: 'module', dependencies }, null, 2));
@@ -118,7 +120,11 @@ describe('packed umbrella in an empty npm project', () => {
     // A SQL Server connection without mssql: a typed error naming the package, in ESM and in CJS
     const esmMissing = execFileSync(
       process.execPath,
-      ['--input-type=module', '-e', "import { lockFactoryFor } from '@polecat/polecat'; await lockFactoryFor('Server=db;Database=app').catch((e) => console.log(e.name, e.code, e.message));"],
+      [
+        '--input-type=module',
+        '-e',
+        "import { lockFactoryFor } from '@polecat/polecat'; await lockFactoryFor('Server=db;Database=app').catch((e) => console.log(e.name, e.code, e.message));",
+      ],
       { cwd: app, encoding: 'utf8' },
     );
     expect(esmMissing).toMatch(/^DiAdapterError MISSING_DRIVER .*"mssql".*npm install mssql/);

@@ -18,16 +18,35 @@ const BAD_INPUTS: readonly [string, () => unknown, RegExp][] = [
   ['shards: a Map', () => runShards({ connection: memory(), shards: new Map([['Trip', agent]]) as never }), /Map/],
   ['a non-canonical shard key', () => runShards({ connection: memory(), shards: { 'a:V02:b': agent } }), /a:V2:b/],
   ['databases: []', () => runShards({ connection: memory(), shards: { Trip: agent }, databases: [] }), /empty list/],
-  ['a databases function that throws', () => runShards({ connection: memory(), shards: { Trip: agent }, databases: () => { throw new Error('tenant table missing'); } }), /tenant table missing/],
+  [
+    'a databases function that throws',
+    () =>
+      runShards({
+        connection: memory(),
+        shards: { Trip: agent },
+        databases: () => {
+          throw new Error('tenant table missing');
+        },
+      }),
+    /tenant table missing/,
+  ],
   ["logger: 'console'", () => runShards({ connection: memory(), shards: { Trip: agent }, logger: 'console' as never }), /logger/],
   ['logger: 42', () => runShards({ connection: memory(), shards: { Trip: agent }, logger: 42 as never }), /logger/],
   ['logger: {}', () => runShards({ connection: memory(), shards: { Trip: agent }, logger: {} as never }), /logger/],
-  ["startFailureBackoff: 'fast'", () => runShards({ connection: memory(), shards: { Trip: agent }, settings: { startFailureBackoff: 'fast' as never } }), /startFailureBackoff/],
+  [
+    "startFailureBackoff: 'fast'",
+    () => runShards({ connection: memory(), shards: { Trip: agent }, settings: { startFailureBackoff: 'fast' as never } }),
+    /startFailureBackoff/,
+  ],
   ["applicationName: ''", () => runShards({ connection: url, shards: { Trip: agent }, applicationName: '' }), /applicationName/],
   ['applicationName of 64 characters', () => runShards({ connection: url, shards: { Trip: agent }, applicationName: 'p'.repeat(64) }), /applicationName/],
   ["applicationName: 'é'", () => runShards({ connection: url, shards: { Trip: agent }, applicationName: 'é' }), /applicationName/],
   ['applicationName: 123', () => runShards({ connection: url, shards: { Trip: agent }, applicationName: 123 as never }), /applicationName/],
-  ["{ backend: 'memory', server: 'x' }", () => runShards({ connection: { backend: 'memory', server: 'x' as never }, shards: { Trip: agent } }), /InMemoryLockServer/],
+  [
+    "{ backend: 'memory', server: 'x' }",
+    () => runShards({ connection: { backend: 'memory', server: 'x' as never }, shards: { Trip: agent } }),
+    /InMemoryLockServer/,
+  ],
 ];
 
 describe('runShards refuses bad input at once with a typed INVALID_CONFIGURATION error', () => {

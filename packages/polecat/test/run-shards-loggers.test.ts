@@ -13,14 +13,26 @@ function jsonLines(): { stream: Writable; lines: () => Record<string, unknown>[]
       done();
     },
   });
-  return { stream, lines: () => text.split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as Record<string, unknown>) };
+  return {
+    stream,
+    lines: () =>
+      text
+        .split('\n')
+        .filter((line) => line !== '')
+        .map((line) => JSON.parse(line) as Record<string, unknown>),
+  };
 }
 
 async function failingAgentLogs(logger: ConsoleLike, lines: () => Record<string, unknown>[], messageKey: string): Promise<Record<string, unknown>> {
   const failing = async (): Promise<void> => {
     throw new Error('projection table missing');
   };
-  const coordinator = await runShards({ connection: { backend: 'memory', server: new InMemoryLockServer() }, shards: { Trip: failing }, logger, settings: { takeoverGraceMs: 0 } });
+  const coordinator = await runShards({
+    connection: { backend: 'memory', server: new InMemoryLockServer() },
+    shards: { Trip: failing },
+    logger,
+    settings: { takeoverGraceMs: 0 },
+  });
   try {
     await expect.poll(() => lines().find((line) => line[messageKey] === 'agent failed; paused'), { timeout: 5000 }).toBeDefined();
     return lines().find((line) => line[messageKey] === 'agent failed; paused')!;
@@ -61,7 +73,12 @@ describe('runShards without a logger', () => {
       throw new Error('projection table missing');
     };
     try {
-      const coordinator = await runShards({ connection: { backend: 'memory', server: new InMemoryLockServer() }, shards: { Trip: failing }, settings: { takeoverGraceMs: 0 }, ...(logger === undefined ? {} : { logger }) });
+      const coordinator = await runShards({
+        connection: { backend: 'memory', server: new InMemoryLockServer() },
+        shards: { Trip: failing },
+        settings: { takeoverGraceMs: 0 },
+        ...(logger === undefined ? {} : { logger }),
+      });
       await expect.poll(() => calls, { timeout: 5000 }).toBe(1);
       await new Promise((resolve) => setTimeout(resolve, 50));
       await coordinator.stop();
@@ -70,6 +87,7 @@ describe('runShards without a logger', () => {
     }
     const failures = written.filter((line) => line.includes('agent failed; paused'));
     expect(failures).toHaveLength(expected);
-    if (expected === 1) expect(failures[0]).toMatch(/^polecat WARN agent failed; paused shard="Trip:All" database="default" error="Error: projection table missing"\n$/);
+    if (expected === 1)
+      expect(failures[0]).toMatch(/^polecat WARN agent failed; paused shard="Trip:All" database="default" error="Error: projection table missing"\n$/);
   });
 });

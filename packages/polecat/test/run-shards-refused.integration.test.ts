@@ -56,7 +56,12 @@ describe('runShards against a database that refuses for good', () => {
 
   it('treats a refused port as transient: start resolves, health is unhealthy DATABASE_UNREACHABLE, retries go on', async () => {
     const port = await refusedPort();
-    const coordinator = await runShards({ connection: `postgres://app@127.0.0.1:${port}/app`, shards: { Trip: agent }, logger: false, settings: { startCheckMs: 2000 } });
+    const coordinator = await runShards({
+      connection: `postgres://app@127.0.0.1:${port}/app`,
+      shards: { Trip: agent },
+      logger: false,
+      settings: { startCheckMs: 2000 },
+    });
     try {
       await expect.poll(() => coordinator.health().reasons.map((reason) => reason.code), { timeout: 5000 }).toContain('DATABASE_UNREACHABLE');
       expect(coordinator.health().status).toBe('unhealthy');

@@ -33,7 +33,10 @@ describe('runShards with several tenant databases on one connection', () => {
         nodes.push(await runShards({ connection: { backend: 'memory', server }, databases: TENANTS, shards: agentsOf(node), settings, random: Math.random }));
       }
       const total = (): number => [...running.values()].reduce((sum, set) => sum + set.size, 0);
-      await waitUntil(() => total() === 12 && nodes.every((node) => node.status().owned.length === 2), 'all 12 shards running, 2 tenants per node', { timeoutMs: 10_000, intervalMs: 20 });
+      await waitUntil(() => total() === 12 && nodes.every((node) => node.status().owned.length === 2), 'all 12 shards running, 2 tenants per node', {
+        timeoutMs: 10_000,
+        intervalMs: 20,
+      });
       const all = [...running.values()].flatMap((set) => [...set]);
       expect(new Set(all).size).toBe(12);
       for (const set of running.values()) {
@@ -52,15 +55,19 @@ describe('runShards with several tenant databases on one connection', () => {
 
   it('lockHome: false opens one lock connection per tenant per node (same lock ids)', async () => {
     const server = new InMemoryLockServer();
-    const agent = async ({ signal }: AgentContext): Promise<void> => void (await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true })));
+    const agent = async ({ signal }: AgentContext): Promise<void> =>
+      void (await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true })));
     const settings = { leadershipPollingTimeMs: 50, takeoverPollingTimeMs: 50, daemonLockId: 90_000 + Math.floor(Math.random() * 100_000) };
     const coordinator = await runShards({ connection: { backend: 'memory', server }, databases: TENANTS, shards: { Trip: agent }, settings, lockHome: false });
     try {
       await coordinator.whenOwned(6, { timeoutMs: 5000 });
       expect(server.openSessions).toBe(6);
-      expect(coordinator.status().owned.map((set) => set.lockId).sort()).toEqual(
-        TENANTS.map((tenant) => computeLockId('dbo', `MultiTenanted:default@${tenant.id}`, settings.daemonLockId)).sort(),
-      );
+      expect(
+        coordinator
+          .status()
+          .owned.map((set) => set.lockId)
+          .sort(),
+      ).toEqual(TENANTS.map((tenant) => computeLockId('dbo', `MultiTenanted:default@${tenant.id}`, settings.daemonLockId)).sort());
     } finally {
       await coordinator.dispose();
     }
@@ -69,7 +76,12 @@ describe('runShards with several tenant databases on one connection', () => {
   it('one database keeps the original lock ids (no lock host); the shared host is exported', async () => {
     expect(SHARED_CONNECTION_HOST).toBe('runShards:connection');
     const server = new InMemoryLockServer();
-    const coordinator = await runShards({ connection: { backend: 'memory', server }, shards: { Trip: async ({ signal }) => void (await new Promise((r) => signal.addEventListener('abort', r))) }, settings: { leadershipPollingTimeMs: 50 }, random: () => 0 });
+    const coordinator = await runShards({
+      connection: { backend: 'memory', server },
+      shards: { Trip: async ({ signal }) => void (await new Promise((r) => signal.addEventListener('abort', r))) },
+      settings: { leadershipPollingTimeMs: 50 },
+      random: () => 0,
+    });
     try {
       await coordinator.whenOwned(1, { timeoutMs: 5000 });
       expect(coordinator.status().owned[0]!.lockId).toBe(computeLockId('dbo', 'Trip:All'));

@@ -15,7 +15,12 @@ function fakeProcess() {
 describe('untilStopSignal', () => {
   it('resolves on the first signal; a second ends the process at once with one line naming the agents still running', async () => {
     const stubborn = async (): Promise<void> => new Promise<void>(() => undefined); // ignores its abort
-    const coordinator = await runShards({ connection: { backend: 'memory', server: new InMemoryLockServer() }, shards: { Trip: stubborn }, logger: false, settings: { stopDrainTimeoutMs: 50, takeoverGraceMs: 0 } });
+    const coordinator = await runShards({
+      connection: { backend: 'memory', server: new InMemoryLockServer() },
+      shards: { Trip: stubborn },
+      logger: false,
+      settings: { stopDrainTimeoutMs: 50, takeoverGraceMs: 0 },
+    });
     await coordinator.whenOwned(1);
     const signals = fakeProcess();
     const lines: string[] = [];

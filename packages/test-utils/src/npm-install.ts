@@ -32,7 +32,11 @@ export function npmInstall(cwd: string, options: NpmInstallOptions = {}): void {
       return;
     } catch (error) {
       const failure = error as Error & { stderr?: Buffer | string };
-      const output = String(failure.stderr ?? '').trim().split('\n').slice(-8).join('\n');
+      const output = String(failure.stderr ?? '')
+        .trim()
+        .split('\n')
+        .slice(-8)
+        .join('\n');
       const message = `npm install in ${cwd} failed (attempt ${attempt} of ${attempts}): ${failure.message}${output ? `\n${output}` : ''}`;
       if (attempt >= attempts) throw new Error(message, { cause: error });
       console.log(`${message}\nretrying`);

@@ -47,7 +47,7 @@ export async function createPgAdmin(url: string = postgresTestUrl()): Promise<Pg
     countConnections,
     async countConnectionsWithPrefix(prefix) {
       const result = await client.query<{ count: string }>(
-        "select count(*) as count from pg_stat_activity where left(application_name, length($1)) = $1 and datname = current_database() and pid <> pg_backend_pid()",
+        'select count(*) as count from pg_stat_activity where left(application_name, length($1)) = $1 and datname = current_database() and pid <> pg_backend_pid()',
         [prefix],
       );
       return Number(result.rows[0]?.count ?? 0);

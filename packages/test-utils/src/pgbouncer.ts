@@ -122,7 +122,10 @@ export async function startPgBouncer(options: PgBouncerOptions): Promise<PgBounc
       await client.connect();
       try {
         const { rows } = await client.query<{ database: string; remote_pid: string | number }>('SHOW SERVERS');
-        return rows.filter((row) => row.database === database).map((row) => Number(row.remote_pid)).filter((pid) => pid > 0);
+        return rows
+          .filter((row) => row.database === database)
+          .map((row) => Number(row.remote_pid))
+          .filter((pid) => pid > 0);
       } finally {
         await client.end().catch(() => undefined);
       }
@@ -164,7 +167,10 @@ export interface BusyClients {
  * server connections are handed from client to client all the time. Errors are counted as
  * statements and the loop goes on. `applicationName` marks them in `pg_stat_activity`.
  */
-export async function keepPoolerBusy(url: string, options: { readonly clients: number; readonly sleepMs?: number; readonly applicationName?: string }): Promise<BusyClients> {
+export async function keepPoolerBusy(
+  url: string,
+  options: { readonly clients: number; readonly sleepMs?: number; readonly applicationName?: string },
+): Promise<BusyClients> {
   const sleepSeconds = (options.sleepMs ?? 20) / 1000;
   let stopped = false;
   let statements = 0;

@@ -11,8 +11,7 @@ export function postgresTestUrl(): string {
 
 /** Outcome of {@link checkPostgres}. */
 export type PostgresAvailability =
-  | { readonly reachable: true; readonly url: string }
-  | { readonly reachable: false; readonly url: string; readonly cause: string };
+  { readonly reachable: true; readonly url: string } | { readonly reachable: false; readonly url: string; readonly cause: string };
 
 /** Hides a URL password (`postgres://u:***@h/db`); test-utils must not depend on app-lock internals. */
 export function redactUrl(url: string): string {

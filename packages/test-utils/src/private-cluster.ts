@@ -55,7 +55,8 @@ export class PrivateCluster {
   /** Creates and starts the cluster. */
   static async start(options: PrivateClusterOptions): Promise<PrivateCluster> {
     const maxConnections = options.maxConnections ?? 300;
-    if (!Number.isInteger(maxConnections) || maxConnections < 1) throw new Error(`maxConnections must be a positive integer, got ${String(options.maxConnections)}`);
+    if (!Number.isInteger(maxConnections) || maxConnections < 1)
+      throw new Error(`maxConnections must be a positive integer, got ${String(options.maxConnections)}`);
     const dir = mkdtempSync(join(tmpdir(), options.dirPrefix ?? 'polecat-pg-'));
     chmodSync(dir, 0o777);
     const cluster = new PrivateCluster(options.bin, dir, options.port, options.listen, maxConnections);

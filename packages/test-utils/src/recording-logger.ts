@@ -40,7 +40,8 @@ export function recordingLogger(): RecordingLogger {
 }
 
 function spellOut(_key: string, value: unknown): unknown {
-  if (value instanceof Error) return { name: value.name, message: value.message, stack: value.stack, cause: value.cause === undefined ? undefined : String(value.cause) };
+  if (value instanceof Error)
+    return { name: value.name, message: value.message, stack: value.stack, cause: value.cause === undefined ? undefined : String(value.cause) };
   if (typeof value === 'bigint') return String(value);
   return value;
 }

@@ -142,19 +142,13 @@ export async function createSqlServerAdmin(connectionString: string): Promise<Sq
   pool.on('error', () => {});
   await pool.connect();
   const sessionIds = async (applicationName: string): Promise<number[]> => {
-    const result = await pool
-      .request()
-      .input('app', mssql.NVarChar(128), applicationName)
-      .query<{ id: number }>(SESSION_IDS_SQL);
+    const result = await pool.request().input('app', mssql.NVarChar(128), applicationName).query<{ id: number }>(SESSION_IDS_SQL);
     return result.recordset.map((row) => row.id);
   };
   return {
     sessionIds,
     async countSessionsWithPrefix(prefix) {
-      const result = await pool
-        .request()
-        .input('prefix', mssql.NVarChar(128), prefix)
-        .query<{ n: number }>(COUNT_SESSIONS_SQL);
+      const result = await pool.request().input('prefix', mssql.NVarChar(128), prefix).query<{ n: number }>(COUNT_SESSIONS_SQL);
       return result.recordset[0]?.n ?? 0;
     },
     async killSessionsByApplicationName(applicationName) {

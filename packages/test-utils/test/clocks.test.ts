@@ -54,10 +54,7 @@ describe('VirtualClock', () => {
     using clock = new VirtualClock(0);
     const order: string[] = [];
     const startedAt = performance.now();
-    await Promise.all([
-      clock.sleep(60_000).then(() => order.push(`long@${clock.now()}`)),
-      clock.sleep(10_000).then(() => order.push(`short@${clock.now()}`)),
-    ]);
+    await Promise.all([clock.sleep(60_000).then(() => order.push(`long@${clock.now()}`)), clock.sleep(10_000).then(() => order.push(`short@${clock.now()}`))]);
     expect(order).toEqual(['short@10000', 'long@60000']);
     expect(performance.now() - startedAt).toBeLessThan(5_000);
   });

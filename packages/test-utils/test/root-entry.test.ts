@@ -12,7 +12,10 @@ function moduleGraph(entry: string): Map<string, string[]> {
     if (graph.has(file)) return;
     const code = readFileSync(file, 'utf8');
     const specifiers = [...code.matchAll(/(?:^|\n)\s*(?:import|export)\s[^;]*?from\s+'([^']+)'/g)].map((match) => match[1]!);
-    graph.set(file, specifiers.filter((specifier) => !specifier.startsWith('.')));
+    graph.set(
+      file,
+      specifiers.filter((specifier) => !specifier.startsWith('.')),
+    );
     for (const specifier of specifiers.filter((s) => s.startsWith('.'))) {
       const base = resolve(dirname(file), specifier);
       const target = [`${base}.ts`, resolve(base, 'index.ts'), base].find((candidate) => existsSync(candidate) && candidate.endsWith('.ts'));
@@ -28,7 +31,9 @@ describe('@polecat/test-utils entries', () => {
   it('the root entry loads no vitest module, directly or through its own files', () => {
     const graph = moduleGraph(resolve(src, 'index.ts'));
     expect(graph.size).toBeGreaterThan(10);
-    const importers = [...graph].filter(([, bare]) => bare.some((specifier) => specifier === 'vitest' || specifier.startsWith('vitest/'))).map(([file]) => file);
+    const importers = [...graph]
+      .filter(([, bare]) => bare.some((specifier) => specifier === 'vitest' || specifier.startsWith('vitest/')))
+      .map(([file]) => file);
     expect(importers).toEqual([]);
   });
 

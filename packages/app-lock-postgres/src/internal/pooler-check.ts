@@ -46,7 +46,8 @@ export async function proveDedicatedSession(client: pg.Client, config: pg.Client
     for (let round = 1; round <= POOLER_PROOF_ROUNDS; round++) {
       if (round > 1) {
         const again = await whoAmI(client);
-        if (again.pid !== first.pid) throw unsafeConnection('pooled', target, `two statements of the lock connection ran on server sessions ${first.pid} and ${again.pid}`);
+        if (again.pid !== first.pid)
+          throw unsafeConnection('pooled', target, `two statements of the lock connection ran on server sessions ${first.pid} and ${again.pid}`);
         since = again.at;
       }
       signal.throwIfAborted();
@@ -60,10 +61,18 @@ export async function proveDedicatedSession(client: pg.Client, config: pg.Client
       signal.throwIfAborted();
       if (answer === undefined) throw unsafeConnection('unproven', target, 'the check got no row');
       if (Number(answer.pid) === first.pid) {
-        throw unsafeConnection('pooled', target, `another client was handed the same server session (backend pid ${first.pid}) while the lock connection was idle`);
+        throw unsafeConnection(
+          'pooled',
+          target,
+          `another client was handed the same server session (backend pid ${first.pid}) while the lock connection was idle`,
+        );
       }
       if (answer.used) {
-        throw unsafeConnection('pooled', target, `its server session (backend pid ${first.pid}) ran another client's statement while the lock connection was idle`);
+        throw unsafeConnection(
+          'pooled',
+          target,
+          `its server session (backend pid ${first.pid}) ran another client's statement while the lock connection was idle`,
+        );
       }
     }
     return first.pid;

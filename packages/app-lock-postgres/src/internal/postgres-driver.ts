@@ -86,7 +86,8 @@ export class PostgresDriver implements LockSessionDriver<string> {
       const settings = sessionSettings(serverKeepAlive);
       const setup = await client.query<{ pid: number }>(SESSION_SETUP_SQL, [settings.map(([name]) => name), settings.map(([, value]) => value), pid]);
       stop.throwIfAborted();
-      if (setup.rows[0]?.pid !== pid) throw unsafeConnection('moved', this.target, `proven backend ${pid}, the session settings ran on ${String(setup.rows[0]?.pid)}`);
+      if (setup.rows[0]?.pid !== pid)
+        throw unsafeConnection('moved', this.target, `proven backend ${pid}, the session settings ran on ${String(setup.rows[0]?.pid)}`);
       // A backend blocked in a lock wait (a member watcher's pg_advisory_lock) reads nothing from its
       // socket, so it would outlive a killed client until the wait ends; with this set (PostgreSQL 14+,
       // not on every platform: a refusal is ignored) it checks the client every second while it waits.
@@ -109,7 +110,11 @@ export class PostgresDriver implements LockSessionDriver<string> {
       destroyClient(client);
       if (signal?.aborted) throw signal.reason;
       if (linked.timedOut() && !AppLockError.is(error)) {
-        throw postgresLockError(error, 'connect', `The PostgreSQL lock session to ${this.target} was not usable within connectTimeoutMs = ${connectTimeoutMs} ms (connect, proof, settings, LISTEN)`);
+        throw postgresLockError(
+          error,
+          'connect',
+          `The PostgreSQL lock session to ${this.target} was not usable within connectTimeoutMs = ${connectTimeoutMs} ms (connect, proof, settings, LISTEN)`,
+        );
       }
       throw postgresLockError(error, 'connect', `Could not open a PostgreSQL lock session to ${this.target}: ${this.#scrub(error)}`);
     } finally {

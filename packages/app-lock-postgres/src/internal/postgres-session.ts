@@ -61,7 +61,10 @@ export class PostgresSession implements LockSession<string> {
 
   async tryAcquire(keys: readonly string[]): Promise<readonly boolean[]> {
     const row = this.#guarded((await this.#client.query<GuardedRow & { n: string[] }>(TRY_ACQUIRE_SQL, [bigintArray(keys), this.#pid, this.#taken.size])).rows);
-    const granted = listedToTrue(row.n.map((n) => ({ n })), keys.length);
+    const granted = listedToTrue(
+      row.n.map((n) => ({ n })),
+      keys.length,
+    );
     keys.forEach((key, index) => {
       if (granted[index] === true) this.#taken.add(key);
     });
@@ -70,19 +73,26 @@ export class PostgresSession implements LockSession<string> {
 
   async verify(keys: readonly string[]): Promise<readonly boolean[]> {
     const row = this.#own((await this.#client.query<GuardedRow & { n: string[] }>(VERIFY_MISSING_SQL, [bigintArray(keys)])).rows);
-    const held = missingToHeld(row.n.map((n) => ({ n })), keys.length);
+    const held = missingToHeld(
+      row.n.map((n) => ({ n })),
+      keys.length,
+    );
     keys.forEach((key, index) => {
       if (held[index] === true) this.#taken.add(key);
       else this.#taken.delete(key);
     });
     // a backend holding more advisory locks than this client took is shared with another client
-    if (Number(row.held) > this.#taken.size) this.#refuse('shared', `backend ${this.#pid} holds ${String(row.held)} advisory locks, this client took ${this.#taken.size}`);
+    if (Number(row.held) > this.#taken.size)
+      this.#refuse('shared', `backend ${this.#pid} holds ${String(row.held)} advisory locks, this client took ${this.#taken.size}`);
     return held;
   }
 
   async probe(keys: readonly string[]): Promise<readonly boolean[]> {
     const row = this.#own((await this.#client.query<{ pid: number; n: string[] }>(PROBE_SQL, [bigintArray(keys)])).rows);
-    return listedToTrue(row.n.map((n) => ({ n })), keys.length);
+    return listedToTrue(
+      row.n.map((n) => ({ n })),
+      keys.length,
+    );
   }
 
   /**
@@ -95,7 +105,9 @@ export class PostgresSession implements LockSession<string> {
     if (waitMs < 1) return (await this.tryAcquire([key]))[0] === true;
     let row: GuardedRow & { granted: boolean };
     try {
-      row = this.#guarded((await this.#client.query<GuardedRow & { granted: boolean }>(WAIT_ACQUIRE_SQL, [key, this.#pid, this.#taken.size, `${Math.floor(waitMs)}ms`])).rows);
+      row = this.#guarded(
+        (await this.#client.query<GuardedRow & { granted: boolean }>(WAIT_ACQUIRE_SQL, [key, this.#pid, this.#taken.size, `${Math.floor(waitMs)}ms`])).rows,
+      );
     } catch (error) {
       const state = sqlStateOf(error);
       if (state === LOCK_NOT_AVAILABLE) return false;
@@ -112,7 +124,13 @@ export class PostgresSession implements LockSession<string> {
   }
 
   async release(keys: readonly string[], reason?: string): Promise<void> {
-    const result = await this.#client.query<GuardedRow>(RELEASE_SQL, [bigintArray(keys), this.#pid, this.#taken.size, this.#releaseChannel ?? null, reason ?? '']);
+    const result = await this.#client.query<GuardedRow>(RELEASE_SQL, [
+      bigintArray(keys),
+      this.#pid,
+      this.#taken.size,
+      this.#releaseChannel ?? null,
+      reason ?? '',
+    ]);
     this.#guarded(result.rows);
     for (const key of keys) this.#taken.delete(key);
   }

@@ -12,7 +12,11 @@ import type { SessionParts } from './session-parts';
  * this call got in earlier round trips are given back; a grant that raced an abort of `signal` is
  * released before rejecting with its reason. Resolves with the ids held afterwards.
  */
-export async function acquireBatch<Key>(ctx: SessionParts<Key>, requested: readonly LockRequest<Key>[], signal: AbortSignal | undefined): Promise<ReadonlySet<LockId>> {
+export async function acquireBatch<Key>(
+  ctx: SessionParts<Key>,
+  requested: readonly LockRequest<Key>[],
+  signal: AbortSignal | undefined,
+): Promise<ReadonlySet<LockId>> {
   const { held, connection, requests } = ctx;
   const result = new Set<LockId>();
   const wanted: LockRequest<Key>[] = [];
@@ -62,7 +66,12 @@ export async function acquireBatch<Key>(ctx: SessionParts<Key>, requested: reado
 }
 
 /** One round trip for `chunk`, timed for `chunker` unless the server may wait in it on purpose. */
-async function acquireChunk<Key>(ctx: SessionParts<Key>, session: LockSession<Key>, chunk: readonly LockRequest<Key>[], chunker: BatchChunker): Promise<readonly boolean[]> {
+async function acquireChunk<Key>(
+  ctx: SessionParts<Key>,
+  session: LockSession<Key>,
+  chunk: readonly LockRequest<Key>[],
+  chunker: BatchChunker,
+): Promise<readonly boolean[]> {
   const keys = chunk.map((w) => w.key);
   const waitMs = ctx.driver.acquireWaitMs?.(keys.length) ?? 0;
   const started = ctx.clock.now();

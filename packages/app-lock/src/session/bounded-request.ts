@@ -78,7 +78,13 @@ export class BoundedRequests<Key> {
    * (chunks from the `kind` chunker, each timed and fed back to it, each bounded like
    * {@link BoundedRequests.send}); resolves with the answers of every chunk, in order.
    */
-  async sendInChunks<R>(session: LockSession<Key>, keys: readonly Key[], kind: string, operation: (chunk: readonly Key[]) => Promise<readonly R[]>, what: string): Promise<R[]> {
+  async sendInChunks<R>(
+    session: LockSession<Key>,
+    keys: readonly Key[],
+    kind: string,
+    operation: (chunk: readonly Key[]) => Promise<readonly R[]>,
+    what: string,
+  ): Promise<R[]> {
     const chunker = this.chunkers.of(kind);
     const { clock } = this.#options;
     const answers: R[] = [];

@@ -16,7 +16,13 @@ export async function verifyHeldLocks<Key>(parts: SessionParts<Key>): Promise<re
   if (held.length === 0 || session === undefined) return [];
   let stillHeld: readonly boolean[];
   try {
-    stillHeld = await parts.requests.sendInChunks(session, held.map((h) => h.key), 'verify', (keys) => session.verify(keys), 'lock verification');
+    stillHeld = await parts.requests.sendInChunks(
+      session,
+      held.map((h) => h.key),
+      'verify',
+      (keys) => session.verify(keys),
+      'lock verification',
+    );
   } catch (error) {
     if (parts.connection.isCurrent(session)) parts.dropSession(session, 'connection-lost', error);
     throw error;
@@ -36,15 +42,24 @@ export async function releaseHeldLocks<Key>(parts: SessionParts<Key>, entries: r
   const current = entries.filter((h) => parts.held.isCurrent(h));
   if (current.length === 0) return;
   parts.held.remove(current);
-  const released = new LockLostError(current.map((h) => h.id), 'released');
+  const released = new LockLostError(
+    current.map((h) => h.id),
+    'released',
+  );
   for (const h of current) h.controller?.abort(released);
   const session = parts.connection.current;
   if (session === undefined) return;
   try {
-    await parts.requests.sendInChunks(session, current.map((h) => h.key), 'release', async (keys) => {
-      await session.release(keys, reason);
-      return [];
-    }, 'lock release');
+    await parts.requests.sendInChunks(
+      session,
+      current.map((h) => h.key),
+      'release',
+      async (keys) => {
+        await session.release(keys, reason);
+        return [];
+      },
+      'lock release',
+    );
   } catch (error) {
     parts.logger.warn('lock release failed; dropping the lock connection so the server frees the locks', {
       backend: parts.driver.backend,

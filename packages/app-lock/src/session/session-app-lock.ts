@@ -55,11 +55,30 @@ export class SessionAppLock<Key> implements AppLock {
     const isDisposing = (): boolean => this.#disposing !== undefined;
     this.#driver = driver;
     this.#options = resolved;
-    this.#connection = new SessionConnection(driver, { lifetime, isDisposing, onEnded: (cause) => this.#markLost(this.#held.entries(), 'connection-lost', cause) });
-    this.#requests = new BoundedRequests({ driver, connection: this.#connection, clock, requestTimeoutMs: resolved.requestTimeoutMs, dropSession: (session, reason, cause) => this.#dropSession(session, reason, cause) });
+    this.#connection = new SessionConnection(driver, {
+      lifetime,
+      isDisposing,
+      onEnded: (cause) => this.#markLost(this.#held.entries(), 'connection-lost', cause),
+    });
+    this.#requests = new BoundedRequests({
+      driver,
+      connection: this.#connection,
+      clock,
+      requestTimeoutMs: resolved.requestTimeoutMs,
+      dropSession: (session, reason, cause) => this.#dropSession(session, reason, cause),
+    });
     this.#losses = new LossDispatch(logger, backend);
     this.#holds = new LostSessionHolds({ clock, logger, backend, holdLimitMs: resolved.lostSessionHoldMs });
-    this.#verifyLoop = new VerifyLoop({ clock, logger, backend, intervalMs: resolved.verifyIntervalMs, lifetime, isDisposing, heldCount: () => this.#held.size, verify: () => this.verifyLocks() });
+    this.#verifyLoop = new VerifyLoop({
+      clock,
+      logger,
+      backend,
+      intervalMs: resolved.verifyIntervalMs,
+      lifetime,
+      isDisposing,
+      heldCount: () => this.#held.size,
+      verify: () => this.verifyLocks(),
+    });
     this.#parts = {
       driver,
       clock,
@@ -247,7 +266,12 @@ export class SessionAppLock<Key> implements AppLock {
     const entries = this.#held.entries();
     const work = this.#markLost(entries, reason, cause);
     if (this.#disposing !== undefined) session.destroy();
-    else this.#holds.hold(session, entries.map((h) => h.id), work);
+    else
+      this.#holds.hold(
+        session,
+        entries.map((h) => h.id),
+        work,
+      );
   }
 
   /** Marks `entries` lost, aborts their signals, tells the listeners; resolves with their `hold` work. */
@@ -255,8 +279,18 @@ export class SessionAppLock<Key> implements AppLock {
     if (entries.length === 0) return [];
     this.#held.remove(entries);
     this.#lost += entries.length;
-    const error = new LockLostError(entries.map((h) => h.id), reason, cause);
-    this.#options.logger.warn('locks lost', { backend: this.#driver.backend, target: this.#driver.target, reason, ids: error.ids, cause: describeError(cause) });
+    const error = new LockLostError(
+      entries.map((h) => h.id),
+      reason,
+      cause,
+    );
+    this.#options.logger.warn('locks lost', {
+      backend: this.#driver.backend,
+      target: this.#driver.target,
+      reason,
+      ids: error.ids,
+      cause: describeError(cause),
+    });
     for (const h of entries) h.controller?.abort(error);
     return this.#losses.dispatch(error);
   }

@@ -34,24 +34,36 @@ export function parseSqlServerConnection(connection: SqlServerConnection): Parse
       ({ config, applicationName } = parseSqlServerUrl(connection));
     } else {
       if (form !== 'sql-server-keywords') {
-        throw new AppLockError('INVALID_CONFIGURATION', 'A SQL Server connection string names its server (Server=...;Database=...; or Data Source=...;Initial Catalog=...;) or is a URL (mssql://... or sqlserver://...); its text is not repeated here because it may contain a password');
+        throw new AppLockError(
+          'INVALID_CONFIGURATION',
+          'A SQL Server connection string names its server (Server=...;Database=...; or Data Source=...;Initial Catalog=...;) or is a URL (mssql://... or sqlserver://...); its text is not repeated here because it may contain a password',
+        );
       }
       try {
         config = mssql.ConnectionPool.parseConnectionString(connection);
       } catch {
-        throw new AppLockError('INVALID_CONFIGURATION', 'The SQL Server connection string could not be parsed (its text is not repeated here because it may contain a password)');
+        throw new AppLockError(
+          'INVALID_CONFIGURATION',
+          'The SQL Server connection string could not be parsed (its text is not repeated here because it may contain a password)',
+        );
       }
       // mssql's parser lets an empty value swallow the next pair (`User Id=;Password=x` gives the
       // user ";Password=x"), which would put a password into the description: refuse such strings.
       if ([config.server, config.user, config.database].some((value) => typeof value === 'string' && /[;=]/.test(value))) {
-        throw new AppLockError('INVALID_CONFIGURATION', 'The SQL Server connection string has an empty or malformed value (quote values containing ";" with {braces})');
+        throw new AppLockError(
+          'INVALID_CONFIGURATION',
+          'The SQL Server connection string has an empty or malformed value (quote values containing ";" with {braces})',
+        );
       }
       applicationName = readApplicationName(connection);
     }
   } else if (typeof connection === 'object' && connection !== null && !Array.isArray(connection)) {
     config = { ...connection, options: { ...connection.options }, ...(connection.pool ? { pool: { ...connection.pool } } : {}) };
   } else {
-    throw new AppLockError('INVALID_CONFIGURATION', `Expected a SQL Server connection string or an mssql config object, got ${connection === null ? 'null' : typeof connection}`);
+    throw new AppLockError(
+      'INVALID_CONFIGURATION',
+      `Expected a SQL Server connection string or an mssql config object, got ${connection === null ? 'null' : typeof connection}`,
+    );
   }
   if (typeof config.server !== 'string' || config.server.trim() === '') {
     throw new AppLockError('INVALID_CONFIGURATION', 'The SQL Server connection settings name no server (Server=... / config.server)');
@@ -59,7 +71,9 @@ export function parseSqlServerConnection(connection: SqlServerConnection): Parse
   if (config.port !== undefined && (!Number.isInteger(config.port) || config.port <= 0 || config.port > 65_535)) {
     throw new AppLockError('INVALID_CONFIGURATION', `The SQL Server port must be an integer in 1..65535, got ${String(config.port)}`);
   }
-  return applicationName === undefined ? { config, target: describeSqlServerTarget(config) } : { config, target: describeSqlServerTarget(config), applicationName };
+  return applicationName === undefined
+    ? { config, target: describeSqlServerTarget(config) }
+    : { config, target: describeSqlServerTarget(config), applicationName };
 }
 
 /**

@@ -26,12 +26,16 @@ export function parseSqlServerUrl(connection: string): { readonly config: mssql.
     const lower = key.toLowerCase();
     const option = BOOLEAN_OPTIONS[lower];
     if (option !== undefined) {
-      if (value !== 'true' && value !== 'false') throw new AppLockError('INVALID_CONFIGURATION', `The SQL Server URL parameter ${option} must be true or false`);
+      if (value !== 'true' && value !== 'false')
+        throw new AppLockError('INVALID_CONFIGURATION', `The SQL Server URL parameter ${option} must be true or false`);
       options[option] = value === 'true';
     } else if (lower === 'instancename') options.instanceName = value;
     else if (lower === 'applicationname' || lower === 'app') applicationName = value;
     else {
-      throw new AppLockError('INVALID_CONFIGURATION', 'A SQL Server URL accepts only the parameters encrypt, trustServerCertificate, instanceName and applicationName (use a Server=...; string for more)');
+      throw new AppLockError(
+        'INVALID_CONFIGURATION',
+        'A SQL Server URL accepts only the parameters encrypt, trustServerCertificate, instanceName and applicationName (use a Server=...; string for more)',
+      );
     }
   }
   const decode = (text: string): string => {

@@ -110,33 +110,36 @@ export function lossCases<L extends AppLock>(ctx: ConformanceContext<L>): void {
     expect(seen).toEqual(['first', 'fourth']);
   });
 
-  it.skipIf(kill === undefined)('offers event.hold during the loss dispatch and refuses it with LockHoldClosedError once the dispatch returned', async (test) => {
-    const a = await ctx.owner();
-    const [id] = randomIds(1);
-    expect(await a.tryAttainLock(id!)).toBe(true);
-    let duringDispatch: unknown = 'not called';
-    let late: ((work: PromiseLike<unknown>) => void) | undefined;
-    a.onLockLost((event) => {
-      late = event.hold;
+  it.skipIf(kill === undefined)(
+    'offers event.hold during the loss dispatch and refuses it with LockHoldClosedError once the dispatch returned',
+    async (test) => {
+      const a = await ctx.owner();
+      const [id] = randomIds(1);
+      expect(await a.tryAttainLock(id!)).toBe(true);
+      let duringDispatch: unknown = 'not called';
+      let late: ((work: PromiseLike<unknown>) => void) | undefined;
+      a.onLockLost((event) => {
+        late = event.hold;
+        try {
+          event.hold?.(Promise.resolve());
+          duringDispatch = undefined;
+        } catch (error) {
+          duringDispatch = error;
+        }
+      });
+      const lost = waitForLoss(a, id!, performance.now(), 10_000);
+      await kill!(a);
+      await lost;
+      if (late === undefined) return test.skip(); // a backend that cannot hold a lost session
+      expect(duringDispatch).toBeUndefined();
+      let refused: unknown;
       try {
-        event.hold?.(Promise.resolve());
-        duringDispatch = undefined;
+        late(Promise.resolve());
       } catch (error) {
-        duringDispatch = error;
+        refused = error;
       }
-    });
-    const lost = waitForLoss(a, id!, performance.now(), 10_000);
-    await kill!(a);
-    await lost;
-    if (late === undefined) return test.skip(); // a backend that cannot hold a lost session
-    expect(duringDispatch).toBeUndefined();
-    let refused: unknown;
-    try {
-      late(Promise.resolve());
-    } catch (error) {
-      refused = error;
-    }
-    expect(LockHoldClosedError.isHoldClosed(refused), `expected LockHoldClosedError, got ${String(refused)}`).toBe(true);
-    expect((refused as LockHoldClosedError).ids).toEqual([id]);
-  });
+      expect(LockHoldClosedError.isHoldClosed(refused), `expected LockHoldClosedError, got ${String(refused)}`).toBe(true);
+      expect((refused as LockHoldClosedError).ids).toEqual([id]);
+    },
+  );
 }

@@ -117,7 +117,10 @@ export function ownershipCases<L extends AppLock>(ctx: ConformanceContext<L>): v
     const verifyTrips = a.stats().roundTrips - start - attainTrips;
     expect(verifyTrips).toBe(1);
     expect(a.stats().held).toBe(ids.length);
-    report(suite, `batch tryAttainLocks(${ids.length} ids): ${attainTrips} round trip, ${attainMs.toFixed(1)} ms; verifyLocks(${ids.length}): ${verifyTrips} round trip, ${verifyMs.toFixed(1)} ms`);
+    report(
+      suite,
+      `batch tryAttainLocks(${ids.length} ids): ${attainTrips} round trip, ${attainMs.toFixed(1)} ms; verifyLocks(${ids.length}): ${verifyTrips} round trip, ${verifyMs.toFixed(1)} ms`,
+    );
   });
 
   it('reports ids held by another owner as not granted in a batch', async () => {

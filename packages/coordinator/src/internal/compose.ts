@@ -39,12 +39,16 @@ export interface CompositionHooks {
  * `INVALID_CONFIGURATION`.
  */
 export function compose(options: ProjectionCoordinatorOptions, hooks: CompositionHooks): Composition {
-  if (!isDaemonMode(options?.mode)) throw new CoordinatorError('INVALID_CONFIGURATION', `mode must be one of Disabled, Solo, HotCold; got ${String(options?.mode)}`);
+  if (!isDaemonMode(options?.mode))
+    throw new CoordinatorError('INVALID_CONFIGURATION', `mode must be one of Disabled, Solo, HotCold; got ${String(options?.mode)}`);
   const mode = options.mode;
   const settings = resolveCoordinatorSettings(options.settings);
   const given: unknown = options.logger;
   if (given !== undefined && given !== false && !isLoggerLike(given)) {
-    throw new CoordinatorError('INVALID_CONFIGURATION', `logger must have debug, info, warn and error methods (console, pino, winston, a Logger) or be false, got ${given === null ? 'null' : typeof given}`);
+    throw new CoordinatorError(
+      'INVALID_CONFIGURATION',
+      `logger must have debug, info, warn and error methods (console, pino, winston, a Logger) or be false, got ${given === null ? 'null' : typeof given}`,
+    );
   }
   // none given: warnings and errors reach stderr (one line per distinct problem); false silences
   const logger = loggerOrStderr(options.logger);

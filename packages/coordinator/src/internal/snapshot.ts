@@ -36,6 +36,7 @@ export function snapshot(face: FaceState, c: Coordination | undefined): Coordina
 
 /** `coordinator.health()` (without a coordination, `Disabled`: healthy while running). */
 export function healthOf(state: CoordinatorState, now: number, c: Coordination | undefined): CoordinatorHealth {
-  if (c === undefined) return healthFrom(state, state === 'running' ? [] : [{ code: 'NOT_RUNNING', status: 'unhealthy', message: `the coordinator is ${state}` }], now);
+  if (c === undefined)
+    return healthFrom(state, state === 'running' ? [] : [{ code: 'NOT_RUNNING', status: 'unhealthy', message: `the coordinator is ${state}` }], now);
   return c.operations.health(state, c.ownership.draining());
 }

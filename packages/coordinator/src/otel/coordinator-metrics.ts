@@ -53,18 +53,54 @@ export function instrumentCoordinator(coordinator: InstrumentableCoordinator, op
   const base: Attributes = options.attributes ?? {};
   const withBase = (attributes: Attributes): Attributes => ({ ...base, ...attributes });
 
-  const owned = meter.createObservableGauge(METRIC_NAMES.setsOwned, { description: 'Projection sets this node owns (locks held, agents started).', unit: '{set}' });
-  const stalled = meter.createObservableGauge(METRIC_NAMES.agentsStalled, { description: 'Running agents without progress for stallTimeoutMs.', unit: '{agent}' });
-  const draining = meter.createObservableGauge(METRIC_NAMES.agentsDraining, { description: 'Aborted agents still running past stopDrainTimeoutMs (locks kept until they return).', unit: '{agent}' });
-  const unreachable = meter.createObservableGauge(METRIC_NAMES.databasesUnreachable, { description: 'Databases whose lock round trips fail.', unit: '{database}' });
-  const healthGauge = meter.createObservableGauge(METRIC_NAMES.health, { description: 'Health of the coordinator: 0 healthy, 1 degraded, 2 unhealthy.', unit: '1' });
-  const cycleDuration = meter.createHistogram(METRIC_NAMES.cycleDuration, { description: 'Duration of one coordinator cycle.', unit: 's', advice: { explicitBucketBoundaries: [...HISTOGRAM_BUCKETS.cycleDuration] } });
-  const roundTrips = meter.createCounter(METRIC_NAMES.lockRoundTrips, { description: 'Lock round trips to a database (batched attempts, membership probes).', unit: '{round_trip}' });
-  const roundTripDuration = meter.createHistogram(METRIC_NAMES.lockRoundTripDuration, { description: 'Duration of one lock round trip.', unit: 's', advice: { explicitBucketBoundaries: [...HISTOGRAM_BUCKETS.lockRoundTripDuration] } });
-  const takeovers = meter.createCounter(METRIC_NAMES.takeovers, { description: 'Sets this node took over, by cause (released, orphaned, regained).', unit: '{takeover}' });
-  const regain = meter.createHistogram(METRIC_NAMES.regainDuration, { description: 'Time from this node losing a set to owning it again.', unit: 's', advice: { explicitBucketBoundaries: [...HISTOGRAM_BUCKETS.regainDuration] } });
+  const owned = meter.createObservableGauge(METRIC_NAMES.setsOwned, {
+    description: 'Projection sets this node owns (locks held, agents started).',
+    unit: '{set}',
+  });
+  const stalled = meter.createObservableGauge(METRIC_NAMES.agentsStalled, {
+    description: 'Running agents without progress for stallTimeoutMs.',
+    unit: '{agent}',
+  });
+  const draining = meter.createObservableGauge(METRIC_NAMES.agentsDraining, {
+    description: 'Aborted agents still running past stopDrainTimeoutMs (locks kept until they return).',
+    unit: '{agent}',
+  });
+  const unreachable = meter.createObservableGauge(METRIC_NAMES.databasesUnreachable, {
+    description: 'Databases whose lock round trips fail.',
+    unit: '{database}',
+  });
+  const healthGauge = meter.createObservableGauge(METRIC_NAMES.health, {
+    description: 'Health of the coordinator: 0 healthy, 1 degraded, 2 unhealthy.',
+    unit: '1',
+  });
+  const cycleDuration = meter.createHistogram(METRIC_NAMES.cycleDuration, {
+    description: 'Duration of one coordinator cycle.',
+    unit: 's',
+    advice: { explicitBucketBoundaries: [...HISTOGRAM_BUCKETS.cycleDuration] },
+  });
+  const roundTrips = meter.createCounter(METRIC_NAMES.lockRoundTrips, {
+    description: 'Lock round trips to a database (batched attempts, membership probes).',
+    unit: '{round_trip}',
+  });
+  const roundTripDuration = meter.createHistogram(METRIC_NAMES.lockRoundTripDuration, {
+    description: 'Duration of one lock round trip.',
+    unit: 's',
+    advice: { explicitBucketBoundaries: [...HISTOGRAM_BUCKETS.lockRoundTripDuration] },
+  });
+  const takeovers = meter.createCounter(METRIC_NAMES.takeovers, {
+    description: 'Sets this node took over, by cause (released, orphaned, regained).',
+    unit: '{takeover}',
+  });
+  const regain = meter.createHistogram(METRIC_NAMES.regainDuration, {
+    description: 'Time from this node losing a set to owning it again.',
+    unit: 's',
+    advice: { explicitBucketBoundaries: [...HISTOGRAM_BUCKETS.regainDuration] },
+  });
   const locksLost = meter.createCounter(METRIC_NAMES.locksLost, { description: 'Locks this node lost, by reason.', unit: '{lock}' });
-  const failures = meter.createCounter(METRIC_NAMES.agentFailures, { description: 'Agents that failed on their own, by shard and error.type.', unit: '{failure}' });
+  const failures = meter.createCounter(METRIC_NAMES.agentFailures, {
+    description: 'Agents that failed on their own, by shard and error.type.',
+    unit: '{failure}',
+  });
   const restarts = meter.createCounter(METRIC_NAMES.agentRestarts, { description: 'Agents restarted after a failure or a return.', unit: '{restart}' });
 
   // Counters exist from the start (a rate over a series that appears at its first increment is blind to it)
@@ -87,7 +123,9 @@ export function instrumentCoordinator(coordinator: InstrumentableCoordinator, op
       locksLost.add(1, withBase({ 'polecat.lock.lost_reason': error.reason }));
     }),
     coordinator.on('lockRoundTrip', ({ operation, durationMs, error }) => {
-      const attributes = withBase(error === undefined ? { 'polecat.lock.operation': operation } : { 'polecat.lock.operation': operation, 'error.type': codeOf(error) });
+      const attributes = withBase(
+        error === undefined ? { 'polecat.lock.operation': operation } : { 'polecat.lock.operation': operation, 'error.type': codeOf(error) },
+      );
       roundTrips.add(1, attributes);
       roundTripDuration.record(durationMs / 1000, attributes);
     }),
@@ -95,7 +133,9 @@ export function instrumentCoordinator(coordinator: InstrumentableCoordinator, op
       takeovers.add(1, withBase({ 'polecat.takeover.cause': cause }));
       if (unownedMs !== undefined) regain.record(unownedMs / 1000, base);
     }),
-    coordinator.on('agentFailed', ({ shard, database, error }) => failures.add(1, withBase({ 'polecat.shard': `${database.id}/${shard.identity}`, 'error.type': codeOf(error) }))),
+    coordinator.on('agentFailed', ({ shard, database, error }) =>
+      failures.add(1, withBase({ 'polecat.shard': `${database.id}/${shard.identity}`, 'error.type': codeOf(error) })),
+    ),
     coordinator.on('agentStarted', ({ kind }) => {
       if (kind !== 'start') restarts.add(1, withBase({ 'polecat.agent.restart_kind': kind }));
     }),
@@ -108,7 +148,8 @@ export function instrumentCoordinator(coordinator: InstrumentableCoordinator, op
     owned: (result: ObservableResult) => result.observe(ownedKeys.size, base),
     stalled: (result: ObservableResult) => result.observe(stalledNow.size, base),
     unreachable: (result: ObservableResult) => result.observe(unreachableNow.size, base),
-    draining: (result: ObservableResult) => result.observe(coordinator.health().reasons.find((reason) => reason.code === 'AGENTS_DRAINING')?.shards?.length ?? 0, base),
+    draining: (result: ObservableResult) =>
+      result.observe(coordinator.health().reasons.find((reason) => reason.code === 'AGENTS_DRAINING')?.shards?.length ?? 0, base),
     health: (result: ObservableResult) => result.observe(HEALTH_VALUE[coordinator.health().status], base),
   };
   owned.addCallback(observe.owned);

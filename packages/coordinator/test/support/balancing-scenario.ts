@@ -50,7 +50,9 @@ export async function runBalancingScenario(backend: BalancingBackend): Promise<B
   };
   const settled = (nodes: readonly InProcessNode[], each: number) => (): boolean => {
     const runners = runnersByShard(backend.ledger);
-    return nodes.every((node) => owned(node) === each && node.running().size === each) && runners.size === 24 && [...runners.values()].every((r) => r.length === 1);
+    return (
+      nodes.every((node) => owned(node) === each && node.running().size === each) && runners.size === 24 && [...runners.values()].every((r) => r.length === 1)
+    );
   };
   const wait = (nodes: readonly InProcessNode[], each: number) =>
     eventually(settled(nodes, each), `${nodes.length} node(s) with ${each} sets each (now ${spread(nodes)})`, backend.timeoutMs);
@@ -66,7 +68,10 @@ export async function runBalancingScenario(backend: BalancingBackend): Promise<B
   await wait([a, b, c], 8);
 
   // steady state: round trips per cycle (verification disabled by the backend's lock options)
-  const before = [a, b, c].map((node) => ({ trips: node.locks.reduce((sum, lock) => sum + lock.stats().roundTrips, 0), cycles: node.coordinator.status().cycles }));
+  const before = [a, b, c].map((node) => ({
+    trips: node.locks.reduce((sum, lock) => sum + lock.stats().roundTrips, 0),
+    cycles: node.coordinator.status().cycles,
+  }));
   await new Promise((resolve) => setTimeout(resolve, 1_000));
   const roundTripsPerCycle = [a, b, c].map((node, i) => {
     const trips = node.locks.reduce((sum, lock) => sum + lock.stats().roundTrips, 0) - before[i]!.trips;

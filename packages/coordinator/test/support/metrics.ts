@@ -8,7 +8,11 @@ export interface Point {
 }
 
 /** The SDK's in-memory exporter behind a periodic reader; `collect()` flushes and returns points by metric name. */
-export function inMemoryMetrics(): { readonly provider: MeterProvider; collect(): Promise<Map<string, { unit: string; points: Point[] }>>; shutdown(): Promise<void> } {
+export function inMemoryMetrics(): {
+  readonly provider: MeterProvider;
+  collect(): Promise<Map<string, { unit: string; points: Point[] }>>;
+  shutdown(): Promise<void>;
+} {
   const exporter = new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE);
   const reader = new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: 3_600_000 });
   const provider = new MeterProvider({ readers: [reader] });

@@ -70,7 +70,10 @@ export function registerProjectionCoordinators(
       );
     }
     if (owner === undefined && container.hasRegistration(name)) {
-      throw new DiAdapterError('NAME_COLLISION', `The Awilix name "${name}" for store "${registration.store}" is already registered; pass { names: { '${registration.store}': '<name>' } }`);
+      throw new DiAdapterError(
+        'NAME_COLLISION',
+        `The Awilix name "${name}" for store "${registration.store}" is already registered; pass { names: { '${registration.store}': '<name>' } }`,
+      );
     }
     taken.set(name, registration.store);
     names.set(registration.store, name);

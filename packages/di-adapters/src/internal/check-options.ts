@@ -10,10 +10,16 @@ import { DiAdapterError } from '../errors';
 export function checkDatabases(databases: unknown, store: string): asserts databases is DatabaseSource | undefined {
   if (databases === undefined || typeof databases === 'function') return;
   if (!Array.isArray(databases)) {
-    throw new DiAdapterError('INVALID_CONFIGURATION', `Store "${store}": databases must be a list of { id } or a function returning one, got ${databases === null ? 'null' : typeof databases}`);
+    throw new DiAdapterError(
+      'INVALID_CONFIGURATION',
+      `Store "${store}": databases must be a list of { id } or a function returning one, got ${databases === null ? 'null' : typeof databases}`,
+    );
   }
   if (databases.length === 0) {
-    throw new DiAdapterError('INVALID_CONFIGURATION', `Store "${store}": databases is an empty list, so nothing could ever run; omit it for one database, or pass a function when tenants come and go`);
+    throw new DiAdapterError(
+      'INVALID_CONFIGURATION',
+      `Store "${store}": databases is an empty list, so nothing could ever run; omit it for one database, or pass a function when tenants come and go`,
+    );
   }
   databases.forEach((database: unknown, index) => {
     const id = (database as { id?: unknown } | null)?.id;

@@ -15,7 +15,11 @@ export function deriveRegistration(registration: CoordinatorRegistration, option
  * @throws DiAdapterError `DUPLICATE_SHARD` when a name is declared twice; `INVALID_CONFIGURATION`
  *   when the registration lists shard names for `daemonFor` (agents cannot be added to those).
  */
-export function withAgents(registration: CoordinatorRegistration, agents: Readonly<Record<string, AgentFunction>>, describe: (name: string) => string): CoordinatorRegistration {
+export function withAgents(
+  registration: CoordinatorRegistration,
+  agents: Readonly<Record<string, AgentFunction>>,
+  describe: (name: string) => string,
+): CoordinatorRegistration {
   const names = Object.keys(agents);
   if (names.length === 0) return registration;
   const own = registration.options.shards;
@@ -28,7 +32,10 @@ export function withAgents(registration: CoordinatorRegistration, agents: Readon
   const merged: Record<string, AgentFunction> = { ...(own as Readonly<Record<string, AgentFunction>> | undefined) };
   for (const name of names) {
     if (name in merged) {
-      throw new DiAdapterError('DUPLICATE_SHARD', `Store "${registration.store}" declares shard "${name}" twice (${describe(name)} and an agent in its registration); keep one`);
+      throw new DiAdapterError(
+        'DUPLICATE_SHARD',
+        `Store "${registration.store}" declares shard "${name}" twice (${describe(name)} and an agent in its registration); keep one`,
+      );
     }
     merged[name] = agents[name]!;
   }

@@ -22,14 +22,20 @@ function noShards(store: string, what: string): DiAdapterError {
 }
 
 /** The shard names and (for a record) the agent functions of a {@link ShardsInput}; refuses a missing, empty or malformed one. */
-export function readShards(shards: ShardsInput | undefined, store: string): {
+export function readShards(
+  shards: ShardsInput | undefined,
+  store: string,
+): {
   readonly names: readonly ShardName[];
   readonly agents?: Readonly<Record<string, AgentFunction>>;
 } {
   const given: unknown = shards;
   if (given === undefined || given === null) throw noShards(store, `shards is ${String(given)}`);
   if (typeof given !== 'object' || given instanceof Map || given instanceof Set) {
-    throw new DiAdapterError('INVALID_CONFIGURATION', `Store "${store}": shards must be a plain object { name: agentFunction } or a list of names, got ${given instanceof Map ? 'a Map' : given instanceof Set ? 'a Set' : typeof given}`);
+    throw new DiAdapterError(
+      'INVALID_CONFIGURATION',
+      `Store "${store}": shards must be a plain object { name: agentFunction } or a list of names, got ${given instanceof Map ? 'a Map' : given instanceof Set ? 'a Set' : typeof given}`,
+    );
   }
   if (Array.isArray(given)) {
     if (given.length === 0) throw noShards(store, 'an empty list');

@@ -16,5 +16,8 @@ export function isSupportedNode(version: string): boolean {
  */
 export function assertSupportedNode(version: string = process.versions.node): void {
   if (isSupportedNode(version)) return;
-  throw new DiAdapterError('INVALID_CONFIGURATION', `Polecat needs Node.js >= ${MINIMUM_NODE_VERSION}; this process runs Node.js ${version}. Upgrade Node.js (20.19 or newer, 22 or 24).`);
+  throw new DiAdapterError(
+    'INVALID_CONFIGURATION',
+    `Polecat needs Node.js >= ${MINIMUM_NODE_VERSION}; this process runs Node.js ${version}. Upgrade Node.js (20.19 or newer, 22 or 24).`,
+  );
 }

@@ -26,7 +26,9 @@ export const POLECAT_FEATURE = 'polecat:feature';
 
 /** How a registration reads in messages: `projectionCoordinator('HotCold')`, `asyncDaemon()`. */
 export function labelOf(registration: CoordinatorRegistration): string {
-  return registration.kind === 'async-daemon' ? `asyncDaemon(${registration.mode === 'Solo' ? '' : `{ mode: '${registration.mode}' }`})` : `projectionCoordinator('${registration.mode}')`;
+  return registration.kind === 'async-daemon'
+    ? `asyncDaemon(${registration.mode === 'Solo' ? '' : `{ mode: '${registration.mode}' }`})`
+    : `projectionCoordinator('${registration.mode}')`;
 }
 
 function valuesOf<T>(discovery: DiscoveryService, token: string): { readonly value: T; readonly wrapper: Wrapper }[] {
@@ -103,10 +105,16 @@ export function discoverShards(discovery: DiscoveryService, modules: ModulesCont
     const store = storeOf(wrapper, features);
     const where = describeProvider(modules, wrapper);
     if (!knownStores.has(store)) {
-      throw new DiAdapterError('UNKNOWN_STORE', `Shard provider ${where} belongs to store "${store}", which no PolecatModule.forRoot/forRootAsync registers (registered: ${[...knownStores].join(', ') || 'none'})`);
+      throw new DiAdapterError(
+        'UNKNOWN_STORE',
+        `Shard provider ${where} belongs to store "${store}", which no PolecatModule.forRoot/forRootAsync registers (registered: ${[...knownStores].join(', ') || 'none'})`,
+      );
     }
     if (wrapper.scope !== undefined && wrapper.scope !== Scope.DEFAULT) {
-      throw new DiAdapterError('INVALID_CONFIGURATION', `Shard provider ${where} is request-scoped or transient; a shard runs for as long as this node owns it: make it a default-scoped (singleton) provider`);
+      throw new DiAdapterError(
+        'INVALID_CONFIGURATION',
+        `Shard provider ${where} is request-scoped or transient; a shard runs for as long as this node owns it: make it a default-scoped (singleton) provider`,
+      );
     }
     const prototype = (wrapper.metatype as { prototype?: Partial<ShardHandler> } | null)?.prototype;
     if (typeof prototype?.run !== 'function') {

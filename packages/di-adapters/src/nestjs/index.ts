@@ -5,12 +5,7 @@ assertSupportedNode(); // one clear line on Node < 20.19 (engines alone only war
 export { PolecatFeatureModule, PolecatModule } from './polecat-module';
 export type { PolecatModuleAsyncOptions, PolecatModuleRootOptions } from './polecat-module-definition';
 export { PolecatLifecycle } from './polecat-lifecycle';
-export type {
-  PolecatFeatureOptions,
-  PolecatModuleExtras,
-  PolecatModuleOptions,
-  PolecatOptionsFactory,
-} from './polecat-module-options';
+export type { PolecatFeatureOptions, PolecatModuleExtras, PolecatModuleOptions, PolecatOptionsFactory } from './polecat-module-options';
 export { Shard, type ShardHandler, type ShardMetadata, type ShardOptions } from './shard-decorator';
 /** What a `@Shard` provider's `run` receives (re-exported from `@polecat/coordinator`, where the README's `run({ signal }: AgentContext)` needs it). */
 export type { AgentContext } from '@polecat/coordinator';

@@ -4,7 +4,10 @@ import { healthReport, type HealthReport } from '../health-report';
 import { POLECAT_COORDINATORS } from './tokens';
 
 /** What a Terminus health indicator function resolves with (`HealthIndicatorResult` of `@nestjs/terminus`). */
-export type PolecatHealthIndicatorResult = Record<string, { readonly status: 'up' | 'down' } & Omit<HealthReport, 'status'> & { readonly health: HealthReport['status'] }>;
+export type PolecatHealthIndicatorResult = Record<
+  string,
+  { readonly status: 'up' | 'down' } & Omit<HealthReport, 'status'> & { readonly health: HealthReport['status'] }
+>;
 
 /**
  * A NestJS Terminus health indicator for the module's coordinators (`@nestjs/terminus` 11, an

@@ -1,12 +1,6 @@
 import type { Logger } from '@polecat/app-lock';
 import type { ProjectionCoordinator } from '@polecat/coordinator';
-import {
-  Inject,
-  Injectable,
-  type BeforeApplicationShutdown,
-  type OnApplicationBootstrap,
-  type OnApplicationShutdown,
-} from '@nestjs/common';
+import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { drainCoordinators, startCoordinators, type DrainResult } from '../coordinator-lifecycle';
 import { toModuleLogger } from './nest-logger';
 import type { PolecatModuleOptions } from './polecat-module-options';

@@ -57,13 +57,11 @@ function withCoordinators(definition: DynamicModule, marker: RootMarker, declare
     useFactory: (options: PolecatModuleOptions, discovery: DiscoveryService, modules: ModulesContainer, own: RootMarker) =>
       buildCoordinators(options, discovery, modules, own, declared),
   };
-  const perStore = stores.map(
-    (store): Provider => ({
-      provide: getCoordinatorToken(store),
-      inject: [POLECAT_COORDINATORS],
-      useFactory: (coordinators: ReadonlyMap<string, ProjectionCoordinator>) => coordinators.get(store),
-    }),
-  );
+  const perStore = stores.map((store): Provider => ({
+    provide: getCoordinatorToken(store),
+    inject: [POLECAT_COORDINATORS],
+    useFactory: (coordinators: ReadonlyMap<string, ProjectionCoordinator>) => coordinators.get(store),
+  }));
   return {
     ...definition,
     imports: [...(definition.imports ?? []), DiscoveryModule],

@@ -117,9 +117,12 @@ export async function runHost(options: RunHostOptions): Promise<RunningHost> {
   }
 
   if (options.health !== undefined) {
-    const hasHealth = (coordinator: HostedCoordinator): coordinator is HostedCoordinator & HealthSource => typeof (coordinator as Partial<HealthSource>).health === 'function';
+    const hasHealth = (coordinator: HostedCoordinator): coordinator is HostedCoordinator & HealthSource =>
+      typeof (coordinator as Partial<HealthSource>).health === 'function';
     const withHealth: HealthSources =
-      byStore === undefined ? coordinators.filter(hasHealth) : new Map([...byStore].filter((entry): entry is [string, HostedCoordinator & HealthSource] => hasHealth(entry[1])));
+      byStore === undefined
+        ? coordinators.filter(hasHealth)
+        : new Map([...byStore].filter((entry): entry is [string, HostedCoordinator & HealthSource] => hasHealth(entry[1])));
     healthServer = await serveHealth({ coordinators: withHealth, ...options.health, logger });
   }
   for (const signal of signals) proc.on(signal, onSignal);
@@ -136,5 +139,11 @@ export async function runHost(options: RunHostOptions): Promise<RunningHost> {
     removeListeners();
     return result;
   };
-  return { coordinators, drained, dispose, ...(healthServer === undefined ? {} : { health: healthServer }), [Symbol.asyncDispose]: async () => void (await dispose()) };
+  return {
+    coordinators,
+    drained,
+    dispose,
+    ...(healthServer === undefined ? {} : { health: healthServer }),
+    [Symbol.asyncDispose]: async () => void (await dispose()),
+  };
 }

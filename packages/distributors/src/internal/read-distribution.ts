@@ -34,11 +34,7 @@ export function assertStaticSources(databases: DatabaseSource, shards: ShardSour
 }
 
 /** Reads (and validates) the database list and each database's shards, all before returning. */
-export async function readDistribution(
-  databases: DatabaseSource,
-  shards: ShardSource,
-  signal: AbortSignal | undefined,
-): Promise<readonly DatabaseShards[]> {
+export async function readDistribution(databases: DatabaseSource, shards: ShardSource, signal: AbortSignal | undefined): Promise<readonly DatabaseShards[]> {
   const list = typeof databases === 'function' ? await databases(signal) : databases;
   signal?.throwIfAborted();
   assertDatabases(list);

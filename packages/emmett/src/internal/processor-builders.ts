@@ -70,7 +70,12 @@ export function buildProcessor(descriptor: EmmettProcessor, run: ProcessorRun): 
         return handle(events, context);
       },
     };
-    return postgreSQLProjector({ ...builder.options, projection: fenced, connectionOptions, lock: EMMETT_LOCK_OPTIONS }) as unknown as PostgreSQLProcessor<AnyMessage>;
+    return postgreSQLProjector({
+      ...builder.options,
+      projection: fenced,
+      connectionOptions,
+      lock: EMMETT_LOCK_OPTIONS,
+    }) as unknown as PostgreSQLProcessor<AnyMessage>;
   }
   const options = builder.options as PostgreSQLReactorOptions<AnyMessage> & { eachMessage: NonNullable<PostgreSQLReactorOptions<AnyMessage>['eachMessage']> };
   const eachMessage = options.eachMessage;

@@ -57,7 +57,9 @@ export async function spawnEmmettNode(id: string, url: string, pollMs = 300): Pr
     errors.push(text);
     if (errors.length > 200) errors.shift();
   });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
   const node: EmmettNode = {
     id,
     child,

@@ -50,7 +50,9 @@ export async function createTestSchema(url: string, prefix: string): Promise<Tes
       return out;
     },
     async checkpoint(processorId) {
-      const { rows } = await admin.query<{ position: string }>('SELECT last_processed_checkpoint AS position FROM emt_processors WHERE processor_id = $1', [processorId]);
+      const { rows } = await admin.query<{ position: string }>('SELECT last_processed_checkpoint AS position FROM emt_processors WHERE processor_id = $1', [
+        processorId,
+      ]);
       return rows[0] === undefined ? null : BigInt(rows[0].position);
     },
     async messageCount() {

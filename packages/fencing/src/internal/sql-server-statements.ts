@@ -26,7 +26,11 @@ CREATE TABLE ${tableName} (
   epoch      bigint        NOT NULL CHECK (epoch > 0),
   updated_at datetime2     NOT NULL DEFAULT SYSUTCDATETIME()
 );`,
-  docs: [`${DOCS}/t-sql/functions/object-id-transact-sql`, `${DOCS}/t-sql/statements/create-table-transact-sql`, `${DOCS}/relational-databases/errors-events/database-engine-events-and-errors-2000-to-2999`],
+  docs: [
+    `${DOCS}/t-sql/functions/object-id-transact-sql`,
+    `${DOCS}/t-sql/statements/create-table-transact-sql`,
+    `${DOCS}/relational-databases/errors-events/database-engine-events-and-errors-2000-to-2999`,
+  ],
 };
 
 /**

@@ -6,7 +6,14 @@ export const MAX_KEY_LENGTH = 450;
 /** Throws `INVALID_KEY` unless `key` is a 1..450 character string without NUL (PostgreSQL text cannot hold NUL). */
 export function assertKey(key: unknown): asserts key is string {
   if (typeof key !== 'string' || key.length === 0 || key.length > MAX_KEY_LENGTH || key.includes('\u0000')) {
-    const detail = typeof key !== 'string' ? `got ${key === null ? 'null' : typeof key}` : key.length === 0 ? 'it is empty' : key.includes('\u0000') ? 'it contains NUL' : `it has ${key.length} characters`;
+    const detail =
+      typeof key !== 'string'
+        ? `got ${key === null ? 'null' : typeof key}`
+        : key.length === 0
+          ? 'it is empty'
+          : key.includes('\u0000')
+            ? 'it contains NUL'
+            : `it has ${key.length} characters`;
     throw new FencingError('INVALID_KEY', `A fencing key must be a string of 1 to ${MAX_KEY_LENGTH} characters without NUL; ${detail}`);
   }
 }
@@ -15,7 +22,10 @@ export function assertKey(key: unknown): asserts key is string {
 export function toEpoch(epoch: unknown): bigint {
   if (typeof epoch === 'bigint' && epoch > 0n && epoch <= 9_223_372_036_854_775_807n) return epoch;
   if (typeof epoch === 'number' && Number.isSafeInteger(epoch) && epoch > 0) return BigInt(epoch);
-  throw new FencingError('INVALID_EPOCH', `An epoch must be a positive 64-bit integer; got ${typeof epoch === 'bigint' || typeof epoch === 'number' ? String(epoch) : typeof epoch}`);
+  throw new FencingError(
+    'INVALID_EPOCH',
+    `An epoch must be a positive 64-bit integer; got ${typeof epoch === 'bigint' || typeof epoch === 'number' ? String(epoch) : typeof epoch}`,
+  );
 }
 
 /** Reads an epoch column value (pg returns bigint as a string; mssql as a string or number). */

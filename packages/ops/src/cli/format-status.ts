@@ -9,18 +9,30 @@ const since = (iso: string | undefined, at: string): string => {
 };
 
 const intent = (record: IntentRecord | undefined): string =>
-  record === undefined ? '' : `${record.kind === 'pause' ? 'paused' : 'draining'} by ${record.requestedBy} at ${record.requestedAt}${record.reason === undefined ? '' : `: ${record.reason}`}`;
+  record === undefined
+    ? ''
+    : `${record.kind === 'pause' ? 'paused' : 'draining'} by ${record.requestedBy} at ${record.requestedAt}${record.reason === undefined ? '' : `: ${record.reason}`}`;
 
 /** Renders a snapshot as the tables `polecat status` prints (no colours: safe in logs and pipes). */
 export function formatClusterSnapshot(snapshot: ClusterSnapshot): string {
   const style = { head: [], border: [] };
   const nodes = new Table({ head: ['node', 'live', 'host', 'pid', 'version', 'holds', 'started', 'intent'], style });
   for (const node of snapshot.nodes) {
-    nodes.push([node.nodeId, node.live ? 'yes' : 'no', node.host ?? '-', node.pid ?? '-', node.version ?? '-', node.holds.length, node.startedAt ?? '-', intent(node.draining)]);
+    nodes.push([
+      node.nodeId,
+      node.live ? 'yes' : 'no',
+      node.host ?? '-',
+      node.pid ?? '-',
+      node.version ?? '-',
+      node.holds.length,
+      node.startedAt ?? '-',
+      intent(node.draining),
+    ]);
   }
   const sets = new Table({ head: ['set', 'shards', 'holder', 'since', 'agents', 'intent'], style });
   for (const set of snapshot.sets) {
-    const holder = set.holder === undefined ? '(nobody)' : (set.holder.nodeId ?? `session ${set.holder.session} (${set.holder.applicationName || 'no application_name'})`);
+    const holder =
+      set.holder === undefined ? '(nobody)' : (set.holder.nodeId ?? `session ${set.holder.session} (${set.holder.applicationName || 'no application_name'})`);
     const agents = set.agents.map((agent) => `${agent.shard} ${agent.status}`).join(', ') || '-';
     sets.push([set.key, set.shards.join(', '), holder, since(set.since, snapshot.at), agents, intent(set.paused)]);
   }

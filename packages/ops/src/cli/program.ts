@@ -47,11 +47,13 @@ interface StatusOptions extends CommonOptions {
   readonly interval: number;
 }
 
-const integer = (min: number) => (value: string): number => {
-  const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < min) throw new InvalidArgumentError(`expected an integer >= ${min}`);
-  return parsed;
-};
+const integer =
+  (min: number) =>
+  (value: string): number => {
+    const parsed = Number(value);
+    if (!Number.isInteger(parsed) || parsed < min) throw new InvalidArgumentError(`expected an integer >= ${min}`);
+    return parsed;
+  };
 
 const schemaOf = (options: CommonOptions): { schema?: string } => (options.schema === undefined ? {} : { schema: options.schema });
 
@@ -70,12 +72,14 @@ export function createProgram(io: CliIo): Command {
       .option('--schema <name>', 'schema of the ops tables (default public; SQL Server: dbo)')
       .option('--json', 'print JSON for scripts');
 
-  common(program.command('init [connection]').description('create the ops tables (idempotent, safe to race)')).action(async (positional: string | undefined, options: CommonOptions) => {
-    const connection = resolveConnection(positional ?? options.connection, io.env);
-    if (connectionBackend(connection) === 'postgres') await withPostgres(connection, (client) => ensureOpsSchema(client, schemaOf(options)));
-    else await withSqlServer(connection, (pool) => ensureSqlServerOpsSchema(pool, schemaOf(options)));
-    io.out(options.json === true ? `${JSON.stringify({ ok: true })}\n` : 'ops tables ready\n');
-  });
+  common(program.command('init [connection]').description('create the ops tables (idempotent, safe to race)')).action(
+    async (positional: string | undefined, options: CommonOptions) => {
+      const connection = resolveConnection(positional ?? options.connection, io.env);
+      if (connectionBackend(connection) === 'postgres') await withPostgres(connection, (client) => ensureOpsSchema(client, schemaOf(options)));
+      else await withSqlServer(connection, (pool) => ensureSqlServerOpsSchema(pool, schemaOf(options)));
+      io.out(options.json === true ? `${JSON.stringify({ ok: true })}\n` : 'ops tables ready\n');
+    },
+  );
 
   common(program.command('status [connection]').description('every set, its holder and since when; live nodes; unheld sets; pauses and drains'))
     .option('--web', 'serve a live web page instead of printing once')
@@ -90,7 +94,10 @@ export function createProgram(io: CliIo): Command {
       if (connectionBackend(connection) === 'sql-server') {
         const input = {
           ...schemaOf(options),
-          shards: (options.shards ?? '').split(',').map((shard) => shard.trim()).filter((shard) => shard.length > 0),
+          shards: (options.shards ?? '')
+            .split(',')
+            .map((shard) => shard.trim())
+            .filter((shard) => shard.length > 0),
           ...(options.daemonLockId === undefined ? {} : { daemonLockId: options.daemonLockId }),
           ...(options.storeSchema === undefined ? {} : { storeSchema: options.storeSchema }),
         };
@@ -105,7 +112,9 @@ export function createProgram(io: CliIo): Command {
       }
       if (options.web === true) {
         const client = await openPostgres(connection);
-        await serveUntilAborted(() => readPostgresClusterSnapshot(client, schemaOf(options)), options, io, await listenForReleases(client)).finally(() => client.end().catch(() => undefined));
+        await serveUntilAborted(() => readPostgresClusterSnapshot(client, schemaOf(options)), options, io, await listenForReleases(client)).finally(() =>
+          client.end().catch(() => undefined),
+        );
         return;
       }
       const snapshot = await withPostgres(connection, (client) => readPostgresClusterSnapshot(client, schemaOf(options)));
@@ -124,9 +133,10 @@ export function createProgram(io: CliIo): Command {
       .option('--reason <text>', 'why (recorded, shown by status)')
       .action(async (target: string, options: IntentOptions) => {
         const connection = resolveConnection(options.connection, io.env);
-        const change = connectionBackend(connection) === 'postgres'
-          ? await withPostgres(connection, (client) => act(client, target, options))
-          : await withSqlServer(connection, (pool) => actOnSqlServer(pool, target, options));
+        const change =
+          connectionBackend(connection) === 'postgres'
+            ? await withPostgres(connection, (client) => act(client, target, options))
+            : await withSqlServer(connection, (pool) => actOnSqlServer(pool, target, options));
         io.out(options.json === true ? `${JSON.stringify(change)}\n` : `${name} ${change.target}: ${change.changed ? 'done' : 'already so'}\n`);
       });
   const request = (options: IntentOptions) => ({
@@ -142,21 +152,46 @@ export function createProgram(io: CliIo): Command {
     (client, target, options) => pauseShard(client, target, pause(options)),
     (pool, target, options) => pauseShardOnSqlServer(pool, target, pause(options)),
   ).option('--force', 'record it even if no node knows the shard yet');
-  intentCommand('resume', 'shard', 'lift a pause', (client, target, options) => resumeShard(client, target, request(options)), (pool, target, options) => resumeShardOnSqlServer(pool, target, request(options)));
-  intentCommand('drain', 'node', 'hand every set of a node over; it takes none until undrain', (client, target, options) => drainNode(client, target, request(options)), (pool, target, options) =>
-    drainNodeOnSqlServer(pool, target, request(options)),
+  intentCommand(
+    'resume',
+    'shard',
+    'lift a pause',
+    (client, target, options) => resumeShard(client, target, request(options)),
+    (pool, target, options) => resumeShardOnSqlServer(pool, target, request(options)),
   );
-  intentCommand('undrain', 'node', 'let a drained node take sets again', (client, target, options) => undrainNode(client, target, request(options)), (pool, target, options) =>
-    undrainNodeOnSqlServer(pool, target, request(options)),
+  intentCommand(
+    'drain',
+    'node',
+    'hand every set of a node over; it takes none until undrain',
+    (client, target, options) => drainNode(client, target, request(options)),
+    (pool, target, options) => drainNodeOnSqlServer(pool, target, request(options)),
+  );
+  intentCommand(
+    'undrain',
+    'node',
+    'let a drained node take sets again',
+    (client, target, options) => undrainNode(client, target, request(options)),
+    (pool, target, options) => undrainNodeOnSqlServer(pool, target, request(options)),
   );
   registerTerminateCommand(common(program.command('terminate <pid>')), io);
   return program;
 }
 
 /** Serves the live status page on `read` until the CLI's signal aborts (`status --web`). */
-async function serveUntilAborted(read: () => Promise<ClusterSnapshot>, options: StatusOptions, io: CliIo, notices?: StatusServerOptions['notices']): Promise<void> {
+async function serveUntilAborted(
+  read: () => Promise<ClusterSnapshot>,
+  options: StatusOptions,
+  io: CliIo,
+  notices?: StatusServerOptions['notices'],
+): Promise<void> {
   await read(); // fail now (schema missing, bad connection), not in the browser
-  const server = await startStatusServer({ read, port: options.port, host: options.host, intervalMs: options.interval, ...(notices === undefined ? {} : { notices }) });
+  const server = await startStatusServer({
+    read,
+    port: options.port,
+    host: options.host,
+    intervalMs: options.interval,
+    ...(notices === undefined ? {} : { notices }),
+  });
   io.out(`polecat status: serving ${server.url} (Ctrl-C stops)\n`);
   await new Promise<void>((resolve) => {
     if (io.signal?.aborted === true) resolve();

@@ -19,12 +19,19 @@ export async function openSqlServer(connection: string): Promise<SqlServerPool> 
   let pool: MssqlPool;
   try {
     const { parseSqlServerConnection } = await import('@polecat/app-lock/sql-server');
-    const mssql = (await import('mssql')) as unknown as { default?: { ConnectionPool: new (config: unknown) => MssqlPool }; ConnectionPool: new (config: unknown) => MssqlPool };
+    const mssql = (await import('mssql')) as unknown as {
+      default?: { ConnectionPool: new (config: unknown) => MssqlPool };
+      ConnectionPool: new (config: unknown) => MssqlPool;
+    };
     const ConnectionPool = (mssql.default ?? mssql).ConnectionPool;
     const { config } = parseSqlServerConnection(connection);
     pool = new ConnectionPool({ ...config, options: { ...config.options, appName: 'polecat-cli' } });
   } catch (cause) {
-    throw new OpsError('UNSUPPORTED_CONNECTION', `SQL Server needs the mssql package and a valid connection string (${cause instanceof Error ? cause.message : String(cause)})`, { cause });
+    throw new OpsError(
+      'UNSUPPORTED_CONNECTION',
+      `SQL Server needs the mssql package and a valid connection string (${cause instanceof Error ? cause.message : String(cause)})`,
+      { cause },
+    );
   }
   try {
     await pool.connect();

@@ -20,7 +20,12 @@ export interface SqlServerStatusInput {
 }
 
 /** The SingleTenant sets of `shards` (one per shard, lock ids as the distributors compute them). */
-export function singleTenantSets(shards: readonly string[], storeSchema = 'dbo', daemonLockId = DEFAULT_DAEMON_LOCK_ID, database = 'default'): KnownSetRecord[] {
+export function singleTenantSets(
+  shards: readonly string[],
+  storeSchema = 'dbo',
+  daemonLockId = DEFAULT_DAEMON_LOCK_ID,
+  database = 'default',
+): KnownSetRecord[] {
   return shards.map((shard) => {
     const identity = shard.includes(':') ? shard : `${shard}:All`;
     const lockId = computeLockId(storeSchema, identity, daemonLockId);
@@ -45,7 +50,10 @@ export async function readSqlServerStatus(pool: SqlServerQueryable, input: Omit<
   );
   if (registry) return readSqlServerClusterSnapshotWithRegistry(pool, { ...schema, sets });
   if (sets.length === 0) {
-    throw new OpsError('INVALID_ARGUMENT', 'this SQL Server database has no ops tables (create them with `polecat init <connection>`); else pass the shards to look for (--shards Trip,Day)');
+    throw new OpsError(
+      'INVALID_ARGUMENT',
+      'this SQL Server database has no ops tables (create them with `polecat init <connection>`); else pass the shards to look for (--shards Trip,Day)',
+    );
   }
   return readSqlServerClusterSnapshot(pool, { sets });
 }

@@ -1,5 +1,14 @@
 import type { IntentRecord } from '../cluster-snapshot';
-import { checkText, defaultRequester, resolveShardTarget, unknownNode, unknownShard, type IntentChange, type IntentRequestOptions, type PauseOptions } from '../intents-admin';
+import {
+  checkText,
+  defaultRequester,
+  resolveShardTarget,
+  unknownNode,
+  unknownShard,
+  type IntentChange,
+  type IntentRequestOptions,
+  type PauseOptions,
+} from '../intents-admin';
 import { assertNodeId } from '../internal/identifiers';
 import type { NodeRecord } from '../node-record';
 import { OpsError } from '../ops-error';
@@ -49,7 +58,11 @@ export async function drainNodeOnSqlServer(db: SqlServerQueryable, nodeId: strin
   assertNodeId(nodeId);
   await assertSqlServerOpsSchema(db, options);
   const nodes = await readSqlServerNodeRecords(db, options);
-  if (!nodes.some((node) => node.nodeId === nodeId)) throw unknownNode(nodeId, nodes.map((node) => node.nodeId));
+  if (!nodes.some((node) => node.nodeId === nodeId))
+    throw unknownNode(
+      nodeId,
+      nodes.map((node) => node.nodeId),
+    );
   const already = (await readSqlServerIntents(db, options)).some((intent) => intent.kind === 'drain' && intent.target === nodeId);
   return { changed: !already, target: nodeId, intent: await record(db, options, 'drain', nodeId) };
 }
@@ -61,7 +74,11 @@ export async function undrainNodeOnSqlServer(db: SqlServerQueryable, nodeId: str
   const draining = (await readSqlServerIntents(db, options)).some((intent) => intent.kind === 'drain' && intent.target === nodeId);
   if (!draining) {
     const nodes = await readSqlServerNodeRecords(db, options);
-    if (!nodes.some((node) => node.nodeId === nodeId)) throw unknownNode(nodeId, nodes.map((node) => node.nodeId));
+    if (!nodes.some((node) => node.nodeId === nodeId))
+      throw unknownNode(
+        nodeId,
+        nodes.map((node) => node.nodeId),
+      );
   }
   return { changed: await remove(db, options, 'drain', 'undrain', nodeId), target: nodeId };
 }
@@ -72,11 +89,22 @@ async function record(db: SqlServerQueryable, options: IntentRequestOptions, kin
   return intentRecord(row as Parameters<typeof intentRecord>[0]);
 }
 
-async function remove(db: SqlServerQueryable, options: IntentRequestOptions, kind: 'pause' | 'drain', action: 'resume' | 'undrain', target: string): Promise<boolean> {
-  const [row] = (await runSqlServerOps(db, REMOVE_INTENT, sqlServerOpsTables(options.schema), { kind, action, target, ...requester(options) })) as readonly ({ removed?: number } | undefined)[];
+async function remove(
+  db: SqlServerQueryable,
+  options: IntentRequestOptions,
+  kind: 'pause' | 'drain',
+  action: 'resume' | 'undrain',
+  target: string,
+): Promise<boolean> {
+  const [row] = (await runSqlServerOps(db, REMOVE_INTENT, sqlServerOpsTables(options.schema), { kind, action, target, ...requester(options) })) as readonly (
+    { removed?: number } | undefined
+  )[];
   return (row?.removed ?? 0) > 0;
 }
 
 function requester(options: IntentRequestOptions): { by: string; reason: string | null } {
-  return { by: checkText('by', options.by ?? defaultRequester(), 200), reason: options.reason === undefined ? null : checkText('reason', options.reason, 2000) };
+  return {
+    by: checkText('by', options.by ?? defaultRequester(), 200),
+    reason: options.reason === undefined ? null : checkText('reason', options.reason, 2000),
+  };
 }

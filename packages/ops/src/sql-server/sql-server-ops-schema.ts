@@ -29,7 +29,9 @@ export async function runSqlServerOps(
     return (await request.query(statement.sql(tables))).recordset ?? [];
   } catch (cause) {
     if (sqlServerErrorNumber(cause) === INVALID_OBJECT_NAME) {
-      throw new OpsError('SCHEMA_MISSING', `the ops tables do not exist in this database; create them with ensureSqlServerOpsSchema() (${describe(cause)})`, { cause });
+      throw new OpsError('SCHEMA_MISSING', `the ops tables do not exist in this database; create them with ensureSqlServerOpsSchema() (${describe(cause)})`, {
+        cause,
+      });
     }
     throw new OpsError('QUERY_FAILED', `${statement.name} failed: ${describe(cause)}`, { cause });
   }
@@ -51,7 +53,10 @@ export async function assertSqlServerOpsSchema(db: SqlServerQueryable, options: 
   const tables = sqlServerOpsTables(options.schema);
   const [row] = (await runSqlServerOps(db, FIND_OPS_TABLES, tables)) as readonly ({ nodes: unknown; intents: unknown; log: unknown } | undefined)[];
   if (row === undefined || row.nodes === null || row.intents === null || row.log === null) {
-    throw new OpsError('SCHEMA_MISSING', `the ops tables (${tables.nodes}, ${tables.intents}, ${tables.log}) do not exist in this database; create them with ensureSqlServerOpsSchema()`);
+    throw new OpsError(
+      'SCHEMA_MISSING',
+      `the ops tables (${tables.nodes}, ${tables.intents}, ${tables.log}) do not exist in this database; create them with ensureSqlServerOpsSchema()`,
+    );
   }
 }
 

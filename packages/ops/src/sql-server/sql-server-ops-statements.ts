@@ -39,7 +39,11 @@ export interface SqlServerOpsStatement {
 
 const DOCS = 'https://learn.microsoft.com/sql';
 const TRANSACTION_DOCS = [`${DOCS}/t-sql/statements/set-xact-abort-transact-sql`, `${DOCS}/t-sql/language-elements/begin-transaction-transact-sql`];
-const UPSERT_DOCS = [`${DOCS}/t-sql/queries/hints-transact-sql-table`, `${DOCS}/relational-databases/sql-server-transaction-locking-and-row-versioning-guide`, `${DOCS}/t-sql/functions/rowcount-transact-sql`];
+const UPSERT_DOCS = [
+  `${DOCS}/t-sql/queries/hints-transact-sql-table`,
+  `${DOCS}/relational-databases/sql-server-transaction-locking-and-row-versioning-guide`,
+  `${DOCS}/t-sql/functions/rowcount-transact-sql`,
+];
 /** Resource of the application lock that serialises concurrent schema creation. */
 export const SQL_SERVER_OPS_SCHEMA_LOCK = 'polecat:ops-schema';
 
@@ -169,7 +173,12 @@ IF @removed > 0
   INSERT INTO ${t.log} (action, target, requested_by, reason) VALUES (@action, @target, @by, @reason);
 COMMIT TRANSACTION;
 SELECT @removed AS removed;`,
-  docs: [`${DOCS}/t-sql/statements/delete-transact-sql`, `${DOCS}/t-sql/statements/insert-transact-sql`, `${DOCS}/t-sql/functions/rowcount-transact-sql`, ...TRANSACTION_DOCS],
+  docs: [
+    `${DOCS}/t-sql/statements/delete-transact-sql`,
+    `${DOCS}/t-sql/statements/insert-transact-sql`,
+    `${DOCS}/t-sql/functions/rowcount-transact-sql`,
+    ...TRANSACTION_DOCS,
+  ],
 };
 
 /**
@@ -201,8 +210,15 @@ export const SQL_SERVER_OPS_STATEMENTS: readonly SqlServerOpsStatement[] = [
   {
     name: 'lock holders',
     sql: () => LOCK_HOLDERS_SQL,
-    docs: [`${DOCS}/relational-databases/system-dynamic-management-views/sys-dm-tran-locks-transact-sql`, `${DOCS}/relational-databases/system-dynamic-management-views/sys-dm-exec-sessions-transact-sql`],
+    docs: [
+      `${DOCS}/relational-databases/system-dynamic-management-views/sys-dm-tran-locks-transact-sql`,
+      `${DOCS}/relational-databases/system-dynamic-management-views/sys-dm-exec-sessions-transact-sql`,
+    ],
   },
-  { name: 'polecat sessions', sql: () => POLECAT_SESSIONS_SQL, docs: [`${DOCS}/relational-databases/system-dynamic-management-views/sys-dm-exec-sessions-transact-sql`] },
+  {
+    name: 'polecat sessions',
+    sql: () => POLECAT_SESSIONS_SQL,
+    docs: [`${DOCS}/relational-databases/system-dynamic-management-views/sys-dm-exec-sessions-transact-sql`],
+  },
   { name: 'is a lock held', sql: () => APPLOCK_HELD_SQL, docs: [`${DOCS}/t-sql/functions/applock-test-transact-sql`] },
 ];

@@ -18,7 +18,10 @@ export interface SqlServerRegistrySnapshotOptions extends SqlServerOpsSchemaOpti
  * `readPostgresClusterSnapshot` gives on PostgreSQL (no stranded-lock view on SQL Server).
  * Throws `OpsError` `SCHEMA_MISSING` when the ops tables are not there.
  */
-export async function readSqlServerClusterSnapshotWithRegistry(db: SqlServerQueryable, options: SqlServerRegistrySnapshotOptions = {}): Promise<ClusterSnapshot> {
+export async function readSqlServerClusterSnapshotWithRegistry(
+  db: SqlServerQueryable,
+  options: SqlServerRegistrySnapshotOptions = {},
+): Promise<ClusterSnapshot> {
   const [nodes, intents] = [await readSqlServerNodeRecords(db, options), await readSqlServerIntents(db, options)];
   return readSqlServerClusterSnapshot(db, {
     sets: options.sets ?? [],

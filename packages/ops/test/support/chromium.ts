@@ -30,7 +30,11 @@ export function ensureChromium(): { readonly ok: true } | { readonly ok: false; 
   if (process.getuid?.() === 0) {
     try {
       execFileSync('apt-get', ['update', '-qq'], { stdio: 'ignore', timeout: 300_000 });
-      execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'chromium'], { stdio: 'ignore', timeout: 600_000, env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+      execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'chromium'], {
+        stdio: 'ignore',
+        timeout: 600_000,
+        env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+      });
     } catch (error) {
       return { ok: false, reason: `apt-get install chromium failed: ${error instanceof Error ? error.message : String(error)}`, mustFail: isCi() };
     }

@@ -21,7 +21,10 @@ export async function createLockFactory(
 ): Promise<(connection: string, options: Record<string, unknown>) => LockLike> {
   let SqlServerAppLock: LockConstructor | undefined;
   if (connections.some((connection) => connection !== undefined && !isPostgresUrl(connection))) {
-    const loaded = (await import(resolveEsm(sqlServerSpecifier, fromDir))) as { SqlServerAppLock?: LockConstructor; default?: { SqlServerAppLock?: LockConstructor } };
+    const loaded = (await import(resolveEsm(sqlServerSpecifier, fromDir))) as {
+      SqlServerAppLock?: LockConstructor;
+      default?: { SqlServerAppLock?: LockConstructor };
+    };
     SqlServerAppLock = loaded.SqlServerAppLock ?? loaded.default?.SqlServerAppLock;
     if (SqlServerAppLock === undefined) throw new Error(`node-main: ${sqlServerSpecifier} exports no SqlServerAppLock`);
   }

@@ -43,11 +43,17 @@ function readConfig(): NodeProcessConfig {
 
 const LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 
-function stderrLogger(id: string, level: NodeProcessConfig['logLevel']): Record<(typeof LEVELS)[number], (message: string, context?: Record<string, unknown>) => void> {
+function stderrLogger(
+  id: string,
+  level: NodeProcessConfig['logLevel'],
+): Record<(typeof LEVELS)[number], (message: string, context?: Record<string, unknown>) => void> {
   const min = level === undefined ? LEVELS.length : LEVELS.indexOf(level);
   const make = (name: (typeof LEVELS)[number]) => (message: string, context?: Record<string, unknown>) => {
     if (LEVELS.indexOf(name) < min) return;
-    const detail = context === undefined ? '' : ` ${JSON.stringify(context, (_key, value: unknown) => (value instanceof Error ? value.message : typeof value === 'bigint' ? String(value) : value))}`;
+    const detail =
+      context === undefined
+        ? ''
+        : ` ${JSON.stringify(context, (_key, value: unknown) => (value instanceof Error ? value.message : typeof value === 'bigint' ? String(value) : value))}`;
     process.stderr.write(`[${id}] ${name} ${message}${detail}\n`);
   };
   return { debug: make('debug'), info: make('info'), warn: make('warn'), error: make('error') };
@@ -99,7 +105,8 @@ async function main(): Promise<void> {
     ...(config.watchMembers === undefined ? {} : { watchMembers: config.watchMembers }),
     ...(kind === 'multi-tenanted' && config.storeName !== undefined ? { storeName: config.storeName } : {}),
   };
-  const plain = kind === 'multi-tenanted' ? new MultiTenantedProjectionDistributor(distributorOptions) : new SingleTenantProjectionDistributor(distributorOptions);
+  const plain =
+    kind === 'multi-tenanted' ? new MultiTenantedProjectionDistributor(distributorOptions) : new SingleTenantProjectionDistributor(distributorOptions);
   const distributor = config.sequentialAttempts === true ? sequentialAttempts(plain as AttemptingDistributor<{ readonly key: string }, unknown>) : plain;
 
   const agentEvents = config.agentEvents ?? true;
@@ -174,7 +181,8 @@ async function main(): Promise<void> {
     if (burst.size === 0) queueMicrotask(() => burst.clear());
     burst.add(key);
     lockRequests += 1;
-    if (trace) emit({ type: 'trace', what: String((event as { operation?: unknown }).operation), durationMs: Number((event as { durationMs?: unknown }).durationMs) });
+    if (trace)
+      emit({ type: 'trace', what: String((event as { operation?: unknown }).operation), durationMs: Number((event as { durationMs?: unknown }).durationMs) });
   });
   if (trace) coordinator.on('memberLeft', () => emit({ type: 'trace', what: 'member-left' }));
   coordinator.on('takeover', (event) => {

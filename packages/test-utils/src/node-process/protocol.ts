@@ -100,8 +100,25 @@ export type NodeEvent =
   | (Stamped & { readonly type: 'owned'; readonly running: number; readonly sets: number })
   | (Stamped & { readonly type: 'lock-lost'; readonly sets: number; readonly reason: string })
   | (Stamped & { readonly type: 'takeover'; readonly set: string; readonly shards: readonly string[]; readonly cause: string; readonly reason?: string })
-  | (Stamped & { readonly type: 'cycle'; readonly durationMs: number; readonly owned: number; readonly attempted: number; readonly granted: number; readonly roundTrips: number; readonly lockRequests?: number })
-  | (Stamped & { readonly type: 'usage'; readonly requestId: number; readonly cpuUserMicros: number; readonly cpuSystemMicros: number; readonly rss: number; readonly heapUsed: number; readonly roundTrips: number; readonly verifications?: number })
+  | (Stamped & {
+      readonly type: 'cycle';
+      readonly durationMs: number;
+      readonly owned: number;
+      readonly attempted: number;
+      readonly granted: number;
+      readonly roundTrips: number;
+      readonly lockRequests?: number;
+    })
+  | (Stamped & {
+      readonly type: 'usage';
+      readonly requestId: number;
+      readonly cpuUserMicros: number;
+      readonly cpuSystemMicros: number;
+      readonly rss: number;
+      readonly heapUsed: number;
+      readonly roundTrips: number;
+      readonly verifications?: number;
+    })
   | (Stamped & { readonly type: 'error'; readonly message: string })
   /** With `POLECAT_NODE_TRACE=1` in the node's environment: a lock request (once per lock-home burst) or a member watcher's wake. */
   | (Stamped & { readonly type: 'trace'; readonly what: string; readonly durationMs?: number })

@@ -147,7 +147,8 @@ export async function spawnNode(options: SpawnNodeOptions): Promise<NodeHandle> 
       if (exit === undefined) child.kill('SIGTERM');
       return exited;
     },
-    whenOwned: (count, timeoutMs = 15_000) => waitFor(() => (running === count ? true : undefined), `${config.id} running ${count} agents`, timeoutMs).then(() => undefined),
+    whenOwned: (count, timeoutMs = 15_000) =>
+      waitFor(() => (running === count ? true : undefined), `${config.id} running ${count} agents`, timeoutMs).then(() => undefined),
     whenEvent: (predicate, timeoutMs = 15_000) => waitFor(() => events.find(predicate), `${config.id} event`, timeoutMs),
     drain(draining = true) {
       if (config.ownershipIntents !== true) throw new Error(`${config.id}: drain needs ownershipIntents: true`);

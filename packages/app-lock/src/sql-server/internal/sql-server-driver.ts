@@ -126,7 +126,11 @@ export class SqlServerDriver implements LockSessionDriver<string> {
       await closePool(pool, created);
       if (signal?.aborted) throw signal.reason;
       if (linked.timedOut()) {
-        throw new AppLockError('CONNECTION_FAILED', `SQL Server lock session to ${this.target} was not usable within ${this.#options.connectTimeoutMs} ms (connect + pin)`, { cause: error });
+        throw new AppLockError(
+          'CONNECTION_FAILED',
+          `SQL Server lock session to ${this.target} was not usable within ${this.#options.connectTimeoutMs} ms (connect + pin)`,
+          { cause: error },
+        );
       }
       throw mapSqlServerError(error, this.target, 'connect');
     } finally {

@@ -120,7 +120,10 @@ export class SqlServerSession implements LockSession<string> {
     }
     const other = rows.find((row) => row.spid !== this.#spid);
     if (other !== undefined) {
-      const error = new AppLockError('CONNECTION_FAILED', `The SQL Server lock connection to ${this.#target} changed session (${this.#spid} -> ${String(other.spid)}); its locks are gone`);
+      const error = new AppLockError(
+        'CONNECTION_FAILED',
+        `The SQL Server lock connection to ${this.#target} changed session (${this.#spid} -> ${String(other.spid)}); its locks are gone`,
+      );
       this.#announce(error);
       void this.close();
       throw error;

@@ -101,6 +101,10 @@ export const SQL_SERVER_STATEMENTS: readonly SqlServerStatement[] = [
   {
     name: 'release session locks',
     sql: RELEASE_SQL,
-    docs: [`${DOCS}/relational-databases/system-stored-procedures/sp-releaseapplock-transact-sql`, `${DOCS}/t-sql/functions/applock-mode-transact-sql`, OPENJSON_DOCS],
+    docs: [
+      `${DOCS}/relational-databases/system-stored-procedures/sp-releaseapplock-transact-sql`,
+      `${DOCS}/t-sql/functions/applock-mode-transact-sql`,
+      OPENJSON_DOCS,
+    ],
   },
 ];

@@ -67,7 +67,14 @@ export async function attempt(c: Coordination, run: LoopRun, observed: Observati
     }
   }
   let attempted: readonly ProjectionSet[] = plan.attempt;
-  if (observed.cluster !== undefined && run.cluster !== undefined && plan.keepAtMost === undefined && granted.size > 0 && granted.size < plan.attempt.length && !signal.aborted) {
+  if (
+    observed.cluster !== undefined &&
+    run.cluster !== undefined &&
+    plan.keepAtMost === undefined &&
+    granted.size > 0 &&
+    granted.size < plan.attempt.length &&
+    !signal.aborted
+  ) {
     const again = await run.cluster.observe(distributor, observed.sets, clock.now(), logger, signal);
     if (signal.aborted) return undefined;
     if (again !== undefined) {

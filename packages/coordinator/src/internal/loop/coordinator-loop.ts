@@ -82,9 +82,21 @@ export class CoordinatorLoop {
       if (signal.aborted) break;
       const now = c.clock.now();
       const unreachableRetryMs = c.operations.endCycle(now);
-      const sleepMs = nextSleep({ settings: c.settings, outcome, backoff: c.ownership.backoff.entries, now, ...(unreachableRetryMs === undefined ? {} : { unreachableRetryMs }) });
+      const sleepMs = nextSleep({
+        settings: c.settings,
+        outcome,
+        backoff: c.ownership.backoff.entries,
+        now,
+        ...(unreachableRetryMs === undefined ? {} : { unreachableRetryMs }),
+      });
       if (outcome !== undefined) {
-        c.events.emit('cycle', { durationMs: now - outcome.startedAt, owned: c.ownership.trackedCount(), attempted: outcome.attempted, granted: outcome.granted, sleepMs });
+        c.events.emit('cycle', {
+          durationMs: now - outcome.startedAt,
+          owned: c.ownership.trackedCount(),
+          attempted: outcome.attempted,
+          granted: outcome.granted,
+          sleepMs,
+        });
       }
       c.operations.cycleEnded(now, sleepMs);
       this.#cycles += 1;

@@ -55,7 +55,10 @@ export async function observe(c: Coordination, run: LoopRun, startedAt: number):
   if (signal.aborted) return undefined;
   const draining = intents?.draining === true;
   c.operations.distributionBuilt(sets.length, draining);
-  const cluster = !draining && c.policy?.usesMembership === true && run.cluster !== undefined ? await run.cluster.observe(distributor, sets, startedAt, logger, signal) : undefined;
+  const cluster =
+    !draining && c.policy?.usesMembership === true && run.cluster !== undefined
+      ? await run.cluster.observe(distributor, sets, startedAt, logger, signal)
+      : undefined;
   if (signal.aborted) return undefined;
   c.ownership.announcePaused();
   return {

@@ -35,7 +35,13 @@ async function stopStrays(c: Coordination, set: ProjectionSet): Promise<void> {
  * {@link agentStartAt}; one wait per distinct start time, usually one for all). A set whose lock
  * is lost meanwhile starts nothing (`SetOwnership.acquire`).
  */
-async function startAttained(c: Coordination, attained: readonly ProjectionSet[], grantedAt: number, freeAt: (key: string) => number | undefined, signal: AbortSignal): Promise<void> {
+async function startAttained(
+  c: Coordination,
+  attained: readonly ProjectionSet[],
+  grantedAt: number,
+  freeAt: (key: string) => number | undefined,
+  signal: AbortSignal,
+): Promise<void> {
   const grace = c.settings.takeoverGraceMs;
   const byStart = new Map<number, ProjectionSet[]>();
   for (const set of attained) {
@@ -54,7 +60,14 @@ async function startAttained(c: Coordination, attained: readonly ProjectionSet[]
           return; // stop/pause: stop releases every lock; a resume finds the set held and starts it
         }
       }
-      await Promise.all(sets.map((set) => c.ownership.startAgents(set, set.names.map((shard) => ({ set, shard, kind: 'start' as const })))));
+      await Promise.all(
+        sets.map((set) =>
+          c.ownership.startAgents(
+            set,
+            set.names.map((shard) => ({ set, shard, kind: 'start' as const })),
+          ),
+        ),
+      );
     }),
   );
 }

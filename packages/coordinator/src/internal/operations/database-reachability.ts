@@ -43,7 +43,12 @@ export class DatabaseReachability {
   /** Called at once when a round trip fails in a way no retry fixes (`start()` rejects with it). */
   readonly #onRefused: (error: CoordinatorError) => void;
 
-  constructor(events: TypedEmitter<CoordinatorEvents>, logger: Logger, policy: () => BackoffPolicy, onRefused: (error: CoordinatorError) => void = () => undefined) {
+  constructor(
+    events: TypedEmitter<CoordinatorEvents>,
+    logger: Logger,
+    policy: () => BackoffPolicy,
+    onRefused: (error: CoordinatorError) => void = () => undefined,
+  ) {
     this.#events = events;
     this.#logger = logger;
     this.#policy = policy;
@@ -132,7 +137,13 @@ export class DatabaseReachability {
         entry.nextReportAt = now + retryInMs;
         const lockHost = this.#homeOf.get(databaseId);
         if (error.code === 'DATABASE_REFUSED') {
-          this.#logger.error('database refused the lock connection; no retry fixes it', { database: databaseId, failures: entry.failures, retryInMs, cause: describeFailure(cause), fix: error.message });
+          this.#logger.error('database refused the lock connection; no retry fixes it', {
+            database: databaseId,
+            failures: entry.failures,
+            retryInMs,
+            cause: describeFailure(cause),
+            fix: error.message,
+          });
         } else if (lockHost === undefined) {
           this.#logger.warn('database unreachable; retrying with backoff', {
             database: databaseId,
@@ -165,7 +176,8 @@ export class DatabaseReachability {
     return [...this.#unreachable.entries()].map(([databaseId, entry]) => ({
       code: entry.error.code === 'DATABASE_REFUSED' ? ('DATABASE_REFUSED' as const) : ('DATABASE_UNREACHABLE' as const),
       status: all || entry.error.code === 'DATABASE_REFUSED' ? ('unhealthy' as const) : ('degraded' as const),
-      message: entry.error.code === 'DATABASE_REFUSED' ? entry.error.message : `database ${databaseId} unreachable for its locks (${entry.failures} failed cycles)`,
+      message:
+        entry.error.code === 'DATABASE_REFUSED' ? entry.error.message : `database ${databaseId} unreachable for its locks (${entry.failures} failed cycles)`,
       since: entry.since,
       databaseId,
       error: entry.error,
@@ -180,7 +192,11 @@ export class DatabaseReachability {
 export function failureError(databaseId: string, cause: unknown): CoordinatorError {
   const permanent = permanentLockError(cause);
   if (permanent !== undefined) {
-    return new CoordinatorError('DATABASE_REFUSED', `database ${databaseId} refused its lock connection (${describeFailure(permanent.error)}): ${permanent.fix}`, { cause });
+    return new CoordinatorError(
+      'DATABASE_REFUSED',
+      `database ${databaseId} refused its lock connection (${describeFailure(permanent.error)}): ${permanent.fix}`,
+      { cause },
+    );
   }
   return new CoordinatorError('DATABASE_UNREACHABLE', `database ${databaseId} is unreachable for its locks: ${describeFailure(cause)}`, { cause });
 }

@@ -29,13 +29,30 @@ export class DistributionHealth {
     const reasons: HealthReason[] = [];
     if (this.#failure !== undefined) {
       const { since, error, failures } = this.#failure;
-      reasons.push({ code: 'DISTRIBUTION_FAILING', status: 'unhealthy', message: `building the distribution failed ${failures} time(s) in a row: ${describeFailure(error)}`, since, error, count: failures });
+      reasons.push({
+        code: 'DISTRIBUTION_FAILING',
+        status: 'unhealthy',
+        message: `building the distribution failed ${failures} time(s) in a row: ${describeFailure(error)}`,
+        since,
+        error,
+        count: failures,
+      });
     }
     if (this.#emptySince !== undefined) {
-      reasons.push({ code: 'NOTHING_TO_OWN', status: 'degraded', message: 'the distribution is empty (no database or no shard): nothing can run on any node', since: this.#emptySince });
+      reasons.push({
+        code: 'NOTHING_TO_OWN',
+        status: 'degraded',
+        message: 'the distribution is empty (no database or no shard): nothing can run on any node',
+        since: this.#emptySince,
+      });
     }
     if (this.#drainingSince !== undefined) {
-      reasons.push({ code: 'NODE_DRAINING', status: 'degraded', message: 'an operator drains this node: it gives its sets away and takes none', since: this.#drainingSince });
+      reasons.push({
+        code: 'NODE_DRAINING',
+        status: 'degraded',
+        message: 'an operator drains this node: it gives its sets away and takes none',
+        since: this.#drainingSince,
+      });
     }
     return reasons;
   }

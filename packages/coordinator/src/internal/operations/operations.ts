@@ -47,7 +47,12 @@ export class CoordinatorOperations {
       factor: 2,
       maxMs: Math.max(settings.leadershipPollingTimeMs, settings.takeoverPollingTimeMs, 5000),
     };
-    this.#reachability = new DatabaseReachability(events, logger, () => policy, (error) => this.#startVerdict.refused(error));
+    this.#reachability = new DatabaseReachability(
+      events,
+      logger,
+      () => policy,
+      (error) => this.#startVerdict.refused(error),
+    );
     this.#log = new OwnershipLog(logger, clock, () => ownership.trackedCount());
     if (settings.stallTimeoutMs > 0) {
       this.#stalls = new StallWatch({
@@ -185,9 +190,13 @@ export class CoordinatorOperations {
     if (failed.length === 0) return undefined;
     const ids = failed.map((failure) => failure.databaseId);
     const first = failed[0]!.error;
-    return new CoordinatorError('DATABASE_UNREACHABLE', `start failed fast: ${ids.length === 1 ? `database ${ids[0]!} is` : `databases ${ids.join(', ')} are`} unreachable (${first?.message ?? 'no answer'})`, {
-      cause: first?.cause,
-    });
+    return new CoordinatorError(
+      'DATABASE_UNREACHABLE',
+      `start failed fast: ${ids.length === 1 ? `database ${ids[0]!} is` : `databases ${ids.join(', ')} are`} unreachable (${first?.message ?? 'no answer'})`,
+      {
+        cause: first?.cause,
+      },
+    );
   }
 
   stalled(): StalledAgent[] {
@@ -207,7 +216,12 @@ export class CoordinatorOperations {
       const lastAt = this.#lastCycleEndAt ?? this.#runningSince;
       const dueMs = this.#lastCycleEndAt === undefined ? 500 : this.#lastSleepMs;
       if (lastAt !== undefined && now - lastAt > dueMs + graceMs) {
-        reasons.push({ code: 'LOOP_NOT_CYCLING', status: 'unhealthy', message: `no cycle finished for ${now - lastAt} ms (expected within ${dueMs + graceMs} ms)`, since: lastAt + dueMs });
+        reasons.push({
+          code: 'LOOP_NOT_CYCLING',
+          status: 'unhealthy',
+          message: `no cycle finished for ${now - lastAt} ms (expected within ${dueMs + graceMs} ms)`,
+          since: lastAt + dueMs,
+        });
       }
     }
     reasons.push(...this.#reachability.reasons(this.#databasesSeen.size));
@@ -226,7 +240,13 @@ export class CoordinatorOperations {
     }
     const recent = this.#lostAt.filter((at) => now - at <= LOCKS_LOST_WINDOW_MS);
     if (recent.length >= LOCKS_LOST_REPEATEDLY_COUNT) {
-      reasons.push({ code: 'LOCKS_LOST_REPEATEDLY', status: 'degraded', message: `${recent.length} locks lost within ${LOCKS_LOST_WINDOW_MS / 1000} s`, since: recent[0]!, count: recent.length });
+      reasons.push({
+        code: 'LOCKS_LOST_REPEATEDLY',
+        status: 'degraded',
+        message: `${recent.length} locks lost within ${LOCKS_LOST_WINDOW_MS / 1000} s`,
+        since: recent[0]!,
+        count: recent.length,
+      });
     }
     return healthFrom(state, reasons, now);
   }

@@ -7,7 +7,14 @@ const MAX_NAMES = 20;
 type Change = 'acquired' | 'released' | 'lost';
 
 const Pending = {
-  empty: (): Record<Change, string[]> & { reasons: Set<string>; count: number; omitted: number } => ({ acquired: [], released: [], lost: [], reasons: new Set(), count: 0, omitted: 0 }),
+  empty: (): Record<Change, string[]> & { reasons: Set<string>; count: number; omitted: number } => ({
+    acquired: [],
+    released: [],
+    lost: [],
+    reasons: new Set(),
+    count: 0,
+    omitted: 0,
+  }),
 };
 
 /**

@@ -88,7 +88,12 @@ export class StallWatch {
     this.#warnings.reset(key);
     if (entry.stalledAt !== undefined) {
       this.#stalledCount -= 1;
-      this.#deps.events.emit('agentStallEnded', { shard: entry.shard, database: entry.database, stalledForMs: this.#deps.clock.now() - entry.stalledAt, stopped });
+      this.#deps.events.emit('agentStallEnded', {
+        shard: entry.shard,
+        database: entry.database,
+        stalledForMs: this.#deps.clock.now() - entry.stalledAt,
+        stopped,
+      });
     }
   }
 
@@ -126,7 +131,12 @@ export class StallWatch {
       this.#stalledCount += 1;
       const stalledForMs = now - entry.lastProgressAt;
       if (this.#warnings.allow(key, now) !== undefined) {
-        this.#deps.logger.warn('agent stalled: no progress', { shard: key, stalledForMs, timeoutMs: this.#deps.timeoutMs, ...(entry.position === undefined ? {} : { position: entry.position }) });
+        this.#deps.logger.warn('agent stalled: no progress', {
+          shard: key,
+          stalledForMs,
+          timeoutMs: this.#deps.timeoutMs,
+          ...(entry.position === undefined ? {} : { position: entry.position }),
+        });
       }
       this.#deps.events.emit('agentStalled', {
         shard: entry.shard,

@@ -23,7 +23,11 @@ export class DaemonPool {
       daemon = this.#factory(database);
       this.#daemons.set(database.id, daemon);
       const notify = this.#onAgentFailed;
-      if (notify !== undefined && typeof daemon.onAgentFailed === 'function') this.#unsubscribe.set(daemon, daemon.onAgentFailed(() => notify()));
+      if (notify !== undefined && typeof daemon.onAgentFailed === 'function')
+        this.#unsubscribe.set(
+          daemon,
+          daemon.onAgentFailed(() => notify()),
+        );
     }
     return daemon;
   }

@@ -69,13 +69,29 @@ export class SetDrains {
    * releases the lock if `release`. Resolves when all that is done; never rejects. A set already
    * draining keeps its drain (and is released at its end if either asked for it).
    */
-  begin(set: ProjectionSet, reason: AgentStopReason, release: boolean, daemon: ProjectionDaemon | undefined, shards: readonly ShardName[], why: unknown): Promise<void> {
+  begin(
+    set: ProjectionSet,
+    reason: AgentStopReason,
+    release: boolean,
+    daemon: ProjectionDaemon | undefined,
+    shards: readonly ShardName[],
+    why: unknown,
+  ): Promise<void> {
     const existing = this.#drains.get(set.key);
     if (existing !== undefined) {
       existing.release ||= release;
       return existing.done;
     }
-    const drain: Drain = { set, shards, reason, since: this.#deps.clock.now(), release, running: new Set(shards.map((shard) => shard.identity)), overrun: false, done: Promise.resolve() };
+    const drain: Drain = {
+      set,
+      shards,
+      reason,
+      since: this.#deps.clock.now(),
+      release,
+      running: new Set(shards.map((shard) => shard.identity)),
+      overrun: false,
+      done: Promise.resolve(),
+    };
     this.#drains.set(set.key, drain);
     const batch = shards.length > 0 ? this.#joinBatch(drain) : undefined;
     drain.done = (async () => {
@@ -87,7 +103,12 @@ export class SetDrains {
       if (drain.release) await this.release(set, drain.reason);
       this.#drains.delete(set.key);
       if (drain.overrun) {
-        this.#deps.logger.info('overdue agents returned', { set: set.key, lockId: set.lockId, afterMs: this.#deps.clock.now() - drain.since, released: drain.release });
+        this.#deps.logger.info('overdue agents returned', {
+          set: set.key,
+          lockId: set.lockId,
+          afterMs: this.#deps.clock.now() - drain.since,
+          released: drain.release,
+        });
       }
       this.#onSettled();
     })();
@@ -174,7 +195,9 @@ export class SetDrains {
         logger.warn('agents still running past stopDrainTimeoutMs; their sets keep their locks (or, when lost, are not started here) until they return', {
           sets: overdue.length,
           locksHeld: held,
-          draining: overdue.slice(0, LISTED_SETS).map((drain) => ({ set: drain.set.key, reason: drain.reason, shards: [...drain.running], runningForMs: clock.now() - drain.since })),
+          draining: overdue
+            .slice(0, LISTED_SETS)
+            .map((drain) => ({ set: drain.set.key, reason: drain.reason, shards: [...drain.running], runningForMs: clock.now() - drain.since })),
         });
         await clock.sleep(interval, signal);
       }

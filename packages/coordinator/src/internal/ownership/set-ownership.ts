@@ -57,7 +57,10 @@ export class SetOwnership {
     this.hooks = hooks;
     const { healthCheckPollingTimeMs, startFailureBackoff, agentFailuresBeforeHandOver } = services.settings;
     this.backoff = new SetBackoff(startFailureBackoff);
-    this.failures = new AgentFailures({ initialMs: healthCheckPollingTimeMs, factor: 2, maxMs: Math.max(healthCheckPollingTimeMs, startFailureBackoff.maxMs) }, agentFailuresBeforeHandOver);
+    this.failures = new AgentFailures(
+      { initialMs: healthCheckPollingTimeMs, factor: 2, maxMs: Math.max(healthCheckPollingTimeMs, startFailureBackoff.maxMs) },
+      agentFailuresBeforeHandOver,
+    );
     this.#drains = new SetDrains(services, () => hooks.onDrained?.());
     this.#confirmation = new HeldConfirmation(services.distributor, () => this.#lifetime.signal);
   }
@@ -115,7 +118,15 @@ export class SetOwnership {
         (owned.announcedPause ??= new Map()).set(shard.identity, state.pausedAt ?? 0);
         this.services.events.emit('agentPaused', { shard, database: owned.set.database, error: state.error, pausedAt: state.pausedAt ?? 0 });
         const run = this.failures.failed(owned.set, shard, state.error, now);
-        this.services.events.emit('agentFailed', { shard, database: owned.set.database, error: state.error, failures: run.count, since: run.since, retryInMs: run.retryInMs, handOver: this.failures.shouldHandOver(owned.set, shard) });
+        this.services.events.emit('agentFailed', {
+          shard,
+          database: owned.set.database,
+          error: state.error,
+          failures: run.count,
+          since: run.since,
+          retryInMs: run.retryInMs,
+          handOver: this.failures.shouldHandOver(owned.set, shard),
+        });
       }
     }
   }
@@ -262,7 +273,12 @@ export class SetOwnership {
         agents: owned.set.names.map((shard) => {
           const state = owned.started.has(shard.identity) ? daemon?.statusOf(shard) : undefined;
           if (state === undefined) return { shard: shard.identity, status: 'NotStarted' as const };
-          return { shard: shard.identity, status: state.status, ...(state.pausedAt === undefined ? {} : { pausedAt: state.pausedAt }), ...(state.error === undefined ? {} : { error: state.error }) };
+          return {
+            shard: shard.identity,
+            status: state.status,
+            ...(state.pausedAt === undefined ? {} : { pausedAt: state.pausedAt }),
+            ...(state.error === undefined ? {} : { error: state.error }),
+          };
         }),
       };
     });

@@ -34,7 +34,11 @@ export class BuildCache {
   }
 
   /** The sets of one database: the cached ones while unchanged, else `build(database, shards)`'s (then cached). */
-  setsOf(database: ProjectionDatabase, shards: readonly ShardName[], build: (database: ProjectionDatabase, shards: readonly ShardName[]) => readonly ProjectionSet[]): readonly ProjectionSet[] {
+  setsOf(
+    database: ProjectionDatabase,
+    shards: readonly ShardName[],
+    build: (database: ProjectionDatabase, shards: readonly ShardName[]) => readonly ProjectionSet[],
+  ): readonly ProjectionSet[] {
     const cached = this.#builds.get(database.id);
     if (cached !== undefined && cached.schema === database.schema && sameShards(cached.identities, shards)) return cached.sets;
     const sets = build(database, shards);

@@ -141,7 +141,10 @@ export class LockOwners {
     const owner = use.entry.owner;
     if (this.#deps.holdsSetLocks(databaseId, owner)) {
       use.removed = true;
-      this.#deps.logger.info('database removed: its lock owner stays until its held sets are released', { database: databaseId, held: owner.lock.heldLocks().length });
+      this.#deps.logger.info('database removed: its lock owner stays until its held sets are released', {
+        database: databaseId,
+        held: owner.lock.heldLocks().length,
+      });
       return;
     }
     await this.#detach(databaseId, use);
@@ -169,7 +172,8 @@ export class LockOwners {
     const entry = use.entry;
     if (this.#entries.get(use.key) !== entry) return; // already disposed
     entry.databases.delete(databaseId);
-    if (entry.owner.home !== undefined) this.#deps.logger.info('database removed from its lock home', { database: databaseId, lockHost: entry.owner.home, remaining: entry.databases.size });
+    if (entry.owner.home !== undefined)
+      this.#deps.logger.info('database removed from its lock home', { database: databaseId, lockHost: entry.owner.home, remaining: entry.databases.size });
     if (entry.databases.size > 0) return;
     this.#entries.delete(use.key);
     await this.#retire(entry.owner, [databaseId], 'removed');

@@ -12,7 +12,10 @@ export function lockHostOf(source: LockHostSource | undefined, database: Project
   if (source === undefined) return undefined;
   const host = typeof source === 'string' ? source : source(database);
   if (host !== undefined && (typeof host !== 'string' || host.length === 0)) {
-    throw new DistributorError('INVALID_CONFIGURATION', `lockHost returned ${String(host)} for database ${database.id}; expected a non-empty string or undefined`);
+    throw new DistributorError(
+      'INVALID_CONFIGURATION',
+      `lockHost returned ${String(host)} for database ${database.id}; expected a non-empty string or undefined`,
+    );
   }
   return host;
 }

@@ -78,7 +78,12 @@ export class LockingCore {
     const current = new Set(read.map((entry) => entry.database.id));
     // A removed database's sets leave the distribution; their locks stay held until whoever runs
     // their agents has stopped them and released each set (then its owner is disposed).
-    await Promise.all(this.#owners.activeIds().filter((id) => !current.has(id)).map((id) => this.#owners.remove(id)));
+    await Promise.all(
+      this.#owners
+        .activeIds()
+        .filter((id) => !current.has(id))
+        .map((id) => this.#owners.remove(id)),
+    );
     this.#builds.retain(current, (id) => this.#owners.any(id) !== undefined);
     const sets = read.flatMap(({ database, shards }) => this.#builds.setsOf(database, shards, (changed, names) => this.#layout.setsFor(changed, names)));
     return shuffle(sets, this.#settings.random);
@@ -105,13 +110,23 @@ export class LockingCore {
     this.#assertNotDisposed();
     const held = new Set<string>();
     const failures: OwnerFailure[] = [];
-    const groups = groupByOwner(sets, (set) => set.database, (database) => this.#ownerFor(database), failures);
+    const groups = groupByOwner(
+      sets,
+      (set) => set.database,
+      (database) => this.#ownerFor(database),
+      failures,
+    );
     await Promise.all(
       [...groups.values()].map(async (group) => {
         const { owner, items } = group;
         const ids = databaseIdsOf(group);
         try {
-          const got = await this.roundTrips.time(ids, 'attain', () => owner.lock.tryAttainLocks([...new Set(items.map((set) => set.lockId))], options), owner.home);
+          const got = await this.roundTrips.time(
+            ids,
+            'attain',
+            () => owner.lock.tryAttainLocks([...new Set(items.map((set) => set.lockId))], options),
+            owner.home,
+          );
           for (const set of items) if (got.has(set.lockId)) held.add(set.key);
         } catch (error) {
           if (options?.signal?.aborted || this.#disposing !== undefined) return;
@@ -136,7 +151,12 @@ export class LockingCore {
   async confirmHeld(sets: readonly ProjectionSet[], options?: AttainOptions): Promise<ReadonlySet<string>> {
     this.#assertNotDisposed();
     const confirmed = new Set<string>();
-    const groups = groupByOwner(sets, (set) => set.database, (database) => this.#owners.any(database.id), []);
+    const groups = groupByOwner(
+      sets,
+      (set) => set.database,
+      (database) => this.#owners.any(database.id),
+      [],
+    );
     await Promise.all(
       [...groups.values()].map(async (group) => {
         const { owner, items } = group;

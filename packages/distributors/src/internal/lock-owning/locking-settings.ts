@@ -59,7 +59,10 @@ export function readLockingSettings(options: LockingDistributorOptions): Locking
     createLock: (database, home) => {
       if (home !== undefined) return createHomeLock!(home);
       if (createLock === undefined) {
-        throw new DistributorError('INVALID_CONFIGURATION', `database ${database.id} has no lock host, and there is no createLock for it (only createHomeLock)`);
+        throw new DistributorError(
+          'INVALID_CONFIGURATION',
+          `database ${database.id} has no lock host, and there is no createLock for it (only createHomeLock)`,
+        );
       }
       return createLock(database);
     },

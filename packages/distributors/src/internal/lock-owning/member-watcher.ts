@@ -118,9 +118,12 @@ export class MemberWatcher {
       try {
         const lock = this.#obtainLock();
         if (lock === undefined) {
-          this.#deps.logger.warn('member watcher: no second lock owner (createLock returned the same owner, or one without waitForLock); departures are seen at the next poll', {
-            database: this.#deps.label,
-          });
+          this.#deps.logger.warn(
+            'member watcher: no second lock owner (createLock returned the same owner, or one without waitForLock); departures are seen at the next poll',
+            {
+              database: this.#deps.label,
+            },
+          );
           this.#target = undefined;
           this.#lifetime.abort(new Error('member watcher unavailable'));
           return;
@@ -138,7 +141,10 @@ export class MemberWatcher {
           this.#deps.logger.warn('member watcher: releasing a granted member slot failed', { database: this.#deps.label, slot: target, error });
         }
         const rang = await this.#stillMember(lock, target);
-        this.#deps.logger.debug(rang ? 'member watcher: a member rang its notice' : 'member watcher: a member left', { database: this.#deps.label, slot: target });
+        this.#deps.logger.debug(rang ? 'member watcher: a member rang its notice' : 'member watcher: a member left', {
+          database: this.#deps.label,
+          slot: target,
+        });
         try {
           if (rang) this.#deps.onNotice?.();
           else this.#deps.onMemberLeft();

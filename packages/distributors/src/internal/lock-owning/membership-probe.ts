@@ -64,9 +64,14 @@ export class MembershipProbe {
           // joins are announced (a release notice) while watchers let the others poll slowly
           const joinNotice = settings.watchMembers && canWait(lock) ? `polecat:member:${scope}:joined` : undefined;
           const ring = await roundTrips.time(ids, 'probe', () => probeRing(lock, slots, sets, settings.random, options, joinNotice), owner.home);
-          await this.#bellOf(owner, sets[0]!.database)?.hold(slots.find((slot) => lock.hasLock(slot)), options);
+          await this.#bellOf(owner, sets[0]!.database)?.hold(
+            slots.find((slot) => lock.hasLock(slot)),
+            options,
+          );
           if (owner.home === undefined) result.set(ids[0]!, ring.membership);
-          else for (const [id, membership] of splitHomeMembership(ring.membership, setsByDatabase(sets), (databaseId) => hash32(databaseId) >>> 0)) result.set(id, membership);
+          else
+            for (const [id, membership] of splitHomeMembership(ring.membership, setsByDatabase(sets), (databaseId) => hash32(databaseId) >>> 0))
+              result.set(id, membership);
           this.#watch(owner, sets[0]!.database, ring.predecessor);
         } catch (error) {
           if (options?.signal?.aborted || this.#deps.disposing()) return;
