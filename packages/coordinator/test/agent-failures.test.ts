@@ -6,13 +6,18 @@ import { harness } from './fakes/harness';
 
 const track = disposeAfterEach();
 
+/** One set with one shard on a harness node, and the `agentFailed` events it emits. */
+function failingShard(healthCheckPollingTimeMs: number, agentFailuresBeforeHandOver: number) {
+  const sets = setsOf(['A']);
+  const h = track(harness(sets, { settings: { healthCheckPollingTimeMs, agentFailuresBeforeHandOver } }));
+  const failed: CoordinatorEvents['agentFailed'][] = [];
+  h.coordinator.on('agentFailed', (event) => failed.push(event));
+  return { h, shard: sets[0]!.names[0]!, failed };
+}
+
 describe('an agent that keeps failing is a state of its own', () => {
   it('emits agentFailed with the error and its consecutive count, and backs its restarts off exponentially', async () => {
-    const sets = setsOf(['A']);
-    const shard = sets[0]!.names[0]!;
-    const h = track(harness(sets, { settings: { healthCheckPollingTimeMs: 1000, agentFailuresBeforeHandOver: 0 } }));
-    const failed: CoordinatorEvents['agentFailed'][] = [];
-    h.coordinator.on('agentFailed', (event) => failed.push(event));
+    const { h, shard, failed } = failingShard(1000, 0);
     await h.start();
     const boom = new Error('boom');
     h.daemon().pause(shard, h.clock.now(), boom);
@@ -33,11 +38,7 @@ describe('an agent that keeps failing is a state of its own', () => {
   });
 
   it('a crash loop counts its failures across restarts (an agent seen running a moment after each restart has not recovered)', async () => {
-    const sets = setsOf(['A']);
-    const shard = sets[0]!.names[0]!;
-    const h = track(harness(sets, { settings: { healthCheckPollingTimeMs: 1000, agentFailuresBeforeHandOver: 0 } }));
-    const failed: CoordinatorEvents['agentFailed'][] = [];
-    h.coordinator.on('agentFailed', (event) => failed.push(event));
+    const { h, shard, failed } = failingShard(1000, 0);
     await h.start();
     for (let failure = 1; failure <= 5; failure++) {
       h.daemon().pause(shard, h.clock.now(), new Error('boom'));
@@ -51,11 +52,7 @@ describe('an agent that keeps failing is a state of its own', () => {
   });
 
   it('an agent that has run for a while after its restart (max(healthCheckPollingTimeMs, the restart delay)) has recovered: the count starts again', async () => {
-    const sets = setsOf(['A']);
-    const shard = sets[0]!.names[0]!;
-    const h = track(harness(sets, { settings: { healthCheckPollingTimeMs: 1000, agentFailuresBeforeHandOver: 0 } }));
-    const failed: CoordinatorEvents['agentFailed'][] = [];
-    h.coordinator.on('agentFailed', (event) => failed.push(event));
+    const { h, shard, failed } = failingShard(1000, 0);
     await h.start();
     for (let failure = 1; failure <= 2; failure++) {
       h.daemon().pause(shard, h.clock.now(), new Error('boom'));
@@ -117,11 +114,7 @@ describe('an agent that keeps failing is a state of its own', () => {
   });
 
   it('the only node takes a set handed over for failing back: the count goes on and AGENTS_FAILING does not flap', async () => {
-    const sets = setsOf(['A']);
-    const shard = sets[0]!.names[0]!;
-    const h = track(harness(sets, { settings: { healthCheckPollingTimeMs: 1000, agentFailuresBeforeHandOver: 2 } }));
-    const failed: CoordinatorEvents['agentFailed'][] = [];
-    h.coordinator.on('agentFailed', (event) => failed.push(event));
+    const { h, shard, failed } = failingShard(1000, 2);
     await h.start();
     for (let failure = 1; failure <= 4; failure++) {
       h.daemon().pause(shard, h.clock.now(), new Error('boom'));
