@@ -31,7 +31,7 @@ await describePostgres('PostgreSQL lock statements read pg_locks at most once, a
   it.each([
     ['try-acquire (guarded)', TRY_ACQUIRE_SQL, ['{1,2}', 1, 0]],
     ['wait-acquire (guarded)', WAIT_ACQUIRE_SQL, ['1', 1, 0, '10ms']],
-    ['release (guarded)', RELEASE_SQL, ['{1,2}', 1, 0, null]],
+    ['release (guarded)', RELEASE_SQL, ['{1,2}', 1, 0, null, null]],
     ['verify (held count and missing keys)', VERIFY_MISSING_SQL, ['{1,2}']],
     ['probe', PROBE_SQL, ['{1,2}']],
   ])('%s reads pg_locks once', async (_name, sql, params) => {
