@@ -69,15 +69,21 @@ if (!browserAvailable.ok && !browserAvailable.mustFail) {
           Object.fromEntries(rows.map((row) => [row.getAttribute('data-shards') ?? '', row.querySelector('.holder')?.textContent ?? ''])),
         );
 
-      // every shard shown with a holder, spread over the three nodes
+      // every shard shown with a holder, balanced over the three nodes and settled (the same on two
+      // reads in a row): a kill while balancing still hands sets over would mix balanced and killed moves
+      let previous = '';
       const before = await waitFor(
-        'the page to show every shard held by the three nodes',
+        'the page to show every shard held by the three nodes, balanced and settled',
         async () => {
           const shown = await holders();
           const values = Object.values(shown);
-          return values.length === SHARDS.length && new Set(values).size === 3 && values.every((holder) => ['w1', 'w2', 'w3'].includes(holder))
-            ? shown
-            : undefined;
+          const perNode = ['w1', 'w2', 'w3'].map((node) => values.filter((holder) => holder === node).length);
+          const balanced = values.length === SHARDS.length && perNode.every((count) => count === SHARDS.length / 3);
+          const settled = balanced && JSON.stringify(shown) === previous;
+          previous = balanced ? JSON.stringify(shown) : '';
+          if (settled) return shown;
+          await new Promise((resolve) => setTimeout(resolve, 500));
+          return undefined;
         },
         30_000,
       );
