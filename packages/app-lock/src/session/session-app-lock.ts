@@ -11,6 +11,8 @@ import { HeldLocks, prepareRequests, type HeldLock, type LockRequest } from './h
 import type { LockSession, LockSessionDriver } from './lock-session';
 import { LossDispatch } from './loss-dispatch';
 import { LostSessionHolds } from './lost-session-hold';
+import { probeRequests } from './probe-requests';
+import { PendingGrants } from './pending-grants';
 import { SessionConnection } from './session-connection';
 import { resolveSessionOptions, type ResolvedSessionOptions, type SessionAppLockOptions } from './session-options';
 import { VerifyLoop } from './verify-loop';
@@ -29,14 +31,15 @@ export type { SessionAppLockOptions } from './session-options';
  * This class is the face; its parts live beside it: `session-options` (defaults, checks),
  * `held-locks` (the registry), `session-connection` (connect, detach, close), `bounded-request`
  * (the timeout race), `batch-acquire` (`tryAttainLocks`), `wait-loop` (`waitForLock`),
- * `verify-loop` (periodic verification), `held-round-trips` (verify and release of held ids), `loss-dispatch` (listeners, `hold`) and
- * `lost-session-hold` (a given-up session kept open).
+ * `verify-loop` (periodic verification), `held-round-trips` (verify and release of held ids), `probe-requests` (`probeLocks`), `loss-dispatch` (listeners, `hold`),
+ * `lost-session-hold` (a given-up session kept open) and `pending-grants` (ids a queued request may be granted).
  */
 export class SessionAppLock<Key> implements AppLock {
   readonly #driver: LockSessionDriver<Key>;
   readonly #options: ResolvedSessionOptions;
   readonly #queue = new SerialQueue();
   readonly #held = new HeldLocks<Key>();
+  readonly #pending = new PendingGrants();
   readonly #lifetime = new AbortController();
   readonly #connection: SessionConnection<Key>;
   readonly #losses: LossDispatch;
@@ -111,10 +114,12 @@ export class SessionAppLock<Key> implements AppLock {
   async tryAttainLocks(ids: readonly LockId[], options: AttainOptions = {}): Promise<ReadonlySet<LockId>> {
     const requested = this.#prepare(ids);
     this.#throwIfUnusable(options.signal);
-    return this.#queue.run(async () => {
-      this.#throwIfUnusable(options.signal);
-      return acquireBatch(this.#parts, requested, options.signal);
-    });
+    return this.#pending.during(requested, () =>
+      this.#queue.run(async () => {
+        this.#throwIfUnusable(options.signal);
+        return acquireBatch(this.#parts, requested, options.signal);
+      }),
+    );
   }
 
   /**
@@ -127,22 +132,7 @@ export class SessionAppLock<Key> implements AppLock {
     this.#throwIfUnusable(options.signal);
     return this.#queue.run(async () => {
       this.#throwIfUnusable(options.signal);
-      const result = new Set<LockId>();
-      const asked = requested.filter((entry) => {
-        if (!this.#held.hasRequest(entry)) return true;
-        result.add(entry.id);
-        return false;
-      });
-      if (asked.length === 0) return result;
-      const session = await this.#connection.ensure(options.signal);
-      const probe = session.probe?.bind(session);
-      if (probe === undefined) throw new AppLockError('NOT_SUPPORTED', `${this.#driver.backend} lock sessions cannot probe locks`);
-      const keys = asked.map((entry) => entry.key);
-      const held = await this.#requests.sendInChunks(session, keys, 'probe', probe, 'lock probe');
-      asked.forEach((entry, index) => {
-        if (held[index] === true) result.add(entry.id);
-      });
-      return result;
+      return probeRequests(this.#parts, requested, options.signal);
     });
   }
 
@@ -159,13 +149,17 @@ export class SessionAppLock<Key> implements AppLock {
       throw new AppLockError('INVALID_CONFIGURATION', `waitForLock: timeoutMs must be a finite number >= 0, got ${String(timeoutMs)}`);
     }
     this.#throwIfUnusable(options.signal);
+    return this.#pending.during([entry!], () => this.#waitQueued(entry!, timeoutMs, options.signal));
+  }
+
+  #waitQueued(entry: LockRequest<Key>, timeoutMs: number, signal: AbortSignal | undefined): Promise<boolean> {
     return this.#queue.run(async () => {
-      this.#throwIfUnusable(options.signal);
-      if (this.#held.hasRequest(entry!)) return true;
+      this.#throwIfUnusable(signal);
+      if (this.#held.hasRequest(entry)) return true;
       // dispose() ends a wait too (it queues behind it otherwise)
-      const linked = linkSignals([options.signal, this.#lifetime.signal]);
+      const linked = linkSignals([signal, this.#lifetime.signal]);
       try {
-        return await waitLoop(this.#parts, entry!, timeoutMs, linked.signal);
+        return await waitLoop(this.#parts, entry, timeoutMs, linked.signal);
       } finally {
         linked.unlink();
       }
@@ -189,9 +183,14 @@ export class SessionAppLock<Key> implements AppLock {
     return this.#queue.run(() => verifyHeldLocks(this.#parts));
   }
 
+  /**
+   * Releases `id` in the serial queue; resolves at once, queueing nothing, when `id` is neither held
+   * nor asked for by a queued request (lost with a given-up session, say: its hold must not wait
+   * behind a reconnect).
+   */
   async releaseLock(id: LockId, options?: ReleaseOptions): Promise<void> {
     assertLockId(id);
-    if (this.#disposing) return;
+    if (this.#disposing || (!this.#held.has(id) && !this.#pending.has(id))) return;
     await this.#queue.run(async () => {
       const held = this.#held.get(id);
       if (held) await this.#releaseHeld([held], releaseReasonOf(options));
@@ -199,7 +198,7 @@ export class SessionAppLock<Key> implements AppLock {
   }
 
   async releaseAll(options?: ReleaseOptions): Promise<void> {
-    if (this.#disposing) return;
+    if (this.#disposing || (this.#held.size === 0 && this.#pending.size === 0)) return;
     await this.#queue.run(() => this.#releaseHeld(this.#held.entries(), releaseReasonOf(options)));
   }
 
