@@ -11,6 +11,7 @@ import { DrainIntents } from './drain-intents';
 import { loadModules, type AgentContextLike, type LockLike } from './load-modules';
 import { createLockFactory } from './lock-for-url';
 import { NODE_CONFIG_ENV, preciseNow, type NodeCommand, type NodeEvent, type NodeProcessConfig } from './protocol';
+import { seededDelay } from './seeded-delay';
 import { sequentialAttempts, type AttemptingDistributor } from './sequential-attempts';
 
 type EventBody = NodeEvent extends infer E ? (E extends NodeEvent ? Omit<E, 'at'> : never) : never;
@@ -130,6 +131,9 @@ async function main(): Promise<void> {
       emitOwned();
     });
   };
+  // seeded return delays: per shard, its position and how many times it stopped here
+  const shardIndex = new Map(shards.map((shard, index) => [shard.identity, index]));
+  const stopCounts = new Map<string, number>();
   const agent = async ({ signal, shard, database }: AgentContextLike): Promise<void> => {
     running += 1;
     if (agentEvents) emit({ type: 'agent-started', shard: shard.identity, database: database.id, running });
@@ -146,8 +150,15 @@ async function main(): Promise<void> {
       // a slow agent finishes its batch after the abort; the stop stamp is its return
       const delay = config.agentReturnDelayMs;
       const aborted = (): void => {
-        if (delay === undefined) stopped();
-        else setTimeout(stopped, delay.min + Math.random() * Math.max(0, delay.max - delay.min));
+        if (delay === undefined) return stopped();
+        const seed = config.agentReturnSeed;
+        const stops = (stopCounts.get(shard.identity) ?? 0) + 1;
+        stopCounts.set(shard.identity, stops);
+        const ms =
+          seed === undefined
+            ? delay.min + Math.random() * Math.max(0, delay.max - delay.min)
+            : seededDelay(delay, seed, shardIndex.get(shard.identity) ?? -1, stops);
+        setTimeout(stopped, ms);
       };
       if (signal.aborted) aborted();
       else signal.addEventListener('abort', aborted, { once: true });

@@ -68,6 +68,11 @@ export interface NodeProcessConfig {
    */
   readonly agentReturnDelayMs?: { readonly min: number; readonly max: number };
   /**
+   * With `agentReturnDelayMs`: draw each delay from this seed, the shard's position and how many
+   * times the shard stopped on this node (reproducible drain times). Default: `Math.random()`.
+   */
+  readonly agentReturnSeed?: number;
+  /**
    * `true`: the coordinator gets an in-memory `ownershipIntents` source the parent steers with
    * `drain` commands (nothing paused; not draining until told). Default: no intents.
    */
