@@ -3,8 +3,8 @@
  * default configuration and a BASELINE that behaves like the original, on the PostgreSQL at
  * POLECAT_TEST_PG (default postgres://postgres@127.0.0.1:5432/test), prints a table and writes
  * bench/results/latest.json. Only run one benchmark with
- * `--only takeover|takeover4|cycle|steady|standby|lock|tenants|emmett|curves` (emmett and curves run
- * only when named); `--unwatched` adds our defaults
+ * `--only takeover|takeover4|cycle|steady|standby|lock|tenants|emmett|curves|slowstop` (emmett, curves
+ * and slowstop run only when named); `--unwatched` adds our defaults
  * without member watchers to benchmarks 1b and 3b (the "before"). `--compare <results.json>` adds a
  * table of this run's figures against that file's; `--compare <old.json> --against <new.json>` only
  * compares two files.
@@ -18,6 +18,7 @@ import { postgresCycleTarget, runCycleCost, type CycleCostResult } from './cycle
 import { runCurvesBench } from './curves/curves-bench';
 import { runEmmettBench } from './emmett/emmett-bench';
 import { runLockPrimitive } from './lock-primitive';
+import { runSlowStopBench } from './slow-stop/slow-stop-bench';
 import { runSqlServerBenchmarks } from './sql-server';
 import { renderTable, summarize, type Row, type Summary } from './stats';
 import { cpuWindowSeconds, emptyNodeRss, runSteadyState, type SteadyStateResult } from './steady-state';
@@ -271,6 +272,7 @@ async function main(): Promise<void> {
 
   if (only === 'emmett') rows.push(...(await runEmmettBench(url, quick, raw, log))); // long (35 min full): only when asked
   if (only === 'curves') rows.push(...(await runCurvesBench(quick, raw, log))); // long (20 min quick): only when asked
+  if (only === 'slowstop') rows.push(...(await runSlowStopBench(url, quick, raw, log))); // long (≈ 10 min): only when asked
 
   // SQL Server rows (only when POLECAT_TEST_MSSQL is set; otherwise one skip line).
   rows.push(
