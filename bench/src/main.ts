@@ -13,6 +13,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { checkPostgres, postgresTestUrl, redactUrl } from '@polecat/test-utils';
 import { compareFiles, readResults, renderComparison } from './compare';
+import { worstOfFiles } from './worst-of';
 import { BALANCED, BASELINE, CONFIGS, OURS, UNWATCHED, type BenchConfig } from './configs';
 import { postgresCycleTarget, runCycleCost, type CycleCostResult } from './cycle-cost';
 import { runCurvesBench } from './curves/curves-bench';
@@ -38,6 +39,9 @@ const unwatched = args.includes('--unwatched');
 const optionValue = (name: string): string | undefined => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
 const compareWith = optionValue('--compare');
 const against = optionValue('--against');
+/** `--worst-of <a.json> <b.json> ...`: several runs side by side with the worst per target; nothing is run. */
+const worstOfIndex = args.indexOf('--worst-of');
+const worstOf = worstOfIndex >= 0 ? args.slice(worstOfIndex + 1).filter((arg) => !arg.startsWith('--')) : undefined;
 const plan = quick
   ? { trials: 5, cycleCounts: [1, 100, 1000, 10_000], cycles: 2, steadySeconds: 10 }
   : { trials: 20, cycleCounts: [1, 100, 1000, 10_000], cycles: 5, steadySeconds: 60 };
@@ -50,6 +54,11 @@ function windowRange(values: readonly number[]): string {
 }
 
 async function main(): Promise<void> {
+  if (worstOf !== undefined) {
+    if (worstOf.length < 2) throw new Error('--worst-of needs at least two results files');
+    console.log(await worstOfFiles(worstOf));
+    return;
+  }
   if (compareWith !== undefined && against !== undefined) {
     console.log(await compareFiles(compareWith, against));
     return;
