@@ -45,7 +45,9 @@ export interface CycleInput {
   readonly cluster?: ClusterView;
   /**
    * Operator intents (see `OwnershipIntents`): a withheld set is never attempted and, when held,
-   * handed over with that reason; the policy sees only the sets that may run. Default: none.
+   * handed over with that reason. The policy never gets it as a candidate, but still counts it in
+   * the distribution, so that a pause or drain moves only what it names (shares do not shrink, no
+   * other set is handed over to make up for it). Default: none.
    */
   readonly withheld?: (set: ProjectionSet) => WithholdReason | undefined;
   /** How long a paused agent waits before its restart (consecutive failures back off). Default: `healthCheckPollingTimeMs`. */
@@ -117,12 +119,9 @@ export function planCycle(input: CycleInput): CyclePlan {
   const heldDraining: ProjectionSet[] = [];
   const candidates: ProjectionSet[] = [];
   const withheld = input.withheld;
-  let runnable: ProjectionSet[] | undefined; // the distribution without withheld sets (built only when one is)
   const draining = input.isDraining;
-  for (const [index, set] of input.distribution.entries()) {
+  for (const set of input.distribution) {
     const reason = withheld?.(set);
-    if (reason !== undefined) runnable ??= input.distribution.slice(0, index);
-    else runnable?.push(set);
     if (draining !== undefined && draining(set)) {
       // kept (not released, not restarted) while tracked; otherwise neither attempted nor acquired
       // (withheld too: handed over once its agents have returned)
@@ -167,7 +166,7 @@ export function planCycle(input: CycleInput): CyclePlan {
   }
 
   const decision = (input.policy ?? greedyOwnershipPolicy).select({
-    distribution: runnable ?? input.distribution,
+    distribution: input.distribution, // withheld sets included: a pause moves nothing else (README, "Minimal movement")
     owned: kept,
     candidates,
     ...(input.cluster === undefined ? {} : { cluster: input.cluster }),
