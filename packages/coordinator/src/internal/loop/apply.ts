@@ -74,9 +74,10 @@ export async function apply(c: Coordination, observed: Observation, plan: CycleP
   for (const { set, reason } of plan.stop) ownership.track(ownership.stopSet(set, reason, false));
   for (const { set, reason } of plan.handOver) {
     logger.debug('handing set over', { set: set.key, lockId: set.lockId, reason });
+    ownership.track(ownership.stopSet(set, reason, true));
+    // (backed off from now: the drain's end wakes the loop, which must not take the set straight back)
     const backOffCause = HAND_OVER_BACKOFF[reason];
-    const handedOver = ownership.stopSet(set, reason, true);
-    ownership.track(backOffCause === undefined ? handedOver : handedOver.then(() => ownership.backOff(set, new Error(backOffCause))));
+    if (backOffCause !== undefined) ownership.backOff(set, new Error(backOffCause));
   }
   if (draining && c.intents !== undefined) await leaveMembership(c, c.intents, 'end');
   else c.intents?.rejoined();

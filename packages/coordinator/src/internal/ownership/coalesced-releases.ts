@@ -12,17 +12,17 @@ interface DueRelease {
 /**
  * The releases of sets whose agents have just returned. Each set is released as soon as ITS own
  * agents returned (never waiting for other sets'); releases that become due in the same tick go out
- * together: as ONE `releaseAll` when `mayReleaseAll` says nothing else still needs its lock (a stop
- * whose agents all returned at once), else one release per set, all sent at once.
+ * together: as ONE `releaseAll` when `mayReleaseAll` says so for them (a stop whose agents all
+ * returned at once, nothing else running), else one release per set, all sent at once.
  */
 export class CoalescedReleases {
   readonly #deps: CoordinatorServices;
-  readonly #mayReleaseAll: () => boolean;
+  readonly #mayReleaseAll: (due: readonly ProjectionSet[]) => boolean;
   #due: DueRelease[] = [];
   #releasedAll = false;
 
-  /** `mayReleaseAll`: true when every lock this node holds may go (no agent of a held set runs; nothing else is owned). */
-  constructor(services: CoordinatorServices, mayReleaseAll: () => boolean) {
+  /** `mayReleaseAll(due)`: true when releasing `due` may release every lock this node holds instead. */
+  constructor(services: CoordinatorServices, mayReleaseAll: (due: readonly ProjectionSet[]) => boolean) {
     this.#deps = services;
     this.#mayReleaseAll = mayReleaseAll;
   }
@@ -43,7 +43,7 @@ export class CoalescedReleases {
   async #flush(): Promise<void> {
     const due = this.#due;
     this.#due = [];
-    if (this.#mayReleaseAll()) await this.#releaseAll(due);
+    if (this.#mayReleaseAll(due.map((entry) => entry.set))) await this.#releaseAll(due);
     else await Promise.all(due.map((entry) => this.#releaseOne(entry)));
     for (const entry of due) entry.resolve();
   }

@@ -50,14 +50,14 @@ export class SetDrains {
 
   /**
    * `onSettled`: a drain finished, its set may be attempted or started again (the coordinator wakes its loop).
-   * `mayReleaseAll`: nothing but draining sets is owned and every lock may go once no drain has an
-   * agent left running (a stop): releases due then go out as ONE `releaseAll`.
+   * `mayReleaseAll(due)`: the releases `due` in one tick may go as ONE `releaseAll` (a stop whose
+   * sets all drained at once), provided no drain has an agent left running.
    */
-  constructor(services: CoordinatorServices, onSettled: () => void, mayReleaseAll: () => boolean = () => false) {
+  constructor(services: CoordinatorServices, onSettled: () => void, mayReleaseAll: (due: readonly ProjectionSet[]) => boolean = () => false) {
     this.#deps = services;
     this.#onSettled = onSettled;
     this.#deadline = new CoalescedDeadline(services.clock, services.settings.stopDrainTimeoutMs);
-    this.#releases = new CoalescedReleases(services, () => mayReleaseAll() && this.#noneRunning());
+    this.#releases = new CoalescedReleases(services, (due) => this.#noneRunning() && mayReleaseAll(due));
   }
 
   /** True when no drain has an agent left running. */

@@ -50,8 +50,8 @@ export class SetOwnership {
   readonly #drains: SetDrains;
   readonly #confirmation: HeldConfirmation;
   #lifetime = new AbortController();
-  /** Set by a stop or pause that releases: every lock may go once no agent runs any more. */
-  #releasingAll = false;
+  /** The sets of a releasing stop (or pause) still within its drain timeout: due all at once, they go in ONE `releaseAll`. */
+  #releaseAllOf: ReadonlySet<string> | undefined;
 
   constructor(services: CoordinatorServices, hooks: SetOwnershipHooks = {}) {
     this.services = services;
@@ -65,7 +65,7 @@ export class SetOwnership {
     this.#drains = new SetDrains(
       services,
       () => hooks.onDrained?.(),
-      () => this.#releasingAll && this.#owned.size === 0,
+      (due) => this.#allOfStop(due),
     );
     this.#confirmation = new HeldConfirmation(services.distributor, () => this.#lifetime.signal);
   }
@@ -96,7 +96,16 @@ export class SetOwnership {
   /** A new lifetime signal (after pause/resume). */
   renew(): void {
     if (this.#lifetime.signal.aborted) this.#lifetime = new AbortController();
-    this.#releasingAll = false;
+    this.#releaseAllOf = undefined;
+  }
+
+  /** True when `due` holds every set of a releasing stop, in its drain timeout, and nothing is owned any more. */
+  #allOfStop(due: readonly ProjectionSet[]): boolean {
+    const group = this.#releaseAllOf;
+    if (group === undefined || this.#owned.size > 0 || due.length < group.size) return false;
+    const keys = new Set(due.map((set) => set.key));
+    for (const key of group) if (!keys.has(key)) return false;
+    return true;
   }
 
   /** The state of an agent started here during its set's current ownership (a pure read). */
@@ -224,8 +233,8 @@ export class SetOwnership {
     // Abort every agent now (each set's one signal), before waiting for anything.
     for (const entry of this.#owned.values()) entry.controller.abort(why);
     const owned = [...this.#owned.values()];
-    // (set before the stops: they empty the map synchronously, and the first release may be due at once)
-    if (release) this.#releasingAll = true;
+    // (set before the stops: the first release may be due at once)
+    if (release && owned.length > 0) this.#releaseAllOf = new Set(owned.map((entry) => entry.set.key));
     const work = Promise.all([...this.#pending, ...owned.map((entry) => this.stopSet(entry.set, reason, release, why)), daemons.stopAll(why)]);
     // a stop whose sets still drain prints ONE summary of them (shutdown.ts); this line is for the rest
     if (!(await this.#drains.bounded(work)) && (reason === 'pause' || this.#drains.size === 0)) {
@@ -234,6 +243,7 @@ export class SetOwnership {
         draining: this.#drains.status().map((drain) => drain.key),
       });
     }
+    this.#releaseAllOf = undefined; // past the timeout, the sets still draining go one by one
     if (!release) {
       for (const entry of owned) this.#owned.set(entry.set.key, { ...entry, controller: new AbortController(), started: new Set() });
     }
