@@ -26,9 +26,16 @@ async function closeAll(c: Coordination): Promise<void> {
   await quietly(c, 'disposing the distributor', () => c.distributor.dispose());
 }
 
+/** Releases this node's member slots (distributors with `leaveMembership`); never rejects. */
+function leaveMembership(c: Coordination): Promise<void> {
+  const leave = c.distributor.leaveMembership?.bind(c.distributor);
+  return leave === undefined ? Promise.resolve() : quietly(c, 'leaving the membership', leave);
+}
+
 /**
  * The graceful stop: ends the loop (its running cycle is aborted at once) and, in the same instant,
- * aborts every agent, those of sets being handed over included; each set's lock is released the
+ * aborts every agent, those of sets being handed over included, and leaves the membership (the
+ * other nodes share its sets out as they come free); each set's lock is released the
  * moment its own agents returned, never before. Waits for the agents up to `stopDrainTimeoutMs`
  * (ONE timeout: the cycle is not waited for first), then (once no agent of a held set runs any more)
  * releases the rest and closes the daemons and the distributor. Resolves after the drain timeout at
@@ -41,7 +48,12 @@ export async function shutdown(c: Coordination | undefined, loop: CoordinatorLoo
     return { draining: [], settled: Promise.resolve() };
   }
   // (the cycle starts nothing once the lifetime signal is aborted, which stopAll does first)
-  await Promise.all([closed, c.ownership.stopAll('stop', true)]);
+  const stopping = c.ownership.stopAll('stop', true);
+  // Out of the membership first (set locks kept): the set released first, the moment its agents
+  // returned, is taken by a node that already counts the others without this one (at its share
+  // otherwise, it would take it only as an orphan). Not waited for by the stop itself.
+  const leaving = leaveMembership(c);
+  await Promise.all([closed, stopping]);
   const draining = c.ownership.draining();
   if (draining.length > 0) {
     // the ONE line of a stop that could not end its agents in time (the drains' watchdog stays quiet)
@@ -52,7 +64,7 @@ export async function shutdown(c: Coordination | undefined, loop: CoordinatorLoo
   }
   // the rest (member slots, connections) only once no agent of a held set runs any more
   // (every set drained at once: stopAll released everything in ONE releaseAll, no second round trip)
-  const settled = c.ownership.whenDrained().then(() => closeAll(c));
+  const settled = Promise.all([c.ownership.whenDrained(), leaving]).then(() => closeAll(c));
   if (draining.length === 0) await settled;
   await c.operations.dispose();
   return { draining, settled };
