@@ -50,6 +50,12 @@ export interface CycleInput {
    * other set is handed over to make up for it). Default: none.
    */
   readonly withheld?: (set: ProjectionSet) => WithholdReason | undefined;
+  /**
+   * When this node acquired a set it owns (clock ms), and the settle window: a set acquired here
+   * less than `settleWindowMs` ago is never handed over for balance (no set moves twice within a
+   * settle window); the policy sees such sets first, so it hands settled ones over. Default: none.
+   */
+  readonly settle?: { readonly windowMs: number; readonly since: (set: ProjectionSet) => number | undefined };
   /** How long a paused agent waits before its restart (consecutive failures back off). Default: `healthCheckPollingTimeMs`. */
   readonly restartDelay?: (set: ProjectionSet, shard: ShardName) => number;
   /** True when a paused agent failed often enough in a row here that its set goes to another node. Default: never. */
@@ -91,6 +97,18 @@ function agentAction(input: CycleInput, set: ProjectionSet, shard: ShardName): S
     return input.now - pausedAt > delay ? 'restart-paused' : undefined;
   }
   return input.settings.restartStoppedAgents ? 'restart-stopped' : 'hand-over';
+}
+
+/** Keys of the `owned` sets acquired within the settle window (`undefined` when none: nothing built). */
+function recentlyAcquired(input: CycleInput, owned: readonly ProjectionSet[]): Set<string> | undefined {
+  const settle = input.settle;
+  if (settle === undefined) return undefined;
+  let recent: Set<string> | undefined;
+  for (const set of owned) {
+    const since = settle.since(set);
+    if (since !== undefined && input.now - since < settle.windowMs) (recent ??= new Set()).add(set.key);
+  }
+  return recent;
 }
 
 /**
@@ -165,9 +183,10 @@ export function planCycle(input: CycleInput): CyclePlan {
     }
   }
 
+  const recent = recentlyAcquired(input, kept);
   const decision = (input.policy ?? greedyOwnershipPolicy).select({
     distribution: input.distribution, // withheld sets included: a pause moves nothing else (README, "Minimal movement")
-    owned: kept,
+    owned: recent === undefined ? kept : [...kept.filter((set) => recent.has(set.key)), ...kept.filter((set) => !recent.has(set.key))],
     candidates,
     ...(input.cluster === undefined ? {} : { cluster: input.cluster }),
   });
@@ -179,11 +198,11 @@ export function planCycle(input: CycleInput): CyclePlan {
   if (balancing.length > 0) {
     const keptKeys = new Set(kept.map((set) => set.key));
     for (const set of balancing) {
-      if (!keptKeys.has(set.key) || handedOver.has(set.key)) continue;
+      if (!keptKeys.has(set.key) || handedOver.has(set.key) || recent?.has(set.key) === true) continue;
       handOver.push({ set, reason: 'balance' });
       handedOver.add(set.key);
     }
-    const balanced = new Set(balancing.map((set) => set.key));
+    const balanced = new Set(balancing.filter((set) => recent?.has(set.key) !== true).map((set) => set.key));
     owned = kept.filter((set) => !balanced.has(set.key));
   }
 
