@@ -64,6 +64,8 @@ await describePostgres('graceful stop with slow agents releases each set at its 
     expect(Math.max(...lags), `lags: ${lags.map(Math.round).join(', ')} ms`).toBeLessThan(400);
     expect(ledger.findOverlaps()).toEqual([]);
     const sorted = [...lags].sort((a, b) => a - b);
-    console.info(`graceful stop, return -> running elsewhere: p50 ${Math.round(sorted[sorted.length >> 1]!)} ms, max ${Math.round(sorted.at(-1)!)} ms (${lags.length} shards)`);
+    console.info(
+      `graceful stop, return -> running elsewhere: p50 ${Math.round(sorted[sorted.length >> 1]!)} ms, max ${Math.round(sorted.at(-1)!)} ms (${lags.length} shards)`,
+    );
   }, 180_000);
 });

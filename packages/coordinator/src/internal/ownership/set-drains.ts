@@ -153,7 +153,6 @@ export class SetDrains {
     return this.#drains.get(key)?.done;
   }
 
-
   async #settle(drain: Drain, daemon: ProjectionDaemon, shard: ShardName, why: unknown): Promise<void> {
     try {
       await daemon.stopAgent(shard, why);
