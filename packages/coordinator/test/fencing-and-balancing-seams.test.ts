@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_COORDINATOR_SETTINGS } from '../src/coordinator-settings';
+import { settleWindowMs } from '../src/internal/loop/settle-window';
 import { shareLimitPolicy } from '../src/ownership-policy';
 import { disposeAfterEach } from './fakes/dispose-after-each';
 import { setsOf } from './fakes/fixtures';
@@ -29,6 +31,7 @@ describe('fencing and balancing seams', () => {
     await h.start();
     expect(h.coordinator.status().owned).toHaveLength(3);
     limit = 1;
+    h.clock.advance(settleWindowMs(DEFAULT_COORDINATOR_SETTINGS)); // sets just taken are not moved on (settle window)
     h.log.length = 0;
     await h.cycle();
     expect(h.coordinator.status().owned).toHaveLength(1);

@@ -29,7 +29,7 @@ function input(held: readonly ProjectionSet[], distribution: readonly Projection
 describe('planCycle with ownership intents', () => {
   const [a, b, c] = setsOf(['A', 'B', 'C']) as [ProjectionSet, ProjectionSet, ProjectionSet];
 
-  it('hands a held paused set over, never attempts a free paused one, and hides both from the policy', () => {
+  it('hands a held paused set over, never attempts a free paused one, and offers neither to the policy (which still counts both)', () => {
     const seen: number[] = [];
     const plan = planCycle({
       ...input([a], [a, b, c], { paused: new Set(['A:All', b.key]), draining: false }),
@@ -38,7 +38,7 @@ describe('planCycle with ownership intents', () => {
     expect(plan.handOver).toEqual([{ set: a, reason: 'paused' }]);
     expect(keys(plan.attempt)).toEqual([c.key]);
     expect(plan.owned).toEqual([]);
-    expect(seen).toEqual([1]);
+    expect(seen).toEqual([3]); // shares do not shrink: a pause moves only what it names
   });
 
   it('a draining node hands every held set over and attempts nothing', () => {

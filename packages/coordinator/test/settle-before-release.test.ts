@@ -3,10 +3,11 @@ import { waitUntil } from '@polecat/test-utils';
 import { cleanupAfterEach } from '@polecat/test-utils/vitest';
 import { describe, expect, it } from 'vitest';
 import type { CoordinatorEvents } from '../src/coordinator-events';
-import type { CoordinatorSettingsInput } from '../src/coordinator-settings';
+import { DEFAULT_COORDINATOR_SETTINGS, type CoordinatorSettingsInput } from '../src/coordinator-settings';
 import type { EpochSource } from '../src/epoch-source';
 import { FunctionAgentDaemon, type AgentContext } from '../src/function-agent-daemon';
 import type { OwnershipPolicy } from '../src/ownership-policy';
+import { settleWindowMs } from '../src/internal/loop/settle-window';
 import { ProjectionCoordinator } from '../src/projection-coordinator';
 import { FakeDistributor } from './fakes/fake-distributor';
 import { ManualClock, mainDb, recordingLogger, setsOf, shard } from './fakes/fixtures';
@@ -111,6 +112,7 @@ describe('ownership ends only when the agents have settled', () => {
     const h = setup(sets, { policy });
     await h.coordinator.start();
     await h.coordinator.whenOwned(1, { timeoutMs: 2000 });
+    h.clock.advance(settleWindowMs(DEFAULT_COORDINATOR_SETTINGS)); // a set just taken is not moved on (settle window)
     state.handOver = true;
     await h.cycle(); // hands over: aborts A, waits at most stopDrainTimeoutMs (60 ms)
     await tick(150); // well past the drain timeout

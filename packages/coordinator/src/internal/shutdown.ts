@@ -19,22 +19,41 @@ async function quietly(c: Coordination, what: string, action: () => Promise<void
   }
 }
 
-async function closeAll(c: Coordination, releaseRest: boolean): Promise<void> {
-  if (releaseRest) await quietly(c, 'releasing locks', () => c.distributor.releaseAll(releaseOptionsFor('stop')));
+async function closeAll(c: Coordination): Promise<void> {
+  // (the sets went one by one, or some lock was won meanwhile: release the rest; not after ONE releaseAll)
+  if (!c.ownership.releasedAll()) await quietly(c, 'releasing locks', () => c.distributor.releaseAll(releaseOptionsFor('stop')));
   await c.daemons.disposeAll();
   await quietly(c, 'disposing the distributor', () => c.distributor.dispose());
 }
 
+/** Releases this node's member slots (distributors with `leaveMembership`); never rejects. */
+function leaveMembership(c: Coordination): Promise<void> {
+  const leave = c.distributor.leaveMembership?.bind(c.distributor);
+  return leave === undefined ? Promise.resolve() : quietly(c, 'leaving the membership', leave);
+}
+
 /**
- * The graceful stop: ends the loop and drops its wake sources, aborts every agent and waits for
- * them up to `stopDrainTimeoutMs` BEFORE it releases anything, releases the sets whose agents
- * returned, then (once no agent of a held set runs any more) the rest, the daemons and the
- * distributor. Resolves after the drain timeout at the latest; `settled` tells when all is done.
+ * The graceful stop: ends the loop (its running cycle is aborted at once) and, in the same instant,
+ * aborts every agent, those of sets being handed over included, and leaves the membership (the
+ * other nodes share its sets out as they come free); each set's lock is released the
+ * moment its own agents returned, never before. Waits for the agents up to `stopDrainTimeoutMs`
+ * (ONE timeout: the cycle is not waited for first), then (once no agent of a held set runs any more)
+ * releases the rest and closes the daemons and the distributor. Resolves after the drain timeout at
+ * the latest; `settled` tells when all is done.
  */
 export async function shutdown(c: Coordination | undefined, loop: CoordinatorLoop | undefined): Promise<Shutdown> {
-  await loop?.close();
-  if (c === undefined) return { draining: [], settled: Promise.resolve() };
-  await c.ownership.stopAll('stop', true);
+  const closed = loop?.close(); // aborts the running cycle synchronously
+  if (c === undefined) {
+    await closed;
+    return { draining: [], settled: Promise.resolve() };
+  }
+  // (the cycle starts nothing once the lifetime signal is aborted, which stopAll does first)
+  const stopping = c.ownership.stopAll('stop', true);
+  // Out of the membership first (set locks kept): the set released first, the moment its agents
+  // returned, is taken by a node that already counts the others without this one (at its share
+  // otherwise, it would take it only as an orphan). Not waited for by the stop itself.
+  const leaving = leaveMembership(c);
+  await Promise.all([closed, stopping]);
   const draining = c.ownership.draining();
   if (draining.length > 0) {
     // the ONE line of a stop that could not end its agents in time (the drains' watchdog stays quiet)
@@ -44,8 +63,8 @@ export async function shutdown(c: Coordination | undefined, loop: CoordinatorLoo
     });
   }
   // the rest (member slots, connections) only once no agent of a held set runs any more
-  // (all drained in time: stopAll released everything at once)
-  const settled = c.ownership.whenDrained().then(() => closeAll(c, draining.length > 0));
+  // (every set drained at once: stopAll released everything in ONE releaseAll, no second round trip)
+  const settled = Promise.all([c.ownership.whenDrained(), leaving]).then(() => closeAll(c));
   if (draining.length === 0) await settled;
   await c.operations.dispose();
   return { draining, settled };

@@ -60,11 +60,19 @@ export function harness(sets: ProjectionSet[], options: HarnessOptions = {}) {
     await coordinator.start();
     await first;
   };
-  /** Wakes the loop and waits for one full cycle. */
+  /**
+   * Wakes the loop and waits for one full cycle, and for the hand-overs and stops it began (the
+   * cycle does not wait for them: each set is released by its own drain, a few ticks later), unless
+   * an agent has not returned.
+   */
   const cycle = async (): Promise<CoordinatorEvents['cycle']> => {
     const next = nextCycle();
     coordinator.wake();
-    return next;
+    const ended = await next;
+    for (let turn = 0; turn < 20 && coordinator.status().draining.some((drain) => drain.shards.length === 0); turn++) {
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    return ended;
   };
   const daemon = (id = 'main'): FakeDaemon => {
     const found = daemons.get(id);

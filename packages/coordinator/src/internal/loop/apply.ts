@@ -61,24 +61,28 @@ async function leaveMembership(c: Coordination, intents: IntentReader, when: 'st
 /**
  * Step 3, apply: stop the agents of sets not held, hand sets over (stop, then release), leave or
  * rejoin the membership while draining, dispose the daemons of databases gone, and start the
- * agents of held sets. Resolves `false` when the run was aborted meanwhile.
+ * agents of held sets. Stops and hand-overs are started and tracked (`ownership.track`), never
+ * awaited: a takeover of free sets never waits for a drain here, and a stop never waits for this
+ * cycle (each set is released by its own drain once its agents returned; a draining set is
+ * neither attempted nor started meanwhile). Resolves `false` when the run was aborted meanwhile.
  */
 export async function apply(c: Coordination, observed: Observation, plan: CyclePlan, signal: AbortSignal): Promise<boolean> {
   const { ownership, logger } = c;
   const draining = observed.intents?.draining === true;
   if (draining && c.intents !== undefined) await leaveMembership(c, c.intents, 'start');
-  await Promise.all(plan.stop.map(({ set, reason }) => ownership.stopSet(set, reason, false)));
-  await Promise.all(
-    plan.handOver.map(async ({ set, reason }) => {
-      logger.debug('handing set over', { set: set.key, lockId: set.lockId, reason });
-      await ownership.stopSet(set, reason, true);
-      const backOffCause = HAND_OVER_BACKOFF[reason];
-      if (backOffCause !== undefined) ownership.backOff(set, new Error(backOffCause));
-    }),
-  );
+  if (signal.aborted) return false; // a stop or pause stops these agents itself
+  for (const { set, reason } of plan.stop) ownership.track(ownership.stopSet(set, reason, false));
+  for (const { set, reason } of plan.handOver) {
+    logger.debug('handing set over', { set: set.key, lockId: set.lockId, reason });
+    ownership.track(ownership.stopSet(set, reason, true));
+    // (backed off from now: the drain's end wakes the loop, which must not take the set straight back)
+    const backOffCause = HAND_OVER_BACKOFF[reason];
+    if (backOffCause !== undefined) ownership.backOff(set, new Error(backOffCause));
+  }
   if (draining && c.intents !== undefined) await leaveMembership(c, c.intents, 'end');
   else c.intents?.rejoined();
-  await c.daemons.retain(databaseIds(observed.sets));
+  // (a removed database's daemon waits for its agents: tracked as well, not awaited by the cycle)
+  ownership.track(c.daemons.retain(databaseIds(observed.sets)));
   if (signal.aborted) return false;
 
   const bySet = groupBySet(plan.start);

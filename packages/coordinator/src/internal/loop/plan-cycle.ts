@@ -45,9 +45,17 @@ export interface CycleInput {
   readonly cluster?: ClusterView;
   /**
    * Operator intents (see `OwnershipIntents`): a withheld set is never attempted and, when held,
-   * handed over with that reason; the policy sees only the sets that may run. Default: none.
+   * handed over with that reason. The policy never gets it as a candidate, but still counts it in
+   * the distribution, so that a pause or drain moves only what it names (shares do not shrink, no
+   * other set is handed over to make up for it). Default: none.
    */
   readonly withheld?: (set: ProjectionSet) => WithholdReason | undefined;
+  /**
+   * When this node acquired a set it owns (clock ms), and the settle window: a set acquired here
+   * less than `settleWindowMs` ago is never handed over for balance (no set moves twice within a
+   * settle window); the policy sees such sets first, so it hands settled ones over. Default: none.
+   */
+  readonly settle?: { readonly windowMs: number; readonly since: (set: ProjectionSet) => number | undefined };
   /** How long a paused agent waits before its restart (consecutive failures back off). Default: `healthCheckPollingTimeMs`. */
   readonly restartDelay?: (set: ProjectionSet, shard: ShardName) => number;
   /** True when a paused agent failed often enough in a row here that its set goes to another node. Default: never. */
@@ -91,6 +99,18 @@ function agentAction(input: CycleInput, set: ProjectionSet, shard: ShardName): S
   return input.settings.restartStoppedAgents ? 'restart-stopped' : 'hand-over';
 }
 
+/** Keys of the `owned` sets acquired within the settle window (`undefined` when none: nothing built). */
+function recentlyAcquired(input: CycleInput, owned: readonly ProjectionSet[]): Set<string> | undefined {
+  const settle = input.settle;
+  if (settle === undefined) return undefined;
+  let recent: Set<string> | undefined;
+  for (const set of owned) {
+    const since = settle.since(set);
+    if (since !== undefined && input.now - since < settle.windowMs) (recent ??= new Set()).add(set.key);
+  }
+  return recent;
+}
+
 /**
  * The coordinator's decisions for one cycle, with no I/O: which agents to start, restart or stop,
  * which sets to hand over and which to try to attain.
@@ -117,12 +137,9 @@ export function planCycle(input: CycleInput): CyclePlan {
   const heldDraining: ProjectionSet[] = [];
   const candidates: ProjectionSet[] = [];
   const withheld = input.withheld;
-  let runnable: ProjectionSet[] | undefined; // the distribution without withheld sets (built only when one is)
   const draining = input.isDraining;
-  for (const [index, set] of input.distribution.entries()) {
+  for (const set of input.distribution) {
     const reason = withheld?.(set);
-    if (reason !== undefined) runnable ??= input.distribution.slice(0, index);
-    else runnable?.push(set);
     if (draining !== undefined && draining(set)) {
       // kept (not released, not restarted) while tracked; otherwise neither attempted nor acquired
       // (withheld too: handed over once its agents have returned)
@@ -166,9 +183,10 @@ export function planCycle(input: CycleInput): CyclePlan {
     }
   }
 
+  const recent = recentlyAcquired(input, kept);
   const decision = (input.policy ?? greedyOwnershipPolicy).select({
-    distribution: runnable ?? input.distribution,
-    owned: kept,
+    distribution: input.distribution, // withheld sets included: a pause moves nothing else (README, "Minimal movement")
+    owned: recent === undefined ? kept : [...kept.filter((set) => recent.has(set.key)), ...kept.filter((set) => !recent.has(set.key))],
     candidates,
     ...(input.cluster === undefined ? {} : { cluster: input.cluster }),
   });
@@ -180,11 +198,11 @@ export function planCycle(input: CycleInput): CyclePlan {
   if (balancing.length > 0) {
     const keptKeys = new Set(kept.map((set) => set.key));
     for (const set of balancing) {
-      if (!keptKeys.has(set.key) || handedOver.has(set.key)) continue;
+      if (!keptKeys.has(set.key) || handedOver.has(set.key) || recent?.has(set.key) === true) continue;
       handOver.push({ set, reason: 'balance' });
       handedOver.add(set.key);
     }
-    const balanced = new Set(balancing.map((set) => set.key));
+    const balanced = new Set(balancing.filter((set) => recent?.has(set.key) !== true).map((set) => set.key));
     owned = kept.filter((set) => !balanced.has(set.key));
   }
 

@@ -4,6 +4,7 @@ import type { ClusterView } from '../../ownership-policy';
 import type { Coordination } from '../coordination';
 import type { Observation } from './observe';
 import { planCycle, type CycleInput, type CyclePlan } from './plan-cycle';
+import { settleWindowMs } from './settle-window';
 
 /** The reason `set` is withheld under `intents`, or `undefined` when it may run here. */
 export function withholdReason(intents: OwnershipIntents, set: ProjectionSet): WithholdReason | undefined {
@@ -26,6 +27,7 @@ export function cycleInput(c: Coordination, observed: Observation, view: Cluster
     isDraining: (set) => ownership.isDraining(set),
     agentState: (set, shard) => ownership.agentState(set, shard),
     restartDelay: (set, shard) => ownership.failures.restartDelay(set, shard),
+    settle: { windowMs: settleWindowMs(c.settings), since: (set) => ownership.entry(set.key)?.since },
     failingTooOften: (set, shard) => ownership.failures.shouldHandOver(set, shard),
     backoff: ownership.backoff.entries,
     now,

@@ -1,10 +1,10 @@
-import { releaseOptionsFor } from '../release-notice-reason';
 import type { ProjectionSet, ShardName } from '@polecat/distributors';
 import type { AgentStopReason } from '../../coordinator-events';
 import type { DrainingSetStatus } from '../../coordinator-status';
 import type { ProjectionDaemon } from '../../projection-daemon';
 import { CoalescedDeadline } from '../coalesced-deadline';
 import type { CoordinatorServices } from '../coordination';
+import { CoalescedReleases } from './coalesced-releases';
 
 interface Drain {
   readonly set: ProjectionSet;
@@ -45,13 +45,30 @@ export class SetDrains {
   readonly #onSettled: () => void;
   readonly #drains = new Map<string, Drain>();
   readonly #deadline: CoalescedDeadline;
+  readonly #releases: CoalescedReleases;
   #batch: Batch | undefined;
 
-  /** `onSettled`: a drain finished, its set may be attempted or started again (the coordinator wakes its loop). */
-  constructor(services: CoordinatorServices, onSettled: () => void) {
+  /**
+   * `onSettled`: a drain finished, its set may be attempted or started again (the coordinator wakes its loop).
+   * `mayReleaseAll(due)`: the releases `due` in one tick may go as ONE `releaseAll` (a stop whose
+   * sets all drained at once), provided no drain has an agent left running.
+   */
+  constructor(services: CoordinatorServices, onSettled: () => void, mayReleaseAll: (due: readonly ProjectionSet[]) => boolean = () => false) {
     this.#deps = services;
     this.#onSettled = onSettled;
     this.#deadline = new CoalescedDeadline(services.clock, services.settings.stopDrainTimeoutMs);
+    this.#releases = new CoalescedReleases(services, (due) => this.#noneRunning() && mayReleaseAll(due));
+  }
+
+  /** True when no drain has an agent left running. */
+  #noneRunning(): boolean {
+    for (const drain of this.#drains.values()) if (drain.running.size > 0) return false;
+    return true;
+  }
+
+  /** True when the last release was ONE `releaseAll` (see {@link CoalescedReleases.releasedAll}). */
+  get releasedAll(): boolean {
+    return this.#releases.releasedAll;
   }
 
   /** How many sets are draining. */
@@ -100,7 +117,8 @@ export class SetDrains {
         batch.drains.delete(drain);
         if (batch.drains.size === 0) batch.cancel.abort();
       }
-      if (drain.release) await this.release(set, drain.reason);
+      // this set's own agents returned: its lock goes now (with the releases due in the same tick)
+      if (drain.release) await this.#releases.release(set, drain.reason);
       this.#drains.delete(set.key);
       if (drain.overrun) {
         this.#deps.logger.info('overdue agents returned', {
@@ -133,24 +151,6 @@ export class SetDrains {
   /** The drain of `key` (resolves once every agent returned and, if asked, the lock was released); `undefined` when not draining. */
   whenSettled(key: string): Promise<void> | undefined {
     return this.#drains.get(key)?.done;
-  }
-
-  /** Releases `set` once its drain ends (at once when it is not draining). */
-  async releaseWhenSettled(set: ProjectionSet): Promise<void> {
-    const drain = this.#drains.get(set.key);
-    if (drain === undefined) await this.release(set);
-    else drain.release = true;
-  }
-
-  /** Releases one set's lock now, reporting `lockReleased`; failures are logged and reported, never thrown. */
-  async release(set: ProjectionSet, reason?: AgentStopReason): Promise<void> {
-    try {
-      await this.#deps.distributor.release(set, releaseOptionsFor(reason));
-      this.#deps.events.emit('lockReleased', reason === undefined ? { set } : { set, reason });
-    } catch (error) {
-      this.#deps.logger.warn('releasing set failed', { set: set.key, lockId: set.lockId, error });
-      this.#deps.errors.record(error);
-    }
   }
 
   async #settle(drain: Drain, daemon: ProjectionDaemon, shard: ShardName, why: unknown): Promise<void> {

@@ -1,4 +1,3 @@
-import { releaseOptionsFor } from '../release-notice-reason';
 import type { ProjectionSet, ShardName } from '@polecat/distributors';
 import { CoordinatorError } from '../../coordinator-error';
 import type { AgentStopReason } from '../../coordinator-events';
@@ -51,6 +50,8 @@ export class SetOwnership {
   readonly #drains: SetDrains;
   readonly #confirmation: HeldConfirmation;
   #lifetime = new AbortController();
+  /** The sets of a releasing stop (or pause) still within its drain timeout: due all at once, they go in ONE `releaseAll`. */
+  #releaseAllOf: ReadonlySet<string> | undefined;
 
   constructor(services: CoordinatorServices, hooks: SetOwnershipHooks = {}) {
     this.services = services;
@@ -61,7 +62,11 @@ export class SetOwnership {
       { initialMs: healthCheckPollingTimeMs, factor: 2, maxMs: Math.max(healthCheckPollingTimeMs, startFailureBackoff.maxMs) },
       agentFailuresBeforeHandOver,
     );
-    this.#drains = new SetDrains(services, () => hooks.onDrained?.());
+    this.#drains = new SetDrains(
+      services,
+      () => hooks.onDrained?.(),
+      (due) => this.#allOfStop(due),
+    );
     this.#confirmation = new HeldConfirmation(services.distributor, () => this.#lifetime.signal);
   }
 
@@ -91,6 +96,16 @@ export class SetOwnership {
   /** A new lifetime signal (after pause/resume). */
   renew(): void {
     if (this.#lifetime.signal.aborted) this.#lifetime = new AbortController();
+    this.#releaseAllOf = undefined;
+  }
+
+  /** True when `due` holds every set of a releasing stop, in its drain timeout, and nothing is owned any more. */
+  #allOfStop(due: readonly ProjectionSet[]): boolean {
+    const group = this.#releaseAllOf;
+    if (group === undefined || this.#owned.size > 0 || due.length < group.size) return false;
+    const keys = new Set(due.map((set) => set.key));
+    for (const key of group) if (!keys.has(key)) return false;
+    return true;
   }
 
   /** The state of an agent started here during its set's current ownership (a pure read). */
@@ -159,7 +174,8 @@ export class SetOwnership {
       logger.info('lock not confirmed after its epoch was taken; not starting its agents', { set: set.key, epoch: String(epoch) });
       return;
     }
-    if (this.#owned.has(set.key)) return;
+    // stopping or pausing meanwhile: its stop did not see this set; the lock goes with the rest
+    if (this.#owned.has(set.key) || this.#lifetime.signal.aborted) return;
     const owned: OwnedSet = { set, since: clock.now(), ...(epoch === undefined ? {} : { epoch }), controller: new AbortController(), started: new Set() };
     this.#owned.set(set.key, owned);
     events.emit('lockAcquired', epoch === undefined ? { set } : { set, epoch });
@@ -204,19 +220,22 @@ export class SetOwnership {
   }
 
   /**
-   * Aborts every agent (lifetime signal) and stops them, waiting at most `stopDrainTimeoutMs`; then,
-   * with `release`, releases the sets whose agents all returned (ONE `releaseAll` when every set
-   * drained in time) and leaves the others to be released by their drains; without it, keeps
-   * tracking the sets (their agents restart after `resume`, once returned).
+   * Aborts every agent (lifetime signal) and stops them, waiting at most `stopDrainTimeoutMs`. With
+   * `release`, each set's lock is released the moment ITS agents returned (releases due in the same
+   * tick go together; ONE `releaseAll` once no agent runs any more, e.g. when every set drained at
+   * once); a set still draining at the timeout keeps its lock until its agents return. Without it,
+   * keeps tracking the sets (their agents restart after `resume`, once returned).
    */
   async stopAll(reason: 'pause' | 'stop', release: boolean): Promise<void> {
-    const { daemons, distributor, events, logger, errors, settings } = this.services;
+    const { daemons, logger, settings } = this.services;
     const why = new CoordinatorError('DISPOSED', `coordinator ${reason === 'pause' ? 'paused' : 'stopping'}`);
     this.#lifetime.abort(why);
     // Abort every agent now (each set's one signal), before waiting for anything.
     for (const entry of this.#owned.values()) entry.controller.abort(why);
     const owned = [...this.#owned.values()];
-    const work = Promise.all([...this.#pending, ...owned.map((entry) => this.stopSet(entry.set, reason, false, why)), daemons.stopAll(why)]);
+    // (set before the stops: the first release may be due at once)
+    if (release && owned.length > 0) this.#releaseAllOf = new Set(owned.map((entry) => entry.set.key));
+    const work = Promise.all([...this.#pending, ...owned.map((entry) => this.stopSet(entry.set, reason, release, why)), daemons.stopAll(why)]);
     // a stop whose sets still drain prints ONE summary of them (shutdown.ts); this line is for the rest
     if (!(await this.#drains.bounded(work)) && (reason === 'pause' || this.#drains.size === 0)) {
       logger.warn(`${reason}: agents did not stop within the drain timeout; their locks stay held until they return`, {
@@ -224,21 +243,15 @@ export class SetOwnership {
         draining: this.#drains.status().map((drain) => drain.key),
       });
     }
+    this.#releaseAllOf = undefined; // past the timeout, the sets still draining go one by one
     if (!release) {
       for (const entry of owned) this.#owned.set(entry.set.key, { ...entry, controller: new AbortController(), started: new Set() });
-      return;
     }
-    if (this.#drains.size === 0) {
-      try {
-        await distributor.releaseAll(releaseOptionsFor(reason));
-        for (const entry of owned) events.emit('lockReleased', { set: entry.set, reason });
-      } catch (error) {
-        logger.warn('releasing locks failed', { error });
-        errors.record(error);
-      }
-      return;
-    }
-    await Promise.all(owned.map((entry) => this.#drains.releaseWhenSettled(entry.set)));
+  }
+
+  /** True when a stop released every lock in ONE `releaseAll` (nothing left to release). */
+  releasedAll(): boolean {
+    return this.#drains.releasedAll;
   }
 
   /** Sets whose agents have not all returned (see {@link SetDrains}). */
