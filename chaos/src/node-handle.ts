@@ -94,7 +94,9 @@ export class NodeHandle {
       this.#past.grants += this.#current.grants;
       this.#current = { writes: 0, refused: 0, errors: 0, grants: 0 };
       this.owned = 0;
-      const expected = this.#expectExit && (signal === 'SIGKILL' || code === 0);
+      // A node's SIGTERM handler always exits with code 0; dying OF the SIGTERM we sent means it came
+      // before the handler existed (an incarnation still loading its modules: no coordinator, no lock yet).
+      const expected = this.#expectExit && (signal === 'SIGKILL' || code === 0 || signal === 'SIGTERM');
       if (!expected) this.unexpectedExits.push(`${this.name} exited with ${code ?? signal}: ${this.stderrTail()}`);
     });
   }
