@@ -135,6 +135,15 @@ export interface AppLock extends AsyncDisposable {
   waitForLock?(id: LockId, options: WaitForLockOptions): Promise<boolean>;
   /** Releases `id`. Releasing an id that is not held is a no-op. */
   releaseLock(id: LockId, options?: ReleaseOptions): Promise<void>;
+  /**
+   * Optional extra (session backends: `SessionAppLock`, and so PostgreSQL, SQL Server and
+   * in-memory): releases the held ones of `ids` in ONE round trip (several for a batch too large
+   * for one, as with {@link AppLock.releaseAll}), with one release notice carrying `reason`. Ids
+   * not held are no-ops, as with {@link AppLock.releaseLock}; the other held ids stay held. Resolves
+   * without a round trip when none of `ids` is held (or asked for by a queued attempt). A caller
+   * without it releases each id with `releaseLock`.
+   */
+  releaseLocks?(ids: readonly LockId[], options?: ReleaseOptions): Promise<void>;
   /** Releases every held id in one round trip (several for a batch too large for one). */
   releaseAll(options?: ReleaseOptions): Promise<void>;
   /** Subscribes to losses; returns the unsubscribe function. */

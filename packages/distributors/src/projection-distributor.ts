@@ -76,6 +76,14 @@ export interface ProjectionDistributor extends AsyncDisposable {
   // Optional members: the coordinator checks for each and does without it (see the README).
 
   /**
+   * Optional (the locking distributors): releases the locks of `sets` (those held; the others are
+   * no-ops) with ONE lock round trip per lock owner involved (`AppLock.releaseLocks`; a lock without
+   * it releases each id with `releaseLock`), `reason` in each release notice. Every owner is tried;
+   * then it rejects with `RELEASE_FAILED` if any failed. The coordinator uses it when the sets due
+   * for release in one tick are not every set it holds; without it, it calls `release` per set.
+   */
+  releaseSets?(sets: readonly ProjectionSet[], options?: ReleaseOptions): Promise<void>;
+  /**
    * Optional (the locking distributors, when their `AppLock` implements `probeLocks`): membership
    * for balancing. For every database of `distribution`, ONE probe round trip (a second one only
    * while this node takes its member slot) tells how many nodes are live and which of the sets not

@@ -17,8 +17,8 @@ export type SoloProjectionDistributorOptions = DistributorOptions;
  * disposed), no start-up wait. For tests and an explicit single-node opt-out; never safe with two
  * nodes. Each set's {@link SoloProjectionDistributor.lockSignal | signal} aborts (reason: a
  * `LockLostError` with reason `released`) only when its database leaves the list or the
- * distributor is disposed. `release` and `releaseAll` are no-ops; `onSetsLost` never fires. The set
- * lock id is the raw `daemonLockId` (informational only).
+ * distributor is disposed. `release`, `releaseSets` and `releaseAll` are no-ops; `onSetsLost`
+ * never fires. The set lock id is the raw `daemonLockId` (informational only).
  */
 export class SoloProjectionDistributor implements ProjectionDistributor {
   /** @deprecated Read `capabilities` instead. */
@@ -87,6 +87,8 @@ export class SoloProjectionDistributor implements ProjectionDistributor {
   }
 
   async release(_set: ProjectionSet, _options?: ReleaseOptions): Promise<void> {}
+
+  async releaseSets(_sets: readonly ProjectionSet[], _options?: ReleaseOptions): Promise<void> {}
 
   async releaseAll(_options?: ReleaseOptions): Promise<void> {}
 

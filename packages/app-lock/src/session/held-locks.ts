@@ -57,6 +57,16 @@ export class HeldLocks<Key> {
     return this.#byId.get(heldKey(id));
   }
 
+  /** The held entries of `ids`, each once (ids not held are skipped). */
+  entriesOf(ids: readonly LockId[]): HeldLock<Key>[] {
+    const entries = new Set<HeldLock<Key>>();
+    for (const id of ids) {
+      const held = this.get(id);
+      if (held !== undefined) entries.add(held);
+    }
+    return [...entries];
+  }
+
   /** Whether `entry` is still the registered holding of its id (not released, lost or re-taken since). */
   isCurrent(entry: HeldLock<Key>): boolean {
     return this.#byId.get(heldKey(entry.id)) === entry;

@@ -183,18 +183,27 @@ export class SessionAppLock<Key> implements AppLock {
     return this.#queue.run(() => verifyHeldLocks(this.#parts));
   }
 
+  /** Releases `id`: {@link SessionAppLock.releaseLocks} of one id. */
+  async releaseLock(id: LockId, options?: ReleaseOptions): Promise<void> {
+    assertLockId(id);
+    return this.#release([id], options);
+  }
+
   /**
-   * Releases `id` in the serial queue; resolves at once, queueing nothing, when `id` is neither held
+   * Releases the held ones of `ids` in the serial queue, in ONE round trip (chunked when too large
+   * for one) with one release notice; resolves at once, queueing nothing, when none of `ids` is held
    * nor asked for by a queued request (lost with a given-up session, say: its hold must not wait
    * behind a reconnect).
    */
-  async releaseLock(id: LockId, options?: ReleaseOptions): Promise<void> {
-    assertLockId(id);
-    if (this.#disposing || (!this.#held.has(id) && !this.#pending.has(id))) return;
-    await this.#queue.run(async () => {
-      const held = this.#held.get(id);
-      if (held) await this.#releaseHeld([held], releaseReasonOf(options));
-    });
+  async releaseLocks(ids: readonly LockId[], options?: ReleaseOptions): Promise<void> {
+    if (!Array.isArray(ids)) throw new AppLockError('INVALID_LOCK_ID', 'Expected an array of lock ids');
+    for (const id of ids) assertLockId(id);
+    return this.#release(ids, options);
+  }
+
+  async #release(ids: readonly LockId[], options: ReleaseOptions | undefined): Promise<void> {
+    if (this.#disposing || !ids.some((id) => this.#held.has(id) || this.#pending.has(id))) return;
+    await this.#queue.run(() => this.#releaseHeld(this.#held.entriesOf(ids), releaseReasonOf(options)));
   }
 
   async releaseAll(options?: ReleaseOptions): Promise<void> {

@@ -6,6 +6,7 @@ import { inputCases } from './input-cases';
 import { lossCases } from './loss-cases';
 import { ownershipCases } from './ownership-cases';
 import { probeCases } from './probe-cases';
+import { releaseManyCases } from './release-many-cases';
 
 /**
  * Registers the `AppLock` conformance suite (vitest) for one backend: the six cases of the
@@ -14,7 +15,7 @@ import { probeCases } from './probe-cases';
  * counts, loss on a server-side kill (announced within 1 s) and on a TCP cut, no double hold after
  * a reconnect, names of 1-4000 characters, bad input, abort signals, dispose, stats, events and
  * connection leaks, `LockLostEvent.hold` (refused once the dispatch returned), and the optional
- * `probeLocks` extra. Cases whose harness member is missing are skipped.
+ * `probeLocks` and `releaseLocks` extras. Cases whose harness member is missing are skipped.
  *
  * Measured times are printed with `console.log` (`[conformance:<name>] ...`). Lock ids are random,
  * so suites may share a database.
@@ -30,5 +31,6 @@ export function runAppLockConformance<L extends AppLock>(harness: AppLockConform
     describe('loss', () => lossCases(ctx));
     describe('input and lifecycle', () => inputCases(ctx));
     describe('probe (optional extra)', () => probeCases(ctx));
+    describe('releaseLocks (optional extra)', () => releaseManyCases(ctx));
   });
 }

@@ -3,6 +3,9 @@ import type { AgentStopReason } from '../../coordinator-events';
 import type { CoordinatorServices } from '../coordination';
 import { releaseOptionsFor } from '../release-notice-reason';
 
+/** At most this many set keys are listed in the warning of a failed batch release. */
+const LISTED_SETS = 20;
+
 interface DueRelease {
   readonly set: ProjectionSet;
   readonly reason: AgentStopReason | undefined;
@@ -13,7 +16,8 @@ interface DueRelease {
  * The releases of sets whose agents have just returned. Each set is released as soon as ITS own
  * agents returned (never waiting for other sets'); releases that become due in the same tick go out
  * together: as ONE `releaseAll` when `mayReleaseAll` says so for them (a stop whose agents all
- * returned at once, nothing else running), else one release per set, all sent at once.
+ * returned at once, nothing else running), else as ONE `releaseSets` per release notice reason (one
+ * round trip per lock owner) when the distributor has it, else one release per set, all sent at once.
  */
 export class CoalescedReleases {
   readonly #deps: CoordinatorServices;
@@ -44,7 +48,8 @@ export class CoalescedReleases {
     const due = this.#due;
     this.#due = [];
     if (this.#mayReleaseAll(due.map((entry) => entry.set))) await this.#releaseAll(due);
-    else await Promise.all(due.map((entry) => this.#releaseOne(entry)));
+    else if (this.#deps.distributor.releaseSets === undefined) await Promise.all(due.map((entry) => this.#releaseOne(entry)));
+    else await Promise.all(byNoticeReason(due).map((group) => (group.length === 1 ? this.#releaseOne(group[0]!) : this.#releaseSets(group))));
     for (const entry of due) entry.resolve();
   }
 
@@ -60,6 +65,21 @@ export class CoalescedReleases {
     }
   }
 
+  async #releaseSets(due: readonly DueRelease[]): Promise<void> {
+    const { distributor, events, logger, errors } = this.#deps;
+    this.#releasedAll = false;
+    try {
+      await distributor.releaseSets!(
+        due.map((entry) => entry.set),
+        releaseOptionsFor(due[0]!.reason),
+      );
+      for (const { set, reason } of due) events.emit('lockReleased', reason === undefined ? { set } : { set, reason });
+    } catch (error) {
+      logger.warn('releasing sets failed', { sets: due.length, keys: due.slice(0, LISTED_SETS).map((entry) => entry.set.key), error });
+      errors.record(error);
+    }
+  }
+
   async #releaseOne({ set, reason }: DueRelease): Promise<void> {
     const { distributor, events, logger, errors } = this.#deps;
     this.#releasedAll = false;
@@ -71,4 +91,16 @@ export class CoalescedReleases {
       errors.record(error);
     }
   }
+}
+
+/** `due` grouped by the reason its release notice carries (one `releaseSets` each; a stop has one). */
+function byNoticeReason(due: readonly DueRelease[]): DueRelease[][] {
+  const groups = new Map<string | undefined, DueRelease[]>();
+  for (const entry of due) {
+    const reason = releaseOptionsFor(entry.reason).reason;
+    const group = groups.get(reason);
+    if (group === undefined) groups.set(reason, [entry]);
+    else group.push(entry);
+  }
+  return [...groups.values()];
 }

@@ -110,6 +110,11 @@ export class LockOwningDistributor implements ProjectionDistributor {
     return this.#parts.release(set, options);
   }
 
+  /** One release round trip per lock owner of `sets` (see `ProjectionDistributor.releaseSets`). */
+  releaseSets(sets: readonly ProjectionSet[], options?: ReleaseOptions): Promise<void> {
+    return this.#parts.releaseSets(sets, options);
+  }
+
   releaseAll(options?: ReleaseOptions): Promise<void> {
     return this.#parts.releaseAll(options);
   }

@@ -15,6 +15,7 @@ import { MembershipProbe } from './membership-probe';
 import { databaseIdsOf, groupByOwner, whereOf, type OwnerFailure } from './owner-groups';
 import { RoundTripReporter } from './round-trip-reporter';
 import { SetLoss } from './set-loss';
+import { releaseGroups, throwIfReleasesFailed } from './set-release';
 import type { SetLayout, SetLayoutFactory } from './set-layout';
 
 const ATTEMPT_FAILED = 'lock attempt failed for a database; its sets are not held this cycle';
@@ -198,14 +199,28 @@ export class LockingCore {
     await this.#owners.afterRelease(set.database.id);
   }
 
+  /**
+   * Releases the locks of `sets` with ONE round trip per lock owner (see {@link releaseGroups}); a
+   * removed database whose last set went also disposes its owner, as after {@link release}.
+   */
+  async releaseSets(sets: readonly ProjectionSet[], options?: ReleaseOptions): Promise<void> {
+    const groups = groupByOwner(
+      sets,
+      (set) => set.database,
+      (database) => this.#owners.any(database.id),
+      [],
+    );
+    const errors = await releaseGroups(groups.values(), options);
+    for (const databaseId of new Set(sets.map((set) => set.database.id))) await this.#owners.afterRelease(databaseId);
+    throwIfReleasesFailed(errors, 'lock owner(s)');
+  }
+
   async releaseAll(options?: ReleaseOptions): Promise<void> {
     const results = await Promise.allSettled(this.#owners.all().map((owner) => owner.lock.releaseAll(options)));
-    const errors = results.flatMap((result) => (result.status === 'rejected' ? [result.reason as unknown] : []));
-    if (errors.length > 0) {
-      throw new DistributorError('RELEASE_FAILED', `Releasing locks failed for ${errors.length} database(s)`, {
-        cause: errors.length === 1 ? errors[0] : new AggregateError(errors),
-      });
-    }
+    throwIfReleasesFailed(
+      results.flatMap((result) => (result.status === 'rejected' ? [result.reason as unknown] : [])),
+      'database(s)',
+    );
   }
 
   dispose(): Promise<void> {
