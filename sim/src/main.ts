@@ -122,6 +122,8 @@ async function scale(): Promise<void> {
       'without verification, per node (/s)': first.standbyRequestsPerNodeSecond.toFixed(2),
       connections: first.connections,
       'heap (MB)': first.heapMb.toFixed(0),
+      'probes (keys)': `${first.probes} (${first.probeKeys})`,
+      'virtual (s)': (first.virtualMs / 1000).toFixed(1),
       'wall (s)':
         (results.reduce((sum, result) => sum + result.wallMs, 0) / 1000).toFixed(1) +
         (results.some((result) => result.cutShort) ? ' (wall limit: cut short)' : ''),

@@ -43,6 +43,11 @@ export interface ScaleResult {
   readonly steps: number;
   /** Heap in use once converged after the start (MB; after a GC when run with `--expose-gc`). */
   readonly heapMb: number;
+  /** Membership probes the server answered over the whole row, and the lock keys they carried (the per-set work of every cycle). */
+  readonly probes: number;
+  readonly probeKeys: number;
+  /** Virtual time the row reached (ms from the first start; less than planned when cut short). */
+  readonly virtualMs: number;
   /** Whether the wall limit cut the row short (later figures are then missing or partial). */
   readonly cutShort: boolean;
 }
@@ -145,6 +150,9 @@ export async function runScale(options: ScaleOptions): Promise<ScaleResult> {
     wallMs: performance.now() - wallStart,
     steps: scheduler.steps,
     heapMb,
+    probes: server.requestCount('probe'),
+    probeKeys: server.keyCount('probe'),
+    virtualMs: scheduler.elapsed,
     cutShort,
   };
   for (const node of nodes) if (node.life === 'running') node.crash('process');

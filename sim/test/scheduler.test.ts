@@ -1,3 +1,5 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../src/prng';
 import { Scheduler, SIM_EPOCH_MS } from '../src/scheduler';
@@ -16,6 +18,24 @@ describe('Scheduler', () => {
     await scheduler.runUntil(SIM_EPOCH_MS + 100);
     expect(seen).toEqual(['chain done at 10', 'second at 11']);
     expect(scheduler.elapsed).toBe(100);
+  });
+
+  it('lets go of a cancelled timer’s callback at once, though the timer stays queued until its time', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const scheduler = new Scheduler();
+    const watch = (): WeakRef<object> => {
+      const payload = { ids: Array.from({ length: 1000 }, (_, i) => `id-${i}`) };
+      const cancel = scheduler.schedule('a', 60_000, () => payload.ids.push('fired'));
+      cancel();
+      return new WeakRef(payload);
+    };
+    const kept = watch();
+    const live = scheduler.schedule('a', 60_000, () => undefined); // the queue itself stays alive
+    await new Promise((resolve) => setImmediate(resolve));
+    gc();
+    expect(kept.deref()).toBeUndefined();
+    live();
   });
 
   it('fires timers due at the same time in the order they were created', async () => {

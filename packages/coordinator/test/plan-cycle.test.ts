@@ -100,6 +100,18 @@ describe('planCycle', () => {
     expect(keys(plan.attempt)).toEqual([a.key]);
   });
 
+  it("judges a tracked set by this cycle's version of it (same key, rebuilt object; the last one when a key repeats)", () => {
+    const rebuilt: ProjectionSet = { ...a };
+    const plan = planCycle(input({ distribution: [b, rebuilt], tracked: [a], isHeld: () => false }));
+    expect(plan.stop).toHaveLength(1);
+    expect(plan.stop[0]?.set).toBe(rebuilt);
+    const again: ProjectionSet = { ...a };
+    const repeated = planCycle(input({ distribution: [rebuilt, b, again], tracked: [a], isHeld: () => false }));
+    expect(repeated.stop[0]?.set).toBe(again);
+    const untracked = planCycle(input({ distribution: [rebuilt, b], tracked: [], isHeld: () => false }));
+    expect(untracked.stop).toEqual([]);
+  });
+
   it('a tracked set that vanished is released if held, only stopped otherwise', () => {
     const held = planCycle(input({ distribution: [], held: [a] }));
     expect(held.handOver).toEqual([{ set: a, reason: 'vanished' }]);

@@ -112,12 +112,23 @@ function recentlyAcquired(input: CycleInput, owned: readonly ProjectionSet[]): S
 }
 
 /**
+ * The distribution's version of every tracked set (by key; the last one when a key repeats). Maps
+ * only the tracked keys: a map of the whole distribution cost one entry per set every cycle.
+ */
+function currentOfTracked(distribution: readonly ProjectionSet[], trackedKeys: ReadonlySet<string>): Map<string, ProjectionSet> {
+  const current = new Map<string, ProjectionSet>();
+  if (trackedKeys.size === 0) return current;
+  for (const set of distribution) if (trackedKeys.has(set.key)) current.set(set.key, set);
+  return current;
+}
+
+/**
  * The coordinator's decisions for one cycle, with no I/O: which agents to start, restart or stop,
  * which sets to hand over and which to try to attain.
  */
 export function planCycle(input: CycleInput): CyclePlan {
-  const inDistribution = new Map(input.distribution.map((set) => [set.key, set]));
   const trackedKeys = new Set(input.tracked.map((set) => set.key));
+  const inDistribution = currentOfTracked(input.distribution, trackedKeys);
   const stop: { set: ProjectionSet; reason: StopReason }[] = [];
   const handOver: { set: ProjectionSet; reason: HandOverReason }[] = [];
   const handedOver = new Set<string>();

@@ -69,8 +69,17 @@ export async function probeRing(
   options: AttainOptions = {},
   joinNotice?: LockId,
 ): Promise<RingView> {
-  const unheld = sets.filter((set) => !lock.hasLock(set.lockId));
-  const ids: LockId[] = [...slots, ...new Set(unheld.map((set) => set.lockId))];
+  // one pass over the sets (100 000 per probe at that size): the unheld ones, their ids once each
+  const unheld: ProjectionSet[] = [];
+  const unheldIds = new Set<LockId>();
+  const ids: LockId[] = [...slots];
+  for (const set of sets) {
+    if (lock.hasLock(set.lockId)) continue;
+    unheld.push(set);
+    if (unheldIds.has(set.lockId)) continue;
+    unheldIds.add(set.lockId);
+    ids.push(set.lockId);
+  }
   const seen = new Set(await lock.probeLocks(ids, options));
   let member = slots.some((slot) => lock.hasLock(slot));
   if (!member) {
@@ -85,7 +94,8 @@ export async function probeRing(
   }
   const live = slots.filter((slot) => seen.has(slot) || lock.hasLock(slot));
   const liveNodes = live.length + (member ? 0 : 1);
-  const free = new Set(unheld.filter((set) => !seen.has(set.lockId) && !lock.hasLock(set.lockId)).map((set) => set.key));
+  const free = new Set<string>();
+  for (const set of unheld) if (!seen.has(set.lockId) && !lock.hasLock(set.lockId)) free.add(set.key);
   const rank = member ? live.findIndex((slot) => lock.hasLock(slot)) : -1;
   const membership = rank >= 0 ? { liveNodes, free, member, rank } : { liveNodes, free, member };
   const predecessor = rank >= 0 && live.length >= 2 ? live[(rank - 1 + live.length) % live.length] : undefined;
