@@ -2,6 +2,7 @@ import { OwnershipLedger, createPgAdmin, preciseNow, spawnNode, startTcpProxy, t
 import { scope, type BenchConfig } from './configs';
 import { restartedAt, waitUntil } from './ledger-waits';
 import { sleep, summarize, type Summary } from './stats';
+import { spawnAll } from './spawn-all';
 
 /** The faults of benchmark 1 (`tcp-cut`: every node connects through its own TCP proxy, reset by the fault). */
 export const TAKEOVER_EVENTS = ['sigkill', 'graceful-stop', 'session-kill', 'tcp-cut'] as const;
@@ -94,7 +95,7 @@ export async function runEvent(
   const aborts: number[] = [];
   const faultTimes: number[] = [];
   try {
-    nodes = await Promise.all(Array.from({ length: nodeCount }, () => spawn()));
+    await spawnAll(nodeCount, spawn, nodes);
     for (let trial = 0; trial < trials; trial += 1) {
       const settleMs = 30_000 + shards * 10; // 10 000 shards on a loaded machine: up to 130 s
       await waitUntil(() => nodes.reduce((sum, node) => sum + node.running(), 0) === shards, settleMs);

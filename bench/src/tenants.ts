@@ -5,6 +5,7 @@ import { OwnershipLedger, PrivateCluster, findPostgresBin, preciseNow, spawnNode
 import { BALANCED, BASELINE, scope } from './configs';
 import { restartedAt, waitUntil } from './ledger-waits';
 import { sleep, summarize, type Summary } from './stats';
+import { spawnAll } from './spawn-all';
 
 /**
  * Benchmark 5 (issue 13, part 2): 200 tenant databases on ONE PostgreSQL with the default
@@ -165,7 +166,7 @@ export async function runTenantRow(
   }, 2);
   const takeovers: number[] = [];
   try {
-    nodes = await Promise.all(Array.from({ length: plan.nodes }, spawn));
+    await spawnAll(plan.nodes, spawn, nodes);
     const firstReady = Math.min(...nodes.map((node) => node.events.find((event) => event.type === 'ready')?.at ?? Number.POSITIVE_INFINITY));
     // observe: every tenant owned, or the observation window (15 s; the baseline polls every 5 s) ends
     const deadline = Date.now() + 15_000;

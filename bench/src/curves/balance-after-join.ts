@@ -2,6 +2,7 @@ import { spawnNode, type NodeHandle } from '@polecat/test-utils';
 import { scope, type BenchConfig } from '../configs';
 import { waitUntil } from '../ledger-waits';
 import { sleep } from '../stats';
+import { spawnAll } from '../spawn-all';
 
 const SHARDS = 100;
 
@@ -33,7 +34,7 @@ export async function timeToBalanceAfterJoin(url: string, config: BenchConfig, n
     return running.reduce((sum, node) => sum + node.running(), 0) === SHARDS && running.every((node) => node.running() >= low && node.running() <= low + 1);
   };
   try {
-    running.push(...(await Promise.all(Array.from({ length: nodes }, spawn))));
+    await spawnAll(nodes, spawn, running);
     await waitUntil(balanced, 120_000);
     await sleep(1_000);
     const joinedAt = performance.now();
