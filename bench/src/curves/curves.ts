@@ -10,7 +10,7 @@ import { createPgAdmin } from '@polecat/test-utils';
 import { BALANCED, BASELINE, OURS, type BenchConfig } from '../configs';
 import { postgresCycleTarget, runCycleCost } from '../cycle-cost';
 import type { Row } from '../stats';
-import { emptyNodeRss, runSteadyState } from '../steady-state';
+import { emptyNode, runSteadyState } from '../steady-state';
 import { runEvent } from '../takeover';
 import { runStandbyCost } from '../takeover-defaults';
 import { runTenants } from '../tenants';
@@ -125,13 +125,13 @@ export async function runCurves(plan: CurvesPlan, raw: Record<string, unknown>, 
         row(group, 'verify round trip (held count and keys)', 'ms', { ours: point.verifyMs });
         row(group, 'probe round trip', 'ms', { ours: point.probeMs });
       }
-      const emptyRss = await emptyNodeRss();
+      const empty = await emptyNode();
       for (const count of plan.shardCounts) {
         const figures: Record<string, Pair> = { cpu: {}, rss: {}, ownerTrips: {}, standbyTrips: {}, takeover: {} };
         for (const config of CONFIGS) {
           if (config === BASELINE && count > plan.baselineMaxShards) continue;
           log(`C1. ${count} shards (${config.name}): steady state ${plan.steadySeconds} s, cycle cost`);
-          const steady = await measure(`steady ${count} ${config.name}`, () => runSteadyState(url, config, count, plan.steadySeconds, emptyRss));
+          const steady = await measure(`steady ${count} ${config.name}`, () => runSteadyState(url, config, count, plan.steadySeconds, empty));
           figures.cpu![config.name] = steady?.ownerCpuPercent ?? Number.NaN;
           figures.rss![config.name] = steady?.ownerRssAboveEmptyMb ?? Number.NaN;
           const cycle =

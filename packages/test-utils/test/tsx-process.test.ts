@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { startTsxProcess } from '../src/index';
 
 const SCRIPT = fileURLToPath(new URL('./fixtures/json-echo.ts', import.meta.url));
+const EXEC_ARGV = fileURLToPath(new URL('./fixtures/exec-argv.ts', import.meta.url));
 
 describe('startTsxProcess', () => {
   it('runs a TypeScript program, parses its JSON lines, sends it commands and reports its exit', { timeout: 30_000 }, async () => {
@@ -34,5 +35,16 @@ describe('startTsxProcess', () => {
     expect(child.stderrTail()).toEqual(['a diagnostic line']);
     expect(stderr).toEqual(['a diagnostic line']);
     expect(() => child.send({ ignored: true })).not.toThrow();
+  });
+
+  it('passes nodeArgs to Node, for this process only', { timeout: 30_000 }, async () => {
+    const run = async (nodeArgs?: readonly string[]): Promise<unknown[]> => {
+      const messages: unknown[] = [];
+      const child = startTsxProcess({ script: EXEC_ARGV, ...(nodeArgs === undefined ? {} : { nodeArgs }), onMessage: (message) => messages.push(message) });
+      expect((await child.exited).code).toBe(0);
+      return messages;
+    };
+    expect(await run(['--expose-gc'])).toEqual([{ gc: 'function' }]);
+    expect(await run()).toEqual([{ gc: 'undefined' }]);
   });
 });

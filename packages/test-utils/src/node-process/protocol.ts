@@ -121,6 +121,14 @@ export type NodeEvent =
       readonly cpuSystemMicros: number;
       readonly rss: number;
       readonly heapUsed: number;
+      /** V8 heap committed (every space), external memory and array buffers (bytes), as `process.memoryUsage()` says. */
+      readonly heapTotal?: number;
+      readonly external?: number;
+      readonly arrayBuffers?: number;
+      /** Committed size of V8's young generation (bytes): it grows with the allocation rate and stays. */
+      readonly newSpace?: number;
+      /** Whether a full garbage collection ran just before (the command asked for it and `--expose-gc` was on). */
+      readonly collected?: boolean;
       readonly roundTrips: number;
       readonly verifications?: number;
     })
@@ -133,7 +141,8 @@ export type NodeEvent =
 
 /** Commands a parent may send on the child's stdin (one JSON object per line). */
 export type NodeCommand =
-  | { readonly cmd: 'usage'; readonly requestId: number }
+  /** `gc: true` runs a full garbage collection first when the node runs with `--expose-gc` (live memory, not garbage). */
+  | { readonly cmd: 'usage'; readonly requestId: number; readonly gc?: boolean }
   /** With `ownershipIntents: true`: start (`true`) or end (`false`) draining this node. */
   | { readonly cmd: 'drain'; readonly draining: boolean }
   | { readonly cmd: 'stop' };

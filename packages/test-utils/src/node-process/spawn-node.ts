@@ -9,6 +9,8 @@ export interface SpawnNodeOptions extends NodeProcessConfig {
   readonly cwd?: string;
   /** Extra environment variables. */
   readonly env?: Readonly<Record<string, string>>;
+  /** Extra Node flags for this process (e.g. `['--expose-gc']`, so `usage(timeout, true)` measures live memory). */
+  readonly nodeArgs?: readonly string[];
   /** Records every agent start/stop of this node (shard key `database/shard`); a kill closes its open intervals at the kill time. */
   readonly ledger?: OwnershipLedger;
   /** Called for every event, in order. */
@@ -43,8 +45,11 @@ export interface NodeHandle {
   whenOwned(count: number, timeoutMs?: number): Promise<void>;
   /** Resolves with the first event (past or future) matching `predicate` (default timeout 15 000 ms). */
   whenEvent(predicate: (event: NodeEvent) => boolean, timeoutMs?: number): Promise<NodeEvent>;
-  /** CPU, RSS and round trips of the child, measured now. */
-  usage(timeoutMs?: number): Promise<NodeUsage>;
+  /**
+   * CPU, memory and round trips of the child, measured now; with `gc` a full garbage collection runs
+   * first when the child runs with `--expose-gc` (`nodeArgs`; `collected` says whether it did).
+   */
+  usage(timeoutMs?: number, gc?: boolean): Promise<NodeUsage>;
   /** Starts (default) or ends draining this node (needs `ownershipIntents: true`); resolves the {@link preciseNow} at which it was sent. */
   drain(draining?: boolean): number;
   /** Resolves when the process has exited (never rejects). */
@@ -63,7 +68,7 @@ const MAIN = fileURLToPath(new URL('./node-main.ts', import.meta.url));
  * node.kill('SIGKILL');
  */
 export async function spawnNode(options: SpawnNodeOptions): Promise<NodeHandle> {
-  const { cwd, env, ledger, onEvent, onStderr, readyTimeoutMs = 20_000, ...config } = options;
+  const { cwd, env, nodeArgs, ledger, onEvent, onStderr, readyTimeoutMs = 20_000, ...config } = options;
   const stderr: string[] = [];
   const keepStderr = (line: string): void => {
     stderr.push(line);
@@ -76,6 +81,7 @@ export async function spawnNode(options: SpawnNodeOptions): Promise<NodeHandle> 
     args: [JSON.stringify(config)],
     cwd,
     env,
+    nodeArgs,
     onMessage: (message) => receive(message as NodeEvent),
     onOtherLine: keepStderr,
     onStderr: (line) => {
@@ -156,10 +162,10 @@ export async function spawnNode(options: SpawnNodeOptions): Promise<NodeHandle> 
       tsxProcess.send({ cmd: 'drain', draining });
       return at;
     },
-    async usage(timeoutMs = 5_000) {
+    async usage(timeoutMs = 5_000, gc = false) {
       usageRequests += 1;
       const requestId = usageRequests;
-      tsxProcess.send({ cmd: 'usage', requestId });
+      tsxProcess.send({ cmd: 'usage', requestId, ...(gc ? { gc } : {}) });
       const event = await waitFor(() => events.find((e) => e.type === 'usage' && e.requestId === requestId), `${config.id} usage`, timeoutMs);
       return event as NodeUsage;
     },

@@ -17,6 +17,8 @@ export interface TsxProcessOptions {
   readonly cwd?: string;
   /** Extra environment variables. */
   readonly env?: Readonly<Record<string, string>>;
+  /** Extra Node flags for this process (after those of `POLECAT_NODE_EXEC_ARGV`). */
+  readonly nodeArgs?: readonly string[];
   /** Called for every stdout line that is JSON, parsed, in order. */
   readonly onMessage: (message: unknown) => void;
   /** Called for every stdout line that is not JSON. */
@@ -58,7 +60,16 @@ const TSX = resolveEsm('tsx', dirname(fileURLToPath(import.meta.url)));
  */
 export function startTsxProcess(options: TsxProcessOptions): TsxProcess {
   const extra = (process.env.POLECAT_NODE_EXEC_ARGV ?? '').split(/\s+/).filter(Boolean);
-  const [command, ...args] = [...(options.exec ?? []), process.execPath, ...extra, '--import', TSX, options.script, ...(options.args ?? [])];
+  const [command, ...args] = [
+    ...(options.exec ?? []),
+    process.execPath,
+    ...extra,
+    ...(options.nodeArgs ?? []),
+    '--import',
+    TSX,
+    options.script,
+    ...(options.args ?? []),
+  ];
   const child = spawn(command!, args, {
     cwd: options.cwd ?? process.cwd(),
     env: { ...process.env, ...options.env },
