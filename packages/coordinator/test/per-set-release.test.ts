@@ -51,9 +51,15 @@ function node(shards: readonly string[], returnAfterMs: (identity: string) => nu
   const counts: ReleaseCounts = { counting: false, sets: new Set(), releaseLock: 0, releaseLocks: 0, releaseAll: 0 };
   const returnedAt = new Map<string, number>();
   const releasedAt = new Map<string, number>();
+  // Agents with the same delay return on ONE timer (a wave): on a loaded machine two timers of the
+  // same length can fire in different turns, which would split a wave into two release batches.
+  const waves = new Map<number, Promise<unknown>>();
   const agent = async ({ signal, shard }: AgentContext): Promise<void> => {
     await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
-    await sleep(returnAfterMs(shard.identity));
+    const delay = returnAfterMs(shard.identity);
+    let wave = waves.get(delay);
+    if (wave === undefined) waves.set(delay, (wave = sleep(delay).finally(() => waves.delete(delay))));
+    await wave;
     returnedAt.set(shard.identity, performance.now());
   };
   const distributor = new SingleTenantProjectionDistributor({
