@@ -19,7 +19,8 @@ export async function readResults(file: string): Promise<ResultsFile> {
   return { when: parsed.when ?? '?', mode: parsed.mode ?? '?', rows: parsed.rows };
 }
 
-function fmt(value: number): string {
+/** A figure with 3 significant-ish digits (`-` for NaN). */
+export function fmt(value: number): string {
   if (Number.isNaN(value)) return '-';
   if (!Number.isFinite(value)) return String(value);
   return Math.abs(value) >= 100 ? value.toFixed(0) : Math.abs(value) >= 10 ? value.toFixed(1) : value.toFixed(2);
@@ -32,7 +33,7 @@ function change(now: number, then: number): string {
 }
 
 /** Rows match on the group and on the metric without its run-specific parts (parentheses, numbers: trial and event counts). */
-function keyOf(row: Row): string {
+export function keyOf(row: Row): string {
   const stable = (text: string): string =>
     text
       .replace(/\([^)]*\)/g, '')

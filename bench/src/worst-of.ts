@@ -4,23 +4,9 @@
  * a README quotes what held in every run rather than in the best one. Nothing is run.
  */
 import type { Row } from './stats';
-import { readResults } from './compare';
+import { fmt as fmtNumber, keyOf, readResults } from './compare';
 
-function fmt(value: number | undefined): string {
-  if (value === undefined || Number.isNaN(value)) return '-';
-  if (!Number.isFinite(value)) return String(value);
-  return Math.abs(value) >= 100 ? value.toFixed(0) : Math.abs(value) >= 10 ? value.toFixed(1) : value.toFixed(2);
-}
-
-/** Rows match on group and metric without run-specific parts (parentheses, numbers), as `--compare` does. */
-function keyOf(row: Row): string {
-  const stable = (text: string): string =>
-    text
-      .replace(/\([^)]*\)/g, '')
-      .replace(/\d[\d.,]*/g, '#')
-      .trim();
-  return `${row.group}\u0000${stable(row.metric)}`;
-}
+const fmt = (value: number | undefined): string => (value === undefined ? '-' : fmtNumber(value));
 
 /** The worst of `rows` for its target: a row that missed its target first, then by the target's direction. */
 export function worstRow(rows: readonly Row[]): Row {
