@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import { runSeed } from './run-seed';
-import { runScale } from './scale-run';
+import { runScale, type ScaleLayout } from './scale-run';
 import { summaryRows, type SeedSummary } from './sweep';
 
 /** Worker threads do not inherit `--import tsx` (Node 20): register it, then load the worker module. */
@@ -24,6 +24,7 @@ const { values } = parseArgs({
     tenants: { type: 'string' },
     trials: { type: 'string', default: '1' },
     'wall-limit': { type: 'string' },
+    layout: { type: 'string', default: 'single-tenant' },
   },
 });
 
@@ -85,14 +86,14 @@ async function sweep(count: number, from: number, workers: number): Promise<void
 }
 
 /**
- * `--scale [--nodes N] [--shards M] [--tenants T] [--trials K] [--wall-limit S]`: convergence and
+ * `--scale [--nodes N] [--shards M] [--tenants T] [--layout single-tenant|multi-tenanted] [--trials K] [--wall-limit S]`: convergence and
  * load figures (one row, or the default grid); with K trials (seeds 1..K) the loss convergence shows
  * median/max; a row running past S seconds of wall time reports what it reached.
  */
 async function scale(): Promise<void> {
   const grid =
     values.nodes !== undefined || values.shards !== undefined || values.tenants !== undefined
-      ? [{ nodes: Number(values.nodes ?? 10), shards: Number(values.shards ?? 1000), tenants: Number(values.tenants ?? 1) }]
+      ? [{ nodes: Number(values.nodes ?? 10), shards: Number(values.shards ?? 1000), tenants: Number(values.tenants ?? 1), layout: layoutOf(values.layout) }]
       : [
           { nodes: 4, shards: 100, tenants: 1 },
           { nodes: 16, shards: 100, tenants: 1 },
@@ -112,7 +113,9 @@ async function scale(): Promise<void> {
       nodes: first.nodes,
       shards: first.shards,
       tenants: first.tenants,
+      sets: first.sets,
       'converge after start (ms)': first.startConvergeMs?.toFixed(0) ?? 'not within limit',
+      'balanced after start (ms)': first.balancedAfterStartMs?.toFixed(0) ?? 'not within limit',
       [`converge after -10% nodes, median${trials > 1 ? '/max' : ''} (ms)`]:
         loss.length > 1 ? `${loss[Math.floor(loss.length / 2)]!.toFixed(0)}/${loss.at(-1)!.toFixed(0)}` : loss[0]!.toFixed(0),
       'moves after -10% nodes': first.movesAfterLoss,
@@ -124,6 +127,7 @@ async function scale(): Promise<void> {
       'heap (MB)': first.heapMb.toFixed(0),
       'probes (keys)': `${first.probes} (${first.probeKeys})`,
       'virtual (s)': (first.virtualMs / 1000).toFixed(1),
+      'cpu (s)': (results.reduce((sum, result) => sum + result.cpuMs, 0) / 1000).toFixed(1),
       'wall (s)':
         (results.reduce((sum, result) => sum + result.wallMs, 0) / 1000).toFixed(1) +
         (results.some((result) => result.cutShort) ? ' (wall limit: cut short)' : ''),
@@ -132,4 +136,9 @@ async function scale(): Promise<void> {
     rows.push(line);
   }
   console.table(rows);
+}
+
+function layoutOf(value: string | undefined): ScaleLayout {
+  if (value === 'single-tenant' || value === 'multi-tenanted') return value;
+  throw new Error(`--layout must be single-tenant or multi-tenanted, got ${String(value)}`);
 }

@@ -1,4 +1,10 @@
-import { DEFAULT_MAX_NODES, SingleTenantProjectionDistributor, shardName, type ProjectionDatabase } from '@polecat/distributors';
+import {
+  DEFAULT_MAX_NODES,
+  MultiTenantedProjectionDistributor,
+  SingleTenantProjectionDistributor,
+  shardName,
+  type ProjectionDatabase,
+} from '@polecat/distributors';
 import { seededRandom } from './prng';
 import { allOwned } from './settled-checks';
 import { SimNode } from './sim-node';
@@ -16,7 +22,17 @@ export interface ScaleOptions {
   readonly trace?: boolean;
   /** Gives a row up after this much WALL time (ms; the row then reports what it reached). Default: no limit. */
   readonly wallLimitMs?: number;
+  /**
+   * `'single-tenant'` (default): one set per shard (SingleTenant, tenants share one lock home);
+   * `'multi-tenanted'`: one set per tenant database holding all its shards (MultiTenanted, one lock home).
+   */
+  readonly layout?: ScaleLayout;
+  /** Give up waiting for balance after the start after this much virtual time. Default 120 000 ms. */
+  readonly balanceLimitMs?: number;
 }
+
+/** How a scale scenario groups its shards into sets (see {@link ScaleOptions.layout}). */
+export type ScaleLayout = 'single-tenant' | 'multi-tenanted';
 
 /** Figures of one scale scenario (virtual time). */
 export interface ScaleResult {
@@ -25,6 +41,13 @@ export interface ScaleResult {
   readonly tenants: number;
   /** From the first start until every shard ran once (undefined: not within the limit). */
   readonly startConvergeMs: number | undefined;
+  /** Sets (lock ids) in the distribution. */
+  readonly sets: number;
+  /**
+   * From the first start until the live nodes' owned set counts are within one of each other (every
+   * shard running); undefined: not within `balanceLimitMs`.
+   */
+  readonly balancedAfterStartMs: number | undefined;
   /** From crashing 10 % of the nodes until every shard ran once again. */
   readonly lossConvergeMs: number | undefined;
   /** Agent moves from the crash until 30 s after convergence (re-balancing included). */
@@ -40,6 +63,8 @@ export interface ScaleResult {
   /** Server sessions (connections) at steady state. */
   readonly connections: number;
   readonly wallMs: number;
+  /** Process CPU time (user + system) of the row (ms). */
+  readonly cpuMs: number;
   readonly steps: number;
   /** Heap in use once converged after the start (MB; after a GC when run with `--expose-gc`). */
   readonly heapMb: number;
@@ -58,6 +83,8 @@ export interface ScaleResult {
  */
 export async function runScale(options: ScaleOptions): Promise<ScaleResult> {
   const wallStart = performance.now();
+  const cpuStart = process.cpuUsage();
+  const layout = options.layout ?? 'single-tenant';
   const limitMs = options.limitMs ?? 600_000;
   const random = seededRandom(options.seed ?? 1);
   let tracing = false;
@@ -77,9 +104,11 @@ export async function runScale(options: ScaleOptions): Promise<ScaleResult> {
       if (tracing) console.error(`${((scheduler.now - crashedAt) / 1000).toFixed(3).padStart(8)}s ${line}`);
     },
     distributorFor: (parts) =>
-      options.tenants === 1
-        ? new SingleTenantProjectionDistributor({ ...parts, maxNodes })
-        : new SingleTenantProjectionDistributor({ ...parts, maxNodes, lockHost: 'locks', createHomeLock: () => parts.createLock() }),
+      layout === 'multi-tenanted'
+        ? new MultiTenantedProjectionDistributor({ ...parts, maxNodes, lockHost: 'locks', createHomeLock: () => parts.createLock() })
+        : options.tenants === 1
+          ? new SingleTenantProjectionDistributor({ ...parts, maxNodes })
+          : new SingleTenantProjectionDistributor({ ...parts, maxNodes, lockHost: 'locks', createHomeLock: () => parts.createLock() }),
   }));
   const { scheduler, server, ledger } = world;
   const nodes: SimNode[] = [];
@@ -113,6 +142,28 @@ export async function runScale(options: ScaleOptions): Promise<ScaleResult> {
     return done;
   };
   const startConvergeMs = await converge();
+  const firstStart = scheduler.now - (startConvergeMs ?? 0);
+  const balanceLimitMs = options.balanceLimitMs ?? 120_000;
+  let balancedAt: number | undefined;
+  let nextBalanceCheck = scheduler.now;
+  await scheduler.runUntil(firstStart + balanceLimitMs, () => {
+    if (outOfWall()) return true;
+    if (scheduler.now < nextBalanceCheck) return false;
+    nextBalanceCheck = scheduler.now + 50;
+    const live = nodes.filter((node) => node.life === 'running');
+    if (live.length < options.nodes) return false;
+    if (!allOwned(ledger, shardIds, new Set(live.map((node) => node.instance)))) return false;
+    let min = Number.POSITIVE_INFINITY;
+    let max = 0;
+    for (const node of live) {
+      const owned = node.coordinator.status().owned.length;
+      min = Math.min(min, owned);
+      max = Math.max(max, owned);
+    }
+    if (max - min > 1) return false;
+    balancedAt = scheduler.now;
+    return true;
+  });
   (globalThis as { gc?: () => void }).gc?.();
   const heapMb = process.memoryUsage().heapUsed / 1e6;
   await run(20_000);
@@ -139,7 +190,9 @@ export async function runScale(options: ScaleOptions): Promise<ScaleResult> {
     nodes: options.nodes,
     shards: shardIds.length,
     tenants: options.tenants,
+    sets: layout === 'multi-tenanted' ? options.tenants : shardIds.length,
     startConvergeMs,
+    balancedAfterStartMs: balancedAt === undefined ? undefined : balancedAt - firstStart,
     lossConvergeMs,
     movesAfterLoss: ledger.moves - movesBefore,
     minimalMoves,
@@ -148,6 +201,7 @@ export async function runScale(options: ScaleOptions): Promise<ScaleResult> {
     standbyRequestsPerNodeSecond,
     connections,
     wallMs: performance.now() - wallStart,
+    cpuMs: cpuMsSince(cpuStart),
     steps: scheduler.steps,
     heapMb,
     probes: server.requestCount('probe'),
@@ -157,4 +211,9 @@ export async function runScale(options: ScaleOptions): Promise<ScaleResult> {
   };
   for (const node of nodes) if (node.life === 'running') node.crash('process');
   return result;
+}
+
+function cpuMsSince(start: NodeJS.CpuUsage): number {
+  const used = process.cpuUsage(start);
+  return (used.user + used.system) / 1000;
 }

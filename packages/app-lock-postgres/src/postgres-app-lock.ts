@@ -78,7 +78,6 @@ const DEFAULT_LOST_SESSION_HOLD_MS = 30_000;
 export class PostgresAppLock extends SessionAppLock<string> {
   /** The `application_name` of this owner's connection. */
   readonly applicationName: string;
-  readonly #driver: PostgresDriver;
 
   /**
    * @param connection A URL (`postgres://user:pass@host:5432/db`, `postgresql://...`), a libpq
@@ -144,19 +143,19 @@ export class PostgresAppLock extends SessionAppLock<string> {
       ...(logger === undefined ? {} : { logger }),
     });
     this.applicationName = applicationName;
-    this.#driver = driver;
+    const notices = driver.notices;
+    if (notices !== undefined) this.onReleaseNotice = (listener) => notices.subscribe(listener);
   }
 
   /**
    * Called whenever ANOTHER lock session on this database released locks (see `releaseChannel`).
    * Heard only while this owner's connection is open (it opens on the first attempt). A hint: no
    * ids, possibly coalesced; keep polling. The notice carries the releaser's `reason`
-   * (`releaseLock(id, { reason })`), the `NOTIFY` payload. Not called when `releaseChannel` is `false`.
-   * Returns the unsubscribe function.
+   * (`releaseLock(id, { reason })`), the `NOTIFY` payload. `undefined` when `releaseChannel` is
+   * `false`, so a caller knows releases are not announced (the distributors then poll and probe in
+   * full). Returns the unsubscribe function.
    */
-  onReleaseNotice(listener: (notice: ReleaseNotice) => void): () => void {
-    return this.#driver.notices?.subscribe(listener) ?? (() => undefined);
-  }
+  readonly onReleaseNotice?: (listener: (notice: ReleaseNotice) => void) => () => void;
 }
 
 function describeKeepAlive(keepAlive: ServerKeepAlive | false): string {

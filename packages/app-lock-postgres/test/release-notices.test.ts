@@ -45,10 +45,12 @@ describe('release channel option', () => {
     expect(() => new PostgresAppLock('postgres://u@h/db', { releaseChannel: 42 as unknown as string })).toThrow(/releaseChannel/);
   });
 
-  it('false disables notices: subscribing is a no-op', () => {
+  it('false disables notices: the lock has no onReleaseNotice, so callers know releases are not announced', () => {
     const lock = new PostgresAppLock('postgres://u@h/db', { releaseChannel: false });
-    const unsubscribe = lock.onReleaseNotice(() => undefined);
+    expect(lock.onReleaseNotice).toBeUndefined();
+    const announcing = new PostgresAppLock('postgres://u@h/db');
+    const unsubscribe = announcing.onReleaseNotice?.(() => undefined);
     expect(typeof unsubscribe).toBe('function');
-    unsubscribe();
+    unsubscribe?.();
   });
 });

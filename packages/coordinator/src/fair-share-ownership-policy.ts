@@ -19,7 +19,10 @@ export interface FairShareOptions {
   readonly scope?: FairShareScope;
   /**
    * Most sets handed over per cycle by a node above its share (bounded rebalancing: agents are
-   * stopped, then locks released, a few at a time). Default: `max(1, ceil(share / 10))`.
+   * stopped, then locks released, a few at a time). Default: `max(1, ceil(share / 10), ceil(excess / 2))`
+   * (`excess`: sets held above the share): a node far above its share (the first node of a rolling
+   * start took every set) sheds half its excess per cycle, so balance after a start takes about
+   * `log2(excess)` cycles instead of `excess / (share / 10)`; a join still moves one set at a time.
    */
   readonly maxHandOverPerCycle?: number;
   /**
@@ -106,6 +109,11 @@ function pickFree(free: readonly ProjectionSet[], room: number, group: Group, cl
   return Array.from({ length: room }, (_, index) => ordered[(offset + index) % ordered.length]!);
 }
 
+/** The default `maxHandOverPerCycle` of a node holding `excess` sets above `share`. */
+function defaultHandOverLimit(share: number, excess: number): number {
+  return Math.max(1, Math.ceil(share / 10), Math.ceil(excess / 2));
+}
+
 /**
  * Even load across live nodes (counted through member-slot locks, see
  * `ProjectionDistributor.probeMembership`): each node holds its fair share and hands extras over
@@ -116,7 +124,7 @@ function pickFree(free: readonly ProjectionSet[], room: number, group: Group, cl
  * - Under its share, a node attempts the sets NOBODY holds (the probe says which), up to its room:
  *   never sets other nodes hold, so a free one is never missed.
  * - Above its share it hands over at most `maxHandOverPerCycle` sets per cycle (agents stopped,
- *   then locks released). At exactly its share it does nothing (hysteresis: no ping-pong). A new
+ *   then locks released; by default half its excess, at least a tenth of its share). At exactly its share it does nothing (hysteresis: no ping-pong). A new
  *   node thus receives sets from the nodes above the new share; when a node dies, its member slot
  *   and its set locks vanish together, so the others' shares grow as its sets become free.
  * - A set free for `orphanGraceMs` is attempted by anyone (availability beats balance); the
@@ -163,7 +171,7 @@ export function fairShareOwnershipPolicy(options: FairShareOptions = {}): Owners
           if (!pickedKeys.has(set.key) && cluster.now - cluster.freeSince.get(set.key)! >= orphanGraceMs) attempt.push(set);
         }
         if (room < 0) {
-          const limit = options.maxHandOverPerCycle ?? Math.max(1, Math.ceil(share / 10));
+          const limit = options.maxHandOverPerCycle ?? defaultHandOverLimit(share, -room);
           handOver.push(...group.owned.slice(group.owned.length - Math.min(-room, limit)));
         }
       }

@@ -87,10 +87,26 @@ describe('fairShareOwnershipPolicy (pure)', () => {
 
   it('above its share: hands over a bounded number per cycle, the rest in later cycles', () => {
     const decision = policy.select(context({ sets, owned: sets, liveNodes: { main: 2 } })); // share 12: 12 too many
-    expect(decision.handOver).toHaveLength(2); // max(1, ceil(12 / 10))
+    expect(decision.handOver).toHaveLength(6); // half the excess: max(1, ceil(12 / 10), ceil(12 / 2))
     expect(decision.attempt).toEqual([]);
+    const oneOver = policy.select(context({ sets, owned: sets.slice(0, 9), liveNodes: { main: 3 } })); // share 8: a join's one set
+    expect(oneOver.handOver).toHaveLength(1);
     const custom = fairShareOwnershipPolicy({ maxHandOverPerCycle: 5 }).select(context({ sets, owned: sets.slice(0, 10), liveNodes: { main: 3 } }));
     expect(custom.handOver).toHaveLength(2); // never more than the excess
+  });
+
+  it('far above its share (the first node of a rolling start): sheds half its excess per cycle, balanced in about log2(excess) cycles', () => {
+    const many = setsOf(names(1000));
+    let owned = many.length;
+    let cycles = 0;
+    while (owned > 10) {
+      const decision = policy.select(context({ sets: many, owned: many.slice(0, owned), liveNodes: { main: 100 } })); // share 10
+      owned -= decision.handOver?.length ?? 0;
+      cycles += 1;
+      expect(decision.handOver?.length).toBeGreaterThan(0);
+    }
+    expect(owned).toBe(10);
+    expect(cycles).toBeLessThanOrEqual(10); // 990 excess: 495, 248, 124, ... (at one tenth of the share, 1 a cycle: 990 cycles)
   });
 
   it('takes a set free for longer than the orphan grace even at its share (stale counts, .NET holders)', () => {
@@ -109,7 +125,7 @@ describe('fairShareOwnershipPolicy (pure)', () => {
     const other = setsOf(names(3, 'X'), { id: 'other' });
     const mixed = policy.select(context({ sets: [...sets, ...other], owned: sets, liveNodes: { main: 2 } }));
     expect(keys(mixed.attempt)).toEqual(keys(other)); // 'other' was not probed
-    expect(mixed.handOver).toHaveLength(2); // 'main' is balanced
+    expect(mixed.handOver).toHaveLength(6); // 'main' is balanced: half its excess of 12
   });
 
   it('per database by default; across databases with scope "cluster" (one set per database)', () => {

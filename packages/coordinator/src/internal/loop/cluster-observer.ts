@@ -22,8 +22,8 @@ export class ClusterObserver {
     signal: AbortSignal,
   ): Promise<ClusterView | undefined> {
     if (typeof distributor.probeMembership !== 'function') return undefined;
-    const held = distribution.filter((set) => distributor.hasLock(set)).length;
-    if (held === distribution.length && held <= 1) return undefined;
+    // (at most one set, held here: nothing to decide; no walk of a large distribution)
+    if (distribution.length <= 1 && distribution.every((set) => distributor.hasLock(set))) return undefined;
     let seen;
     try {
       seen = await distributor.probeMembership(distribution, { signal });

@@ -1,6 +1,7 @@
 import type { AppLock, LockLostEvent, Logger, ReleaseNotice } from '@polecat/app-lock';
 import type { ProjectionDatabase } from '../../projection-database';
 import type { MemberWatcher } from './member-watcher';
+import type { ProbeMemory } from './narrow-probe';
 import type { NoticeBell } from './notice-bell';
 
 /**
@@ -18,6 +19,10 @@ export interface LockOwner {
   watcher?: MemberWatcher;
   /** Its notice bell, on a lock without server release notices (see `NoticeBell`); created at its first probe. */
   bell?: NoticeBell;
+  /** Release notices its lock heard so far (a narrow probe needs none since the last full one). */
+  notices: number;
+  /** What its last membership probe saw (see `narrowCandidates`). */
+  probeMemory?: ProbeMemory;
 }
 
 /** What {@link LockOwners} needs from its distributor. */
@@ -113,11 +118,15 @@ export class LockOwners {
       const lock = this.#deps.createLock(database, home);
       const holder: { owner?: LockOwner } = {};
       const unsubscribeLost = lock.onLockLost((event) => this.#deps.onLockLost(holder.owner!, event));
-      const unsubscribeNotice = lock.onReleaseNotice?.((notice) => this.#deps.onReleaseNotice(notice ?? {}));
+      const unsubscribeNotice = lock.onReleaseNotice?.((notice) => {
+        holder.owner!.notices += 1;
+        this.#deps.onReleaseNotice(notice ?? {});
+      });
       holder.owner = {
         key,
         home,
         lock,
+        notices: 0,
         unsubscribe: () => {
           unsubscribeLost();
           unsubscribeNotice?.();

@@ -10,7 +10,8 @@ import type { LockOwner, LockOwners } from './lock-owners';
 import type { LockScopes } from './lock-scopes';
 import type { LockingSettings } from './locking-settings';
 import { MemberWatcher, canWait } from './member-watcher';
-import { canProbe, probeRing, splitHomeMembership } from './membership';
+import { canProbe, probeRing, splitHomeMembership, type ProbingLock, type RingView } from './membership';
+import { fingerprintOf, heldSetIds, memberGone, narrowCandidates, rememberProbe } from './narrow-probe';
 import { NoticeBell, noticeIdOf, relaysNotices, slotOfNotice } from './notice-bell';
 import { databaseIdsOf, groupByOwner, whereOf, type OwnerFailure } from './owner-groups';
 import type { RoundTripReporter } from './round-trip-reporter';
@@ -81,7 +82,7 @@ export class MembershipProbe {
           const slots = this.#slotsOf(scope);
           // joins are announced (a release notice) while watchers let the others poll slowly
           const joinNotice = settings.watchMembers && canWait(lock) ? `polecat:member:${scope}:joined` : undefined;
-          const ring = await roundTrips.time(ids, 'probe', () => probeRing(lock, slots, sets, settings.random, options, joinNotice), owner.home);
+          const ring = await roundTrips.time(ids, 'probe', () => this.#probeOwner(owner, lock, slots, sets, options, joinNotice), owner.home);
           await this.#bellOf(owner, sets[0]!.database)?.hold(
             slots.find((slot) => lock.hasLock(slot)),
             options,
@@ -103,6 +104,38 @@ export class MembershipProbe {
     }
     options?.signal?.throwIfAborted();
     return result;
+  }
+
+  /**
+   * One owner's probe: NARROW (member slots, the sets seen free last time and those given up since)
+   * when nothing can have freed another set since the last full probe (see `narrowCandidates`),
+   * else full (every unheld set); a narrow probe that finds a member gone is followed by a full one
+   * at once (that member's sets may be free, unannounced). Remembers what it saw for the next one.
+   */
+  async #probeOwner(
+    owner: LockOwner,
+    lock: ProbingLock,
+    slots: readonly string[],
+    sets: readonly ProjectionSet[],
+    options: AttainOptions | undefined,
+    joinNotice: string | undefined,
+  ): Promise<RingView> {
+    const { settings } = this.#deps;
+    const memory = owner.probeMemory;
+    const fingerprint = fingerprintOf(sets);
+    let probe = { sentAt: settings.clock.now(), notices: owner.notices, full: true, fingerprint };
+    const only = narrowCandidates(memory, { lock, notices: probe.notices, now: probe.sentAt, fingerprint, slots });
+    const join = joinNotice === undefined ? {} : { joinNotice };
+    let ring = await probeRing(lock, slots, sets, settings.random, options, only === undefined ? join : { ...join, only });
+    if (only !== undefined) {
+      probe = { ...probe, full: false };
+      if (memberGone(memory!, ring.liveSlots)) {
+        probe = { sentAt: settings.clock.now(), notices: owner.notices, full: true, fingerprint };
+        ring = await probeRing(lock, slots, sets, settings.random, options, join);
+      }
+    }
+    owner.probeMemory = rememberProbe(memory, probe, { liveSlots: ring.liveSlots, free: ring.freeIds, held: heldSetIds(lock) });
+    return ring;
   }
 
   /** See `ProjectionDistributor.leaveMembership`: member slots released, set locks kept, watchers idle. */

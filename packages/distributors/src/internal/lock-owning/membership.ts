@@ -30,6 +30,10 @@ export async function probeDatabase(
 /** A probe's membership plus the ring it saw: the member slot this node watches. */
 export interface RingView {
   readonly membership: DatabaseMembership;
+  /** The member slots live at the probe (this node's included once it holds one). */
+  readonly liveSlots: ReadonlySet<string>;
+  /** Lock ids of the sets seen free. */
+  readonly freeIds: ReadonlySet<LockId>;
   /**
    * The member slot of this node's predecessor: the next lower live slot index, cyclic (the
    * highest one for the lowest member). `undefined` while this node is no member or alone.
@@ -55,25 +59,34 @@ function joinSlot(slots: readonly string[], seen: ReadonlySet<LockId>, random: (
   return free[Math.floor(random() * free.length)];
 }
 
-/**
- * {@link probeDatabase}, also naming the predecessor's slot (see {@link RingView}). With
- * `joinNotice` (a lock id), a node that has just taken its slot also takes and releases that id
- * (two round trips, in join cycles only), so a lock with release notices tells every other node at
- * once that a member joined: nodes that poll slowly while watched re-balance without waiting.
- */
+/** Extras of {@link probeRing}. */
+export interface RingProbeExtras {
+  /**
+   * A lock id: a node that has just taken its slot also takes and releases it (two round trips, in
+   * join cycles only), so a lock with release notices tells every other node at once that a member
+   * joined: nodes that poll slowly while watched re-balance without waiting.
+   */
+  readonly joinNotice?: LockId;
+  /** A narrow probe: only the sets with one of these lock ids are asked about (see `narrowCandidates`); the others count as held. */
+  readonly only?: ReadonlySet<LockId>;
+}
+
+/** {@link probeDatabase}, also naming the predecessor's slot and what the memory of the next probe needs (see {@link RingView}). */
 export async function probeRing(
   lock: ProbingLock,
   slots: readonly string[],
   sets: readonly ProjectionSet[],
   random: () => number,
   options: AttainOptions = {},
-  joinNotice?: LockId,
+  extras: RingProbeExtras = {},
 ): Promise<RingView> {
+  const { joinNotice, only } = extras;
   // one pass over the sets (100 000 per probe at that size): the unheld ones, their ids once each
   const unheld: ProjectionSet[] = [];
   const unheldIds = new Set<LockId>();
   const ids: LockId[] = [...slots];
   for (const set of sets) {
+    if (only !== undefined && !only.has(set.lockId)) continue;
     if (lock.hasLock(set.lockId)) continue;
     unheld.push(set);
     if (unheldIds.has(set.lockId)) continue;
@@ -95,11 +108,17 @@ export async function probeRing(
   const live = slots.filter((slot) => seen.has(slot) || lock.hasLock(slot));
   const liveNodes = live.length + (member ? 0 : 1);
   const free = new Set<string>();
-  for (const set of unheld) if (!seen.has(set.lockId) && !lock.hasLock(set.lockId)) free.add(set.key);
+  const freeIds = new Set<LockId>();
+  for (const set of unheld) {
+    if (seen.has(set.lockId) || lock.hasLock(set.lockId)) continue;
+    free.add(set.key);
+    freeIds.add(set.lockId);
+  }
   const rank = member ? live.findIndex((slot) => lock.hasLock(slot)) : -1;
   const membership = rank >= 0 ? { liveNodes, free, member, rank } : { liveNodes, free, member };
   const predecessor = rank >= 0 && live.length >= 2 ? live[(rank - 1 + live.length) % live.length] : undefined;
-  return predecessor === undefined ? { membership } : { membership, predecessor };
+  const view = { membership, liveSlots: new Set(live), freeIds };
+  return predecessor === undefined ? view : { ...view, predecessor };
 }
 
 /**
