@@ -1,4 +1,4 @@
-import type { AppLock } from '@polecat/app-lock';
+import type { AppLock, Clock } from '@polecat/app-lock';
 import { PostgresAppLock } from '@polecat/app-lock-postgres';
 import {
   MultiTenantedProjectionDistributor,
@@ -45,6 +45,8 @@ export interface InProcessNodeOptions {
   readonly policy?: OwnershipPolicy;
   /** Default: a PostgresAppLock on the database's url, `application_name` = node id, {@link FAST_LOCK}. */
   readonly createLock?: (database: NodeDatabase, applicationName: string) => AppLock;
+  /** The distributor's clock (default: the system clock). */
+  readonly distributorClock?: Clock;
 }
 
 /** One coordinator node inside the test process, with its own lock connection(s). */
@@ -73,6 +75,7 @@ export function createInProcessNode(options: InProcessNodeOptions): InProcessNod
     shards: options.shards,
     daemonLockId: options.daemonLockId,
     createLock,
+    ...(options.distributorClock === undefined ? {} : { clock: options.distributorClock }),
   };
   const distributor = options.multiTenanted
     ? new MultiTenantedProjectionDistributor({ ...distributorOptions, ...(options.storeName === undefined ? {} : { storeName: options.storeName }) })
