@@ -78,6 +78,7 @@ const DEFAULT_LOST_SESSION_HOLD_MS = 30_000;
 export class PostgresAppLock extends SessionAppLock<string> {
   /** The `application_name` of this owner's connection. */
   readonly applicationName: string;
+  readonly #driver: PostgresDriver;
 
   /**
    * @param connection A URL (`postgres://user:pass@host:5432/db`, `postgresql://...`), a libpq
@@ -143,19 +144,23 @@ export class PostgresAppLock extends SessionAppLock<string> {
       ...(logger === undefined ? {} : { logger }),
     });
     this.applicationName = applicationName;
-    const notices = driver.notices;
-    if (notices !== undefined) this.onReleaseNotice = (listener) => notices.subscribe(listener);
+    this.#driver = driver;
+    this.announcesReleases = releaseChannel !== false;
   }
+
+  /** `false` with `releaseChannel: false`: releases are neither announced nor heard (see `AppLock.announcesReleases`). */
+  readonly announcesReleases: boolean;
 
   /**
    * Called whenever ANOTHER lock session on this database released locks (see `releaseChannel`).
    * Heard only while this owner's connection is open (it opens on the first attempt). A hint: no
    * ids, possibly coalesced; keep polling. The notice carries the releaser's `reason`
-   * (`releaseLock(id, { reason })`), the `NOTIFY` payload. `undefined` when `releaseChannel` is
-   * `false`, so a caller knows releases are not announced (the distributors then poll and probe in
-   * full). Returns the unsubscribe function.
+   * (`releaseLock(id, { reason })`), the `NOTIFY` payload. Not called when `releaseChannel` is `false`.
+   * Returns the unsubscribe function.
    */
-  readonly onReleaseNotice?: (listener: (notice: ReleaseNotice) => void) => () => void;
+  onReleaseNotice(listener: (notice: ReleaseNotice) => void): () => void {
+    return this.#driver.notices?.subscribe(listener) ?? (() => undefined);
+  }
 }
 
 function describeKeepAlive(keepAlive: ServerKeepAlive | false): string {

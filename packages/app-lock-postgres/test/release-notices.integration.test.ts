@@ -29,8 +29,8 @@ await describePostgres('PostgresAppLock release notices (LISTEN / pg_notify)', (
     const standby = create();
     let ownerHeard = 0;
     let standbyHeard = 0;
-    owner.onReleaseNotice!(() => ownerHeard++);
-    standby.onReleaseNotice!(() => standbyHeard++);
+    owner.onReleaseNotice(() => ownerHeard++);
+    standby.onReleaseNotice(() => standbyHeard++);
     const ids = [base, base + 1, base + 2];
     expect((await owner.tryAttainLocks(ids)).size).toBe(3);
     expect((await standby.tryAttainLocks(ids)).size).toBe(0); // opens the standby's connection (and its LISTEN)
@@ -49,7 +49,7 @@ await describePostgres('PostgresAppLock release notices (LISTEN / pg_notify)', (
     const owner = create();
     const standby = create();
     const heard: unknown[] = [];
-    standby.onReleaseNotice!((notice) => heard.push(notice));
+    standby.onReleaseNotice((notice) => heard.push(notice));
     await owner.tryAttainLocks([base + 20, base + 21, base + 22]);
     await standby.tryAttainLocks([base + 23]);
     await owner.releaseLock(base + 20, { reason: 'stopped' });
@@ -63,7 +63,7 @@ await describePostgres('PostgresAppLock release notices (LISTEN / pg_notify)', (
     const quiet = create({ releaseChannel: false });
     const listener = create();
     let heard = 0;
-    listener.onReleaseNotice!(() => heard++);
+    listener.onReleaseNotice(() => heard++);
     await listener.tryAttainLocks([base + 10]);
     await quiet.tryAttainLocks([base + 11]);
     await quiet.releaseAll();

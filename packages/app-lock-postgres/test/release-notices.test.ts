@@ -45,12 +45,12 @@ describe('release channel option', () => {
     expect(() => new PostgresAppLock('postgres://u@h/db', { releaseChannel: 42 as unknown as string })).toThrow(/releaseChannel/);
   });
 
-  it('false disables notices: the lock has no onReleaseNotice, so callers know releases are not announced', () => {
+  it('false disables notices: subscribing is a no-op, and announcesReleases says so', () => {
     const lock = new PostgresAppLock('postgres://u@h/db', { releaseChannel: false });
-    expect(lock.onReleaseNotice).toBeUndefined();
-    const announcing = new PostgresAppLock('postgres://u@h/db');
-    const unsubscribe = announcing.onReleaseNotice?.(() => undefined);
+    const unsubscribe = lock.onReleaseNotice(() => undefined);
     expect(typeof unsubscribe).toBe('function');
-    unsubscribe?.();
+    unsubscribe();
+    expect(lock.announcesReleases).toBe(false);
+    expect(new PostgresAppLock('postgres://u@h/db').announcesReleases).toBe(true);
   });
 });

@@ -122,6 +122,13 @@ export interface AppLock extends AsyncDisposable {
    */
   onReleaseNotice?(listener: (notice?: ReleaseNotice) => void): () => void;
   /**
+   * Optional: `false` when this lock neither announces its releases nor hears others' even though
+   * it has {@link AppLock.onReleaseNotice} (PostgreSQL with `releaseChannel: false`), so a caller
+   * that relies on notices to learn of releases (the distributors' narrow membership probes) does
+   * not. Absent: notices work whenever `onReleaseNotice` exists.
+   */
+  readonly announcesReleases?: boolean;
+  /**
    * Optional extra (backends with a waiting lock request): waits until the server grants `id` to
    * this owner, at most `timeoutMs`. Resolves `true` once it is held (exactly as after
    * `tryAttainLock`: tracked, verified, released by `releaseLock`), `false` when the time ran out.

@@ -19,10 +19,11 @@ export interface FairShareOptions {
   readonly scope?: FairShareScope;
   /**
    * Most sets handed over per cycle by a node above its share (bounded rebalancing: agents are
-   * stopped, then locks released, a few at a time). Default: `max(1, ceil(share / 10), ceil(excess / 2))`
-   * (`excess`: sets held above the share): a node far above its share (the first node of a rolling
-   * start took every set) sheds half its excess per cycle, so balance after a start takes about
-   * `log2(excess)` cycles instead of `excess / (share / 10)`; a join still moves one set at a time.
+   * stopped, then locks released, a few at a time). Default: `max(1, ceil(share / 10))`, or half
+   * the excess (`excess`: sets held above the share) while the excess is larger than the share: a
+   * node holding more than twice its share (the first node of a rolling start took every set)
+   * sheds half its excess per cycle, so balance after a start takes about `log2(excess / share)`
+   * cycles plus ten instead of `excess / (share / 10)`; a join moves what it did before.
    */
   readonly maxHandOverPerCycle?: number;
   /**
@@ -109,9 +110,13 @@ function pickFree(free: readonly ProjectionSet[], room: number, group: Group, cl
   return Array.from({ length: room }, (_, index) => ordered[(offset + index) % ordered.length]!);
 }
 
-/** The default `maxHandOverPerCycle` of a node holding `excess` sets above `share`. */
+/**
+ * The default `maxHandOverPerCycle` of a node holding `excess` sets above `share`: a tenth of its
+ * share, or half its excess while that is more than its share (more than twice the share held).
+ */
 function defaultHandOverLimit(share: number, excess: number): number {
-  return Math.max(1, Math.ceil(share / 10), Math.ceil(excess / 2));
+  const tenth = Math.max(1, Math.ceil(share / 10));
+  return excess > share ? Math.max(tenth, Math.ceil(excess / 2)) : tenth;
 }
 
 /**
@@ -124,7 +129,7 @@ function defaultHandOverLimit(share: number, excess: number): number {
  * - Under its share, a node attempts the sets NOBODY holds (the probe says which), up to its room:
  *   never sets other nodes hold, so a free one is never missed.
  * - Above its share it hands over at most `maxHandOverPerCycle` sets per cycle (agents stopped,
- *   then locks released; by default half its excess, at least a tenth of its share). At exactly its share it does nothing (hysteresis: no ping-pong). A new
+ *   then locks released; by default a tenth of its share, or half its excess while that is more than its share). At exactly its share it does nothing (hysteresis: no ping-pong). A new
  *   node thus receives sets from the nodes above the new share; when a node dies, its member slot
  *   and its set locks vanish together, so the others' shares grow as its sets become free.
  * - A set free for `orphanGraceMs` is attempted by anyone (availability beats balance); the

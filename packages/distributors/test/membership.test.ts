@@ -114,7 +114,8 @@ describe('probeMembership (member slots in the lock itself)', () => {
     expect(await a.distributor.tryAttainMany(sets.slice(0, 2))).toEqual(new Set(sets.slice(0, 2).map((s) => s.key)));
     expect((await b.distributor.probeMembership(sets)).get('main')!.liveNodes).toBe(2);
     await a.distributor.leaveMembership();
-    expect(a.locks[0]!.heldLocks().filter((id) => typeof id === 'string')).toEqual([]);
+    // the slot is gone; what remains is its leaving marker (a holds sets: the others probe in full until it is gone)
+    expect(a.locks[0]!.heldLocks().filter((id) => typeof id === 'string')).toEqual([expect.stringMatching(/^polecat:member:.*:leaving$/)]);
     expect(sets.slice(0, 2).every((set) => a.distributor.hasLock(set))).toBe(true);
     const seenByB = (await b.distributor.probeMembership(sets)).get('main')!;
     expect(seenByB).toMatchObject({ liveNodes: 1, rank: 0 });
@@ -126,6 +127,7 @@ describe('probeMembership (member slots in the lock itself)', () => {
     ); // a's sets are still held
     await a.distributor.leaveMembership(); // nothing held: a no-op
     expect((await a.distributor.probeMembership(sets)).get('main')).toMatchObject({ liveNodes: 2, member: true });
+    expect(a.locks[0]!.heldLocks().filter((id) => typeof id === 'string' && id.endsWith(':leaving'))).toEqual([]); // a member again: marker released
     expect((await b.distributor.probeMembership(sets)).get('main')!.liveNodes).toBe(2);
   });
 

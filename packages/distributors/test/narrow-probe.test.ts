@@ -16,12 +16,15 @@ async function until(check: () => Promise<boolean>): Promise<void> {
   throw new Error('condition not met within 200 turns');
 }
 const SLOTS = 8;
+const IDS = 2 * SLOTS; // every probe asks about the member slots and their leaving markers
 const shards = Array.from({ length: 20 }, (_, i) => shardName(`P${i}`));
 
 interface Options {
   /** `false`: the lock has no `onReleaseNotice` (as SQL Server's). */
   readonly notices?: boolean;
   readonly watchMembers?: boolean;
+  /** `false`: the lock's `announcesReleases` is false. */
+  readonly announces?: boolean;
 }
 
 describe('narrow membership probes', () => {
@@ -36,6 +39,8 @@ describe('narrow membership probes', () => {
   /** A node whose every `probeLocks` call is recorded (the ids it asked about). */
   function node(server: InMemoryLockServer, options: Options = {}) {
     const probes: (readonly LockId[])[] = [];
+    /** Run once, between a probe's answer and its return (something happening during the round trip). */
+    const duringProbe: (() => Promise<unknown>)[] = [];
     const locks: InMemoryAppLock[] = [];
     const distributor = new SingleTenantProjectionDistributor({
       databases: [{ id: 'main' }],
@@ -46,10 +51,13 @@ describe('narrow membership probes', () => {
       createLock: () => {
         const lock = server.createLock({ verifyIntervalMs: 0 });
         const probe = lock.probeLocks.bind(lock);
-        lock.probeLocks = (ids, attain) => {
+        lock.probeLocks = async (ids, attain) => {
           probes.push([...ids]);
-          return probe(ids, attain);
+          const seen = await probe(ids, attain);
+          for (const hook of duringProbe.splice(0)) await hook();
+          return seen;
         };
+        if (options.announces === false) Object.defineProperty(lock, 'announcesReleases', { value: false });
         // a lock whose server announces nothing (SQL Server): no onReleaseNotice at all
         if (options.notices === false) Object.defineProperty(lock, 'onReleaseNotice', { value: undefined });
         locks.push(lock);
@@ -63,7 +71,7 @@ describe('narrow membership probes', () => {
     });
     const freeKeys = async (sets: readonly ProjectionSet[]): Promise<string[]> =>
       [...((await distributor.probeMembership(sets)).get('main')?.free ?? [])].sort();
-    return { distributor, probes, locks, freeKeys };
+    return { distributor, probes, locks, freeKeys, duringProbe };
   }
 
   /** A holds 10 sets, B 5 (both members), 5 are free. */
@@ -93,9 +101,9 @@ describe('narrow membership probes', () => {
   it('asks only about the member slots and the sets seen free when nothing was announced since the last full probe', async () => {
     const { a, sets, free, settled } = await cluster();
     expect(await settled()).toEqual(free);
-    expect(a.probes.at(-1)).toHaveLength(SLOTS + 10); // full: every set not held here
+    expect(a.probes.at(-1)).toHaveLength(IDS + 10); // full: every set not held here
     expect(await a.freeKeys(sets)).toEqual(free);
-    expect(a.probes.at(-1)).toHaveLength(SLOTS + 5); // narrow: the five seen free
+    expect(a.probes.at(-1)).toHaveLength(IDS + 5); // narrow: the five seen free
   });
 
   it('probes in full after a release notice, and finds the released set free', async () => {
@@ -104,7 +112,7 @@ describe('narrow membership probes', () => {
     await b.distributor.release(sets[10]!);
     await tick();
     expect(await a.freeKeys(sets)).toEqual([...free, sets[10]!.key].sort());
-    expect(a.probes.at(-1)).toHaveLength(SLOTS + 10);
+    expect(a.probes.at(-1)).toHaveLength(IDS + 10);
   });
 
   it('probes in full at once when a member is gone without a notice (killed session): its sets are free', async () => {
@@ -112,7 +120,7 @@ describe('narrow membership probes', () => {
     await settled();
     server.terminateSession(b.locks[0]!); // slot and sets freed, nothing announced
     expect(await a.freeKeys(sets)).toEqual([...free, ...sets.slice(10, 15).map((set) => set.key)].sort());
-    expect(a.probes.slice(-2).map((ids) => ids.length)).toEqual([SLOTS + 5, SLOTS + 10]); // narrow, then full in the same probe
+    expect(a.probes.slice(-2).map((ids) => ids.length)).toEqual([IDS + 5, IDS + 10]); // narrow, then full in the same probe
   });
 
   it("with member watchers: the watcher's member-left notice makes the next probe full, which finds the dead member's sets", async () => {
@@ -125,16 +133,32 @@ describe('narrow membership probes', () => {
     expect(await a.freeKeys(sets)).toEqual([...free, ...sets.slice(10, 15).map((set) => set.key)].sort());
   });
 
-  it('stays full for QUIET_AFTER_NOTICE_MS after a notice: a node that left to stop and died mid-drain frees its sets silently', async () => {
+  it('stays full while a node that left still holds sets (its leaving marker); killed mid-drain, long after its last notice, its sets are found at once', async () => {
     const { server, a, b, sets, free, settled } = await cluster({ watchMembers: false });
     await settled();
     await b.distributor.leaveMembership?.(); // stop(): slot released (a notice), sets kept while agents drain
     await tick();
     await a.freeKeys(sets); // full (the notice)
-    now += QUIET_AFTER_NOTICE_MS - 1;
-    server.terminateSession(b.locks[0]!); // killed mid-drain: its sets freed, no slot to miss, no notice
+    now += QUIET_AFTER_NOTICE_MS + 1; // quiet, but B still holds sets
+    await a.freeKeys(sets);
+    expect(a.probes.at(-1)).toHaveLength(IDS + 10); // still full: B's marker is live
+    server.terminateSession(b.locks[0]!); // killed mid-drain: sets and marker freed, no notice
     expect(await a.freeKeys(sets)).toEqual([...free, ...sets.slice(10, 15).map((set) => set.key)].sort());
-    expect(a.probes.at(-1)).toHaveLength(SLOTS + 10);
+  });
+
+  it('asks next time about a set released while a probe was on its way', async () => {
+    const { a, sets, free, settled } = await cluster();
+    await settled();
+    a.duringProbe.push(() => a.distributor.release(sets[1]!));
+    await a.freeKeys(sets); // narrow; set 1 was held when it was sent, released before it came back
+    expect(await a.freeKeys(sets)).toEqual([sets[1]!.key, ...free].sort());
+  });
+
+  it('probes in full when the lock says it announces no releases (PostgreSQL with releaseChannel: false)', async () => {
+    const { a, sets, settled } = await cluster({ announces: false });
+    await settled();
+    await a.freeKeys(sets);
+    expect(a.probes.at(-1)).toHaveLength(IDS + 10);
   });
 
   it('asks again about the sets this node gave up since the last probe', async () => {
@@ -142,7 +166,7 @@ describe('narrow membership probes', () => {
     await settled();
     await a.distributor.release(sets[0]!);
     expect(await a.freeKeys(sets)).toEqual([sets[0]!.key, ...free].sort());
-    expect(a.probes.at(-1)).toHaveLength(SLOTS + 6);
+    expect(a.probes.at(-1)).toHaveLength(IDS + 6);
   });
 
   it('finds a silently freed set (a holder without member slot or notices) within FULL_PROBE_REFRESH_MS', async () => {
@@ -156,20 +180,20 @@ describe('narrow membership probes', () => {
     expect(await a.freeKeys(sets)).toEqual(free.filter((key) => key !== sets[15]!.key)); // narrow: not asked about
     now += 1;
     expect(await a.freeKeys(sets)).toEqual(free);
-    expect(a.probes.at(-1)).toHaveLength(SLOTS + 10);
+    expect(a.probes.at(-1)).toHaveLength(IDS + 10);
   });
 
   it('probes in full when the distribution changed', async () => {
     const { a, sets, settled } = await cluster();
     await settled();
     await a.freeKeys(sets.slice(0, 19));
-    expect(a.probes.at(-1)).toHaveLength(SLOTS + 9);
+    expect(a.probes.at(-1)).toHaveLength(IDS + 9);
   });
 
   it('always probes in full on a lock without release notices (SQL Server)', async () => {
     const { a, sets, free, settled } = await cluster({ notices: false });
     expect(await settled()).toEqual(free);
     expect(await a.freeKeys(sets)).toEqual(free);
-    expect(a.probes.slice(-2).map((ids) => ids.length)).toEqual([SLOTS + 10, SLOTS + 10]);
+    expect(a.probes.slice(-2).map((ids) => ids.length)).toEqual([IDS + 10, IDS + 10]);
   });
 });

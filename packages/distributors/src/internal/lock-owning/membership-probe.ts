@@ -3,7 +3,7 @@ import { ListenerSet, logListenerError } from '@polecat/kit';
 import { MEMBER_SLOT_PREFIX, memberSlotId, type DatabaseMembership } from '../../cluster-membership';
 import { DistributorError } from '../../errors';
 import { hash32 } from '../../lock-id-hash';
-import { MEMBER_LEAVING_NOTICE } from '../../release-reasons';
+import { MEMBER_JOINED_NOTICE, MEMBER_LEAVING_NOTICE } from '../../release-reasons';
 import type { ProjectionDatabase } from '../../projection-database';
 import type { ProjectionSet } from '../../projection-set';
 import type { LockOwner, LockOwners } from './lock-owners';
@@ -11,7 +11,7 @@ import type { LockScopes } from './lock-scopes';
 import type { LockingSettings } from './locking-settings';
 import { MemberWatcher, canWait } from './member-watcher';
 import { canProbe, probeRing, splitHomeMembership, type ProbingLock, type RingView } from './membership';
-import { fingerprintOf, heldSetIds, memberGone, narrowCandidates, rememberProbe } from './narrow-probe';
+import { fingerprintOf, heldSetIds, isLeavingId, leavingIdOf, memberGone, narrowCandidates, rememberProbe } from './narrow-probe';
 import { NoticeBell, noticeIdOf, relaysNotices, slotOfNotice } from './notice-bell';
 import { databaseIdsOf, groupByOwner, whereOf, type OwnerFailure } from './owner-groups';
 import type { RoundTripReporter } from './round-trip-reporter';
@@ -30,6 +30,18 @@ export interface MembershipProbeDeps {
   readonly releaseNoticed: () => void;
 }
 
+/** The member slot ids of one scope and their leaving markers. */
+interface ScopeIds {
+  readonly slots: readonly string[];
+  readonly markers: readonly string[];
+}
+
+/** Releases this node's leaving markers once it is a member again (it joined after a drain). */
+async function releaseOwnMarkers(lock: ProbingLock, options: AttainOptions | undefined): Promise<void> {
+  for (const id of lock.heldLocks()) if (isLeavingId(id)) await lock.releaseLock(id, { reason: MEMBER_JOINED_NOTICE });
+  options?.signal?.throwIfAborted();
+}
+
 /** Scopes whose member slot ids a probe keeps (one per database or lock home). */
 const MAX_CACHED_SCOPES = 1024;
 const PROBE_FAILED = 'membership probe failed for a database; balancing skips it this cycle';
@@ -42,7 +54,7 @@ const PROBE_FAILED = 'membership probe failed for a database; balancing skips it
 export class MembershipProbe {
   readonly #deps: MembershipProbeDeps;
   readonly #memberLeft: ListenerSet<[string]>;
-  readonly #slots = new Map<string, readonly string[]>();
+  readonly #slots = new Map<string, ScopeIds>();
 
   constructor(deps: MembershipProbeDeps) {
     this.#deps = deps;
@@ -53,15 +65,16 @@ export class MembershipProbe {
    * The member slot ids of `scope`, built once: every probe sends them (1 000 at 1 000 nodes), and
    * the same strings each time spare their building and re-hashing on every probe.
    */
-  #slotsOf(scope: string): readonly string[] {
-    let slots = this.#slots.get(scope);
-    if (slots === undefined) {
+  #slotsOf(scope: string): ScopeIds {
+    let ids = this.#slots.get(scope);
+    if (ids === undefined) {
       // (a scope of a removed database is not tracked: the cache only bounds its size)
       if (this.#slots.size >= MAX_CACHED_SCOPES) this.#slots.clear();
-      slots = Array.from({ length: this.#deps.settings.maxNodes }, (_, index) => memberSlotId(scope, index));
-      this.#slots.set(scope, slots);
+      const slots = Array.from({ length: this.#deps.settings.maxNodes }, (_, index) => memberSlotId(scope, index));
+      ids = { slots, markers: slots.map(leavingIdOf) };
+      this.#slots.set(scope, ids);
     }
-    return slots;
+    return ids;
   }
 
   /** See `ProjectionDistributor.probeMembership`. */
@@ -79,10 +92,10 @@ export class MembershipProbe {
         const ids = databaseIdsOf(group);
         try {
           const scope = owner.home === undefined ? this.#deps.scopes.memberScope(sets[0]!.database) : this.#deps.scopes.homeScope(owner.home);
-          const slots = this.#slotsOf(scope);
+          const { slots, markers } = this.#slotsOf(scope);
           // joins are announced (a release notice) while watchers let the others poll slowly
           const joinNotice = settings.watchMembers && canWait(lock) ? `polecat:member:${scope}:joined` : undefined;
-          const ring = await roundTrips.time(ids, 'probe', () => this.#probeOwner(owner, lock, slots, sets, options, joinNotice), owner.home);
+          const ring = await roundTrips.time(ids, 'probe', () => this.#probeOwner(owner, lock, { slots, markers }, sets, options, joinNotice), owner.home);
           await this.#bellOf(owner, sets[0]!.database)?.hold(
             slots.find((slot) => lock.hasLock(slot)),
             options,
@@ -115,7 +128,7 @@ export class MembershipProbe {
   async #probeOwner(
     owner: LockOwner,
     lock: ProbingLock,
-    slots: readonly string[],
+    { slots, markers }: ScopeIds,
     sets: readonly ProjectionSet[],
     options: AttainOptions | undefined,
     joinNotice: string | undefined,
@@ -123,18 +136,23 @@ export class MembershipProbe {
     const { settings } = this.#deps;
     const memory = owner.probeMemory;
     const fingerprint = fingerprintOf(sets);
+    const heldBefore = heldSetIds(lock);
     let probe = { sentAt: settings.clock.now(), notices: owner.notices, full: true, fingerprint };
     const only = narrowCandidates(memory, { lock, notices: probe.notices, now: probe.sentAt, fingerprint, slots });
-    const join = joinNotice === undefined ? {} : { joinNotice };
-    let ring = await probeRing(lock, slots, sets, settings.random, options, only === undefined ? join : { ...join, only });
+    const extras = joinNotice === undefined ? { markers } : { markers, joinNotice };
+    let ring = await probeRing(lock, slots, sets, settings.random, options, only === undefined ? extras : { ...extras, only });
     if (only !== undefined) {
       probe = { ...probe, full: false };
       if (memberGone(memory!, ring.liveSlots)) {
         probe = { sentAt: settings.clock.now(), notices: owner.notices, full: true, fingerprint };
-        ring = await probeRing(lock, slots, sets, settings.random, options, join);
+        ring = await probeRing(lock, slots, sets, settings.random, options, extras);
       }
     }
-    owner.probeMemory = rememberProbe(memory, probe, { liveSlots: ring.liveSlots, free: ring.freeIds, held: heldSetIds(lock) });
+    // (held before OR after: a set released during the round trip is asked about next time)
+    const held = heldSetIds(lock);
+    for (const id of heldBefore) held.add(id);
+    owner.probeMemory = rememberProbe(memory, probe, { liveSlots: ring.liveSlots, leaving: ring.leaving, free: ring.freeIds, held });
+    if (ring.membership.member) await releaseOwnMarkers(lock, options);
     return ring;
   }
 
@@ -143,8 +161,11 @@ export class MembershipProbe {
     const results = await Promise.allSettled(
       this.#deps.owners.all().map(async (owner) => {
         owner.watcher?.watch(undefined);
-        const slots = owner.lock.heldLocks().filter((id): id is string => typeof id === 'string' && id.startsWith(MEMBER_SLOT_PREFIX));
-        for (const slot of slots) await owner.lock.releaseLock(slot, { reason: MEMBER_LEAVING_NOTICE });
+        const lock = owner.lock;
+        const ids = lock.heldLocks().filter((id): id is string => typeof id === 'string' && id.startsWith(MEMBER_SLOT_PREFIX) && !isLeavingId(id));
+        // still holding sets: a leaving marker first, so that others probe in full until it is gone (see `LEAVING_SUFFIX`)
+        if (heldSetIds(lock).size > 0) for (const id of ids) if (slotOfNotice(id) === undefined) await lock.tryAttainLock(leavingIdOf(id));
+        for (const id of ids) await lock.releaseLock(id, { reason: MEMBER_LEAVING_NOTICE });
       }),
     );
     const errors = results.flatMap((result) => (result.status === 'rejected' ? [result.reason as unknown] : []));
@@ -199,6 +220,7 @@ export class MembershipProbe {
           return lock === owner.lock ? undefined : lock;
         },
         onMemberLeft: () => {
+          owner.notices += 1; // (its sets are free: the next probe is full, whatever the slot looks like then)
           for (const databaseId of owners.databasesOf(owner)) this.#memberLeft.emit(databaseId);
           bell?.ring(); // a departure is news: rung on this node's own account
         },

@@ -30,8 +30,10 @@ export async function probeDatabase(
 /** A probe's membership plus the ring it saw: the member slot this node watches. */
 export interface RingView {
   readonly membership: DatabaseMembership;
-  /** The member slots live at the probe (this node's included once it holds one). */
+  /** The member slots live at the probe (this node's included once it holds one), and the leaving markers of others. */
   readonly liveSlots: ReadonlySet<string>;
+  /** Whether another node's leaving marker was live (see `LEAVING_SUFFIX`). */
+  readonly leaving: boolean;
   /** Lock ids of the sets seen free. */
   readonly freeIds: ReadonlySet<LockId>;
   /**
@@ -69,6 +71,8 @@ export interface RingProbeExtras {
   readonly joinNotice?: LockId;
   /** A narrow probe: only the sets with one of these lock ids are asked about (see `narrowCandidates`); the others count as held. */
   readonly only?: ReadonlySet<LockId>;
+  /** The leaving markers of the slots, asked about too (see `LEAVING_SUFFIX`). */
+  readonly markers?: readonly string[];
 }
 
 /** {@link probeDatabase}, also naming the predecessor's slot and what the memory of the next probe needs (see {@link RingView}). */
@@ -80,11 +84,11 @@ export async function probeRing(
   options: AttainOptions = {},
   extras: RingProbeExtras = {},
 ): Promise<RingView> {
-  const { joinNotice, only } = extras;
+  const { joinNotice, only, markers = [] } = extras;
   // one pass over the sets (100 000 per probe at that size): the unheld ones, their ids once each
   const unheld: ProjectionSet[] = [];
   const unheldIds = new Set<LockId>();
-  const ids: LockId[] = [...slots];
+  const ids: LockId[] = [...slots, ...markers];
   for (const set of sets) {
     if (only !== undefined && !only.has(set.lockId)) continue;
     if (lock.hasLock(set.lockId)) continue;
@@ -117,7 +121,8 @@ export async function probeRing(
   const rank = member ? live.findIndex((slot) => lock.hasLock(slot)) : -1;
   const membership = rank >= 0 ? { liveNodes, free, member, rank } : { liveNodes, free, member };
   const predecessor = rank >= 0 && live.length >= 2 ? live[(rank - 1 + live.length) % live.length] : undefined;
-  const view = { membership, liveSlots: new Set(live), freeIds };
+  const leavers = markers.filter((marker) => seen.has(marker) && !lock.hasLock(marker));
+  const view = { membership, liveSlots: new Set([...live, ...leavers]), leaving: leavers.length > 0, freeIds };
   return predecessor === undefined ? view : { ...view, predecessor };
 }
 

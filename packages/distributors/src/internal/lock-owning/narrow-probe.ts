@@ -15,6 +15,24 @@ export const FULL_PROBE_REFRESH_MS = 30_000;
  */
 export const QUIET_AFTER_NOTICE_MS = 10_000;
 
+/**
+ * A node that leaves the membership while it still holds sets (a stop or a drain: its slot is
+ * released at once, its sets as their agents return) holds `{slot}:leaving` until its session ends
+ * or it joins again: while any such marker is live every probe is full, and a marker gone (the
+ * leaver died mid-drain, freeing its sets silently) is a member gone.
+ */
+export const LEAVING_SUFFIX = ':leaving';
+
+/** The leaving marker of member slot `slot` (see {@link LEAVING_SUFFIX}). */
+export function leavingIdOf(slot: string): string {
+  return `${slot}${LEAVING_SUFFIX}`;
+}
+
+/** Whether `id` is a leaving marker. */
+export function isLeavingId(id: LockId): id is string {
+  return typeof id === 'string' && id.endsWith(LEAVING_SUFFIX);
+}
+
 /** What one lock owner's last membership probe saw, so that the next one may ask only about what can have changed. */
 export interface ProbeMemory {
   /** The owner's release-notice count when the last FULL probe was sent. */
@@ -27,8 +45,10 @@ export interface ProbeMemory {
   readonly noticeSeenAt: number;
   /** {@link fingerprintOf} the sets that probe covered. */
   readonly fingerprint: string;
-  /** The member slots live at the last probe. */
+  /** The member slots and leaving markers live at the last probe. */
   readonly liveSlots: ReadonlySet<string>;
+  /** Whether another node's leaving marker was live at the last probe. */
+  readonly leaving: boolean;
   /** Lock ids of the sets the last probe saw free. */
   readonly free: ReadonlySet<LockId>;
   /** Lock ids of the sets held here at the last probe. */
@@ -62,7 +82,8 @@ export interface ProbeState {
 
 /** Whether a probe sent now must be full (see {@link narrowCandidates}). */
 function mustBeFull(memory: ProbeMemory | undefined, state: ProbeState): boolean {
-  if (memory === undefined || typeof state.lock.onReleaseNotice !== 'function') return true;
+  if (memory === undefined || typeof state.lock.onReleaseNotice !== 'function' || state.lock.announcesReleases === false) return true;
+  if (memory.leaving) return true;
   if (state.notices !== memory.noticesSeen || state.notices !== memory.noticesAtFull) return true;
   if (state.now - memory.noticeSeenAt < QUIET_AFTER_NOTICE_MS || state.now - memory.fullAt >= FULL_PROBE_REFRESH_MS) return true;
   return state.fingerprint !== memory.fingerprint || !state.slots.some((slot) => state.lock.hasLock(slot));
@@ -74,10 +95,12 @@ function mustBeFull(memory: ProbeMemory | undefined, state: ProbeState): boolean
  * session (its member slot goes with it; or, for a node that left the membership to stop, within
  * its drain after its last notice) or silently (a holder without slot or notices: the refresh
  * bound). So, with no notice heard since the last full probe nor for {@link QUIET_AFTER_NOTICE_MS},
- * the same sets, and the refresh not due, the only sets that can be free are those the last probe
+ * no leaving marker live, the same sets, and the refresh not due, the only sets that can be free are those the last probe
  * saw free and those this node held then and no longer holds: a probe of those and the slots sees
  * what a full probe would. Always full: no memory yet, a lock without release notices (SQL Server:
- * its notice bell says "something changed", not what), no member slot held here.
+ * its notice bell says "something changed", not what; `announcesReleases: false`), no member slot
+ * held here. (A node whose releases send no notice, e.g. a .NET node or one with release notices off,
+ * is seen releasing by the next full probe, at most {@link FULL_PROBE_REFRESH_MS} later.)
  */
 export function narrowCandidates(memory: ProbeMemory | undefined, state: ProbeState): ReadonlySet<LockId> | undefined {
   if (mustBeFull(memory, state)) return undefined;
@@ -91,7 +114,7 @@ export function narrowCandidates(memory: ProbeMemory | undefined, state: ProbeSt
 export function rememberProbe(
   previous: ProbeMemory | undefined,
   probe: { readonly sentAt: number; readonly notices: number; readonly full: boolean; readonly fingerprint: string },
-  seen: Pick<ProbeMemory, 'liveSlots' | 'free' | 'held'>,
+  seen: Pick<ProbeMemory, 'liveSlots' | 'leaving' | 'free' | 'held'>,
 ): ProbeMemory {
   const { sentAt, notices, full, fingerprint } = probe;
   return {
