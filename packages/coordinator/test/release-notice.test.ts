@@ -2,7 +2,7 @@ import { InMemoryLockServer, systemClock, type AppLock } from '@polecat/app-lock
 import { SingleTenantProjectionDistributor, shardName } from '@polecat/distributors';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createFunctionDaemonFactory, type AgentContext } from '../src/function-agent-daemon';
-import { ReleaseNoticeWaker } from '../src/internal/loop/release-notice-waker';
+import { RELEASE_NOTICE_BURST, RELEASE_NOTICE_REFILL_MS, ReleaseNoticeWaker } from '../src/internal/loop/release-notice-waker';
 import { ProjectionCoordinator } from '../src/projection-coordinator';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -13,6 +13,41 @@ afterEach(async () => {
 });
 
 describe('ReleaseNoticeWaker (coalescing)', () => {
+  it('a storm of notices wakes at most RELEASE_NOTICE_BURST times at once, then once per RELEASE_NOTICE_REFILL_MS; an isolated one at once', async () => {
+    let now = 0;
+    const sleeps: { at: number; resolve: () => void }[] = [];
+    const clock = {
+      now: () => now,
+      sleep: (ms: number) => new Promise<void>((resolve) => sleeps.push({ at: now + ms, resolve })),
+    };
+    let wakes = 0;
+    const waker = new ReleaseNoticeWaker(() => wakes++, clock, 5);
+    const advance = async (to: number): Promise<void> => {
+      while (now < to) {
+        now += 1;
+        for (const entry of sleeps.splice(0)) {
+          if (entry.at <= now) entry.resolve();
+          else sleeps.push(entry);
+        }
+        await Promise.resolve();
+        await Promise.resolve();
+      }
+    };
+    for (let at = 0; at < 1000; at += 6) {
+      await advance(at);
+      waker.notice(); // one notice every 6 ms for a second (unlimited: one wake per notice, 167)
+    }
+    await advance(1100);
+    expect(wakes).toBeGreaterThanOrEqual(RELEASE_NOTICE_BURST + 1000 / RELEASE_NOTICE_REFILL_MS - 2);
+    expect(wakes).toBeLessThanOrEqual(RELEASE_NOTICE_BURST + 1100 / RELEASE_NOTICE_REFILL_MS + 1);
+    await advance(1500); // quiet: tokens come back
+    const before = wakes;
+    waker.notice();
+    await advance(1506);
+    expect(wakes).toBe(before + 1); // an isolated notice: woken after the 5 ms coalescing, not later
+    waker.dispose();
+  });
+
   it('a burst of notices causes ONE wake; a later notice another; none after dispose', async () => {
     let wakes = 0;
     const waker = new ReleaseNoticeWaker(() => wakes++, systemClock, 5);
