@@ -10,6 +10,9 @@ import { allOwned } from './settled-checks';
 import { SimNode } from './sim-node';
 import { createWorld } from './sim-world';
 
+/** A progress line on stderr this often (wall time), for rows that run for minutes. */
+const PROGRESS_EVERY_MS = 60_000;
+
 /** A scale scenario: how many nodes, shards (in all) and tenant databases. */
 export interface ScaleOptions {
   readonly nodes: number;
@@ -121,8 +124,15 @@ export async function runScale(options: ScaleOptions): Promise<ScaleResult> {
   }
   const wallDeadline = options.wallLimitMs === undefined ? Number.POSITIVE_INFINITY : wallStart + options.wallLimitMs;
   let cutShort = false;
+  let nextProgress = wallStart + PROGRESS_EVERY_MS;
   const outOfWall = (): boolean => {
-    cutShort ||= performance.now() > wallDeadline;
+    const wallNow = performance.now();
+    if (wallNow > nextProgress) {
+      nextProgress = wallNow + PROGRESS_EVERY_MS;
+      const probes = server.requestCount('probe');
+      console.error(`  ... ${((wallNow - wallStart) / 1000).toFixed(0)} s wall: ${(scheduler.elapsed / 1000).toFixed(2)} virtual s, ${probes} probes`);
+    }
+    cutShort ||= wallNow > wallDeadline;
     return cutShort;
   };
   const run = (ms: number): Promise<void> => scheduler.runUntil(scheduler.now + ms, outOfWall);
