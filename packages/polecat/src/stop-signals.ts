@@ -1,4 +1,5 @@
 import type { CoordinatorStatus } from '@polecat/coordinator';
+import { systemClock, type Clock } from '@polecat/kit';
 
 /** The signals {@link untilStopSignal} waits for by default. */
 export const STOP_SIGNALS = ['SIGTERM', 'SIGINT'] as const;
@@ -6,6 +7,7 @@ export const STOP_SIGNALS = ['SIGTERM', 'SIGINT'] as const;
 export type StopSignal = (typeof STOP_SIGNALS)[number];
 
 const SIGNAL_NUMBERS: Readonly<Record<StopSignal, number>> = { SIGINT: 2, SIGTERM: 15 };
+const DUPLICATE_SIGNAL_WITHIN_MS = 500;
 
 /** Options of {@link untilStopSignal}. */
 export interface StopSignalOptions {
@@ -15,6 +17,14 @@ export interface StopSignalOptions {
   readonly exit?: (code: number) => void;
   /** Where the one line of a second signal goes. Default: stderr. */
   readonly write?: (line: string) => void;
+  /**
+   * The same signal again within this many milliseconds of the first is the first delivered twice,
+   * not a second one: a terminal signals the whole process group and a parent that relays signals
+   * (the `tsx` CLI, a process manager) sends it again. Default 500.
+   */
+  readonly duplicateWithinMs?: number;
+  /** Time source of `duplicateWithinMs`. Default the system clock. */
+  readonly clock?: Pick<Clock, 'now'>;
   /** Where signals come from. Default `process`. */
   readonly signalSource?: {
     on(signal: StopSignal, listener: (signal: StopSignal) => void): unknown;
@@ -33,9 +43,11 @@ export function runningShards(status: CoordinatorStatus): string[] {
 
 /**
  * Resolves on the first SIGTERM or SIGINT, so that the caller then stops the coordinator (leaving
- * an `await using` scope, or `stop()`); its listeners stay while that stop runs (a second signal,
- * e.g. one relayed by tsx, must not kill it mid-stop). A second signal ends the process at once
- * (exit code 128 + signal number) with ONE line naming the agents still running.
+ * an `await using` scope, or `stop()`); its listeners stay while that stop runs (so that no signal
+ * meets Node's default handler mid-stop). A second signal ends the process at once (exit code
+ * 128 + signal number) with ONE line naming the agents still running; the same signal again within
+ * `duplicateWithinMs` (500 ms) of the first is the first one delivered twice (process group and a
+ * relaying parent such as the `tsx` CLI) and is ignored.
  * @example
  * await using coordinator = await runShards({ connection, shards });
  * await untilStopSignal(coordinator);
@@ -45,14 +57,17 @@ export function untilStopSignal(coordinator: { status(): CoordinatorStatus }, op
   const source = options.signalSource ?? process;
   const exit = options.exit ?? ((code: number) => process.exit(code));
   const write = options.write ?? ((line: string) => void process.stderr.write(`${line}\n`));
+  const clock = options.clock ?? systemClock;
+  const duplicateWithinMs = options.duplicateWithinMs ?? DUPLICATE_SIGNAL_WITHIN_MS;
   return new Promise((resolve) => {
-    let received = false;
+    let first: { readonly signal: StopSignal; readonly at: number } | undefined;
     const onSignal = (signal: StopSignal): void => {
-      if (!received) {
-        received = true;
+      if (first === undefined) {
+        first = { signal, at: clock.now() };
         resolve(signal);
         return;
       }
+      if (signal === first.signal && clock.now() - first.at < duplicateWithinMs) return;
       for (const each of signals) source.off(each, onSignal);
       const running = runningShards(coordinator.status());
       const code = 128 + SIGNAL_NUMBERS[signal];

@@ -36,4 +36,41 @@ describe('untilStopSignal', () => {
     expect(signals.listeners('SIGINT') + signals.listeners('SIGTERM')).toBe(0);
     await stopping;
   });
+
+  it('takes the same signal again within 500 ms as the first delivered twice (process group and a relaying tsx), not as a second signal', async () => {
+    const coordinator = await runShards({
+      connection: { backend: 'memory', server: new InMemoryLockServer() },
+      shards: { Trip: async () => undefined },
+      logger: false,
+    });
+    const signals = fakeProcess();
+    const exits: number[] = [];
+    let now = 1_000;
+    const first = untilStopSignal(coordinator, { signalSource: signals, write: () => undefined, exit: (code) => exits.push(code), clock: { now: () => now } });
+    signals.send('SIGTERM');
+    await expect(first).resolves.toBe('SIGTERM');
+    now += 499;
+    signals.send('SIGTERM'); // the relayed copy
+    expect(exits).toEqual([]);
+    now += 1;
+    signals.send('SIGTERM'); // 500 ms after the first: a second signal
+    expect(exits).toEqual([143]);
+    await coordinator.stop();
+  });
+
+  it('takes a different signal as a second signal however soon it comes', async () => {
+    const coordinator = await runShards({
+      connection: { backend: 'memory', server: new InMemoryLockServer() },
+      shards: { Trip: async () => undefined },
+      logger: false,
+    });
+    const signals = fakeProcess();
+    const exits: number[] = [];
+    const first = untilStopSignal(coordinator, { signalSource: signals, write: () => undefined, exit: (code) => exits.push(code), clock: { now: () => 0 } });
+    signals.send('SIGINT');
+    await first;
+    signals.send('SIGTERM');
+    expect(exits).toEqual([143]);
+    await coordinator.stop();
+  });
 });
