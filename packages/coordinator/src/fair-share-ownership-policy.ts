@@ -101,11 +101,24 @@ function pickFree(free: readonly ProjectionSet[], room: number, group: Group, cl
   if (rank === undefined || rank >= live || databases.some((id) => cluster.liveNodes.get(id) !== live)) return free.slice(0, room);
   const sets = group.distribution.length;
   const heldEach = (sets - free.length) / live;
-  let offset = 0;
-  for (let other = 0; other < rank; other++) {
+  // Each lower-ranked member's room estimated as its share minus an even split of the held sets,
+  // rounded (disjoint blocks when the holdings are even, as after a crash). When the rounded rooms
+  // do not cover the free sets (uneven holdings: one node shedding half a rolling start's sets,
+  // `heldEach` 0.6 of a share of 1, every room rounded to 0), the fractional rooms instead: rounding
+  // sent every member to offset 0, all claimed the same set and one won per poll.
+  let rounded = 0;
+  let fractional = 0;
+  let roundedTotal = 0;
+  for (let other = 0; other < live; other++) {
     const share = Math.floor(sets / live) + (other < sets % live ? 1 : 0);
-    offset += Math.max(0, Math.round(share - heldEach));
+    const room = Math.max(0, share - heldEach);
+    if (other < rank) {
+      rounded += Math.round(room);
+      fractional += room;
+    }
+    roundedTotal += Math.round(room);
   }
+  const offset = roundedTotal >= free.length ? rounded : Math.floor(fractional);
   const ordered = [...free].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   return Array.from({ length: room }, (_, index) => ordered[(offset + index) % ordered.length]!);
 }

@@ -119,3 +119,37 @@ describe('even load on the in-memory lock (default fair-share policy)', () => {
     expect(lockIds.every((id) => server.holderOf(id) === 'capped')).toBe(true);
   });
 });
+
+describe('a hand-over held back by the settle window (in-memory lock, membership watched)', () => {
+  it('happens when the window ends, not a slow poll later: a node joining just after the first took every set gets its share within the window', async () => {
+    const server = new InMemoryLockServer();
+    const shards = Array.from({ length: 8 }, (_, i) => shardName(`W${i}`));
+    const settings = { leadershipPollingTimeMs: 60_000, takeoverPollingTimeMs: 20, takeoverGraceMs: 0 };
+    const coordinators = ['first', 'second'].map(
+      (owner) =>
+        new ProjectionCoordinator({
+          mode: 'HotCold',
+          distributor: new SingleTenantProjectionDistributor({ databases: [{ id: 'main' }], shards, createLock: () => server.createLock({ owner }) }),
+          daemonFor: createFunctionDaemonFactory(
+            () =>
+              ({ signal }) =>
+                new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve())),
+          ),
+          settings,
+        }),
+    );
+    const [first, second] = coordinators as [ProjectionCoordinator, ProjectionCoordinator];
+    try {
+      await first.start();
+      await first.whenOwned(8, { timeoutMs: 5_000 });
+      const joined = Date.now();
+      await second.start();
+      // settle window: max(1 000, 4 x 20 + 0) ms; the slow poll (60 s) must not be what ends it
+      await second.whenOwned(4, { timeoutMs: 10_000 });
+      expect(Date.now() - joined).toBeLessThan(5_000);
+      expect(first.status().owned.length).toBe(4);
+    } finally {
+      await Promise.all(coordinators.map((coordinator) => coordinator.stop()));
+    }
+  });
+});

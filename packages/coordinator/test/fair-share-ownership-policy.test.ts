@@ -78,6 +78,23 @@ describe('fairShareOwnershipPolicy (pure)', () => {
     expect([...all].sort()).toEqual(keys(free).sort());
   });
 
+  it('with uneven holdings (a start: one node shedding), the members with room spread over the free sets instead of all claiming the first', () => {
+    // 100 sets on 100 nodes (share 1 each): 60 held (50 by one shedding node, 10 by ranks 0..9), 40 free;
+    // the 89 empty members (ranks 10..98) each attempt one
+    const hundred = setsOf(names(100, 'U'));
+    const free = hundred.slice(60);
+    const picks = Array.from({ length: 89 }, (_, index) => {
+      const rank = index + 10;
+      return keys(policy.select(context({ sets: hundred, owned: [], free, liveNodes: { main: 100 }, ranks: { main: rank } })).attempt);
+    });
+    expect(picks.every((list) => list.length === 1)).toBe(true);
+    // every free set is claimed by someone (a poll places 40, not 1), none by more than a few
+    const claims = new Map<string, number>();
+    for (const [key] of picks) claims.set(key!, (claims.get(key!) ?? 0) + 1);
+    expect(claims.size).toBeGreaterThanOrEqual(35);
+    expect(Math.max(...claims.values())).toBeLessThanOrEqual(4);
+  });
+
   it('at its share: attempts nothing fresh and hands nothing over (hysteresis)', () => {
     const decision = policy.select(context({ sets, owned: sets.slice(0, 8), free: sets.slice(8, 10), liveNodes: { main: 3 } }));
     expect(decision.attempt).toEqual([]);

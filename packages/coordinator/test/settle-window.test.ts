@@ -2,6 +2,7 @@ import type { ProjectionSet, ShardName } from '@polecat/distributors';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_COORDINATOR_SETTINGS } from '../src/coordinator-settings';
 import { fairShareOwnershipPolicy } from '../src/fair-share-ownership-policy';
+import { nextSleep } from '../src/internal/loop/next-sleep';
 import { planCycle, type CycleInput } from '../src/internal/loop/plan-cycle';
 import { settleWindowMs } from '../src/internal/loop/settle-window';
 import { setsOf } from './fakes/fixtures';
@@ -47,6 +48,25 @@ describe('no set moves twice within a settle window (issue 22, item 5)', () => {
     expect(planCycle(input([a, b, c, d], [a, b, c], recent)).handOver).toEqual([]);
     const settled = new Map([a, b, c].map((set) => [set.key, NOW - WINDOW]));
     expect(planCycle(input([a, b, c, d], [a, b, c], settled)).handOver.map(({ reason }) => reason)).toEqual(['balance']);
+  });
+
+  it('a hand-over the window holds back says when the first such set settles, so the loop wakes then, not a slow poll later', () => {
+    const recent = new Map([
+      [a.key, NOW - 100],
+      [b.key, NOW - 300],
+      [c.key, NOW - 200],
+    ]);
+    const plan = planCycle(input([a, b, c, d], [a, b, c], recent));
+    expect(plan.handOver).toEqual([]);
+    // (share 2, holding 3: the policy hands over one, the last of the owned list: C, taken 200 ms ago)
+    expect(plan.settlesAt).toBe(NOW - 200 + WINDOW);
+    const outcome = { startedAt: NOW, planned: true, attempted: 0, granted: 0, pausedAtPlan: false, pausedAtEnd: false, pollSoon: false };
+    const settings = DEFAULT_COORDINATOR_SETTINGS;
+    expect(nextSleep({ settings, outcome: { ...outcome, settlesAt: plan.settlesAt! }, backoff: new Map(), now: NOW })).toBe(WINDOW - 200);
+    expect(nextSleep({ settings, outcome, backoff: new Map(), now: NOW })).toBe(settings.leadershipPollingTimeMs);
+    // settled sets, or none to hand over: nothing to wake for
+    expect(planCycle(input([a, b, c, d], [a, b, c], new Map())).settlesAt).toBeUndefined();
+    expect(planCycle(input([a, b, c, d], [a, b], recent)).settlesAt).toBeUndefined();
   });
 
   it('the window never holds back a withheld set', () => {

@@ -19,6 +19,8 @@ export interface CycleOutcome {
   readonly pausedAtEnd: boolean;
   /** The policy asked for the takeover poll, and no watcher will report what it waits for. */
   readonly pollSoon: boolean;
+  /** Clock ms when a set the policy wants to hand over leaves the settle window (`CyclePlan.settlesAt`). */
+  readonly settlesAt?: number;
 }
 
 /** Everything the sleep between two cycles depends on. */
@@ -43,7 +45,8 @@ export interface SleepInput {
  *   at the same moment (the next probe shows what is still free; needs a grant each time, so it
  *   cannot spin);
  * - at most until the earliest start-failure backoff ends (one that ended during the cycle counts
- *   from the cycle's start);
+ *   from the cycle's start), and until a set the policy wants to hand over leaves the settle window
+ *   (at least 1 ms);
  * - at least the unreachable databases' retry step when every database failed.
  */
 export function nextSleep(input: SleepInput): number {
@@ -55,6 +58,7 @@ export function nextSleep(input: SleepInput): number {
     const { attempted, granted } = outcome;
     if (granted < attempted || outcome.pollSoon) sleepMs = Math.min(sleepMs, settings.takeoverPollingTimeMs);
     if (granted > 0 && granted < attempted) sleepMs = Math.min(sleepMs, CONTENTION_RETRY_MS);
+    if (outcome.settlesAt !== undefined) sleepMs = Math.min(sleepMs, Math.max(1, outcome.settlesAt - now));
     for (const entry of input.backoff.values()) {
       if (entry.nextAttemptAt <= outcome.startedAt) continue;
       sleepMs = Math.min(sleepMs, entry.nextAttemptAt > now ? entry.nextAttemptAt - now : entry.nextAttemptAt - outcome.startedAt);

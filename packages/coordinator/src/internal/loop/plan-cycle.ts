@@ -78,6 +78,11 @@ export interface CyclePlan {
   readonly keepAtMost?: number;
   /** The policy asked for the fast (takeover) poll. */
   readonly pollSoon: boolean;
+  /**
+   * Clock ms when the first set the policy wanted to hand over but the settle window kept leaves
+   * that window (undefined: none kept): the loop wakes by then, not a slow poll later.
+   */
+  readonly settlesAt?: number;
   /** Held sets kept after this plan (for the per-cycle summary). */
   readonly owned: readonly ProjectionSet[];
 }
@@ -206,10 +211,16 @@ export function planCycle(input: CycleInput): CyclePlan {
   const attempt = candidateKeys === undefined ? [] : decision.attempt.filter((set) => candidateKeys.has(set.key));
   const balancing = decision.handOver ?? [];
   let owned = kept;
+  let settlesAt: number | undefined;
   if (balancing.length > 0) {
     const keptKeys = new Set(kept.map((set) => set.key));
     for (const set of balancing) {
-      if (!keptKeys.has(set.key) || handedOver.has(set.key) || recent?.has(set.key) === true) continue;
+      if (!keptKeys.has(set.key) || handedOver.has(set.key)) continue;
+      if (recent?.has(set.key) === true) {
+        const settles = input.settle!.since(set)! + input.settle!.windowMs;
+        settlesAt = settlesAt === undefined ? settles : Math.min(settlesAt, settles);
+        continue;
+      }
       handOver.push({ set, reason: 'balance' });
       handedOver.add(set.key);
     }
@@ -225,6 +236,7 @@ export function planCycle(input: CycleInput): CyclePlan {
     attempt,
     ...(decision.keepAtMost === undefined ? {} : { keepAtMost: Math.max(0, Math.floor(decision.keepAtMost)) }),
     pollSoon: decision.pollSoon === true,
+    ...(settlesAt === undefined ? {} : { settlesAt }),
     owned,
   };
 }

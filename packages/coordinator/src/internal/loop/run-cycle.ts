@@ -10,7 +10,8 @@ import type { CyclePlan } from './plan-cycle';
 import { startGranted } from './start';
 
 /**
- * A node that wants nothing now (attempted nothing, hands nothing over, no set free) and whose
+ * A node that wants nothing now (attempted nothing, hands nothing over now or once the settle
+ * window lets it, no set free) and whose
  * every database is watched (`ProjectionDistributor.isMembershipWatched`: a member watcher armed on
  * a healthy connection, and release notices) keeps the slow poll (`leadershipPollingTimeMs`) instead
  * of the takeover poll: a member's death reaches it through its watcher (or, on PostgreSQL,
@@ -20,7 +21,7 @@ import { startGranted } from './start';
 function watchedStandby(c: Coordination, sets: readonly ProjectionSet[], plan: CyclePlan, cluster: ClusterView | undefined): boolean {
   const watched = c.distributor.isMembershipWatched?.bind(c.distributor);
   if (watched === undefined || cluster === undefined) return false;
-  if (plan.attempt.length > 0 || plan.handOver.length > 0 || cluster.freeSince.size > 0) return false;
+  if (plan.attempt.length > 0 || plan.handOver.length > 0 || plan.settlesAt !== undefined || cluster.freeSince.size > 0) return false;
   for (const databaseId of databaseIds(sets)) if (!cluster.liveNodes.has(databaseId) || !watched(databaseId)) return false;
   return true;
 }
@@ -63,5 +64,6 @@ export async function runCycle(c: Coordination, run: LoopRun): Promise<CycleOutc
     pausedAtEnd: c.daemons.anyPaused(),
     // (a denial polls soon anyway: no need to ask the watchers)
     pollSoon: plan.pollSoon && (result.granted.size < result.attempted.length || !watchedStandby(c, observed.sets, plan, observed.cluster)),
+    ...(plan.settlesAt === undefined ? {} : { settlesAt: plan.settlesAt }),
   };
 }
