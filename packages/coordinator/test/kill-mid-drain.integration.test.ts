@@ -41,7 +41,7 @@ await describePostgres('a node killed mid-drain, after it left (PostgreSQL, 2 pr
         daemonLockId,
         ledger,
         agentReturnDelayMs: RETURN_AFTER_ABORT,
-        coordinator: FAST_SETTINGS,
+        coordinator: { ...FAST_SETTINGS },
         lock: FAST_LOCK,
         logLevel: 'error',
         modules: { coordinator: COORDINATOR_SOURCE },
