@@ -178,8 +178,9 @@ describe('code blocks marked <!-- docs-test: run -->', () => {
     const postgres = await checkPostgres();
     const env = { ...process.env, ...(postgres.reachable ? { DATABASE_URL: postgres.url } : {}) };
     // TypeScript through tsx's loader in one process, not the tsx CLI: the CLI relays the stop signal
-    // to its child unless the child reports it within 30 ms, and SIGKILLs it (exit 143) unless the
-    // next report comes within 30 ms more, which a loaded CI machine missed once.
+    // to its child unless the child reports it within 30 ms, and SIGKILLs it (the CLI then exits
+    // 128 + the signal's number: 143) unless the next report comes within 30 ms more, which a loaded
+    // CI machine missed once.
     const [command, args] = extension === 'ts' ? [process.execPath, ['--import', 'tsx', file]] : [process.execPath, [file]];
     const run = await runUntil(command, args, {
       cwd: join(root, 'docs'),

@@ -58,11 +58,11 @@ describe('no set moves twice within a settle window (issue 22, item 5)', () => {
     ]);
     const plan = planCycle(input([a, b, c, d], [a, b, c], recent));
     expect(plan.handOver).toEqual([]);
-    // (share 2, holding 3: the policy hands over one, the last of the owned list: C, taken 200 ms ago)
-    expect(plan.settlesAt).toBe(NOW - 200 + WINDOW);
+    // (share 2, holding 3: the policy hands over one, the recent set that settles first: B, taken 300 ms ago)
+    expect(plan.settlesAt).toBe(NOW - 300 + WINDOW);
     const outcome = { startedAt: NOW, planned: true, attempted: 0, granted: 0, pausedAtPlan: false, pausedAtEnd: false, pollSoon: false };
     const settings = DEFAULT_COORDINATOR_SETTINGS;
-    expect(nextSleep({ settings, outcome: { ...outcome, settlesAt: plan.settlesAt! }, backoff: new Map(), now: NOW })).toBe(WINDOW - 200);
+    expect(nextSleep({ settings, outcome: { ...outcome, settlesAt: plan.settlesAt! }, backoff: new Map(), now: NOW })).toBe(WINDOW - 300);
     expect(nextSleep({ settings, outcome, backoff: new Map(), now: NOW })).toBe(settings.leadershipPollingTimeMs);
     // settled sets, or none to hand over: nothing to wake for
     expect(planCycle(input([a, b, c, d], [a, b, c], new Map())).settlesAt).toBeUndefined();

@@ -79,10 +79,28 @@ describe('runHost', () => {
 
     const proc3 = fakeProcess();
     const recorder3 = exitRecorder();
-    await runHost({ coordinators: [{ start: () => {}, stop: () => new Promise(() => {}) }], process: proc3, exit: recorder3.exit });
+    let now = 0;
+    await runHost({ coordinators: [{ start: () => {}, stop: () => new Promise(() => {}) }], process: proc3, exit: recorder3.exit, clock: { now: () => now } });
     proc3.emitSignal('SIGINT');
+    now += 500;
     proc3.emitSignal('SIGINT');
     expect(recorder3.codes).toEqual([130]);
+  });
+
+  it('the same signal again within 500 ms is the first delivered twice (process group + a relaying tsx CLI): the drain goes on', async () => {
+    let release!: () => void;
+    const slow: HostedCoordinator = { start: () => {}, stop: () => new Promise<void>((resolve) => (release = resolve)) };
+    const proc = fakeProcess();
+    const recorder = exitRecorder();
+    let now = 0;
+    const host = await runHost({ coordinators: [slow], process: proc, exit: recorder.exit, clock: { now: () => now } });
+    proc.emitSignal('SIGTERM');
+    now += 499;
+    proc.emitSignal('SIGTERM');
+    expect(recorder.codes).toEqual([]);
+    release();
+    expect((await host.drained).ok).toBe(true);
+    expect(await recorder.next).toBe(0);
   });
 
   it('builds coordinators from registrations; dispose drains without exiting and is idempotent', async () => {

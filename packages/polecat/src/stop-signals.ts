@@ -1,5 +1,5 @@
 import type { CoordinatorStatus } from '@polecat/coordinator';
-import { systemClock, type Clock } from '@polecat/kit';
+import { signalEcho, type Clock } from '@polecat/kit';
 
 /** The signals {@link untilStopSignal} waits for by default. */
 export const STOP_SIGNALS = ['SIGTERM', 'SIGINT'] as const;
@@ -7,7 +7,6 @@ export const STOP_SIGNALS = ['SIGTERM', 'SIGINT'] as const;
 export type StopSignal = (typeof STOP_SIGNALS)[number];
 
 const SIGNAL_NUMBERS: Readonly<Record<StopSignal, number>> = { SIGINT: 2, SIGTERM: 15 };
-const DUPLICATE_SIGNAL_WITHIN_MS = 500;
 
 /** Options of {@link untilStopSignal}. */
 export interface StopSignalOptions {
@@ -57,17 +56,20 @@ export function untilStopSignal(coordinator: { status(): CoordinatorStatus }, op
   const source = options.signalSource ?? process;
   const exit = options.exit ?? ((code: number) => process.exit(code));
   const write = options.write ?? ((line: string) => void process.stderr.write(`${line}\n`));
-  const clock = options.clock ?? systemClock;
-  const duplicateWithinMs = options.duplicateWithinMs ?? DUPLICATE_SIGNAL_WITHIN_MS;
+  const echo = signalEcho({
+    ...(options.duplicateWithinMs === undefined ? {} : { windowMs: options.duplicateWithinMs }),
+    ...(options.clock === undefined ? {} : { clock: options.clock }),
+  });
   return new Promise((resolve) => {
-    let first: { readonly signal: StopSignal; readonly at: number } | undefined;
+    let received = false;
     const onSignal = (signal: StopSignal): void => {
-      if (first === undefined) {
-        first = { signal, at: clock.now() };
+      if (!received) {
+        received = true;
+        echo.first(signal);
         resolve(signal);
         return;
       }
-      if (signal === first.signal && clock.now() - first.at < duplicateWithinMs) return;
+      if (echo.isEcho(signal)) return;
       for (const each of signals) source.off(each, onSignal);
       const running = runningShards(coordinator.status());
       const code = 128 + SIGNAL_NUMBERS[signal];

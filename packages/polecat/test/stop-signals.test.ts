@@ -58,6 +58,24 @@ describe('untilStopSignal', () => {
     await coordinator.stop();
   });
 
+  it('takes the same signal after the clock was set back as a second signal (not a duplicate for as long as the clock lags)', async () => {
+    const coordinator = await runShards({
+      connection: { backend: 'memory', server: new InMemoryLockServer() },
+      shards: { Trip: async () => undefined },
+      logger: false,
+    });
+    const signals = fakeProcess();
+    const exits: number[] = [];
+    let now = 60_000;
+    const first = untilStopSignal(coordinator, { signalSource: signals, write: () => undefined, exit: (code) => exits.push(code), clock: { now: () => now } });
+    signals.send('SIGINT');
+    await first;
+    now -= 30_000;
+    signals.send('SIGINT');
+    expect(exits).toEqual([130]);
+    await coordinator.stop();
+  });
+
   it('takes a different signal as a second signal however soon it comes', async () => {
     const coordinator = await runShards({
       connection: { backend: 'memory', server: new InMemoryLockServer() },

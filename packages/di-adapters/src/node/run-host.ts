@@ -1,4 +1,5 @@
 import { toLogger, type ConsoleLike, type Logger } from '@polecat/app-lock';
+import { signalEcho, type Clock } from '@polecat/kit';
 import { drainCoordinators, startCoordinators, type DrainResult, type HostedCoordinator } from '../coordinator-lifecycle';
 import type { HealthSource, HealthSources } from '../health-report';
 import { toRegistry, type RegistrationsInput } from '../registrations-input';
@@ -36,6 +37,14 @@ export interface RunHostOptions {
   /** Default: the real `process`. */
   readonly process?: HostProcess;
   /**
+   * The same signal again within this many milliseconds of the first is the first delivered twice
+   * (a terminal signals the whole process group and a relaying parent such as the `tsx` CLI sends it
+   * again), not a second signal. Default 500.
+   */
+  readonly duplicateWithinMs?: number;
+  /** Time source of `duplicateWithinMs`. Default the system clock. */
+  readonly clock?: Pick<Clock, 'now'>;
+  /**
    * Opt-in probes: serve `/healthz` (liveness) and `/readyz` (readiness) on this port (plain
    * `node:http`, see `serveHealth`), from before the coordinators start until the drain ends.
    */
@@ -61,7 +70,8 @@ function isHostedList(value: RunHostOptions['coordinators']): value is readonly 
 /**
  * Hosts coordinators in a plain Node process: starts them, and on SIGTERM/SIGINT drains them within
  * `drainTimeoutMs` (agents aborted, locks released, connections closed), then exits 0 (or 1 when
- * draining failed or timed out). A second signal while draining exits at once (130/143).
+ * draining failed or timed out). A second signal while draining exits at once (130/143); the same
+ * signal again within `duplicateWithinMs` (500 ms) is the first delivered twice and is ignored.
  * @example
  * await runHost({ coordinators: [coordinator], logger: console });
  */
@@ -101,14 +111,20 @@ export async function runHost(options: RunHostOptions): Promise<RunningHost> {
     });
     return draining;
   };
+  const echo = signalEcho({
+    ...(options.duplicateWithinMs === undefined ? {} : { windowMs: options.duplicateWithinMs }),
+    ...(options.clock === undefined ? {} : { clock: options.clock }),
+  });
   function onSignal(signal: HostSignal): void {
     if (draining !== undefined) {
+      if (echo.isEcho(signal)) return;
       const code = 128 + SIGNAL_NUMBERS[signal];
       logger.warn('second signal while draining: exiting now', { signal, code });
       removeListeners();
       if (exit !== false) exit(code);
       return;
     }
+    echo.first(signal);
     logger.info('signal received: draining', { signal, drainTimeoutMs });
     void drain(signal).then((result) => {
       removeListeners();

@@ -117,6 +117,14 @@ function recentlyAcquired(input: CycleInput, owned: readonly ProjectionSet[]): S
 }
 
 /**
+ * Recently acquired sets, the newest first: a policy hands over from the end of its `owned` list,
+ * so the recent set it picks is the one that leaves the settle window first (the loop wakes then).
+ */
+function newestFirst(sets: ProjectionSet[], since: (set: ProjectionSet) => number | undefined): ProjectionSet[] {
+  return sets.sort((a, b) => (since(b) ?? 0) - (since(a) ?? 0));
+}
+
+/**
  * The distribution's version of every tracked set (by key; the last one when a key repeats). Maps
  * only the tracked keys: a map of the whole distribution cost one entry per set every cycle.
  */
@@ -202,7 +210,16 @@ export function planCycle(input: CycleInput): CyclePlan {
   const recent = recentlyAcquired(input, kept);
   const decision = (input.policy ?? greedyOwnershipPolicy).select({
     distribution: input.distribution, // withheld sets included: a pause moves nothing else (README, "Minimal movement")
-    owned: recent === undefined ? kept : [...kept.filter((set) => recent.has(set.key)), ...kept.filter((set) => !recent.has(set.key))],
+    owned:
+      recent === undefined
+        ? kept
+        : [
+            ...newestFirst(
+              kept.filter((set) => recent.has(set.key)),
+              input.settle!.since,
+            ),
+            ...kept.filter((set) => !recent.has(set.key)),
+          ],
     candidates,
     ...(input.cluster === undefined ? {} : { cluster: input.cluster }),
   });

@@ -10,18 +10,18 @@ import type { CyclePlan } from './plan-cycle';
 import { startGranted } from './start';
 
 /**
- * A node that wants nothing now (attempted nothing, hands nothing over now or once the settle
- * window lets it, no set free) and whose
+ * A node that wants nothing now (attempted nothing, hands nothing over, no set free) and whose
  * every database is watched (`ProjectionDistributor.isMembershipWatched`: a member watcher armed on
  * a healthy connection, and release notices) keeps the slow poll (`leadershipPollingTimeMs`) instead
  * of the takeover poll: a member's death reaches it through its watcher (or, on PostgreSQL,
  * through the successor's release notice), a hand-over through a release notice. The slow poll
- * stays as the fallback for what no event reports.
+ * stays as the fallback for what no event reports. (A hand-over the settle window holds back does
+ * not need the takeover poll either: `nextSleep` wakes the loop when the window ends.)
  */
 function watchedStandby(c: Coordination, sets: readonly ProjectionSet[], plan: CyclePlan, cluster: ClusterView | undefined): boolean {
   const watched = c.distributor.isMembershipWatched?.bind(c.distributor);
   if (watched === undefined || cluster === undefined) return false;
-  if (plan.attempt.length > 0 || plan.handOver.length > 0 || plan.settlesAt !== undefined || cluster.freeSince.size > 0) return false;
+  if (plan.attempt.length > 0 || plan.handOver.length > 0 || cluster.freeSince.size > 0) return false;
   for (const databaseId of databaseIds(sets)) if (!cluster.liveNodes.has(databaseId) || !watched(databaseId)) return false;
   return true;
 }
