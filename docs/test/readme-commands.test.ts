@@ -190,6 +190,8 @@ describe('code blocks marked <!-- docs-test: run -->', () => {
     });
     const output = `${run.stdout}\n${run.stderr}`.trim();
     if (block.run!.until !== undefined) expect(run.sawUntil, `never printed "${block.run!.until}":\n${output}`).toBe(true);
+    // a block that ends by itself: `prints="..."` is what it must have printed
+    if (block.run!.prints !== undefined) expect(run.stdout, `never printed "${block.run!.prints}"`).toContain(block.run!.prints);
     expect(run.code, `exit ${run.code ?? run.signal}:\n${output}`).toBe(0);
     expect(run.stderr).toBe('');
   });
