@@ -1,12 +1,27 @@
 import { InMemoryLockServer } from '@polecat/app-lock';
-import { SingleTenantProjectionDistributor, shardName } from '@polecat/distributors';
+import { SingleTenantProjectionDistributor, shardName, type ShardName } from '@polecat/distributors';
 import { OwnershipLedger } from '@polecat/test-utils';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { CoordinatorSettingsInput } from '../src/coordinator-settings';
 import { createFunctionDaemonFactory } from '../src/function-agent-daemon';
 import { shareLimitPolicy } from '../src/ownership-policy';
 import { ProjectionCoordinator } from '../src/projection-coordinator';
 import { runBalancingScenario } from './support/balancing-scenario';
 import type { InProcessNode } from './support/in-process-node';
+
+/** An in-memory node over `shards` whose agents run until their signal aborts. */
+function waitingNode(server: InMemoryLockServer, owner: string, shards: readonly ShardName[], settings: CoordinatorSettingsInput): ProjectionCoordinator {
+  return new ProjectionCoordinator({
+    mode: 'HotCold',
+    distributor: new SingleTenantProjectionDistributor({ databases: [{ id: 'main' }], shards, createLock: () => server.createLock({ owner }) }),
+    daemonFor: createFunctionDaemonFactory(
+      () =>
+        ({ signal }) =>
+          new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve())),
+    ),
+    settings,
+  });
+}
 
 describe('even load on the in-memory lock (default fair-share policy)', () => {
   let nodes: InProcessNode[] = [];
@@ -40,16 +55,7 @@ describe('even load on the in-memory lock (default fair-share policy)', () => {
     const shards = Array.from({ length: 4 }, (_, i) => shardName(`F${i}`));
     let handOvers = 0;
     const make = (owner: string) => {
-      const coordinator = new ProjectionCoordinator({
-        mode: 'HotCold',
-        distributor: new SingleTenantProjectionDistributor({ databases: [{ id: 'main' }], shards, createLock: () => server.createLock({ owner }) }),
-        daemonFor: createFunctionDaemonFactory(
-          () =>
-            ({ signal }) =>
-              new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve())),
-        ),
-        settings: { leadershipPollingTimeMs: 30, takeoverPollingTimeMs: 15 },
-      });
+      const coordinator = waitingNode(server, owner, shards, { leadershipPollingTimeMs: 30, takeoverPollingTimeMs: 15 });
       coordinators.push(coordinator);
       return coordinator;
     };
@@ -73,16 +79,7 @@ describe('even load on the in-memory lock (default fair-share policy)', () => {
     const server = new InMemoryLockServer();
     const shards = Array.from({ length: 6 }, (_, i) => shardName(`G${i}`));
     const make = (owner: string) => {
-      const coordinator = new ProjectionCoordinator({
-        mode: 'HotCold',
-        distributor: new SingleTenantProjectionDistributor({ databases: [{ id: 'main' }], shards, createLock: () => server.createLock({ owner }) }),
-        daemonFor: createFunctionDaemonFactory(
-          () =>
-            ({ signal }) =>
-              new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve())),
-        ),
-        settings: { leadershipPollingTimeMs: 20, takeoverPollingTimeMs: 10, balance: false },
-      });
+      const coordinator = waitingNode(server, owner, shards, { leadershipPollingTimeMs: 20, takeoverPollingTimeMs: 10, balance: false });
       coordinators.push(coordinator);
       return coordinator;
     };
@@ -125,19 +122,7 @@ describe('a hand-over held back by the settle window (in-memory lock, membership
     const server = new InMemoryLockServer();
     const shards = Array.from({ length: 8 }, (_, i) => shardName(`W${i}`));
     const settings = { leadershipPollingTimeMs: 60_000, takeoverPollingTimeMs: 20, takeoverGraceMs: 0 };
-    const coordinators = ['first', 'second'].map(
-      (owner) =>
-        new ProjectionCoordinator({
-          mode: 'HotCold',
-          distributor: new SingleTenantProjectionDistributor({ databases: [{ id: 'main' }], shards, createLock: () => server.createLock({ owner }) }),
-          daemonFor: createFunctionDaemonFactory(
-            () =>
-              ({ signal }) =>
-                new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve())),
-          ),
-          settings,
-        }),
-    );
+    const coordinators = ['first', 'second'].map((owner) => waitingNode(server, owner, shards, settings));
     const [first, second] = coordinators as [ProjectionCoordinator, ProjectionCoordinator];
     try {
       await first.start();

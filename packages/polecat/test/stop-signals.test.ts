@@ -37,7 +37,8 @@ describe('untilStopSignal', () => {
     await stopping;
   });
 
-  it('takes the same signal again within 500 ms as the first delivered twice (process group and a relaying tsx), not as a second signal', async () => {
+  /** A running coordinator, `untilStopSignal` on fake signals with the clock `now`, and the exit codes it asked for. */
+  async function waitingForSignals(now: () => number) {
     const coordinator = await runShards({
       connection: { backend: 'memory', server: new InMemoryLockServer() },
       shards: { Trip: async () => undefined },
@@ -45,8 +46,13 @@ describe('untilStopSignal', () => {
     });
     const signals = fakeProcess();
     const exits: number[] = [];
+    const first = untilStopSignal(coordinator, { signalSource: signals, write: () => undefined, exit: (code) => exits.push(code), clock: { now } });
+    return { coordinator, signals, exits, first };
+  }
+
+  it('takes the same signal again within 500 ms as the first delivered twice (process group and a relaying tsx), not as a second signal', async () => {
     let now = 1_000;
-    const first = untilStopSignal(coordinator, { signalSource: signals, write: () => undefined, exit: (code) => exits.push(code), clock: { now: () => now } });
+    const { coordinator, signals, exits, first } = await waitingForSignals(() => now);
     signals.send('SIGTERM');
     await expect(first).resolves.toBe('SIGTERM');
     now += 499;
@@ -58,33 +64,8 @@ describe('untilStopSignal', () => {
     await coordinator.stop();
   });
 
-  it('takes the same signal after the clock was set back as a second signal (not a duplicate for as long as the clock lags)', async () => {
-    const coordinator = await runShards({
-      connection: { backend: 'memory', server: new InMemoryLockServer() },
-      shards: { Trip: async () => undefined },
-      logger: false,
-    });
-    const signals = fakeProcess();
-    const exits: number[] = [];
-    let now = 60_000;
-    const first = untilStopSignal(coordinator, { signalSource: signals, write: () => undefined, exit: (code) => exits.push(code), clock: { now: () => now } });
-    signals.send('SIGINT');
-    await first;
-    now -= 30_000;
-    signals.send('SIGINT');
-    expect(exits).toEqual([130]);
-    await coordinator.stop();
-  });
-
-  it('takes a different signal as a second signal however soon it comes', async () => {
-    const coordinator = await runShards({
-      connection: { backend: 'memory', server: new InMemoryLockServer() },
-      shards: { Trip: async () => undefined },
-      logger: false,
-    });
-    const signals = fakeProcess();
-    const exits: number[] = [];
-    const first = untilStopSignal(coordinator, { signalSource: signals, write: () => undefined, exit: (code) => exits.push(code), clock: { now: () => 0 } });
+  it('takes a different signal as a second signal however soon it comes (a clock set back: kit signal-echo.test.ts)', async () => {
+    const { coordinator, signals, exits, first } = await waitingForSignals(() => 0);
     signals.send('SIGINT');
     await first;
     signals.send('SIGTERM');
